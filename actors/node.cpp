@@ -1,0 +1,346 @@
+// The node's public face (node.hpp) and its supervisor.
+//
+// The registry of running executions and activity queues is a map under a
+// mutex, because API threads must find an execution's actor without a
+// round trip through an actor. Execution actors are spawned directly by the
+// caller of start_execution (so a StopExecution that follows at once finds
+// them) and monitored by the supervisor, which restarts any that dies
+// abnormally from the state last saved in the store.
+#include "actors/detail.hpp"
+
+#include "runtime/asl/parse.hpp"
+
+#include <chrono>
+#include <random>
+
+namespace sc::actors {
+
+using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+std::string random_secret() {
+  std::random_device rd;
+  std::string s;
+  for (int i = 0; i < 32; ++i) s += static_cast<char>(rd() & 0xFF);
+  return s;
+}
+
+thread_local std::mt19937_64 uuid_rng{std::random_device{}()};
+
+}  // namespace
+
+std::string random_uuid() {
+  uint64_t a = uuid_rng(), b = uuid_rng();
+  a = (a & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
+  b = (b & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFFF),
+                static_cast<unsigned>(b >> 48),
+                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+
+caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, node::impl* n) {
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto it = self->state.watched.find(dm.source);
+    if (it == self->state.watched.end()) return;
+    std::string arn = it->second;
+    self->state.watched.erase(it);
+    if (dm.reason == caf::exit_reason::normal || dm.reason == caf::exit_reason::user_shutdown ||
+        dm.reason == caf::exit_reason::kill)
+      return;
+    // Crashed: resume from the last saved state.
+    auto rec = n->store.get_execution(arn);
+    if (!rec || rec->status != "RUNNING" || !rec->state) {
+      n->unregister(arn);
+      return;
+    }
+    cluster::state_machine_record m;
+    m.arn = rec->machine_arn;
+    m.definition = rec->definition;
+    m.revision_id = rec->revision_id;
+    auto parsed = asl::parse(rec->definition);
+    if (!parsed.def) return;
+    spawn_request req;
+    req.def = parsed.def;
+    req.record = *rec;
+    req.state = *rec->state;
+    req.fresh = false;
+    auto a = self->spawn(execution_actor, n, std::move(req));
+    {
+      std::lock_guard lock(n->mu);
+      n->executions[arn] = a;
+    }
+    self->monitor(a);
+    self->state.watched[a.address()] = arn;
+  });
+  return {
+      [=](monitor_atom, caf::actor& a, const std::string& arn) {
+        self->monitor(a);
+        self->state.watched[a.address()] = arn;
+      },
+  };
+}
+
+node::impl::impl(const config::settings& s, cluster::store& st)
+    : cfg(s),
+      store(st),
+      codec(s.activities.task_token_secret.empty() ? random_secret()
+                                                   : s.activities.task_token_secret) {
+  limits.history_events = static_cast<int64_t>(s.executions.history_event_limit);
+  size_t threads = s.node.worker_threads > 0 ? static_cast<size_t>(s.node.worker_threads)
+                                             : std::max(1u, std::thread::hardware_concurrency());
+  sys_cfg.set("scheduler.max-threads", threads);
+  sys_cfg.set("logger.console", caf::atom("none"));
+  sys = std::make_unique<caf::actor_system>(sys_cfg);
+  supervisor = sys->spawn(actors::supervisor, this);
+}
+
+caf::actor node::impl::queue_for(const std::string& activity_arn) {
+  std::lock_guard lock(mu);
+  auto it = queues.find(activity_arn);
+  if (it != queues.end()) return it->second;
+  auto a = sys->spawn(activity_queue, this, activity_arn);
+  queues.emplace(activity_arn, a);
+  return a;
+}
+
+caf::actor node::impl::execution(const std::string& arn) {
+  std::lock_guard lock(mu);
+  auto it = executions.find(arn);
+  return it == executions.end() ? caf::actor{} : it->second;
+}
+
+void node::impl::unregister(const std::string& arn) {
+  std::lock_guard lock(mu);
+  executions.erase(arn);
+}
+
+std::chrono::milliseconds node::impl::delay_until(int64_t due_ms) const {
+  int64_t d = due_ms - now_ms();
+  if (d <= 0) return std::chrono::milliseconds(0);
+  double scaled = static_cast<double>(d) / cfg.executions.time_scale;
+  return std::chrono::milliseconds(static_cast<int64_t>(scaled));
+}
+
+node::node(const config::settings& s, cluster::store& st) : impl_(std::make_unique<impl>(s, st)) {}
+
+node::~node() { shutdown(); }
+
+const model::token_codec& node::tokens() const { return impl_->codec; }
+const config::settings& node::settings() const { return impl_->cfg; }
+cluster::store& node::store() { return impl_->store; }
+
+std::shared_ptr<const asl::definition> node::definition_for(
+    const cluster::state_machine_record& m) {
+  std::string key = m.arn + "#" + m.revision_id;
+  {
+    std::lock_guard lock(impl_->defs_mu);
+    auto it = impl_->defs.find(key);
+    if (it != impl_->defs.end()) return it->second;
+  }
+  auto parsed = asl::parse(m.definition);
+  if (!parsed.def) return nullptr;
+  std::lock_guard lock(impl_->defs_mu);
+  impl_->defs[key] = parsed.def;
+  return parsed.def;
+}
+
+void node::start_execution(start_request req, std::function<void(start_reply)> done) {
+  auto& n = *impl_;
+  const auto& cfg = n.cfg.node;
+  auto arn_parts = model::parse_arn(req.machine.arn);
+  bool express = req.machine.type == "EXPRESS";
+  int64_t start = now_ms();
+  std::string exec_arn =
+      express ? model::express_execution_arn(cfg.region, cfg.account_id, req.machine.name,
+                                             req.name, random_uuid())
+              : model::execution_arn(cfg.region, cfg.account_id, req.machine.name, req.name);
+  (void)arn_parts;
+  cluster::execution_record rec;
+  rec.arn = exec_arn;
+  rec.machine_arn = req.machine.arn;
+  rec.name = req.name;
+  rec.start_ms = start;
+  rec.input = req.input;
+  rec.definition = req.machine.definition;
+  rec.role_arn = req.machine.role_arn;
+  rec.machine_update_ms = req.machine.update_ms ? req.machine.update_ms : req.machine.creation_ms;
+  rec.revision_id = req.machine.revision_id;
+  rec.express = express;
+
+  spawn_request sp;
+  sp.def = req.def;
+  sp.state = interp::make_execution(exec_arn, req.machine.arn, req.machine.name, req.name,
+                                    req.machine.role_arn, req.input, start,
+                                    std::random_device{}() * 0x9E3779B97F4A7C15ull + start);
+  sp.express = express;
+  start_reply rep;
+  rep.execution_arn = exec_arn;
+  rep.start_ms = start;
+
+  if (!express) {
+    cluster::execution_record existing;
+    auto outcome = n.store.create_execution(rec, {}, existing);
+    if (outcome != cluster::create_outcome::created) {
+      if (existing.status == "RUNNING" && existing.input == req.input) {
+        rep.execution_arn = existing.arn;
+        rep.start_ms = existing.start_ms;
+        return done(std::move(rep));
+      }
+      rep.error = api_error{"ExecutionAlreadyExists", "Execution Already Exists: '" + exec_arn + "'"};
+      return done(std::move(rep));
+    }
+  }
+  sp.record = rec;
+  if (req.sync) {
+    start_reply fallback = rep;
+    fallback.error = api_error{"ServiceException", "The execution was interrupted"};
+    sp.finished = reply<start_reply>(std::move(done), std::move(fallback));
+  }
+  caf::actor a;
+  {
+    std::lock_guard lock(n.mu);
+    if (n.stopping) {
+      rep.error = api_error{"ServiceUnavailable", "The node is shutting down"};
+      if (!req.sync) return done(std::move(rep));
+      sp.finished(std::move(rep));
+      return;
+    }
+    a = n.sys->spawn(execution_actor, &n, std::move(sp));
+    n.executions[exec_arn] = a;
+  }
+  caf::anon_send(n.supervisor, monitor_atom::value, a, exec_arn);
+  if (!req.sync) done(std::move(rep));
+}
+
+void node::stop_execution(const std::string& execution_arn, std::string error, std::string cause,
+                          bool has_error, bool has_cause,
+                          std::function<void(std::optional<api_error>, int64_t)> done) {
+  auto a = impl_->execution(execution_arn);
+  if (!a) {
+    auto rec = impl_->store.get_execution(execution_arn);
+    if (!rec) return done(api_error{"ExecutionDoesNotExist",
+                                    "Execution Does Not Exist: '" + execution_arn + "'"},
+                          0);
+    // Already finished: AWS answers with the original stop date.
+    return done(std::nullopt, rec->stop_ms ? rec->stop_ms : now_ms());
+  }
+  stop_request req;
+  req.error = std::move(error);
+  req.cause = std::move(cause);
+  req.has_error = has_error;
+  req.has_cause = has_cause;
+  auto fn = [done = std::move(done)](std::pair<std::optional<api_error>, int64_t> r) {
+    done(std::move(r.first), r.second);
+  };
+  req.done = reply<std::pair<std::optional<api_error>, int64_t>>(
+      std::move(fn), {std::nullopt, now_ms()});
+  caf::anon_send(a, stop_atom::value, std::move(req));
+}
+
+void node::get_activity_task(const std::string& activity_arn, std::string worker_name,
+                             std::function<bool()> alive, std::function<void(activity_task)> done) {
+  poll_request p;
+  p.worker = std::move(worker_name);
+  p.alive = std::move(alive);
+  p.done = reply<activity_task>(std::move(done), activity_task{});
+  caf::anon_send(impl_->queue_for(activity_arn), poll_atom::value, std::move(p));
+}
+
+namespace {
+
+void route_task(node::impl& n, const std::string& token, task_outcome o, error_cb done) {
+  auto t = n.codec.decode(token);
+  if (!t) return done(api_error{"InvalidToken", "Invalid token"});
+  o.task = t->task_id;
+  auto a = n.execution(t->execution_arn);
+  if (!a) {
+    auto rec = n.store.get_execution(t->execution_arn);
+    if (rec && rec->state) {
+      auto it = rec->state->closed_tasks.find(t->task_id);
+      if (it != rec->state->closed_tasks.end() && it->second == interp::task_end::timed_out)
+        return done(api_error{"TaskTimedOut", "Task Timed Out: 'Provided task has timed out'"});
+    }
+    return done(api_error{"TaskDoesNotExist", "Task does not exist anymore"});
+  }
+  o.done = reply<std::optional<api_error>>(
+      std::move(done), api_error{"TaskDoesNotExist", "Task does not exist anymore"});
+  caf::anon_send(a, task_atom::value, std::move(o));
+}
+
+}  // namespace
+
+void node::send_task_success(const std::string& token, std::string output, error_cb done) {
+  task_outcome o;
+  o.k = task_outcome::kind::success;
+  o.output = std::move(output);
+  route_task(*impl_, token, std::move(o), std::move(done));
+}
+
+void node::send_task_failure(const std::string& token, std::string error, std::string cause,
+                             bool has_error, bool has_cause, error_cb done) {
+  task_outcome o;
+  o.k = task_outcome::kind::failure;
+  o.error = std::move(error);
+  o.cause = std::move(cause);
+  o.has_error = has_error;
+  o.has_cause = has_cause;
+  route_task(*impl_, token, std::move(o), std::move(done));
+}
+
+void node::send_task_heartbeat(const std::string& token, error_cb done) {
+  task_outcome o;
+  o.k = task_outcome::kind::heartbeat;
+  route_task(*impl_, token, std::move(o), std::move(done));
+}
+
+void node::recover() {
+  auto& n = *impl_;
+  for (auto& rec : n.store.running_executions()) {
+    if (!rec.state) continue;
+    auto parsed = asl::parse(rec.definition);
+    if (!parsed.def) continue;
+    spawn_request req;
+    req.def = parsed.def;
+    req.record = rec;
+    req.state = *rec.state;
+    req.fresh = false;
+    caf::actor a;
+    {
+      std::lock_guard lock(n.mu);
+      a = n.sys->spawn(execution_actor, &n, std::move(req));
+      n.executions[rec.arn] = a;
+    }
+    caf::anon_send(n.supervisor, monitor_atom::value, a, rec.arn);
+  }
+}
+
+void node::shutdown() {
+  auto& n = *impl_;
+  if (!n.sys) return;
+  std::vector<caf::actor> all;
+  {
+    std::lock_guard lock(n.mu);
+    n.stopping = true;
+    for (auto& [k, a] : n.executions) all.push_back(a);
+    for (auto& [k, a] : n.queues) all.push_back(a);
+    n.executions.clear();
+    n.queues.clear();
+  }
+  all.push_back(n.supervisor);
+  for (auto& a : all) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  all.clear();
+  n.supervisor = nullptr;
+  n.sys.reset();
+}
+
+}  // namespace sc::actors

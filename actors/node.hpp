@@ -1,0 +1,102 @@
+// The node: everything that runs executions and activity queues, behind a
+// plain C++ interface. CAF lives in actors/*.cpp only; callers (the API
+// layer) never see an actor type, which keeps CAF headers out of every
+// translation unit but these.
+//
+// Callbacks passed here run on a CAF worker thread; they must not block and
+// should hand their result to the caller's own executor (the HTTP layer
+// posts it to the connection's io context).
+#pragma once
+
+#include "cluster/store.hpp"
+#include "config/settings.hpp"
+#include "runtime/asl/ast.hpp"
+#include "runtime/model/task_token.hpp"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace sc::actors {
+
+/// An AWS API error: `type` is the error name (InvalidToken, ...).
+struct api_error {
+  std::string type;
+  std::string message;
+};
+
+using error_cb = std::function<void(std::optional<api_error>)>;
+
+struct start_request {
+  cluster::state_machine_record machine;
+  std::shared_ptr<const asl::definition> def;
+  std::string name;       ///< execution name (already validated / generated)
+  std::string input;      ///< JSON text (already validated)
+  bool sync = false;      ///< StartSyncExecution
+};
+
+struct start_reply {
+  std::optional<api_error> error;
+  std::string execution_arn;
+  int64_t start_ms = 0;
+  /// For sync executions: the finished execution.
+  cluster::execution_record result;
+};
+
+struct activity_task {
+  std::string token;  ///< empty when the poll timed out
+  std::string input;
+};
+
+class node {
+ public:
+  node(const config::settings& s, cluster::store& store);
+  ~node();
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  /// StartExecution / StartSyncExecution. For sync (EXPRESS) requests the
+  /// callback fires when the execution has finished.
+  void start_execution(start_request req, std::function<void(start_reply)> done);
+
+  /// StopExecution of a running Standard execution.
+  void stop_execution(const std::string& execution_arn, std::string error, std::string cause,
+                      bool has_error, bool has_cause,
+                      std::function<void(std::optional<api_error>, int64_t stop_ms)> done);
+
+  /// GetActivityTask: answered at once when a task is queued, otherwise
+  /// parked until one arrives or the poll timeout passes (empty token).
+  void get_activity_task(const std::string& activity_arn, std::string worker_name,
+                         std::function<bool()> alive, std::function<void(activity_task)> done);
+
+  void send_task_success(const std::string& token, std::string output, error_cb done);
+  void send_task_failure(const std::string& token, std::string error, std::string cause,
+                         bool has_error, bool has_cause, error_cb done);
+  void send_task_heartbeat(const std::string& token, error_cb done);
+
+  /// Parses a definition once per (state machine, revision) and shares it.
+  std::shared_ptr<const asl::definition> definition_for(const cluster::state_machine_record& m);
+
+  const model::token_codec& tokens() const;
+  const config::settings& settings() const;
+  cluster::store& store();
+
+  /// Resumes executions the store holds as RUNNING (after a restart).
+  void recover();
+  /// Stops every actor; parked polls are answered with empty tokens.
+  void shutdown();
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+/// Current wall-clock time in epoch milliseconds.
+int64_t now_ms();
+
+/// A random version-4 UUID (execution names when none is given).
+std::string random_uuid();
+
+}  // namespace sc::actors

@@ -1,0 +1,68 @@
+// CreateActivity, DescribeActivity, DeleteActivity, ListActivities.
+#include "api/service.hpp"
+#include "runtime/model/arn.hpp"
+
+namespace sc::api {
+
+void create_activity(context& c) {
+  auto name = c.m.required_str("name", 1, 80);
+  require_name(name);
+  std::string arn = model::activity_arn(c.cfg.node.region, c.cfg.node.account_id, name);
+  auto tags = read_tags(c.m.array("tags"), arn);
+  if (tags.size() > 50) {
+    aws_error e("TooManyTags", "Too many tags: the limit is 50 tags per resource");
+    e.extra_json = "\"resourceName\":" + json::quote(arn);
+    throw e;
+  }
+  cluster::activity_record r{arn, name, actors::now_ms()};
+  cluster::activity_record existing;
+  // Idempotent on the name: a repeated create returns the existing activity
+  // (different tags are ignored, as AWS documents).
+  if (c.store.create_activity(r, existing) == cluster::create_outcome::created) {
+    if (!tags.empty()) c.store.set_tags(arn, tags);
+  } else {
+    r = existing;
+  }
+  c.ok(out().str("activityArn", r.arn).time("creationDate", r.creation_ms).done());
+}
+
+void describe_activity(context& c) {
+  auto arn = c.m.required_str("activityArn", 1, 256);
+  require_arn(arn, model::arn_kind::activity);
+  auto r = c.store.get_activity(arn);
+  if (!r) throw aws_error("ActivityDoesNotExist", "Activity Does Not Exist: '" + arn + "'");
+  c.ok(out().str("activityArn", r->arn).str("name", r->name).time("creationDate", r->creation_ms).done());
+}
+
+void delete_activity(context& c) {
+  auto arn = c.m.required_str("activityArn", 1, 256);
+  require_arn(arn, model::arn_kind::activity);
+  c.store.delete_activity(arn);
+  c.ok("{}");
+}
+
+void list_activities(context& c) {
+  size_t limit = page_size(c.m);
+  std::string after;
+  if (auto tok = c.m.str("nextToken", 1, 1024)) after = decode_page_token("act", *tok);
+  auto page = c.store.list_activities(after, limit);
+  out o;
+  auto& w = o.key("activities").writer();
+  w.StartArray();
+  for (auto& r : page.items) {
+    w.StartObject();
+    w.Key("activityArn");
+    w.String(r.arn.c_str());
+    w.Key("name");
+    w.String(r.name.c_str());
+    w.Key("creationDate");
+    auto t = out::epoch_text(r.creation_ms);
+    w.RawValue(t.c_str(), t.size(), rapidjson::kNumberType);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!page.next.empty()) o.str("nextToken", encode_page_token("act", page.next));
+  c.ok(o.done());
+}
+
+}  // namespace sc::api

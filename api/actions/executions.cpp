@@ -1,0 +1,252 @@
+// StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
+// ListExecutions, GetExecutionHistory.
+#include "api/service.hpp"
+#include "runtime/model/arn.hpp"
+
+namespace sc::api {
+
+namespace {
+
+constexpr size_t max_payload = 262144;
+
+struct start_params {
+  cluster::state_machine_record machine;
+  std::string name, input;
+};
+
+start_params read_start(context& c) {
+  start_params p;
+  auto arn = c.m.required_str("stateMachineArn", 1, 256);
+  auto name = c.m.str("name", 1, 80);
+  auto input = c.m.str("input", 0, max_payload);
+  c.m.str("traceHeader", 0, 256);
+  c.m.str("includedData");
+  require_arn(arn, model::arn_kind::state_machine);
+  if (name) require_name(*name);
+  p.input = input.value_or("{}");
+  std::string err;
+  json::document d;
+  if (!json::parse(p.input, d, &err))
+    throw aws_error("InvalidExecutionInput",
+                    "Invalid State Machine Execution Input: '" + err + "'");
+  auto m = c.store.get_state_machine(arn);
+  if (!m) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
+  p.machine = *m;
+  p.name = name ? *name : actors::random_uuid();
+  return p;
+}
+
+void write_payload(out& o, const char* key, const char* details_key, const std::string& v) {
+  o.str(key, v);
+  o.key(details_key).writer().StartObject();
+  o.writer().Key("included");
+  o.writer().Bool(true);
+  o.writer().EndObject();
+}
+
+}  // namespace
+
+void start_execution(context& c) {
+  auto p = read_start(c);
+  auto def = c.node.definition_for(p.machine);
+  if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
+  actors::start_request req{p.machine, def, p.name, p.input, false};
+  auto done = c.done;
+  c.node.start_execution(std::move(req), [done](actors::start_reply r) {
+    if (r.error) return send_error(done, *r.error);
+    done(response{200,
+                  out().str("executionArn", r.execution_arn).time("startDate", r.start_ms).done(),
+                  {}});
+  });
+}
+
+void start_sync_execution(context& c) {
+  auto p = read_start(c);
+  if (p.machine.type != "EXPRESS")
+    throw aws_error("StateMachineTypeNotSupported",
+                    "This operation is not supported by this type of state machine");
+  auto def = c.node.definition_for(p.machine);
+  if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
+  actors::start_request req{p.machine, def, p.name, p.input, true};
+  auto done = c.done;
+  c.node.start_execution(std::move(req), [done](actors::start_reply r) {
+    if (r.error) return send_error(done, *r.error);
+    const auto& e = r.result;
+    out o;
+    o.str("executionArn", e.arn)
+        .str("stateMachineArn", e.machine_arn)
+        .str("name", e.name)
+        .time("startDate", e.start_ms)
+        .time("stopDate", e.stop_ms)
+        .str("status", e.status);
+    if (e.has_error) o.str("error", e.error);
+    if (e.has_cause) o.str("cause", e.cause);
+    write_payload(o, "input", "inputDetails", e.input);
+    if (e.has_output) write_payload(o, "output", "outputDetails", e.output);
+    o.key("billingDetails").writer().StartObject();
+    o.writer().Key("billedMemoryUsedInMB");
+    o.writer().Int64(64);
+    o.writer().Key("billedDurationInMilliseconds");
+    o.writer().Int64(std::max<int64_t>(100, (e.stop_ms - e.start_ms + 99) / 100 * 100));
+    o.writer().EndObject();
+    done(response{200, o.done(), {}});
+  });
+}
+
+void stop_execution(context& c) {
+  auto arn = c.m.required_str("executionArn", 1, 256);
+  auto error = c.m.str("error", 0, 256);
+  auto cause = c.m.str("cause", 0, 32768);
+  require_arn(arn, model::arn_kind::execution);
+  if (!c.store.get_execution(arn))
+    throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
+  auto done = c.done;
+  c.node.stop_execution(arn, error.value_or(""), cause.value_or(""), error.has_value(),
+                        cause.has_value(),
+                        [done](std::optional<actors::api_error> err, int64_t stop_ms) {
+                          if (err) return send_error(done, *err);
+                          done(response{200, out().time("stopDate", stop_ms).done(), {}});
+                        });
+}
+
+void describe_execution(context& c) {
+  auto arn = c.m.required_str("executionArn", 1, 256);
+  c.m.str("includedData");
+  require_arn(arn, model::arn_kind::execution);
+  auto e = c.store.get_execution(arn);
+  if (!e) throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
+  out o;
+  o.str("executionArn", e->arn)
+      .str("stateMachineArn", e->machine_arn)
+      .str("name", e->name)
+      .str("status", e->status)
+      .time("startDate", e->start_ms);
+  if (e->status != "RUNNING") o.time("stopDate", e->stop_ms);
+  write_payload(o, "input", "inputDetails", e->input);
+  if (e->has_output) write_payload(o, "output", "outputDetails", e->output);
+  if (e->has_error) o.str("error", e->error);
+  if (e->has_cause) o.str("cause", e->cause);
+  o.num("redriveCount", 0);
+  if (e->status == "RUNNING" || e->status == "SUCCEEDED") {
+    o.str("redriveStatus", "NOT_REDRIVABLE");
+    o.str("redriveStatusReason", "Execution is " + e->status + " and cannot be redriven");
+  } else {
+    o.str("redriveStatus", "REDRIVABLE");
+  }
+  c.ok(o.done());
+}
+
+void list_executions(context& c) {
+  auto arn = c.m.str("stateMachineArn", 1, 256);
+  auto status = c.m.str("statusFilter");
+  auto map_run = c.m.str("mapRunArn", 1, 2000);
+  c.m.str("redriveFilter");
+  size_t limit = page_size(c.m);
+  if (!arn && !map_run)
+    throw aws_error("ValidationException", "Must provide a StateMachine ARN or MapRun ARN");
+  if (map_run) throw aws_error("ResourceNotFound", "Resource not found: '" + *map_run + "'");
+  if (status && *status != "RUNNING" && *status != "SUCCEEDED" && *status != "FAILED" &&
+      *status != "TIMED_OUT" && *status != "ABORTED" && *status != "PENDING_REDRIVE")
+    validation_error("'" + *status + "'", "statusFilter",
+                     "Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, FAILED, "
+                     "PENDING_REDRIVE, ABORTED, RUNNING]");
+  require_arn(*arn, model::arn_kind::state_machine);
+  std::string after;
+  if (auto tok = c.m.str("nextToken", 1, 3096)) after = decode_page_token("exec", *tok);
+  auto m = c.store.get_state_machine(*arn);
+  if (!m) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + *arn + "'");
+  if (m->type == "EXPRESS")
+    throw aws_error("StateMachineTypeNotSupported",
+                    "This operation is not supported by this type of state machine");
+  auto page = c.store.list_executions(*arn, status.value_or(""), after, limit);
+  out o;
+  auto& w = o.key("executions").writer();
+  w.StartArray();
+  for (auto& e : page.items) {
+    w.StartObject();
+    w.Key("executionArn");
+    w.String(e.arn.c_str());
+    w.Key("stateMachineArn");
+    w.String(e.machine_arn.c_str());
+    w.Key("name");
+    w.String(e.name.c_str());
+    w.Key("status");
+    w.String(e.status.c_str());
+    w.Key("startDate");
+    auto t = out::epoch_text(e.start_ms);
+    w.RawValue(t.c_str(), t.size(), rapidjson::kNumberType);
+    if (e.status != "RUNNING") {
+      w.Key("stopDate");
+      auto s = out::epoch_text(e.stop_ms);
+      w.RawValue(s.c_str(), s.size(), rapidjson::kNumberType);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!page.next.empty()) o.str("nextToken", encode_page_token("exec", page.next));
+  c.ok(o.done());
+}
+
+void get_execution_history(context& c) {
+  auto arn = c.m.required_str("executionArn", 1, 256);
+  size_t limit = page_size(c.m);
+  bool reverse = c.m.boolean("reverseOrder").value_or(false);
+  bool include = c.m.boolean("includeExecutionData").value_or(true);
+  auto token = c.m.str("nextToken", 1, 1024);
+  require_arn(arn, model::arn_kind::execution);
+  if (!c.store.get_execution(arn))
+    throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
+  int64_t from = reverse ? 0 : 1;
+  if (token) {
+    auto key = decode_page_token(reverse ? "hist-r" : "hist", *token);
+    auto bar = key.rfind('|');
+    if (bar == std::string::npos || key.substr(0, bar) != arn)
+      throw aws_error("InvalidToken", "Invalid Token: 'Invalid pagination token'");
+    try {
+      from = std::stoll(key.substr(bar + 1));
+    } catch (...) {
+      throw aws_error("InvalidToken", "Invalid Token: 'Invalid pagination token'");
+    }
+  }
+  auto events = c.store.get_history(arn, from, limit + 1, reverse);
+  bool more = events.size() > limit;
+  if (more) events.resize(limit);
+  out o;
+  auto& w = o.key("events").writer();
+  w.StartArray();
+  for (auto& e : events) {
+    w.StartObject();
+    w.Key("timestamp");
+    auto t = out::epoch_text(e.timestamp_ms);
+    w.RawValue(t.c_str(), t.size(), rapidjson::kNumberType);
+    w.Key("type");
+    w.String(e.type.c_str());
+    w.Key("id");
+    w.Int64(e.id);
+    w.Key("previousEventId");
+    w.Int64(e.previous_id);
+    if (!e.details_key.empty()) {
+      w.Key(e.details_key.c_str());
+      if (include) {
+        w.RawValue(e.details.c_str(), e.details.size(), rapidjson::kObjectType);
+      } else {
+        json::document d;
+        json::parse(e.details, d);
+        for (const char* k : {"input", "output", "inputDetails", "outputDetails"})
+          if (d.HasMember(k)) d.RemoveMember(k);
+        auto text = json::dump(d);
+        w.RawValue(text.c_str(), text.size(), rapidjson::kObjectType);
+      }
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  if (more) {
+    int64_t next = reverse ? events.back().id - 1 : events.back().id + 1;
+    o.str("nextToken", encode_page_token(reverse ? "hist-r" : "hist",
+                                         arn + "|" + std::to_string(next)));
+  }
+  c.ok(o.done());
+}
+
+}  // namespace sc::api

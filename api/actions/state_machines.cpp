@@ -1,0 +1,207 @@
+// CreateStateMachine, DescribeStateMachine, UpdateStateMachine,
+// DeleteStateMachine, ListStateMachines, DescribeStateMachineForExecution.
+#include "api/service.hpp"
+#include "runtime/asl/parse.hpp"
+#include "runtime/model/arn.hpp"
+
+namespace sc::api {
+
+namespace {
+
+const char* default_logging = "{\"level\":\"OFF\",\"includeExecutionData\":false}";
+
+void check_definition(const std::string& def) {
+  auto parsed = asl::parse(def);
+  if (!parsed.def) throw aws_error("InvalidDefinition", asl::format_diagnostics(parsed.diagnostics));
+}
+
+/// loggingConfiguration as stored (normalised JSON text).
+std::string read_logging(const members& m) {
+  const json::value* lc = m.object("loggingConfiguration");
+  if (!lc) return {};
+  members lm(*lc);
+  auto level = lm.str("level").value_or("OFF");
+  if (level != "ALL" && level != "ERROR" && level != "FATAL" && level != "OFF")
+    validation_error("'" + level + "'", "loggingConfiguration.level",
+                     "Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]");
+  bool include = lm.boolean("includeExecutionData").value_or(false);
+  const json::value* dests = lm.array("destinations");
+  if (level != "OFF" && (!dests || dests->Empty()))
+    throw aws_error("InvalidLoggingConfiguration",
+                    "Invalid Logging Configuration: Must specify exactly one Log Destination.");
+  out o;
+  o.str("level", level).boolean("includeExecutionData", include);
+  if (dests) o.raw("destinations", json::dump(*dests));
+  return o.done();
+}
+
+std::optional<bool> read_tracing(const members& m) {
+  const json::value* tc = m.object("tracingConfiguration");
+  if (!tc) return std::nullopt;
+  return members(*tc).boolean("enabled").value_or(false);
+}
+
+std::string revision(int64_t ms) { return actors::random_uuid() + std::to_string(ms % 10); }
+
+}  // namespace
+
+void create_state_machine(context& c) {
+  auto name = c.m.required_str("name", 1, 80);
+  auto definition = c.m.required_str("definition", 1, 1048576);
+  auto role = c.m.required_str("roleArn", 1, 256);
+  auto type = c.m.str("type").value_or("STANDARD");
+  require_name(name);
+  if (type != "STANDARD" && type != "EXPRESS")
+    validation_error("'" + type + "'", "type",
+                     "Member must satisfy enum value set: [STANDARD, EXPRESS]");
+  if (role.rfind("arn:", 0) != 0) throw aws_error("InvalidArn", "Invalid Arn: '" + role + "'");
+  std::string arn = model::state_machine_arn(c.cfg.node.region, c.cfg.node.account_id, name);
+  auto tags = read_tags(c.m.array("tags"), arn);
+  if (tags.size() > 50) {
+    aws_error e("TooManyTags", "Too many tags: the limit is 50 tags per resource");
+    e.extra_json = "\"resourceName\":" + json::quote(arn);
+    throw e;
+  }
+  auto logging = read_logging(c.m);
+  auto tracing = read_tracing(c.m);
+  c.m.boolean("publish");
+  c.m.str("versionDescription", 0, 256);
+  check_definition(definition);
+
+  cluster::state_machine_record r;
+  r.arn = arn;
+  r.name = name;
+  r.definition = definition;
+  r.role_arn = role;
+  r.type = type;
+  r.creation_ms = actors::now_ms();
+  r.logging_json = logging;
+  r.tracing_enabled = tracing.value_or(false);
+  r.revision_id = revision(r.creation_ms);
+  cluster::state_machine_record existing;
+  switch (c.store.create_state_machine(r, existing)) {
+    case cluster::create_outcome::created:
+      if (!tags.empty()) c.store.set_tags(arn, tags);
+      break;
+    case cluster::create_outcome::existing:
+      r = existing;
+      break;
+    case cluster::create_outcome::conflict:
+      throw aws_error("StateMachineAlreadyExists", "State Machine Already Exists: '" + arn + "'");
+  }
+  c.ok(out().str("stateMachineArn", r.arn).time("creationDate", r.creation_ms).done());
+}
+
+static cluster::state_machine_record require_machine(context& c, const std::string& arn) {
+  require_arn(arn, model::arn_kind::state_machine);
+  auto r = c.store.get_state_machine(arn);
+  if (!r) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
+  return *r;
+}
+
+void describe_state_machine(context& c) {
+  auto arn = c.m.required_str("stateMachineArn", 1, 256);
+  c.m.str("includedData");
+  auto r = require_machine(c, arn);
+  out o;
+  o.str("stateMachineArn", r.arn)
+      .str("name", r.name)
+      .str("status", "ACTIVE")
+      .str("definition", r.definition)
+      .str("roleArn", r.role_arn)
+      .str("type", r.type)
+      .time("creationDate", r.creation_ms)
+      .raw("loggingConfiguration", r.logging_json.empty() ? default_logging : r.logging_json);
+  o.key("tracingConfiguration").writer().StartObject();
+  o.writer().Key("enabled");
+  o.writer().Bool(r.tracing_enabled);
+  o.writer().EndObject();
+  if (r.update_ms) o.str("revisionId", r.revision_id);
+  c.ok(o.done());
+}
+
+void update_state_machine(context& c) {
+  auto arn = c.m.required_str("stateMachineArn", 1, 256);
+  auto definition = c.m.str("definition", 1, 1048576);
+  auto role = c.m.str("roleArn", 1, 256);
+  bool has_logging = c.m.object("loggingConfiguration") != nullptr;
+  auto logging = read_logging(c.m);
+  auto tracing = read_tracing(c.m);
+  c.m.boolean("publish");
+  c.m.str("versionDescription", 0, 256);
+  require_arn(arn, model::arn_kind::state_machine);
+  if (!definition && !role && !has_logging && !tracing)
+    throw aws_error("MissingRequiredParameter",
+                    "Either the definition, the role ARN, the LoggingConfiguration, "
+                    "EncryptionConfiguration or the TracingConfiguration must be specified");
+  if (role && role->rfind("arn:", 0) != 0)
+    throw aws_error("InvalidArn", "Invalid Arn: '" + *role + "'");
+  if (definition) check_definition(*definition);
+  auto r = require_machine(c, arn);
+  if (definition) r.definition = *definition;
+  if (role) r.role_arn = *role;
+  if (has_logging) r.logging_json = logging;
+  if (tracing) r.tracing_enabled = *tracing;
+  r.update_ms = actors::now_ms();
+  r.revision_id = revision(r.update_ms);
+  if (!c.store.put_state_machine(r))
+    throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
+  c.ok(out().time("updateDate", r.update_ms).str("revisionId", r.revision_id).done());
+}
+
+void delete_state_machine(context& c) {
+  auto arn = c.m.required_str("stateMachineArn", 1, 256);
+  require_arn(arn, model::arn_kind::state_machine);
+  c.store.delete_state_machine(arn);
+  c.ok("{}");
+}
+
+void list_state_machines(context& c) {
+  size_t limit = page_size(c.m);
+  std::string after;
+  if (auto tok = c.m.str("nextToken", 1, 1024)) after = decode_page_token("sm", *tok);
+  auto page = c.store.list_state_machines(after, limit);
+  out o;
+  auto& w = o.key("stateMachines").writer();
+  w.StartArray();
+  for (auto& r : page.items) {
+    w.StartObject();
+    w.Key("stateMachineArn");
+    w.String(r.arn.c_str());
+    w.Key("name");
+    w.String(r.name.c_str());
+    w.Key("type");
+    w.String(r.type.c_str());
+    w.Key("creationDate");
+    auto t = out::epoch_text(r.creation_ms);
+    w.RawValue(t.c_str(), t.size(), rapidjson::kNumberType);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (!page.next.empty()) o.str("nextToken", encode_page_token("sm", page.next));
+  c.ok(o.done());
+}
+
+void describe_state_machine_for_execution(context& c) {
+  auto arn = c.m.required_str("executionArn", 1, 256);
+  c.m.str("includedData");
+  require_arn(arn, model::arn_kind::execution);
+  auto e = c.store.get_execution(arn);
+  if (!e) throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
+  auto parts = model::parse_arn(e->machine_arn);
+  out o;
+  o.str("stateMachineArn", e->machine_arn)
+      .str("name", parts ? parts->machine : "")
+      .str("definition", e->definition)
+      .str("roleArn", e->role_arn)
+      .time("updateDate", e->machine_update_ms)
+      .raw("loggingConfiguration", default_logging);
+  o.key("tracingConfiguration").writer().StartObject();
+  o.writer().Key("enabled");
+  o.writer().Bool(false);
+  o.writer().EndObject();
+  if (!e->revision_id.empty()) o.str("revisionId", e->revision_id);
+  c.ok(o.done());
+}
+
+}  // namespace sc::api

@@ -1,0 +1,266 @@
+// Boost.Beast HTTP server: one acceptor, a session per connection,
+// keep-alive, pipelined requests answered in order (one in flight per
+// connection, as HTTP/1.1 clients expect).
+//
+// A request is read with a body limit; a parse error or an oversized body
+// gets an AWS-style error and the connection is closed, and nothing a
+// client sends can stop the server. Handlers answer through a responder
+// that may be called from any thread: it posts the response back onto the
+// session's strand. Long polls therefore park no thread.
+#include "api/http_server.hpp"
+
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without <utility>.
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <sys/socket.h>
+
+#include <optional>
+#include <atomic>
+#include <cerrno>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace sc::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string error_body(const std::string& type, const std::string& message) {
+  std::string out = "{\"__type\":\"com.amazonaws.swf.service.v2.model#" + type +
+                    "\",\"message\":\"";
+  for (char c : message) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"}";
+}
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket s, handler& h, size_t limit, std::atomic<size_t>& count)
+      : stream_(std::move(s)), handler_(h), limit_(limit), count_(count) {
+    ++count_;
+  }
+  ~session() { --count_; }
+
+  void start() { read(); }
+
+  void close() {
+    auto self = shared_from_this();
+    asio::post(stream_.get_executor(), [self] {
+      beast::error_code ec;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      self->stream_.close();
+    });
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(limit_);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_never();
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      return shutdown();
+    }
+    if (ec == http::error::body_limit) {
+      response r;
+      r.status = 413;
+      r.error_type = "RequestEntityTooLargeException";
+      r.body = error_body(r.error_type, "Request body is larger than the limit of " +
+                                            std::to_string(limit_) + " bytes");
+      return write(std::move(r), false);
+    }
+    if (ec) {
+      response r;
+      r.status = 400;
+      r.error_type = "SerializationException";
+      r.body = error_body(r.error_type, "Malformed HTTP request: " + ec.message());
+      return write(std::move(r), false);
+    }
+    auto& msg = parser_->get();
+    keep_alive_ = msg.keep_alive();
+    request req;
+    req.method = std::string(msg.method_string());
+    req.path = std::string(msg.target());
+    req.target = std::string(msg["X-Amz-Target"]);
+    req.host = std::string(msg[http::field::host]);
+    req.content_type = std::string(msg[http::field::content_type]);
+    req.body = std::move(msg.body());
+    closed_ = false;
+    auto self = shared_from_this();
+    auto weak = std::weak_ptr<session>(self);
+    auto exec = stream_.get_executor();
+    responder done = [weak, exec](response r) {
+      asio::post(exec, [weak, r = std::move(r)]() mutable {
+        if (auto s = weak.lock()) s->write(std::move(r), s->keep_alive_);
+      });
+    };
+    liveness alive = [weak] {
+      auto s = weak.lock();
+      return s && !s->closed_.load();
+    };
+    watch_close();
+    handler_.handle(std::move(req), std::move(done), std::move(alive));
+  }
+
+  /// While a request is in flight, notice a client that hangs up (a worker
+  /// giving up on a long poll) so its poll is not handed a task.
+  void watch_close() {
+    stream_.socket().async_wait(
+        tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+          if (ec) {
+            self->closed_ = true;
+            return;
+          }
+          // Readable while a request is in flight: either the client hung up
+          // (EOF) or it pipelined another request (data; leave it for read).
+          char byte;
+          ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1,
+                             MSG_PEEK | MSG_DONTWAIT);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) self->closed_ = true;
+        });
+  }
+
+  void write(response r, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->result(static_cast<http::status>(r.status));
+    res->version(11);
+    res->set(http::field::server, "statecraft");
+    res->set(http::field::content_type, "application/x-amz-json-1.0");
+    res->set("x-amzn-RequestId", request_id());
+    if (!r.error_type.empty()) res->set("x-amzn-ErrorType", r.error_type);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) return self->shutdown();
+                        self->read();
+                      });
+  }
+
+  std::string request_id() {
+    static std::atomic<uint64_t> n{1};
+    uint64_t v = n.fetch_add(1);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012llx",
+                  static_cast<unsigned long long>(v & 0xFFFFFFFFFFFFull));
+    return buf;
+  }
+
+  void shutdown() {
+    closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  handler& handler_;
+  size_t limit_;
+  std::atomic<size_t>& count_;
+  bool keep_alive_ = true;
+  std::atomic<bool> closed_{false};
+};
+
+}  // namespace
+
+struct http_server::impl {
+  server_options opts;
+  handler& h;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::atomic<size_t> connections{0};
+  std::atomic<bool> stopped{false};
+
+  impl(server_options o, handler& hh) : opts(std::move(o)), h(hh), ioc(o.io_threads) {}
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (stopped) return;
+      if (!ec) {
+        if (connections.load() >= opts.max_connections) {
+          beast::error_code ignore;
+          s.close(ignore);
+        } else {
+          beast::error_code ignore;
+          s.set_option(tcp::no_delay(true), ignore);
+          std::make_shared<session>(std::move(s), h, opts.max_request_bytes, connections)->start();
+        }
+      }
+      accept();
+    });
+  }
+};
+
+http_server::http_server(server_options opts, handler& h)
+    : impl_(std::make_unique<impl>(std::move(opts), h)) {}
+
+http_server::~http_server() = default;
+
+void http_server::start() {
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(impl_->opts.bind, ec);
+  if (ec) throw std::runtime_error("invalid bind address '" + impl_->opts.bind + "'");
+  tcp::endpoint ep(addr, static_cast<unsigned short>(impl_->opts.port));
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + impl_->opts.bind + ":" +
+                             std::to_string(impl_->opts.port) + ": " + ec.message());
+  impl_->accept();
+}
+
+int http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void http_server::run() {
+  std::vector<std::thread> extra;
+  for (int i = 1; i < impl_->opts.io_threads; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : extra) t.join();
+}
+
+void http_server::stop() {
+  asio::post(impl_->ioc, [this] {
+    impl_->stopped = true;
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->ioc.stop();
+  });
+}
+
+}  // namespace sc::api

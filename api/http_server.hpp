@@ -1,0 +1,66 @@
+// The HTTP/1.1 front end. Boost.Beast lives in http_server.cpp only; the
+// rest of the API layer sees plain requests and a responder callback.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace sc::api {
+
+struct request {
+  std::string target;        ///< X-Amz-Target header
+  std::string body;
+  std::string host;
+  std::string content_type;
+  std::string method;
+  std::string path;
+};
+
+struct response {
+  int status = 200;
+  std::string body;
+  std::string error_type;    ///< x-amzn-ErrorType header (errors only)
+};
+
+/// Must be called exactly once, from any thread; posts to the connection.
+using responder = std::function<void(response)>;
+/// False once the client has closed its connection (for long polls).
+using liveness = std::function<bool()>;
+
+class handler {
+ public:
+  virtual ~handler() = default;
+  virtual void handle(request req, responder done, liveness alive) = 0;
+};
+
+struct server_options {
+  std::string bind = "127.0.0.1";
+  int port = 8083;
+  int io_threads = 1;
+  size_t max_request_bytes = 1 << 20;
+  size_t max_connections = 20000;
+};
+
+class http_server {
+ public:
+  http_server(server_options opts, handler& h);
+  ~http_server();
+  /// Binds and listens; throws std::runtime_error with a clear message when
+  /// the address cannot be used.
+  void start();
+  /// The port actually bound (useful with port 0).
+  int port() const;
+  /// Runs the io threads until stop(); returns afterwards.
+  void run();
+  /// Stops accepting, closes connections, makes run() return. Thread-safe,
+  /// async-signal-unsafe (call from a signal-watching thread).
+  void stop();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sc::api

@@ -1,0 +1,110 @@
+// Request dispatch and the one place where errors become responses.
+#include "api/service.hpp"
+
+#include "runtime/model/arn.hpp"
+
+#include <unordered_map>
+
+namespace sc::api {
+
+namespace {
+
+using action_fn = void (*)(context&);
+
+const std::unordered_map<std::string, action_fn>& action_table() {
+  static const std::unordered_map<std::string, action_fn> table = {
+#define ACTION(op, fn) {"AWSStepFunctions." #op, &fn},
+#include "api/actions.def"
+#undef ACTION
+  };
+  return table;
+}
+
+std::string error_json(const std::string& type, const std::string& message,
+                       const std::string& extra = {}) {
+  std::string body = "{\"__type\":\"com.amazonaws.swf.service.v2.model#" + type +
+                     "\",\"message\":" + json::quote(message);
+  if (!extra.empty()) body += "," + extra;
+  return body + "}";
+}
+
+response error_response(const std::string& type, const std::string& message, int status = 400,
+                        const std::string& extra = {}) {
+  return response{status, error_json(type, message, extra), type};
+}
+
+}  // namespace
+
+void send_error(const responder& done, const actors::api_error& e) {
+  int status = e.type == "ServiceException" || e.type == "ServiceUnavailable" ? 500 : 400;
+  done(error_response(e.type, e.message, status));
+}
+
+void service::handle(request req, responder done, liveness alive) {
+  if (req.method != "POST") {
+    return done(error_response("UnknownOperationException",
+                               "Only POST requests are served (AWS JSON 1.0 protocol)"));
+  }
+  auto& table = action_table();
+  auto it = table.find(req.target);
+  if (it == table.end()) {
+    if (req.target.empty())
+      return done(error_response("MissingAuthenticationTokenException",
+                                 "Missing X-Amz-Target header"));
+    return done(error_response("UnknownOperationException",
+                               "Unknown operation: '" + req.target + "'"));
+  }
+  json::document body;
+  std::string perr;
+  std::string_view text = req.body;
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) text = "{}";
+  if (!json::parse(text, body, &perr))
+    return done(error_response("SerializationException", "Malformed JSON request body: " + perr));
+  if (!body.IsObject())
+    return done(error_response("SerializationException",
+                               "The request body must be a JSON object"));
+  try {
+    context c{body, members(body), node_, node_.store(), node_.settings(), done, std::move(alive)};
+    it->second(c);
+  } catch (const aws_error& e) {
+    done(error_response(e.type, e.what(), e.status, e.extra_json));
+  } catch (const std::exception& e) {
+    done(error_response("InternalFailure", std::string("Internal error: ") + e.what(), 500));
+  }
+}
+
+model::arn require_arn(const std::string& text, model::arn_kind kind) {
+  auto a = model::parse_arn(text);
+  if (!a || a->kind != kind) throw aws_error("InvalidArn", "Invalid Arn: '" + text + "'");
+  return *a;
+}
+
+void require_name(const std::string& name) {
+  auto msg = model::check_name(name);
+  if (!msg.empty()) throw aws_error("InvalidName", msg);
+}
+
+std::vector<cluster::tag> read_tags(const json::value* arr, const std::string& resource) {
+  std::vector<cluster::tag> tags;
+  if (!arr) return tags;
+  for (auto& t : arr->GetArray()) {
+    if (!t.IsObject()) throw aws_error("SerializationException", "Expected a tag object");
+    members tm(t);
+    cluster::tag tag;
+    tag.key = tm.str("key", 1, 128).value_or("");
+    tag.value = tm.str("value", 0, 256).value_or("");
+    if (tag.key.empty()) validation_error("null", "tags.member.key", "Member must not be null");
+    tags.push_back(std::move(tag));
+  }
+  return tags;
+}
+
+size_t page_size(const members& m) {
+  auto n = m.integer("maxResults").value_or(0);
+  if (n < 0 || n > 1000)
+    validation_error("'" + std::to_string(n) + "'", "maxResults",
+                     "Member must have value less than or equal to 1000");
+  return n == 0 ? 100 : static_cast<size_t>(n);
+}
+
+}  // namespace sc::api

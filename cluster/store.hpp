@@ -1,0 +1,125 @@
+// The store interface: everything a node keeps about state machines,
+// activities, tags and executions.
+//
+// Two implementations share it: the memory store (the embedded default, no
+// other service) and, later, the Redis store. The contract every
+// implementation keeps, and the store test suite checks:
+//  * create_* calls are idempotent in AWS's sense (same attributes → the
+//    existing record, different ones → conflict);
+//  * save_execution appends history and replaces the execution's record
+//    and state in one atomic step: a reader sees both or neither;
+//  * listing is stable under concurrent inserts and pages by an opaque key.
+// All methods are thread-safe.
+#pragma once
+
+#include "runtime/interp/state.hpp"
+#include "runtime/model/history_event.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sc::cluster {
+
+struct tag {
+  std::string key, value;
+};
+
+struct state_machine_record {
+  std::string arn, name, definition, role_arn;
+  std::string type = "STANDARD";       ///< STANDARD | EXPRESS
+  int64_t creation_ms = 0;
+  int64_t update_ms = 0;               ///< last UpdateStateMachine (0 = never)
+  std::string logging_json;            ///< loggingConfiguration JSON text ("" = default)
+  bool tracing_enabled = false;
+  std::string revision_id;
+  std::string description;
+};
+
+struct activity_record {
+  std::string arn, name;
+  int64_t creation_ms = 0;
+};
+
+struct execution_record {
+  std::string arn, machine_arn, name;
+  std::string status = "RUNNING";      ///< RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+  int64_t start_ms = 0, stop_ms = 0;
+  std::string input;
+  std::string output, error, cause;
+  bool has_output = false, has_error = false, has_cause = false;
+  // The state machine as the execution saw it (DescribeStateMachineForExecution).
+  std::string definition, role_arn;
+  int64_t machine_update_ms = 0;
+  std::string revision_id;
+  bool express = false;
+  /// The interpreter state after the last step (absent once finished and
+  /// compacted). Shared and immutable.
+  std::shared_ptr<const interp::execution_state> state;
+};
+
+enum class create_outcome { created, existing, conflict };
+
+template <class T>
+struct page {
+  std::vector<T> items;
+  std::string next;  ///< "" = last page; else the key to resume after
+};
+
+class store {
+ public:
+  virtual ~store() = default;
+
+  // State machines -----------------------------------------------------
+  /// Creates `r` unless a machine with that ARN exists; then `existing`
+  /// gets it and the outcome tells whether the attributes are the same.
+  virtual create_outcome create_state_machine(const state_machine_record& r,
+                                              state_machine_record& existing) = 0;
+  virtual std::optional<state_machine_record> get_state_machine(const std::string& arn) = 0;
+  /// Replaces the record; false when it does not exist.
+  virtual bool put_state_machine(const state_machine_record& r) = 0;
+  virtual bool delete_state_machine(const std::string& arn) = 0;
+  /// Ordered by ARN; `after` is the last ARN of the previous page.
+  virtual page<state_machine_record> list_state_machines(const std::string& after,
+                                                         size_t limit) = 0;
+
+  // Activities ---------------------------------------------------------
+  virtual create_outcome create_activity(const activity_record& r, activity_record& existing) = 0;
+  virtual std::optional<activity_record> get_activity(const std::string& arn) = 0;
+  virtual bool delete_activity(const std::string& arn) = 0;
+  virtual page<activity_record> list_activities(const std::string& after, size_t limit) = 0;
+
+  // Tags (state machines and activities) -------------------------------
+  virtual std::vector<tag> get_tags(const std::string& arn) = 0;
+  virtual void set_tags(const std::string& arn, const std::vector<tag>& tags) = 0;
+
+  // Executions ---------------------------------------------------------
+  /// Inserts a new execution; when one with that ARN exists, `existing`
+  /// gets it and the outcome is `existing` (the caller decides whether the
+  /// request was an idempotent retry).
+  virtual create_outcome create_execution(const execution_record& r,
+                                          const std::vector<model::history_event>& events,
+                                          execution_record& existing) = 0;
+  virtual std::optional<execution_record> get_execution(const std::string& arn) = 0;
+  /// Atomically appends `events` and replaces the record (and its state).
+  virtual void save_execution(const execution_record& r,
+                              const std::vector<model::history_event>& events) = 0;
+  /// Newest first. `status` empty = all. `after` is the previous page's key.
+  virtual page<execution_record> list_executions(const std::string& machine_arn,
+                                                 const std::string& status,
+                                                 const std::string& after, size_t limit) = 0;
+  /// Events with id in [from, from+limit) going forward, or (from-limit, from]
+  /// going backward when `reverse` (from = 0 means "the end").
+  virtual std::vector<model::history_event> get_history(const std::string& arn, int64_t from,
+                                                        size_t limit, bool reverse) = 0;
+  virtual int64_t history_length(const std::string& arn) = 0;
+  /// Executions not yet finished (for restart/recovery).
+  virtual std::vector<execution_record> running_executions() = 0;
+};
+
+/// The in-memory store (single node, nothing survives the process).
+std::unique_ptr<store> make_memory_store();
+
+}  // namespace sc::cluster

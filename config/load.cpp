@@ -1,0 +1,825 @@
+// Loading and checking `settings` (see load.hpp for the contract).
+//
+// All knowledge about keys lives in one table, `fields()`: for each key its
+// section, name, optional command-line flag, the rule it must satisfy (as an
+// English "must ..." phrase) and three functions — parse text into settings,
+// check the current value, show the current value. The YAML walker, the flag
+// parser, validate(), describe()'s defaults and usage() all iterate over it.
+//
+// yaml-cpp reports errors by throwing; every call into it is inside a
+// try/catch so that load_file() never throws.
+#include "config/load.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <thread>
+#include <utility>
+
+namespace sc::config {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Small text helpers.
+
+bool is_lower_alpha(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alnum(char c) {
+  return is_lower_alpha(c) || is_digit(c) || (c >= 'A' && c <= 'Z');
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+/// Lowercase without '_' and '-': "pollTimeout", "poll-timeout" and
+/// "poll_timeout" all become "polltimeout".
+std::string normalize(std::string_view s) {
+  std::string out;
+  for (char c : lower(s))
+    if (c != '_' && c != '-') out += c;
+  return out;
+}
+
+/// A value quoted for a one-line message: control characters escaped and long
+/// values shortened.
+std::string quoted(std::string_view v) {
+  std::string out = "'";
+  std::size_t n = 0;
+  for (char c : v) {
+    if (++n > 80) {
+      out += "...";
+      break;
+    }
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (static_cast<unsigned char>(c) < 0x20) out += '?';
+    else out += c;
+  }
+  return out + "'";
+}
+
+std::optional<std::int64_t> parse_int(std::string_view t) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_double(std::string_view t) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || p != t.data() + t.size() || !std::isfinite(v))
+    return std::nullopt;
+  return v;
+}
+
+/// Shortest text that reads back as `v` ("60", "0.25").
+std::string show_double(double v) {
+  char buf[64];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, p) : std::string("?");
+}
+
+/// Optimal-string-alignment distance: insertions, deletions, substitutions
+/// and swaps of adjacent characters ("prot" -> "port") cost 1.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+/// The candidate closest to `word` when it is plausibly a typo of it: same
+/// name modulo case/'_'/'-', a small edit distance, or one a prefix of the
+/// other. nullopt when nothing is close.
+std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates) {
+  const std::string w = normalize(word);
+  std::optional<std::string> best;
+  std::size_t best_score = std::numeric_limits<std::size_t>::max();
+  for (const auto& c : candidates) {
+    const std::string n = normalize(c);
+    std::size_t d = edit_distance(w, n);
+    const std::size_t allowed = std::max<std::size_t>(1, std::min<std::size_t>(3, w.size() / 3));
+    const bool prefix = w.size() >= 4 && (n.rfind(w, 0) == 0 || w.rfind(n, 0) == 0);
+    if (d > allowed && !prefix) continue;
+    if (d < best_score) {
+      best_score = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------
+// Value rules.
+
+bool valid_region(std::string_view v) {
+  if (v.empty() || v.size() > 64 || !is_lower_alpha(v.front()) || v.back() == '-') return false;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    if (!(is_lower_alpha(c) || is_digit(c) || c == '-')) return false;
+    if (c == '-' && v[i - 1] == '-') return false;
+  }
+  return true;
+}
+
+bool valid_account(std::string_view v) {
+  return v.size() == 12 && std::all_of(v.begin(), v.end(), is_digit);
+}
+
+bool valid_hostname(std::string_view v) {
+  if (v.empty() || v.size() > 253) return false;
+  std::size_t label = 0;
+  for (char c : v) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+    } else if (is_alnum(c) || c == '-' || c == '_') {
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+  }
+  return label > 0 || v.size() > 1;  // allow a trailing dot ("host.")
+}
+
+bool valid_ip(std::string_view v, bool v6) {
+  std::string s(v);
+  unsigned char buf[16];
+  return inet_pton(v6 ? AF_INET6 : AF_INET, s.c_str(), buf) == 1;
+}
+
+bool valid_bind(std::string_view v) {
+  return valid_ip(v, false) || valid_ip(v, true) || valid_hostname(v);
+}
+
+bool valid_node_id(std::string_view v) {
+  if (v.size() > 128) return false;
+  return std::all_of(v.begin(), v.end(), [](char c) {
+    return is_alnum(c) || c == '.' || c == '_' || c == '-' || c == ':';
+  });
+}
+
+// ---------------------------------------------------------------------------
+// The key table.
+
+struct field {
+  std::string_view section;  ///< YAML section, e.g. "node".
+  std::string_view key;      ///< YAML key, e.g. "port".
+  std::string_view flag;     ///< "--port", or "" when there is no flag.
+  std::string_view metavar;  ///< "N" in "--port N".
+  std::string_view help;     ///< One-line description for --help.
+  std::string rule;          ///< "must be an integer between 1 and 65535".
+  bool secret = false;       ///< Never echo the value in messages.
+  /// Parses `text`, checks it and stores it; false (nothing stored) if bad.
+  std::function<bool(std::string_view, settings&)> parse;
+  /// True when the current value satisfies the rule.
+  std::function<bool(const settings&)> check;
+  /// The current value as text.
+  std::function<std::string(const settings&)> show;
+  /// Extra effect of the command-line flag (e.g. --redis sets the backend).
+  std::function<void(settings&)> on_flag;
+
+  std::string path() const { return std::string(section) + "." + std::string(key); }
+
+  field cli(std::string_view f, std::string_view mv, std::string_view h) && {
+    flag = f;
+    metavar = mv;
+    help = h;
+    return std::move(*this);
+  }
+  field with_secret() && {
+    secret = true;
+    return std::move(*this);
+  }
+  field then(std::function<void(settings&)> fn) && {
+    on_flag = std::move(fn);
+    return std::move(*this);
+  }
+
+  /// "must be ... (got 'x')" for a rejected value `text`.
+  std::string complaint(std::string_view text) const {
+    if (secret) return rule + " (got " + std::to_string(text.size()) + " characters)";
+    return rule + " (got " + quoted(text) + ")";
+  }
+};
+
+template <class Sec, class T>
+field int_field(std::string_view section, std::string_view key, Sec settings::*sec, T Sec::*mem,
+                std::int64_t lo, std::int64_t hi) {
+  field f;
+  f.section = section;
+  f.key = key;
+  f.rule = hi == std::numeric_limits<std::int64_t>::max()
+               ? "must be an integer >= " + std::to_string(lo)
+               : "must be an integer between " + std::to_string(lo) + " and " + std::to_string(hi);
+  f.parse = [=](std::string_view t, settings& s) {
+    auto v = parse_int(t);
+    if (!v || *v < lo || *v > hi) return false;
+    (s.*sec).*mem = static_cast<T>(*v);
+    return true;
+  };
+  f.check = [=](const settings& s) {
+    T v = (s.*sec).*mem;
+    return std::cmp_greater_equal(v, lo) && std::cmp_less_equal(v, hi);
+  };
+  f.show = [=](const settings& s) { return std::to_string((s.*sec).*mem); };
+  return f;
+}
+
+template <class Sec>
+field double_field(std::string_view section, std::string_view key, Sec settings::*sec,
+                   double Sec::*mem, std::optional<double> max) {
+  field f;
+  f.section = section;
+  f.key = key;
+  f.rule = max ? "must be a number > 0 and <= " + show_double(*max) : "must be a number > 0";
+  auto ok = [=](double v) { return v > 0 && std::isfinite(v) && (!max || v <= *max); };
+  f.parse = [=](std::string_view t, settings& s) {
+    auto v = parse_double(t);
+    if (!v || !ok(*v)) return false;
+    (s.*sec).*mem = *v;
+    return true;
+  };
+  f.check = [=](const settings& s) { return ok((s.*sec).*mem); };
+  f.show = [=](const settings& s) { return show_double((s.*sec).*mem); };
+  return f;
+}
+
+template <class Sec>
+field string_field(std::string_view section, std::string_view key, Sec settings::*sec,
+                   std::string Sec::*mem, std::function<bool(std::string_view)> ok,
+                   std::string rule) {
+  field f;
+  f.section = section;
+  f.key = key;
+  f.rule = std::move(rule);
+  f.parse = [=](std::string_view t, settings& s) {
+    if (!ok(t)) return false;
+    (s.*sec).*mem = std::string(t);
+    return true;
+  };
+  f.check = [=](const settings& s) { return ok((s.*sec).*mem); };
+  f.show = [=](const settings& s) { return (s.*sec).*mem; };
+  return f;
+}
+
+/// A string from a fixed list; matched case-insensitively, stored lowercase.
+template <class Sec>
+field enum_field(std::string_view section, std::string_view key, Sec settings::*sec,
+                 std::string Sec::*mem, std::vector<std::string> allowed) {
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  field f = string_field(section, key, sec, mem,
+                         [allowed](std::string_view v) {
+                           return std::find(allowed.begin(), allowed.end(), std::string(v)) !=
+                                  allowed.end();
+                         },
+                         "must be one of " + list);
+  auto check = f.parse;
+  f.parse = [check](std::string_view t, settings& s) { return check(lower(t), s); };
+  return f;
+}
+
+const std::vector<field>& fields() {
+  static const std::vector<field> table = [] {
+    constexpr auto unbounded = std::numeric_limits<std::int64_t>::max();
+    std::vector<field> t;
+    // node
+    t.push_back(string_field("node", "node_id", &settings::node, &node_settings::node_id,
+                             valid_node_id,
+                             "must be letters, digits, '.', '_', '-' or ':' (at most 128), "
+                             "or empty for <hostname>-<pid>")
+                    .cli("--node-id", "ID", "Cluster-unique node name (default: <hostname>-<pid>)"));
+    t.push_back(string_field("node", "bind", &settings::node, &node_settings::bind, valid_bind,
+                             "must be an IPv4 address, IPv6 address or host name")
+                    .cli("--bind", "ADDR", "Address the API listens on"));
+    t.push_back(int_field("node", "port", &settings::node, &node_settings::port, 1, 65535)
+                    .cli("--port", "N", "TCP port of the AWS-JSON API"));
+    t.push_back(string_field("node", "region", &settings::node, &node_settings::region,
+                             valid_region,
+                             "must look like an AWS region such as 'us-east-1' "
+                             "(lowercase letters, digits and dashes)")
+                    .cli("--region", "R", "Region used in ARNs"));
+    t.push_back(string_field("node", "account_id", &settings::node, &node_settings::account_id,
+                             valid_account, "must be exactly 12 digits")
+                    .cli("--account-id", "N", "12-digit account id used in ARNs"));
+    t.push_back(enum_field("node", "log_level", &settings::node, &node_settings::log_level,
+                           {"trace", "debug", "info", "warn", "error", "off"})
+                    .cli("--log-level", "L", "Log level: trace, debug, info, warn, error or off"));
+    t.push_back(int_field("node", "io_threads", &settings::node, &node_settings::io_threads, 1, 64)
+                    .cli("--io-threads", "N", "Network I/O threads, 1..64"));
+    t.push_back(int_field("node", "worker_threads", &settings::node,
+                          &node_settings::worker_threads, 0, 256)
+                    .cli("--worker-threads", "N", "Execution threads, 0..256; 0 = one per core"));
+    // api
+    t.push_back(int_field("api", "max_request_bytes", &settings::api,
+                          &api_settings::max_request_bytes, 1024, unbounded));
+    t.push_back(int_field("api", "max_connections", &settings::api,
+                          &api_settings::max_connections, 1, unbounded));
+    // activities
+    t.push_back(double_field("activities", "poll_timeout_seconds", &settings::activities,
+                             &activities_settings::poll_timeout_seconds, 60.0)
+                    .cli("--activity-poll-timeout", "SECONDS",
+                         "GetActivityTask long-poll wait, > 0 and <= 60"));
+    t.push_back(string_field("activities", "task_token_secret", &settings::activities,
+                             &activities_settings::task_token_secret,
+                             [](std::string_view v) { return v.empty() || v.size() >= 16; },
+                             "must be at least 16 characters, or empty for a random secret")
+                    .with_secret()
+                    .cli("--task-token-secret", "S",
+                         "Task token HMAC key, >= 16 chars (default: random per process)"));
+    // executions
+    t.push_back(double_field("executions", "time_scale", &settings::executions,
+                             &executions_settings::time_scale, std::nullopt)
+                    .cli("--time-scale", "X", "Divide waits and timeouts by X (> 0)"));
+    t.push_back(int_field("executions", "history_event_limit", &settings::executions,
+                          &executions_settings::history_event_limit, 1, unbounded));
+    // store
+    t.push_back(enum_field("store", "backend", &settings::store, &store_settings::backend,
+                           {"memory", "redis"}));
+    t.push_back(string_field("store", "redis_url", &settings::store, &store_settings::redis_url,
+                             [](std::string_view v) { return v.empty() || parse_redis_url(v); },
+                             "must be a URL of the form redis://HOST:PORT[/DB]")
+                    .cli("--redis", "URL", "Store in Redis at redis://HOST:PORT[/DB]")
+                    .then([](settings& s) { s.store.backend = "redis"; }));
+    t.push_back(int_field("store", "retention_hours", &settings::store,
+                          &store_settings::retention_hours, 0,
+                          std::numeric_limits<int>::max()));
+    return t;
+  }();
+  return table;
+}
+
+const std::vector<std::string>& section_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& f : fields())
+      if (std::find(out.begin(), out.end(), f.section) == out.end()) out.emplace_back(f.section);
+    return out;
+  }();
+  return names;
+}
+
+const field* find_field(std::string_view section, std::string_view key) {
+  for (const auto& f : fields())
+    if (f.section == section && f.key == key) return &f;
+  return nullptr;
+}
+
+/// Suggestion for an unknown key `key` in `section` ("" = top level): a close
+/// key of the same section, else the same key in another section.
+std::optional<std::string> suggest_key(std::string_view section, std::string_view key) {
+  std::vector<std::string> same;
+  if (section.empty()) {
+    same = section_names();
+  } else {
+    for (const auto& f : fields())
+      if (f.section == section) same.emplace_back(f.key);
+  }
+  if (auto c = closest(key, same)) return c;
+  for (const auto& f : fields())
+    if (f.section != section && normalize(f.key) == normalize(key)) return f.path();
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------
+// YAML.
+
+std::string location(const std::string& path, const YAML::Mark& m) {
+  if (m.line < 0) return path + ": ";
+  return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": ";
+}
+
+const char* kind(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Scalar: return "a value";
+    default: return "nothing";
+  }
+}
+
+/// Applies one `section.key: value` pair, reporting into `out`.
+void apply_value(const field& f, const YAML::Node& value, const YAML::Mark& key_mark,
+                 const std::string& path, settings& s, std::vector<std::string>& out) {
+  const YAML::Mark where = value.IsNull() ? key_mark : value.Mark();
+  const std::string prefix = location(path, where) + f.path() + ": ";
+  if (value.IsNull()) {
+    // An empty value means "" where that is allowed (node_id:, redis_url:).
+    if (!f.parse("", s)) out.push_back(prefix + f.rule + " (got nothing)");
+    return;
+  }
+  if (!value.IsScalar()) {
+    out.push_back(prefix + f.rule + " (got " + kind(value) + ")");
+    return;
+  }
+  const std::string text = value.Scalar();
+  if (!f.parse(text, s)) out.push_back(prefix + f.complaint(text));
+}
+
+void apply_section(const std::string& section, const YAML::Node& body,
+                   const std::string& path, settings& s, std::vector<std::string>& out) {
+  if (body.IsNull()) return;  // "node:" with every key commented out
+  if (!body.IsMap()) {
+    out.push_back(location(path, body.Mark()) + section + ": must be a mapping of keys (got " +
+                  kind(body) + ")");
+    return;
+  }
+  std::map<std::string, int> seen;  // key -> line (1-based) of its first use
+  // Nodes are copied out of the pair: yaml-cpp's iterator yields a proxy
+  // whose members must not be bound by reference.
+  for (const auto& kv : body) {
+    const YAML::Node k = kv.first;
+    const YAML::Node v = kv.second;
+    const YAML::Mark km = k.Mark();
+    if (!k.IsScalar()) {
+      out.push_back(location(path, km) + section + ": keys must be plain names (got " +
+                    kind(k) + ")");
+      continue;
+    }
+    const std::string key = k.Scalar();
+    const field* f = find_field(section, key);
+    if (!f) {
+      std::string msg = location(path, km) + section + "." + key + ": unknown key";
+      if (auto sug = suggest_key(section, key)) msg += " (did you mean '" + *sug + "'?)";
+      out.push_back(msg);
+      continue;
+    }
+    auto [pos, fresh] = seen.emplace(key, km.line + 1);
+    if (!fresh) {
+      out.push_back(location(path, km) + f->path() + ": duplicate key (first set at line " +
+                    std::to_string(pos->second) + ")");
+      continue;
+    }
+    apply_value(*f, v, km, path, s, out);
+  }
+}
+
+void apply_document(const YAML::Node& root, const std::string& path, settings& s,
+                    std::vector<std::string>& out) {
+  if (root.IsNull()) return;  // empty file: all defaults
+  if (!root.IsMap()) {
+    std::string names;
+    for (const auto& n : section_names()) names += (names.empty() ? "" : ", ") + n;
+    out.push_back(location(path, root.Mark()) + "top level: must be a mapping of sections (" +
+                  names + "), got " + kind(root));
+    return;
+  }
+  std::map<std::string, int> seen;
+  // Nodes are copied out of the pair: yaml-cpp's iterator yields a proxy
+  // whose members must not be bound by reference.
+  for (const auto& kv : root) {
+    const YAML::Node k = kv.first;
+    const YAML::Node v = kv.second;
+    const YAML::Mark km = k.Mark();
+    if (!k.IsScalar()) {
+      out.push_back(location(path, km) + "top level: keys must be section names (got " +
+                    kind(k) + ")");
+      continue;
+    }
+    const std::string name = k.Scalar();
+    if (std::find(section_names().begin(), section_names().end(), name) ==
+        section_names().end()) {
+      std::string msg = location(path, km) + "unknown key '" + name + "' at top level";
+      if (auto sug = suggest_key("", name)) msg += " (did you mean '" + *sug + "'?)";
+      out.push_back(msg);
+      continue;
+    }
+    auto [pos, fresh] = seen.emplace(name, km.line + 1);
+    if (!fresh) {
+      out.push_back(location(path, km) + "duplicate section '" + name + "' (first at line " +
+                    std::to_string(pos->second) + ")");
+      continue;
+    }
+    apply_section(name, v, path, s, out);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Command line.
+
+constexpr std::string_view kConfigFlag = "--config";
+constexpr std::string_view kHelpFlag = "--help";
+constexpr std::string_view kVersionFlag = "--version";
+
+std::vector<std::string> all_flags() {
+  std::vector<std::string> out{std::string(kConfigFlag), std::string(kHelpFlag),
+                               std::string(kVersionFlag)};
+  for (const auto& f : fields())
+    if (!f.flag.empty()) out.emplace_back(f.flag);
+  return out;
+}
+
+const field* find_flag(std::string_view name) {
+  for (const auto& f : fields())
+    if (!f.flag.empty() && f.flag == name) return &f;
+  return nullptr;
+}
+
+/// "unknown flag '--prot' (did you mean '--port'?)", or a hint to use the
+/// config file when the name is a key without a flag.
+std::string unknown_flag(std::string_view name) {
+  std::string msg = "unknown flag '" + std::string(name) + "'";
+  std::string_view bare = name;
+  while (!bare.empty() && bare.front() == '-') bare.remove_prefix(1);
+  std::vector<std::string> flags = all_flags();
+  std::vector<std::string> bare_flags;
+  for (const auto& f : flags) bare_flags.push_back(f.substr(2));
+  if (auto c = closest(bare, bare_flags)) return msg + " (did you mean '--" + *c + "'?)";
+  for (const auto& f : fields())
+    if (normalize(f.key) == normalize(bare))
+      return msg + " (set " + f.path() + " in the --config file instead)";
+  return msg + " (see --help)";
+}
+
+struct token {
+  std::string flag;   ///< "--port"
+  std::string value;  ///< "8083"
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Public API.
+
+std::optional<redis_endpoint> parse_redis_url(std::string_view url) {
+  constexpr std::string_view scheme = "redis://";
+  if (url.substr(0, scheme.size()) != scheme) return std::nullopt;
+  std::string_view rest = url.substr(scheme.size());
+  redis_endpoint ep;
+  std::string_view port_and_path;
+  if (!rest.empty() && rest.front() == '[') {  // [IPv6]:PORT
+    auto close = rest.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    ep.host = std::string(rest.substr(1, close - 1));
+    if (!valid_ip(ep.host, true)) return std::nullopt;
+    rest.remove_prefix(close + 1);
+    if (rest.empty() || rest.front() != ':') return std::nullopt;
+    port_and_path = rest.substr(1);
+  } else {
+    auto colon = rest.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    ep.host = std::string(rest.substr(0, colon));
+    if (!valid_hostname(ep.host) && !valid_ip(ep.host, false)) return std::nullopt;
+    port_and_path = rest.substr(colon + 1);
+  }
+  auto slash = port_and_path.find('/');
+  auto port = parse_int(port_and_path.substr(0, slash));
+  if (!port || *port < 1 || *port > 65535) return std::nullopt;
+  ep.port = static_cast<int>(*port);
+  if (slash != std::string_view::npos) {
+    std::string_view db = port_and_path.substr(slash + 1);
+    if (!db.empty()) {
+      auto d = parse_int(db);
+      if (!d || *d < 0 || *d > std::numeric_limits<int>::max()) return std::nullopt;
+      ep.db = static_cast<int>(*d);
+    }
+  }
+  return ep;
+}
+
+std::vector<std::string> load_file(const std::string& path, settings& s) {
+  std::vector<std::string> out;
+  try {
+    errno = 0;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      const int err = errno;
+      out.push_back(path + ": cannot read config file: " +
+                    (err ? std::strerror(err) : "open failed"));
+      return out;
+    }
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(in);
+    } catch (const YAML::Exception& e) {
+      out.push_back(location(path, e.mark) + "YAML syntax error: " + e.msg);
+      return out;
+    }
+    if (docs.size() > 1) {
+      out.push_back(location(path, docs[1].Mark()) + "only one YAML document is allowed (found " +
+                    std::to_string(docs.size()) + ")");
+      return out;
+    }
+    if (!docs.empty()) apply_document(docs.front(), path, s, out);
+  } catch (const YAML::Exception& e) {
+    out.push_back(location(path, e.mark) + "YAML error: " + e.msg);
+  } catch (const std::exception& e) {
+    out.push_back(path + ": cannot load config file: " + e.what());
+  } catch (...) {
+    out.push_back(path + ": cannot load config file");
+  }
+  return out;
+}
+
+std::vector<std::string> validate(const settings& s) {
+  std::vector<std::string> out;
+  for (const auto& f : fields())
+    if (!f.check(s)) out.push_back(f.path() + ": " + f.complaint(f.show(s)));
+  if (s.store.backend == "redis" && s.store.redis_url.empty())
+    out.push_back(
+        "store.redis_url: required when store.backend is 'redis' "
+        "(set it in the config file or pass --redis URL)");
+  return out;
+}
+
+std::string usage() {
+  const settings defaults;
+  std::string out =
+      "Usage: statecraftd [options]\n"
+      "\n"
+      "Runs a Statecraft node: an AWS Step Functions compatible service speaking\n"
+      "the AWS-JSON API. Settings start from the defaults, then --config FILE is\n"
+      "applied, then the other flags (whatever their position on the line).\n"
+      "Flags take their value as '--flag VALUE' or '--flag=VALUE'.\n"
+      "\n"
+      "Options:\n";
+  auto line = [&](std::string left, std::string_view help) {
+    left = "  " + left;
+    if (left.size() < 36) left.resize(36, ' ');
+    else left += "  ";
+    out += left + std::string(help) + "\n";
+  };
+  line("--config FILE", "YAML config file (see statecraft.example.yaml); may be repeated");
+  for (const auto& f : fields()) {
+    if (f.flag.empty()) continue;
+    std::string help(f.help);
+    const std::string def = f.show(defaults);
+    if (!f.secret && !def.empty()) help += " (default " + def + ")";
+    line(std::string(f.flag) + " " + std::string(f.metavar), help);
+  }
+  line("-h, --help", "Show this help and exit");
+  line("--version", "Print the version and exit");
+  out +=
+      "\n"
+      "Keys without a flag (api.*, executions.history_event_limit, store.backend,\n"
+      "store.retention_hours) are set in the config file.\n";
+  return out;
+}
+
+std::string version() {
+#ifdef STATECRAFT_VERSION
+  return STATECRAFT_VERSION;
+#else
+  return "0.1.0";
+#endif
+}
+
+cli_result apply_args(int argc, char** argv, settings& s) {
+  cli_result r;
+  try {
+    std::vector<std::string> configs;
+    std::vector<token> tokens;
+    bool help = false, show_version = false;
+    for (int i = 1; i < argc; ++i) {
+      const std::string arg = argv[i] ? argv[i] : "";
+      if (arg == "-h") {
+        help = true;
+        continue;
+      }
+      if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
+        if (!arg.empty() && arg.front() == '-') {
+          r.problems.push_back(unknown_flag(arg));
+          if (arg.find('=') == std::string::npos && i + 1 < argc && argv[i + 1] &&
+              argv[i + 1][0] != '-')
+            ++i;  // presumably its value
+        } else {
+          r.problems.push_back("unexpected argument " + quoted(arg) + " (see --help)");
+        }
+        continue;
+      }
+      const auto eq = arg.find('=');
+      const std::string name = arg.substr(0, eq);
+      const bool inline_value = eq != std::string::npos;
+      const std::string inline_text = inline_value ? arg.substr(eq + 1) : "";
+      if (name == kHelpFlag || name == kVersionFlag) {
+        if (inline_value) r.problems.push_back(name + ": takes no value");
+        (name == kHelpFlag ? help : show_version) = true;
+        continue;
+      }
+      const field* f = find_flag(name);
+      if (!f && name != kConfigFlag) {
+        r.problems.push_back(unknown_flag(name));
+        // Skip what is presumably its value, to avoid a second complaint.
+        if (!inline_value && i + 1 < argc && argv[i + 1] && argv[i + 1][0] != '-') ++i;
+        continue;
+      }
+      std::string value;
+      if (inline_value) {
+        value = inline_text;
+      } else if (i + 1 < argc && argv[i + 1] &&
+                 std::string_view(argv[i + 1]).substr(0, 2) != "--") {
+        value = argv[++i];
+      } else {
+        const std::string_view mv = f ? f->metavar : "FILE";
+        r.problems.push_back(name + ": missing value (" + name + " " + std::string(mv) + ")");
+        continue;
+      }
+      if (name == kConfigFlag) {
+        if (value.empty()) r.problems.push_back(name + ": missing file name");
+        else configs.push_back(value);
+      } else {
+        tokens.push_back({name, value});
+      }
+    }
+
+    if (help) {
+      return cli_result{true, 0, usage(), {}};
+    }
+    if (show_version) {
+      return cli_result{true, 0, "statecraftd " + version() + "\n", {}};
+    }
+
+    for (const auto& path : configs)
+      for (auto& p : load_file(path, s)) r.problems.push_back(std::move(p));
+    for (const auto& t : tokens) {
+      const field* f = find_flag(t.flag);
+      if (!f) continue;  // cannot happen: filtered above
+      if (f->parse(t.value, s)) {
+        if (f->on_flag) f->on_flag(s);
+      } else {
+        r.problems.push_back(t.flag + ": " + f->complaint(t.value));
+      }
+    }
+    for (auto& p : validate(s)) r.problems.push_back(std::move(p));
+  } catch (const std::exception& e) {
+    r.problems.push_back(std::string("internal error while reading the command line: ") + e.what());
+  }
+  if (!r.problems.empty()) {
+    r.exit = true;
+    r.exit_code = 2;
+  }
+  return r;
+}
+
+std::string describe(const settings& s) {
+  const auto& n = s.node;
+  std::string host = n.bind.find(':') != std::string::npos ? "[" + n.bind + "]" : n.bind;
+  std::string out;
+  out += "node_id=" + (n.node_id.empty() ? std::string("auto") : n.node_id);
+  out += " listen=" + host + ":" + std::to_string(n.port);
+  out += " region=" + n.region + " account_id=" + n.account_id;
+  out += " log_level=" + n.log_level;
+  out += " io_threads=" + std::to_string(n.io_threads);
+  out += " worker_threads=" + std::to_string(effective_worker_threads(s)) +
+         (n.worker_threads == 0 ? "(auto)" : "");
+  out += " max_request_bytes=" + std::to_string(s.api.max_request_bytes);
+  out += " max_connections=" + std::to_string(s.api.max_connections);
+  out += " activity_poll_timeout=" + show_double(s.activities.poll_timeout_seconds) + "s";
+  out += std::string(" task_token_secret=") +
+         (s.activities.task_token_secret.empty() ? "random" : "configured");
+  out += " time_scale=" + show_double(s.executions.time_scale);
+  out += " history_event_limit=" + std::to_string(s.executions.history_event_limit);
+  out += " store=" + s.store.backend;
+  if (!s.store.redis_url.empty() && s.store.backend == "redis") out += "(" + s.store.redis_url + ")";
+  out += " retention=" + (s.store.retention_hours == 0
+                              ? std::string("forever")
+                              : std::to_string(s.store.retention_hours) + "h");
+  return out;
+}
+
+std::string effective_node_id(const settings& s) {
+  if (!s.node.node_id.empty()) return s.node.node_id;
+  char buf[256] = {};
+  std::string host;
+  if (gethostname(buf, sizeof buf - 1) == 0) host = buf;
+  std::string clean;
+  for (char c : host)
+    if (is_alnum(c) || c == '.' || c == '_' || c == '-') clean += c;
+  if (clean.empty()) clean = "statecraft";
+  if (clean.size() > 100) clean.resize(100);
+  return clean + "-" + std::to_string(static_cast<long>(getpid()));
+}
+
+int effective_worker_threads(const settings& s) {
+  if (s.node.worker_threads > 0) return s.node.worker_threads;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(std::min(n, 256u));
+}
+
+}  // namespace sc::config

@@ -1,0 +1,97 @@
+// Node configuration: plain structs with inline defaults, one per section of
+// the YAML file (config/statecraft.example.yaml documents every key). A
+// default-constructed `settings` is a valid configuration for a single local
+// node. Values are filled from a YAML file and command-line flags by
+// config/load.hpp, which also validates them; nothing here does I/O.
+//
+// Field names are the YAML key names (snake_case); flag names use dashes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace sc::config {
+
+/// `node:` — identity, listening socket, logging and thread pools.
+struct node_settings {
+  /// Cluster-unique node name; "" = "<hostname>-<pid>" chosen at start
+  /// (see effective_node_id). Letters, digits, '.', '_', '-', ':'; at most 128.
+  std::string node_id = "";
+  /// Address the AWS-JSON API listens on (IPv4, IPv6 or host name).
+  std::string bind = "127.0.0.1";
+  /// TCP port of the API, 1..65535.
+  int port = 8083;
+  /// Region used in ARNs, e.g. "us-east-1" (lowercase letters, digits, dashes).
+  std::string region = "us-east-1";
+  /// Account id used in ARNs: exactly 12 digits.
+  std::string account_id = "123456789012";
+  /// Minimum log level: trace, debug, info, warn, error or off.
+  std::string log_level = "info";
+  /// Threads serving network I/O, 1..64.
+  int io_threads = 1;
+  /// Threads running executions, 0..256; 0 = one per core
+  /// (see effective_worker_threads).
+  int worker_threads = 0;
+
+  bool operator==(const node_settings&) const = default;
+};
+
+/// `api:` — limits of the HTTP front end.
+struct api_settings {
+  /// Largest accepted request body in bytes (at least 1024). Default 1 MiB.
+  std::size_t max_request_bytes = 1048576;
+  /// Most simultaneous client connections (at least 1).
+  std::size_t max_connections = 20000;
+
+  bool operator==(const api_settings&) const = default;
+};
+
+/// `activities:` — GetActivityTask long polling and task tokens.
+struct activities_settings {
+  /// How long GetActivityTask waits for work before returning an empty
+  /// token, in seconds: > 0 and <= 60 (AWS uses 60; tests use less).
+  double poll_timeout_seconds = 60.0;
+  /// HMAC key for task tokens; "" = random per process (tokens do not
+  /// survive a restart). When set, at least 16 characters, and every node of
+  /// a cluster must use the same value.
+  std::string task_token_secret = "";
+
+  bool operator==(const activities_settings&) const = default;
+};
+
+/// `executions:` — the execution engine.
+struct executions_settings {
+  /// Speed-up of virtual time, > 0: Wait states, timeouts and retry
+  /// intervals are divided by it (tests use e.g. 100).
+  double time_scale = 1.0;
+  /// Most history events per execution (at least 1); an execution that
+  /// would exceed it fails with States.Runtime, as on AWS.
+  std::size_t history_event_limit = 25000;
+
+  bool operator==(const executions_settings&) const = default;
+};
+
+/// `store:` — where state machines and executions are kept.
+struct store_settings {
+  /// "memory" (lost on exit) or "redis".
+  std::string backend = "memory";
+  /// redis://HOST:PORT[/DB]; required when backend is "redis".
+  std::string redis_url = "";
+  /// Hours a finished execution is kept; 0 = keep forever.
+  int retention_hours = 0;
+
+  bool operator==(const store_settings&) const = default;
+};
+
+/// The whole configuration of one statecraftd node.
+struct settings {
+  node_settings node;              ///< `node:` section.
+  api_settings api;                ///< `api:` section.
+  activities_settings activities;  ///< `activities:` section.
+  executions_settings executions;  ///< `executions:` section.
+  store_settings store;            ///< `store:` section.
+
+  bool operator==(const settings&) const = default;
+};
+
+}  // namespace sc::config

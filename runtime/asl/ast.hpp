@@ -1,0 +1,150 @@
+// The compiled form of an Amazon States Language definition.
+//
+// `asl::parse` turns definition text into a `definition` (or diagnostics).
+// The result is immutable and shared by every execution of a state machine.
+// Nested state machines (Parallel branches, Map item processors) are
+// `machine`s too; every machine of a definition gets a dense id so that an
+// execution's state can name "state i of machine m" with two integers.
+#pragma once
+
+#include "runtime/eval/jsonpath.hpp"
+#include "runtime/eval/payload.hpp"
+#include "runtime/json/json.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sc::asl {
+
+enum class state_type { pass, task, choice, wait, succeed, fail, parallel, map };
+
+const char* to_string(state_type t);  ///< "Pass", "Task", ...
+
+/// An optional path field (InputPath, OutputPath, ResultPath, ItemsPath).
+/// Absent means `$`; JSON null means "discard" (InputPath/OutputPath give {},
+/// ResultPath keeps the state input unchanged).
+struct path_field {
+  bool is_null = false;
+  std::optional<eval::path> path;  ///< empty when is_null; `$` when absent
+};
+
+struct retrier {
+  std::vector<std::string> error_equals;
+  double interval_seconds = 1;
+  int64_t max_attempts = 3;
+  double backoff_rate = 2.0;
+  std::optional<int64_t> max_delay_seconds;
+  bool jitter_full = false;  ///< JitterStrategy FULL (default NONE)
+};
+
+struct catcher {
+  std::vector<std::string> error_equals;
+  std::string next;
+  int next_index = -1;           ///< index of `next` in the owning machine
+  path_field result_path;        ///< default `$`
+};
+
+/// One Choice rule (top level, or nested inside And/Or/Not).
+struct choice_rule {
+  enum class kind { and_, or_, not_, compare };
+  kind k = kind::compare;
+  std::vector<choice_rule> children;      ///< And/Or: 1..n; Not: exactly 1
+  std::optional<eval::path> variable;     ///< compare only
+  std::string op;                         ///< e.g. "StringEquals", "NumericLessThanPath", "IsNull"
+  std::shared_ptr<const json::document> literal;  ///< compare against a literal
+  std::optional<eval::path> value_path;   ///< compare against another path (…Path ops)
+  std::string next;                       ///< top-level rules only
+  int next_index = -1;
+};
+
+struct machine;
+
+struct state {
+  std::string name;
+  state_type type = state_type::pass;
+  int index = -1;        ///< position in the owning machine's `states`
+  std::string comment;
+
+  // Transition
+  std::string next;
+  int next_index = -1;
+  bool end = false;
+
+  // Input/output processing
+  path_field input_path;
+  path_field output_path;
+  path_field result_path;
+  std::shared_ptr<const eval::payload_template> parameters;       ///< Parameters / ItemSelector
+  std::shared_ptr<const eval::payload_template> result_selector;
+  std::shared_ptr<const json::document> result;                   ///< Pass Result
+
+  // Errors
+  std::vector<retrier> retry;
+  std::vector<catcher> catchers;
+
+  // Task
+  std::string resource;
+  std::optional<int64_t> timeout_seconds;            ///< default 99999999 for activities
+  std::optional<eval::path> timeout_seconds_path;
+  std::optional<int64_t> heartbeat_seconds;
+  std::optional<eval::path> heartbeat_seconds_path;
+
+  // Wait
+  std::optional<double> seconds;
+  std::optional<std::string> timestamp;              ///< ISO-8601 as written
+  std::optional<eval::path> seconds_path;
+  std::optional<eval::path> timestamp_path;
+
+  // Choice
+  std::vector<choice_rule> choices;
+  std::string default_next;
+  int default_index = -1;
+
+  // Fail
+  std::optional<std::string> error;
+  std::optional<std::string> cause;
+  std::optional<std::string> error_path;   ///< a path or intrinsic expression
+  std::optional<std::string> cause_path;
+
+  // Parallel
+  std::vector<std::shared_ptr<const machine>> branches;
+
+  // Map
+  std::shared_ptr<const machine> processor;          ///< ItemProcessor / Iterator
+  path_field items_path;
+  bool item_selector_legacy = false;                 ///< came from Parameters, not ItemSelector
+  std::optional<int64_t> max_concurrency;            ///< 0 = unlimited
+  std::optional<eval::path> max_concurrency_path;
+  std::optional<int64_t> tolerated_failure_count;
+  std::optional<eval::path> tolerated_failure_count_path;
+  std::optional<double> tolerated_failure_percentage;
+  std::optional<eval::path> tolerated_failure_percentage_path;
+};
+
+struct machine {
+  int id = 0;                      ///< dense id within the definition; 0 = top level
+  std::string start_at;
+  int start_index = -1;
+  std::vector<state> states;
+  std::unordered_map<std::string, int> by_name;
+  std::optional<int64_t> timeout_seconds;  ///< top level only
+  std::string comment;
+
+  const state* find(const std::string& name) const {
+    auto it = by_name.find(name);
+    return it == by_name.end() ? nullptr : &states[it->second];
+  }
+};
+
+/// A whole parsed definition.
+struct definition {
+  std::shared_ptr<const machine> root;
+  std::vector<const machine*> machines;  ///< indexed by machine::id
+  std::string text;                      ///< the definition as submitted
+};
+
+}  // namespace sc::asl

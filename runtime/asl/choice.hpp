@@ -1,0 +1,15 @@
+// Evaluation of Choice rules against a state's effective input.
+#pragma once
+
+#include "runtime/asl/ast.hpp"
+#include "runtime/eval/failure.hpp"
+
+namespace sc::asl {
+
+/// Sets `matched` to the rule's verdict. Fails with States.Runtime (AWS's
+/// wording) when a comparison's Variable or …Path operand is missing from the
+/// input (except for IsPresent, which is how one tests for that).
+eval::maybe_failure evaluate(const choice_rule& rule, const json::value& input,
+                             const json::value& context, bool& matched);
+
+}  // namespace sc::asl

@@ -1,0 +1,144 @@
+// Private to runtime/asl: the compiler that walks a parsed definition (a
+// RapidJSON DOM), reports every problem AWS would report, and builds the AST.
+//
+// One walk does both jobs: each field is type-checked where it is read, so
+// validation and construction cannot drift apart. Problems are collected,
+// never thrown, so a definition with ten mistakes gets ten diagnostics.
+// Two lists keep AWS's ordering: schema problems in document order first,
+// then transition problems (missing targets, unreachable states) machine by
+// machine, each machine's list in the order AWS gives them.
+//
+// The work is split over three files: compile_states.cpp (machines, states,
+// linking), compile_fields.cpp (typed field readers, paths, payload
+// templates, Retry/Catch) and compile_choice.cpp (Choice rules).
+#pragma once
+
+#include "runtime/asl/parse.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace sc::asl::detail {
+
+// Diagnostic codes, as AWS spells them.
+inline constexpr const char* kSchemaValidationFailed = "SCHEMA_VALIDATION_FAILED";
+inline constexpr const char* kMissingTransitionTarget = "MISSING_TRANSITION_TARGET";
+inline constexpr const char* kMissingEndState = "MISSING_END_STATE";
+inline constexpr const char* kDuplicateStateName = "DUPLICATE_STATE_NAME";
+inline constexpr const char* kInvalidStateName = "INVALID_STATE_NAME";
+inline constexpr const char* kInvalidJsonDescription = "INVALID_JSON_DESCRIPTION";
+
+/// JSON value kinds as AWS names them in "Expected value of type [...]".
+enum class jtype { string, integer, number, boolean, object, array };
+
+using field_names = std::vector<std::string_view>;
+
+/// What a nested state machine is, which decides its allowed fields.
+enum class machine_kind { root, branch, processor };
+
+class compiler {
+ public:
+  compiler();
+
+  /// Compiles a whole definition whose top level is a JSON object. Returns
+  /// the definition even when there were problems (the caller discards it).
+  std::shared_ptr<definition> compile(const json::value& root);
+
+  /// Every problem found, schema problems first.
+  std::vector<diagnostic> diagnostics() const;
+
+  // ---- reporting ---------------------------------------------------------
+  void error(std::string message, std::string location,
+             const char* code = kSchemaValidationFailed);
+  void transition_error(std::string message, std::string location,
+                        const char* code = kMissingTransitionTarget);
+
+  // ---- typed field readers (compile_fields.cpp) ---------------------------
+  // `obj` is a JSON object located at `loc`; a field's location is
+  // `loc + "/" + name`. A reader reports a wrong type or range and returns
+  // nullopt; an absent field also yields nullopt, silently.
+
+  static const json::value* find(const json::value& obj, std::string_view name);
+  static std::string field_loc(const std::string& loc, std::string_view name);
+  static std::string index_loc(const std::string& loc, std::string_view name, size_t i);
+
+  /// Reports "Expected value of type [T]" when `v` is not of type `t`.
+  bool check_type(const json::value& v, jtype t, const std::string& loc);
+  /// Reports every member of `obj` not in `allowed` (fields of the other
+  /// query language and workflow variables get their own wording).
+  void check_fields(const json::value& obj, const std::string& loc, const field_names& allowed);
+  /// Reports "These fields are required: [...]" for the missing ones.
+  bool require(const json::value& obj, const std::string& loc, const field_names& names);
+  /// At most one of `names` may be present; with `required`, exactly one.
+  /// Returns how many are present.
+  int exclusive(const json::value& obj, const std::string& loc, const field_names& names,
+                bool required);
+
+  std::optional<std::string> string_field(const json::value& obj, const std::string& loc,
+                                          std::string_view name);
+  std::optional<bool> bool_field(const json::value& obj, const std::string& loc,
+                                 std::string_view name);
+  std::optional<int64_t> int_field(const json::value& obj, const std::string& loc,
+                                   std::string_view name, int64_t min, int64_t max);
+  std::optional<double> number_field(const json::value& obj, const std::string& loc,
+                                     std::string_view name, double min, double max,
+                                     const char* min_text, const char* max_text);
+
+  /// Compiles a JSONPath held in `v` (located at `loc`, field `name`).
+  /// `reference` demands a Reference Path (ResultPath, Choice Variable, ...).
+  std::optional<eval::path> compile_path(const json::value& v, const std::string& loc,
+                                         std::string_view name, bool reference);
+  std::optional<eval::path> path_value(const json::value& obj, const std::string& loc,
+                                       std::string_view name, bool reference);
+  /// InputPath / OutputPath / ResultPath: absent = `$`, null = discard.
+  path_field io_path(const json::value& obj, const std::string& loc, std::string_view name,
+                     bool reference);
+  /// Parameters / ResultSelector / ItemSelector.
+  std::shared_ptr<const eval::payload_template> payload(const json::value& obj,
+                                                        const std::string& loc,
+                                                        std::string_view name);
+  /// Fail ErrorPath / CausePath: a Reference Path or an intrinsic call.
+  std::optional<std::string> path_or_intrinsic(const json::value& obj, const std::string& loc,
+                                               std::string_view name);
+  std::vector<retrier> retry_field(const json::value& obj, const std::string& loc);
+  std::vector<catcher> catch_field(const json::value& obj, const std::string& loc);
+
+  // ---- machines and states (compile_states.cpp) ---------------------------
+  std::shared_ptr<machine> compile_machine(const json::value& obj, const std::string& loc,
+                                           machine_kind kind);
+
+  // ---- Choice rules (compile_choice.cpp) ----------------------------------
+  /// Compiles one rule; best effort on errors (a top-level rule keeps its
+  /// Next so that the transition checks see it).
+  choice_rule compile_rule(const json::value& v, const std::string& loc, bool top);
+
+ private:
+  void compile_state(const json::value& v, const std::string& loc, state& s);
+  void compile_transition(const json::value& obj, const std::string& loc, state& s);
+  void compile_pass(const json::value& obj, const std::string& loc, state& s);
+  void compile_task(const json::value& obj, const std::string& loc, state& s);
+  void compile_choice_state(const json::value& obj, const std::string& loc, state& s);
+  void compile_wait(const json::value& obj, const std::string& loc, state& s);
+  void compile_fail(const json::value& obj, const std::string& loc, state& s);
+  void compile_parallel(const json::value& obj, const std::string& loc, state& s);
+  void compile_map(const json::value& obj, const std::string& loc, state& s);
+  void compile_processor_config(const json::value& obj, const std::string& loc);
+  void collect_targets_loosely(const json::value& obj, state& s);
+  void link(machine& m, const std::string& loc, machine_kind kind);
+  std::string pick_query_language(const json::value& obj, const std::string& loc);
+  void compile_error_equals(const json::value& entry, const std::string& loc, bool last,
+                            std::vector<std::string>& out);
+
+  std::vector<diagnostic> schema_;
+  std::vector<diagnostic> transitions_;
+  std::vector<machine*> machines_;            ///< by id, while building
+  std::unordered_set<std::string> names_;     ///< every state name so far
+  std::optional<eval::path> root_path_;       ///< `$`, the default of path fields
+};
+
+}  // namespace sc::asl::detail

@@ -1,0 +1,67 @@
+// JSONPath as the States Language uses it.
+//
+// Two flavours share one compiled form:
+//  * reference paths ($, .name, ['name'], [n]) select exactly one node and
+//    are the only form allowed where a value is written (ResultPath) and in
+//    Choice `Variable`;
+//  * full paths add wildcards (.*, [*]), slices ([a:b:c]), unions ([0,1]),
+//    recursive descent (..) and filters ([?(@.x > 1)]), and yield a list.
+// A path that starts with `$$` addresses the context object; the caller
+// chooses which root to pass.
+#pragma once
+
+#include "runtime/eval/failure.hpp"
+#include "runtime/json/json.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sc::eval {
+
+class path {
+ public:
+  /// Compiles `text`; nullopt and a message in `error` when it is not a valid
+  /// JSONPath. `text` must start with `$` (or `$$`).
+  static std::optional<path> compile(std::string_view text, std::string* error = nullptr);
+
+  /// The text as written in the definition.
+  const std::string& text() const;
+  /// True for `$$...` paths (context object).
+  bool is_context() const;
+  /// True when the path can only ever select one node (a reference path).
+  bool is_reference() const;
+  /// True for the path `$` (or `$$`) alone.
+  bool is_root() const;
+
+  /// Evaluates against `root`. A reference path yields the node itself; a
+  /// full path yields a JSON array of every match (AWS flattens nothing
+  /// more). Returns false when a reference path matches nothing; a full
+  /// path that matches nothing yields an empty array and true (AWS's rule
+  /// for wildcards/filters/slices).
+  bool select(const json::value& root, json::value& out, json::allocator& a) const;
+
+  /// Writes `v` at this (reference) path inside `root`, creating objects
+  /// for missing fields (ResultPath semantics). Fails with
+  /// States.ResultPathMatchFailure wording when the path runs through a
+  /// non-object or an array index is out of range.
+  maybe_failure assign(json::value& root, json::value&& v, json::allocator& a) const;
+
+  /// AWS's canonical bracket form, e.g. `$['a']['b'][0]`, used in messages
+  /// such as "No results for path: $['missing']".
+  std::string canonical() const;
+
+  ~path();
+  path(const path&);
+  path(path&&) noexcept;
+  path& operator=(const path&);
+  path& operator=(path&&) noexcept;
+
+ private:
+  struct impl;
+  path() = default;
+  std::shared_ptr<const impl> impl_;
+};
+
+}  // namespace sc::eval

@@ -1,0 +1,21 @@
+// What can happen to an execution: the inputs of `step`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+namespace sc::interp {
+
+struct ev_start {};                                     ///< the execution begins
+struct ev_activity_started { int64_t task; std::string worker_name; };
+struct ev_task_succeeded { int64_t task; std::string output; };
+struct ev_task_failed { int64_t task; std::string error, cause; bool has_error = false, has_cause = false; };
+struct ev_task_heartbeat { int64_t task; };
+struct ev_timer { int64_t timer; };
+struct ev_stop { std::string error, cause; bool has_error = false, has_cause = false; };
+
+using event = std::variant<ev_start, ev_activity_started, ev_task_succeeded, ev_task_failed,
+                           ev_task_heartbeat, ev_timer, ev_stop>;
+
+}  // namespace sc::interp

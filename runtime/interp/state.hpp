@@ -1,0 +1,112 @@
+// The whole state of one execution, as one plain value.
+//
+// Everything the interpreter needs to continue an execution lives here:
+// which state each "thread" is in (the top level, every running Parallel
+// branch and Map iteration), its input, its retry counters, the tasks and
+// timers it waits for. Persisting an execution is persisting this value;
+// resuming it anywhere is loading it. Payloads are kept as JSON text.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sc::interp {
+
+enum class exec_status { running, succeeded, failed, timed_out, aborted };
+const char* to_string(exec_status s);  ///< "RUNNING", "SUCCEEDED", ...
+
+/// What a thread is doing right now.
+enum class phase : uint8_t {
+  idle,         ///< between states (transient inside step)
+  task,         ///< waiting for an activity task's outcome
+  wait,         ///< Wait state: waiting for its timer
+  retry,        ///< waiting for a retry back-off timer
+  children,     ///< Parallel/Map: waiting for branches/iterations
+  done,         ///< finished (succeeded or failed), kept until the parent collects it
+};
+
+/// A line of control: the top level, a Parallel branch or a Map iteration.
+struct thread {
+  int id = 0;
+  int parent = -1;              ///< parent thread (the Parallel/Map state's thread)
+  int machine = 0;              ///< asl::machine id
+  int state = -1;               ///< current state index in that machine
+  int64_t child_index = 0;      ///< branch index or Map item index
+  phase ph = phase::idle;
+
+  std::string input;            ///< raw input of the current state (JSON text)
+  std::string effective;        ///< effective input (after InputPath/Parameters)
+  int64_t entered_event = 0;    ///< id of the current state's …StateEntered event
+  int64_t entered_ms = 0;       ///< when the current state was entered
+  int64_t last_event = 0;       ///< previousEventId for the next event of this thread
+  std::vector<int64_t> retries; ///< attempts so far, per retrier of the current state
+
+  // Task
+  int64_t task_id = 0;          ///< current activity task (0 = none)
+  int64_t timeout_timer = 0;
+  int64_t heartbeat_timer = 0;
+  int64_t heartbeat_seconds = 0;
+  bool task_started = false;
+
+  // Wait / retry back-off
+  int64_t timer = 0;
+
+  // Parallel / Map bookkeeping
+  std::vector<int> children;            ///< running child threads
+  std::vector<std::string> results;     ///< per branch/item output JSON ("" = not yet)
+  std::string items;                    ///< Map: JSON array of items
+  int64_t item_count = 0;
+  int64_t next_item = 0;
+  int64_t finished = 0;
+  int64_t failures = 0;
+  int64_t max_concurrency = 0;          ///< 0 = unlimited
+  int64_t tolerated_count = -1;         ///< -1 = not set
+  double tolerated_percentage = -1;     ///< -1 = not set
+
+  // Outcome (ph == done)
+  bool failed = false;
+  std::string output, error, cause;
+};
+
+enum class timer_kind : uint8_t { wait, retry, task_timeout, heartbeat, execution_timeout };
+
+struct timer_ref {
+  int thread = 0;
+  timer_kind kind = timer_kind::wait;
+  int64_t due_ms = 0;  ///< when it fires (epoch ms, unscaled), to re-arm after a restart
+};
+
+/// How a task ended, remembered so late SendTask* calls get the right error.
+enum class task_end : uint8_t { done, timed_out };
+
+struct execution_state {
+  // Identity and context
+  std::string execution_arn;
+  std::string state_machine_arn;
+  std::string state_machine_name;
+  std::string name;
+  std::string role_arn;
+  std::string input;            ///< execution input (JSON text)
+  int64_t start_ms = 0;
+  int64_t stop_ms = 0;
+
+  exec_status status = exec_status::running;
+  std::string output;           ///< when succeeded
+  std::string error, cause;     ///< when failed/timed out/aborted
+  bool has_error = false, has_cause = false;
+
+  int64_t next_event_id = 1;    ///< id of the next history event
+  int next_thread = 1;
+  int64_t next_task = 1;
+  int64_t next_timer = 1;
+  uint64_t rng = 0;             ///< seed/state of the deterministic PRNG
+
+  std::map<int, thread> threads;
+  std::map<int64_t, timer_ref> timers;       ///< armed timers
+  std::map<int64_t, int> tasks;              ///< open task id → thread
+  std::map<int64_t, task_end> closed_tasks;  ///< finished task ids
+};
+
+}  // namespace sc::interp

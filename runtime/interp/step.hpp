@@ -1,0 +1,45 @@
+// The heart of Statecraft: one pure function.
+//
+//   step(definition, state, event, now) -> { next state, history, commands }
+//
+// No clock (now is an argument), no RNG (the seed is in the state), no I/O.
+// Everything it decides is in its result, so every rule of the States
+// Language is a deterministic unit test, and an execution can be persisted
+// and resumed anywhere between two steps.
+#pragma once
+
+#include "runtime/asl/ast.hpp"
+#include "runtime/interp/command.hpp"
+#include "runtime/interp/event.hpp"
+#include "runtime/interp/state.hpp"
+#include "runtime/model/history_event.hpp"
+
+#include <vector>
+
+namespace sc::interp {
+
+struct limits {
+  int64_t history_events = 25000;   ///< AWS's hard limit per execution
+  size_t payload_bytes = 262144;    ///< 256 KiB
+};
+
+struct step_result {
+  execution_state next;
+  std::vector<model::history_event> events;
+  std::vector<command> commands;
+  /// For ev_task_* events: the task was unknown/closed. `rejected_timed_out`
+  /// tells the API to answer TaskTimedOut rather than TaskDoesNotExist.
+  bool rejected = false;
+  bool rejected_timed_out = false;
+};
+
+/// A fresh execution state (not yet started: feed it ev_start).
+execution_state make_execution(std::string execution_arn, std::string state_machine_arn,
+                               std::string state_machine_name, std::string name,
+                               std::string role_arn, std::string input, int64_t start_ms,
+                               uint64_t seed);
+
+[[nodiscard]] step_result step(const asl::definition& def, const execution_state& state,
+                               const event& ev, int64_t now_ms, const limits& lim = {});
+
+}  // namespace sc::interp

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Run the statecraftd end-to-end suite.
+
+    python3 tests/e2e/run.py --statecraftd build/tools/statecraftd/statecraftd [-k PATTERN]
+
+Starts one node on a free loopback port, runs every tests/e2e/test_*.py with
+unittest against it (boto3, the AWS CLI and raw HTTP), then stops the node
+with SIGTERM and requires a clean exit (status 0 within 10 s).
+Exit status: 0 when everything passed, 1 otherwise.
+"""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def log_tail(path, lines=80):
+    try:
+        with open(path, "rb") as f:
+            data = f.read().decode("utf-8", "replace").splitlines()
+    except OSError as e:
+        return "(no log: %s)" % e
+    return "\n".join(data[-lines:])
+
+
+def wait_for_port(proc, port, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return "node exited early with status %s" % proc.returncode
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return None
+        except OSError:
+            time.sleep(0.1)
+    return "node did not accept connections on port %d within %ds" % (port, timeout)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--statecraftd", required=True, help="path to the statecraftd binary")
+    ap.add_argument("-k", dest="patterns", action="append", default=[],
+                    help="only run tests matching this pattern (unittest -k semantics; repeatable)")
+    ap.add_argument("--keep-log", action="store_true", help="print the log location and keep it")
+    args = ap.parse_args()
+
+    binary = os.path.abspath(args.statecraftd)
+    if not os.access(binary, os.X_OK):
+        print("run.py: %s is not an executable file" % binary, file=sys.stderr)
+        return 2
+
+    tmp = tempfile.mkdtemp(prefix="statecraft-e2e-")
+    log_path = os.path.join(tmp, "statecraftd.log")
+    port = free_port()
+    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1",
+           "--activity-poll-timeout", "2", "--log-level", "warn"]
+    print("run.py: starting %s (log %s)" % (" ".join(cmd), log_path), flush=True)
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            cwd=tmp)
+
+    problem = wait_for_port(proc, port, 20)
+    if problem:
+        print("run.py: %s\n--- node log tail ---\n%s" % (problem, log_tail(log_path)), file=sys.stderr)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        return 1
+
+    os.environ["STATECRAFT_ENDPOINT"] = "http://127.0.0.1:%d" % port
+    os.environ["STATECRAFT_BIN"] = binary
+    # Keep boto3 / the CLI away from any real AWS configuration on the machine.
+    os.environ["AWS_ACCESS_KEY_ID"] = "test"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "test"
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ["AWS_CONFIG_FILE"] = os.path.join(tmp, "aws-config")
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.path.join(tmp, "aws-credentials")
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    os.environ["AWS_PAGER"] = ""
+
+    sys.path.insert(0, HERE)
+    loader = unittest.TestLoader()
+    if args.patterns:
+        loader.testNamePatterns = [p if "*" in p else "*%s*" % p for p in args.patterns]
+    suite = loader.discover(start_dir=HERE, pattern="test_*.py", top_level_dir=HERE)
+    started = time.monotonic()
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    elapsed = time.monotonic() - started
+    ok = result.wasSuccessful()
+
+    # Shut the node down and require a clean exit.
+    shutdown_ok = True
+    if proc.poll() is not None:
+        print("run.py: FAIL: node died during the run with status %s" % proc.returncode, file=sys.stderr)
+        shutdown_ok = False
+    else:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=10)
+            if rc != 0:
+                print("run.py: FAIL: node exited with status %s after SIGTERM" % rc, file=sys.stderr)
+                shutdown_ok = False
+        except subprocess.TimeoutExpired:
+            print("run.py: FAIL: node did not exit within 10s of SIGTERM; killing it", file=sys.stderr)
+            proc.kill()
+            proc.wait()
+            shutdown_ok = False
+    log.close()
+
+    ok = ok and shutdown_ok
+    print("run.py: %d tests in %.1fs; failures=%d errors=%d skipped=%d; clean shutdown: %s"
+          % (result.testsRun, elapsed, len(result.failures), len(result.errors),
+             len(result.skipped), "yes" if shutdown_ok else "NO"))
+    if not ok:
+        print("--- node log tail (%s) ---\n%s" % (log_path, log_tail(log_path)))
+    elif args.keep_log:
+        print("run.py: node log kept at %s" % log_path)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

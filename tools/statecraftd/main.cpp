@@ -1,0 +1,75 @@
+// statecraftd: one Statecraft node. Parses flags and the config file,
+// builds the store, the node (actors) and the HTTP server, serves until
+// SIGINT/SIGTERM, then shuts down cleanly (parked polls are answered,
+// connections closed) and exits 0.
+#include "actors/node.hpp"
+#include "api/http_server.hpp"
+#include "api/service.hpp"
+#include "cluster/store.hpp"
+#include "config/load.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <pthread.h>
+#include <thread>
+
+int main(int argc, char** argv) {
+  sc::config::settings s;
+  auto cli = sc::config::apply_args(argc, argv, s);
+  if (cli.exit) {
+    if (!cli.output.empty()) std::cout << cli.output;
+    for (auto& p : cli.problems) std::cerr << "statecraftd: " << p << "\n";
+    return cli.exit_code;
+  }
+  if (s.store.backend != "memory") {
+    std::cerr << "statecraftd: store backend '" << s.store.backend
+              << "' is not available in this build yet; use the memory store\n";
+    return 2;
+  }
+
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto store = sc::cluster::make_memory_store();
+  sc::actors::node node(s, *store);
+  sc::api::service service(node);
+  sc::api::server_options opts;
+  opts.bind = s.node.bind;
+  opts.port = s.node.port;
+  opts.io_threads = s.node.io_threads;
+  opts.max_request_bytes = s.api.max_request_bytes;
+  opts.max_connections = s.api.max_connections;
+  sc::api::http_server server(opts, service);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::cerr << "statecraftd: " << e.what() << "\n";
+    return 1;
+  }
+  node.recover();
+  bool quiet = s.node.log_level == "warn" || s.node.log_level == "error" || s.node.log_level == "off";
+  if (!quiet)
+    std::cerr << "statecraftd: serving on http://" << s.node.bind << ":" << server.port() << " ("
+              << sc::config::describe(s) << ")\n";
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (!quiet) std::cerr << "statecraftd: signal " << sig << ", shutting down\n";
+    server.stop();
+  });
+  server.run();
+  // run() also returns if the io context stops for another reason: make
+  // sure the waiter thread ends.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  node.shutdown();
+  if (!quiet) std::cerr << "statecraftd: stopped\n";
+  return 0;
+}
