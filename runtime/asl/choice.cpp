@@ -16,11 +16,11 @@
 // string that is not an RFC 3339 timestamp compares false.
 #include "runtime/asl/choice.hpp"
 
-#include "runtime/asl/choice_ops.hpp"
-#include "runtime/asl/timestamp.hpp"
-
 #include <string_view>
 #include <vector>
+
+#include "runtime/asl/choice_ops.hpp"
+#include "runtime/asl/timestamp.hpp"
 
 namespace sc::asl {
 namespace {

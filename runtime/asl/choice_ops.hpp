@@ -12,8 +12,18 @@ enum class operand_kind { string, number, boolean, timestamp, type_test };
 
 /// How it compares.
 enum class relation {
-  eq, lt, gt, le, ge, matches,                                        // comparisons
-  is_null, is_present, is_numeric, is_string, is_boolean, is_timestamp  // type tests
+  eq,
+  lt,
+  gt,
+  le,
+  ge,
+  matches,  // comparisons
+  is_null,
+  is_present,
+  is_numeric,
+  is_string,
+  is_boolean,
+  is_timestamp  // type tests
 };
 
 struct op_info {

@@ -13,8 +13,6 @@
 // templates, Retry/Catch) and compile_choice.cpp (Choice rules).
 #pragma once
 
-#include "runtime/asl/parse.hpp"
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,6 +20,8 @@
 #include <string_view>
 #include <unordered_set>
 #include <vector>
+
+#include "runtime/asl/parse.hpp"
 
 namespace sc::asl::detail {
 
@@ -53,8 +53,7 @@ class compiler {
   std::vector<diagnostic> diagnostics() const;
 
   // ---- reporting ---------------------------------------------------------
-  void error(std::string message, std::string location,
-             const char* code = kSchemaValidationFailed);
+  void error(std::string message, std::string location, const char* code = kSchemaValidationFailed);
   void transition_error(std::string message, std::string location,
                         const char* code = kMissingTransitionTarget);
 
@@ -136,9 +135,9 @@ class compiler {
 
   std::vector<diagnostic> schema_;
   std::vector<diagnostic> transitions_;
-  std::vector<machine*> machines_;            ///< by id, while building
-  std::unordered_set<std::string> names_;     ///< every state name so far
-  std::optional<eval::path> root_path_;       ///< `$`, the default of path fields
+  std::vector<machine*> machines_;         ///< by id, while building
+  std::unordered_set<std::string> names_;  ///< every state name so far
+  std::optional<eval::path> root_path_;    ///< `$`, the default of path fields
 };
 
 }  // namespace sc::asl::detail

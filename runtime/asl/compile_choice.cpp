@@ -46,7 +46,8 @@ choice_rule compiler::compile_rule(const json::value& v, const std::string& loc,
   for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
     if (const op_info* op = find_op({it->name.GetString(), it->name.GetStringLength()}))
       present.push_back(op);
-  bool comparison = selector_count == 0 ? !present.empty() : std::string_view(selector) == "Variable";
+  bool comparison =
+      selector_count == 0 ? !present.empty() : std::string_view(selector) == "Variable";
   if (comparison) allowed.insert(allowed.end(), ops.begin(), ops.end());
 
   check_fields(v, loc, allowed);
@@ -57,9 +58,10 @@ choice_rule compiler::compile_rule(const json::value& v, const std::string& loc,
   string_field(v, loc, "Comment");
 
   if (selector_count > 1 || (selector_count == 0 && present.empty())) {
-    error("The object must have only one of the following fields, "
-          "[And, Or, Not, Variable, Condition]",
-          loc);
+    error(
+        "The object must have only one of the following fields, "
+        "[And, Or, Not, Variable, Condition]",
+        loc);
     return r;
   }
 

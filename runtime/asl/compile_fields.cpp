@@ -7,10 +7,10 @@
 // "These fields are required: [...]", "Field 'X' is not supported",
 // "Value cannot be empty", "Minimum value is 0",
 // "States.ALL must appear alone and at end of list", ...).
-#include "runtime/asl/compile.hpp"
-
 #include <algorithm>
 #include <cmath>
+
+#include "runtime/asl/compile.hpp"
 
 namespace sc::asl::detail {
 namespace {
@@ -247,9 +247,10 @@ std::optional<eval::path> compiler::compile_path(const json::value& v, const std
     return std::nullopt;
   }
   if (reference && !p->is_reference()) {
-    error("Value is not a Reference Path: only a single node may be selected (no wildcards, "
-          "filters, slices, unions or recursive descent)",
-          loc);
+    error(
+        "Value is not a Reference Path: only a single node may be selected (no wildcards, "
+        "filters, slices, unions or recursive descent)",
+        loc);
     return std::nullopt;
   }
   return p;
@@ -262,8 +263,8 @@ std::optional<eval::path> compiler::path_value(const json::value& obj, const std
   return compile_path(*v, field_loc(loc, name), name, reference);
 }
 
-path_field compiler::io_path(const json::value& obj, const std::string& loc,
-                             std::string_view name, bool reference) {
+path_field compiler::io_path(const json::value& obj, const std::string& loc, std::string_view name,
+                             bool reference) {
   path_field out;
   const json::value* v = find(obj, name);
   if (!v) {
@@ -314,10 +315,9 @@ std::optional<std::string> compiler::path_or_intrinsic(const json::value& obj,
   if (!check_type(*v, jtype::string, at)) return std::nullopt;
   std::string_view text = as_view(*v);
   if (text.starts_with("States.")) {
-    std::string problem = eval::check_intrinsic(text);
-    if (!problem.empty()) {
+    if (!eval::check_intrinsic(text).empty()) {
       error("The value for the field '" + std::string(name) +
-                "' must be a valid JSONPath or a valid intrinsic function call: " + problem,
+                "' must be a valid JSONPath or a valid intrinsic function call",
             at);
       return std::nullopt;
     }
@@ -362,8 +362,7 @@ void compiler::compile_error_equals(const json::value& entry, const std::string&
             eat);
     out.emplace_back(name);
   }
-  if (all && (v->Size() > 1 || !last))
-    error("States.ALL must appear alone and at end of list", at);
+  if (all && (v->Size() > 1 || !last)) error("States.ALL must appear alone and at end of list", at);
 }
 
 std::vector<retrier> compiler::retry_field(const json::value& obj, const std::string& loc) {
@@ -371,8 +370,8 @@ std::vector<retrier> compiler::retry_field(const json::value& obj, const std::st
   const json::value* v = find(obj, "Retry");
   if (!v) return out;
   if (!check_type(*v, jtype::array, field_loc(loc, "Retry"))) return out;
-  static const field_names allowed = {"ErrorEquals",     "IntervalSeconds", "MaxAttempts",
-                                      "BackoffRate",     "MaxDelaySeconds", "JitterStrategy",
+  static const field_names allowed = {"ErrorEquals", "IntervalSeconds", "MaxAttempts",
+                                      "BackoffRate", "MaxDelaySeconds", "JitterStrategy",
                                       "Comment"};
   for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
     const json::value& e = (*v)[i];

@@ -19,10 +19,11 @@
 // distributed-only data sources/sinks (ItemReader, ItemBatcher, ResultWriter)
 // change what the iterations see and produce, so they are refused with a
 // clear diagnostic rather than silently ignored. Label is accepted.
+#include <algorithm>
+#include <initializer_list>
+
 #include "runtime/asl/compile.hpp"
 #include "runtime/asl/timestamp.hpp"
-
-#include <algorithm>
 
 namespace sc::asl::detail {
 namespace {
@@ -41,57 +42,37 @@ std::optional<state_type> parse_type(std::string_view t) {
   return std::nullopt;
 }
 
-// Fields each state type accepts (besides Type, Comment, QueryLanguage).
+// The fields each state type accepts: Type, Comment and QueryLanguage
+// everywhere; InputPath and OutputPath everywhere but Fail; Next and End on
+// the non-terminal types; then each type's own.
+field_names make_fields(std::initializer_list<std::string_view> own, bool io, bool transition) {
+  field_names f = {"Type", "Comment", "QueryLanguage"};
+  if (io) f.insert(f.end(), {"InputPath", "OutputPath"});
+  if (transition) f.insert(f.end(), {"Next", "End"});
+  f.insert(f.end(), own);
+  return f;
+}
+
 const field_names& allowed_fields(state_type t) {
-  static const field_names pass = {"Type",       "Comment",    "QueryLanguage", "InputPath",
-                                   "OutputPath", "ResultPath", "Parameters",    "Result",
-                                   "Next",       "End"};
-  static const field_names task = {
-      "Type",           "Comment",          "QueryLanguage",        "InputPath",
-      "OutputPath",     "ResultPath",       "Parameters",           "ResultSelector",
-      "Resource",       "Credentials",      "Retry",                "Catch",
-      "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",   "HeartbeatSecondsPath",
-      "Next",           "End"};
-  static const field_names choice = {"Type",       "Comment", "QueryLanguage", "InputPath",
-                                     "OutputPath", "Choices", "Default"};
-  static const field_names wait = {"Type",      "Comment",     "QueryLanguage", "InputPath",
-                                   "OutputPath", "Seconds",    "Timestamp",     "SecondsPath",
-                                   "TimestampPath", "Next",    "End"};
-  static const field_names succeed = {"Type", "Comment", "QueryLanguage", "InputPath",
-                                      "OutputPath"};
-  static const field_names fail = {"Type",  "Comment",   "QueryLanguage", "Error",
-                                   "Cause", "ErrorPath", "CausePath"};
-  static const field_names parallel = {"Type",       "Comment",        "QueryLanguage",
-                                       "InputPath",  "OutputPath",     "ResultPath",
-                                       "Parameters", "ResultSelector", "Retry",
-                                       "Catch",      "Branches",       "Next",
-                                       "End"};
-  static const field_names map = {"Type",
-                                  "Comment",
-                                  "QueryLanguage",
-                                  "InputPath",
-                                  "OutputPath",
-                                  "ResultPath",
-                                  "Parameters",
-                                  "ResultSelector",
-                                  "Retry",
-                                  "Catch",
-                                  "ItemProcessor",
-                                  "Iterator",
-                                  "ItemsPath",
-                                  "ItemSelector",
-                                  "ItemReader",
-                                  "ItemBatcher",
-                                  "ResultWriter",
-                                  "MaxConcurrency",
-                                  "MaxConcurrencyPath",
-                                  "ToleratedFailurePercentage",
-                                  "ToleratedFailurePercentagePath",
-                                  "ToleratedFailureCount",
-                                  "ToleratedFailureCountPath",
-                                  "Label",
-                                  "Next",
-                                  "End"};
+  static const field_names pass = make_fields({"ResultPath", "Parameters", "Result"}, true, true);
+  static const field_names task = make_fields(
+      {"ResultPath", "Parameters", "ResultSelector", "Resource", "Credentials", "Retry", "Catch",
+       "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"},
+      true, true);
+  static const field_names choice = make_fields({"Choices", "Default"}, true, false);
+  static const field_names wait =
+      make_fields({"Seconds", "Timestamp", "SecondsPath", "TimestampPath"}, true, true);
+  static const field_names succeed = make_fields({}, true, false);
+  static const field_names fail =
+      make_fields({"Error", "Cause", "ErrorPath", "CausePath"}, false, false);
+  static const field_names parallel = make_fields(
+      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches"}, true, true);
+  static const field_names map = make_fields(
+      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "ItemProcessor", "Iterator",
+       "ItemsPath", "ItemSelector", "ItemReader", "ItemBatcher", "ResultWriter", "MaxConcurrency",
+       "MaxConcurrencyPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath",
+       "ToleratedFailureCount", "ToleratedFailureCountPath", "Label"},
+      true, true);
   switch (t) {
     case state_type::pass: return pass;
     case state_type::task: return task;
@@ -135,8 +116,8 @@ std::string compiler::pick_query_language(const json::value& obj, const std::str
 }
 
 std::shared_ptr<definition> compiler::compile(const json::value& root) {
-  static const field_names top = {"Comment",        "StartAt", "States",
-                                  "Version",        "TimeoutSeconds", "QueryLanguage"};
+  static const field_names top = {"Comment", "StartAt",        "States",
+                                  "Version", "TimeoutSeconds", "QueryLanguage"};
   check_fields(root, "/", top);
   if (pick_query_language(root, "/") == "JSONata") {
     // A JSONata machine is validated by different rules; checking its states
@@ -186,8 +167,7 @@ std::shared_ptr<machine> compiler::compile_machine(const json::value& obj, const
         error("Duplicate State name: " + name, state_loc, kDuplicateStateName);
       size_t length = code_points(name);
       if (length == 0 || length > kMaxStateNameLength)
-        error("State name must be between 1 and 80 characters long", state_loc,
-              kInvalidStateName);
+        error("State name must be between 1 and 80 characters long", state_loc, kInvalidStateName);
       state s;
       s.name = name;
       s.index = static_cast<int>(m->states.size());
@@ -267,7 +247,7 @@ void compiler::link(machine& m, const std::string& loc, machine_kind kind) {
   }
   if (m.start_at.empty()) return;  // no StartAt to judge reachability by
   for (const state& s : m.states)
-    if (!targeted[s.index])
+    if (!targeted[s.index] && m.by_name.at(s.name) == s.index)  // duplicates: reported already
       transition_error("State \"" + s.name + "\" is not reachable.", states_loc + "/" + s.name);
 }
 
@@ -344,8 +324,7 @@ void compiler::compile_state(const json::value& v, const std::string& loc, state
     case state_type::parallel: compile_parallel(v, loc, s); break;
     case state_type::map: compile_map(v, loc, s); break;
   }
-  if (s.type != state_type::choice && s.type != state_type::succeed &&
-      s.type != state_type::fail)
+  if (s.type != state_type::choice && s.type != state_type::succeed && s.type != state_type::fail)
     compile_transition(v, loc, s);
 }
 
@@ -393,9 +372,10 @@ void compiler::compile_task(const json::value& obj, const std::string& loc, stat
   s.heartbeat_seconds = int_field(obj, loc, "HeartbeatSeconds", 1, 99999999);
   s.heartbeat_seconds_path = path_value(obj, loc, "HeartbeatSecondsPath", true);
   if (s.timeout_seconds && s.heartbeat_seconds && *s.heartbeat_seconds >= *s.timeout_seconds)
-    error("The value for the field 'HeartbeatSeconds' must be smaller than the value for the "
-          "field 'TimeoutSeconds'",
-          field_loc(loc, "HeartbeatSeconds"));
+    error(
+        "The value for the field 'HeartbeatSeconds' must be smaller than the value for the "
+        "field 'TimeoutSeconds'",
+        field_loc(loc, "HeartbeatSeconds"));
 
   // Credentials (cross-account role) are accepted for compatibility; there is
   // no role to assume locally.
@@ -406,8 +386,7 @@ void compiler::compile_task(const json::value& obj, const std::string& loc, stat
   }
 }
 
-void compiler::compile_choice_state(const json::value& obj, const std::string& loc,
-                                    state& s) {
+void compiler::compile_choice_state(const json::value& obj, const std::string& loc, state& s) {
   require(obj, loc, {"Choices"});
   if (auto d = string_field(obj, loc, "Default")) s.default_next = *d;
   const json::value* choices = find(obj, "Choices");

@@ -13,11 +13,11 @@
 // "MISSING_END_STATE: Workflow has no terminal state at null").
 #include "runtime/asl/parse.hpp"
 
-#include "runtime/asl/compile.hpp"
-
 #include <rapidjson/error/en.h>
 
 #include <exception>
+
+#include "runtime/asl/compile.hpp"
 
 namespace sc::asl {
 namespace {
@@ -115,8 +115,8 @@ parse_result parse(std::string_view text) {
     return fail(detail::kSchemaValidationFailed,
                 std::string("Internal error while validating the definition: ") + e.what(), "");
   } catch (...) {
-    return fail(detail::kSchemaValidationFailed,
-                "Internal error while validating the definition", "");
+    return fail(detail::kSchemaValidationFailed, "Internal error while validating the definition",
+                "");
   }
 }
 

@@ -78,9 +78,9 @@ std::optional<instant> parse_timestamp(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
 
   instant t;
-  t.seconds = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
-                  86400 +
-              hour * 3600 + minute * 60 + second - offset_seconds;
+  t.seconds =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset_seconds;
   t.nanos = static_cast<int32_t>(nanos);
   return t;
 }

@@ -7,13 +7,13 @@
 // values (no exceptions): a path that selects nothing gives States.Runtime
 // "The JSONPath '...' specified for the field '...' could not be found in the
 // input '...'"; a bad argument count or type gives States.Runtime
-// "Invalid arguments in States.X" (what AWS answers; States.IntrinsicFailure
-// is never raised by AWS for these).
+// "Invalid arguments in States.X" (what AWS reports for these, rather than
+// the States.IntrinsicFailure the ASL specification names).
 //
 // AWS behaviours reproduced (each has a test in intrinsics.test.cpp):
 //  * States.Format renders non-string arguments like Java's String.valueOf
-//    on the decoded value: null -> "null", 1.1 -> "1.1", objects
-//    {a=1, b=[]}, arrays [1, 2]; strings are inserted raw.
+//    on the decoded value: null -> "null", 1.1 -> "1.1", 1e7 -> "1.0E7",
+//    objects {a=1, b=[]}, arrays [1, 2]; strings are inserted raw.
 //  * States.MathAdd rounds each argument half-up (Java Math.round) before
 //    adding; States.ArrayRange/ArrayPartition/ArrayGetItem/MathRandom
 //    truncate fractional arguments (Java intValue).
@@ -33,6 +33,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdlib>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -96,8 +98,10 @@ class parser {
   }
 
  private:
+  static constexpr int max_depth = 64;  // bounds recursion on hostile input
   std::string_view s_;
   size_t pos_ = 0;
+  int depth_ = 0;
 
   char peek(size_t k = 0) const { return pos_ + k < s_.size() ? s_[pos_ + k] : '\0'; }
   void skip_space() {
@@ -110,6 +114,11 @@ class parser {
 
   node_ptr call() {
     if (s_.substr(pos_, 7) != "States.") return fail("expected an intrinsic function call 'States.<name>(...)'");
+    if (++depth_ > max_depth) return fail("intrinsic functions nested too deeply");
+    struct leave {
+      int& d;
+      ~leave() { --d; }
+    } guard{depth_};
     size_t b = pos_;
     pos_ += 7;
     while (std::isalnum(static_cast<unsigned char>(peek()))) ++pos_;
@@ -276,6 +285,7 @@ using values = std::vector<json::value>;
 struct env {
   const json::value& input;
   const json::value& context;
+  const json::value* variables;
   std::string_view field;
   rng& random;
   json::allocator& a;  // scratch
@@ -299,6 +309,39 @@ size_t java_length(std::string_view s) {
   return n;
 }
 
+// Java's Double.toString (shortest digits): plain notation for
+// 1e-3 <= |d| < 1e7 ("100.0", "0.001"), otherwise "1.0E7", "9.999E-4".
+std::string java_double(double d) {
+  if (d == 0) return std::signbit(d) ? "-0.0" : "0.0";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));  // "-1.2345e+07"
+  std::string out;
+  if (sci.front() == '-') {
+    out += '-';
+    sci.remove_prefix(1);
+  }
+  const size_t e = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e))
+    if (c != '.') digits += c;
+  const int exp = std::atoi(std::string(sci.substr(e + 1)).c_str());
+  const double mag = std::fabs(d);
+  if (mag >= 1e-3 && mag < 1e7) {
+    if (exp >= 0) {
+      const size_t int_len = static_cast<size_t>(exp) + 1;
+      std::string ip = digits.substr(0, std::min(digits.size(), int_len));
+      ip.resize(int_len, '0');
+      out += ip + "." + (digits.size() > int_len ? digits.substr(int_len) : "0");
+    } else {
+      out += "0." + std::string(static_cast<size_t>(-exp - 1), '0') + digits;
+    }
+  } else {
+    out += digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0") + "E" + std::to_string(exp);
+  }
+  return out;
+}
+
 // Java's String.valueOf of the decoded JSON value (Jackson -> Map/List).
 void java_render(const json::value& v, std::string& out) {
   switch (v.GetType()) {
@@ -306,7 +349,7 @@ void java_render(const json::value& v, std::string& out) {
     case rapidjson::kFalseType: out += "false"; break;
     case rapidjson::kTrueType: out += "true"; break;
     case rapidjson::kStringType: out += str(v); break;
-    case rapidjson::kNumberType: out += json::dump(v); break;
+    case rapidjson::kNumberType: out += v.IsDouble() ? java_double(v.GetDouble()) : json::dump(v); break;
     case rapidjson::kArrayType: {
       out += '[';
       bool first = true;
@@ -693,7 +736,9 @@ maybe_failure fn_math_random(const node& call, values& args, env& e, json::value
 
 maybe_failure fn_math_add(const node& call, values& args, env& e, json::value& out) {
   if (!args[0].IsNumber() || !args[1].IsNumber()) return invalid(call);
-  out.SetInt64(java_round(args[0]) + java_round(args[1]));
+  int64_t sum;
+  if (__builtin_add_overflow(java_round(args[0]), java_round(args[1]), &sum)) return invalid(call);
+  out.SetInt64(sum);
   return std::nullopt;
 }
 
@@ -787,8 +832,8 @@ maybe_failure eval(const node& n, env& e, json::value& out) {
   switch (n.k) {
     case node::kind::literal: out.CopyFrom(*n.value, e.a); return std::nullopt;
     case node::kind::path: {
-      const json::value& root = n.p->is_context() ? e.context : e.input;
-      if (!n.p->select(root, out, e.a))
+      const json::value* root = root_of(*n.p, e.input, e.context, e.variables);
+      if (!root || !n.p->select(*root, out, e.a))
         return failure{"States.Runtime", path_not_found(n.p->text(), e.field, e.input)};
       return std::nullopt;
     }
@@ -813,13 +858,24 @@ node_ptr parse(std::string_view expression, std::string& error) {
 }
 
 maybe_failure evaluate(const node& call, const json::value& input, const json::value& context,
-                       std::string_view field, json::value& out, json::allocator& a, rng& random) {
+                       const json::value* variables, std::string_view field, json::value& out,
+                       json::allocator& a, rng& random) {
   json::allocator scratch;
-  env e{input, context, field, random, scratch};
+  env e{input, context, variables, field, random, scratch};
   json::value result;
   if (auto f = eval(call, e, result)) return f;
   out.CopyFrom(result, a);
   return std::nullopt;
+}
+
+const json::value* root_of(const sc::eval::path& p, const json::value& input,
+                           const json::value& context, const json::value* variables) {
+  if (p.is_context()) return &context;
+  if (!p.is_variable()) return &input;
+  if (!variables || !variables->IsObject()) return nullptr;
+  const std::string& name = p.variable();
+  auto it = variables->FindMember(json::value(rapidjson::StringRef(name.data(), name.size())));
+  return it == variables->MemberEnd() ? nullptr : &it->value;
 }
 
 std::string path_not_found(std::string_view path_text, std::string_view field, const json::value& input) {

@@ -53,11 +53,17 @@ struct node {
 /// nullptr and sets `error` when the text is not a valid call.
 node_ptr parse(std::string_view expression, std::string& error);
 
-/// Evaluates a parsed call. `field` names the template field for the
-/// "could not be found" message (e.g. "a.$"); empty leaves it out.
+/// Evaluates a parsed call. `variables` (may be null) maps workflow variable
+/// names to values for `$name` arguments. `field` names the template field
+/// for the "could not be found" message (e.g. "a.$"); empty leaves it out.
 maybe_failure evaluate(const node& call, const json::value& input, const json::value& context,
-                       std::string_view field, json::value& out, json::allocator& a,
-                       rng& random);
+                       const json::value* variables, std::string_view field, json::value& out,
+                       json::allocator& a, rng& random);
+
+/// The root a compiled path reads: the input, the context object, or the
+/// named member of `variables`; nullptr for an unknown variable.
+const json::value* root_of(const sc::eval::path& p, const json::value& input,
+                           const json::value& context, const json::value* variables);
 
 /// AWS's cause for a path that selects nothing, e.g. "The JSONPath '$.x'
 /// specified for the field 'a.$' could not be found in the input '{}'".

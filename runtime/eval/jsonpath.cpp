@@ -1,9 +1,10 @@
 // JSONPath for the States Language, modelled on the Jayway JsonPath library
 // that AWS Step Functions uses.
 //
-// Design: `path::compile` parses the text once into a vector of segments
-// (name, index, wildcard, slice, name/index unions, filter; each optionally
-// preceded by `..`). Evaluation never re-parses: a reference path walks one
+// Design: `path::compile` parses the text once (root `$`, `$$` or a
+// workflow variable `$name`) into a vector of segments (name, index,
+// wildcard, slice, name/index unions, filter; each optionally preceded by
+// `..`). Evaluation never re-parses: a reference path walks one
 // pointer down the document; a full path keeps a list of matched nodes and
 // expands it segment by segment, skipping branches that do not match (so a
 // wildcard or slice over a missing field yields `[]`, as AWS does). Filters
@@ -292,8 +293,8 @@ class parser {
       if (peek() == '.') {
         ++pos;
         seg.descent = true;
-        if (peek() == '[') return bracket(seg, in_filter);
       }
+      if (peek() == '[') return bracket(seg, in_filter);  // `..[0]`, and Jayway's `.[0]`
       return dot_name(seg, in_filter);
     }
     return bracket(seg, in_filter);
@@ -537,6 +538,11 @@ class parser {
   }
 
   bool unary(fptr& out) {
+    if (++depth_ > max_depth) return fail("filter expression nested too deeply");
+    struct leave {
+      int& d;
+      ~leave() { --d; }
+    } guard{depth_};
     skip_space();
     if (peek() == '!' && peek(1) != '=') {
       ++pos;
@@ -631,7 +637,9 @@ class parser {
   }
 
  private:
+  static constexpr int max_depth = 64;  // bounds recursion on hostile input
   std::string_view s_;
+  int depth_ = 0;
 };
 
 }  // namespace
@@ -641,6 +649,7 @@ class parser {
 struct path::impl {
   std::string text;
   bool context = false;
+  std::string variable;    // `$name...`
   bool reference = true;   // only name/index segments
   bool definite = true;    // Jayway: yields one node, not a list
   bool merge_leaf = false;  // last segment is a name union (Jayway merges it into an object)
@@ -657,9 +666,17 @@ std::optional<path> path::compile(std::string_view text, std::string* error) {
   im->text = std::string(text);
   parser p(text);
   p.pos = 1;
+  auto name_char = [](char c, bool first) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           static_cast<unsigned char>(c) >= 0x80 || (!first && c >= '0' && c <= '9');
+  };
   if (p.peek() == '$') {
     im->context = true;
     p.pos = 2;
+  } else if (name_char(p.peek(), true)) {
+    // Workflow variable: `$name` followed by ordinary segments.
+    while (name_char(p.peek(), false)) ++p.pos;
+    im->variable = std::string(text.substr(1, p.pos - 1));
   }
   if (!p.segments(im->segs, false)) return set_error(p.error);
   for (size_t i = 0; i < im->segs.size(); ++i) {
@@ -681,7 +698,9 @@ std::optional<path> path::compile(std::string_view text, std::string* error) {
 const std::string& path::text() const { return impl_->text; }
 bool path::is_context() const { return impl_->context; }
 bool path::is_reference() const { return impl_->reference; }
-bool path::is_root() const { return impl_->segs.empty(); }
+bool path::is_root() const { return impl_->segs.empty() && impl_->variable.empty(); }
+bool path::is_variable() const { return !impl_->variable.empty(); }
+const std::string& path::variable() const { return impl_->variable; }
 
 bool path::select(const json::value& root, json::value& out, json::allocator& a) const {
   const impl& im = *impl_;
@@ -732,7 +751,7 @@ maybe_failure path::assign(json::value& root, json::value&& v, json::allocator& 
     root = std::move(v);
     return std::nullopt;
   }
-  if (!im.reference || (!root.IsObject() && !root.IsArray()))
+  if (!im.reference || im.context || !im.variable.empty() || (!root.IsObject() && !root.IsArray()))
     return failure{error, "Unable to apply ReferencePath " + im.text + " to input " + json::dump(root)};
   json::value* cur = &root;
   for (size_t i = 0; i < im.segs.size(); ++i) {
@@ -774,7 +793,7 @@ maybe_failure path::assign(json::value& root, json::value&& v, json::allocator& 
 
 std::string path::canonical() const {
   const impl& im = *impl_;
-  std::string out = im.context ? "$$" : "$";
+  std::string out = im.context ? "$$" : "$" + im.variable;
   auto quote = [](const std::string& n) { return "'" + n + "'"; };
   for (const auto& s : im.segs) {
     if (s.descent) out += "..";

@@ -6,8 +6,9 @@
 //    Choice `Variable`;
 //  * full paths add wildcards (.*, [*]), slices ([a:b:c]), unions ([0,1]),
 //    recursive descent (..) and filters ([?(@.x > 1)]), and yield a list.
-// A path that starts with `$$` addresses the context object; the caller
-// chooses which root to pass.
+// A path that starts with `$$` addresses the context object and one that
+// starts with `$name` the workflow variable `name`; the caller chooses which
+// root to pass.
 #pragma once
 
 #include "runtime/eval/failure.hpp"
@@ -34,12 +35,18 @@ class path {
   bool is_reference() const;
   /// True for the path `$` (or `$$`) alone.
   bool is_root() const;
+  /// True for `$name...` paths, which read the workflow variable `name`
+  /// (JSONPath `Assign`): pass that variable's value as the root.
+  bool is_variable() const;
+  /// The variable name of a `$name...` path; empty otherwise.
+  const std::string& variable() const;
 
   /// Evaluates against `root`. A reference path yields the node itself; a
   /// full path yields a JSON array of every match (AWS flattens nothing
-  /// more). Returns false when a reference path matches nothing; a full
-  /// path that matches nothing yields an empty array and true (AWS's rule
-  /// for wildcards/filters/slices).
+  /// more; as in Jayway, a trailing name union `$.x['a','b']` yields an
+  /// object of the fields present instead). Returns false when a reference
+  /// path matches nothing; a full path that matches nothing yields an empty
+  /// array and true (AWS's rule for wildcards/filters/slices).
   bool select(const json::value& root, json::value& out, json::allocator& a) const;
 
   /// Writes `v` at this (reference) path inside `root`, creating objects

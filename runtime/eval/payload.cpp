@@ -5,8 +5,9 @@
 // ends in `.$` become path nodes (a compiled `path`, input or context) or
 // intrinsic-call nodes (a parsed call); every subtree without such a field
 // collapses into one literal value kept in the template's own document, so
-// evaluation is a copy plus the dynamic parts. Output keys lose the `.$`
-// suffix; a later field with the same output key replaces an earlier one.
+// evaluation is a copy plus the dynamic parts. `$name` paths read workflow
+// variables (JSONPath Assign). Output keys lose the `.$` suffix; a later
+// field with the same output key replaces an earlier one.
 //
 // AWS wording reproduced:
 //  * definition time: "The value for the field 'a.$' must be a valid JSONPath
@@ -146,6 +147,7 @@ struct compiler {
 struct evaluator {
   const json::value& input;
   const json::value& context;
+  const json::value* variables;
   json::allocator& a;
   rng& random;
 
@@ -153,13 +155,13 @@ struct evaluator {
     switch (n.k) {
       case tnode::kind::literal: out.CopyFrom(n.literal, a); return std::nullopt;
       case tnode::kind::path: {
-        const json::value& root = n.p->is_context() ? context : input;
-        if (!n.p->select(root, out, a))
+        const json::value* root = intrinsic::root_of(*n.p, input, context, variables);
+        if (!root || !n.p->select(*root, out, a))
           return failure{"States.Runtime", intrinsic::path_not_found(n.p->text(), n.field, input)};
         return std::nullopt;
       }
       case tnode::kind::call:
-        return intrinsic::evaluate(*n.call, input, context, n.field, out, a, random);
+        return intrinsic::evaluate(*n.call, input, context, variables, n.field, out, a, random);
       case tnode::kind::object:
         out.SetObject();
         for (const auto& [key, child] : n.members) {
@@ -204,7 +206,14 @@ std::shared_ptr<const payload_template> payload_template::compile(const json::va
 
 maybe_failure payload_template::evaluate(const json::value& input, const json::value& context,
                                          json::value& out, json::allocator& a, rng& random) const {
-  evaluator e{input, context, a, random};
+  json::value no_variables(rapidjson::kObjectType);
+  return evaluate(input, context, no_variables, out, a, random);
+}
+
+maybe_failure payload_template::evaluate(const json::value& input, const json::value& context,
+                                         const json::value& variables, json::value& out,
+                                         json::allocator& a, rng& random) const {
+  evaluator e{input, context, &variables, a, random};
   json::value result;
   if (auto f = e.run(impl_->root, result)) return f;
   out = result;  // moves
@@ -214,10 +223,19 @@ maybe_failure payload_template::evaluate(const json::value& input, const json::v
 maybe_failure evaluate_intrinsic(std::string_view expression, const json::value& input,
                                  const json::value& context, json::value& out, json::allocator& a,
                                  rng& random) {
+  json::value no_variables(rapidjson::kObjectType);
+  return evaluate_intrinsic(expression, input, context, no_variables, out, a, random);
+}
+
+maybe_failure evaluate_intrinsic(std::string_view expression, const json::value& input,
+                                 const json::value& context, const json::value& variables,
+                                 json::value& out, json::allocator& a, rng& random) {
   std::string err;
   auto call = intrinsic::parse(expression, err);
-  if (!call) return failure{"States.Runtime", "Invalid intrinsic function call '" + std::string(expression) + "': " + err};
-  return intrinsic::evaluate(*call, input, context, {}, out, a, random);
+  if (!call)
+    return failure{"States.Runtime",
+                   "Invalid intrinsic function call '" + std::string(expression) + "': " + err};
+  return intrinsic::evaluate(*call, input, context, &variables, {}, out, a, random);
 }
 
 std::string check_intrinsic(std::string_view expression) {

@@ -1,8 +1,9 @@
 // Payload templates: Parameters, ResultSelector, ItemSelector (and legacy
 // Map Parameters). A template is a JSON object whose fields ending in `.$`
 // take their value from a path into the input, a `$$` path into the context
-// object, or an intrinsic function call (States.Format(...), ...). Nested
-// objects and arrays are templates too; other values are copied.
+// object, a `$name` path into a workflow variable, or an intrinsic function
+// call (States.Format(...), ...). Nested objects and arrays are templates
+// too; other values are copied.
 #pragma once
 
 #include "runtime/eval/failure.hpp"
@@ -31,6 +32,12 @@ class payload_template {
   maybe_failure evaluate(const json::value& input, const json::value& context,
                          json::value& out, json::allocator& a, rng& random) const;
 
+  /// As above, with workflow variables: `$name` paths (in fields and in
+  /// intrinsic arguments) read member `name` of the object `variables`.
+  maybe_failure evaluate(const json::value& input, const json::value& context,
+                         const json::value& variables, json::value& out, json::allocator& a,
+                         rng& random) const;
+
   ~payload_template();
 
  private:
@@ -45,6 +52,12 @@ class payload_template {
 maybe_failure evaluate_intrinsic(std::string_view expression, const json::value& input,
                                  const json::value& context, json::value& out,
                                  json::allocator& a, rng& random);
+
+/// As above, with workflow variables (`$name` arguments read member `name`
+/// of the object `variables`).
+maybe_failure evaluate_intrinsic(std::string_view expression, const json::value& input,
+                                 const json::value& context, const json::value& variables,
+                                 json::value& out, json::allocator& a, rng& random);
 
 /// Empty string when `expression` is a syntactically valid intrinsic call
 /// with a known function; otherwise a message describing the problem.

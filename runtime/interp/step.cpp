@@ -897,6 +897,8 @@ class runner {
     int64_t maxc = st.max_concurrency.value_or(0);
     if (auto f = int_field(t, eff, st.max_concurrency_path, "MaxConcurrencyPath", maxc))
       return flow::fail(*f);
+    int64_t n = static_cast<int64_t>(items.Size());
+    emit(t, "MapStateStarted", "mapStateStartedEventDetails", details().num("length", n).done());
     int64_t tol_count = st.tolerated_failure_count.value_or(-1);
     if (st.tolerated_failure_count_path) {
       json::value v;
@@ -918,8 +920,6 @@ class runner {
       if (tol_pct < 0 || tol_pct > 100)
         return flow::fail(runtime(t, "ToleratedFailurePercentage must be between 0 and 100."));
     }
-    int64_t n = static_cast<int64_t>(items.Size());
-    emit(t, "MapStateStarted", "mapStateStartedEventDetails", details().num("length", n).done());
     t.effective = json::dump(eff);
     t.items = json::dump(items);
     t.item_count = n;
@@ -1024,7 +1024,7 @@ class runner {
                                   fail_flag(cid).second);
         p.last_event = c.last_event;
         abort_map_children(p, cid, st);
-        emit(p, "MapStateFailed", "", "");
+        if (!will_retry(p, f.f.error)) emit(p, "MapStateFailed", "", "");
         p.ph = phase::idle;
         p.items.clear();
         p.results.clear();
@@ -1113,7 +1113,7 @@ class runner {
                             fail_flag(cid).second);
         p.last_event = c.last_event;
         abort_children(p, cid);
-        emit(p, "ParallelStateFailed", "", "");
+        if (!will_retry(p, f.f.error)) emit(p, "ParallelStateFailed", "", "");
         p.ph = phase::idle;
         drive(p, f);
         return;
@@ -1180,6 +1180,18 @@ class runner {
       if (n == "States.TaskFailed" && error != "States.Timeout" && error != "States.Runtime" &&
           error != "States.DataLimitExceeded" && error.rfind("States.", 0) != 0)
         return true;
+    }
+    return false;
+  }
+
+  /// True when a retrier of `t`'s state matches `error` and has attempts left.
+  bool will_retry(const thread& t, const std::string& error) const {
+    if (t.state < 0 || error == "States.Runtime") return false;
+    const asl::state& st = state_of(t);
+    for (size_t i = 0; i < st.retry.size(); ++i) {
+      if (!matches(st.retry[i].error_equals, error)) continue;
+      int64_t done = i < t.retries.size() ? t.retries[i] : 0;
+      return done < st.retry[i].max_attempts;
     }
     return false;
   }

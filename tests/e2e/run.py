@@ -20,6 +20,7 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # keep tests/e2e free of __pycache__
 
 
 def free_port():

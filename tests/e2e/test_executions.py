@@ -161,6 +161,49 @@ class StartAndDescribe(E2ETestCase):
         self.assertJsonEqual(d["input"], payload)
 
 
+class Concurrency(E2ETestCase):
+
+    def test_many_concurrent_executions(self):
+        from common import client, run_threads
+        sm, _ = self.create_sm({"StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Parameters": {"i.$": "$.i", "done": True}, "Next": "W"},
+            "W": {"Type": "Wait", "Seconds": 0, "End": True}}})
+
+        def starter(t):
+            c = client()
+            return [c.start_execution(stateMachineArn=sm, name="c%d-%d" % (t, k),
+                                      input=json.dumps({"i": t * 100 + k}))["executionArn"]
+                    for k in range(6)]
+
+        arns = [a for batch in run_threads([lambda t=t: starter(t) for t in range(8)], timeout=60) for a in batch]
+        self.assertEqual(len(set(arns)), 48)
+        for a in arns:
+            d = wait_for_status(self.sfn, a, timeout=20)
+            self.assertEqual(d["status"], "SUCCEEDED")
+            t, k = d["name"][1:].split("-")
+            self.assertJsonEqual(d["output"], {"i": int(t) * 100 + int(k), "done": True})
+        listed, token = [], None
+        while True:
+            kw = {"stateMachineArn": sm, "maxResults": 20}
+            if token:
+                kw["nextToken"] = token
+            r = self.sfn.list_executions(**kw)
+            listed.extend(e["executionArn"] for e in r["executions"])
+            token = r.get("nextToken")
+            if not token:
+                break
+        self.assertEqual(sorted(listed), sorted(arns))
+
+    def test_trace_header_echoed(self):
+        # DescribeExecution documents traceHeader as "the X-Ray trace header
+        # that was passed to the execution" (StartExecution's traceHeader
+        # member, or the X-Amzn-Trace-Id HTTP header, which takes precedence).
+        sm, _ = self.create_sm(PASS_DEF)
+        th = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+        arn = self.sfn.start_execution(stateMachineArn=sm, traceHeader=th)["executionArn"]
+        self.assertEqual(wait_for_status(self.sfn, arn).get("traceHeader"), th)
+
+
 class StartIdempotencyAndErrors(E2ETestCase):
 
     def test_same_name_same_input_while_running_is_idempotent(self):

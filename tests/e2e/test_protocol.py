@@ -374,6 +374,77 @@ class Robustness(E2ETestCase):
             r = post_json("ListActivities", {"maxResults": 1})
             self.assertEqual(r.status, 200)
 
+    def test_lowercase_header_names(self):
+        body = b"{}"
+        h, p = host_port()
+        req = ("POST / HTTP/1.1\r\nhost: %s:%d\r\ncontent-type: %s\r\nx-amz-target: "
+               "AWSStepFunctions.ListActivities\r\n%scontent-length: %d\r\n\r\n"
+               % (h, p, CONTENT_TYPE, AUTH.lower(), len(body))).encode() + body
+        s = raw_socket()
+        try:
+            s.sendall(req)
+            status, headers, data = read_http_response(s)
+            self.assertEqual(status, 200, data)
+        finally:
+            s.close()
+
+    def test_chunked_request_body(self):
+        body = json.dumps({"maxResults": 1}).encode()
+        h, p = host_port()
+        head = ("POST / HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: %s\r\n"
+                "X-Amz-Target: AWSStepFunctions.ListStateMachines\r\n%sTransfer-Encoding: chunked\r\n\r\n"
+                % (h, p, CONTENT_TYPE, AUTH)).encode()
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 5]), body[i:i + 5]) for i in range(0, len(body), 5))
+        s = raw_socket()
+        try:
+            s.sendall(head + chunks + b"0\r\n\r\n")
+            status, headers, data = read_http_response(s)
+            self.assertEqual(status, 200, data)
+            self.assertIn("stateMachines", json.loads(data))
+        finally:
+            s.close()
+
+    def test_expect_100_continue(self):
+        # curl sends "Expect: 100-continue" for larger bodies and waits up to
+        # 1 s for an interim response before sending the body anyway.
+        body = json.dumps({"maxResults": 1}).encode()
+        h, p = host_port()
+        head = ("POST / HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: %s\r\n"
+                "X-Amz-Target: AWSStepFunctions.ListStateMachines\r\n%sExpect: 100-continue\r\n"
+                "Content-Length: %d\r\n\r\n" % (h, p, CONTENT_TYPE, AUTH, len(body))).encode()
+        s = raw_socket()
+        try:
+            s.sendall(head)
+            reader = HttpReader(s, timeout=1.0)
+            status = None
+            try:
+                status, _, _ = reader.read()
+            except (socket.timeout, TimeoutError):
+                pass
+            if status is not None:
+                self.assertEqual(status, 100, "unexpected final response before the body was sent")
+            s.settimeout(10)
+            s.sendall(body)
+            status, headers, data = HttpReader(s, timeout=10).read() if status is None else reader.read()
+            self.assertEqual(status, 200, data)
+        finally:
+            s.close()
+
+    def test_http_1_0_request(self):
+        body = b"{}"
+        s = raw_socket()
+        try:
+            s.sendall(("POST / HTTP/1.0\r\nContent-Type: %s\r\nX-Amz-Target: AWSStepFunctions.ListActivities\r\n"
+                       "%sContent-Length: %d\r\n\r\n" % (CONTENT_TYPE, AUTH, len(body))).encode() + body)
+            status, headers, data = read_http_response(s)
+            self.assertEqual(status, 200, data)
+            self.assertIn("activities", json.loads(data))
+            # HTTP/1.0 without keep-alive: the server closes the connection.
+            s.settimeout(5)
+            self.assertEqual(s.recv(1), b"")
+        finally:
+            s.close()
+
     def test_get_request(self):
         h, p = host_port()
         conn = http.client.HTTPConnection(h, p, timeout=10)

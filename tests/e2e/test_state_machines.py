@@ -249,6 +249,56 @@ class Delete(E2ETestCase):
         self.assertEqual(json.loads(self.sfn.describe_state_machine(stateMachineArn=arn2)["definition"]),
                          other)
 
+    def test_delete_with_running_execution(self):
+        # Documented: deletion sets status DELETING; the state machine is only
+        # deleted once all its executions have completed. Meanwhile new
+        # executions are refused with StateMachineDeleting, and so is a
+        # CreateStateMachine of the same name.
+        arn, name = self.create_sm(WAIT_DEF)
+        ex = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        self.addCleanup(self._quiet, self.sfn.stop_execution, executionArn=ex)
+        self.sfn.delete_state_machine(stateMachineArn=arn)
+        try:
+            d = self.sfn.describe_state_machine(stateMachineArn=arn)
+        except self.sfn.exceptions.StateMachineDoesNotExist:
+            self.fail("state machine vanished at once although an execution is running "
+                      "(AWS keeps it DELETING until its executions complete)")
+        self.assertEqual(d["status"], "DELETING")
+        self.assertClientError(self.sfn.exceptions.StateMachineDeleting, self.sfn.start_execution,
+                               stateMachineArn=arn)
+        self.assertClientError(self.sfn.exceptions.StateMachineDeleting, self.sfn.create_state_machine,
+                               name=name, definition=dumps(WAIT_DEF), roleArn=ROLE_ARN)
+        self.sfn.stop_execution(executionArn=ex)
+        self.assertEqual(wait_for_status(self.sfn, ex)["status"], "ABORTED")
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self.sfn.describe_state_machine(stateMachineArn=arn)
+            except self.sfn.exceptions.StateMachineDoesNotExist:
+                break
+            self.assertLess(time.monotonic(), deadline, "state machine not deleted after its execution ended")
+            time.sleep(0.1)
+        self.assertClientError(self.sfn.exceptions.StateMachineDoesNotExist, self.sfn.start_execution,
+                               stateMachineArn=arn)
+
+    def test_large_definition(self):
+        # ~900 KB definition (under the 1 MB request quota) is stored verbatim.
+        definition = json.dumps({"Comment": "x" * 900000, "StartAt": "S",
+                                 "States": {"S": {"Type": "Succeed"}}})
+        arn, _ = self.create_sm(definition)
+        self.assertEqual(self.sfn.describe_state_machine(stateMachineArn=arn)["definition"], definition)
+
+    def test_state_names_with_unicode_and_punctuation(self):
+        first, second = "Étape 1 / ✓ \"quoted\"", "Zweite: {Schritt}"
+        arn, _ = self.create_sm({"StartAt": first, "States": {
+            first: {"Type": "Pass", "Next": second}, second: {"Type": "Succeed"}}})
+        ex = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        self.assertEqual(wait_for_status(self.sfn, ex)["status"], "SUCCEEDED")
+        names = [e["stateEnteredEventDetails"]["name"]
+                 for e in self.sfn.get_execution_history(executionArn=ex)["events"]
+                 if "stateEnteredEventDetails" in e]
+        self.assertEqual(names, [first, second])
+
     def _list_all(self):
         out, token = [], None
         while True:

@@ -64,6 +64,17 @@ class TagsMixin:
                                resourceArn=arn, tags=[{"key": "new%02d" % i, "value": "v"} for i in range(11)])
         self.assertEqual(len(self.tags_of(arn)), 40)
 
+    def test_tag_length_constraints(self):
+        # TagKey max 128, TagValue max 256 (model constraints, enforced by
+        # the service: botocore only checks minimums).
+        arn = self.make()
+        self.sfn.tag_resource(resourceArn=arn, tags=[{"key": "k" * 128, "value": "v" * 256}])
+        self.assertErrorCode("ValidationException", self.sfn.tag_resource, resourceArn=arn,
+                             tags=[{"key": "k" * 129, "value": "v"}])
+        self.assertErrorCode("ValidationException", self.sfn.tag_resource, resourceArn=arn,
+                             tags=[{"key": "k", "value": "v" * 257}])
+        self.assertEqual(self.tags_of(arn), [{"key": "k" * 128, "value": "v" * 256}])
+
     def test_unknown_resource(self):
         arn = self.missing_arn()
         self.assertClientError(self.sfn.exceptions.ResourceNotFound, self.sfn.list_tags_for_resource,

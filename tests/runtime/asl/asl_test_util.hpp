@@ -2,13 +2,12 @@
 // success or failure, and look diagnostics up by code / message / location.
 #pragma once
 
-#include "runtime/asl/parse.hpp"
-
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "runtime/asl/parse.hpp"
 
 namespace asl_test {
 
@@ -37,11 +36,11 @@ inline bool has(const std::vector<sc::asl::diagnostic>& ds, std::string_view cod
 }
 
 /// Requires that `text` fails with exactly this diagnostic among others.
-#define REQUIRE_PROBLEM(text, code, message, location)                         \
-  do {                                                                         \
-    auto ds_ = asl_test::problems(text);                                       \
-    INFO(sc::asl::format_diagnostics(ds_));                                    \
-    CHECK(asl_test::has(ds_, code, message, location));                        \
+#define REQUIRE_PROBLEM(text, code, message, location)  \
+  do {                                                  \
+    auto ds_ = asl_test::problems(text);                \
+    INFO(sc::asl::format_diagnostics(ds_));             \
+    CHECK(asl_test::has(ds_, code, message, location)); \
   } while (0)
 
 /// `{"StartAt":"S","States":{"S":{<body>}}}`

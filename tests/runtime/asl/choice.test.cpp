@@ -1,11 +1,11 @@
 // Choice rule evaluation: every operator family, the …Path variants, the
 // Is* tests, missing variables (States.Runtime with AWS's cause), type
 // mismatches, And/Or/Not short-circuiting, and RFC 3339 timestamps.
-#include "tests/runtime/asl/asl_test_util.hpp"
-
 #include "runtime/asl/choice.hpp"
+
 #include "runtime/asl/timestamp.hpp"
 #include "runtime/json/json.hpp"
+#include "tests/runtime/asl/asl_test_util.hpp"
 
 using namespace sc::asl;
 
@@ -18,8 +18,8 @@ struct compiled_rule {
 };
 
 compiled_rule compile(const std::string& rule) {
-  std::string text = R"({"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[)" + rule.substr(0, rule.size() - 1) +
-                     R"(,"Next":"D"}]},"D":{"Type":"Succeed"}}})";
+  std::string text = R"({"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[)" +
+                     rule.substr(0, rule.size() - 1) + R"(,"Next":"D"}]},"D":{"Type":"Succeed"}}})";
   return {asl_test::parse_ok(text)};
 }
 
@@ -28,8 +28,7 @@ struct outcome {
   sc::eval::maybe_failure failure;
 };
 
-outcome run(const std::string& rule, const std::string& input,
-            const std::string& context = "{}") {
+outcome run(const std::string& rule, const std::string& input, const std::string& context = "{}") {
   compiled_rule c = compile(rule);
   sc::json::document in, ctx;
   REQUIRE(sc::json::parse(input, in));
@@ -49,8 +48,7 @@ bool matches(const std::string& rule, const std::string& input) {
 
 }  // namespace
 
-TEST_CASE("String comparisons compare strings and are false on other types",
-          "[asl][choice]") {
+TEST_CASE("String comparisons compare strings and are false on other types", "[asl][choice]") {
   CHECK(matches(R"({"Variable":"$.v","StringEquals":"abc"})", R"({"v":"abc"})"));
   CHECK_FALSE(matches(R"({"Variable":"$.v","StringEquals":"abc"})", R"({"v":"abd"})"));
   CHECK_FALSE(matches(R"({"Variable":"$.v","StringEquals":"1"})", R"({"v":1})"));
@@ -65,9 +63,9 @@ TEST_CASE("String comparisons compare strings and are false on other types",
 
 TEST_CASE("StringMatches supports * wildcards and escapes", "[asl][choice]") {
   auto m = [](const char* pattern, const char* value) {
-    return matches(std::string(R"({"Variable":"$.v","StringMatches":)") +
-                       sc::json::quote(pattern) + "}",
-                   std::string(R"({"v":)") + sc::json::quote(value) + "}");
+    return matches(
+        std::string(R"({"Variable":"$.v","StringMatches":)") + sc::json::quote(pattern) + "}",
+        std::string(R"({"v":)") + sc::json::quote(value) + "}");
   };
   CHECK(m("*.log", "app.log"));
   CHECK(m("*.log", ".log"));
@@ -102,8 +100,7 @@ TEST_CASE("Numeric comparisons compare integers and floats by value", "[asl][cho
   // Large integers compare exactly.
   CHECK_FALSE(matches(R"({"Variable":"$.v","NumericEquals":9007199254740993})",
                       R"({"v":9007199254740992})"));
-  CHECK(matches(R"({"Variable":"$.v","NumericGreaterThan":-1})",
-                R"({"v":18446744073709551615})"));
+  CHECK(matches(R"({"Variable":"$.v","NumericGreaterThan":-1})", R"({"v":18446744073709551615})"));
   CHECK(matches(R"({"Variable":"$.v","NumericLessThan":18446744073709551615})", R"({"v":-1})"));
   CHECK(matches(R"({"Variable":"$.v","NumericEquals":1e2})", R"({"v":100})"));
   // Type mismatch is false, not an error.
@@ -135,8 +132,8 @@ TEST_CASE("Timestamp comparisons compare instants", "[asl][choice]") {
   // Not a timestamp, or not a string: false.
   CHECK_FALSE(matches(R"({"Variable":"$.v","TimestampEquals":"2016-03-14T01:59:00Z"})",
                       R"({"v":"2016-03-14 01:59:00Z"})"));
-  CHECK_FALSE(matches(R"({"Variable":"$.v","TimestampLessThan":"2016-03-14T01:59:00Z"})",
-                      R"({"v":5})"));
+  CHECK_FALSE(
+      matches(R"({"Variable":"$.v","TimestampLessThan":"2016-03-14T01:59:00Z"})", R"({"v":5})"));
 }
 
 TEST_CASE("Path variants compare against another path's value", "[asl][choice]") {
@@ -161,8 +158,9 @@ TEST_CASE("A missing Variable fails with States.Runtime and AWS's cause", "[asl]
   outcome path = run(R"({"Variable":"$.a","NumericEqualsPath":"$.missing"})", R"({"a":1})");
   REQUIRE(path.failure);
   CHECK(path.failure->error == "States.Runtime");
-  CHECK(path.failure->cause == "Invalid path '$.missing': The choice state's condition path "
-                               "references an invalid value.");
+  CHECK(path.failure->cause ==
+        "Invalid path '$.missing': The choice state's condition path "
+        "references an invalid value.");
 }
 
 TEST_CASE("A null value is present", "[asl][choice]") {
@@ -188,12 +186,12 @@ TEST_CASE("Is* type tests check the value's type", "[asl][choice]") {
   CHECK(matches(R"({"Variable":"$.v","IsBoolean":true})", R"({"v":false})"));
   CHECK(matches(R"({"Variable":"$.v","IsBoolean":false})", R"({"v":{}})"));
   CHECK(matches(R"({"Variable":"$.v","IsTimestamp":true})", R"({"v":"2012-10-09T19:00:55Z"})"));
-  CHECK_FALSE(matches(R"({"Variable":"$.v","IsTimestamp":true})", R"({"v":"2012-10-09T19:00:55"})"));
+  CHECK_FALSE(
+      matches(R"({"Variable":"$.v","IsTimestamp":true})", R"({"v":"2012-10-09T19:00:55"})"));
   CHECK_FALSE(matches(R"({"Variable":"$.v","IsTimestamp":true})", R"({"v":"2023-02-24"})"));
 }
 
-TEST_CASE("Is* type tests on a missing Variable see no value of that type",
-          "[asl][choice]") {
+TEST_CASE("Is* type tests on a missing Variable see no value of that type", "[asl][choice]") {
   CHECK_FALSE(matches(R"({"Variable":"$.v","IsNull":true})", R"({})"));
   CHECK(matches(R"({"Variable":"$.v","IsNull":false})", R"({})"));
   CHECK_FALSE(matches(R"({"Variable":"$.v","IsString":true})", R"({})"));
@@ -219,8 +217,7 @@ TEST_CASE("And, Or and Not combine rules and short-circuit", "[asl][choice]") {
   CHECK(fails.failure->cause.starts_with("Invalid path '$.b'"));
 
   CHECK(matches(R"({"Not":{"Variable":"$.a","StringEquals":"x"}})", R"({"a":"y"})"));
-  CHECK_FALSE(matches(R"({"Not":{"Not":{"Variable":"$.a","StringEquals":"x"}}})",
-                      R"({"a":"y"})"));
+  CHECK_FALSE(matches(R"({"Not":{"Not":{"Variable":"$.a","StringEquals":"x"}}})", R"({"a":"y"})"));
   CHECK(matches(R"({"And":[{"Not":{"Variable":"$.a","IsPresent":true}},
                            {"Or":[{"Variable":"$.b","IsNull":true},
                                   {"Variable":"$.b","NumericEquals":3}]}]})",

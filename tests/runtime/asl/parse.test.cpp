@@ -1,9 +1,8 @@
 // Valid definitions of every state type parse, and fill the compiled AST:
 // indices, transitions, paths, templates, retriers/catchers, nested
 // machines and their depth-first ids.
-#include "tests/runtime/asl/asl_test_util.hpp"
-
 #include "runtime/json/json.hpp"
+#include "tests/runtime/asl/asl_test_util.hpp"
 
 using namespace sc::asl;
 using asl_test::one_state;
@@ -158,8 +157,8 @@ TEST_CASE("Task resources of every integration shape are accepted", "[asl][parse
            "arn:aws:states:::some-future-service:doThing",
        }) {
     INFO(resource);
-    parse_ok(one_state(std::string(R"("Type":"Task","Resource":")") + resource +
-                       R"(","End":true)"));
+    parse_ok(
+        one_state(std::string(R"("Type":"Task","Resource":")") + resource + R"(","End":true)"));
   }
 }
 
@@ -212,34 +211,53 @@ TEST_CASE("Choice rules compile into a tree with resolved targets", "[asl][parse
   CHECK(r2.children[1].variable->is_context());
 }
 
-TEST_CASE("Every comparison operator is accepted with an operand of its type",
-          "[asl][parse]") {
+TEST_CASE("Every comparison operator is accepted with an operand of its type", "[asl][parse]") {
   const char* rules[] = {
-      R"("BooleanEquals":true)", R"("BooleanEqualsPath":"$.v")", R"("IsBoolean":true)",
-      R"("IsNull":false)", R"("IsNumeric":true)", R"("IsPresent":true)", R"("IsString":true)",
-      R"("IsTimestamp":true)", R"("NumericEquals":1)", R"("NumericEqualsPath":"$.v")",
-      R"("NumericGreaterThan":1.5)", R"("NumericGreaterThanPath":"$.v")",
-      R"("NumericGreaterThanEquals":-1)", R"("NumericGreaterThanEqualsPath":"$.v")",
-      R"("NumericLessThan":0)", R"("NumericLessThanPath":"$.v")",
-      R"("NumericLessThanEquals":1e3)", R"("NumericLessThanEqualsPath":"$.v")",
-      R"("StringEquals":"a")", R"("StringEqualsPath":"$.v")", R"("StringGreaterThan":"a")",
-      R"("StringGreaterThanPath":"$.v")", R"("StringGreaterThanEquals":"a")",
-      R"("StringGreaterThanEqualsPath":"$.v")", R"("StringLessThan":"a")",
-      R"("StringLessThanPath":"$.v")", R"("StringLessThanEquals":"a")",
-      R"("StringLessThanEqualsPath":"$.v")", R"("StringMatches":"log-*.txt")",
-      R"("TimestampEquals":"2016-03-14T01:59:00Z")", R"("TimestampEqualsPath":"$.v")",
+      R"("BooleanEquals":true)",
+      R"("BooleanEqualsPath":"$.v")",
+      R"("IsBoolean":true)",
+      R"("IsNull":false)",
+      R"("IsNumeric":true)",
+      R"("IsPresent":true)",
+      R"("IsString":true)",
+      R"("IsTimestamp":true)",
+      R"("NumericEquals":1)",
+      R"("NumericEqualsPath":"$.v")",
+      R"("NumericGreaterThan":1.5)",
+      R"("NumericGreaterThanPath":"$.v")",
+      R"("NumericGreaterThanEquals":-1)",
+      R"("NumericGreaterThanEqualsPath":"$.v")",
+      R"("NumericLessThan":0)",
+      R"("NumericLessThanPath":"$.v")",
+      R"("NumericLessThanEquals":1e3)",
+      R"("NumericLessThanEqualsPath":"$.v")",
+      R"("StringEquals":"a")",
+      R"("StringEqualsPath":"$.v")",
+      R"("StringGreaterThan":"a")",
+      R"("StringGreaterThanPath":"$.v")",
+      R"("StringGreaterThanEquals":"a")",
+      R"("StringGreaterThanEqualsPath":"$.v")",
+      R"("StringLessThan":"a")",
+      R"("StringLessThanPath":"$.v")",
+      R"("StringLessThanEquals":"a")",
+      R"("StringLessThanEqualsPath":"$.v")",
+      R"("StringMatches":"log-*.txt")",
+      R"("TimestampEquals":"2016-03-14T01:59:00Z")",
+      R"("TimestampEqualsPath":"$.v")",
       R"("TimestampGreaterThan":"2016-03-14T01:59:00.123+02:00")",
       R"("TimestampGreaterThanPath":"$.v")",
       R"("TimestampGreaterThanEquals":"2016-03-14T01:59:00Z")",
       R"("TimestampGreaterThanEqualsPath":"$.v")",
-      R"("TimestampLessThan":"2016-03-14T01:59:00Z")", R"("TimestampLessThanPath":"$.v")",
+      R"("TimestampLessThan":"2016-03-14T01:59:00Z")",
+      R"("TimestampLessThanPath":"$.v")",
       R"("TimestampLessThanEquals":"2016-03-14T01:59:00Z")",
       R"("TimestampLessThanEqualsPath":"$.v")",
   };
   for (const char* rule : rules) {
     INFO(rule);
     parse_ok(std::string(R"({"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[
-      {"Variable":"$.x",)") + rule + R"(,"Next":"D"}]},"D":{"Type":"Succeed"}}})");
+      {"Variable":"$.x",)") +
+             rule + R"(,"Next":"D"}]},"D":{"Type":"Succeed"}}})");
   }
 }
 
@@ -259,8 +277,7 @@ TEST_CASE("Wait states take one of four ways to wait", "[asl][parse]") {
   CHECK(tp->root->states[0].timestamp_path->text() == "$.t");
 }
 
-TEST_CASE("Succeed and Fail states are terminal and carry their error fields",
-          "[asl][parse]") {
+TEST_CASE("Succeed and Fail states are terminal and carry their error fields", "[asl][parse]") {
   auto def = parse_ok(R"({"StartAt":"C","States":{
     "C":{"Type":"Choice","Choices":[{"Variable":"$.ok","BooleanEquals":true,"Next":"Yes"}],
          "Default":"No"},
@@ -276,8 +293,7 @@ TEST_CASE("Succeed and Fail states are terminal and carry their error fields",
   CHECK_FALSE(no.error_path);
 }
 
-TEST_CASE("Fail ErrorPath and CausePath accept reference paths and intrinsics",
-          "[asl][parse]") {
+TEST_CASE("Fail ErrorPath and CausePath accept reference paths and intrinsics", "[asl][parse]") {
   auto def = parse_ok(one_state(
       R"j("Type":"Fail","ErrorPath":"$.error","CausePath":"States.Format('bad {}', $.x)")j"));
   const state& s = def->root->states[0];
@@ -286,8 +302,7 @@ TEST_CASE("Fail ErrorPath and CausePath accept reference paths and intrinsics",
   CHECK_FALSE(s.error);
 }
 
-TEST_CASE("Nested machines get depth-first ids and are indexed by the definition",
-          "[asl][parse]") {
+TEST_CASE("Nested machines get depth-first ids and are indexed by the definition", "[asl][parse]") {
   auto def = parse_ok(R"({"StartAt":"P","States":{
     "P":{"Type":"Parallel","Branches":[
         {"StartAt":"X","States":{"X":{"Type":"Map","ItemProcessor":{"StartAt":"XI",

@@ -2,11 +2,10 @@
 // truncation of a rich definition, random byte corruption, every value of
 // the definition replaced by values of every other JSON type, and every
 // member deleted. Each outcome is consistent: a definition XOR diagnostics.
-#include "tests/runtime/asl/asl_test_util.hpp"
+#include <functional>
 
 #include "runtime/json/json.hpp"
-
-#include <functional>
+#include "tests/runtime/asl/asl_test_util.hpp"
 
 using namespace sc::asl;
 
@@ -72,8 +71,7 @@ TEST_CASE("The rich robustness definition is itself valid", "[asl][robustness]")
   CHECK(def->machines.size() == 4);
 }
 
-TEST_CASE("Every truncation of a definition is rejected without crashing",
-          "[asl][robustness]") {
+TEST_CASE("Every truncation of a definition is rejected without crashing", "[asl][robustness]") {
   std::string text = kRich;
   for (size_t n = 0; n < text.size(); ++n) {
     parse_result r = parse(std::string_view(text).substr(0, n));
@@ -108,11 +106,23 @@ TEST_CASE("Random byte corruption never crashes the parser", "[asl][robustness]"
   }
 }
 
-TEST_CASE("Every value replaced by every JSON type never crashes the parser",
-          "[asl][robustness]") {
-  const char* replacements[] = {"null", "true",  "0",   "-1",      "1.5",  "1e400",
-                                "\"\"", "\"x\"", "\"$\"", "\"$$\"", "[]",   "{}",
-                                "[{}]", "[null]", "{\"Type\":\"Pass\"}", "18446744073709551615"};
+TEST_CASE("Every value replaced by every JSON type never crashes the parser", "[asl][robustness]") {
+  const char* replacements[] = {"null",
+                                "true",
+                                "0",
+                                "-1",
+                                "1.5",
+                                "1e400",
+                                "\"\"",
+                                "\"x\"",
+                                "\"$\"",
+                                "\"$$\"",
+                                "[]",
+                                "{}",
+                                "[{}]",
+                                "[null]",
+                                "{\"Type\":\"Pass\"}",
+                                "18446744073709551615"};
   sc::json::document base;
   REQUIRE(sc::json::parse(kRich, base));
   std::vector<sc::json::value*> all;

@@ -77,8 +77,8 @@ TEST_CASE("Top-level fields have types and ranges", "[asl][validate]") {
                   kSchema, "Minimum value is 1", "/TimeoutSeconds");
   REQUIRE_PROBLEM(R"({"TimeoutSeconds":1.5,"StartAt":"S","States":{"S":{"Type":"Succeed"}}})",
                   kSchema, "Expected value of type [INTEGER]", "/TimeoutSeconds");
-  REQUIRE_PROBLEM(R"({"Version":"2.0","StartAt":"S","States":{"S":{"Type":"Succeed"}}})",
-                  kSchema, "Value should be one of the following: [1.0]", "/Version");
+  REQUIRE_PROBLEM(R"({"Version":"2.0","StartAt":"S","States":{"S":{"Type":"Succeed"}}})", kSchema,
+                  "Value should be one of the following: [1.0]", "/Version");
 }
 
 TEST_CASE("QueryLanguage JSONata is refused with a clear diagnostic", "[asl][validate]") {
@@ -192,10 +192,10 @@ TEST_CASE("State names are unique in the whole definition and at most 80 charact
   REQUIRE_PROBLEM(R"({"StartAt":"A","States":{"A":{"Type":"Succeed"},"A":{"Type":"Succeed"}}})",
                   "DUPLICATE_STATE_NAME", "Duplicate State name: A", "/States/A");
   std::string longname(81, 'n');
-  REQUIRE_PROBLEM(R"({"StartAt":")" + longname + R"(","States":{")" + longname +
-                      R"(":{"Type":"Succeed"}}})",
-                  "INVALID_STATE_NAME", "State name must be between 1 and 80 characters long",
-                  "/States/" + longname);
+  REQUIRE_PROBLEM(
+      R"({"StartAt":")" + longname + R"(","States":{")" + longname + R"(":{"Type":"Succeed"}}})",
+      "INVALID_STATE_NAME", "State name must be between 1 and 80 characters long",
+      "/States/" + longname);
   // 80 multi-byte characters are fine.
   std::string accents;
   for (int i = 0; i < 80; ++i) accents += "\xC3\xA9";
@@ -240,8 +240,7 @@ TEST_CASE("Default, Choices and Catch targets must exist", "[asl][validate]") {
   CHECK(has(ds, kTarget, "State \"T\" is not reachable.", "/States/T"));
 }
 
-TEST_CASE("A top-level machine without a terminal state has MISSING_END_STATE",
-          "[asl][validate]") {
+TEST_CASE("A top-level machine without a terminal state has MISSING_END_STATE", "[asl][validate]") {
   auto ds = problems(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
     "B":{"Type":"Pass","Next":"A"},"Unused":{"Type":"Pass","Next":"A"}}})");
   REQUIRE(ds.size() == 1);  // suppresses the unreachable check
@@ -262,8 +261,7 @@ TEST_CASE("Transition problems follow schema problems in the message", "[asl][va
   CHECK(ds[2].code == "MISSING_END_STATE");
 }
 
-TEST_CASE("Unreachable states inside nested machines are located structurally",
-          "[asl][validate]") {
+TEST_CASE("Unreachable states inside nested machines are located structurally", "[asl][validate]") {
   REQUIRE_PROBLEM(one_state(R"("Type":"Map","ItemProcessor":{"StartAt":"W","States":{
       "W":{"Type":"Pass","End":true},"Ghost":{"Type":"Pass","End":true}}},"End":true)"),
                   kTarget, "State \"Ghost\" is not reachable.",
@@ -339,6 +337,20 @@ TEST_CASE("ResultPath must be a Reference Path", "[asl][validate]") {
   CHECK(ctx[0].location == "/States/S/ResultPath");
 }
 
+TEST_CASE("Payload template problems are located at the offending field", "[asl][validate]") {
+  auto ds = problems(one_state(R"j("Type":"Pass","End":true,
+    "Parameters":{"ok.$":"$.a","bad.$":"nope","nested":{"worse.$":"States.Bogus(1)"}})j"));
+  INFO(format_diagnostics(ds));
+  REQUIRE(ds.size() == 2);
+  CHECK(ds[0].code == kSchema);
+  CHECK(ds[0].location == "/States/S/Parameters/bad.$");
+  CHECK(ds[0].message.starts_with("The value for the field 'bad.$'"));
+  CHECK(ds[1].location == "/States/S/Parameters/nested/worse.$");
+  auto selector = problems(one_state(R"("Type":"Map","End":true,"ItemSelector":{"v.$":"x"},
+    "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}})"));
+  CHECK(selector[0].location == "/States/S/ItemSelector/v.$");
+}
+
 TEST_CASE("Payload templates must be objects", "[asl][validate]") {
   REQUIRE_PROBLEM(one_state(R"("Type":"Pass","Parameters":[1],"End":true)"), kSchema,
                   "Expected value of type [OBJECT]", "/States/S/Parameters");
@@ -367,8 +379,7 @@ TEST_CASE("Task timeouts are positive, exclusive with their paths, heartbeat bel
                   "There should only be one of the following fields: "
                   "[TimeoutSeconds, TimeoutSecondsPath]",
                   "/States/S");
-  REQUIRE_PROBLEM(one_state(r + R"("HeartbeatSeconds":5,"HeartbeatSecondsPath":"$.t")"),
-                  kSchema,
+  REQUIRE_PROBLEM(one_state(r + R"("HeartbeatSeconds":5,"HeartbeatSecondsPath":"$.t")"), kSchema,
                   "There should only be one of the following fields: "
                   "[HeartbeatSeconds, HeartbeatSecondsPath]",
                   "/States/S");
@@ -389,7 +400,8 @@ TEST_CASE("Task timeouts are positive, exclusive with their paths, heartbeat bel
 TEST_CASE("Retriers are validated field by field", "[asl][validate]") {
   auto with_retry = [](const std::string& retry) {
     return one_state(R"("Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
-                        "Retry":)" + retry);
+                        "Retry":)" +
+                     retry);
   };
   REQUIRE_PROBLEM(with_retry(R"({})"), kSchema, "Expected value of type [ARRAY]",
                   "/States/S/Retry");
@@ -414,8 +426,7 @@ TEST_CASE("Retriers are validated field by field", "[asl][validate]") {
                   "Field 'Next' is not supported", "/States/S/Retry[0]");
 }
 
-TEST_CASE("States.ALL must appear alone and in the last retrier or catcher",
-          "[asl][validate]") {
+TEST_CASE("States.ALL must appear alone and in the last retrier or catcher", "[asl][validate]") {
   const std::string r = R"("Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,)";
   REQUIRE_PROBLEM(one_state(r + R"("Retry":[{"ErrorEquals":["States.ALL","E"]}])"), kSchema,
                   "States.ALL must appear alone and at end of list",
@@ -453,8 +464,7 @@ TEST_CASE("Catchers need ErrorEquals and Next and a Reference ResultPath", "[asl
 // ---- Wait / Fail ---------------------------------------------------------------------
 
 TEST_CASE("Wait takes exactly one valid way of waiting", "[asl][validate]") {
-  REQUIRE_PROBLEM(one_state(R"("Type":"Wait","Seconds":1,"SecondsPath":"$.s","End":true)"),
-                  kSchema,
+  REQUIRE_PROBLEM(one_state(R"("Type":"Wait","Seconds":1,"SecondsPath":"$.s","End":true)"), kSchema,
                   "There should only be one of the following fields: "
                   "[SecondsPath, Seconds, TimestampPath, Timestamp]",
                   "/States/S");
@@ -465,9 +475,9 @@ TEST_CASE("Wait takes exactly one valid way of waiting", "[asl][validate]") {
   for (const char* bad : {"2016-03-14 01:59:00Z", "2016-03-14T01:59:00", "2016-02-30T00:00:00Z",
                           "2016-03-14t01:59:00z", "yesterday"}) {
     INFO(bad);
-    REQUIRE_PROBLEM(one_state(std::string(R"("Type":"Wait","Timestamp":")") + bad +
-                              R"(","End":true)"),
-                    kSchema, "String does not match RFC3339 timestamp", "/States/S/Timestamp");
+    REQUIRE_PROBLEM(
+        one_state(std::string(R"("Type":"Wait","Timestamp":")") + bad + R"(","End":true)"), kSchema,
+        "String does not match RFC3339 timestamp", "/States/S/Timestamp");
   }
 }
 
@@ -512,8 +522,7 @@ TEST_CASE("Choice needs a non-empty Choices array and no Next or End", "[asl][va
                   kSchema, "Field 'Next' is not supported", "/States/C");
 }
 
-TEST_CASE("Top-level Choice rules need Next; nested rules must not have it",
-          "[asl][validate]") {
+TEST_CASE("Top-level Choice rules need Next; nested rules must not have it", "[asl][validate]") {
   REQUIRE_PROBLEM(choice(R"([{"Variable":"$.x","IsNull":true}])"), kSchema,
                   "These fields are required: [Next]", "/States/C/Choices[0]");
   REQUIRE_PROBLEM(choice(R"([{"Not":{"Variable":"$.x","IsNull":true,"Next":"D"},"Next":"D"}])"),
@@ -531,8 +540,9 @@ TEST_CASE("A comparison takes exactly one operator", "[asl][validate]") {
       "There should only be one of the following fields: [BooleanEquals, BooleanEqualsPath, "));
   auto none = problems(choice(R"([{"Variable":"$.x","Next":"D"}])"));
   CHECK(none[0].location == "/States/C/Choices[0]");
-  CHECK(none[0].message.starts_with("This object should have only one of the following fields: "
-                                    "[BooleanEquals, "));
+  CHECK(
+      none[0].message.starts_with("This object should have only one of the following fields: "
+                                  "[BooleanEquals, "));
   CHECK(none[0].message.ends_with("TimestampLessThanEqualsPath]"));
   REQUIRE_PROBLEM(choice(R"([{"StringEquals":"a","Next":"D"}])"), kSchema,
                   "These fields are required: [Variable]", "/States/C/Choices[0]");
@@ -565,8 +575,8 @@ TEST_CASE("And and Or take non-empty arrays; Not takes an object", "[asl][valida
                   "/States/C/Choices[0]/And");
   REQUIRE_PROBLEM(choice(R"([{"Or":{},"Next":"D"}])"), kSchema, "Expected value of type [ARRAY]",
                   "/States/C/Choices[0]/Or");
-  REQUIRE_PROBLEM(choice(R"([{"Not":[],"Next":"D"}])"), kSchema,
-                  "Expected value of type [OBJECT]", "/States/C/Choices[0]/Not");
+  REQUIRE_PROBLEM(choice(R"([{"Not":[],"Next":"D"}])"), kSchema, "Expected value of type [OBJECT]",
+                  "/States/C/Choices[0]/Not");
   REQUIRE_PROBLEM(choice(R"([{"Or":[{"Variable":"$.x","NumericEquals":"1"}],"Next":"D"}])"),
                   kSchema, "Expected value of type [NUMBER]",
                   "/States/C/Choices[0]/Or[0]/NumericEquals");
@@ -635,8 +645,8 @@ TEST_CASE("Map needs exactly one of ItemProcessor and Iterator", "[asl][validate
                   kSchema,
                   "There should only be one of the following fields: [ItemProcessor, Iterator]",
                   "/States/S");
-  REQUIRE_PROBLEM(one_state(R"("Type":"Map","End":true,"ItemProcessor":{"States":{}})"),
-                  kSchema, "These fields are required: [StartAt]", "/States/S/ItemProcessor");
+  REQUIRE_PROBLEM(one_state(R"("Type":"Map","End":true,"ItemProcessor":{"States":{}})"), kSchema,
+                  "These fields are required: [StartAt]", "/States/S/ItemProcessor");
 }
 
 TEST_CASE("Map numeric fields have ranges and exclusive paths", "[asl][validate]") {

@@ -73,6 +73,22 @@ inline std::string render(std::string_view tmpl, std::string_view input = "{}",
   return outcome(f, out);
 }
 
+/// Compiles and evaluates a payload template with workflow variables.
+inline std::string render_vars(std::string_view tmpl, std::string_view input, std::string_view variables,
+                               uint64_t seed = 1) {
+  auto t = doc(tmpl);
+  std::vector<std::string> diags;
+  auto compiled = payload_template::compile(t, "/States/S/Parameters", diags);
+  INFO("template " << tmpl);
+  REQUIRE(diags.empty());
+  REQUIRE(compiled);
+  auto in = doc(input), ctx = doc("{}"), vars = doc(variables);
+  json::document out;
+  rng r{seed};
+  auto f = compiled->evaluate(in, ctx, vars, out, out.GetAllocator(), r);
+  return outcome(f, out);
+}
+
 /// Evaluates `Parameters: {"value.$": expr}` and returns the dumped output.
 inline std::string field(std::string_view expr, std::string_view input = "{}",
                          std::string_view context = "{}", uint64_t seed = 1) {

@@ -47,7 +47,14 @@ TEST_CASE("States.Format handles escapes, literals and nested calls", "[eval][in
                   R"({"Execution":{"Input":{"s":"run"}}})") == R"("job:run")");
   CHECK(run("States.Format('arn:{}:{}', $.svc, States.JsonToString($.obj))", R"({"svc":"lambda","obj":{"k":1}})") ==
         R"("arn:lambda:{\"k\":1}")");
+  // LocalStack AWS snapshot test_generic::test_context_json_path ($$.StateMachine as a Java map)
+  CHECK(run("States.Format('Formatting arguments fst={} and snd={}.', $$.Execution.Name, $$.StateMachine)", "{}",
+            R"({"Execution":{"Name":"exec"},"StateMachine":{"Id":"arn:aws:states:us-east-1:111111111111:stateMachine:sm","Name":"sm"}})") ==
+        R"("Formatting arguments fst=exec and snd={Id=arn:aws:states:us-east-1:111111111111:stateMachine:sm, Name=sm}.")");
   CHECK(run("States.Format('{}|{}|{}', -1, 3.5, 9007199254740991)") == R"("-1|3.5|9007199254740991")");
+  // Doubles print as Java's Double.toString (values checked on a JVM).
+  CHECK(run("States.Format('{} {} {} {} {} {} {} {} {}', 100.0, 1e7, 0.001, 9.999e-4, 1e21, 123456789.123, -0.0, -1.5e-10, 1e300)") ==
+        R"("100.0 1.0E7 0.001 9.999E-4 1.0E21 1.23456789123E8 -0.0 -1.5E-10 1.0E300")");
 }
 
 TEST_CASE("States.Format rejects mismatched placeholders and bad templates", "[eval][intrinsic]") {
@@ -342,6 +349,9 @@ TEST_CASE("Intrinsic syntax errors and unknown functions are reported by check_i
     INFO(good);
     CHECK(check_intrinsic(good) == "");
   }
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "States.Array(";
+  CHECK(check_intrinsic(deep) != "");
   json::document in, out;
   in.SetObject();
   rng r;

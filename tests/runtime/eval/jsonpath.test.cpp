@@ -7,6 +7,20 @@ using sc::eval::test::doc;
 using sc::eval::test::path_error;
 using sc::eval::test::select;
 
+namespace {
+std::string assign(const char* path_text, const char* input, const char* value) {
+  auto p = path::compile(path_text);
+  REQUIRE(p);
+  json::document root = doc(input);
+  json::document v = doc(value);
+  json::value moved;
+  moved.CopyFrom(v, root.GetAllocator());
+  auto f = p->assign(root, std::move(moved), root.GetAllocator());
+  if (f) return f->error + " | " + f->cause;
+  return json::dump(root);
+}
+}  // namespace
+
 TEST_CASE("A reference path selects one node with dot and bracket notation", "[eval][jsonpath]") {
   const char* in = R"({"a":{"b":[10,20,{"c":"x"}]},"a b":1,"a.b":2,"it's":3,"k-1":4,"é":5,"$x":6})";
   CHECK(select("$", in) == R"({"a":{"b":[10,20,{"c":"x"}]},"a b":1,"a.b":2,"it's":3,"k-1":4,"é":5,"$x":6})");
@@ -116,6 +130,10 @@ TEST_CASE("Filters compare fields with numbers, strings and booleans", "[eval][j
   CHECK(select("$.nums[?(@ > 1)]", R"({"nums":[1,2,3]})") == "[2,3]");
   CHECK(select("$.o[?(@.x == 1)]", R"({"o":{"x":1}})") == R"([{"x":1}])");
   CHECK(select("$.missing[?(@.x == 1)]", "{}") == "[]");
+  // Jayway (and AWS) also accept a dot before a bracket.
+  const char* users = R"([{"year":1997,"name":"a"},{"year":1999,"name":"b"}])";
+  CHECK(select("$.[?(@.year < 1999)].name", users) == R"(["a"])");
+  CHECK(select("$.[1].name", users) == R"("b")");
 }
 
 TEST_CASE("Invalid paths are rejected at compile time", "[eval][jsonpath]") {
@@ -133,10 +151,29 @@ TEST_CASE("Invalid paths are rejected at compile time", "[eval][jsonpath]") {
   CHECK(path_error("$[1:2:0]") != "");
   CHECK(path_error("$[?(@.a =~ /x/)]") != "");
   CHECK(path_error("$[?(@.a < )]") != "");
-  CHECK(path_error("$x") != "");
+  CHECK(path_error("$x y") != "");
+  CHECK(path_error("$1") != "");
   CHECK(path_error("$$$") != "");
+  CHECK(path_error("$[?(" + std::string(100000, '(') + "@.a" + std::string(100000, ')') + ")]") != "");
   CHECK(path_error("$") == "");
   CHECK(path_error("$$") == "");
+}
+
+TEST_CASE("A $name path reads a workflow variable", "[eval][jsonpath]") {
+  auto p = path::compile("$myVar.items[0]");
+  REQUIRE(p);
+  CHECK(p->is_variable());
+  CHECK(p->variable() == "myVar");
+  CHECK_FALSE(p->is_context());
+  CHECK_FALSE(p->is_root());
+  CHECK(p->is_reference());
+  CHECK(p->canonical() == "$myVar['items'][0]");
+  CHECK(select("$myVar.items[0]", R"({"items":["first"]})") == R"("first")");
+  CHECK(select("$v", "42") == "42");
+  CHECK(path::compile("$_x9")->variable() == "_x9");
+  CHECK(path::compile("$v[*]")->is_variable());
+  CHECK(path::compile("$.v")->variable().empty());
+  CHECK(assign("$v.x", "{}", "1") == "States.ReferencePathConflict | Unable to apply ReferencePath $v.x to input {}");
 }
 
 TEST_CASE("Path kinds are reported", "[eval][jsonpath]") {
@@ -174,19 +211,6 @@ TEST_CASE("Canonical text uses Jayway's bracket form", "[eval][jsonpath]") {
   CHECK(c("$$.Execution.Input") == "$$['Execution']['Input']");
 }
 
-namespace {
-std::string assign(const char* path_text, const char* input, const char* value) {
-  auto p = path::compile(path_text);
-  REQUIRE(p);
-  json::document root = doc(input);
-  json::document v = doc(value);
-  json::value moved;
-  moved.CopyFrom(v, root.GetAllocator());
-  auto f = p->assign(root, std::move(moved), root.GetAllocator());
-  if (f) return f->error + " | " + f->cause;
-  return json::dump(root);
-}
-}  // namespace
 
 TEST_CASE("ResultPath assignment writes at the path and creates missing objects", "[eval][jsonpath]") {
   CHECK(assign("$", R"({"a":1})", R"("r")") == R"("r")");

@@ -5,6 +5,7 @@ using namespace sc;
 using namespace sc::eval;
 using sc::eval::test::doc;
 using sc::eval::test::render;
+using sc::eval::test::render_vars;
 
 namespace {
 std::vector<std::string> diagnostics(const char* tmpl, const char* location = "/States/S/Parameters") {
@@ -124,4 +125,49 @@ TEST_CASE("Evaluating a template many times is fast", "[eval][payload]") {
     if (i == 0) last = json::dump(out);
   }
   CHECK(last == R"({"a":7,"b":{"c":"q-5","d":[1,2,3]}})");
+}
+
+TEST_CASE("Workflow variables are read with $name paths", "[eval][payload]") {
+  // conformance assign/test_reference_assign_BASE_REFERENCE_IN_PARAMETERS
+  CHECK(render_vars(R"({"result.$":"$result"})", R"({"result":"input"})", R"({"result":"foobar"})") ==
+        R"({"result":"foobar"})");
+  CHECK(render_vars(R"({"a.$":"$v.list[1]","b.$":"$v.list[*].n","c":"$v"})", "{}",
+                    R"({"v":{"list":[{"n":1},{"n":2}]}})") == R"({"a":{"n":2},"b":[1,2],"c":"$v"})");
+  CHECK(render_vars(R"({"a.$":"$nope"})", R"({"x":1})", "{}") ==
+        R"(States.Runtime | The JSONPath '$nope' specified for the field 'a.$' could not be found in the input '{"x":1}')");
+  // Without variables every $name path is unknown.
+  CHECK(render(R"({"a.$":"$v"})") ==
+        "States.Runtime | The JSONPath '$v' specified for the field 'a.$' could not be found in the input '{}'");
+}
+
+TEST_CASE("Intrinsics read workflow variables, as in the AWS Assign recordings", "[eval][payload]") {
+  // conformance assign/test_reference_assign_BASE_REFERENCE_IN_INTRINSIC_FUNCTION (uuid left out)
+  const char* vars = R"({"inputArray":[1,2,3,4,5,6,7,8,9],"duplicateArray":[1,2,2,3,3,4],"rawString":"Hello World",
+      "encodedString":"SGVsbG8gV29ybGQ=","inputString":"Hash this string","json1":{"a":1,"b":2},"json2":{"c":3,"d":4},
+      "jsonString":"{\"key\":\"value\"}","jsonObject":{"test":"object"},"value1":5,"value2":3,"csvString":"a,b,c,d,e",
+      "name":"John","place":"LocalStack","additionalInfo":{"age":30,"role":"developer"}})";
+  const char* tmpl = R"j({"encodingOps":{"encoded.$":"States.Base64Encode($rawString)","decoded.$":"States.Base64Decode($encodedString)"},
+      "hashOps":{"hashValue.$":"States.Hash($inputString, 'SHA-256')"},
+      "jsonOps":{"mergedJson.$":"States.JsonMerge($json1, $json2, false)","parsedJson.$":"States.StringToJson($jsonString)",
+                 "stringifiedJson.$":"States.JsonToString($jsonObject)"},
+      "mathOps":{"sum.$":"States.MathAdd($value1, $value2)"},
+      "stringOps":{"splitString.$":"States.StringSplit($csvString, ',')",
+                   "formattedString.$":"States.Format('Hello {}, welcome to {}!', $name, $place)"}})j";
+  CHECK(render_vars(tmpl, "{}", vars) ==
+        R"({"encodingOps":{"encoded":"SGVsbG8gV29ybGQ=","decoded":"Hello World"},)"
+        R"("hashOps":{"hashValue":"1cac63f39fd68d8c531f27b807610fb3d50f0fc3f186995767fb6316e7200a3e"},)"
+        R"("jsonOps":{"mergedJson":{"a":1,"b":2,"c":3,"d":4},"parsedJson":{"key":"value"},"stringifiedJson":"{\"test\":\"object\"}"},)"
+        R"("mathOps":{"sum":8},"stringOps":{"splitString":["a","b","c","d","e"],"formattedString":"Hello John, welcome to LocalStack!"}})");
+}
+
+TEST_CASE("Intrinsics over the input match the AWS Assign recordings", "[eval][payload]") {
+  // conformance assign/test_assign_from_value_BASE_ASSIGN_FROM_INTRINSIC_FUNCTION (arrayOps)
+  const char* in = R"({"inputArray":[1,2,3,4,5,6],"duplicateArray":[1,2,2,3,3,4]})";
+  const char* tmpl = R"j({"simpleArray.$":"States.Array('a', 'b', 'c')","partitionedArray.$":"States.ArrayPartition($.inputArray, 2)",
+      "containsElement.$":"States.ArrayContains($.inputArray, 5)","numberRange.$":"States.ArrayRange(1, 10, 2)",
+      "thirdElement.$":"States.ArrayGetItem($.inputArray, 2)","arraySize.$":"States.ArrayLength($.inputArray)",
+      "uniqueValues.$":"States.ArrayUnique($.duplicateArray)"})j";
+  CHECK(render(tmpl, in) ==
+        R"({"simpleArray":["a","b","c"],"partitionedArray":[[1,2],[3,4],[5,6]],"containsElement":true,)"
+        R"("numberRange":[1,3,5,7,9],"thirdElement":3,"arraySize":6,"uniqueValues":[1,2,3,4]})");
 }

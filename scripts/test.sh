@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's second command: set up, build everything, run the whole test
+# suite (Catch2 unit tests, golden cases, end-to-end tests with boto3 and the
+# AWS CLI against real nodes). Exit status 0 only when everything passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+cd "${STATECRAFT_BUILD_DIR:-build}"
+ctest --output-on-failure --timeout 1500 "$@"
