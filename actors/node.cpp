@@ -176,6 +176,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   rec.machine_update_ms = req.machine.update_ms ? req.machine.update_ms : req.machine.creation_ms;
   rec.revision_id = req.machine.revision_id;
   rec.express = express;
+  rec.trace_header = req.trace_header;
 
   spawn_request sp;
   sp.def = req.def;

@@ -34,6 +34,7 @@ struct start_request {
   std::string name;       ///< execution name (already validated / generated)
   std::string input;      ///< JSON text (already validated)
   bool sync = false;      ///< StartSyncExecution
+  std::string trace_header;
 };
 
 struct start_reply {

@@ -29,6 +29,7 @@ class memory_store final : public store {
     auto it = machines_.find(r.arn);
     if (it != machines_.end()) {
       existing = it->second;
+      if (it->second.status == "DELETING") return create_outcome::deleting;
       return same_machine(it->second, r) ? create_outcome::existing : create_outcome::conflict;
     }
     machines_.emplace(r.arn, r);
@@ -52,8 +53,14 @@ class memory_store final : public store {
 
   bool delete_state_machine(const std::string& arn) override {
     std::lock_guard lock(mu_);
-    tags_.erase(arn);
-    return machines_.erase(arn) > 0;
+    auto it = machines_.find(arn);
+    if (it == machines_.end()) return false;
+    if (running_[arn] > 0) {
+      it->second.status = "DELETING";
+      return true;
+    }
+    erase_machine(arn);
+    return true;
   }
 
   page<state_machine_record> list_state_machines(const std::string& after,
@@ -118,6 +125,7 @@ class memory_store final : public store {
     e.record = r;
     e.history = events;
     order_.insert(order_key{r.machine_arn, r.start_ms, r.arn});
+    if (r.status == "RUNNING") ++running_[r.machine_arn];
     return create_outcome::created;
   }
 
@@ -133,7 +141,13 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     auto& e = executions_[r.arn];
     if (e.record.arn.empty()) order_.insert(order_key{r.machine_arn, r.start_ms, r.arn});
+    bool closed_now = e.record.status == "RUNNING" && r.status != "RUNNING";
     e.record = r;
+    if (closed_now && --running_[r.machine_arn] <= 0) {
+      running_.erase(r.machine_arn);
+      auto m = machines_.find(r.machine_arn);
+      if (m != machines_.end() && m->second.status == "DELETING") erase_machine(r.machine_arn);
+    }
     e.history.insert(e.history.end(), events.begin(), events.end());
   }
 
@@ -197,6 +211,11 @@ class memory_store final : public store {
   }
 
  private:
+  void erase_machine(const std::string& arn) {
+    tags_.erase(arn);
+    machines_.erase(arn);
+  }
+
   template <class Rec>
   static page<Rec> list_map(const std::map<std::string, Rec>& m, const std::string& after,
                             size_t limit) {
@@ -234,6 +253,7 @@ class memory_store final : public store {
   std::unordered_map<std::string, std::vector<tag>> tags_;
   std::unordered_map<std::string, exec_entry> executions_;
   std::set<order_key> order_;
+  std::unordered_map<std::string, int64_t> running_;  ///< running executions per machine
 };
 
 }  // namespace

@@ -36,6 +36,7 @@ struct state_machine_record {
   bool tracing_enabled = false;
   std::string revision_id;
   std::string description;
+  std::string status = "ACTIVE";       ///< ACTIVE | DELETING (executions still running)
 };
 
 struct activity_record {
@@ -55,12 +56,13 @@ struct execution_record {
   int64_t machine_update_ms = 0;
   std::string revision_id;
   bool express = false;
+  std::string trace_header;
   /// The interpreter state after the last step (absent once finished and
   /// compacted). Shared and immutable.
   std::shared_ptr<const interp::execution_state> state;
 };
 
-enum class create_outcome { created, existing, conflict };
+enum class create_outcome { created, existing, conflict, deleting };
 
 template <class T>
 struct page {
@@ -80,6 +82,8 @@ class store {
   virtual std::optional<state_machine_record> get_state_machine(const std::string& arn) = 0;
   /// Replaces the record; false when it does not exist.
   virtual bool put_state_machine(const state_machine_record& r) = 0;
+  /// Deletes the machine; while executions of it still run it is only
+  /// marked DELETING and goes when the last one finishes (AWS's rule).
   virtual bool delete_state_machine(const std::string& arn) = 0;
   /// Ordered by ARN; `after` is the last ARN of the previous page.
   virtual page<state_machine_record> list_state_machines(const std::string& after,

@@ -11,7 +11,7 @@ constexpr size_t max_payload = 262144;
 
 struct start_params {
   cluster::state_machine_record machine;
-  std::string name, input;
+  std::string name, input, trace_header;
 };
 
 start_params read_start(context& c) {
@@ -19,7 +19,7 @@ start_params read_start(context& c) {
   auto arn = c.m.required_str("stateMachineArn", 1, 256);
   auto name = c.m.str("name", 1, 80);
   auto input = c.m.str("input", 0, max_payload);
-  c.m.str("traceHeader", 0, 256);
+  auto trace = c.m.str("traceHeader", 0, 256);
   c.m.str("includedData");
   require_arn(arn, model::arn_kind::state_machine);
   if (name) require_name(*name);
@@ -31,8 +31,11 @@ start_params read_start(context& c) {
                     "Invalid State Machine Execution Input: '" + err + "'");
   auto m = c.store.get_state_machine(arn);
   if (!m) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
+  if (m->status == "DELETING")
+    throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");
   p.machine = *m;
   p.name = name ? *name : actors::random_uuid();
+  p.trace_header = trace.value_or("");
   return p;
 }
 
@@ -50,7 +53,7 @@ void start_execution(context& c) {
   auto p = read_start(c);
   auto def = c.node.definition_for(p.machine);
   if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
-  actors::start_request req{p.machine, def, p.name, p.input, false};
+  actors::start_request req{p.machine, def, p.name, p.input, false, p.trace_header};
   auto done = c.done;
   c.node.start_execution(std::move(req), [done](actors::start_reply r) {
     if (r.error) return send_error(done, *r.error);
@@ -67,7 +70,7 @@ void start_sync_execution(context& c) {
                     "This operation is not supported by this type of state machine");
   auto def = c.node.definition_for(p.machine);
   if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
-  actors::start_request req{p.machine, def, p.name, p.input, true};
+  actors::start_request req{p.machine, def, p.name, p.input, true, p.trace_header};
   auto done = c.done;
   c.node.start_execution(std::move(req), [done](actors::start_reply r) {
     if (r.error) return send_error(done, *r.error);
@@ -126,6 +129,7 @@ void describe_execution(context& c) {
   if (e->has_output) write_payload(o, "output", "outputDetails", e->output);
   if (e->has_error) o.str("error", e->error);
   if (e->has_cause) o.str("cause", e->cause);
+  if (!e->trace_header.empty()) o.str("traceHeader", e->trace_header);
   o.num("redriveCount", 0);
   if (e->status == "RUNNING" || e->status == "SUCCEEDED") {
     o.str("redriveStatus", "NOT_REDRIVABLE");

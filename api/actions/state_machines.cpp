@@ -88,6 +88,8 @@ void create_state_machine(context& c) {
       break;
     case cluster::create_outcome::conflict:
       throw aws_error("StateMachineAlreadyExists", "State Machine Already Exists: '" + arn + "'");
+    case cluster::create_outcome::deleting:
+      throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");
   }
   c.ok(out().str("stateMachineArn", r.arn).time("creationDate", r.creation_ms).done());
 }
@@ -106,7 +108,7 @@ void describe_state_machine(context& c) {
   out o;
   o.str("stateMachineArn", r.arn)
       .str("name", r.name)
-      .str("status", "ACTIVE")
+      .str("status", r.status)
       .str("definition", r.definition)
       .str("roleArn", r.role_arn)
       .str("type", r.type)
