@@ -115,6 +115,8 @@ struct state {
 
   // Map
   std::shared_ptr<const machine> processor;          ///< ItemProcessor / Iterator
+  bool map_distributed = false;                      ///< ProcessorConfig.Mode DISTRIBUTED
+  std::string map_label;                             ///< Label (names the Map Run)
   path_field items_path;
   bool item_selector_legacy = false;                 ///< came from Parameters, not ItemSelector
   std::optional<int64_t> max_concurrency;            ///< 0 = unlimited

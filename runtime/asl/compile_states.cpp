@@ -470,7 +470,7 @@ void compiler::compile_map(const json::value& obj, const std::string& loc, state
       number_field(obj, loc, "ToleratedFailurePercentage", 0, 100, "0", "100");
   s.tolerated_failure_percentage_path =
       path_value(obj, loc, "ToleratedFailurePercentagePath", true);
-  string_field(obj, loc, "Label");  // only names Map Runs; accepted, unused
+  if (auto label = string_field(obj, loc, "Label")) s.map_label = *label;
 
   for (const char* f : {"ItemReader", "ItemBatcher", "ResultWriter"})
     if (find(obj, f))
@@ -483,8 +483,16 @@ void compiler::compile_map(const json::value& obj, const std::string& loc, state
   const char* field = find(obj, "ItemProcessor") ? "ItemProcessor" : "Iterator";
   std::string at = field_loc(loc, field);
   const json::value& p = *find(obj, field);
-  if (check_type(p, jtype::object, at))
+  if (check_type(p, jtype::object, at)) {
     s.processor = compile_machine(p, at, machine_kind::processor);
+    // DISTRIBUTED: iterations run as child workflows; the parent's history
+    // shows MapRunStarted/MapRunSucceeded instead of per-iteration events.
+    if (const json::value* pc = find(p, "ProcessorConfig"); pc && pc->IsObject()) {
+      auto mode = pc->FindMember("Mode");
+      s.map_distributed = mode != pc->MemberEnd() && mode->value.IsString() &&
+                          std::string(mode->value.GetString()) == "DISTRIBUTED";
+    }
+  }
 }
 
 }  // namespace sc::asl::detail

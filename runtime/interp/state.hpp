@@ -35,6 +35,7 @@ struct thread {
   int state = -1;               ///< current state index in that machine
   int64_t child_index = 0;      ///< branch index or Map item index
   phase ph = phase::idle;
+  bool silent = false;          ///< a Distributed Map iteration: its events are not recorded
 
   std::string input;            ///< raw input of the current state (JSON text)
   std::string effective;        ///< effective input (after InputPath/Parameters)
@@ -64,6 +65,7 @@ struct thread {
   int64_t max_concurrency = 0;          ///< 0 = unlimited
   int64_t tolerated_count = -1;         ///< -1 = not set
   double tolerated_percentage = -1;     ///< -1 = not set
+  std::string map_run_arn;              ///< Distributed Map: the Map Run
 
   // Outcome (ph == done)
   bool failed = false;

@@ -184,6 +184,7 @@ class runner {
     thread& t = th->second;
     switch (ref.kind) {
       case timer_kind::execution_timeout:
+        abort_children_of_all();
         close_execution(exec_status::timed_out, "ExecutionTimedOut",
                         "executionTimedOutEventDetails", "States.Timeout", "", true, false);
         return;
@@ -266,6 +267,7 @@ class runner {
 
   int64_t emit(thread& t, const char* type, const char* key, std::string det,
                bool advance = true) {
+    if (t.silent) return t.last_event;
     int64_t id = push_event(type, key, std::move(det), t.last_event);
     if (advance) t.last_event = id;
     return id;
@@ -298,6 +300,7 @@ class runner {
     t.parent = parent;
     t.machine = machine;
     t.child_index = child_index;
+    if (parent >= 0) t.silent = s_.threads[parent].silent;
     return t;
   }
 
@@ -396,6 +399,18 @@ class runner {
       m.AddMember("Item", item, a);
       ctx.AddMember("Map", m, a);
     }
+  }
+
+  /// A version-4 UUID from the execution's deterministic PRNG.
+  std::string uuid() {
+    uint64_t a = random_.next(), b = random_.next();
+    a = (a & 0xFFFFFFFFFFFF0FFFull) | 0x4000ull;
+    b = (b & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
+    char buf[37];
+    std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", unsigned(a >> 32),
+                  unsigned((a >> 16) & 0xFFFF), unsigned(a & 0xFFFF), unsigned(b >> 48),
+                  static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFull));
+    return buf;
   }
 
   std::string runtime_prefix(const thread& t) const {
@@ -932,6 +947,14 @@ class runner {
     t.children.clear();
     t.results.assign(static_cast<size_t>(n), std::string());
     t.ph = phase::children;
+    if (st.map_distributed) {
+      std::string prefix = s_.state_machine_arn;
+      auto pos = prefix.find(":stateMachine:");
+      if (pos != std::string::npos) prefix.replace(pos, 14, ":mapRun:");
+      t.map_run_arn = prefix + "/" + (st.map_label.empty() ? uuid() : st.map_label) + ":" + uuid();
+      emit(t, "MapRunStarted", "mapRunStartedEventDetails",
+           details().str("mapRunArn", t.map_run_arn).done());
+    }
     if (n == 0) return map_done(t, st);
     launch_iterations(t);
     return flow::blocked();
@@ -958,9 +981,13 @@ class runner {
       json::document items;
       json::parse(m.items, items);
       const json::value& item = items[static_cast<rapidjson::SizeType>(idx)];
-      int64_t started = emit(m, "MapIterationStarted", "mapIterationStartedEventDetails",
-                             details().num("index", idx).str("name", st.name).done(), false);
+      int64_t started =
+          st.map_distributed
+              ? m.last_event
+              : emit(m, "MapIterationStarted", "mapIterationStartedEventDetails",
+                     details().num("index", idx).str("name", st.name).done(), false);
       thread& c = new_thread(m.id, st.processor->id, idx);
+      c.silent = c.silent || st.map_distributed;
       c.last_event = started;
       m.children.push_back(c.id);
       std::string input;
@@ -990,6 +1017,7 @@ class runner {
   }
 
   flow map_done(thread& t, const asl::state& st) {
+    if (st.map_distributed) emit(t, "MapRunSucceeded", "", "");
     emit(t, "MapStateSucceeded", "", "", false);
     json::document arr;
     arr.SetArray();
@@ -1007,6 +1035,7 @@ class runner {
 
   void map_child_done(thread& p, thread& c, const asl::state& st) {
     int cid = c.id;
+    const bool quiet = st.map_distributed;
     if (c.failed) {
       emit(c, "MapIterationFailed", "mapIterationFailedEventDetails",
            details().num("index", c.child_index).str("name", st.name).done(), false);
@@ -1022,8 +1051,9 @@ class runner {
                                           "The specified tolerated failure threshold was exceeded"})
                      : flow::fail(failure{c.error, c.cause}, fail_flag(cid).first,
                                   fail_flag(cid).second);
-        p.last_event = c.last_event;
+        if (!quiet) p.last_event = c.last_event;
         abort_map_children(p, cid, st);
+        if (quiet) emit(p, "MapRunFailed", "", "");
         if (!will_retry(p, f.f.error)) emit(p, "MapStateFailed", "", "");
         p.ph = phase::idle;
         p.items.clear();
@@ -1035,18 +1065,18 @@ class runner {
       d.str("Error", c.error).str("Cause", c.cause);
       p.results[static_cast<size_t>(c.child_index)] = d.done();
     } else {
-      p.last_event = c.last_event;
+      if (!quiet) p.last_event = c.last_event;
       int64_t done_id = emit(c, "MapIterationSucceeded", "mapIterationSucceededEventDetails",
                              details().num("index", c.child_index).str("name", st.name).done(),
                              false);
       p.results[static_cast<size_t>(c.child_index)] = c.output;
       p.finished++;
       remove_child(p, cid);
-      if (p.finished == p.item_count) p.last_event = done_id;
+      if (p.finished == p.item_count && !quiet) p.last_event = done_id;
       if (!launching_.count(p.entered_event)) launch_iterations(p);
       return;
     }
-    p.last_event = c.last_event;
+    if (!quiet) p.last_event = c.last_event;
     p.finished++;
     remove_child(p, cid);
     if (!launching_.count(p.entered_event)) launch_iterations(p);
@@ -1164,10 +1194,33 @@ class runner {
     cancel_timer(t.heartbeat_timer);
   }
 
+  /// Stop/timeout: records the …Aborted events of every running Parallel
+  /// and Map (innermost first), then releases tasks and timers.
   void abort_children_of_all() {
     auto root = s_.threads.find(1);
     if (root == s_.threads.end()) return;
+    record_aborts(root->second);
     abort_thread(root->second);
+  }
+
+  void record_aborts(thread& t) {
+    if (t.ph != phase::children || t.state < 0) return;
+    const asl::state& st = state_of(t);
+    for (int k : std::vector<int>(t.children)) {
+      auto it = s_.threads.find(k);
+      if (it == s_.threads.end()) continue;
+      thread& c = it->second;
+      record_aborts(c);
+      if (st.type == asl::state_type::map && !st.map_distributed && c.ph != phase::done)
+        emit(c, "MapIterationAborted", "mapIterationAbortedEventDetails",
+             details().num("index", c.child_index).str("name", st.name).done(), false);
+    }
+    if (st.type == asl::state_type::map) {
+      if (st.map_distributed) emit(t, "MapRunAborted", "", "");
+      emit(t, "MapStateAborted", "", "");
+    } else if (st.type == asl::state_type::parallel) {
+      emit(t, "ParallelStateAborted", "", "");
+    }
   }
 
   // ------------------------------------------------------- error handling

@@ -1,0 +1,139 @@
+#include "runtime/interp/simulate.hpp"
+
+#include "runtime/interp/step.hpp"
+#include "runtime/json/json.hpp"
+
+#include <deque>
+#include <map>
+
+namespace sc::interp {
+
+bool parse_script(const std::string& text, std::vector<scripted_outcome>& out,
+                  std::string& error) {
+  json::document d;
+  if (!json::parse(text, d, &error)) return false;
+  if (!d.IsArray()) {
+    error = "the task script must be a JSON array";
+    return false;
+  }
+  for (auto& v : d.GetArray()) {
+    if (!v.IsObject()) {
+      error = "each scripted outcome must be an object";
+      return false;
+    }
+    scripted_outcome o;
+    if (v.HasMember("heartbeats") && v["heartbeats"].IsInt()) o.heartbeats = v["heartbeats"].GetInt();
+    if (v.HasMember("never")) {
+      o.k = scripted_outcome::kind::never;
+    } else if (v.HasMember("output")) {
+      o.output = json::dump(v["output"]);
+    } else if (v.HasMember("error") || v.HasMember("cause")) {
+      o.k = scripted_outcome::kind::failure;
+      if (v.HasMember("error") && v["error"].IsString()) {
+        o.error = v["error"].GetString();
+        o.has_error = true;
+      }
+      if (v.HasMember("cause") && v["cause"].IsString()) {
+        o.cause = v["cause"].GetString();
+        o.has_cause = true;
+      }
+    } else {
+      error = "a scripted outcome needs \"output\", \"error\"/\"cause\" or \"never\"";
+      return false;
+    }
+    out.push_back(std::move(o));
+  }
+  return true;
+}
+
+simulation simulate(const asl::definition& def, const std::string& input,
+                    const std::vector<scripted_outcome>& script, const simulation_options& opts) {
+  simulation out;
+  int64_t now = opts.start_ms;
+  auto st = make_execution(opts.execution_arn, opts.state_machine_arn, opts.state_machine_name,
+                           opts.name, opts.role_arn, input, now, opts.seed);
+  std::multimap<int64_t, int64_t> timers;  // due → id
+  std::deque<cmd_schedule_activity> queue;
+  size_t next_script = 0;
+  auto apply = [&](const event& ev) {
+    auto r = step(def, st, ev, now);
+    st = std::move(r.next);
+    for (auto& e : r.events) out.history.push_back(std::move(e));
+    for (auto& c : r.commands) {
+      if (auto* s = std::get_if<cmd_schedule_activity>(&c)) queue.push_back(*s);
+      if (auto* t = std::get_if<cmd_start_timer>(&c)) timers.emplace(t->due_ms, t->timer);
+      if (auto* t = std::get_if<cmd_cancel_timer>(&c)) {
+        for (auto it = timers.begin(); it != timers.end(); ++it)
+          if (it->second == t->timer) {
+            timers.erase(it);
+            break;
+          }
+      }
+      if (auto* t = std::get_if<cmd_cancel_activity>(&c)) {
+        for (auto it = queue.begin(); it != queue.end(); ++it)
+          if (it->task == t->task) {
+            queue.erase(it);
+            break;
+          }
+      }
+    }
+  };
+  apply(ev_start{});
+  for (size_t guard = 0; guard < opts.max_steps && st.status == exec_status::running; ++guard) {
+    if (!queue.empty()) {
+      auto task = queue.front();
+      queue.pop_front();
+      apply(ev_activity_started{task.task, opts.worker_name});
+      if (next_script >= script.size()) continue;  // unanswered: timeouts decide
+      const auto& o = script[next_script++];
+      for (int i = 0; i < o.heartbeats; ++i) apply(ev_task_heartbeat{task.task});
+      switch (o.k) {
+        case scripted_outcome::kind::never: break;
+        case scripted_outcome::kind::success:
+          apply(ev_task_succeeded{task.task, o.output});
+          break;
+        case scripted_outcome::kind::failure:
+          apply(ev_task_failed{task.task, o.error, o.cause, o.has_error, o.has_cause});
+          break;
+      }
+      continue;
+    }
+    if (!timers.empty()) {
+      auto it = timers.begin();
+      now = std::max(now, it->first);
+      int64_t id = it->second;
+      timers.erase(it);
+      apply(ev_timer{id});
+      continue;
+    }
+    out.problem = "the execution is stuck: it waits for something that never comes "
+                  "(an activity task with no scripted answer and no timeout?)";
+    break;
+  }
+  out.state = std::move(st);
+  return out;
+}
+
+std::string history_json(const std::vector<model::history_event>& events, bool with_timestamps) {
+  std::string s = "[";
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    if (i) s += ",";
+    s += "{";
+    if (with_timestamps) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%lld.%03lld", static_cast<long long>(e.timestamp_ms / 1000),
+                    static_cast<long long>(e.timestamp_ms % 1000));
+      s += "\"timestamp\":";
+      s += buf;
+      s += ",";
+    }
+    s += "\"type\":" + json::quote(e.type) + ",\"id\":" + std::to_string(e.id) +
+         ",\"previousEventId\":" + std::to_string(e.previous_id);
+    if (!e.details_key.empty()) s += "," + json::quote(e.details_key) + ":" + e.details;
+    s += "}";
+  }
+  return s + "]";
+}
+
+}  // namespace sc::interp

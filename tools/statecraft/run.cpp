@@ -1,0 +1,208 @@
+// `statecraft run FILE`: one execution, in-process, on a virtual clock.
+#include "runtime/asl/parse.hpp"
+#include "runtime/interp/simulate.hpp"
+#include "runtime/json/json.hpp"
+#include "runtime/model/arn.hpp"
+#include "tools/statecraft/cli.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+namespace statecraft {
+
+namespace {
+
+constexpr const char* kRegion = "us-east-1";
+constexpr const char* kAccount = "123456789012";
+constexpr const char* kRoleArn = "arn:aws:iam::123456789012:role/statecraft";
+constexpr size_t kMaxInputBytes = 262144;  // StartExecution's input limit
+
+const subcommand& self() {
+  for (const auto& c : subcommands())
+    if (c.name == "run") return c;
+  std::abort();
+}
+
+int fail_usage(const std::string& message) {
+  std::cerr << "statecraft run: " << message << "\n";
+  return exit_usage;
+}
+
+/// The state machine is named after the file: "flows/hello.asl.json" → "hello".
+std::string machine_name(const std::string& path) {
+  if (path == "-") return "stdin";
+  std::string base = std::filesystem::path(path).filename().string();
+  for (std::string_view ext : {".asl.json", ".json", ".asl"}) {
+    if (base.size() > ext.size() && base.compare(base.size() - ext.size(), ext.size(), ext) == 0) {
+      base.resize(base.size() - ext.size());
+      break;
+    }
+  }
+  return sc::model::check_name(base).empty() ? base : "statecraft";
+}
+
+/// Why a run that is still RUNNING stopped: the tasks nobody will answer.
+std::string stuck_reason(const sc::asl::definition& def, const sc::interp::simulation& sim) {
+  std::string waiting;
+  for (const auto& [id, t] : sim.state.threads) {
+    if (t.ph != sc::interp::phase::task) continue;
+    if (t.machine < 0 || static_cast<size_t>(t.machine) >= def.machines.size()) continue;
+    const auto* m = def.machines[static_cast<size_t>(t.machine)];
+    if (!m || t.state < 0 || static_cast<size_t>(t.state) >= m->states.size()) continue;
+    const auto& s = m->states[static_cast<size_t>(t.state)];
+    waiting += (waiting.empty() ? "" : ", ");
+    waiting += "'" + s.name + "' (" + s.resource + ")";
+  }
+  std::string why = sim.problem.empty() ? "the run did not finish within the simulation's step limit"
+                                        : sim.problem;
+  if (!waiting.empty())
+    why += "; waiting for task" + std::string(waiting.find("', '") != std::string::npos ? "s" : "") +
+           " in " + waiting + ": give each an outcome in --tasks";
+  return why;
+}
+
+/// Events of a GetExecutionHistory array, one compact JSON object each.
+std::vector<std::string> event_lines(const std::string& history) {
+  std::vector<std::string> out;
+  sc::json::document d;
+  if (!sc::json::parse(history, d) || !d.IsArray()) {
+    out.push_back(history);
+    return out;
+  }
+  for (const auto& e : d.GetArray()) out.push_back(sc::json::dump(e));
+  return out;
+}
+
+std::string json_or_null(bool present, const std::string& s) {
+  return present ? sc::json::quote(s) : "null";
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  auto a = parse_args(args, {{"--input", true},
+                             {"--input-file", true},
+                             {"--tasks", true},
+                             {"--name", true},
+                             {"--history", false},
+                             {"--json", false}});
+  if (a.help) {
+    print_help(self());
+    return exit_ok;
+  }
+  if (!a.error.empty()) return usage_error(self(), a.error);
+  if (a.positional.empty()) return usage_error(self(), "no definition file given");
+  if (a.positional.size() > 1)
+    return usage_error(self(), "only one definition file can be run; unexpected '" +
+                                   a.positional[1] + "'");
+  if (a.has("--input") && a.has("--input-file"))
+    return usage_error(self(), "--input and --input-file cannot be used together");
+  {
+    int stdin_uses = (a.positional[0] == "-") + (a.get("--input-file") == "-") +
+                     (a.get("--tasks") == "-");
+    if (stdin_uses > 1) return usage_error(self(), "standard input (-) can only be used once");
+  }
+
+  const std::string& path = a.positional[0];
+  const bool as_json = a.has("--json");
+  const bool with_history = a.has("--history");
+
+  // Execution name.
+  std::string exec_name = a.get("--name").value_or("run");
+  if (auto msg = sc::model::check_name(exec_name); !msg.empty())
+    return fail_usage("--name: " + msg);
+
+  // Definition.
+  std::string text, error;
+  if (!read_source(path, text, error)) return fail_usage(error);
+  auto parsed = sc::asl::parse(text);
+  if (!parsed.def) {
+    const std::string name = display_name(path);
+    for (const auto& d : parsed.diagnostics) {
+      std::cerr << name << ": " << d.code << ": " << d.message;
+      if (!d.location.empty()) std::cerr << " at " << d.location;
+      std::cerr << "\n";
+    }
+    std::cerr << name << ": InvalidDefinition: " << sc::asl::format_diagnostics(parsed.diagnostics)
+              << "\n";
+    return exit_usage;
+  }
+
+  // Input, checked as StartExecution checks it.
+  std::string input = "{}";
+  if (auto v = a.get("--input")) {
+    input = *v;
+  } else if (auto f = a.get("--input-file")) {
+    if (!read_source(*f, input, error)) return fail_usage("--input-file: " + error);
+  }
+  if (input.size() > kMaxInputBytes)
+    return fail_usage("the input is " + std::to_string(input.size()) +
+                      " bytes; StartExecution accepts at most " + std::to_string(kMaxInputBytes));
+  {
+    sc::json::document d;
+    if (!sc::json::parse(input, d, &error))
+      return fail_usage("InvalidExecutionInput: Invalid State Machine Execution Input: '" + error +
+                        "'");
+  }
+
+  // Task script.
+  std::vector<sc::interp::scripted_outcome> script;
+  if (auto f = a.get("--tasks")) {
+    std::string script_text;
+    if (!read_source(*f, script_text, error)) return fail_usage("--tasks: " + error);
+    if (!sc::interp::parse_script(script_text, script, error))
+      return fail_usage("--tasks " + display_name(*f) + ": " + error);
+  }
+
+  sc::interp::simulation_options opts;
+  opts.state_machine_name = machine_name(path);
+  opts.name = exec_name;
+  opts.state_machine_arn = sc::model::state_machine_arn(kRegion, kAccount, opts.state_machine_name);
+  opts.execution_arn = sc::model::execution_arn(kRegion, kAccount, opts.state_machine_name, exec_name);
+  opts.role_arn = kRoleArn;
+  opts.worker_name = "statecraft-run";
+
+  auto sim = sc::interp::simulate(*parsed.def, input, script, opts);
+  const auto& st = sim.state;
+  const bool running = st.status == sc::interp::exec_status::running;
+  const bool succeeded = st.status == sc::interp::exec_status::succeeded;
+  const std::string status = sc::interp::to_string(st.status);
+  const std::string why = running ? stuck_reason(*parsed.def, sim) : "";
+
+  size_t started = 0;
+  for (const auto& e : sim.history) started += e.type == "ActivityStarted";
+  if (started < script.size())
+    std::cerr << "statecraft run: note: " << (script.size() - started) << " of " << script.size()
+              << " scripted task outcome" << (script.size() == 1 ? "" : "s")
+              << " not used (only " << started << " task" << (started == 1 ? "" : "s")
+              << " started)\n";
+
+  const std::string history = sc::interp::history_json(sim.history, true);
+  if (as_json) {
+    std::string output = "null";
+    if (succeeded) output = sc::json::valid(st.output) ? st.output : sc::json::quote(st.output);
+    std::cout << "{\"status\":" << sc::json::quote(status) << ",\"output\":" << output
+              << ",\"error\":" << json_or_null(!succeeded && st.has_error, st.error)
+              << ",\"cause\":" << json_or_null(!succeeded && st.has_cause, st.cause)
+              << ",\"events\":" << history;
+    if (running) std::cout << ",\"problem\":" << sc::json::quote(why);
+    std::cout << "}\n";
+  } else {
+    if (with_history) {
+      auto lines = event_lines(history);
+      std::cout << "[\n";
+      for (size_t i = 0; i < lines.size(); ++i)
+        std::cout << "  " << lines[i] << (i + 1 < lines.size() ? "," : "") << "\n";
+      std::cout << "]\n";
+    }
+    std::cout << "status: " << status << "\n";
+    if (succeeded) std::cout << "output: " << st.output << "\n";
+    if (!succeeded && st.has_error) std::cout << "error: " << st.error << "\n";
+    if (!succeeded && st.has_cause) std::cout << "cause: " << st.cause << "\n";
+  }
+  std::cout.flush();
+  if (running) std::cerr << "statecraft run: stuck: " << why << "\n";
+  return succeeded ? exit_ok : exit_failed;
+}
+
+}  // namespace statecraft
