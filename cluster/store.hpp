@@ -10,18 +10,43 @@
 //    and state in one atomic step: a reader sees both or neither;
 //  * listing is stable under concurrent inserts and pages by an opaque key.
 // All methods are thread-safe.
+//
+// Errors. The memory store never fails. A store backed by a service (the
+// Redis store) throws `store_unavailable` from ANY method when it cannot
+// complete the call: the service is unreachable or restarting, a command
+// timed out, or the server refused it (OOM, LOADING, READONLY...). Nothing
+// was necessarily written in that case; a write is never reported as done
+// unless the service acknowledged it. The store reconnects on its own (the
+// next call after a back-off period tries again). Stored data that cannot
+// be decoded raises `store_error` (the base class). The asynchronous save
+// reports failure through its callback instead of throwing.
 #pragma once
 
 #include "runtime/interp/state.hpp"
 #include "runtime/model/history_event.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace sc::cluster {
+
+/// A store failure other than unavailability (e.g. undecodable stored data).
+class store_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The backing service cannot be reached or refused the call; retry later.
+class store_unavailable : public store_error {
+ public:
+  using store_error::store_error;
+};
 
 struct tag {
   std::string key, value;
@@ -121,6 +146,30 @@ class store {
   virtual int64_t history_length(const std::string& arn) = 0;
   /// Executions not yet finished (for restart/recovery).
   virtual std::vector<execution_record> running_executions() = 0;
+
+  // Additions with defaults (the memory store keeps them) ----------------
+  /// save_execution without waiting: `done(true)` once the save is durable
+  /// in the store's sense (acknowledged by the service), `done(false)` when
+  /// it failed (it may or may not have been applied). Saves of one
+  /// execution are applied in call order (also relative to save_execution).
+  /// `done` may run on a store thread (the Redis store's writer) and must be
+  /// quick. The default saves synchronously, then calls done(true) — or
+  /// done(false) if save_execution threw — on the caller's thread.
+  virtual void save_execution_async(const execution_record& r,
+                                    std::vector<model::history_event> events,
+                                    std::function<void(bool ok)> done) {
+    bool ok = true;
+    try {
+      save_execution(r, events);
+    } catch (const store_error&) {
+      ok = false;
+    }
+    if (done) done(ok);
+  }
+  /// Keep finished executions (record, state, history) this long after they
+  /// finish, then let them expire; 0 = forever (the default). Applies to
+  /// executions finishing after the call.
+  virtual void set_retention(std::chrono::seconds keep) {}
 };
 
 /// The in-memory store (single node, nothing survives the process).

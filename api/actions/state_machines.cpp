@@ -207,3 +207,48 @@ void describe_state_machine_for_execution(context& c) {
 }
 
 }  // namespace sc::api
+
+namespace sc::api {
+
+void validate_state_machine_definition(context& c) {
+  auto definition = c.m.required_str("definition", 1, 1048576);
+  auto type = c.m.str("type").value_or("STANDARD");
+  auto severity = c.m.str("severity").value_or("ERROR");
+  auto max = c.m.integer("maxResults").value_or(0);
+  if (type != "STANDARD" && type != "EXPRESS")
+    validation_error("'" + type + "'", "type",
+                     "Member must satisfy enum value set: [STANDARD, EXPRESS]");
+  if (severity != "ERROR" && severity != "WARNING")
+    validation_error("'" + severity + "'", "severity",
+                     "Member must satisfy enum value set: [ERROR, WARNING]");
+  if (max < 0 || max > 100)
+    validation_error("'" + std::to_string(max) + "'", "maxResults",
+                     "Member must have value less than or equal to 100");
+  size_t limit = max == 0 ? 100 : static_cast<size_t>(max);
+  auto parsed = asl::parse(definition);
+  out o;
+  o.str("result", parsed.def ? "OK" : "FAIL");
+  auto& w = o.key("diagnostics").writer();
+  w.StartArray();
+  size_t n = 0;
+  for (auto& d : parsed.diagnostics) {
+    if (n++ == limit) break;
+    w.StartObject();
+    w.Key("severity");
+    w.String("ERROR");
+    w.Key("code");
+    w.String(d.code.c_str());
+    w.Key("message");
+    w.String(d.message.c_str());
+    if (!d.location.empty()) {
+      w.Key("location");
+      w.String(d.location.c_str());
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  o.boolean("truncated", parsed.diagnostics.size() > limit);
+  c.ok(o.done());
+}
+
+}  // namespace sc::api

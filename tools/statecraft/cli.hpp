@@ -2,6 +2,9 @@
 // table, option parsing, reading files and standard input, exit codes.
 #pragma once
 
+#include "runtime/asl/parse.hpp"
+
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -69,6 +72,13 @@ bool read_source(const std::string& path, std::string& text, std::string& error)
 
 /// How a path is shown in messages ("<stdin>" for "-").
 std::string display_name(const std::string& path);
+
+/// Text rendering of a definition's diagnostics: one line per problem,
+/// "NAME: CODE: message at /location", then "NAME: InvalidDefinition: <AWS's
+/// message>". Line breaks inside messages (the source echo of a JSON syntax
+/// error) are written as \n so that each entry stays on one line.
+void print_diagnostics(std::ostream& out, const std::string& name,
+                       const std::vector<sc::asl::diagnostic>& diags);
 
 // Subcommand entry points.
 int cmd_validate(const std::vector<std::string>& args);

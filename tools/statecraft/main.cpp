@@ -8,6 +8,8 @@
 // entry and its handler.
 #include "tools/statecraft/cli.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -221,8 +223,10 @@ int usage_error(const subcommand& cmd, std::string_view message) {
 }
 
 void print_help(const subcommand& cmd) {
+  std::string summary(cmd.summary);
+  if (!summary.empty()) summary[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(summary[0])));
   std::cout << "usage: statecraft " << cmd.name << " " << cmd.synopsis << "\n\n"
-            << cmd.summary << ".\n\n"
+            << summary << ".\n\n"
             << cmd.help;
 }
 

@@ -44,20 +44,21 @@ std::string machine_name(const std::string& path) {
 /// Why a run that is still RUNNING stopped: the tasks nobody will answer.
 std::string stuck_reason(const sc::asl::definition& def, const sc::interp::simulation& sim) {
   std::string waiting;
+  size_t count = 0;
   for (const auto& [id, t] : sim.state.threads) {
     if (t.ph != sc::interp::phase::task) continue;
     if (t.machine < 0 || static_cast<size_t>(t.machine) >= def.machines.size()) continue;
     const auto* m = def.machines[static_cast<size_t>(t.machine)];
     if (!m || t.state < 0 || static_cast<size_t>(t.state) >= m->states.size()) continue;
     const auto& s = m->states[static_cast<size_t>(t.state)];
-    waiting += (waiting.empty() ? "" : ", ");
+    waiting += (count++ ? ", " : "");
     waiting += "'" + s.name + "' (" + s.resource + ")";
   }
   std::string why = sim.problem.empty() ? "the run did not finish within the simulation's step limit"
                                         : sim.problem;
-  if (!waiting.empty())
-    why += "; waiting for task" + std::string(waiting.find("', '") != std::string::npos ? "s" : "") +
-           " in " + waiting + ": give each an outcome in --tasks";
+  if (count)
+    why += "; unanswered task" + std::string(count > 1 ? "s" : "") + " in " + waiting +
+           " (add outcomes to --tasks, or give the state a TimeoutSeconds)";
   return why;
 }
 
@@ -117,14 +118,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (!read_source(path, text, error)) return fail_usage(error);
   auto parsed = sc::asl::parse(text);
   if (!parsed.def) {
-    const std::string name = display_name(path);
-    for (const auto& d : parsed.diagnostics) {
-      std::cerr << name << ": " << d.code << ": " << d.message;
-      if (!d.location.empty()) std::cerr << " at " << d.location;
-      std::cerr << "\n";
-    }
-    std::cerr << name << ": InvalidDefinition: " << sc::asl::format_diagnostics(parsed.diagnostics)
-              << "\n";
+    print_diagnostics(std::cerr, display_name(path), parsed.diagnostics);
     return exit_usage;
   }
 

@@ -26,7 +26,29 @@ std::string diagnostics_json(const std::vector<sc::asl::diagnostic>& diags) {
   return s + "]";
 }
 
+/// `s` with line breaks and tabs written as escapes.
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace
+
+void print_diagnostics(std::ostream& out, const std::string& name,
+                       const std::vector<sc::asl::diagnostic>& diags) {
+  for (const auto& d : diags) {
+    out << name << ": " << d.code << ": " << one_line(d.message);
+    if (!d.location.empty()) out << " at " << one_line(d.location);
+    out << "\n";
+  }
+  out << name << ": InvalidDefinition: " << one_line(sc::asl::format_diagnostics(diags)) << "\n";
+}
 
 int cmd_validate(const std::vector<std::string>& args) {
   auto a = parse_args(args, {{"--json", false}});
@@ -59,14 +81,7 @@ int cmd_validate(const std::vector<std::string>& args) {
       } else {
         any_invalid = true;
         std::string message = sc::asl::format_diagnostics(parsed.diagnostics);
-        if (!as_json) {
-          for (const auto& d : parsed.diagnostics) {
-            std::cout << name << ": " << d.code << ": " << d.message;
-            if (!d.location.empty()) std::cout << " at " << d.location;
-            std::cout << "\n";
-          }
-          std::cout << name << ": InvalidDefinition: " << message << "\n";
-        }
+        if (!as_json) print_diagnostics(std::cout, name, parsed.diagnostics);
         entry += ",\"valid\":false,\"diagnostics\":" + diagnostics_json(parsed.diagnostics) +
                  ",\"message\":" + sc::json::quote(message) + "}";
       }
