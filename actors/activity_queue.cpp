@@ -3,19 +3,23 @@
 // one of the two lists is non-empty at any time. A poll is a parked reply
 // (no thread waits); it is answered the moment a task arrives, or with an
 // empty token when its deadline passes. Handing a task to a worker tells
-// the execution (ActivityStarted with the worker's name).
+// the execution (ActivityStarted with the worker's name), waking it if it
+// sleeps. A task queued twice (re-armed after a restart) is kept once.
 #include "actors/detail.hpp"
-
-#include <deque>
 
 namespace sc::actors {
 
 namespace {
-void hand_over(caf::stateful_actor<activity_queue_state>* self, queued_task& t,
-               poll_request& p) {
-  self->send(t.execution, act_start_atom::value, t.task, p.worker);
+
+void hand_over(node::impl* n, queued_task& t, poll_request& p) {
+  int64_t task = t.task;
+  std::string worker = p.worker;
   p.done(activity_task{t.token, t.input});
+  n->route(t.execution_arn, [task, worker](const caf::actor& a) {
+    caf::anon_send(a, act_start_atom::value, task, worker);
+  });
 }
+
 }  // namespace
 
 caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, node::impl* n,
@@ -27,9 +31,11 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
           auto p = std::move(s.polls.front());
           s.polls.pop_front();
           if (p.req.alive && !p.req.alive()) continue;  // the worker hung up
-          hand_over(self, t, p.req);
+          hand_over(n, t, p.req);
           return;
         }
+        for (auto& q : s.tasks)
+          if (q.token == t.token) return;
         s.tasks.push_back(std::move(t));
       },
       [=](cancel_atom, const std::string& token) {
@@ -45,7 +51,7 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         if (!s.tasks.empty()) {
           auto t = std::move(s.tasks.front());
           s.tasks.pop_front();
-          hand_over(self, t, p);
+          hand_over(n, t, p);
           return;
         }
         uint64_t id = s.next_poll++;

@@ -2,18 +2,31 @@
 // node's shared innards. Included only by actors/*.cpp.
 //
 // Message catalogue (untyped actors, matched on atoms):
-//   execution actor
+//   execution actor (one per execution that has something to do)
 //     (act_start_atom, int64 task, string worker)   a worker took task `task`
 //     (task_atom, task_outcome)                      SendTaskSuccess/Failure/Heartbeat
 //     (timer_atom, int64 timer)                      a timer of the execution fell due
 //     (stop_atom, stop_request)                      StopExecution
+//     (persisted_atom, uint64 seq, bool ok)          the store acknowledged save `seq`
+//     (resave_atom, uint64 seq)                      retry save `seq` after a failure
+//     (passivate_atom, uint64 epoch)                 idle check: go to sleep if still idle
 //   activity queue actor (one per activity ARN)
 //     (schedule_atom, queued_task)                   a task to hand to a worker
 //     (cancel_atom, string token)                    withdraw a queued task
 //     (poll_atom, poll_request)                      a parked GetActivityTask
 //     (expire_atom, uint64 poll id)                  a parked poll's deadline
+//   timer service (one per node)
+//     (arm_atom, string arn, int64 timer, int64 due) remember a timer
+//     (tick_atom)                                    fire what is due
 //   supervisor
-//     (spawn_atom, spawn_request)                    start or resume an execution actor
+//     (monitor_atom, actor, string arn)              watch an execution actor
+//
+// Routing. Everything addressed to an execution goes through
+// node::impl::route(arn, …), which finds the execution's actor or wakes it
+// from the store. Idle executions (waiting for a timer or a worker) do not
+// keep an actor: they sleep in the store, their timers live in the timer
+// service, and the next message wakes them.
+//
 // Replies travel in `reply<T>` holders: if a message carrying one is
 // dropped (its actor already quit), the holder's destructor answers with a
 // fallback, so no HTTP request ever waits forever.
@@ -21,12 +34,12 @@
 
 #include "actors/node.hpp"
 #include "runtime/interp/step.hpp"
+#include "runtime/model/arn.hpp"
 
 #include <caf/all.hpp>
 
-#include "runtime/model/arn.hpp"
-
 #include <deque>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -36,11 +49,16 @@ using act_start_atom = caf::atom_constant<caf::atom("actstart")>;
 using task_atom = caf::atom_constant<caf::atom("task")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using persisted_atom = caf::atom_constant<caf::atom("persisted")>;
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+using resave_atom = caf::atom_constant<caf::atom("resave")>;
 using schedule_atom = caf::atom_constant<caf::atom("schedule")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
-using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
+using arm_atom = caf::atom_constant<caf::atom("arm")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 
 /// A callback that is called exactly once: with a real answer, or with the
 /// fallback when the last holder goes away unanswered.
@@ -58,6 +76,10 @@ class reply {
     }
   }
   explicit operator bool() const { return box_ && box_->fn; }
+  /// Disarms the reply without answering (the caller answers elsewhere).
+  void release() const {
+    if (box_) box_->fn = nullptr;
+  }
 
  private:
   struct box {
@@ -71,12 +93,14 @@ class reply {
   std::shared_ptr<box> box_;
 };
 
+using error_reply = reply<std::optional<api_error>>;
+
 struct task_outcome {
   enum class kind { success, failure, heartbeat } k = kind::success;
   int64_t task = 0;
   std::string output, error, cause;
   bool has_error = false, has_cause = false;
-  reply<std::optional<api_error>> done;
+  error_reply done;
 };
 
 struct stop_request {
@@ -88,8 +112,8 @@ struct stop_request {
 struct queued_task {
   std::string token;
   std::string input;
+  std::string execution_arn;
   int64_t task = 0;
-  caf::actor execution;
 };
 
 struct poll_request {
@@ -102,36 +126,16 @@ struct spawn_request {
   std::shared_ptr<const asl::definition> def;
   cluster::execution_record record;
   interp::execution_state state;
-  bool fresh = true;        ///< feed ev_start (else: resume from `state`)
+  bool fresh = true;        ///< feed ev_start (else: continue from `state`)
   bool express = false;
   reply<start_reply> finished;  ///< sync executions: fires when done
 };
 
-struct node::impl {
-  impl(const config::settings& s, cluster::store& st);
-
-  config::settings cfg;
-  cluster::store& store;
-  model::token_codec codec;
-  interp::limits limits;
-
-  caf::actor_system_config sys_cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  caf::actor supervisor;
-
-  std::mutex mu;
-  std::unordered_map<std::string, caf::actor> executions;  ///< running, by ARN
-  std::unordered_map<std::string, caf::actor> queues;      ///< by activity ARN
-  bool stopping = false;
-
-  std::mutex defs_mu;
-  std::unordered_map<std::string, std::shared_ptr<const asl::definition>> defs;
-
-  caf::actor queue_for(const std::string& activity_arn);
-  caf::actor execution(const std::string& arn);
-  void unregister(const std::string& arn);
-  /// Wall-clock delay for a timer due at `due_ms`, with time_scale applied.
-  std::chrono::milliseconds delay_until(int64_t due_ms) const;
+/// One unit of work for an execution actor: an event and who to answer.
+struct work_item {
+  interp::event ev;
+  error_reply task_reply;                                          ///< SendTask*
+  reply<std::pair<std::optional<api_error>, int64_t>> stop_reply;  ///< StopExecution
 };
 
 /// State of an execution actor (actors/execution.cpp).
@@ -142,6 +146,15 @@ struct execution_actor_state {
   cluster::execution_record rec;
   bool express = false;
   reply<start_reply> finished;
+  std::deque<work_item> inbox;     ///< events waiting for the save in flight
+  bool saving = false;             ///< a save is in flight
+  uint64_t save_seq = 0;
+  /// What the step whose save is in flight wants done once it is durable.
+  std::vector<interp::command> pending_commands;
+  work_item pending_item;
+  std::vector<model::history_event> pending_events;  ///< for a retry
+  int save_failures = 0;
+  uint64_t idle_epoch = 0;
   static inline const char* name = "execution";
 };
 
@@ -157,17 +170,79 @@ struct activity_queue_state {
   static inline const char* name = "activity_queue";
 };
 
+/// State of the timer service (actors/timer_service.cpp).
+struct timer_service_state {
+  std::multimap<int64_t, std::pair<std::string, int64_t>> due;  ///< due ms → (arn, timer)
+  int64_t next_tick = INT64_MAX;  ///< due time of the earliest tick scheduled
+  static inline const char* name = "timer_service";
+};
+
 /// State of the supervisor (actors/node.cpp).
 struct supervisor_state {
   std::unordered_map<caf::actor_addr, std::string> watched;  ///< actor → execution ARN
   static inline const char* name = "supervisor";
 };
 
-caf::behavior execution_actor(caf::stateful_actor<struct execution_actor_state>* self,
-                              node::impl* n, spawn_request req);
-caf::behavior activity_queue(caf::stateful_actor<struct activity_queue_state>* self,
-                             node::impl* n, std::string arn);
-caf::behavior supervisor(caf::stateful_actor<struct supervisor_state>* self, node::impl* n);
+struct node::impl {
+  impl(const config::settings& s, cluster::store& st);
+
+  config::settings cfg;
+  cluster::store& store;
+  model::token_codec codec;
+  interp::limits limits;
+  std::chrono::milliseconds passivate_after{2000};
+
+  caf::actor_system_config sys_cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  caf::actor supervisor;
+  caf::actor timers;
+
+  /// A registry entry: the live actor, or a wake-up in progress with the
+  /// messages that arrived meanwhile (delivered in order once it is up).
+  struct entry {
+    caf::actor actor;
+    std::vector<std::function<void(const caf::actor&)>> waiting;
+  };
+  std::mutex mu;
+  std::unordered_map<std::string, entry> executions;  ///< live or waking, by ARN
+  std::unordered_map<std::string, caf::actor> queues;  ///< by activity ARN
+  bool stopping = false;
+
+  std::mutex defs_mu;
+  std::unordered_map<std::string, std::shared_ptr<const asl::definition>> defs;
+
+  caf::actor queue_for(const std::string& activity_arn);
+
+  /// Delivers `send(actor)` to the execution's actor, waking it from the
+  /// store when it sleeps. Returns false (and does not call `send`) when the
+  /// execution is not running (unknown or finished).
+  bool route(const std::string& arn, std::function<void(const caf::actor&)> send);
+
+  /// Registers a freshly spawned actor (new execution).
+  void register_actor(const std::string& arn, const caf::actor& a);
+  /// Removes `a` from the registry if it is still the registered actor and
+  /// nothing waits for it; true when removed (the actor may then quit).
+  bool try_unregister(const std::string& arn, const caf::actor_addr& a,
+                      const std::function<bool()>& idle);
+  /// Unconditional removal (finished executions).
+  void unregister(const std::string& arn, const caf::actor_addr& a);
+
+  /// Parses (and caches) a definition by its text.
+  std::shared_ptr<const asl::definition> definition(const std::string& key,
+                                                    const std::string& text);
+  /// Wall-clock delay for a timer due at `due_ms`, with time_scale applied.
+  std::chrono::milliseconds delay_until(int64_t due_ms) const;
+  /// Re-arms timers and re-queues untaken activity tasks of a sleeping
+  /// execution (after a restart or a failed save).
+  void rearm(const interp::execution_state& st, const asl::definition& def);
+};
+
+caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, node::impl* n,
+                              spawn_request req);
+caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, node::impl* n,
+                             std::string arn);
+caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node::impl* n);
+caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, node::impl* n);
 
 }  // namespace sc::actors
 

@@ -1,12 +1,27 @@
-// The execution actor: one per running execution. It does four things only:
-// turn a message into an interpreter event, call `step`, hand the new
-// history and state to the store (the memory store acknowledges at once;
-// nothing outside sees a change before that call returns), and carry out the
-// commands — queue activity tasks, arm timers, answer waiters, quit.
+// The execution actor: one per execution that currently has something to do.
+//
+// It does four things only: turn a message into an interpreter event, call
+// `step`, hand the new history and state to the store, and — once the store
+// has acknowledged that write — carry out the commands (queue activity
+// tasks, arm timers) and answer whoever is waiting (SendTask*, StopExecution,
+// StartSyncExecution). Nothing leaves the actor before its write is durable.
+//
+// Events that arrive while a save is in flight wait in `inbox`, so steps are
+// strictly sequential and saves of one execution are issued in order. The
+// memory store acknowledges at once; the Redis store acknowledges from its
+// writer thread after EXEC, batching many executions' saves (group commit).
+// A failed save is retried with back-off; waiting callers keep waiting (an
+// HTTP client gives up on its own). Saves must be idempotent for this
+// (see cluster/store.hpp).
+//
+// An execution with nothing to do (parked in a Wait, or waiting for a worker)
+// goes to sleep after `passivate_after`: the actor quits, its state stays in
+// the store and its timers in the timer service; the next message addressed
+// to it wakes it (node::impl::route). Express executions are never stored,
+// so they never sleep.
 #include "actors/detail.hpp"
 
 namespace sc::actors {
-
 
 namespace {
 
@@ -20,8 +35,8 @@ void sync_record(execution_actor_state& s) {
     r.output = s.st.output;
     r.has_output = true;
   }
-  if (s.st.status == interp::exec_status::failed || s.st.status == interp::exec_status::timed_out ||
-      s.st.status == interp::exec_status::aborted) {
+  if (s.st.status != interp::exec_status::running &&
+      s.st.status != interp::exec_status::succeeded) {
     r.error = s.st.error;
     r.cause = s.st.cause;
     r.has_error = s.st.has_error;
@@ -29,41 +44,33 @@ void sync_record(execution_actor_state& s) {
   }
 }
 
-/// Queues task `task` of this execution on its activity's queue actor.
-void schedule(self_ptr self, const interp::cmd_schedule_activity& c) {
-  auto& s = self->state;
-  queued_task q;
-  q.token = s.owner->codec.encode(model::task_token{s.st.execution_arn, c.task});
-  q.input = c.input;
-  q.task = c.task;
-  q.execution = caf::actor_cast<caf::actor>(self);
-  self->send(s.owner->queue_for(c.activity_arn), schedule_atom::value, std::move(q));
-}
+const api_error unavailable{"ServiceUnavailable",
+                            "The execution store is unavailable; retry the request"};
 
-/// Steps the interpreter with `ev`; returns the step's rejection flags.
-interp::step_result apply(self_ptr self, const interp::event& ev) {
+void process(self_ptr self);
+
+/// The last step is durable: let the world see it.
+void take_effect(self_ptr self) {
   auto& s = self->state;
-  auto r = interp::step(*s.def, s.st, ev, now_ms(), s.owner->limits);
-  if (r.rejected && r.events.empty() && r.commands.empty()) return r;
-  s.st = std::move(r.next);
-  sync_record(s);
-  if (!s.express) {
-    s.rec.state = std::make_shared<const interp::execution_state>(s.st);
-    s.owner->store.save_execution(s.rec, r.events);
-  }
-  for (auto& cmd : r.commands) {
+  auto* n = s.owner;
+  for (auto& cmd : s.pending_commands) {
     std::visit(
         [&](auto& c) {
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, interp::cmd_schedule_activity>) {
-            schedule(self, c);
+            queued_task q;
+            q.token = n->codec.encode(model::task_token{s.st.execution_arn, c.task});
+            q.input = std::move(c.input);
+            q.execution_arn = s.st.execution_arn;
+            q.task = c.task;
+            self->send(n->queue_for(c.activity_arn), schedule_atom::value, std::move(q));
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_activity>) {
-            self->send(s.owner->queue_for(c.activity_arn), cancel_atom::value,
-                       s.owner->codec.encode(model::task_token{s.st.execution_arn, c.task}));
+            self->send(n->queue_for(c.activity_arn), cancel_atom::value,
+                       n->codec.encode(model::task_token{s.st.execution_arn, c.task}));
           } else if constexpr (std::is_same_v<T, interp::cmd_start_timer>) {
-            self->delayed_send(self, s.owner->delay_until(c.due_ms), timer_atom::value, c.timer);
+            self->send(n->timers, arm_atom::value, s.st.execution_arn, c.timer, c.due_ms);
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_timer>) {
-            // Delayed messages cannot be withdrawn; `step` ignores timers
+            // The timer service may still deliver it; `step` ignores timers
             // that are no longer armed.
           } else if constexpr (std::is_same_v<T, interp::cmd_finished>) {
             if (s.finished) {
@@ -77,26 +84,88 @@ interp::step_result apply(self_ptr self, const interp::event& ev) {
         },
         cmd);
   }
-  if (s.st.status != interp::exec_status::running) {
-    s.owner->unregister(s.st.execution_arn);
-    self->quit();
-  }
-  r.next = {};
-  return r;
+  s.pending_commands.clear();
+  s.pending_events.clear();
+  auto& item = s.pending_item;
+  if (item.task_reply) item.task_reply(std::nullopt);
+  if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms});
+  s.pending_item = work_item{};
 }
 
-/// After a restart: re-arm timers and re-queue tasks no worker had taken.
-void resume(self_ptr self) {
+void save(self_ptr self) {
   auto& s = self->state;
-  for (auto& [id, t] : s.st.timers)
-    self->delayed_send(self, s.owner->delay_until(t.due_ms), timer_atom::value, id);
-  for (auto& [task, tid] : s.st.tasks) {
-    auto it = s.st.threads.find(tid);
-    if (it == s.st.threads.end() || it->second.task_started) continue;
-    const auto& th = it->second;
-    const auto& st = s.def->machines[th.machine]->states[th.state];
-    schedule(self, interp::cmd_schedule_activity{task, st.resource, th.effective});
+  s.saving = true;
+  uint64_t seq = ++s.save_seq;
+  auto me = caf::actor_cast<caf::actor>(self);
+  s.owner->store.save_execution_async(s.rec, s.pending_events, [me, seq](bool ok) {
+    caf::anon_send(me, persisted_atom::value, seq, ok);
+  });
+}
+
+/// Runs one work item through `step`. Returns true when a save is now in
+/// flight (the caller must stop processing until it is acknowledged).
+bool run_item(self_ptr self, work_item item) {
+  auto& s = self->state;
+  auto r = interp::step(*s.def, s.st, item.ev, now_ms(), s.owner->limits);
+  if (r.rejected) {
+    api_error e{r.rejected_timed_out ? "TaskTimedOut" : "TaskDoesNotExist",
+                r.rejected_timed_out ? "Task Timed Out: 'Provided task has timed out'"
+                                     : "Task does not exist anymore"};
+    if (item.task_reply) item.task_reply(e);
+    if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms});
+    return false;
   }
+  if (r.events.empty() && r.commands.empty()) {  // nothing changed
+    if (item.task_reply) item.task_reply(std::nullopt);
+    if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : now_ms()});
+    return false;
+  }
+  s.st = std::move(r.next);
+  sync_record(s);
+  s.pending_commands = std::move(r.commands);
+  s.pending_events = std::move(r.events);
+  s.pending_item = std::move(item);
+  if (s.express) {
+    take_effect(self);
+    return false;
+  }
+  s.rec.state = std::make_shared<const interp::execution_state>(s.st);
+  save(self);
+  return true;
+}
+
+void finish_if_done(self_ptr self) {
+  auto& s = self->state;
+  if (s.st.status == interp::exec_status::running) return;
+  // Answer whatever is still queued against the final state, then go.
+  while (!s.inbox.empty()) {
+    auto item = std::move(s.inbox.front());
+    s.inbox.pop_front();
+    run_item(self, std::move(item));
+  }
+  s.owner->unregister(s.st.execution_arn, self->address());
+  self->quit();
+}
+
+void process(self_ptr self) {
+  auto& s = self->state;
+  while (!s.saving && !s.inbox.empty()) {
+    auto item = std::move(s.inbox.front());
+    s.inbox.pop_front();
+    if (run_item(self, std::move(item))) return;
+    if (s.st.status != interp::exec_status::running) break;
+  }
+  if (s.saving) return;
+  if (s.st.status != interp::exec_status::running) return finish_if_done(self);
+  if (s.inbox.empty() && !s.express && !s.finished)
+    self->delayed_send(self, s.owner->passivate_after, passivate_atom::value, ++s.idle_epoch);
+}
+
+void enqueue(self_ptr self, work_item item) {
+  auto& s = self->state;
+  ++s.idle_epoch;  // any message cancels a pending passivation
+  s.inbox.push_back(std::move(item));
+  process(self);
 }
 
 }  // namespace
@@ -111,38 +180,67 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
   s.express = req.express;
   s.finished = std::move(req.finished);
   if (req.fresh)
-    apply(self, interp::ev_start{});
+    enqueue(self, work_item{interp::ev_start{}, {}, {}});
   else
-    resume(self);
+    process(self);  // arms the idle check
   return {
-      [=](act_start_atom, int64_t task, const std::string& worker) {
-        apply(self, interp::ev_activity_started{task, worker});
+      [=](act_start_atom, int64_t task, std::string& worker) {
+        enqueue(self, work_item{interp::ev_activity_started{task, std::move(worker)}, {}, {}});
       },
       [=](task_atom, task_outcome& o) {
-        interp::step_result r;
+        work_item item;
         switch (o.k) {
           case task_outcome::kind::success:
-            r = apply(self, interp::ev_task_succeeded{o.task, std::move(o.output)});
+            item.ev = interp::ev_task_succeeded{o.task, std::move(o.output)};
             break;
           case task_outcome::kind::failure:
-            r = apply(self, interp::ev_task_failed{o.task, o.error, o.cause, o.has_error,
-                                                    o.has_cause});
+            item.ev = interp::ev_task_failed{o.task, std::move(o.error), std::move(o.cause),
+                                             o.has_error, o.has_cause};
             break;
           case task_outcome::kind::heartbeat:
-            r = apply(self, interp::ev_task_heartbeat{o.task});
+            item.ev = interp::ev_task_heartbeat{o.task};
             break;
         }
-        if (r.rejected)
-          o.done(api_error{r.rejected_timed_out ? "TaskTimedOut" : "TaskDoesNotExist",
-                           r.rejected_timed_out ? "Task Timed Out: 'Provided task has timed out'"
-                                                : "Task does not exist anymore"});
-        else
-          o.done(std::nullopt);
+        item.task_reply = std::move(o.done);
+        enqueue(self, std::move(item));
       },
-      [=](timer_atom, int64_t timer) { apply(self, interp::ev_timer{timer}); },
-      [=](stop_atom, stop_request& req) {
-        apply(self, interp::ev_stop{req.error, req.cause, req.has_error, req.has_cause});
-        req.done({std::nullopt, self->state.st.stop_ms});
+      [=](timer_atom, int64_t timer) {
+        enqueue(self, work_item{interp::ev_timer{timer}, {}, {}});
+      },
+      [=](stop_atom, stop_request& r) {
+        work_item item{interp::ev_stop{r.error, r.cause, r.has_error, r.has_cause}, {}, {}};
+        item.stop_reply = std::move(r.done);
+        enqueue(self, std::move(item));
+      },
+      [=](persisted_atom, uint64_t seq, bool ok) {
+        auto& s = self->state;
+        if (seq != s.save_seq || !s.saving) return;
+        if (!ok) {
+          // Not acknowledged: issue the same (idempotent) save again after
+          // a back-off; callers keep waiting.
+          ++s.save_failures;
+          auto backoff =
+              std::chrono::milliseconds(std::min(2000, 50 << std::min(s.save_failures, 5)));
+          self->delayed_send(self, backoff, resave_atom::value, seq);
+          return;
+        }
+        s.saving = false;
+        s.save_failures = 0;
+        take_effect(self);
+        process(self);
+      },
+      [=](resave_atom, uint64_t seq) {
+        auto& s = self->state;
+        if (seq == s.save_seq && s.saving) save(self);
+      },
+      [=](passivate_atom, uint64_t epoch) {
+        auto& s = self->state;
+        if (epoch != s.idle_epoch || s.saving || !s.inbox.empty() || s.express || s.finished ||
+            s.st.status != interp::exec_status::running)
+          return;
+        if (s.owner->try_unregister(s.st.execution_arn, self->address(),
+                                    [self] { return self->mailbox().empty(); }))
+          self->quit();
       },
   };
 }

@@ -15,7 +15,6 @@
 
 namespace sc::actors {
 
-using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
 
 int64_t now_ms() {
   using namespace std::chrono;
@@ -57,30 +56,16 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, node::impl
     if (dm.reason == caf::exit_reason::normal || dm.reason == caf::exit_reason::user_shutdown ||
         dm.reason == caf::exit_reason::kill)
       return;
-    // Crashed: resume from the last saved state.
-    auto rec = n->store.get_execution(arn);
-    if (!rec || rec->status != "RUNNING" || !rec->state) {
-      n->unregister(arn);
-      return;
+    // Crashed: forget the actor; the execution sleeps in the store. Re-arm
+    // its timers and untaken tasks so it wakes when they fall due.
+    n->unregister(arn, dm.source);
+    try {
+      auto rec = n->store.get_execution(arn);
+      if (!rec || rec->status != "RUNNING" || !rec->state) return;
+      auto def = n->definition(rec->machine_arn + "#" + rec->revision_id, rec->definition);
+      if (def) n->rearm(*rec->state, *def);
+    } catch (const cluster::store_error&) {
     }
-    cluster::state_machine_record m;
-    m.arn = rec->machine_arn;
-    m.definition = rec->definition;
-    m.revision_id = rec->revision_id;
-    auto parsed = asl::parse(rec->definition);
-    if (!parsed.def) return;
-    spawn_request req;
-    req.def = parsed.def;
-    req.record = *rec;
-    req.state = *rec->state;
-    req.fresh = false;
-    auto a = self->spawn(execution_actor, n, std::move(req));
-    {
-      std::lock_guard lock(n->mu);
-      n->executions[arn] = a;
-    }
-    self->monitor(a);
-    self->state.watched[a.address()] = arn;
   });
   return {
       [=](monitor_atom, caf::actor& a, const std::string& arn) {
@@ -102,6 +87,7 @@ node::impl::impl(const config::settings& s, cluster::store& st)
   sys_cfg.set("logger.console", caf::atom("none"));
   sys = std::make_unique<caf::actor_system>(sys_cfg);
   supervisor = sys->spawn(actors::supervisor, this);
+  timers = sys->spawn(actors::timer_service, this);
 }
 
 caf::actor node::impl::queue_for(const std::string& activity_arn) {
@@ -113,15 +99,91 @@ caf::actor node::impl::queue_for(const std::string& activity_arn) {
   return a;
 }
 
-caf::actor node::impl::execution(const std::string& arn) {
+bool node::impl::route(const std::string& arn, std::function<void(const caf::actor&)> send) {
+  {
+    std::lock_guard lock(mu);
+    auto it = executions.find(arn);
+    if (it != executions.end()) {
+      if (it->second.actor)
+        send(it->second.actor);
+      else
+        it->second.waiting.push_back(std::move(send));
+      return true;
+    }
+    if (stopping) return false;
+    executions.emplace(arn, entry{});  // waking: later messages wait here
+  }
+  // Wake it from the store (outside the lock: this may be I/O).
+  std::optional<cluster::execution_record> rec;
+  std::shared_ptr<const asl::definition> def;
+  try {
+    rec = store.get_execution(arn);
+    if (rec && rec->status == "RUNNING" && rec->state && !rec->express)
+      def = definition(rec->machine_arn + "#" + rec->revision_id, rec->definition);
+  } catch (const cluster::store_error&) {
+    rec.reset();
+  }
   std::lock_guard lock(mu);
   auto it = executions.find(arn);
-  return it == executions.end() ? caf::actor{} : it->second;
+  if (!def || stopping) {
+    // Not running: drop the waiting messages (their replies answer with
+    // their fallbacks).
+    if (it != executions.end() && !it->second.actor) executions.erase(it);
+    return false;
+  }
+  spawn_request req;
+  req.def = def;
+  req.state = *rec->state;
+  req.record = std::move(*rec);
+  req.record.state.reset();
+  req.fresh = false;
+  auto a = sys->spawn(execution_actor, this, std::move(req));
+  auto& e = executions[arn];
+  e.actor = a;
+  send(a);
+  for (auto& w : e.waiting) w(a);
+  e.waiting.clear();
+  caf::anon_send(supervisor, monitor_atom::value, a, arn);
+  return true;
 }
 
-void node::impl::unregister(const std::string& arn) {
+void node::impl::register_actor(const std::string& arn, const caf::actor& a) {
   std::lock_guard lock(mu);
-  executions.erase(arn);
+  auto& e = executions[arn];
+  e.actor = a;
+  for (auto& w : e.waiting) w(a);
+  e.waiting.clear();
+}
+
+bool node::impl::try_unregister(const std::string& arn, const caf::actor_addr& a,
+                                const std::function<bool()>& idle) {
+  std::lock_guard lock(mu);
+  auto it = executions.find(arn);
+  if (it == executions.end() || it->second.actor.address() != a) return false;
+  if (!it->second.waiting.empty() || !idle()) return false;
+  executions.erase(it);
+  return true;
+}
+
+void node::impl::unregister(const std::string& arn, const caf::actor_addr& a) {
+  std::lock_guard lock(mu);
+  auto it = executions.find(arn);
+  if (it != executions.end() && it->second.actor && it->second.actor.address() == a)
+    executions.erase(it);
+}
+
+std::shared_ptr<const asl::definition> node::impl::definition(const std::string& key,
+                                                              const std::string& text) {
+  {
+    std::lock_guard lock(defs_mu);
+    auto it = defs.find(key);
+    if (it != defs.end()) return it->second;
+  }
+  auto parsed = asl::parse(text);
+  if (!parsed.def) return nullptr;
+  std::lock_guard lock(defs_mu);
+  defs[key] = parsed.def;
+  return parsed.def;
 }
 
 std::chrono::milliseconds node::impl::delay_until(int64_t due_ms) const {
@@ -129,6 +191,23 @@ std::chrono::milliseconds node::impl::delay_until(int64_t due_ms) const {
   if (d <= 0) return std::chrono::milliseconds(0);
   double scaled = static_cast<double>(d) / cfg.executions.time_scale;
   return std::chrono::milliseconds(static_cast<int64_t>(scaled));
+}
+
+void node::impl::rearm(const interp::execution_state& st, const asl::definition& def) {
+  for (auto& [id, t] : st.timers)
+    caf::anon_send(timers, arm_atom::value, st.execution_arn, id, t.due_ms);
+  for (auto& [task, tid] : st.tasks) {
+    auto it = st.threads.find(tid);
+    if (it == st.threads.end() || it->second.task_started) continue;
+    const auto& th = it->second;
+    const auto& state = def.machines[th.machine]->states[th.state];
+    queued_task q;
+    q.token = codec.encode(model::task_token{st.execution_arn, task});
+    q.input = th.effective;
+    q.execution_arn = st.execution_arn;
+    q.task = task;
+    caf::anon_send(queue_for(state.resource), schedule_atom::value, std::move(q));
+  }
 }
 
 node::node(const config::settings& s, cluster::store& st) : impl_(std::make_unique<impl>(s, st)) {}
@@ -141,17 +220,7 @@ cluster::store& node::store() { return impl_->store; }
 
 std::shared_ptr<const asl::definition> node::definition_for(
     const cluster::state_machine_record& m) {
-  std::string key = m.arn + "#" + m.revision_id;
-  {
-    std::lock_guard lock(impl_->defs_mu);
-    auto it = impl_->defs.find(key);
-    if (it != impl_->defs.end()) return it->second;
-  }
-  auto parsed = asl::parse(m.definition);
-  if (!parsed.def) return nullptr;
-  std::lock_guard lock(impl_->defs_mu);
-  impl_->defs[key] = parsed.def;
-  return parsed.def;
+  return impl_->definition(m.arn + "#" + m.revision_id, m.definition);
 }
 
 void node::start_execution(start_request req, std::function<void(start_reply)> done) {
@@ -217,7 +286,8 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       return;
     }
     a = n.sys->spawn(execution_actor, &n, std::move(sp));
-    n.executions[exec_arn] = a;
+    auto& e = n.executions[exec_arn];
+    e.actor = a;
   }
   caf::anon_send(n.supervisor, monitor_atom::value, a, exec_arn);
   if (!req.sync) done(std::move(rep));
@@ -226,26 +296,30 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
 void node::stop_execution(const std::string& execution_arn, std::string error, std::string cause,
                           bool has_error, bool has_cause,
                           std::function<void(std::optional<api_error>, int64_t)> done) {
-  auto a = impl_->execution(execution_arn);
-  if (!a) {
-    auto rec = impl_->store.get_execution(execution_arn);
-    if (!rec) return done(api_error{"ExecutionDoesNotExist",
-                                    "Execution Does Not Exist: '" + execution_arn + "'"},
-                          0);
-    // Already finished: AWS answers with the original stop date.
-    return done(std::nullopt, rec->stop_ms ? rec->stop_ms : now_ms());
-  }
+  auto shared_done = std::make_shared<std::function<void(std::optional<api_error>, int64_t)>>(
+      std::move(done));
   stop_request req;
   req.error = std::move(error);
   req.cause = std::move(cause);
   req.has_error = has_error;
   req.has_cause = has_cause;
-  auto fn = [done = std::move(done)](std::pair<std::optional<api_error>, int64_t> r) {
-    done(std::move(r.first), r.second);
+  auto fn = [shared_done](std::pair<std::optional<api_error>, int64_t> r) {
+    (*shared_done)(std::move(r.first), r.second);
   };
   req.done = reply<std::pair<std::optional<api_error>, int64_t>>(
-      std::move(fn), {std::nullopt, now_ms()});
-  caf::anon_send(a, stop_atom::value, std::move(req));
+      std::move(fn), {api_error{"ServiceUnavailable", "The execution could not be reached"}, 0});
+  auto holder = std::make_shared<stop_request>(std::move(req));
+  bool routed = impl_->route(execution_arn, [holder](const caf::actor& a) {
+    caf::anon_send(a, stop_atom::value, std::move(*holder));
+  });
+  if (routed) return;
+  holder->done.release();
+  auto rec = impl_->store.get_execution(execution_arn);
+  if (!rec)
+    return (*shared_done)(
+        api_error{"ExecutionDoesNotExist", "Execution Does Not Exist: '" + execution_arn + "'"}, 0);
+  // Already finished: AWS answers with the stop date it has.
+  (*shared_done)(std::nullopt, rec->stop_ms ? rec->stop_ms : now_ms());
 }
 
 void node::get_activity_task(const std::string& activity_arn, std::string worker_name,
@@ -263,19 +337,28 @@ void route_task(node::impl& n, const std::string& token, task_outcome o, error_c
   auto t = n.codec.decode(token);
   if (!t) return done(api_error{"InvalidToken", "Invalid token"});
   o.task = t->task_id;
-  auto a = n.execution(t->execution_arn);
-  if (!a) {
+  auto shared_done = std::make_shared<error_cb>(std::move(done));
+  o.done = error_reply([shared_done](std::optional<api_error> e) { (*shared_done)(std::move(e)); },
+                       api_error{"TaskDoesNotExist", "Task does not exist anymore"});
+  auto holder = std::make_shared<task_outcome>(std::move(o));
+  bool routed = n.route(t->execution_arn, [holder](const caf::actor& a) {
+    caf::anon_send(a, task_atom::value, std::move(*holder));
+  });
+  if (routed) return;
+  holder->done.release();
+  // Not running: tell a timed-out task from one that is simply gone.
+  try {
     auto rec = n.store.get_execution(t->execution_arn);
     if (rec && rec->state) {
       auto it = rec->state->closed_tasks.find(t->task_id);
       if (it != rec->state->closed_tasks.end() && it->second == interp::task_end::timed_out)
-        return done(api_error{"TaskTimedOut", "Task Timed Out: 'Provided task has timed out'"});
+        return (*shared_done)(
+            api_error{"TaskTimedOut", "Task Timed Out: 'Provided task has timed out'"});
     }
-    return done(api_error{"TaskDoesNotExist", "Task does not exist anymore"});
+  } catch (const cluster::store_error&) {
+    return (*shared_done)(api_error{"ServiceUnavailable", "The execution store is unavailable"});
   }
-  o.done = reply<std::optional<api_error>>(
-      std::move(done), api_error{"TaskDoesNotExist", "Task does not exist anymore"});
-  caf::anon_send(a, task_atom::value, std::move(o));
+  (*shared_done)(api_error{"TaskDoesNotExist", "Task does not exist anymore"});
 }
 
 }  // namespace
@@ -308,20 +391,8 @@ void node::recover() {
   auto& n = *impl_;
   for (auto& rec : n.store.running_executions()) {
     if (!rec.state) continue;
-    auto parsed = asl::parse(rec.definition);
-    if (!parsed.def) continue;
-    spawn_request req;
-    req.def = parsed.def;
-    req.record = rec;
-    req.state = *rec.state;
-    req.fresh = false;
-    caf::actor a;
-    {
-      std::lock_guard lock(n.mu);
-      a = n.sys->spawn(execution_actor, &n, std::move(req));
-      n.executions[rec.arn] = a;
-    }
-    caf::anon_send(n.supervisor, monitor_atom::value, a, rec.arn);
+    auto def = n.definition(rec.machine_arn + "#" + rec.revision_id, rec.definition);
+    if (def) n.rearm(*rec.state, *def);
   }
 }
 
@@ -332,15 +403,18 @@ void node::shutdown() {
   {
     std::lock_guard lock(n.mu);
     n.stopping = true;
-    for (auto& [k, a] : n.executions) all.push_back(a);
+    for (auto& [k, e] : n.executions)
+      if (e.actor) all.push_back(e.actor);
     for (auto& [k, a] : n.queues) all.push_back(a);
     n.executions.clear();
     n.queues.clear();
   }
   all.push_back(n.supervisor);
+  all.push_back(n.timers);
   for (auto& a : all) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   all.clear();
   n.supervisor = nullptr;
+  n.timers = nullptr;
   n.sys.reset();
 }
 

@@ -5,6 +5,8 @@
 #include "runtime/model/arn.hpp"
 #include "tools/statecraft/cli.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -43,23 +45,34 @@ std::string machine_name(const std::string& path) {
 
 /// Why a run that is still RUNNING stopped: the tasks nobody will answer.
 std::string stuck_reason(const sc::asl::definition& def, const sc::interp::simulation& sim) {
-  std::string waiting;
-  size_t count = 0;
+  std::vector<std::pair<const sc::asl::state*, size_t>> waiting;  // state, open tasks
+  size_t total = 0;
   for (const auto& [id, t] : sim.state.threads) {
     if (t.ph != sc::interp::phase::task) continue;
     if (t.machine < 0 || static_cast<size_t>(t.machine) >= def.machines.size()) continue;
     const auto* m = def.machines[static_cast<size_t>(t.machine)];
     if (!m || t.state < 0 || static_cast<size_t>(t.state) >= m->states.size()) continue;
-    const auto& s = m->states[static_cast<size_t>(t.state)];
-    waiting += (count++ ? ", " : "");
-    waiting += "'" + s.name + "' (" + s.resource + ")";
+    const auto* s = &m->states[static_cast<size_t>(t.state)];
+    auto it = std::find_if(waiting.begin(), waiting.end(), [&](auto& w) { return w.first == s; });
+    if (it == waiting.end())
+      waiting.emplace_back(s, 1);
+    else
+      ++it->second;
+    ++total;
   }
-  std::string why = sim.problem.empty() ? "the run did not finish within the simulation's step limit"
-                                        : sim.problem;
-  if (count)
-    why += "; unanswered task" + std::string(count > 1 ? "s" : "") + " in " + waiting +
-           " (add outcomes to --tasks, or give the state a TimeoutSeconds)";
-  return why;
+  if (total) {
+    std::string list;
+    for (const auto& [s, n] : waiting) {
+      list += list.empty() ? "" : ", ";
+      list += "'" + s->name + "' (" + s->resource + (n > 1 ? ", " + std::to_string(n) + " tasks" : "") + ")";
+    }
+    return "no answer for the activity task" + std::string(total > 1 ? "s" : "") + " of state" +
+           (waiting.size() > 1 ? "s " : " ") + list +
+           " and no timeout to end " + (total > 1 ? "them" : "it") +
+           "; add outcomes to --tasks or give the state a TimeoutSeconds";
+  }
+  if (!sim.problem.empty()) return sim.problem;
+  return "the run did not finish within the simulation's step limit";
 }
 
 /// Events of a GetExecutionHistory array, one compact JSON object each.
@@ -163,13 +176,14 @@ int cmd_run(const std::vector<std::string>& args) {
   const std::string status = sc::interp::to_string(st.status);
   const std::string why = running ? stuck_reason(*parsed.def, sim) : "";
 
-  size_t started = 0;
-  for (const auto& e : sim.history) started += e.type == "ActivityStarted";
-  if (started < script.size())
-    std::cerr << "statecraft run: note: " << (script.size() - started) << " of " << script.size()
+  // Every scheduled task takes the next outcome (the history cannot tell:
+  // a Distributed Map's iterations record no events).
+  const size_t scheduled = static_cast<size_t>(std::max<int64_t>(0, st.next_task - 1));
+  if (scheduled < script.size())
+    std::cerr << "statecraft run: note: " << (script.size() - scheduled) << " of " << script.size()
               << " scripted task outcome" << (script.size() == 1 ? "" : "s")
-              << " not used (only " << started << " task" << (started == 1 ? "" : "s")
-              << " started)\n";
+              << " not used (the run scheduled " << scheduled << " task"
+              << (scheduled == 1 ? "" : "s") << ")\n";
 
   const std::string history = sc::interp::history_json(sim.history, true);
   if (as_json) {

@@ -3,6 +3,7 @@
 #include "runtime/json/json.hpp"
 #include "tools/statecraft/cli.hpp"
 
+#include <cstdlib>
 #include <iostream>
 
 namespace statecraft {

@@ -1,0 +1,45 @@
+// The timer service: every armed timer of every execution on this node, in
+// one ordered map, so sleeping executions need no actor to be woken on
+// time. Wait states, task timeouts, heartbeats, retry back-off and execution
+// timeouts all come here. Due times from the interpreter are unscaled epoch
+// milliseconds; with time_scale X a timer armed at `now` for `due` fires
+// (due - now) / X later on the wall clock. A timer that is already due (for
+// instance re-armed after a restart) fires at once.
+#include "actors/detail.hpp"
+
+namespace sc::actors {
+
+caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node::impl* n) {
+  auto schedule_tick = [self](int64_t wall_due) {
+    auto& s = self->state;
+    if (wall_due >= s.next_tick) return;
+    s.next_tick = wall_due;
+    auto delay = std::chrono::milliseconds(std::max<int64_t>(0, wall_due - now_ms()));
+    self->delayed_send(self, delay, tick_atom::value);
+  };
+  return {
+      [=](arm_atom, std::string& arn, int64_t timer, int64_t due) {
+        int64_t now = now_ms();
+        int64_t wall = now + n->delay_until(due).count();
+        (void)now;
+        self->state.due.emplace(wall, std::make_pair(std::move(arn), timer));
+        schedule_tick(wall);
+      },
+      [=](tick_atom) {
+        auto& s = self->state;
+        int64_t now = now_ms();
+        s.next_tick = INT64_MAX;
+        while (!s.due.empty() && s.due.begin()->first <= now) {
+          auto node = s.due.extract(s.due.begin());
+          const std::string& arn = node.mapped().first;
+          int64_t timer = node.mapped().second;
+          n->route(arn, [timer](const caf::actor& a) {
+            caf::anon_send(a, timer_atom::value, timer);
+          });
+        }
+        if (!s.due.empty()) schedule_tick(s.due.begin()->first);
+      },
+  };
+}
+
+}  // namespace sc::actors

@@ -1,0 +1,588 @@
+// msgpack encoding of stored records; see codec.hpp for the blob layout.
+// Each record is a positional array; the field order below IS the format
+// (version 1): append new fields at the end, never reorder or remove.
+#ifndef MSGPACK_NO_BOOST
+#define MSGPACK_NO_BOOST
+#endif
+#include "cluster/codec.hpp"
+
+#include <msgpack.hpp>
+
+#include <limits>
+#include <utility>
+
+namespace sc::cluster::codec {
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+struct sink {
+  std::string& s;
+  void write(const char* p, size_t n) { s.append(p, n); }
+};
+using packer = msgpack::packer<sink>;
+
+class writer {
+ public:
+  explicit writer(kind k) : sink_{buf_}, pk_(sink_) {
+    buf_.push_back(static_cast<char>(format_version));
+    buf_.push_back(static_cast<char>(k));
+  }
+  packer& pk() { return pk_; }
+  std::string take() { return std::move(buf_); }
+
+ private:
+  std::string buf_;
+  sink sink_;
+  packer pk_;
+};
+
+void put_s(packer& p, const std::string& v) {
+  p.pack_str(static_cast<uint32_t>(v.size()));
+  p.pack_str_body(v.data(), static_cast<uint32_t>(v.size()));
+}
+void put_i(packer& p, int64_t v) { p.pack_int64(v); }
+void put_u(packer& p, uint64_t v) { p.pack_uint64(v); }
+void put_b(packer& p, bool v) {
+  if (v)
+    p.pack_true();
+  else
+    p.pack_false();
+}
+void put_d(packer& p, double v) { p.pack_double(v); }
+
+// ---------------------------------------------------------------------------
+// Reading. Failures throw `bad`, caught once in decode_blob.
+
+struct bad {
+  std::string msg;
+};
+[[noreturn]] void fail(std::string m) { throw bad{std::move(m)}; }
+
+int64_t as_i64(const msgpack::object& o) {
+  if (o.type == msgpack::type::POSITIVE_INTEGER) {
+    if (o.via.u64 > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      fail("integer out of range");
+    return static_cast<int64_t>(o.via.u64);
+  }
+  if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
+  fail("expected an integer");
+}
+
+int as_int(const msgpack::object& o) {
+  int64_t v = as_i64(o);
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+    fail("integer out of range");
+  return static_cast<int>(v);
+}
+
+uint64_t as_u64(const msgpack::object& o) {
+  if (o.type != msgpack::type::POSITIVE_INTEGER) fail("expected an unsigned integer");
+  return o.via.u64;
+}
+
+bool as_bool(const msgpack::object& o) {
+  if (o.type != msgpack::type::BOOLEAN) fail("expected a boolean");
+  return o.via.boolean;
+}
+
+double as_double(const msgpack::object& o) {
+  if (o.type != msgpack::type::FLOAT64 && o.type != msgpack::type::FLOAT32)
+    fail("expected a float");
+  return o.via.f64;
+}
+
+std::string as_str(const msgpack::object& o) {
+  if (o.type == msgpack::type::STR) return std::string(o.via.str.ptr, o.via.str.size);
+  if (o.type == msgpack::type::BIN) return std::string(o.via.bin.ptr, o.via.bin.size);
+  fail("expected a string");
+}
+
+template <class E>
+E as_enum(const msgpack::object& o, E last) {
+  int64_t v = as_i64(o);
+  if (v < 0 || v > static_cast<int64_t>(last)) fail("enum value out of range");
+  return static_cast<E>(v);
+}
+
+/// The fields of one positional array, read in order.
+class fields {
+ public:
+  fields(const msgpack::object& o, uint32_t min, const char* what) : what_(what) {
+    if (o.type != msgpack::type::ARRAY) fail(std::string(what) + ": expected an array");
+    p_ = o.via.array.ptr;
+    n_ = o.via.array.size;
+    if (n_ < min)
+      fail(std::string(what) + ": " + std::to_string(n_) + " fields, expected at least " +
+           std::to_string(min));
+  }
+  const msgpack::object& next() {
+    if (i_ >= n_) fail(std::string(what_) + ": missing field " + std::to_string(i_));
+    return p_[i_++];
+  }
+  template <class F>
+  auto field(F f) {
+    uint32_t at = i_;
+    try {
+      return f(next());
+    } catch (bad& b) {
+      b.msg = std::string(what_) + " field " + std::to_string(at) + ": " + b.msg;
+      throw;
+    }
+  }
+  int64_t i64() { return field(as_i64); }
+  int i32() { return field(as_int); }
+  uint64_t u64() { return field(as_u64); }
+  bool b() { return field(as_bool); }
+  double d() { return field(as_double); }
+  std::string s() { return field(as_str); }
+  template <class E>
+  E e(E last) {
+    return field([last](const msgpack::object& o) { return as_enum(o, last); });
+  }
+
+ private:
+  const char* what_;
+  const msgpack::object* p_ = nullptr;
+  uint32_t n_ = 0;
+  uint32_t i_ = 0;
+};
+
+const msgpack::object_array& as_array(const msgpack::object& o, const char* what) {
+  if (o.type != msgpack::type::ARRAY) fail(std::string(what) + ": expected an array");
+  return o.via.array;
+}
+
+const msgpack::object_map& as_map(const msgpack::object& o, const char* what) {
+  if (o.type != msgpack::type::MAP) fail(std::string(what) + ": expected a map");
+  return o.via.map;
+}
+
+const char* kind_name(kind k) {
+  switch (k) {
+    case kind::state_machine: return "state machine";
+    case kind::activity: return "activity";
+    case kind::execution: return "execution";
+    case kind::history_event: return "history event";
+    case kind::execution_state: return "execution state";
+    case kind::tags: return "tags";
+  }
+  return "?";
+}
+
+bool reference_strings(msgpack::type::object_type, std::size_t, void*) { return true; }
+
+/// Checks the header, parses the msgpack body (bounded by its length) and
+/// hands the root object to `f`, which fills a temporary; `out` changes only
+/// on success.
+template <class T, class F>
+bool decode_blob(std::string_view blob, kind k, T& out, std::string* error, F&& f) {
+  try {
+    if (blob.size() < 2) fail("blob too short");
+    if (static_cast<uint8_t>(blob[0]) != format_version)
+      fail("unknown format version " + std::to_string(static_cast<uint8_t>(blob[0])));
+    if (static_cast<uint8_t>(blob[1]) != static_cast<uint8_t>(k))
+      fail(std::string("not a ") + kind_name(k) + " blob");
+    const char* data = blob.data() + 2;
+    const size_t len = blob.size() - 2;
+    // Every array element takes at least one byte, every map pair two: no
+    // declared size above the body length can be genuine.
+    msgpack::unpack_limit limit(len, len / 2, len, len, len, 32);
+    msgpack::object_handle oh;
+    size_t off = 0;
+    msgpack::unpack(oh, data, len, off, reference_strings, nullptr, limit);
+    if (off != len) fail("trailing bytes after the record");
+    T tmp{};
+    f(oh.get(), tmp);
+    out = std::move(tmp);
+    return true;
+  } catch (const bad& b) {
+    if (error) *error = std::string(kind_name(k)) + ": " + b.msg;
+  } catch (const std::exception& e) {
+    if (error) *error = std::string(kind_name(k)) + ": malformed msgpack (" + e.what() + ")";
+  } catch (...) {
+    if (error) *error = std::string(kind_name(k)) + ": malformed msgpack";
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// execution_state pieces.
+
+constexpr uint32_t thread_fields = 32;
+
+void put_thread(packer& p, const interp::thread& t) {
+  p.pack_array(thread_fields);
+  put_i(p, t.id);
+  put_i(p, t.parent);
+  put_i(p, t.machine);
+  put_i(p, t.state);
+  put_i(p, t.child_index);
+  put_u(p, static_cast<uint8_t>(t.ph));
+  put_s(p, t.input);
+  put_s(p, t.effective);
+  put_i(p, t.entered_event);
+  put_i(p, t.entered_ms);
+  put_i(p, t.last_event);
+  p.pack_array(static_cast<uint32_t>(t.retries.size()));
+  for (int64_t r : t.retries) put_i(p, r);
+  put_i(p, t.task_id);
+  put_i(p, t.timeout_timer);
+  put_i(p, t.heartbeat_timer);
+  put_i(p, t.heartbeat_seconds);
+  put_b(p, t.task_started);
+  put_i(p, t.timer);
+  p.pack_array(static_cast<uint32_t>(t.children.size()));
+  for (int c : t.children) put_i(p, c);
+  p.pack_array(static_cast<uint32_t>(t.results.size()));
+  for (const auto& r : t.results) put_s(p, r);
+  put_s(p, t.items);
+  put_i(p, t.item_count);
+  put_i(p, t.next_item);
+  put_i(p, t.finished);
+  put_i(p, t.failures);
+  put_i(p, t.max_concurrency);
+  put_i(p, t.tolerated_count);
+  put_d(p, t.tolerated_percentage);
+  put_b(p, t.failed);
+  put_s(p, t.output);
+  put_s(p, t.error);
+  put_s(p, t.cause);
+}
+
+interp::thread get_thread(const msgpack::object& o) {
+  fields f(o, thread_fields, "thread");
+  interp::thread t;
+  t.id = f.i32();
+  t.parent = f.i32();
+  t.machine = f.i32();
+  t.state = f.i32();
+  t.child_index = f.i64();
+  t.ph = f.e(interp::phase::done);
+  t.input = f.s();
+  t.effective = f.s();
+  t.entered_event = f.i64();
+  t.entered_ms = f.i64();
+  t.last_event = f.i64();
+  {
+    const auto& a = as_array(f.next(), "thread.retries");
+    t.retries.reserve(a.size);
+    for (uint32_t i = 0; i < a.size; ++i) t.retries.push_back(as_i64(a.ptr[i]));
+  }
+  t.task_id = f.i64();
+  t.timeout_timer = f.i64();
+  t.heartbeat_timer = f.i64();
+  t.heartbeat_seconds = f.i64();
+  t.task_started = f.b();
+  t.timer = f.i64();
+  {
+    const auto& a = as_array(f.next(), "thread.children");
+    t.children.reserve(a.size);
+    for (uint32_t i = 0; i < a.size; ++i) t.children.push_back(as_int(a.ptr[i]));
+  }
+  {
+    const auto& a = as_array(f.next(), "thread.results");
+    t.results.reserve(a.size);
+    for (uint32_t i = 0; i < a.size; ++i) t.results.push_back(as_str(a.ptr[i]));
+  }
+  t.items = f.s();
+  t.item_count = f.i64();
+  t.next_item = f.i64();
+  t.finished = f.i64();
+  t.failures = f.i64();
+  t.max_concurrency = f.i64();
+  t.tolerated_count = f.i64();
+  t.tolerated_percentage = f.d();
+  t.failed = f.b();
+  t.output = f.s();
+  t.error = f.s();
+  t.cause = f.s();
+  return t;
+}
+
+constexpr uint32_t state_fields = 23;
+constexpr uint32_t execution_fields = 19;
+constexpr uint32_t machine_fields = 12;
+constexpr uint32_t activity_fields = 3;
+constexpr uint32_t event_fields = 6;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Encoders.
+
+std::string encode(const state_machine_record& r) {
+  writer w(kind::state_machine);
+  auto& p = w.pk();
+  p.pack_array(machine_fields);
+  put_s(p, r.arn);
+  put_s(p, r.name);
+  put_s(p, r.definition);
+  put_s(p, r.role_arn);
+  put_s(p, r.type);
+  put_i(p, r.creation_ms);
+  put_i(p, r.update_ms);
+  put_s(p, r.logging_json);
+  put_b(p, r.tracing_enabled);
+  put_s(p, r.revision_id);
+  put_s(p, r.description);
+  put_s(p, r.status);
+  return w.take();
+}
+
+std::string encode(const activity_record& r) {
+  writer w(kind::activity);
+  auto& p = w.pk();
+  p.pack_array(activity_fields);
+  put_s(p, r.arn);
+  put_s(p, r.name);
+  put_i(p, r.creation_ms);
+  return w.take();
+}
+
+std::string encode(const execution_record& r) {
+  writer w(kind::execution);
+  auto& p = w.pk();
+  p.pack_array(execution_fields);
+  put_s(p, r.arn);
+  put_s(p, r.machine_arn);
+  put_s(p, r.name);
+  put_s(p, r.status);
+  put_i(p, r.start_ms);
+  put_i(p, r.stop_ms);
+  put_s(p, r.input);
+  put_s(p, r.output);
+  put_s(p, r.error);
+  put_s(p, r.cause);
+  put_b(p, r.has_output);
+  put_b(p, r.has_error);
+  put_b(p, r.has_cause);
+  put_s(p, r.definition);
+  put_s(p, r.role_arn);
+  put_i(p, r.machine_update_ms);
+  put_s(p, r.revision_id);
+  put_b(p, r.express);
+  put_s(p, r.trace_header);
+  return w.take();
+}
+
+std::string encode(const model::history_event& e) {
+  writer w(kind::history_event);
+  auto& p = w.pk();
+  p.pack_array(event_fields);
+  put_i(p, e.id);
+  put_i(p, e.previous_id);
+  put_i(p, e.timestamp_ms);
+  put_s(p, e.type);
+  put_s(p, e.details_key);
+  put_s(p, e.details);
+  return w.take();
+}
+
+std::string encode(const interp::execution_state& s) {
+  writer w(kind::execution_state);
+  auto& p = w.pk();
+  p.pack_array(state_fields);
+  put_s(p, s.execution_arn);
+  put_s(p, s.state_machine_arn);
+  put_s(p, s.state_machine_name);
+  put_s(p, s.name);
+  put_s(p, s.role_arn);
+  put_s(p, s.input);
+  put_i(p, s.start_ms);
+  put_i(p, s.stop_ms);
+  put_u(p, static_cast<uint8_t>(s.status));
+  put_s(p, s.output);
+  put_s(p, s.error);
+  put_s(p, s.cause);
+  put_b(p, s.has_error);
+  put_b(p, s.has_cause);
+  put_i(p, s.next_event_id);
+  put_i(p, s.next_thread);
+  put_i(p, s.next_task);
+  put_i(p, s.next_timer);
+  put_u(p, s.rng);
+  p.pack_map(static_cast<uint32_t>(s.threads.size()));
+  for (const auto& [id, t] : s.threads) {
+    put_i(p, id);
+    put_thread(p, t);
+  }
+  p.pack_map(static_cast<uint32_t>(s.timers.size()));
+  for (const auto& [id, t] : s.timers) {
+    put_i(p, id);
+    p.pack_array(3);
+    put_i(p, t.thread);
+    put_u(p, static_cast<uint8_t>(t.kind));
+    put_i(p, t.due_ms);
+  }
+  p.pack_map(static_cast<uint32_t>(s.tasks.size()));
+  for (const auto& [task, thread] : s.tasks) {
+    put_i(p, task);
+    put_i(p, thread);
+  }
+  p.pack_map(static_cast<uint32_t>(s.closed_tasks.size()));
+  for (const auto& [task, end] : s.closed_tasks) {
+    put_i(p, task);
+    put_u(p, static_cast<uint8_t>(end));
+  }
+  return w.take();
+}
+
+std::string encode(const std::vector<tag>& tags) {
+  writer w(kind::tags);
+  auto& p = w.pk();
+  p.pack_array(static_cast<uint32_t>(tags.size()));
+  for (const auto& t : tags) {
+    p.pack_array(2);
+    put_s(p, t.key);
+    put_s(p, t.value);
+  }
+  return w.take();
+}
+
+// ---------------------------------------------------------------------------
+// Decoders.
+
+bool decode(std::string_view blob, state_machine_record& out, std::string* error) {
+  return decode_blob(blob, kind::state_machine, out, error,
+                     [](const msgpack::object& o, state_machine_record& r) {
+                       fields f(o, machine_fields, "state machine");
+                       r.arn = f.s();
+                       r.name = f.s();
+                       r.definition = f.s();
+                       r.role_arn = f.s();
+                       r.type = f.s();
+                       r.creation_ms = f.i64();
+                       r.update_ms = f.i64();
+                       r.logging_json = f.s();
+                       r.tracing_enabled = f.b();
+                       r.revision_id = f.s();
+                       r.description = f.s();
+                       r.status = f.s();
+                     });
+}
+
+bool decode(std::string_view blob, activity_record& out, std::string* error) {
+  return decode_blob(blob, kind::activity, out, error,
+                     [](const msgpack::object& o, activity_record& r) {
+                       fields f(o, activity_fields, "activity");
+                       r.arn = f.s();
+                       r.name = f.s();
+                       r.creation_ms = f.i64();
+                     });
+}
+
+bool decode(std::string_view blob, execution_record& out, std::string* error) {
+  auto state = out.state;
+  bool ok = decode_blob(blob, kind::execution, out, error,
+                        [](const msgpack::object& o, execution_record& r) {
+                          fields f(o, execution_fields, "execution");
+                          r.arn = f.s();
+                          r.machine_arn = f.s();
+                          r.name = f.s();
+                          r.status = f.s();
+                          r.start_ms = f.i64();
+                          r.stop_ms = f.i64();
+                          r.input = f.s();
+                          r.output = f.s();
+                          r.error = f.s();
+                          r.cause = f.s();
+                          r.has_output = f.b();
+                          r.has_error = f.b();
+                          r.has_cause = f.b();
+                          r.definition = f.s();
+                          r.role_arn = f.s();
+                          r.machine_update_ms = f.i64();
+                          r.revision_id = f.s();
+                          r.express = f.b();
+                          r.trace_header = f.s();
+                        });
+  out.state = std::move(state);
+  return ok;
+}
+
+bool decode(std::string_view blob, model::history_event& out, std::string* error) {
+  return decode_blob(blob, kind::history_event, out, error,
+                     [](const msgpack::object& o, model::history_event& e) {
+                       fields f(o, event_fields, "history event");
+                       e.id = f.i64();
+                       e.previous_id = f.i64();
+                       e.timestamp_ms = f.i64();
+                       e.type = f.s();
+                       e.details_key = f.s();
+                       e.details = f.s();
+                     });
+}
+
+bool decode(std::string_view blob, interp::execution_state& out, std::string* error) {
+  return decode_blob(
+      blob, kind::execution_state, out, error,
+      [](const msgpack::object& o, interp::execution_state& s) {
+        fields f(o, state_fields, "execution state");
+        s.execution_arn = f.s();
+        s.state_machine_arn = f.s();
+        s.state_machine_name = f.s();
+        s.name = f.s();
+        s.role_arn = f.s();
+        s.input = f.s();
+        s.start_ms = f.i64();
+        s.stop_ms = f.i64();
+        s.status = f.e(interp::exec_status::aborted);
+        s.output = f.s();
+        s.error = f.s();
+        s.cause = f.s();
+        s.has_error = f.b();
+        s.has_cause = f.b();
+        s.next_event_id = f.i64();
+        s.next_thread = f.i32();
+        s.next_task = f.i64();
+        s.next_timer = f.i64();
+        s.rng = f.u64();
+        {
+          const auto& m = as_map(f.next(), "threads");
+          for (uint32_t i = 0; i < m.size; ++i)
+            s.threads.emplace(as_int(m.ptr[i].key), get_thread(m.ptr[i].val));
+        }
+        {
+          const auto& m = as_map(f.next(), "timers");
+          for (uint32_t i = 0; i < m.size; ++i) {
+            fields t(m.ptr[i].val, 3, "timer");
+            interp::timer_ref r;
+            r.thread = t.i32();
+            r.kind = t.e(interp::timer_kind::execution_timeout);
+            r.due_ms = t.i64();
+            s.timers.emplace(as_i64(m.ptr[i].key), r);
+          }
+        }
+        {
+          const auto& m = as_map(f.next(), "tasks");
+          for (uint32_t i = 0; i < m.size; ++i)
+            s.tasks.emplace(as_i64(m.ptr[i].key), as_int(m.ptr[i].val));
+        }
+        {
+          const auto& m = as_map(f.next(), "closed tasks");
+          for (uint32_t i = 0; i < m.size; ++i)
+            s.closed_tasks.emplace(as_i64(m.ptr[i].key),
+                                   as_enum(m.ptr[i].val, interp::task_end::timed_out));
+        }
+      });
+}
+
+bool decode(std::string_view blob, std::vector<tag>& out, std::string* error) {
+  return decode_blob(blob, kind::tags, out, error,
+                     [](const msgpack::object& o, std::vector<tag>& v) {
+                       const auto& a = as_array(o, "tags");
+                       v.reserve(a.size);
+                       for (uint32_t i = 0; i < a.size; ++i) {
+                         fields f(a.ptr[i], 2, "tag");
+                         tag t;
+                         t.key = f.s();
+                         t.value = f.s();
+                         v.push_back(std::move(t));
+                       }
+                     });
+}
+
+}  // namespace sc::cluster::codec

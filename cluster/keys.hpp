@@ -1,0 +1,152 @@
+// EVERY Redis key the Redis store uses, and nothing else. One function per
+// key pattern; the doc comment says the Redis type, what it holds and who
+// writes it.
+//
+// Two families:
+//  * Global keys (state machines, activities, tags, metadata) carry the hash
+//    tag `{g}`, so all of them live in ONE Redis Cluster slot and the Lua
+//    scripts / MULTI blocks that touch several of them stay single-slot.
+//  * Execution keys carry the tag `{S}`, S = shard_of(execution ARN, shards):
+//    everything written by one save_execution/create_execution (record,
+//    state, history, the per-shard indexes and running sets) is in the same
+//    slot, so the transaction never crosses slots and the keyspace can move
+//    to Redis Cluster unchanged. Indexes that span executions (per machine,
+//    running) are therefore kept PER SHARD and merged by the reader.
+//
+// Values are codec blobs (cluster/codec.hpp) unless noted. ARNs are used
+// verbatim: state machine / execution names cannot contain '{' or '}', and
+// the tag is the first braces in the key anyway.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace sc::cluster::keys {
+
+/// The default number of execution shards. Fixed for the life of a keyspace
+/// (recorded in meta() at first use; a store opened with another count is
+/// refused).
+inline constexpr uint32_t default_shards = 64;
+
+/// Stable shard of an execution: 64-bit FNV-1a of the ARN's bytes, mod
+/// `shards`. Never change this function: it places existing data.
+inline uint32_t shard_of(std::string_view execution_arn, uint32_t shards) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : execution_arn) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return static_cast<uint32_t>(h % (shards ? shards : 1));
+}
+
+/// `sc:{S}:` — the prefix of shard S's keys (with its hash tag).
+inline std::string shard_prefix(uint32_t shard) {
+  return "sc:{" + std::to_string(shard) + "}:";
+}
+
+// ---------------------------------------------------------------------------
+// Global keys (hash tag {g}).
+
+/// HASH `sc:{g}:meta`: keyspace facts. Field `shards` = the shard count
+/// (decimal); field `format` = codec format version. Written once (HSETNX).
+inline std::string meta() { return "sc:{g}:meta"; }
+
+/// HASH `sc:{g}:sm`: state machine ARN → state_machine_record blob.
+inline std::string state_machines() { return "sc:{g}:sm"; }
+
+/// ZSET `sc:{g}:sm:idx`: every state machine ARN, score 0, so
+/// ZRANGEBYLEX pages ListStateMachines in ARN order. Updated in the same
+/// MULTI/script as state_machines().
+inline std::string state_machine_index() { return "sc:{g}:sm:idx"; }
+
+/// SET `sc:{g}:sm:deleting`: ARNs of machines whose record says DELETING
+/// (DeleteStateMachine while executions run). Lets a finishing execution
+/// check "is my machine being deleted?" with one SISMEMBER.
+inline std::string deleting_machines() { return "sc:{g}:sm:deleting"; }
+
+/// HASH `sc:{g}:act`: activity ARN → activity_record blob.
+inline std::string activities() { return "sc:{g}:act"; }
+
+/// ZSET `sc:{g}:act:idx`: every activity ARN, score 0 (ListActivities by
+/// ARN with ZRANGEBYLEX).
+inline std::string activity_index() { return "sc:{g}:act:idx"; }
+
+/// HASH `sc:{g}:tags`: resource ARN (state machine or activity) → tags blob
+/// (ordered list of key/value). Absent field = no tags.
+inline std::string tags() { return "sc:{g}:tags"; }
+
+// ---------------------------------------------------------------------------
+// Execution keys (hash tag {S}, S = shard_of(execution ARN)).
+
+/// STRING `sc:{S}:exec:<arn>`: the execution_record blob (without state).
+/// Gets EXPIRE <retention> when the execution finishes (if retention set).
+inline std::string execution(uint32_t shard, std::string_view arn) {
+  return shard_prefix(shard) + "exec:" + std::string(arn);
+}
+
+/// STRING `sc:{S}:state:<arn>`: the interp::execution_state blob after the
+/// last saved step (absent when the record had no state). Expires with the
+/// record.
+inline std::string state(uint32_t shard, std::string_view arn) {
+  return shard_prefix(shard) + "state:" + std::string(arn);
+}
+
+/// LIST `sc:{S}:hist:<arn>`: history event blobs, RPUSHed in order; element
+/// i (0-based) is the event with id i+1, so history paging is LRANGE and
+/// the history length is LLEN. Expires with the record.
+inline std::string history(uint32_t shard, std::string_view arn) {
+  return shard_prefix(shard) + "hist:" + std::string(arn);
+}
+
+/// ZSET `sc:{S}:mexec:<machine arn>`: shard S's executions of that machine,
+/// all statuses, score 0, member execution_index_member(start, arn); lexical
+/// order = (start time, ARN), so ZREVRANGEBYLEX walks newest first. The
+/// reader merges the shards. Entries of expired executions are removed
+/// lazily by the reader.
+inline std::string machine_executions(uint32_t shard, std::string_view machine_arn) {
+  return shard_prefix(shard) + "mexec:" + std::string(machine_arn);
+}
+
+/// ZSET `sc:{S}:mexec:<STATUS>:<machine arn>`: as machine_executions() but
+/// only executions whose status is STATUS (RUNNING, SUCCEEDED, ...), for
+/// ListExecutions' statusFilter. A save adds to its status's set and, when
+/// not RUNNING, removes from the RUNNING set. (Machine ARNs start with
+/// "arn:", so these never collide with machine_executions().)
+inline std::string machine_executions_by_status(uint32_t shard, std::string_view status,
+                                                std::string_view machine_arn) {
+  return shard_prefix(shard) + "mexec:" + std::string(status) + ":" + std::string(machine_arn);
+}
+
+/// SET `sc:{S}:running`: ARNs of shard S's RUNNING standard executions
+/// (express ones are never recovered). running_executions() reads these;
+/// a node taking over shard S resumes exactly this set.
+inline std::string running(uint32_t shard) { return shard_prefix(shard) + "running"; }
+
+/// SET `sc:{S}:mrun:<machine arn>`: ARNs of shard S's RUNNING executions of
+/// that machine (added by create_execution, removed when a save finishes
+/// the execution). The sum of SCARD over the shards is the "executions
+/// still running" count behind the DELETING rule.
+inline std::string machine_running(uint32_t shard, std::string_view machine_arn) {
+  return shard_prefix(shard) + "mrun:" + std::string(machine_arn);
+}
+
+/// The member for an execution in the machine_executions*() indexes: the
+/// start time as 16 hex digits (sign bit flipped, so negative times sort
+/// first) followed by the ARN. Byte order = (start, arn) order.
+inline std::string execution_index_member(int64_t start_ms, std::string_view arn) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(static_cast<uint64_t>(start_ms) ^ (1ull << 63)));
+  std::string m(hex, 16);
+  m.append(arn);
+  return m;
+}
+
+/// The execution ARN inside an execution_index_member() value.
+inline std::string_view execution_index_arn(std::string_view member) {
+  return member.size() >= 16 ? member.substr(16) : std::string_view{};
+}
+
+}  // namespace sc::cluster::keys

@@ -1,0 +1,1163 @@
+// The Redis store. See redis_store.hpp for threads and failure handling,
+// keys.hpp for what lives where.
+#include "cluster/redis_store.hpp"
+
+#include "cluster/codec.hpp"
+#include "cluster/keys.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+namespace sc::cluster {
+
+// ---------------------------------------------------------------------------
+// URL.
+
+std::optional<redis_address> parse_redis_address(std::string_view url) {
+  constexpr std::string_view scheme = "redis://";
+  if (url.substr(0, scheme.size()) != scheme) return std::nullopt;
+  std::string_view rest = url.substr(scheme.size());
+  redis_address a;
+  std::string_view port_path;
+  if (!rest.empty() && rest.front() == '[') {
+    auto close = rest.find(']');
+    if (close == std::string_view::npos || close < 2) return std::nullopt;
+    a.host = std::string(rest.substr(1, close - 1));
+    for (char ch : a.host)
+      if (!(std::isxdigit(static_cast<unsigned char>(ch)) || ch == ':' || ch == '.'))
+        return std::nullopt;
+    rest.remove_prefix(close + 1);
+    if (rest.empty() || rest.front() != ':') return std::nullopt;
+    port_path = rest.substr(1);
+  } else {
+    auto colon = rest.find(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    a.host = std::string(rest.substr(0, colon));
+    for (char ch : a.host)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' || ch == '_'))
+        return std::nullopt;
+    port_path = rest.substr(colon + 1);
+  }
+  auto number = [](std::string_view s, long long max) -> std::optional<long long> {
+    if (s.empty()) return std::nullopt;
+    long long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < 0 || v > max) return std::nullopt;
+    return v;
+  };
+  auto slash = port_path.find('/');
+  auto port = number(port_path.substr(0, slash), 65535);
+  if (!port || *port < 1) return std::nullopt;
+  a.port = static_cast<int>(*port);
+  if (slash != std::string_view::npos && slash + 1 < port_path.size()) {
+    auto db = number(port_path.substr(slash + 1), std::numeric_limits<int>::max());
+    if (!db) return std::nullopt;
+    a.db = static_cast<int>(*db);
+  }
+  return a;
+}
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------------------
+// hiredis plumbing.
+
+struct reply_free {
+  void operator()(redisReply* r) const {
+    if (r) freeReplyObject(r);
+  }
+};
+using reply = std::unique_ptr<redisReply, reply_free>;
+
+std::string_view str(const redisReply* r) {
+  return r && r->str ? std::string_view(r->str, r->len) : std::string_view{};
+}
+bool is_nil(const redisReply* r) { return !r || r->type == REDIS_REPLY_NIL; }
+bool is_error(const redisReply* r) { return r && r->type == REDIS_REPLY_ERROR; }
+
+/// Blocks SIGPIPE in this thread while hiredis writes to a socket the peer
+/// may have closed, and swallows the SIGPIPE such a write raised.
+class sigpipe_guard {
+ public:
+  sigpipe_guard() {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &s, &old_);
+    was_blocked_ = sigismember(&old_, SIGPIPE) == 1;
+  }
+  ~sigpipe_guard() {
+    if (was_blocked_) return;
+    sigset_t pending;
+    sigemptyset(&pending);
+    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+      sigset_t s;
+      sigemptyset(&s);
+      sigaddset(&s, SIGPIPE);
+      timespec zero{0, 0};
+      sigtimedwait(&s, nullptr, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  sigpipe_guard(const sigpipe_guard&) = delete;
+  sigpipe_guard& operator=(const sigpipe_guard&) = delete;
+
+ private:
+  sigset_t old_;
+  bool was_blocked_ = false;
+};
+
+/// Redis commands in wire format (RESP), built without hiredis so callers
+/// can prepare them on their own threads.
+class resp {
+ public:
+  void begin(size_t nargs) {
+    buf_ += '*';
+    number(nargs);
+    ++count_;
+  }
+  void arg(std::string_view a) {
+    buf_ += '$';
+    number(a.size());
+    buf_.append(a);
+    buf_ += "\r\n";
+  }
+  void cmd(std::initializer_list<std::string_view> args) {
+    begin(args.size());
+    for (auto a : args) arg(a);
+  }
+  const std::string& data() const { return buf_; }
+  size_t count() const { return count_; }
+
+ private:
+  void number(size_t n) {
+    char tmp[24];
+    auto [p, ec] = std::to_chars(tmp, tmp + sizeof tmp, n);
+    buf_.append(tmp, p);
+    buf_ += "\r\n";
+  }
+  std::string buf_;
+  size_t count_ = 0;
+};
+
+std::string to_str(int64_t v) { return std::to_string(v); }
+
+// ---------------------------------------------------------------------------
+// Connecting, with a shared back-off.
+
+class connector {
+ public:
+  connector(redis_address a, const redis_store_options& o)
+      : addr_(std::move(a)), opts_(o), backoff_(o.backoff_min) {}
+
+  std::string where() const { return addr_.host + ":" + std::to_string(addr_.port); }
+
+  /// A new connection, or store_unavailable. During the back-off after a
+  /// failed attempt, fails at once.
+  redisContext* connect() {
+    {
+      std::lock_guard lock(mu_);
+      auto now = steady::now();
+      if (now < retry_at_) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count();
+        throw store_unavailable("Redis at " + where() + " unavailable (" + last_error_ +
+                                "); next attempt in " + std::to_string(ms) + " ms");
+      }
+    }
+    timeval tv = to_timeval(opts_.connect_timeout);
+    redisContext* c = redisConnectWithTimeout(addr_.host.c_str(), addr_.port, tv);
+    std::string err;
+    if (!c)
+      err = "out of memory";
+    else if (c->err)
+      err = c->errstr;
+    if (err.empty()) {
+      redisSetTimeout(c, to_timeval(opts_.command_timeout));
+      redisEnableKeepAlive(c);
+      if (addr_.db != 0) {
+        sigpipe_guard g;
+        std::string db = std::to_string(addr_.db);
+        const char* argv[] = {"SELECT", db.c_str()};
+        size_t lens[] = {6, db.size()};
+        reply r(static_cast<redisReply*>(redisCommandArgv(c, 2, argv, lens)));
+        if (!r)
+          err = c->errstr;
+        else if (r->type == REDIS_REPLY_ERROR)
+          err = "SELECT " + db + ": " + std::string(str(r.get()));
+      }
+    }
+    if (!err.empty()) {
+      if (c) redisFree(c);
+      std::lock_guard lock(mu_);
+      last_error_ = err;
+      retry_at_ = steady::now() + backoff_;
+      backoff_ = std::min(backoff_ * 2, opts_.backoff_max);
+      throw store_unavailable("cannot connect to Redis at " + where() + ": " + err);
+    }
+    std::lock_guard lock(mu_);
+    backoff_ = opts_.backoff_min;
+    retry_at_ = {};
+    return c;
+  }
+
+ private:
+  static timeval to_timeval(std::chrono::milliseconds ms) {
+    timeval tv;
+    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+    return tv;
+  }
+
+  redis_address addr_;
+  redis_store_options opts_;
+  std::mutex mu_;
+  steady::time_point retry_at_{};
+  std::chrono::milliseconds backoff_;
+  std::string last_error_;
+};
+
+/// Sends `q` on `c` and reads exactly q.count() replies. Returns false when
+/// the connection failed (then `c` is unusable and *why says why).
+bool roundtrip(redisContext* c, const resp& q, std::vector<reply>& out, std::string* why) {
+  sigpipe_guard g;
+  out.clear();
+  out.reserve(q.count());
+  if (redisAppendFormattedCommand(c, q.data().data(), q.data().size()) != REDIS_OK) {
+    if (why) *why = c->errstr[0] ? c->errstr : "out of memory";
+    return false;
+  }
+  for (size_t i = 0; i < q.count(); ++i) {
+    void* r = nullptr;
+    if (redisGetReply(c, &r) != REDIS_OK || !r) {
+      if (why) *why = c->errstr[0] ? c->errstr : "connection lost";
+      return false;
+    }
+    out.emplace_back(static_cast<redisReply*>(r));
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// The connection pool for synchronous calls.
+
+class pool {
+ public:
+  pool(connector& c, size_t max) : conn_(c), max_(std::max<size_t>(max, 1)) {}
+  ~pool() {
+    for (auto* c : idle_) redisFree(c);
+  }
+
+  redisContext* take() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !idle_.empty() || leased_ < max_; });
+    ++leased_;
+    if (!idle_.empty()) {
+      auto* c = idle_.back();
+      idle_.pop_back();
+      return c;
+    }
+    lock.unlock();
+    try {
+      return conn_.connect();
+    } catch (...) {
+      lock.lock();
+      --leased_;
+      cv_.notify_one();
+      throw;
+    }
+  }
+
+  void give_back(redisContext* c, bool broken) {
+    if (broken && c) {
+      redisFree(c);
+      c = nullptr;
+    }
+    std::lock_guard lock(mu_);
+    --leased_;
+    if (c) idle_.push_back(c);
+    cv_.notify_one();
+  }
+
+  connector& conn() { return conn_; }
+
+ private:
+  connector& conn_;
+  size_t max_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<redisContext*> idle_;
+  size_t leased_ = 0;
+};
+
+/// One leased connection. run() pipelines commands; transport failures and
+/// error replies throw store_unavailable (after reading every reply, so the
+/// connection stays usable for error replies).
+class lease {
+ public:
+  explicit lease(pool& p) : p_(p), c_(p.take()) {}
+  ~lease() { p_.give_back(c_, broken_); }
+  lease(const lease&) = delete;
+  lease& operator=(const lease&) = delete;
+
+  /// Replies may be error replies; only transport failures throw.
+  std::vector<reply> run_raw(const resp& q) {
+    std::vector<reply> out;
+    std::string why;
+    if (!roundtrip(c_, q, out, &why)) {
+      broken_ = true;
+      throw store_unavailable("Redis at " + p_.conn().where() + ": " + why);
+    }
+    return out;
+  }
+
+  std::vector<reply> run(const resp& q) {
+    auto out = run_raw(q);
+    for (auto& r : out) check(r.get());
+    return out;
+  }
+
+  reply one(std::initializer_list<std::string_view> args) {
+    resp q;
+    q.cmd(args);
+    return std::move(run(q).front());
+  }
+
+  static void check(const redisReply* r) {
+    if (is_error(r)) throw store_unavailable("Redis error: " + std::string(str(r)));
+    if (r && r->type == REDIS_REPLY_ARRAY)
+      for (size_t i = 0; i < r->elements; ++i)
+        if (is_error(r->element[i]))
+          throw store_unavailable("Redis error: " + std::string(str(r->element[i])));
+  }
+
+ private:
+  pool& p_;
+  redisContext* c_;
+  bool broken_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// Lua scripts (run with EVALSHA; EVAL when Redis lost its script cache).
+
+struct script {
+  const char* text;
+};
+
+// KEYS: 1 record, 2 state, 3 history, 4 machine index, 5 machine+status index,
+//       6 running set, 7 machine running set
+// ARGV: 1 arn, 2 record blob, 3 state blob ('' = none), 4 index member,
+//       5 status, 6 express ('1'/'0'), 7 retention seconds, 8.. event blobs
+// → {1} created, or {0, record blob, state blob or ''} when it existed.
+const script create_execution_lua{R"lua(
+local old = redis.call('GET', KEYS[1])
+if old then
+  local st = redis.call('GET', KEYS[2])
+  if not st then st = '' end
+  return {0, old, st}
+end
+redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) else redis.call('DEL', KEYS[2]) end
+redis.call('DEL', KEYS[3])
+for i = 8, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+redis.call('ZADD', KEYS[4], 0, ARGV[4])
+redis.call('ZADD', KEYS[5], 0, ARGV[4])
+if ARGV[5] == 'RUNNING' then
+  if ARGV[6] ~= '1' then redis.call('SADD', KEYS[6], ARGV[1]) end
+  redis.call('SADD', KEYS[7], ARGV[1])
+else
+  local ttl = tonumber(ARGV[7])
+  if ttl > 0 then
+    for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
+  end
+end
+return {1}
+)lua"};
+
+// KEYS: 1 machines hash, 2 deleting set. ARGV: 1 arn, 2 blob, 3 '1' if DELETING.
+const script put_machine_lua{R"lua(
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] == '1' then redis.call('SADD', KEYS[2], ARGV[1]) else redis.call('SREM', KEYS[2], ARGV[1]) end
+return 1
+)lua"};
+
+// Compare-and-set to DELETING. KEYS: 1 machines hash, 2 deleting set.
+// ARGV: 1 arn, 2 blob read, 3 new blob. → 1 done, 0 the record changed.
+const script mark_deleting_lua{R"lua(
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+)lua"};
+
+// Erase a DELETING machine. KEYS: 1 machines hash, 2 index, 3 tags, 4 deleting.
+// ARGV: 1 arn. → 1 erased, 0 not (no longer DELETING: recreated or gone).
+const script erase_machine_lua{R"lua(
+if redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('SREM', KEYS[4], ARGV[1])
+return 1
+)lua"};
+
+const char* const all_statuses[] = {"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"};
+
+// ---------------------------------------------------------------------------
+// The writer's unit of work.
+
+struct pending_save {
+  resp cmds;                 ///< MULTI … EXEC [SISMEMBER deleting machine]
+  bool check_deleting = false;
+  std::string machine_arn;
+  std::function<void(bool ok, const std::string& why)> done;
+};
+
+class redis_store final : public store {
+ public:
+  redis_store(redis_address a, const redis_store_options& o)
+      : opts_(o),
+        shards_(o.shards ? o.shards : 1),
+        connector_(std::move(a), o),
+        pool_(connector_, static_cast<size_t>(std::max(o.pool_size, 1))) {}
+
+  ~redis_store() override {
+    {
+      std::lock_guard lock(wmu_);
+      stop_ = true;
+    }
+    wcv_.notify_one();
+    if (writer_.joinable()) writer_.join();
+    if (wctx_) redisFree(wctx_);
+  }
+
+  /// Checks Redis answers and the keyspace's shard count; starts the writer.
+  bool init(std::string* error) {
+    try {
+      lease c(pool_);
+      resp q;
+      q.cmd({"HSETNX", keys::meta(), "shards", std::to_string(shards_)});
+      q.cmd({"HSETNX", keys::meta(), "format", std::to_string(codec::format_version)});
+      q.cmd({"HGET", keys::meta(), "shards"});
+      auto r = c.run(q);
+      if (str(r[2].get()) != std::to_string(shards_)) {
+        if (error)
+          *error = "the Redis keyspace was created with " + std::string(str(r[2].get())) +
+                   " shards, this store was configured with " + std::to_string(shards_);
+        return false;
+      }
+    } catch (const store_error& e) {
+      if (error) *error = e.what();
+      return false;
+    }
+    writer_ = std::thread([this] { writer_loop(); });
+    return true;
+  }
+
+  // State machines -------------------------------------------------------
+
+  create_outcome create_state_machine(const state_machine_record& r,
+                                      state_machine_record& existing) override {
+    const std::string blob = codec::encode(r);
+    for (int attempt = 0;; ++attempt) {
+      lease c(pool_);
+      resp q;
+      q.cmd({"MULTI"});
+      q.cmd({"HSETNX", keys::state_machines(), r.arn, blob});
+      q.cmd({"ZADD", keys::state_machine_index(), "0", r.arn});
+      q.cmd({"EXEC"});
+      auto rep = c.run(q);
+      const redisReply* ex = rep.back().get();
+      if (!ex || ex->type != REDIS_REPLY_ARRAY || ex->elements < 1)
+        throw store_unavailable("Redis: unexpected EXEC reply");
+      if (ex->element[0]->integer == 1) return create_outcome::created;
+      auto cur = c.one({"HGET", keys::state_machines(), r.arn});
+      if (is_nil(cur.get())) {
+        if (attempt < 10) continue;  // erased in between: try to create again
+        throw store_unavailable("Redis: state machine record keeps changing");
+      }
+      decode_or_throw(str(cur.get()), existing);
+      if (existing.status == "DELETING") return create_outcome::deleting;
+      bool same = existing.definition == r.definition && existing.type == r.type &&
+                  existing.logging_json == r.logging_json &&
+                  existing.tracing_enabled == r.tracing_enabled;
+      return same ? create_outcome::existing : create_outcome::conflict;
+    }
+  }
+
+  std::optional<state_machine_record> get_state_machine(const std::string& arn) override {
+    lease c(pool_);
+    auto r = c.one({"HGET", keys::state_machines(), arn});
+    if (is_nil(r.get())) return std::nullopt;
+    state_machine_record m;
+    decode_or_throw(str(r.get()), m);
+    return m;
+  }
+
+  bool put_state_machine(const state_machine_record& r) override {
+    lease c(pool_);
+    auto rep = eval(c, put_machine_lua, {keys::state_machines(), keys::deleting_machines()},
+                    {r.arn, codec::encode(r), r.status == "DELETING" ? "1" : "0"});
+    return rep->integer == 1;
+  }
+
+  bool delete_state_machine(const std::string& arn) override {
+    for (int attempt = 0;; ++attempt) {
+      {
+        lease c(pool_);
+        auto cur = c.one({"HGET", keys::state_machines(), arn});
+        if (is_nil(cur.get())) return false;
+        state_machine_record m;
+        std::string old(str(cur.get()));
+        decode_or_throw(old, m);
+        if (m.status != "DELETING") {
+          m.status = "DELETING";
+          auto rep = eval(c, mark_deleting_lua,
+                          {keys::state_machines(), keys::deleting_machines()},
+                          {arn, old, codec::encode(m)});
+          if (rep->integer != 1) {
+            if (attempt < 10) continue;  // changed under us: read again
+            throw store_unavailable("Redis: state machine record keeps changing");
+          }
+        }
+      }
+      // Marked first, counted second; a finishing execution removes itself
+      // from the running set first and checks the mark second: one of the
+      // two always sees the other and erases the machine.
+      erase_if_idle(arn);
+      return true;
+    }
+  }
+
+  page<state_machine_record> list_state_machines(const std::string& after,
+                                                 size_t limit) override {
+    return lex_page<state_machine_record>(keys::state_machines(), keys::state_machine_index(),
+                                          after, limit);
+  }
+
+  // Activities -----------------------------------------------------------
+
+  create_outcome create_activity(const activity_record& r, activity_record& existing) override {
+    const std::string blob = codec::encode(r);
+    for (int attempt = 0;; ++attempt) {
+      lease c(pool_);
+      resp q;
+      q.cmd({"MULTI"});
+      q.cmd({"HSETNX", keys::activities(), r.arn, blob});
+      q.cmd({"ZADD", keys::activity_index(), "0", r.arn});
+      q.cmd({"EXEC"});
+      auto rep = c.run(q);
+      const redisReply* ex = rep.back().get();
+      if (!ex || ex->type != REDIS_REPLY_ARRAY || ex->elements < 1)
+        throw store_unavailable("Redis: unexpected EXEC reply");
+      if (ex->element[0]->integer == 1) return create_outcome::created;
+      auto cur = c.one({"HGET", keys::activities(), r.arn});
+      if (is_nil(cur.get())) {
+        if (attempt < 10) continue;
+        throw store_unavailable("Redis: activity record keeps changing");
+      }
+      decode_or_throw(str(cur.get()), existing);
+      return create_outcome::existing;
+    }
+  }
+
+  std::optional<activity_record> get_activity(const std::string& arn) override {
+    lease c(pool_);
+    auto r = c.one({"HGET", keys::activities(), arn});
+    if (is_nil(r.get())) return std::nullopt;
+    activity_record a;
+    decode_or_throw(str(r.get()), a);
+    return a;
+  }
+
+  bool delete_activity(const std::string& arn) override {
+    lease c(pool_);
+    resp q;
+    q.cmd({"MULTI"});
+    q.cmd({"HDEL", keys::activities(), arn});
+    q.cmd({"ZREM", keys::activity_index(), arn});
+    q.cmd({"HDEL", keys::tags(), arn});
+    q.cmd({"EXEC"});
+    auto rep = c.run(q);
+    const redisReply* ex = rep.back().get();
+    return ex && ex->type == REDIS_REPLY_ARRAY && ex->elements >= 1 &&
+           ex->element[0]->integer > 0;
+  }
+
+  page<activity_record> list_activities(const std::string& after, size_t limit) override {
+    return lex_page<activity_record>(keys::activities(), keys::activity_index(), after, limit);
+  }
+
+  // Tags -----------------------------------------------------------------
+
+  std::vector<tag> get_tags(const std::string& arn) override {
+    lease c(pool_);
+    auto r = c.one({"HGET", keys::tags(), arn});
+    std::vector<tag> out;
+    if (!is_nil(r.get())) decode_or_throw(str(r.get()), out);
+    return out;
+  }
+
+  void set_tags(const std::string& arn, const std::vector<tag>& tags) override {
+    lease c(pool_);
+    if (tags.empty())
+      c.one({"HDEL", keys::tags(), arn});
+    else
+      c.one({"HSET", keys::tags(), arn, codec::encode(tags)});
+  }
+
+  // Executions -----------------------------------------------------------
+
+  create_outcome create_execution(const execution_record& r,
+                                  const std::vector<model::history_event>& events,
+                                  execution_record& existing) override {
+    const uint32_t s = shard(r.arn);
+    std::vector<std::string> args;
+    args.reserve(7 + events.size());
+    args.push_back(r.arn);
+    args.push_back(codec::encode(r));
+    args.push_back(r.state ? codec::encode(*r.state) : std::string());
+    args.push_back(keys::execution_index_member(r.start_ms, r.arn));
+    args.push_back(r.status);
+    args.push_back(r.express ? "1" : "0");
+    args.push_back(to_str(retention_.load()));
+    for (const auto& e : events) args.push_back(codec::encode(e));
+    lease c(pool_);
+    auto rep = eval(c, create_execution_lua,
+                    {keys::execution(s, r.arn), keys::state(s, r.arn), keys::history(s, r.arn),
+                     keys::machine_executions(s, r.machine_arn),
+                     keys::machine_executions_by_status(s, r.status, r.machine_arn),
+                     keys::running(s), keys::machine_running(s, r.machine_arn)},
+                    args);
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1)
+      throw store_unavailable("Redis: unexpected reply from the create script");
+    if (rep->element[0]->integer == 1) return create_outcome::created;
+    if (rep->elements < 3) throw store_unavailable("Redis: unexpected reply from the create script");
+    existing = load_execution(str(rep->element[1]), str(rep->element[2]));
+    return create_outcome::existing;
+  }
+
+  std::optional<execution_record> get_execution(const std::string& arn) override {
+    const uint32_t s = shard(arn);
+    lease c(pool_);
+    auto r = c.one({"MGET", keys::execution(s, arn), keys::state(s, arn)});
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw store_unavailable("Redis: bad MGET");
+    if (is_nil(r->element[0])) return std::nullopt;
+    return load_execution(str(r->element[0]),
+                          is_nil(r->element[1]) ? std::string_view{} : str(r->element[1]));
+  }
+
+  void save_execution(const execution_record& r,
+                      const std::vector<model::history_event>& events) override {
+    auto p = build_save(r, events);
+    std::promise<std::pair<bool, std::string>> pr;
+    auto f = pr.get_future();
+    p.done = [&pr](bool ok, const std::string& why) { pr.set_value({ok, why}); };
+    submit(std::move(p));
+    auto [ok, why] = f.get();
+    if (!ok) throw store_unavailable(why);
+  }
+
+  void save_execution_async(const execution_record& r, std::vector<model::history_event> events,
+                            std::function<void(bool ok)> done) override {
+    pending_save p;
+    try {
+      p = build_save(r, events);
+    } catch (...) {
+      if (done) done(false);
+      return;
+    }
+    p.done = [d = std::move(done)](bool ok, const std::string&) {
+      if (d) d(ok);
+    };
+    submit(std::move(p));
+  }
+
+  void set_retention(std::chrono::seconds keep) override {
+    retention_.store(std::max<int64_t>(keep.count(), 0));
+  }
+
+  page<execution_record> list_executions(const std::string& machine_arn, const std::string& status,
+                                         const std::string& after, size_t limit) override {
+    page<execution_record> out;
+    if (limit == 0) return out;
+    lease c(pool_);
+    std::string bound = "+";
+    if (!after.empty()) {
+      auto r = c.one({"GET", keys::execution(shard(after), after)});
+      if (is_nil(r.get())) return out;
+      execution_record a;
+      decode_or_throw(str(r.get()), a);
+      if (a.machine_arn != machine_arn) return out;
+      bound = "(" + keys::execution_index_member(a.start_ms, after);
+    }
+    std::vector<std::string> stale;
+    for (;;) {
+      const size_t want = limit + 1 - out.items.size();
+      const std::string want_s = std::to_string(want);
+      resp q;
+      for (uint32_t s = 0; s < shards_; ++s)
+        q.cmd({"ZREVRANGEBYLEX",
+               status.empty() ? keys::machine_executions(s, machine_arn)
+                              : keys::machine_executions_by_status(s, status, machine_arn),
+               bound, "-", "LIMIT", "0", want_s});
+      auto rep = c.run(q);
+      std::vector<std::string> cands;
+      bool exhausted = true;
+      for (auto& r : rep) {
+        if (r->type != REDIS_REPLY_ARRAY) continue;
+        if (r->elements >= want) exhausted = false;
+        for (size_t i = 0; i < r->elements; ++i) cands.emplace_back(str(r->element[i]));
+      }
+      if (cands.empty()) break;
+      std::sort(cands.begin(), cands.end(), std::greater<>());
+      if (cands.size() > want) cands.resize(want);
+      resp g;
+      for (const auto& m : cands) {
+        auto arn = keys::execution_index_arn(m);
+        g.cmd({"GET", keys::execution(shard(arn), arn)});
+      }
+      auto recs = c.run(g);
+      for (size_t i = 0; i < cands.size(); ++i) {
+        if (is_nil(recs[i].get())) {
+          stale.push_back(cands[i]);
+          continue;
+        }
+        execution_record e;
+        decode_or_throw(str(recs[i].get()), e);
+        if (!status.empty() && e.status != status) continue;
+        out.items.push_back(std::move(e));
+        if (out.items.size() == limit + 1) {
+          out.items.pop_back();
+          out.next = out.items.back().arn;
+          break;
+        }
+      }
+      if (!out.next.empty() || exhausted) break;
+      bound = "(" + cands.back();
+    }
+    if (!stale.empty()) {
+      // Expired executions: drop their index entries (best effort).
+      resp z;
+      for (const auto& m : stale) {
+        auto s = shard(keys::execution_index_arn(m));
+        z.cmd({"ZREM", keys::machine_executions(s, machine_arn), m});
+        for (const char* st : all_statuses)
+          z.cmd({"ZREM", keys::machine_executions_by_status(s, st, machine_arn), m});
+      }
+      c.run_raw(z);
+    }
+    return out;
+  }
+
+  std::vector<model::history_event> get_history(const std::string& arn, int64_t from,
+                                                size_t limit, bool reverse) override {
+    std::vector<model::history_event> out;
+    if (limit == 0) return out;
+    const int64_t lim = static_cast<int64_t>(
+        std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max() / 2)));
+    const std::string key = keys::history(shard(arn), arn);
+    lease c(pool_);
+    int64_t start, stop;
+    if (!reverse) {
+      start = std::max<int64_t>(from, 1) - 1;
+      stop = start + lim - 1;
+    } else if (from == 0) {
+      start = -lim;
+      stop = -1;
+    } else {
+      int64_t n = c.one({"LLEN", key})->integer;
+      int64_t top = std::min(from, n);
+      if (top < 1) return out;
+      start = std::max<int64_t>(top - lim, 0);
+      stop = top - 1;
+    }
+    auto r = c.one({"LRANGE", key, to_str(start), to_str(stop)});
+    if (r->type != REDIS_REPLY_ARRAY) return out;
+    out.resize(r->elements);
+    for (size_t i = 0; i < r->elements; ++i) decode_or_throw(str(r->element[i]), out[i]);
+    if (reverse) std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+  int64_t history_length(const std::string& arn) override {
+    lease c(pool_);
+    return c.one({"LLEN", keys::history(shard(arn), arn)})->integer;
+  }
+
+  std::vector<execution_record> running_executions() override {
+    std::vector<execution_record> out;
+    lease c(pool_);
+    resp q;
+    for (uint32_t s = 0; s < shards_; ++s) q.cmd({"SMEMBERS", keys::running(s)});
+    std::vector<std::string> arns;
+    for (auto& r : c.run(q))
+      if (r->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < r->elements; ++i) arns.emplace_back(str(r->element[i]));
+    constexpr size_t chunk = 256;
+    for (size_t at = 0; at < arns.size(); at += chunk) {
+      resp g;
+      size_t end = std::min(arns.size(), at + chunk);
+      for (size_t i = at; i < end; ++i) {
+        auto s = shard(arns[i]);
+        g.cmd({"MGET", keys::execution(s, arns[i]), keys::state(s, arns[i])});
+      }
+      for (auto& r : c.run(g)) {
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || is_nil(r->element[0])) continue;
+        auto e = load_execution(str(r->element[0]),
+                                is_nil(r->element[1]) ? std::string_view{} : str(r->element[1]));
+        if (e.status == "RUNNING" && !e.express) out.push_back(std::move(e));
+      }
+    }
+    return out;
+  }
+
+  redis_store_stats stats() const {
+    redis_store_stats s;
+    s.saves = st_saves_.load();
+    s.failed = st_failed_.load();
+    s.flushes = st_flushes_.load();
+    s.max_group = st_max_group_.load();
+    return s;
+  }
+
+ private:
+  uint32_t shard(std::string_view arn) const { return keys::shard_of(arn, shards_); }
+
+  template <class T>
+  static void decode_or_throw(std::string_view blob, T& out) {
+    std::string err;
+    if (!codec::decode(blob, out, &err)) throw store_error("corrupt stored data: " + err);
+  }
+
+  static execution_record load_execution(std::string_view rec, std::string_view state) {
+    execution_record e;
+    decode_or_throw(rec, e);
+    if (!state.empty()) {
+      auto st = std::make_shared<interp::execution_state>();
+      decode_or_throw(state, *st);
+      e.state = std::move(st);
+    }
+    return e;
+  }
+
+  /// Runs a script: EVALSHA with the digest Redis gave at SCRIPT LOAD, or
+  /// EVAL when Redis has forgotten it (restart, SCRIPT FLUSH).
+  reply eval(lease& c, const script& sc, std::initializer_list<std::string> keys_,
+             const std::vector<std::string>& args) {
+    std::string sha;
+    {
+      std::lock_guard lock(sha_mu_);
+      sha = shas_[sc.text];
+    }
+    auto build = [&](bool by_sha) {
+      resp q;
+      q.begin(3 + keys_.size() + args.size());
+      q.arg(by_sha ? "EVALSHA" : "EVAL");
+      q.arg(by_sha ? std::string_view(sha) : std::string_view(sc.text));
+      std::string n = std::to_string(keys_.size());
+      q.arg(n);
+      for (const auto& k : keys_) q.arg(k);
+      for (const auto& a : args) q.arg(a);
+      return q;
+    };
+    if (sha.empty()) {
+      auto r = c.one({"SCRIPT", "LOAD", sc.text});
+      sha = std::string(str(r.get()));
+      std::lock_guard lock(sha_mu_);
+      shas_[sc.text] = sha;
+    }
+    auto rep = c.run_raw(build(true));
+    if (is_error(rep[0].get()) && str(rep[0].get()).substr(0, 8) == "NOSCRIPT")
+      rep = c.run_raw(build(false));
+    lease::check(rep[0].get());
+    return std::move(rep[0]);
+  }
+
+  reply eval(lease& c, const script& sc, std::initializer_list<std::string> keys_,
+             std::initializer_list<std::string> args) {
+    return eval(c, sc, keys_, std::vector<std::string>(args));
+  }
+
+  /// Pages a global hash through its lexical ARN index (ARN order).
+  template <class Rec>
+  page<Rec> lex_page(const std::string& hash, const std::string& index, const std::string& after,
+                     size_t limit) {
+    page<Rec> out;
+    if (limit == 0) return out;
+    lease c(pool_);
+    std::string bound = after.empty() ? "-" : "(" + after;
+    for (;;) {
+      const size_t want = limit + 1 - out.items.size();
+      auto ids = c.one({"ZRANGEBYLEX", index, bound, "+", "LIMIT", "0", std::to_string(want)});
+      if (ids->type != REDIS_REPLY_ARRAY || ids->elements == 0) break;
+      resp q;
+      q.begin(2 + ids->elements);
+      q.arg("HMGET");
+      q.arg(hash);
+      for (size_t i = 0; i < ids->elements; ++i) q.arg(str(ids->element[i]));
+      auto vals = c.run(q);
+      const redisReply* v = vals[0].get();
+      for (size_t i = 0; i < v->elements && i < ids->elements; ++i) {
+        if (is_nil(v->element[i])) continue;  // deleted between the two reads
+        Rec rec;
+        decode_or_throw(str(v->element[i]), rec);
+        out.items.push_back(std::move(rec));
+        if (out.items.size() == limit + 1) {
+          out.items.pop_back();
+          out.next = out.items.back().arn;
+          return out;
+        }
+      }
+      if (ids->elements < want) break;
+      bound = "(" + std::string(str(ids->element[ids->elements - 1]));
+    }
+    return out;
+  }
+
+  /// Erases the DELETING machine `arn` when none of its executions runs.
+  void erase_if_idle(const std::string& arn) {
+    lease c(pool_);
+    resp q;
+    for (uint32_t s = 0; s < shards_; ++s) q.cmd({"SCARD", keys::machine_running(s, arn)});
+    long long running = 0;
+    for (auto& r : c.run(q)) running += r->integer;
+    if (running > 0) return;
+    eval(c, erase_machine_lua,
+         {keys::state_machines(), keys::state_machine_index(), keys::tags(),
+          keys::deleting_machines()},
+         {arn});
+  }
+
+  // The write path -------------------------------------------------------
+
+  /// One save as one MULTI … EXEC (plus, when the execution is finished, a
+  /// SISMEMBER on the deleting set after the EXEC).
+  pending_save build_save(const execution_record& r,
+                          const std::vector<model::history_event>& events) {
+    pending_save p;
+    const uint32_t s = shard(r.arn);
+    const std::string member = keys::execution_index_member(r.start_ms, r.arn);
+    const std::string rec_key = keys::execution(s, r.arn);
+    const std::string state_key = keys::state(s, r.arn);
+    const std::string hist_key = keys::history(s, r.arn);
+    auto& q = p.cmds;
+    q.cmd({"MULTI"});
+    if (!events.empty()) {
+      q.begin(2 + events.size());
+      q.arg("RPUSH");
+      q.arg(hist_key);
+      for (const auto& e : events) q.arg(codec::encode(e));
+    }
+    if (r.state)
+      q.cmd({"MSET", rec_key, codec::encode(r), state_key, codec::encode(*r.state)});
+    else {
+      q.cmd({"SET", rec_key, codec::encode(r)});
+      q.cmd({"DEL", state_key});
+    }
+    q.cmd({"ZADD", keys::machine_executions(s, r.machine_arn), "0", member});
+    q.cmd({"ZADD", keys::machine_executions_by_status(s, r.status, r.machine_arn), "0", member});
+    if (r.status == "RUNNING") {
+      if (!r.express) q.cmd({"SADD", keys::running(s), r.arn});
+    } else {
+      q.cmd({"ZREM", keys::machine_executions_by_status(s, "RUNNING", r.machine_arn), member});
+      q.cmd({"SREM", keys::running(s), r.arn});
+      q.cmd({"SREM", keys::machine_running(s, r.machine_arn), r.arn});
+      if (int64_t ttl = retention_.load(); ttl > 0) {
+        const std::string t = to_str(ttl);
+        q.cmd({"EXPIRE", rec_key, t});
+        q.cmd({"EXPIRE", state_key, t});
+        q.cmd({"EXPIRE", hist_key, t});
+      }
+    }
+    q.cmd({"EXEC"});
+    if (r.status != "RUNNING") {
+      q.cmd({"SISMEMBER", keys::deleting_machines(), r.machine_arn});
+      p.check_deleting = true;
+      p.machine_arn = r.machine_arn;
+    }
+    return p;
+  }
+
+  void submit(pending_save p) {
+    if (std::this_thread::get_id() == writer_id_) {
+      // Called from a save callback on the writer thread: run it inline
+      // (the writer's pipeline is drained when callbacks run).
+      std::vector<pending_save> one;
+      one.push_back(std::move(p));
+      process(one);
+      return;
+    }
+    bool wake;
+    {
+      std::lock_guard lock(wmu_);
+      wake = queue_.empty();
+      queue_.push_back(std::move(p));
+    }
+    if (wake) wcv_.notify_one();
+  }
+
+  void writer_loop() {
+    writer_id_ = std::this_thread::get_id();
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &s, nullptr);
+    std::vector<pending_save> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(wmu_);
+        wcv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping and drained
+        const size_t n = std::min(queue_.size(), std::max<size_t>(opts_.max_batch, 1));
+        batch.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      process(batch);
+      batch.clear();
+    }
+  }
+
+  /// Writes `batch` as one pipeline, reads every reply, erases machines
+  /// whose last execution just finished, then calls the callbacks.
+  void process(std::vector<pending_save>& batch) {
+    std::vector<char> ok(batch.size(), 0);
+    std::string why;
+    std::vector<std::string> deleting;
+    if (!wctx_) {
+      try {
+        wctx_ = connector_.connect();
+      } catch (const store_error& e) {
+        why = e.what();
+      }
+    }
+    if (wctx_) {
+      bool broken = false;
+      for (auto& p : batch)
+        if (redisAppendFormattedCommand(wctx_, p.cmds.data().data(), p.cmds.data().size()) !=
+            REDIS_OK) {
+          broken = true;
+          break;
+        }
+      for (size_t i = 0; i < batch.size() && !broken; ++i) {
+        const auto& p = batch[i];
+        const size_t n = p.cmds.count();
+        const size_t exec_at = n - 1 - (p.check_deleting ? 1 : 0);
+        bool good = false;
+        for (size_t k = 0; k < n; ++k) {
+          void* raw = nullptr;
+          if (redisGetReply(wctx_, &raw) != REDIS_OK || !raw) {
+            broken = true;
+            break;
+          }
+          reply r(static_cast<redisReply*>(raw));
+          if (k == exec_at) {
+            good = r->type == REDIS_REPLY_ARRAY;
+            for (size_t j = 0; good && j < r->elements; ++j)
+              if (is_error(r->element[j])) good = false;
+            if (!good)
+              why = is_error(r.get()) ? "Redis error: " + std::string(str(r.get()))
+                                      : "Redis: transaction not applied";
+          } else if (k > exec_at && good && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
+            deleting.push_back(p.machine_arn);
+          }
+        }
+        if (!broken) ok[i] = good;
+      }
+      if (broken) {
+        why = std::string("Redis at ") + connector_.where() + ": " +
+              (wctx_->errstr[0] ? wctx_->errstr : "connection lost");
+        redisFree(wctx_);
+        wctx_ = nullptr;
+      }
+    }
+    std::sort(deleting.begin(), deleting.end());
+    deleting.erase(std::unique(deleting.begin(), deleting.end()), deleting.end());
+    for (const auto& m : deleting) {
+      try {
+        erase_if_idle(m);
+      } catch (const store_error&) {
+        // Stays DELETING; the next DeleteStateMachine re-checks.
+      }
+    }
+    uint64_t good = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      good += ok[i] ? 1 : 0;
+      if (batch[i].done) batch[i].done(ok[i] != 0, ok[i] ? std::string() : why);
+    }
+    st_saves_ += good;
+    st_failed_ += batch.size() - good;
+    ++st_flushes_;
+    uint64_t prev = st_max_group_.load();
+    while (batch.size() > prev && !st_max_group_.compare_exchange_weak(prev, batch.size())) {
+    }
+  }
+
+  redis_store_options opts_;
+  uint32_t shards_;
+  connector connector_;
+  pool pool_;
+  std::atomic<int64_t> retention_{0};
+
+  std::mutex sha_mu_;
+  std::unordered_map<const char*, std::string> shas_;
+
+  // Writer thread state.
+  std::mutex wmu_;
+  std::condition_variable wcv_;
+  std::deque<pending_save> queue_;
+  bool stop_ = false;
+  std::thread writer_;
+  std::atomic<std::thread::id> writer_id_{};
+  redisContext* wctx_ = nullptr;  ///< writer thread only
+
+  std::atomic<uint64_t> st_saves_{0}, st_failed_{0}, st_flushes_{0}, st_max_group_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<store> make_redis_store(const std::string& url, const redis_store_options& opts,
+                                        std::string* error) {
+  auto addr = parse_redis_address(url);
+  if (!addr) {
+    if (error) *error = "malformed Redis URL '" + url + "' (expected redis://HOST:PORT[/DB])";
+    return nullptr;
+  }
+  auto s = std::make_unique<redis_store>(std::move(*addr), opts);
+  if (!s->init(error)) return nullptr;
+  return s;
+}
+
+std::unique_ptr<store> make_redis_store(const std::string& url, std::string* error) {
+  return make_redis_store(url, redis_store_options{}, error);
+}
+
+redis_store_stats redis_stats(const store& s) {
+  if (auto* r = dynamic_cast<const redis_store*>(&s)) return r->stats();
+  return {};
+}
+
+}  // namespace sc::cluster

@@ -1,0 +1,83 @@
+// The Redis store: the store interface over Redis 7 (hiredis, synchronous
+// connections). Key layout: cluster/keys.hpp. Encoding: cluster/codec.hpp.
+//
+// Threads and connections:
+//  * Reads and admin writes use a small pool of synchronous connections
+//    (`pool_size`), one per call in flight; callers block on it.
+//  * Execution saves (save_execution and save_execution_async) go through
+//    ONE writer thread with its own connection. It takes everything queued
+//    (up to `max_batch` saves), writes it as one pipeline — each save is its
+//    own MULTI … EXEC — then reads the replies: group commit. A save's
+//    callback runs on the writer thread after its EXEC reply arrived.
+//    save_execution is save_execution_async + wait, so sync and async
+//    saves of one execution are applied in call order.
+//  * create_execution is one Lua script (idempotency check + every write).
+//
+// Failure: see store.hpp. Any call throws store_unavailable when Redis is
+// unreachable, times out (`command_timeout`) or refuses a command; a failed
+// connection is dropped and the next call reconnects, with an exponential
+// back-off (`backoff_min` … `backoff_max`) during which calls fail at once
+// without touching the network. Async saves report done(false) instead.
+// SIGPIPE from a dead socket is blocked around every Redis call (and in the
+// writer thread), never delivered to the process.
+//
+// Consistency caveats (documented, not hidden):
+//  * A machine whose last execution finishes while DELETING is erased right
+//    after that save; if Redis fails in between, it stays DELETING until the
+//    next DeleteStateMachine call re-checks.
+//  * With a retention set, finished executions' record/state/history keys
+//    expire; their index entries are removed lazily by list_executions.
+#pragma once
+
+#include "cluster/keys.hpp"
+#include "cluster/store.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sc::cluster {
+
+struct redis_store_options {
+  uint32_t shards = keys::default_shards;  ///< execution shards (fixed per keyspace)
+  int pool_size = 4;                       ///< synchronous connections
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds command_timeout{5000};
+  std::chrono::milliseconds backoff_min{50};    ///< first wait after a failed connect
+  std::chrono::milliseconds backoff_max{1000};  ///< longest wait between attempts
+  size_t max_batch = 1024;                      ///< saves per pipeline flush
+};
+
+/// The parts of redis://HOST:PORT[/DB] (IPv6 hosts in brackets).
+struct redis_address {
+  std::string host;
+  int port = 6379;
+  int db = 0;
+};
+
+/// Parses redis://HOST:PORT[/DB]; nullopt when malformed (no user/password,
+/// port 1..65535, DB a non-negative integer).
+std::optional<redis_address> parse_redis_address(std::string_view url);
+
+/// Connects to Redis at `url` (redis://HOST:PORT[/DB]) and returns the store,
+/// or nullptr with *error set when the URL is malformed, Redis cannot be
+/// reached now, or the keyspace was created with another shard count.
+std::unique_ptr<store> make_redis_store(const std::string& url, std::string* error);
+std::unique_ptr<store> make_redis_store(const std::string& url, const redis_store_options& opts,
+                                        std::string* error);
+
+/// Counters of the writer thread (for tests and benchmarks).
+struct redis_store_stats {
+  uint64_t saves = 0;       ///< saves acknowledged (done(true))
+  uint64_t failed = 0;      ///< saves reported failed (done(false))
+  uint64_t flushes = 0;     ///< pipeline flushes (groups committed)
+  uint64_t max_group = 0;   ///< most saves in one flush
+};
+
+/// The counters of `s` if it is a Redis store; all zero otherwise.
+redis_store_stats redis_stats(const store& s);
+
+}  // namespace sc::cluster
