@@ -358,6 +358,10 @@ const std::vector<field>& fields() {
                     .cli("--time-scale", "X", "Divide waits and timeouts by X (> 0)"));
     t.push_back(int_field("executions", "history_event_limit", &settings::executions,
                           &executions_settings::history_event_limit, 1, unbounded));
+    t.push_back(double_field("executions", "idle_actor_seconds", &settings::executions,
+                             &executions_settings::idle_actor_seconds, std::nullopt)
+                    .cli("--idle-actor-seconds", "S",
+                         "Idle executions sleep in the store after S seconds (> 0)"));
     // store
     t.push_back(enum_field("store", "backend", &settings::store, &store_settings::backend,
                            {"memory", "redis"}));

@@ -67,6 +67,9 @@ struct executions_settings {
   /// Most history events per execution (at least 1); an execution that
   /// would exceed it fails with States.Runtime, as on AWS.
   std::size_t history_event_limit = 25000;
+  /// Seconds an execution with nothing to do (parked in a Wait, waiting for
+  /// a worker) keeps its actor before it sleeps in the store, > 0.
+  double idle_actor_seconds = 2.0;
 
   bool operator==(const executions_settings&) const = default;
 };

@@ -925,6 +925,12 @@ class runner {
       tol_count = v.GetInt64();
     }
     double tol_pct = st.tolerated_failure_percentage.value_or(-1);
+    // A Distributed Map tolerates no failure unless told otherwise (its Map
+    // Run reports thresholds of 0), and exceeding it is
+    // States.ExceedToleratedFailureThreshold.
+    if (st.map_distributed && tol_count < 0 && !st.tolerated_failure_percentage &&
+        !st.tolerated_failure_percentage_path)
+      tol_count = 0;
     if (st.tolerated_failure_percentage_path) {
       json::value v;
       json::document tmp;

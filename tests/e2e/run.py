@@ -70,7 +70,8 @@ def main():
     log_path = os.path.join(tmp, "statecraftd.log")
     port = free_port()
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1",
-           "--activity-poll-timeout", "2", "--log-level", "warn"]
+           "--activity-poll-timeout", "2", "--idle-actor-seconds", "0.3",
+           "--log-level", "warn"]
     print("run.py: starting %s (log %s)" % (" ".join(cmd), log_path), flush=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -72,6 +72,7 @@ settings all_changed() {
   s.activities.task_token_secret = "0123456789abcdef";
   s.executions.time_scale = 100;
   s.executions.history_event_limit = 10;
+  s.executions.idle_actor_seconds = 0.25;
   s.store.backend = "redis";
   s.store.redis_url = "redis://db:6379/2";
   s.store.retention_hours = 24;

@@ -241,7 +241,7 @@ void runner::begin() {
   if (!opts_.moto) return do_setup();
   main_->call_raw("POST", "/moto-api/config", R"({"stepfunctions":{"execute_state_machine":true}})",
                   [this, do_setup](http_result& h) {
-                    if (h.status != 200) {
+                    if (h.status < 200 || h.status > 299) {
                       setup_error_ = "POST /moto-api/config failed: " +
                                      (h.status ? "HTTP " + std::to_string(h.status) : h.transport_error);
                       note(setup_error_);

@@ -461,7 +461,7 @@ class resident : public scenario {
     r_.note(msg);
     r_.after(std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(r_.opts().hold)),
              [this, done] {
-               if (r_.opts().no_stop || r_.stopping() == false ? r_.opts().no_stop : false) {
+               if (r_.opts().no_stop) {
                  r_.st().values["stopped"] = 0;
                  return done();
                }

@@ -1,0 +1,51 @@
+// statecraft-traffic: option handling and the run.
+#include "tools/traffic/traffic.hpp"
+
+#include "tools/traffic/runner.hpp"
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <exception>
+#include <iostream>
+
+int run_traffic(int argc, char** argv) {
+  using namespace sc::traffic;
+  options o;
+  auto problems = parse_options(argc, argv, o);
+  if (o.help) {
+    std::cout << usage();
+    return 0;
+  }
+  if (!problems.empty()) {
+    for (auto& p : problems) std::cerr << "statecraft-traffic: " << p << "\n";
+    std::cerr << "\n" << usage();
+    return 2;
+  }
+  std::string err;
+  auto ep = parse_endpoint(o.endpoint, err);
+  if (!ep) {
+    std::cerr << "statecraft-traffic: " << err << "\n\n" << usage();
+    return 2;
+  }
+  // Many connections (parked polls) need many descriptors: raise the soft
+  // limit to the hard one.
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  size_t needed = static_cast<size_t>(o.connections) + 64 +
+                  (o.scenario == "activity" || o.scenario == "polls" || o.scenario == "mix" ? o.workers : 0);
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < needed)
+    std::cerr << "statecraft-traffic: warning: " << needed << " descriptors wanted, the limit is " << rl.rlim_cur
+              << "\n";
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    runner r(o, *ep);
+    return r.run();
+  } catch (const std::exception& e) {
+    std::cerr << "statecraft-traffic: " << e.what() << "\n";
+    return 1;
+  }
+}
