@@ -256,6 +256,17 @@ class runner {
     if (t->heartbeat_seconds > 0) arm_heartbeat(*t);
   }
 
+  /// Called after every event: enforces the history limit for events
+  /// recorded outside `drive` (ActivityStarted, …).
+  void finish_step() {
+    if (over_limit_ && s_.status == exec_status::running)
+      close_execution(exec_status::failed, "ExecutionFailed", "executionFailedEventDetails",
+                      "States.Runtime",
+                      "The execution reached the maximum number of history events (" +
+                          std::to_string(lim_.history_events) + ").",
+                      true, true);
+  }
+
   void on_stop(const ev_stop& e) {
     abort_children_of_all();
     close_execution(exec_status::aborted, "ExecutionAborted", "executionAbortedEventDetails",
@@ -274,10 +285,18 @@ class runner {
   }
 
   int64_t emit_exec(const char* type, const char* key, std::string det, int64_t prev) {
-    return push_event(type, key, std::move(det), prev);
+    return push_event(type, key, std::move(det), prev, true);
   }
 
-  int64_t push_event(const char* type, const char* key, std::string det, int64_t prev) {
+  /// Appends an event. Once the history is one event short of its limit,
+  /// other events are dropped and the execution fails (the failure event
+  /// takes the last slot), as AWS fails executions at 25,000 events.
+  int64_t push_event(const char* type, const char* key, std::string det, int64_t prev,
+                     bool execution_level = false) {
+    if (!execution_level && s_.next_event_id >= lim_.history_events) {
+      over_limit_ = true;
+      return s_.next_event_id - 1;
+    }
     model::history_event e;
     e.id = s_.next_event_id++;
     e.previous_id = prev;
@@ -567,7 +586,7 @@ class runner {
           break;
         }
       }
-      if (s_.next_event_id > lim_.history_events + 1 && s_.status == exec_status::running) {
+      if (over_limit_ && s_.status == exec_status::running) {
         close_execution(exec_status::failed, "ExecutionFailed", "executionFailedEventDetails",
                         "States.Runtime",
                         "The execution reached the maximum number of history events (" +
@@ -1338,6 +1357,7 @@ class runner {
   bool exec_input_parsed_ = false;
   std::map<int, std::pair<bool, bool>> fail_flags_;
   std::set<int64_t> launching_;  ///< Map entries whose launch loop is running
+  bool over_limit_ = false;      ///< the history limit was reached in this step
 };
 
 }  // namespace
@@ -1375,6 +1395,7 @@ step_result step(const asl::definition& def, const execution_state& state, const
           else if constexpr (std::is_same_v<T, ev_stop>) run.on_stop(e);
         },
         ev);
+    run.finish_step();
   }
   return r;
 }
