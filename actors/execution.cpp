@@ -106,7 +106,10 @@ void save(self_ptr self) {
 /// flight (the caller must stop processing until it is acknowledged).
 bool run_item(self_ptr self, work_item item) {
   auto& s = self->state;
-  auto r = interp::step(*s.def, s.st, item.ev, now_ms(), s.owner->limits);
+  interp::limits lim = s.owner->limits;
+  lim.record_history = !s.express;
+  auto r = interp::step(*s.def, std::move(s.st), item.ev, now_ms(), lim);
+  s.st = std::move(r.next);
   if (r.rejected) {
     api_error e{r.rejected_timed_out ? "TaskTimedOut" : "TaskDoesNotExist",
                 r.rejected_timed_out ? "Task Timed Out: 'Provided task has timed out'"
@@ -120,7 +123,6 @@ bool run_item(self_ptr self, work_item item) {
     if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : now_ms()});
     return false;
   }
-  s.st = std::move(r.next);
   sync_record(s);
   s.pending_commands = std::move(r.commands);
   s.pending_events = std::move(r.events);

@@ -421,6 +421,8 @@ redis.call('SREM', KEYS[4], ARGV[1])
 return 1
 )lua"};
 
+constexpr size_t max_group_bytes = 16u << 20;
+
 const char* const all_statuses[] = {"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"};
 
 // ---------------------------------------------------------------------------
@@ -1029,9 +1031,12 @@ class redis_store final : public store {
         std::unique_lock lock(wmu_);
         wcv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping and drained
+        // Group: everything queued, up to max_batch saves or ~16 MiB of
+        // commands (always at least one save).
         const size_t n = std::min(queue_.size(), std::max<size_t>(opts_.max_batch, 1));
-        batch.reserve(n);
-        for (size_t i = 0; i < n; ++i) {
+        size_t bytes = 0;
+        for (size_t i = 0; i < n && (i == 0 || bytes < max_group_bytes); ++i) {
+          bytes += queue_.front().cmds.data().size();
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }

@@ -11,6 +11,9 @@
 //    callback runs on the writer thread after its EXEC reply arrived.
 //    save_execution is save_execution_async + wait, so sync and async
 //    saves of one execution are applied in call order.
+//    The queue is not bounded: a caller that must bound memory keeps a
+//    fixed number of saves in flight (the execution actors keep one each).
+//    A flush is also capped at ~16 MiB of commands.
 //  * create_execution is one Lua script (idempotency check + every write).
 //
 // Failure: see store.hpp. Any call throws store_unavailable when Redis is

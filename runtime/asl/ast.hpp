@@ -147,6 +147,7 @@ struct definition {
   std::shared_ptr<const machine> root;
   std::vector<const machine*> machines;  ///< indexed by machine::id
   std::string text;                      ///< the definition as submitted
+  bool uses_context = true;              ///< false when nothing can read `$$`
 };
 
 }  // namespace sc::asl

@@ -102,6 +102,9 @@ parse_result parse_unguarded(std::string_view text) {
   if (!def)  // cannot happen: the compiler reports why it gives up
     return fail(detail::kSchemaValidationFailed, "The definition could not be compiled", "");
   def->text = std::string(text);
+  // No "$$" anywhere: no path, template or intrinsic can read the context
+  // object, so the interpreter never builds it.
+  def->uses_context = def->text.find("$$") != std::string::npos;
   r.def = std::move(def);
   return r;
 }

@@ -57,21 +57,27 @@ namespace {
 
 using eval::failure;
 
+/// Whether event details are built (off for Express executions).
+thread_local bool record_details = true;
+
 /// Small builder for the JSON object text of event details.
 class details {
  public:
   details& str(const char* k, std::string_view v) {
+    if (!record_details) return *this;
     key(k);
     out_ += json::quote(v);
     return *this;
   }
   details& num(const char* k, int64_t v) {
+    if (!record_details) return *this;
     key(k);
     out_ += std::to_string(v);
     return *this;
   }
   /// `k` holds a JSON payload: sent as a JSON string plus `<k>Details`.
   details& payload(const char* k, std::string_view json_text, bool with_details = true) {
+    if (!record_details) return *this;
     str(k, json_text);
     if (with_details) {
       key((std::string(k) + "Details").c_str());
@@ -152,8 +158,12 @@ class runner {
   runner(const asl::definition& def, step_result& r, int64_t now, const limits& lim)
       : def_(def), s_(r.next), r_(r), now_(now), lim_(lim) {
     random_.state = s_.rng;
+    record_details = lim.record_history;
   }
-  ~runner() { s_.rng = random_.state; }
+  ~runner() {
+    s_.rng = random_.state;
+    record_details = true;
+  }
 
   void start() {
     int64_t id = emit_exec("ExecutionStarted", "executionStartedEventDetails",
@@ -297,6 +307,7 @@ class runner {
       over_limit_ = true;
       return s_.next_event_id - 1;
     }
+    if (!lim_.record_history) return s_.next_event_id++;
     model::history_event e;
     e.id = s_.next_event_id++;
     e.previous_id = prev;
@@ -385,6 +396,7 @@ class runner {
                      int64_t map_index = 0) {
     auto& a = ctx.GetAllocator();
     ctx.SetObject();
+    if (!def_.uses_context) return;  // nothing can read it
     json::value exec(rapidjson::kObjectType);
     exec.AddMember("Id", json::value(s_.execution_arn.c_str(), a), a);
     if (!exec_input_parsed_) {
@@ -1364,8 +1376,13 @@ class runner {
 
 step_result step(const asl::definition& def, const execution_state& state, const event& ev,
                  int64_t now_ms, const limits& lim) {
+  return step(def, execution_state(state), ev, now_ms, lim);
+}
+
+step_result step(const asl::definition& def, execution_state&& state, const event& ev,
+                 int64_t now_ms, const limits& lim) {
   step_result r;
-  r.next = state;
+  r.next = std::move(state);
   if (r.next.status != exec_status::running) {
     if (std::holds_alternative<ev_task_succeeded>(ev) || std::holds_alternative<ev_task_failed>(ev) ||
         std::holds_alternative<ev_task_heartbeat>(ev)) {

@@ -21,6 +21,9 @@ namespace sc::interp {
 struct limits {
   int64_t history_events = 25000;   ///< AWS's hard limit per execution
   size_t payload_bytes = 262144;    ///< 256 KiB
+  /// Build history events. Express executions have no history API, so the
+  /// node turns this off for them: same semantics, less work.
+  bool record_history = true;
 };
 
 struct step_result {
@@ -40,6 +43,11 @@ execution_state make_execution(std::string execution_arn, std::string state_mach
                                uint64_t seed);
 
 [[nodiscard]] step_result step(const asl::definition& def, const execution_state& state,
+                               const event& ev, int64_t now_ms, const limits& lim = {});
+
+/// The same, consuming `state` (no copy); the result's `next` is the state
+/// after the event (unchanged when the event was rejected).
+[[nodiscard]] step_result step(const asl::definition& def, execution_state&& state,
                                const event& ev, int64_t now_ms, const limits& lim = {});
 
 }  // namespace sc::interp

@@ -44,11 +44,52 @@ const char* type_name(const value& v) {
   return "unknown";
 }
 
+namespace {
+/// For each byte: 0 = copy as is, else the escape letter ('u' = \u00XX).
+struct escape_table {
+  char code[256] = {};
+  constexpr escape_table() {
+    for (int c = 0; c < 0x20; ++c) code[c] = 'u';
+    code[static_cast<unsigned char>('"')] = '"';
+    code[static_cast<unsigned char>('\\')] = '\\';
+    code[static_cast<unsigned char>('\n')] = 'n';
+    code[static_cast<unsigned char>('\r')] = 'r';
+    code[static_cast<unsigned char>('\t')] = 't';
+    code[static_cast<unsigned char>('\b')] = 'b';
+    code[static_cast<unsigned char>('\f')] = 'f';
+  }
+};
+constexpr escape_table escapes;
+}  // namespace
+
 std::string escape(std::string_view s) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  std::string out(buf.GetString() + 1, buf.GetSize() - 2);
+  // Two passes over a lookup table: measure, then write into a string of
+  // the exact size. Inputs are mostly JSON text, full of quotes.
+  size_t extra = 0;
+  for (unsigned char c : s) {
+    char e = escapes.code[c];
+    extra += e == 0 ? 0 : (e == 'u' ? 5 : 1);
+  }
+  if (extra == 0) return std::string(s);
+  static const char hex[] = "0123456789abcdef";
+  std::string out(s.size() + extra, '\0');
+  char* o = out.data();
+  for (unsigned char c : s) {
+    char e = escapes.code[c];
+    if (e == 0) {
+      *o++ = static_cast<char>(c);
+    } else if (e != 'u') {
+      *o++ = '\\';
+      *o++ = e;
+    } else {
+      *o++ = '\\';
+      *o++ = 'u';
+      *o++ = '0';
+      *o++ = '0';
+      *o++ = hex[c >> 4];
+      *o++ = hex[c & 15];
+    }
+  }
   return out;
 }
 

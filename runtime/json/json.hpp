@@ -7,14 +7,35 @@
 
 #include <rapidjson/document.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace sc::json {
 
-using document = rapidjson::Document;
 using value = rapidjson::Value;
 using allocator = rapidjson::Document::AllocatorType;
+
+namespace detail {
+/// The pool a document allocates from. RapidJSON's default first chunk is
+/// 64 KiB, which dominated the cost of the many small documents a state
+/// transition builds; 2 KiB chunks fit the common case and grow on demand.
+struct small_pool {
+  std::unique_ptr<allocator> pool = std::make_unique<allocator>(2048);
+};
+}  // namespace detail
+
+/// A JSON document with a small-chunk allocator (on the heap, so the
+/// document can move). Not copyable: copy values with CopyFrom.
+class document : private detail::small_pool, public rapidjson::Document {
+ public:
+  document() : rapidjson::Document(pool.get()) {}
+  document(document&& o) noexcept
+      : detail::small_pool{std::move(o.pool)}, rapidjson::Document(std::move(o)) {}
+  document(const document&) = delete;
+  document& operator=(const document&) = delete;
+  document& operator=(document&&) = delete;
+};
 
 /// Parses `text` into `out` (full precision, no trailing garbage). On failure
 /// returns false and, when `error` is given, a short description with offset.

@@ -5,7 +5,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -17,8 +18,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace sc::test {
 
@@ -119,6 +118,14 @@ void redis_server::kill_hard() {
   pid_ = -1;
 }
 
+void redis_server::pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void redis_server::resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 bool redis_server::spawn() {
   const std::string port = std::to_string(port_);
   const std::string log = dir_ + "/redis.log";
@@ -129,10 +136,26 @@ bool redis_server::spawn() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid = -1;
-  if (::posix_spawn(&pid, binary_.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
-    error_ = "cannot run " + binary_;
+  // fork + exec rather than posix_spawn, to set PR_SET_PDEATHSIG: the
+  // server dies with the test process even if that crashes. Only
+  // async-signal-safe calls between fork and exec.
+  const pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    error_ = "fork failed";
     return false;
+  }
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    int devnull = ::open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+    }
+    ::execv(binary_.c_str(), argv.data());
+    ::_exit(127);
   }
   pid_ = pid;
   return true;

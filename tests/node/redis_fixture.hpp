@@ -1,6 +1,7 @@
 // A real redis-server for the store tests: started on a free loopback port
 // in a temporary directory (no persistence), waited for until it answers
-// PING, killed and cleaned up at the end. If redis-server is not installed
+// PING, killed and cleaned up at the end (and killed by the kernel if the
+// thread that started it dies first: PR_SET_PDEATHSIG). If redis-server is not installed
 // ok() is false and error() says so — the Redis tests then FAIL (CI
 // installs it).
 #pragma once
@@ -27,6 +28,9 @@ class redis_server {
 
   /// SIGKILLs the server (nothing is saved) and reaps it.
   void kill_hard();
+  /// SIGSTOP / SIGCONT: a server that accepts connections but never answers.
+  void pause();
+  void resume();
   /// Starts it again on the same port; true once it answers PING.
   bool start();
   /// FLUSHALL; false when the server does not answer.

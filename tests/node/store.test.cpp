@@ -1112,18 +1112,27 @@ TEST_CASE("redis store: Redis killed and restarted", "[store][redis]") {
   REQUIRE(s->create_execution(e, {}, ex) == create_outcome::created);
   s->save_execution(e, events(1, 2));
 
-  // Many async saves in flight when Redis dies: every callback runs once.
-  std::atomic<int> cb_ok{0}, cb_fail{0};
+  // Async saves streaming in while Redis dies: every callback runs once,
+  // some succeeded before, the rest report failure.
+  std::atomic<int> cb_ok{0}, cb_fail{0}, submitted{0};
+  std::atomic<bool> stop_flood{false};
   std::thread flood([&] {
-    for (int i = 0; i < 3000; ++i)
+    for (int i = 0; !stop_flood.load() || i < 100; ++i) {
       s->save_execution_async(execution("rs", "f" + std::to_string(i % 50), 1), events(1, 1),
                               [&](bool ok) { ++(ok ? cb_ok : cb_fail); });
+      ++submitted;
+      if (i % 64 == 0) std::this_thread::yield();
+    }
   });
-  std::this_thread::sleep_for(2ms);
+  std::this_thread::sleep_for(10ms);
   srv.kill_hard();
+  std::this_thread::sleep_for(10ms);
+  stop_flood = true;
   flood.join();
-  for (int i = 0; i < 500 && cb_ok + cb_fail < 3000; ++i) std::this_thread::sleep_for(10ms);
-  CHECK(cb_ok + cb_fail == 3000);
+  for (int i = 0; i < 500 && cb_ok + cb_fail < submitted; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(cb_ok + cb_fail == submitted);
+  CHECK(cb_ok > 0);
+  CHECK(cb_fail > 0);
 
   // Down: every call fails with store_unavailable, none crashes.
   CHECK_THROWS_AS(s->get_state_machine(machine_arn("rs")), store_unavailable);
@@ -1176,6 +1185,41 @@ TEST_CASE("redis store: Redis killed and restarted", "[store][redis]") {
   s->save_execution_async(e, events(2, 1), [&](bool ok) { up.set_value(ok); });
   CHECK(up.get_future().get());
   CHECK(s->history_length(e.arn) == 2);
+}
+
+TEST_CASE("redis store: a hung Redis times out instead of blocking", "[store][redis]") {
+  test::redis_server srv;
+  INFO(srv.error());
+  REQUIRE(srv.ok());
+  redis_store_options o;
+  o.shards = 4;
+  o.command_timeout = 200ms;
+  o.backoff_min = 20ms;
+  o.backoff_max = 100ms;
+  std::string err;
+  auto s = make_redis_store(srv.url(), o, &err);
+  INFO(err);
+  REQUIRE(s);
+  state_machine_record existing;
+  REQUIRE(s->create_state_machine(machine("hung"), existing) == create_outcome::created);
+  srv.pause();
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(s->get_state_machine(machine_arn("hung")), store_unavailable);
+  std::promise<bool> saved;
+  s->save_execution_async(execution("hung", "e", 1), events(1, 1),
+                          [&](bool ok) { saved.set_value(ok); });
+  CHECK_FALSE(saved.get_future().get());
+  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  srv.resume();
+  bool back = false;
+  for (int i = 0; i < 200 && !back; ++i) {
+    try {
+      back = s->get_state_machine(machine_arn("hung")).has_value();
+    } catch (const store_unavailable&) {
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+  CHECK(back);
 }
 
 TEST_CASE("redis store: async save throughput", "[.][bench][redis]") {

@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -120,7 +121,9 @@ void runner::aws(std::string_view op, std::string body, aws_callback cb, pool* p
         r.error = "transport:" + r.http.transport_error;
       }
     } else {
-      r.doc.Parse(r.http.body.c_str());
+      // In place: the body is ours and is not read again as text.
+      r.http.body.push_back('\0');
+      r.doc.ParseInsitu(r.http.body.data());
       bool json_ok = !r.doc.HasParseError() && r.doc.IsObject();
       if (r.http.status >= 200 && r.http.status < 300) {
         if (json_ok)
@@ -292,7 +295,12 @@ void runner::launch(std::function<void()> after_done) {
         case outcome::abandoned: break;
       }
     }
-    after_done();
+    // A failed iteration (server down, refused, throttled) waits 10 ms so a
+    // broken target is not hammered in a tight loop.
+    if (o == outcome::failed && !abandoning_)
+      after(10ms, after_done);
+    else
+      after_done();
   });
 }
 
@@ -465,7 +473,15 @@ void write_phase(W& w, const phase_stats& p) {
   w.EndObject();
 }
 
+double client_cpu_s() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 std::string fmt_summary(const latency_summary& s) {
+  if (s.count == 0) return "n/a (no sample)";
   char b[160];
   std::snprintf(b, sizeof b, "p50 %.3f  p90 %.3f  p99 %.3f  max %.3f  (n=%zu)", s.p50, s.p90, s.p99, s.max, s.count);
   return b;
@@ -587,6 +603,8 @@ int runner::report() {
     w.StartArray();
     for (auto& s : st_.samples) w.String(s.c_str());
     w.EndArray();
+    w.Key("client_cpu_s");
+    w.Double(client_cpu_s());
     w.Key("correct");
     w.Bool(correct);
     w.EndObject();
@@ -644,6 +662,8 @@ int runner::report() {
       out += b;
     }
   }
+  std::snprintf(b, sizeof b, "  client CPU    %.2f s (this process, whole run)\n", client_cpu_s());
+  out += b;
   if (st_.load.errors.empty()) {
     out += "  errors        none\n";
   } else {
@@ -655,10 +675,15 @@ int runner::report() {
     }
   }
   for (auto& s : st_.samples) out += "  sample        " + s + "\n";
-  if (correct)
-    out += "  correctness   OK: every completed " + unit + " verified (final status and output)\n";
-  else
-    out += "  correctness   FAILED\n";
+  if (correct) {
+    std::snprintf(b, sizeof b, "  correctness   OK: %" PRIu64 " %s(s) verified, no mismatch, no error\n", st_.verified,
+                  unit.c_str());
+  } else {
+    std::snprintf(b, sizeof b,
+                  "  correctness   FAILED: %" PRIu64 " mismatch(es), %" PRIu64 " failed %s(s), %" PRIu64 " error(s)%s\n",
+                  st_.mismatches, st_.failed, unit.c_str(), errors, setup_ok_ ? "" : ", setup failed");
+  }
+  out += b;
   std::cout << out;
   std::cout.flush();
   return correct ? 0 : 1;
