@@ -233,7 +233,26 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
       },
       [=](resave_atom, uint64_t seq) {
         auto& s = self->state;
-        if (seq == s.save_seq && s.saving) save(self);
+        if (seq != s.save_seq || !s.saving) return;
+        // A failed save may still have been applied (the reply was lost):
+        // if the store already holds the last event, it is durable.
+        if (!s.pending_events.empty()) {
+          try {
+            if (s.owner->store.history_length(s.st.execution_arn) >= s.pending_events.back().id) {
+              s.saving = false;
+              s.save_failures = 0;
+              take_effect(self);
+              process(self);
+              return;
+            }
+          } catch (const cluster::store_error&) {
+            auto backoff = std::chrono::milliseconds(
+                std::min(2000, 50 << std::min(++s.save_failures, 5)));
+            self->delayed_send(self, backoff, resave_atom::value, seq);
+            return;
+          }
+        }
+        save(self);
       },
       [=](passivate_atom, uint64_t epoch) {
         auto& s = self->state;

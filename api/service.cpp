@@ -68,6 +68,11 @@ void service::handle(request req, responder done, liveness alive) {
     it->second(c);
   } catch (const aws_error& e) {
     done(error_response(e.type, e.what(), e.status, e.extra_json));
+  } catch (const cluster::store_unavailable& e) {
+    // The store (Redis) is down or restarting: a retryable server fault.
+    done(error_response("ServiceUnavailable",
+                        std::string("The execution store is unavailable, retry later: ") + e.what(),
+                        503));
   } catch (const std::exception& e) {
     done(error_response("InternalFailure", std::string("Internal error: ") + e.what(), 500));
   }

@@ -11,7 +11,7 @@
 # Needs perf (apt-get install linux-perf); the binaries must be built
 # (scripts/build.sh statecraftd statecraft-traffic).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 SCEN=${1:-pass-chain}
 SECS=${2:-10}
@@ -20,7 +20,7 @@ BUILD_DIR=${STATECRAFT_BUILD_DIR:-build}
 SCD=$ROOT/$BUILD_DIR/tools/statecraftd/statecraftd
 GEN=$ROOT/$BUILD_DIR/tools/traffic/statecraft-traffic
 command -v perf >/dev/null || { echo "profile.sh: perf is not installed" >&2; exit 1; }
-[ -x "$SCD" ] && [ -x "$GEN" ] || { echo "profile.sh: build statecraftd and statecraft-traffic first" >&2; exit 1; }
+if [ ! -x "$SCD" ] || [ ! -x "$GEN" ]; then echo "profile.sh: build statecraftd and statecraft-traffic first" >&2; exit 1; fi
 ulimit -n 20000 2>/dev/null || true
 
 OUT=$ROOT/bench/results/profile-$SCEN-$(date +%Y%m%d-%H%M%S)
@@ -32,7 +32,7 @@ trap 'kill $SPID 2>/dev/null; wait $SPID 2>/dev/null' EXIT
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 
 PERF_ARGS=(-F 1999)
-[ "${CALLGRAPH:-0}" = 1 ] && PERF_ARGS+=(--call-graph dwarf,16384)
+[ "${CALLGRAPH:-0}" = 1 ] && PERF_ARGS+=(--call-graph "dwarf,16384")
 perf record "${PERF_ARGS[@]}" -p "$SPID" -o "$OUT/perf.data" 2> "$OUT/perf-record.log" &
 PPID_=$!
 sleep 0.5

@@ -127,7 +127,7 @@ def one(base):
          f"{rep.get('latency_metric')} p50 {fmt(lat(rep, 'p50'))} p99 {fmt(lat(rep, 'p99'))} ms, "
          f"errors {rep.get('errors_total', 0)}, mismatches {rep['executions']['mismatches']}")
     if meta and meta.get("server_cpu_s") is not None:
-        c = cpu_us_per_op(rep, meta)
+        c = cpu_us_per_op(rep, meta) if total_ops(rep) >= 100 else None
         if c:
             s += f", node CPU {c:.0f} µs/op"
     return s

@@ -24,10 +24,11 @@
 #                             polls (default all; express-sync-rate is
 #                             express-sync in open loop at the target rate)
 #   --duration S              override the per-scenario duration
+#   --node-args "ARGS"        extra statecraftd flags (e.g. "--io-threads 2")
 #   --out DIR                 results directory
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 MODE=quick
 BUILD=1
@@ -35,6 +36,7 @@ TARGETS="memory,redis,moto"
 SCENARIOS="pass-chain,express-sync,express-sync-rate,activity,resident,history,mix,polls"
 DURATION=""
 OUT=""
+NODE_ARGS=""
 
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -49,6 +51,8 @@ while [ $# -gt 0 ]; do
     --scenarios=*) SCENARIOS=${1#*=} ;;
     --duration) DURATION=${2:?}; shift ;;
     --duration=*) DURATION=${1#*=} ;;
+    --node-args) NODE_ARGS=${2?}; shift ;;
+    --node-args=*) NODE_ARGS=${1#*=} ;;
     --out) OUT=${2:?}; shift ;;
     --out=*) OUT=${1#*=} ;;
     -h|--help) usage; exit 0 ;;
@@ -100,6 +104,7 @@ MOTO_RESIDENT_N=1000   # moto runs a thread per execution: keep it bounded
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "mode: $MODE"
+  echo "node_args: ${NODE_ARGS:-none}"
   echo "nproc: $(nproc)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
@@ -160,13 +165,16 @@ start_server() {  # TARGET
   PORT=$(free_port)
   case "$1" in
     memory)
-      SERVER_CMD="$SCD --port $PORT --log-level warn"
-      "$SCD" --port "$PORT" --log-level warn > "$TMP/server.log" 2>&1 &
+      SERVER_CMD="$SCD --port $PORT --log-level warn${NODE_ARGS:+ $NODE_ARGS}"
+      # shellcheck disable=SC2086
+      "$SCD" --port "$PORT" --log-level warn $NODE_ARGS > "$TMP/server.log" 2>&1 &
       ;;
     redis)
       start_redis || return 1
-      SERVER_CMD="$SCD --port $PORT --log-level warn --redis redis://127.0.0.1:$REDIS_PORT"
-      "$SCD" --port "$PORT" --log-level warn --redis "redis://127.0.0.1:$REDIS_PORT" > "$TMP/server.log" 2>&1 &
+      SERVER_CMD="$SCD --port $PORT --log-level warn --redis redis://127.0.0.1:$REDIS_PORT${NODE_ARGS:+ $NODE_ARGS}"
+      # shellcheck disable=SC2086
+      "$SCD" --port "$PORT" --log-level warn --redis "redis://127.0.0.1:$REDIS_PORT" $NODE_ARGS \
+        > "$TMP/server.log" 2>&1 &
       ;;
     moto)
       SERVER_CMD="python3 $MOTO --backport-10093 -H 127.0.0.1 -p $PORT"

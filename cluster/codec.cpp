@@ -89,6 +89,10 @@ bool as_bool(const msgpack::object& o) {
 }
 
 double as_double(const msgpack::object& o) {
+  // msgpack-c unpacks a float64 with an integral value (-1.0, 3.0) as an
+  // integer object, so integers are floats here too.
+  if (o.type == msgpack::type::POSITIVE_INTEGER) return static_cast<double>(o.via.u64);
+  if (o.type == msgpack::type::NEGATIVE_INTEGER) return static_cast<double>(o.via.i64);
   if (o.type != msgpack::type::FLOAT64 && o.type != msgpack::type::FLOAT32)
     fail("expected a float");
   return o.via.f64;
@@ -211,7 +215,7 @@ bool decode_blob(std::string_view blob, kind k, T& out, std::string* error, F&& 
 // ---------------------------------------------------------------------------
 // execution_state pieces.
 
-constexpr uint32_t thread_fields = 32;
+constexpr uint32_t thread_fields = 34;
 
 void put_thread(packer& p, const interp::thread& t) {
   p.pack_array(thread_fields);
@@ -250,6 +254,8 @@ void put_thread(packer& p, const interp::thread& t) {
   put_s(p, t.output);
   put_s(p, t.error);
   put_s(p, t.cause);
+  put_b(p, t.silent);
+  put_s(p, t.map_run_arn);
 }
 
 interp::thread get_thread(const msgpack::object& o) {
@@ -299,6 +305,8 @@ interp::thread get_thread(const msgpack::object& o) {
   t.output = f.s();
   t.error = f.s();
   t.cause = f.s();
+  t.silent = f.b();
+  t.map_run_arn = f.s();
   return t;
 }
 

@@ -3,7 +3,8 @@
 
     python3 tests/e2e/run.py --statecraftd build/tools/statecraftd/statecraftd [-k PATTERN]
 
-Starts one node on a free loopback port, runs every tests/e2e/test_*.py with
+Starts one node on a free loopback port (with --with-redis: on a redis-server
+the script starts on another free port, appendonly yes), runs every tests/e2e/test_*.py with
 unittest against it (boto3, the AWS CLI and raw HTTP), then stops the node
 with SIGTERM and requires a clean exit (status 0 within 10 s).
 Exit status: 0 when everything passed, 1 otherwise.
@@ -59,6 +60,8 @@ def main():
     ap.add_argument("-k", dest="patterns", action="append", default=[],
                     help="only run tests matching this pattern (unittest -k semantics; repeatable)")
     ap.add_argument("--keep-log", action="store_true", help="print the log location and keep it")
+    ap.add_argument("--with-redis", action="store_true",
+                    help="start a redis-server on a free loopback port and run the node on it")
     args = ap.parse_args()
 
     binary = os.path.abspath(args.statecraftd)
@@ -72,6 +75,18 @@ def main():
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1",
            "--activity-poll-timeout", "2", "--idle-actor-seconds", "0.3",
            "--log-level", "warn"]
+    redis = None
+    if args.with_redis:
+        rport = free_port()
+        redis = subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1",
+                                  "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+                                  "--dir", tmp], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        problem = wait_for_port(redis, rport, 10)
+        if problem:
+            print("run.py: redis-server: %s" % problem, file=sys.stderr)
+            return 1
+        cmd += ["--redis", "redis://127.0.0.1:%d" % rport]
     print("run.py: starting %s (log %s)" % (" ".join(cmd), log_path), flush=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -83,6 +98,8 @@ def main():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if redis is not None:
+            redis.kill()
         return 1
 
     os.environ["STATECRAFT_ENDPOINT"] = "http://127.0.0.1:%d" % port
@@ -126,6 +143,9 @@ def main():
             proc.wait()
             shutdown_ok = False
     log.close()
+    if redis is not None:
+        redis.terminate()
+        redis.wait()
 
     ok = ok and shutdown_ok
     print("run.py: %d tests in %.1fs; failures=%d errors=%d skipped=%d; clean shutdown: %s"

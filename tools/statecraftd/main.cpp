@@ -5,6 +5,7 @@
 #include "actors/node.hpp"
 #include "api/http_server.hpp"
 #include "api/service.hpp"
+#include "cluster/redis_store.hpp"
 #include "cluster/store.hpp"
 #include "config/load.hpp"
 
@@ -22,11 +23,6 @@ int main(int argc, char** argv) {
     for (auto& p : cli.problems) std::cerr << "statecraftd: " << p << "\n";
     return cli.exit_code;
   }
-  if (s.store.backend != "memory") {
-    std::cerr << "statecraftd: store backend '" << s.store.backend
-              << "' is not available in this build yet; use the memory store\n";
-    return 2;
-  }
 
   // Block the stop signals in every thread; one thread waits for them.
   sigset_t stop_signals;
@@ -36,7 +32,19 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto store = sc::cluster::make_memory_store();
+  std::unique_ptr<sc::cluster::store> store;
+  if (s.store.backend == "redis") {
+    std::string err;
+    store = sc::cluster::make_redis_store(s.store.redis_url, &err);
+    if (!store) {
+      std::cerr << "statecraftd: cannot use Redis at " << s.store.redis_url << ": " << err << "\n";
+      return 1;
+    }
+  } else {
+    store = sc::cluster::make_memory_store();
+  }
+  if (s.store.retention_hours > 0)
+    store->set_retention(std::chrono::hours(s.store.retention_hours));
   sc::actors::node node(s, *store);
   sc::api::service service(node);
   sc::api::server_options opts;
@@ -52,7 +60,12 @@ int main(int argc, char** argv) {
     std::cerr << "statecraftd: " << e.what() << "\n";
     return 1;
   }
-  node.recover();
+  try {
+    node.recover();
+  } catch (const sc::cluster::store_error& e) {
+    std::cerr << "statecraftd: recovery failed: " << e.what() << "\n";
+    return 1;
+  }
   bool quiet = s.node.log_level == "warn" || s.node.log_level == "error" || s.node.log_level == "off";
   if (!quiet)
     std::cerr << "statecraftd: serving on http://" << s.node.bind << ":" << server.port() << " ("
