@@ -30,6 +30,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
+ORIG_ARGS="$*"
 MODE=quick
 BUILD=1
 TARGETS="memory,redis,moto"
@@ -87,10 +88,11 @@ OUT=${OUT:-$ROOT/bench/results/$STAMP-$MODE}
 mkdir -p "$OUT"
 TMP=$(mktemp -d)
 COMMANDS=$OUT/commands.txt
-: > "$COMMANDS"
+# A re-run into the same --out appends (its runs replace that scenario's files).
+echo "# bench/run.sh $ORIG_ARGS ($(date -u +%Y-%m-%dT%H:%M:%SZ))" >> "$COMMANDS"
 
 if [ "$MODE" = full ]; then
-  D=${DURATION:-60}; RESIDENT_N=100000; RESIDENT_D=120; POLLS_N=19000; C=64; C_CHAIN=128; C_ACT=256
+  D=${DURATION:-60}; RESIDENT_N=100000; RESIDENT_D=120; POLLS_N=19000; C=64; C_CHAIN=128; C_ACT=64
   EXPRESS_RATE=20000
 else
   D=${DURATION:-10}; RESIDENT_N=10000; RESIDENT_D=30; POLLS_N=5000; C=32; C_CHAIN=32; C_ACT=64
@@ -101,7 +103,10 @@ if [ "$POLLS_N" -gt $((NOFILE - 500)) ]; then POLLS_N=$((NOFILE - 500)); fi
 MOTO_RESIDENT_N=1000   # moto runs a thread per execution: keep it bounded
 
 # ------------------------------------------------------------------ machine
+RERUN=""
+[ -s "$OUT/machine.txt" ] && RERUN="--- re-run into the same directory"
 {
+  [ -n "$RERUN" ] && echo "$RERUN"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "mode: $MODE"
   echo "node_args: ${NODE_ARGS:-none}"
@@ -119,7 +124,7 @@ MOTO_RESIDENT_N=1000   # moto runs a thread per execution: keep it bounded
   echo "redis: $(redis-server --version 2>/dev/null | head -1 || echo none)"
   echo "moto: $(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo none)"
   echo "python: $(python3 --version 2>&1)"
-} > "$OUT/machine.txt"
+} >> "$OUT/machine.txt"
 log "machine: $(grep -E '^(nproc|cpu|memory):' "$OUT/machine.txt" | tr '\n' ' ')"
 
 # ------------------------------------------------------------------ helpers

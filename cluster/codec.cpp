@@ -314,7 +314,7 @@ constexpr uint32_t state_fields = 23;
 constexpr uint32_t execution_fields = 19;
 constexpr uint32_t machine_fields = 12;
 constexpr uint32_t activity_fields = 3;
-constexpr uint32_t event_fields = 6;
+constexpr uint32_t event_fields = 8;
 
 }  // namespace
 
@@ -386,6 +386,8 @@ std::string encode(const model::history_event& e) {
   put_s(p, e.type);
   put_s(p, e.details_key);
   put_s(p, e.details);
+  put_s(p, e.payload_key);
+  put_s(p, e.payload);
   return w.take();
 }
 
@@ -521,6 +523,8 @@ bool decode(std::string_view blob, model::history_event& out, std::string* error
                        e.type = f.s();
                        e.details_key = f.s();
                        e.details = f.s();
+                       e.payload_key = f.s();
+                       e.payload = f.s();
                      });
 }
 

@@ -1,6 +1,6 @@
-// EVERY Redis key the Redis store uses, and nothing else. One function per
-// key pattern; the doc comment says the Redis type, what it holds and who
-// writes it.
+// EVERY Redis key the Redis store and the cluster coordinator use, and
+// nothing else. One function per key pattern; the doc comment says the Redis
+// type, what it holds and who writes it.
 //
 // Two families:
 //  * Global keys (state machines, activities, tags, metadata) carry the hash
@@ -148,5 +148,58 @@ inline std::string execution_index_member(int64_t start_ms, std::string_view arn
 inline std::string_view execution_index_arn(std::string_view member) {
   return member.size() >= 16 ? member.substr(16) : std::string_view{};
 }
+
+// ---------------------------------------------------------------------------
+// Cluster coordination (cluster/coordinator.hpp). Written by the nodes'
+// coordinators, never by the store.
+
+/// HASH `sc:{g}:nodes`: node id → membership record, the text
+/// "<heartbeat_ms> <started_ms> <lease_ttl_ms> <instance> <address>"
+/// (times are Redis server time, TIME, in ms; `instance` is random per
+/// process). Each node rewrites its own field every heartbeat; a graceful
+/// stop deletes it; records stale for long are pruned by the other nodes.
+inline std::string nodes() { return "sc:{g}:nodes"; }
+
+/// LIST `sc:{g}:actq:<activity arn>`: the activity's scheduled tasks
+/// (opaque payloads), RPUSHed by the node that scheduled them, LPOPed by
+/// the node a worker polls (each task to exactly one popper).
+inline std::string activity_queue(std::string_view activity_arn) {
+  return "sc:{g}:actq:" + std::string(activity_arn);
+}
+
+/// STRING `sc:{S}:lease`: shard S's owner, lease_value(node, epoch), with a
+/// PX expiry of the owner's lease ttl. Set / renewed / deleted only by the
+/// coordinator's scripts; the Redis store's fenced writes compare it.
+inline std::string lease(uint32_t shard) { return shard_prefix(shard) + "lease"; }
+
+/// STRING `sc:{S}:epoch`: shard S's fencing epoch, an integer INCRed on
+/// every fresh acquisition of lease(S) (never decreases, never expires).
+inline std::string epoch(uint32_t shard) { return shard_prefix(shard) + "epoch"; }
+
+/// The value of lease(S) held by `node_id` at `epoch`: "<node_id>:<epoch>".
+inline std::string lease_value(std::string_view node_id, uint64_t epoch) {
+  return std::string(node_id) + ":" + std::to_string(epoch);
+}
+
+/// LIST `sc:{S}:inbox`: opaque messages for shard S's owner, RPUSHed by any
+/// node (coordinator::post), moved by the owner into inbox_processing(S).
+inline std::string inbox(uint32_t shard) { return shard_prefix(shard) + "inbox"; }
+
+/// LIST `sc:{S}:inbox:processing`: messages the owner took and has not
+/// acknowledged yet (LREM on ack). A fresh acquisition of lease(S) moves
+/// them back to the head of inbox(S) (in order), in the same script.
+inline std::string inbox_processing(uint32_t shard) {
+  return shard_prefix(shard) + "inbox:processing";
+}
+
+// Pub/sub channels (not keys; nothing depends on a message arriving).
+
+/// Channel `sc:wake`: message "<S>" after a post to inbox(S).
+inline std::string wake_channel() { return "sc:wake"; }
+/// Channel `sc:act`: message "<activity arn>" after a push to its queue.
+inline std::string activity_channel() { return "sc:act"; }
+/// Channel `sc:members`: a node joined, left or released shards; the others
+/// rebalance now instead of at their next heartbeat.
+inline std::string members_channel() { return "sc:members"; }
 
 }  // namespace sc::cluster::keys

@@ -364,9 +364,12 @@ struct script {
 // KEYS: 1 record, 2 state, 3 history, 4 machine index, 5 machine+status index,
 //       6 running set, 7 machine running set
 // ARGV: 1 arn, 2 record blob, 3 state blob ('' = none), 4 index member,
-//       5 status, 6 express ('1'/'0'), 7 retention seconds, 8.. event blobs
+//       5 status, 6 express ('1'/'0'), 7 retention seconds, 8..last event blobs
 // → {1} created, or {0, record blob, state blob or ''} when it existed.
-const script create_execution_lua{R"lua(
+// Fenced variant (create_execution_fenced_lua): KEYS[8] = the shard's lease,
+// ARGV[#ARGV] = the lease value the fence expects (so last = #ARGV - 1);
+// → {-1} without writing anything when the lease holds another value.
+const char create_execution_body[] = R"lua(
 local old = redis.call('GET', KEYS[1])
 if old then
   local st = redis.call('GET', KEYS[2])
@@ -376,8 +379,8 @@ end
 redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) else redis.call('DEL', KEYS[2]) end
 redis.call('DEL', KEYS[3])
-for i = 8, #ARGV, 1000 do
-  redis.call('RPUSH', KEYS[3], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+for i = 8, last, 1000 do
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, i, math.min(i + 999, last)))
 end
 redis.call('ZADD', KEYS[4], 0, ARGV[4])
 redis.call('ZADD', KEYS[5], 0, ARGV[4])
@@ -391,6 +394,50 @@ else
   end
 end
 return {1}
+)lua";
+const std::string create_execution_text =
+    std::string("local last = #ARGV\n") + create_execution_body;
+const std::string create_execution_fenced_text =
+    std::string("if redis.call('GET', KEYS[8]) ~= ARGV[#ARGV] then return {-1} end\n"
+                "local last = #ARGV - 1\n") +
+    create_execution_body;
+const script create_execution_lua{create_execution_text.c_str()};
+const script create_execution_fenced_lua{create_execution_fenced_text.c_str()};
+
+// A save (what build_save's MULTI … EXEC does) guarded by the shard lease:
+// used instead of the MULTI when the shard is fenced (store::set_fence).
+// KEYS: 1 lease, 2 record, 3 state, 4 history, 5 machine index,
+//       6 machine+status index, 7 machine+RUNNING index, 8 running set,
+//       9 machine running set
+// ARGV: 1 expected lease value, 2 arn, 3 record blob, 4 state blob,
+//       5 '1' when there is a state, 6 index member, 7 status,
+//       8 express ('1'/'0'), 9 retention seconds, 10.. event blobs
+// → 1 saved, 0 fenced out (nothing written).
+const script save_execution_fenced_lua{R"lua(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+for i = 10, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+if ARGV[5] == '1' then
+  redis.call('MSET', KEYS[2], ARGV[3], KEYS[3], ARGV[4])
+else
+  redis.call('SET', KEYS[2], ARGV[3])
+  redis.call('DEL', KEYS[3])
+end
+redis.call('ZADD', KEYS[5], 0, ARGV[6])
+redis.call('ZADD', KEYS[6], 0, ARGV[6])
+if ARGV[7] == 'RUNNING' then
+  if ARGV[8] ~= '1' then redis.call('SADD', KEYS[8], ARGV[2]) end
+else
+  redis.call('ZREM', KEYS[7], ARGV[6])
+  redis.call('SREM', KEYS[8], ARGV[2])
+  redis.call('SREM', KEYS[9], ARGV[2])
+  local ttl = tonumber(ARGV[9])
+  if ttl > 0 then
+    for i = 2, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
+  end
+end
+return 1
 )lua"};
 
 // KEYS: 1 machines hash, 2 deleting set. ARGV: 1 arn, 2 blob, 3 '1' if DELETING.
@@ -428,11 +475,17 @@ const char* const all_statuses[] = {"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT
 // ---------------------------------------------------------------------------
 // The writer's unit of work.
 
+/// How a save ended.
+enum class save_result { ok, failed, fenced };
+
 struct pending_save {
   resp cmds;                 ///< MULTI … EXEC [SISMEMBER deleting machine]
   bool check_deleting = false;
+  /// cmds is EVALSHA save_execution_fenced_lua … instead of MULTI … EXEC.
+  bool fenced = false;
+  std::string fence_message;  ///< the failure text when fenced out
   std::string machine_arn;
-  std::function<void(bool ok, const std::string& why)> done;
+  std::function<void(save_result result, const std::string& why)> done;
 };
 
 class redis_store final : public store {
@@ -441,7 +494,8 @@ class redis_store final : public store {
       : opts_(o),
         shards_(o.shards ? o.shards : 1),
         connector_(std::move(a), o),
-        pool_(connector_, static_cast<size_t>(std::max(o.pool_size, 1))) {}
+        pool_(connector_, static_cast<size_t>(std::max(o.pool_size, 1))),
+        fences_(shards_) {}
 
   ~redis_store() override {
     {
@@ -461,7 +515,11 @@ class redis_store final : public store {
       q.cmd({"HSETNX", keys::meta(), "shards", std::to_string(shards_)});
       q.cmd({"HSETNX", keys::meta(), "format", std::to_string(codec::format_version)});
       q.cmd({"HGET", keys::meta(), "shards"});
+      q.cmd({"SCRIPT", "LOAD", save_execution_fenced_lua.text});
       auto r = c.run(q);
+      // The digest of a script is a function of its text: valid for any
+      // Redis, also after a restart (the writer loads it again per connection).
+      fenced_save_sha_ = std::string(str(r[3].get()));
       if (str(r[2].get()) != std::to_string(shards_)) {
         if (error)
           *error = "the Redis keyspace was created with " + std::string(str(r[2].get())) +
@@ -644,15 +702,29 @@ class redis_store final : public store {
     args.push_back(r.express ? "1" : "0");
     args.push_back(to_str(retention_.load()));
     for (const auto& e : events) args.push_back(codec::encode(e));
+    const std::string fence = fence_of(s);
     lease c(pool_);
-    auto rep = eval(c, create_execution_lua,
-                    {keys::execution(s, r.arn), keys::state(s, r.arn), keys::history(s, r.arn),
-                     keys::machine_executions(s, r.machine_arn),
-                     keys::machine_executions_by_status(s, r.status, r.machine_arn),
-                     keys::running(s), keys::machine_running(s, r.machine_arn)},
-                    args);
+    reply rep;
+    if (fence.empty()) {
+      rep = eval(c, create_execution_lua,
+                 {keys::execution(s, r.arn), keys::state(s, r.arn), keys::history(s, r.arn),
+                  keys::machine_executions(s, r.machine_arn),
+                  keys::machine_executions_by_status(s, r.status, r.machine_arn),
+                  keys::running(s), keys::machine_running(s, r.machine_arn)},
+                 args);
+    } else {
+      args.push_back(fence);
+      rep = eval(c, create_execution_fenced_lua,
+                 {keys::execution(s, r.arn), keys::state(s, r.arn), keys::history(s, r.arn),
+                  keys::machine_executions(s, r.machine_arn),
+                  keys::machine_executions_by_status(s, r.status, r.machine_arn),
+                  keys::running(s), keys::machine_running(s, r.machine_arn), keys::lease(s)},
+                 args);
+    }
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1)
       throw store_unavailable("Redis: unexpected reply from the create script");
+    if (rep->element[0]->integer == -1)
+      throw store_fenced(fenced_message(s, fence));
     if (rep->element[0]->integer == 1) return create_outcome::created;
     if (rep->elements < 3) throw store_unavailable("Redis: unexpected reply from the create script");
     existing = load_execution(str(rep->element[1]), str(rep->element[2]));
@@ -672,12 +744,13 @@ class redis_store final : public store {
   void save_execution(const execution_record& r,
                       const std::vector<model::history_event>& events) override {
     auto p = build_save(r, events);
-    std::promise<std::pair<bool, std::string>> pr;
+    std::promise<std::pair<save_result, std::string>> pr;
     auto f = pr.get_future();
-    p.done = [&pr](bool ok, const std::string& why) { pr.set_value({ok, why}); };
+    p.done = [&pr](save_result res, const std::string& why) { pr.set_value({res, why}); };
     submit(std::move(p));
-    auto [ok, why] = f.get();
-    if (!ok) throw store_unavailable(why);
+    auto [res, why] = f.get();
+    if (res == save_result::fenced) throw store_fenced(why);
+    if (res != save_result::ok) throw store_unavailable(why);
   }
 
   void save_execution_async(const execution_record& r, std::vector<model::history_event> events,
@@ -689,14 +762,30 @@ class redis_store final : public store {
       if (done) done(false);
       return;
     }
-    p.done = [d = std::move(done)](bool ok, const std::string&) {
-      if (d) d(ok);
+    p.done = [d = std::move(done)](save_result res, const std::string&) {
+      if (d) d(res == save_result::ok);
     };
     submit(std::move(p));
   }
 
   void set_retention(std::chrono::seconds keep) override {
     retention_.store(std::max<int64_t>(keep.count(), 0));
+  }
+
+  void set_fence(int shard, uint64_t epoch, const std::string& node_id) override {
+    if (shard < 0 || static_cast<uint32_t>(shard) >= shards_) return;
+    std::lock_guard lock(fence_mu_);
+    auto& f = fences_[static_cast<size_t>(shard)];
+    if (f.empty()) ++fence_count_;
+    f = keys::lease_value(node_id, epoch);
+  }
+
+  void clear_fence(int shard) override {
+    if (shard < 0 || static_cast<uint32_t>(shard) >= shards_) return;
+    std::lock_guard lock(fence_mu_);
+    auto& f = fences_[static_cast<size_t>(shard)];
+    if (!f.empty()) --fence_count_;
+    f.clear();
   }
 
   page<execution_record> list_executions(const std::string& machine_arn, const std::string& status,
@@ -838,6 +927,7 @@ class redis_store final : public store {
     redis_store_stats s;
     s.saves = st_saves_.load();
     s.failed = st_failed_.load();
+    s.fenced = st_fenced_.load();
     s.flushes = st_flushes_.load();
     s.max_group = st_max_group_.load();
     return s;
@@ -845,6 +935,17 @@ class redis_store final : public store {
 
  private:
   uint32_t shard(std::string_view arn) const { return keys::shard_of(arn, shards_); }
+
+  /// The lease value shard `s`'s writes must see ("" = not fenced).
+  std::string fence_of(uint32_t s) {
+    if (fence_count_.load(std::memory_order_relaxed) == 0) return {};
+    std::lock_guard lock(fence_mu_);
+    return fences_[s];
+  }
+
+  static std::string fenced_message(uint32_t s, const std::string& fence) {
+    return "shard " + std::to_string(s) + " is fenced: its lease is no longer held as " + fence;
+  }
 
   template <class T>
   static void decode_or_throw(std::string_view blob, T& out) {
@@ -957,8 +1058,9 @@ class redis_store final : public store {
   /// SISMEMBER on the deleting set after the EXEC).
   pending_save build_save(const execution_record& r,
                           const std::vector<model::history_event>& events) {
-    pending_save p;
     const uint32_t s = shard(r.arn);
+    if (std::string fence = fence_of(s); !fence.empty()) return build_fenced_save(r, events, s, fence);
+    pending_save p;
     const std::string member = keys::execution_index_member(r.start_ms, r.arn);
     const std::string rec_key = keys::execution(s, r.arn);
     const std::string state_key = keys::state(s, r.arn);
@@ -998,6 +1100,47 @@ class redis_store final : public store {
       p.check_deleting = true;
       p.machine_arn = r.machine_arn;
     }
+    return p;
+  }
+
+  /// One save as one EVALSHA of save_execution_fenced_lua (plus the same
+  /// SISMEMBER as build_save when the execution is finished).
+  pending_save build_fenced_save(const execution_record& r,
+                                 const std::vector<model::history_event>& events, uint32_t s,
+                                 const std::string& fence) {
+    pending_save p;
+    p.fenced = true;
+    const std::string member = keys::execution_index_member(r.start_ms, r.arn);
+    auto& q = p.cmds;
+    q.begin(3 + 9 + 9 + events.size());
+    q.arg("EVALSHA");
+    q.arg(fenced_save_sha_);
+    q.arg("9");
+    q.arg(keys::lease(s));
+    q.arg(keys::execution(s, r.arn));
+    q.arg(keys::state(s, r.arn));
+    q.arg(keys::history(s, r.arn));
+    q.arg(keys::machine_executions(s, r.machine_arn));
+    q.arg(keys::machine_executions_by_status(s, r.status, r.machine_arn));
+    q.arg(keys::machine_executions_by_status(s, "RUNNING", r.machine_arn));
+    q.arg(keys::running(s));
+    q.arg(keys::machine_running(s, r.machine_arn));
+    q.arg(fence);
+    q.arg(r.arn);
+    q.arg(codec::encode(r));
+    q.arg(r.state ? codec::encode(*r.state) : std::string());
+    q.arg(r.state ? "1" : "0");
+    q.arg(member);
+    q.arg(r.status);
+    q.arg(r.express ? "1" : "0");
+    q.arg(r.status == "RUNNING" ? std::string("0") : to_str(retention_.load()));
+    for (const auto& e : events) q.arg(codec::encode(e));
+    if (r.status != "RUNNING") {
+      q.cmd({"SISMEMBER", keys::deleting_machines(), r.machine_arn});
+      p.check_deleting = true;
+      p.machine_arn = r.machine_arn;
+    }
+    p.fence_message = fenced_message(s, fence);
     return p;
   }
 
@@ -1050,23 +1193,43 @@ class redis_store final : public store {
   /// whose last execution just finished, then calls the callbacks.
   void process(std::vector<pending_save>& batch) {
     std::vector<char> ok(batch.size(), 0);
+    std::vector<char> fenced_out(batch.size(), 0);
     std::string why;
     std::vector<std::string> deleting;
     if (!wctx_) {
       try {
         wctx_ = connector_.connect();
+        wctx_has_fenced_ = false;
       } catch (const store_error& e) {
         why = e.what();
       }
     }
     if (wctx_) {
       bool broken = false;
+      // Fenced saves run a script by digest: load it first on a connection
+      // that has not (the reply is read before the saves').
+      bool loading = false;
+      if (!wctx_has_fenced_ &&
+          std::any_of(batch.begin(), batch.end(), [](const pending_save& p) { return p.fenced; })) {
+        resp l;
+        l.cmd({"SCRIPT", "LOAD", save_execution_fenced_lua.text});
+        loading = true;
+        if (redisAppendFormattedCommand(wctx_, l.data().data(), l.data().size()) != REDIS_OK)
+          broken = true;
+      }
       for (auto& p : batch)
         if (redisAppendFormattedCommand(wctx_, p.cmds.data().data(), p.cmds.data().size()) !=
             REDIS_OK) {
           broken = true;
           break;
         }
+      if (loading && !broken) {
+        void* raw = nullptr;
+        if (redisGetReply(wctx_, &raw) != REDIS_OK || !raw)
+          broken = true;
+        else
+          wctx_has_fenced_ = !is_error(reply(static_cast<redisReply*>(raw)).get());
+      }
       for (size_t i = 0; i < batch.size() && !broken; ++i) {
         const auto& p = batch[i];
         const size_t n = p.cmds.count();
@@ -1079,7 +1242,17 @@ class redis_store final : public store {
             break;
           }
           reply r(static_cast<redisReply*>(raw));
-          if (k == exec_at) {
+          if (k == exec_at && p.fenced) {
+            // The script's 1 = saved, 0 = fenced out (nothing written).
+            good = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+            fenced_out[i] = r->type == REDIS_REPLY_INTEGER && r->integer == 0;
+            if (is_error(r.get())) {
+              why = "Redis error: " + std::string(str(r.get()));
+              if (str(r.get()).substr(0, 8) == "NOSCRIPT") wctx_has_fenced_ = false;
+            } else if (!good && !fenced_out[i]) {
+              why = "Redis: unexpected reply from the fenced save script";
+            }
+          } else if (k == exec_at) {
             good = r->type == REDIS_REPLY_ARRAY;
             for (size_t j = 0; good && j < r->elements; ++j)
               if (is_error(r->element[j])) good = false;
@@ -1091,6 +1264,7 @@ class redis_store final : public store {
           }
         }
         if (!broken) ok[i] = good;
+        if (broken) fenced_out[i] = 0;
       }
       if (broken) {
         why = std::string("Redis at ") + connector_.where() + ": " +
@@ -1111,10 +1285,17 @@ class redis_store final : public store {
     uint64_t good = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       good += ok[i] ? 1 : 0;
-      if (batch[i].done) batch[i].done(ok[i] != 0, ok[i] ? std::string() : why);
+      if (!batch[i].done) continue;
+      if (ok[i])
+        batch[i].done(save_result::ok, std::string());
+      else if (fenced_out[i])
+        batch[i].done(save_result::fenced, batch[i].fence_message);
+      else
+        batch[i].done(save_result::failed, why);
     }
     st_saves_ += good;
     st_failed_ += batch.size() - good;
+    st_fenced_ += static_cast<uint64_t>(std::count(fenced_out.begin(), fenced_out.end(), 1));
     ++st_flushes_;
     uint64_t prev = st_max_group_.load();
     while (batch.size() > prev && !st_max_group_.compare_exchange_weak(prev, batch.size())) {
@@ -1125,6 +1306,11 @@ class redis_store final : public store {
   uint32_t shards_;
   connector connector_;
   pool pool_;
+  // Fences (set_fence): shard → expected lease value ("" = none).
+  std::mutex fence_mu_;
+  std::vector<std::string> fences_;
+  std::atomic<int> fence_count_{0};  ///< non-empty entries of fences_
+  std::string fenced_save_sha_;      ///< SCRIPT LOAD digest (set by init)
   std::atomic<int64_t> retention_{0};
 
   std::mutex sha_mu_;
@@ -1138,8 +1324,10 @@ class redis_store final : public store {
   std::thread writer_;
   std::atomic<std::thread::id> writer_id_{};
   redisContext* wctx_ = nullptr;  ///< writer thread only
+  bool wctx_has_fenced_ = false;  ///< writer thread only: wctx_ loaded the fenced save script
 
   std::atomic<uint64_t> st_saves_{0}, st_failed_{0}, st_flushes_{0}, st_max_group_{0};
+  std::atomic<uint64_t> st_fenced_{0};
 };
 
 }  // namespace

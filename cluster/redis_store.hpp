@@ -16,6 +16,16 @@
 //    A flush is also capped at ~16 MiB of commands.
 //  * create_execution is one Lua script (idempotency check + every write).
 //
+// Fencing (cluster mode, store::set_fence): a save of a fenced shard is one
+// EVALSHA of a script that compares the shard's lease (keys::lease) with
+// the fence's "<node>:<epoch>" and makes the same writes as the MULTI only
+// when they are equal; it is pipelined with the other saves of the group
+// like a MULTI … EXEC (the writer SCRIPT LOADs it once per connection). A
+// fenced create_execution runs a variant of the create script with the same
+// check. Refused writes write nothing: save_execution and create_execution
+// throw store_fenced, the async save reports done(false). Unfenced shards
+// keep the MULTI … EXEC path unchanged.
+//
 // Failure: see store.hpp. Any call throws store_unavailable when Redis is
 // unreachable, times out (`command_timeout`) or refuses a command; a failed
 // connection is dropped and the next call reconnects, with an exponential
@@ -76,6 +86,7 @@ std::unique_ptr<store> make_redis_store(const std::string& url, const redis_stor
 struct redis_store_stats {
   uint64_t saves = 0;       ///< saves acknowledged (done(true))
   uint64_t failed = 0;      ///< saves reported failed (done(false))
+  uint64_t fenced = 0;      ///< of those, refused by a fence (store::set_fence)
   uint64_t flushes = 0;     ///< pipeline flushes (groups committed)
   uint64_t max_group = 0;   ///< most saves in one flush
 };

@@ -48,6 +48,14 @@ class store_unavailable : public store_error {
   using store_error::store_error;
 };
 
+/// A write of a fenced shard's execution data was refused because this node
+/// no longer holds the shard's lease at the epoch the fence names (see
+/// store::set_fence). Nothing was written; retrying cannot succeed.
+class store_fenced : public store_error {
+ public:
+  using store_error::store_error;
+};
+
 struct tag {
   std::string key, value;
 };
@@ -170,6 +178,19 @@ class store {
   /// finish, then let them expire; 0 = forever (the default). Applies to
   /// executions finishing after the call.
   virtual void set_retention(std::chrono::seconds keep) {}
+
+  // Fencing (cluster mode; the memory store ignores it) -----------------
+  /// From now on, every write of shard `shard`'s execution data by this
+  /// store (create_execution, save_execution, save_execution_async) first
+  /// checks, atomically with the write, that the shard's lease is still
+  /// held by `node_id` at `epoch` (keys::lease_value); when it is not,
+  /// nothing is written and the call fails: store_fenced from the
+  /// synchronous calls, done(false) from the asynchronous save. A save is
+  /// checked against the fence in force when it was submitted. Replaces any
+  /// earlier fence of the shard; out-of-range shards are ignored.
+  virtual void set_fence(int shard, uint64_t epoch, const std::string& node_id) {}
+  /// Removes the shard's fence: its writes are no longer checked.
+  virtual void clear_fence(int shard) {}
 };
 
 /// The in-memory store (single node, nothing survives the process).

@@ -231,16 +231,8 @@ void get_execution_history(context& c) {
     w.Int64(e.previous_id);
     if (!e.details_key.empty()) {
       w.Key(e.details_key.c_str());
-      if (include) {
-        w.RawValue(e.details.c_str(), e.details.size(), rapidjson::kObjectType);
-      } else {
-        json::document d;
-        json::parse(e.details, d);
-        for (const char* k : {"input", "output", "inputDetails", "outputDetails"})
-          if (d.HasMember(k)) d.RemoveMember(k);
-        auto text = json::dump(d);
-        w.RawValue(text.c_str(), text.size(), rapidjson::kObjectType);
-      }
+      auto text = model::render_details(e, include);
+      w.RawValue(text.c_str(), text.size(), rapidjson::kObjectType);
     }
     w.EndObject();
   }

@@ -130,7 +130,8 @@ std::string history_json(const std::vector<model::history_event>& events, bool w
     }
     s += "\"type\":" + json::quote(e.type) + ",\"id\":" + std::to_string(e.id) +
          ",\"previousEventId\":" + std::to_string(e.previous_id);
-    if (!e.details_key.empty()) s += "," + json::quote(e.details_key) + ":" + e.details;
+    if (!e.details_key.empty())
+      s += "," + json::quote(e.details_key) + ":" + model::render_details(e);
     s += "}";
   }
   return s + "]";

@@ -75,17 +75,20 @@ class details {
     out_ += std::to_string(v);
     return *this;
   }
-  /// `k` holds a JSON payload: sent as a JSON string plus `<k>Details`.
-  details& payload(const char* k, std::string_view json_text, bool with_details = true) {
+  /// `k` holds a JSON payload (input/output): kept raw, escaped into a
+  /// JSON string plus `<k>Details` only when the history is read.
+  details& payload(const char* k, std::string_view json_text) {
     if (!record_details) return *this;
-    str(k, json_text);
-    if (with_details) {
-      key((std::string(k) + "Details").c_str());
-      out_ += "{\"truncated\":false}";
-    }
+    payload_key_ = k;
+    payload_ = json_text;
     return *this;
   }
-  std::string done() { return out_.empty() ? "{}" : out_ + "}"; }
+  details done() {
+    out_ = out_.empty() ? "{}" : out_ + "}";
+    return std::move(*this);
+  }
+  std::string text() const { return out_; }
+  std::string payload_key_, payload_;
 
  private:
   void key(const char* k) {
@@ -286,22 +289,26 @@ class runner {
  private:
   // ---------------------------------------------------------------- events
 
-  int64_t emit(thread& t, const char* type, const char* key, std::string det,
+  int64_t emit(thread& t, const char* type, const char* key, details det,
                bool advance = true) {
     if (t.silent) return t.last_event;
     int64_t id = push_event(type, key, std::move(det), t.last_event);
     if (advance) t.last_event = id;
     return id;
   }
+  /// An event without details (…Started, …Succeeded of Parallel/Map).
+  int64_t emit(thread& t, const char* type, const char*, const char*, bool advance = true) {
+    return emit(t, type, "", details(), advance);
+  }
 
-  int64_t emit_exec(const char* type, const char* key, std::string det, int64_t prev) {
+  int64_t emit_exec(const char* type, const char* key, details det, int64_t prev) {
     return push_event(type, key, std::move(det), prev, true);
   }
 
   /// Appends an event. Once the history is one event short of its limit,
   /// other events are dropped and the execution fails (the failure event
   /// takes the last slot), as AWS fails executions at 25,000 events.
-  int64_t push_event(const char* type, const char* key, std::string det, int64_t prev,
+  int64_t push_event(const char* type, const char* key, details det, int64_t prev,
                      bool execution_level = false) {
     if (!execution_level && s_.next_event_id >= lim_.history_events) {
       over_limit_ = true;
@@ -315,7 +322,9 @@ class runner {
     e.type = type;
     if (key && *key) {
       e.details_key = key;
-      e.details = std::move(det);
+      e.details = det.text();
+      e.payload_key = std::move(det.payload_key_);
+      e.payload = std::move(det.payload_);
     }
     r_.events.push_back(std::move(e));
     return r_.events.back().id;
@@ -1098,9 +1107,8 @@ class runner {
         drive(p, f);
         return;
       }
-      details d;
-      d.str("Error", c.error).str("Cause", c.cause);
-      p.results[static_cast<size_t>(c.child_index)] = d.done();
+      p.results[static_cast<size_t>(c.child_index)] =
+          "{\"Error\":" + json::quote(c.error) + ",\"Cause\":" + json::quote(c.cause) + "}";
     } else {
       if (!quiet) p.last_event = c.last_event;
       int64_t done_id = emit(c, "MapIterationSucceeded", "mapIterationSucceededEventDetails",
