@@ -428,6 +428,19 @@ def worker_output(activity, task_input):
     return compact({"act": activity, "n": len(task_input), "in": json.loads(task_input)})
 
 
+def token_target(token):
+    """(execution ARN, task id) inside a task token, for diagnostics only
+    (tokens are opaque to clients; see runtime/model/task_token.hpp)."""
+    import base64
+    try:
+        payload = token.split(".", 1)[0]
+        text = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+        _, task, arn = text.split("|", 2)
+        return arn, int(task)
+    except (ValueError, UnicodeDecodeError):
+        return None, None
+
+
 def activity_name(arn):
     return arn.rsplit(":", 1)[-1]
 
@@ -554,15 +567,16 @@ class Workers:
     """Threads polling the activities with boto3 (workerName golden-worker)
     and answering each task with worker_output().
 
-    Knobs: `interval` (seconds each thread sleeps after a task; 0 = full
-    speed), `polling` (an Event; cleared = threads do not start new polls),
+    Knobs: `work_time` (seconds between taking a task and answering it),
+    `interval` (seconds each thread sleeps after a task; 0 = full speed), `polling` (an Event; cleared = threads do not start new polls),
     `hold` (the holder thread keeps this many tokens per activity without
     answering them until release_held())."""
 
-    def __init__(self, port, node, threads_per_activity=2, interval=0.0, hold=0):
+    def __init__(self, port, node, threads_per_activity=2, interval=0.0, hold=0, work_time=0.0):
         self.port = port
         self.node = node  # for the incarnation number
         self.interval = interval
+        self.work_time = work_time
         self.hold_quota = hold
         self.polling = threading.Event()
         self.polling.set()
@@ -657,6 +671,8 @@ class Workers:
                 continue
             with self.lock:
                 self.records.append(rec)
+            if self.work_time:
+                time.sleep(self.work_time)
             self.answer(client, rec)
             if self.interval:
                 time.sleep(self.interval)
@@ -706,9 +722,11 @@ class Starter:
     RUNNING execution with the same input); ExecutionAlreadyExists after
     such a retry means the first attempt did start it and it has finished."""
 
-    def __init__(self, port, plan, threads=2, read_timeout=15):
+    def __init__(self, port, plan, threads=2, read_timeout=15, rate=0):
         self.port = port
         self.plan = plan
+        self.rate = rate      # starts per second in all (0 = as fast as possible)
+        self.t0 = None
         self.next = 0
         self.lock = threading.Lock()
         self.acked = {}       # name -> (time of the 200, retried?)
@@ -720,6 +738,7 @@ class Starter:
                         for i in range(threads)]
 
     def start(self):
+        self.t0 = time.monotonic()
         for t in self.threads:
             t.start()
 
@@ -742,6 +761,9 @@ class Starter:
                     return
                 machine, k, name = self.plan[self.next]
                 self.next += 1
+                at = self.t0 + self.next / self.rate if self.rate else 0
+            if at:
+                time.sleep(max(0.0, at - time.monotonic()))
             retried = False
             while True:
                 while self.paused.is_set():

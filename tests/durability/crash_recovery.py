@@ -103,6 +103,8 @@ def situation_at(events, t):
             blocks -= 1
     if waits["open"] > 0:
         out.add("in a Wait")
+    if waits["open"] > 1:
+        out.add("2+ Waits pending at once")
     if scheduled > started:
         out.add("task queued, not taken")
     if started > 0:
@@ -120,7 +122,11 @@ def main():
     ap.add_argument("--executions", type=int, default=2000)
     ap.add_argument("--kill-at", type=float, default=0.85,
                     help="kill when this fraction of the starts is done (default 0.85)")
-    ap.add_argument("--downtime", type=float, default=2.0, help="seconds the node stays down")
+    ap.add_argument("--rate", type=float, default=200,
+                    help="StartExecution calls per second (default 200)")
+    ap.add_argument("--downtime", type=float, default=4.0,
+                    help="seconds the node stays down (default 4: longer than every Wait, "
+                         "so every timer armed at the crash falls due meanwhile)")
     ap.add_argument("--hold", type=int, default=15,
                     help="tokens per activity fetched before the crash and answered after it")
     ap.add_argument("--quiesce-polls", action="store_true",
@@ -186,9 +192,9 @@ def main():
 
         # -- Crash batch --------------------------------------------------
         plan = make_plan("c", args.executions, args.seed)
-        workers = common.Workers(node.port, node, threads_per_activity=2, interval=0.25,
-                                 hold=args.hold)
-        starter = common.Starter(node.port, plan, threads=2)
+        workers = common.Workers(node.port, node, threads_per_activity=2, interval=0.1,
+                                 work_time=0.1, hold=args.hold)
+        starter = common.Starter(node.port, plan, threads=2, rate=args.rate)
         t_batch = time.monotonic()
         workers.start()
         starter.start()
@@ -216,6 +222,7 @@ def main():
         restart_time = time.time()
         log("restarted (incarnation %d) after %.1f s down" % (node.incarnation, time.time() - kill_time))
         workers.interval = 0
+        workers.work_time = 0
         workers.polling.set()
         workers.release.set()
         starter.join(120)
@@ -226,6 +233,19 @@ def main():
         log("executions finished %.1f s after the restart; %d still RUNNING" % (
             time.monotonic() - restart_at, len(left)))
         workers.stop()
+        if left:
+            failures.append("%d executions still RUNNING 120 s after the restart" % len(left))
+            by_exec = collections.defaultdict(list)
+            for r in workers.records:
+                by_exec[common.token_target(r.token)[0]].append(r)
+            for arn in left[:10]:
+                try:
+                    ev = raw.history(arn)
+                except Exception as e:  # diagnostics only
+                    ev = [{"type": "history unreadable: %r" % e}]
+                log("  stuck %s: %d events, last %s; worker tokens for it: %s" % (
+                    arn.rsplit(":", 1)[-1], len(ev), [e["type"] for e in ev[-3:]],
+                    [(r.fetched_inc, r.answered_inc, r.result) for r in by_exec.get(arn, [])]))
         if not node.alive():
             failures.append("statecraftd died after the restart:\n" + common.tail(node.log_path))
         if starter.failed:
@@ -286,7 +306,22 @@ def main():
                 log("  token fetched in incarnation %d, answered in %s: %s; input %s" % (
                     r.fetched_inc, r.answered_inc, r.result, r.input[:120]))
 
+        # A task handed out twice (re-queued by the recovery although a
+        # worker had it) shows up as the same token fetched twice.
+        fetched = collections.Counter(r.token for r in recs)
+        twice = [t for t, n in fetched.items() if n > 1]
+        log("tokens handed out more than once: %d" % len(twice))
+
         # Coverage: the crash must have caught executions in every situation.
+        par = collections.Counter()
+        for name, ev in histories.items():
+            if "parallel_wait" in name:
+                for s in situation_at(ev, kill_time):
+                    par[s] += 1
+        log("parallel_wait at the kill: %s" % dict(par))
+        if par["2+ Waits pending at once"] < 10:
+            failures.append("coverage: only %d Parallel executions had 2+ branch Waits pending at "
+                            "the kill (want >= 10)" % par["2+ Waits pending at once"])
         need = {"in a Wait": 100, "task queued, not taken": 50, "task taken by a worker": 20,
                 "inside Map/Parallel": 50}
         for what, n in need.items():
