@@ -1,23 +1,88 @@
-// The activity queue actor: one per activity ARN. It holds tasks no worker
-// has taken yet and GetActivityTask polls no task has answered yet; at most
-// one of the two lists is non-empty at any time. A poll is a parked reply
-// (no thread waits); it is answered the moment a task arrives, or with an
-// empty token when its deadline passes. Handing a task to a worker tells
-// the execution (ActivityStarted with the worker's name), waking it if it
-// sleeps. A task queued twice (re-armed after a restart) is kept once.
+// The activity queue actor: one per activity ARN on each node. It holds
+// tasks no worker has taken yet and GetActivityTask polls no task has
+// answered yet. A poll is a parked reply (no thread waits); it is answered
+// the moment a task arrives, or with an empty token when its deadline
+// passes. Handing a task to a worker tells the execution (ActivityStarted
+// with the worker's name), waking it if it sleeps.
+//
+// Single node: tasks wait in `tasks` (a task queued twice — re-armed after a
+// restart — is kept once). Cluster: a task no local worker is waiting for
+// goes to the activity's shared Redis queue instead, and polls parked on
+// any node take from it (each task goes to exactly one of them); they look
+// when the coordinator hints that tasks arrived, and every `tick` while any
+// poll is parked. Those Redis calls run on this actor's thread.
 #include "actors/detail.hpp"
+
+#include "cluster/coordinator.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace sc::actors {
 
 namespace {
 
+constexpr auto tick = std::chrono::milliseconds(500);
+
+using self_ptr = caf::stateful_actor<activity_queue_state>*;
+
 void hand_over(node::impl* n, queued_task& t, poll_request& p) {
-  int64_t task = t.task;
-  std::string worker = p.worker;
   p.done(activity_task{t.token, t.input});
-  n->route(t.execution_arn, [task, worker](const caf::actor& a) {
-    caf::anon_send(a, act_start_atom::value, task, worker);
-  });
+  n->activity_started(t.execution_arn, t.task, p.worker);
+}
+
+std::string encode(const queued_task& t) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("token");
+  w.String(t.token.c_str());
+  w.Key("input");
+  w.String(t.input.c_str(), static_cast<rapidjson::SizeType>(t.input.size()));
+  w.Key("arn");
+  w.String(t.execution_arn.c_str());
+  w.Key("task");
+  w.Int64(t.task);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::optional<queued_task> decode(const std::string& text) {
+  json::document d;
+  if (!json::parse(text, d) || !d.IsObject() || !d.HasMember("token") || !d["token"].IsString() ||
+      !d.HasMember("input") || !d["input"].IsString() || !d.HasMember("arn") ||
+      !d["arn"].IsString() || !d.HasMember("task") || !d["task"].IsInt64())
+    return std::nullopt;
+  return queued_task{d["token"].GetString(), d["input"].GetString(), d["arn"].GetString(),
+                     d["task"].GetInt64()};
+}
+
+/// The first parked poll whose worker is still connected, removed.
+std::optional<poll_request> next_live_poll(activity_queue_state& s) {
+  while (!s.polls.empty()) {
+    auto p = std::move(s.polls.front());
+    s.polls.pop_front();
+    if (p.req.alive && !p.req.alive()) continue;  // the worker hung up
+    return std::move(p.req);
+  }
+  return std::nullopt;
+}
+
+std::optional<queued_task> pop_shared(node::impl* n, const std::string& arn) {
+  if (!n->coord) return std::nullopt;
+  try {
+    while (auto text = n->coord->pop_task(arn)) {
+      if (auto t = decode(*text)) return t;
+    }
+  } catch (const cluster::store_error&) {
+  }
+  return std::nullopt;
+}
+
+void schedule_tick(self_ptr self, node::impl* n) {
+  if (!n->coord || self->state.ticking || self->state.polls.empty()) return;
+  self->state.ticking = true;
+  self->delayed_send(self, tick, ready_atom::value);
 }
 
 }  // namespace
@@ -27,12 +92,14 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
   return {
       [=](schedule_atom, queued_task& t) {
         auto& s = self->state;
-        while (!s.polls.empty()) {
-          auto p = std::move(s.polls.front());
-          s.polls.pop_front();
-          if (p.req.alive && !p.req.alive()) continue;  // the worker hung up
-          hand_over(n, t, p.req);
-          return;
+        if (auto p = next_live_poll(s)) return hand_over(n, t, *p);
+        if (n->coord) {
+          try {
+            n->coord->push_task(arn, encode(t));
+            return;
+          } catch (const cluster::store_error&) {
+            // Redis unavailable: keep it here for local workers.
+          }
         }
         for (auto& q : s.tasks)
           if (q.token == t.token) return;
@@ -51,14 +118,35 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         if (!s.tasks.empty()) {
           auto t = std::move(s.tasks.front());
           s.tasks.pop_front();
-          hand_over(n, t, p);
-          return;
+          return hand_over(n, t, p);
         }
+        if (auto t = pop_shared(n, arn)) return hand_over(n, *t, p);
         uint64_t id = s.next_poll++;
         s.polls.push_back({id, std::move(p)});
         auto timeout = std::chrono::milliseconds(
             static_cast<int64_t>(n->cfg.activities.poll_timeout_seconds * 1000));
         self->delayed_send(self, timeout, expire_atom::value, id);
+        schedule_tick(self, n);
+      },
+      [=](ready_atom) {
+        auto& s = self->state;
+        s.ticking = false;
+        while (!s.polls.empty()) {
+          auto t = pop_shared(n, arn);
+          if (!t) break;
+          if (auto p = next_live_poll(s)) {
+            hand_over(n, *t, *p);
+          } else {
+            // Every parked worker had hung up: put the task back.
+            try {
+              n->coord->push_task(arn, encode(*t));
+            } catch (const cluster::store_error&) {
+              s.tasks.push_back(std::move(*t));
+            }
+            break;
+          }
+        }
+        schedule_tick(self, n);
       },
       [=](expire_atom, uint64_t id) {
         auto& polls = self->state.polls;

@@ -15,6 +15,7 @@
 //     (cancel_atom, string token)                    withdraw a queued task
 //     (poll_atom, poll_request)                      a parked GetActivityTask
 //     (expire_atom, uint64 poll id)                  a parked poll's deadline
+//     (ready_atom)                                   cluster: the shared queue may have tasks
 //   timer service (one per node)
 //     (arm_atom, string arn, int64 timer, int64 due) remember a timer
 //     (tick_atom)                                    fire what is due
@@ -38,10 +39,17 @@
 
 #include <caf/all.hpp>
 
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
+#include <thread>
 #include <unordered_map>
+
+namespace sc::cluster {
+class coordinator;
+}
 
 namespace sc::actors {
 
@@ -59,6 +67,7 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using arm_atom = caf::atom_constant<caf::atom("arm")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 
 /// A callback that is called exactly once: with a real answer, or with the
 /// fallback when the last holder goes away unanswered.
@@ -167,6 +176,7 @@ struct activity_queue_state {
   };
   std::deque<parked> polls;
   uint64_t next_poll = 1;
+  bool ticking = false;  ///< cluster: a periodic look at the shared queue is scheduled
   static inline const char* name = "activity_queue";
 };
 
@@ -188,6 +198,8 @@ struct node::impl {
 
   config::settings cfg;
   cluster::store& store;
+  std::string node_id;   ///< this node's id (config::effective_node_id)
+  std::string address;   ///< advertised host:port
   model::token_codec codec;
   interp::limits limits;
   std::chrono::milliseconds passivate_after{2000};
@@ -212,6 +224,33 @@ struct node::impl {
   std::unordered_map<std::string, std::shared_ptr<const asl::definition>> defs;
 
   caf::actor queue_for(const std::string& activity_arn);
+
+  // -- cluster mode (Redis store + coordinator; see actors/cluster.cpp) ----
+  std::unique_ptr<cluster::coordinator> coord;  ///< null on a single memory node
+  uint32_t shard_count = 1;
+  /// Whether this node owns the execution's shard (always, without a cluster).
+  bool owns(const std::string& execution_arn) const;
+  int shard_of(const std::string& execution_arn) const;
+  /// Starts the coordinator; false with a message when it cannot.
+  bool start_cluster(const std::string& url, std::string* error);
+  void stop_cluster();
+  /// Sends a message to the inbox of the execution's (remote) owner.
+  void post_remote(const std::string& execution_arn, const std::string& msg);
+  /// A worker took `task`: tell the execution, wherever it runs.
+  void activity_started(const std::string& execution_arn, int64_t task, const std::string& worker);
+  void on_gained(int shard, uint64_t epoch);
+  void on_lost(int shard);
+  void drain(int shard);
+  void dispatch(int shard, const std::string& msg);
+  /// Housekeeping thread for cluster work that does store I/O (recovery,
+  /// inbox draining), off the coordinator's and CAF's threads.
+  void cluster_job(std::function<void()> job);
+  std::thread cw_thread;
+  std::mutex cw_mu;
+  std::condition_variable cw_cv;
+  std::deque<std::function<void()>> cw_jobs;
+  std::set<int> cw_recover;  ///< shards gained and not yet recovered
+  bool cw_stop = false;
 
   /// Delivers `send(actor)` to the execution's actor, waking it from the
   /// store when it sleeps. Returns false (and does not call `send`) when the
@@ -239,6 +278,14 @@ struct node::impl {
 
 caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, node::impl* n,
                               spawn_request req);
+
+/// Inbox messages for an execution owned by another node (actors/cluster.cpp).
+std::string remote_task_message(const std::string& kind, const std::string& arn, int64_t task,
+                                const std::string& output, const std::string& error,
+                                const std::string& cause, bool he, bool hc);
+std::string remote_stop_message(const std::string& arn, const std::string& error,
+                                const std::string& cause, bool he, bool hc);
+std::string remote_start_message(const std::string& arn);
 caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, node::impl* n,
                              std::string arn);
 caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node::impl* n);

@@ -8,6 +8,8 @@
 // abnormally from the state last saved in the store.
 #include "actors/detail.hpp"
 
+#include "cluster/coordinator.hpp"
+#include "config/load.hpp"
 #include "runtime/asl/parse.hpp"
 
 #include <chrono>
@@ -78,6 +80,8 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, node::impl
 node::impl::impl(const config::settings& s, cluster::store& st)
     : cfg(s),
       store(st),
+      node_id(config::effective_node_id(s)),
+      address(s.node.bind + ":" + std::to_string(s.node.port)),
       codec(s.activities.task_token_secret.empty() ? random_secret()
                                                    : s.activities.task_token_secret) {
   limits.history_events = static_cast<int64_t>(s.executions.history_event_limit);
@@ -102,6 +106,7 @@ caf::actor node::impl::queue_for(const std::string& activity_arn) {
 }
 
 bool node::impl::route(const std::string& arn, std::function<void(const caf::actor&)> send) {
+  if (!owns(arn)) return false;  // cluster: another node runs it
   {
     std::lock_guard lock(mu);
     auto it = executions.find(arn);
@@ -138,7 +143,7 @@ bool node::impl::route(const std::string& arn, std::function<void(const caf::act
   req.state = *rec->state;
   req.record = std::move(*rec);
   req.record.state.reset();
-  req.fresh = false;
+  req.fresh = req.state.next_event_id == 1;  // created but never stepped
   auto a = sys->spawn(execution_actor, this, std::move(req));
   auto& e = executions[arn];
   e.actor = a;
@@ -260,6 +265,10 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   rep.start_ms = start;
 
   if (!express) {
+    // The record carries the not-yet-started state, so an execution whose
+    // node dies before its first step is still started by whoever recovers
+    // it (see route: a state with no events starts fresh).
+    rec.state = std::make_shared<const interp::execution_state>(sp.state);
     cluster::execution_record existing;
     auto outcome = n.store.create_execution(rec, {}, existing);
     if (outcome != cluster::create_outcome::created) {
@@ -271,7 +280,14 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       rep.error = api_error{"ExecutionAlreadyExists", "Execution Already Exists: '" + exec_arn + "'"};
       return done(std::move(rep));
     }
+    if (!n.owns(exec_arn)) {
+      // Another node owns the shard: the record (with its unstarted state)
+      // is stored; wake the owner through the shard's inbox.
+      n.post_remote(exec_arn, remote_start_message(exec_arn));
+      return done(std::move(rep));
+    }
   }
+  rec.state.reset();
   sp.record = rec;
   if (req.sync) {
     start_reply fallback = rep;
@@ -291,7 +307,9 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     auto& e = n.executions[exec_arn];
     e.actor = a;
   }
-  caf::anon_send(n.supervisor, monitor_atom::value, a, exec_arn);
+  // Express executions are not stored, so there is nothing to restart them
+  // from: only Standard ones are supervised.
+  if (!express) caf::anon_send(n.supervisor, monitor_atom::value, a, exec_arn);
   if (!req.sync) done(std::move(rep));
 }
 
@@ -300,6 +318,17 @@ void node::stop_execution(const std::string& execution_arn, std::string error, s
                           std::function<void(std::optional<api_error>, int64_t)> done) {
   auto shared_done = std::make_shared<std::function<void(std::optional<api_error>, int64_t)>>(
       std::move(done));
+  if (!impl_->owns(execution_arn)) {
+    auto rec = impl_->store.get_execution(execution_arn);
+    if (!rec)
+      return (*shared_done)(
+          api_error{"ExecutionDoesNotExist", "Execution Does Not Exist: '" + execution_arn + "'"},
+          0);
+    if (rec->status != "RUNNING") return (*shared_done)(std::nullopt, rec->stop_ms);
+    impl_->post_remote(execution_arn,
+                       remote_stop_message(execution_arn, error, cause, has_error, has_cause));
+    return (*shared_done)(std::nullopt, now_ms());
+  }
   stop_request req;
   req.error = std::move(error);
   req.cause = std::move(cause);
@@ -339,6 +368,26 @@ void route_task(node::impl& n, const std::string& token, task_outcome o, error_c
   auto t = n.codec.decode(token);
   if (!t) return done(api_error{"InvalidToken", "Invalid token"});
   o.task = t->task_id;
+  if (!n.owns(t->execution_arn)) {
+    // Owned by another node: check the stored state, then hand the outcome
+    // to the owner through the shard's inbox.
+    auto rec = n.store.get_execution(t->execution_arn);
+    if (rec && rec->state) {
+      if (rec->state->tasks.count(t->task_id)) {
+        const char* kind = o.k == task_outcome::kind::success   ? "success"
+                           : o.k == task_outcome::kind::failure ? "failure"
+                                                                : "heartbeat";
+        n.post_remote(t->execution_arn,
+                      remote_task_message(kind, t->execution_arn, t->task_id, o.output, o.error,
+                                          o.cause, o.has_error, o.has_cause));
+        return done(std::nullopt);
+      }
+      auto it = rec->state->closed_tasks.find(t->task_id);
+      if (it != rec->state->closed_tasks.end() && it->second == interp::task_end::timed_out)
+        return done(api_error{"TaskTimedOut", "Task Timed Out: 'Provided task has timed out'"});
+    }
+    return done(api_error{"TaskDoesNotExist", "Task does not exist anymore"});
+  }
   auto shared_done = std::make_shared<error_cb>(std::move(done));
   o.done = error_reply([shared_done](std::optional<api_error> e) { (*shared_done)(std::move(e)); },
                        api_error{"TaskDoesNotExist", "Task does not exist anymore"});
@@ -391,16 +440,26 @@ void node::send_task_heartbeat(const std::string& token, error_cb done) {
 
 void node::recover() {
   auto& n = *impl_;
+  if (n.coord) return;  // per shard, as leases are gained
   for (auto& rec : n.store.running_executions()) {
     if (!rec.state) continue;
+    if (rec.state->next_event_id == 1) {  // never started: start it now
+      n.route(rec.arn, [](const caf::actor&) {});
+      continue;
+    }
     auto def = n.definition(rec.machine_arn + "#" + rec.revision_id, rec.definition);
     if (def) n.rearm(*rec.state, *def);
   }
 }
 
+bool node::enable_cluster(const std::string& redis_url, std::string* error) {
+  return impl_->start_cluster(redis_url, error);
+}
+
 void node::shutdown() {
   auto& n = *impl_;
   if (!n.sys) return;
+  n.stop_cluster();
   std::vector<caf::actor> all;
   {
     std::lock_guard lock(n.mu);

@@ -83,8 +83,14 @@ class node {
   const config::settings& settings() const;
   cluster::store& store();
 
-  /// Resumes executions the store holds as RUNNING (after a restart).
+  /// Resumes executions the store holds as RUNNING (after a restart). In
+  /// cluster mode, recovery happens per shard as leases are gained.
   void recover();
+
+  /// Joins the cluster on `redis_url` (the store must be the Redis store on
+  /// the same URL): membership, shard leases, inboxes, shared activity
+  /// queues. False with a message when it cannot.
+  bool enable_cluster(const std::string& redis_url, std::string* error);
   /// Stops every actor; parked polls are answered with empty tokens.
   void shutdown();
 

@@ -83,6 +83,16 @@ fi
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
 
+# Run from a snapshot of the binaries: others may rebuild build/ meanwhile,
+# and every run of one suite must use the same node.
+SNAP=$(mktemp -d)
+if ! cp "$SCD" "$SNAP/statecraftd" || ! cp "$GEN" "$SNAP/statecraft-traffic"; then
+  log "cannot copy the binaries"; rm -rf "$SNAP"; exit 1
+fi
+SCD_BUILT=$SCD
+SCD=$SNAP/statecraftd
+GEN=$SNAP/statecraft-traffic
+
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=${OUT:-$ROOT/bench/results/$STAMP-$MODE}
 mkdir -p "$OUT"
@@ -116,7 +126,8 @@ RERUN=""
   echo "kernel: $(uname -sr)"
   echo "loadavg_at_start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "ulimit_n: $NOFILE"
-  echo "statecraftd: $("$SCD" --version 2>&1 | head -1)"
+  echo "statecraftd: $("$SCD" --version 2>&1 | head -1), sha256 $(sha256sum "$SCD" | cut -c1-16), built $(date -u -r "$SCD_BUILT" +%Y-%m-%dT%H:%M:%SZ)"
+  echo "statecraft-traffic: sha256 $(sha256sum "$GEN" | cut -c1-16)"
   echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$( [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -1)" ] && echo ' (+ uncommitted changes)')"
   echo "build_type: $(grep -m1 CMAKE_BUILD_TYPE: "$ROOT/$BUILD_DIR/CMakeCache.txt" 2>/dev/null | cut -d= -f2)"
   echo "compiler: $(c++ --version 2>/dev/null | head -1)"
@@ -205,7 +216,7 @@ stop_server() {
   stop_redis
 }
 
-cleanup_all() { stop_server; rm -rf "$TMP"; }
+cleanup_all() { stop_server; rm -rf "$TMP" "$SNAP"; }
 trap cleanup_all EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 

@@ -702,7 +702,10 @@ class redis_store final : public store {
     args.push_back(r.express ? "1" : "0");
     args.push_back(to_str(retention_.load()));
     for (const auto& e : events) args.push_back(codec::encode(e));
-    const std::string fence = fence_of(s);
+    // Creating is never fenced: in a cluster any node creates an execution
+    // (an atomic create-if-absent) and then tells the shard's owner through
+    // its inbox; only the owner's later saves must carry the lease epoch.
+    const std::string fence;
     lease c(pool_);
     reply rep;
     if (fence.empty()) {

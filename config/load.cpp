@@ -373,6 +373,15 @@ const std::vector<field>& fields() {
     t.push_back(int_field("store", "retention_hours", &settings::store,
                           &store_settings::retention_hours, 0,
                           std::numeric_limits<int>::max()));
+    // cluster
+    t.push_back(double_field("cluster", "heartbeat_seconds", &settings::cluster,
+                             &cluster_settings::heartbeat_seconds, std::nullopt)
+                    .cli("--heartbeat-seconds", "S",
+                         "Cluster heartbeat / lease renewal interval (> 0)"));
+    t.push_back(double_field("cluster", "lease_ttl_seconds", &settings::cluster,
+                             &cluster_settings::lease_ttl_seconds, std::nullopt)
+                    .cli("--lease-ttl-seconds", "S",
+                         "Shard lease lifetime; a dead node's shards move after it"));
     return t;
   }();
   return table;
@@ -649,6 +658,8 @@ std::vector<std::string> validate(const settings& s) {
     out.push_back(
         "store.redis_url: required when store.backend is 'redis' "
         "(set it in the config file or pass --redis URL)");
+  if (s.cluster.lease_ttl_seconds <= s.cluster.heartbeat_seconds)
+    out.push_back("cluster.lease_ttl_seconds: must be greater than cluster.heartbeat_seconds");
   return out;
 }
 

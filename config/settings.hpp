@@ -86,6 +86,18 @@ struct store_settings {
   bool operator==(const store_settings&) const = default;
 };
 
+/// `cluster:` — several nodes on one Redis (used when store.backend is redis).
+struct cluster_settings {
+  /// Seconds between heartbeats, lease renewals and rebalancing, > 0.
+  double heartbeat_seconds = 1.0;
+  /// Seconds a shard lease (and a node's liveness) lasts without renewal,
+  /// greater than heartbeat_seconds. A node killed with -9 loses its shards
+  /// to the others after this long.
+  double lease_ttl_seconds = 5.0;
+
+  bool operator==(const cluster_settings&) const = default;
+};
+
 /// The whole configuration of one statecraftd node.
 struct settings {
   node_settings node;              ///< `node:` section.
@@ -93,6 +105,7 @@ struct settings {
   activities_settings activities;  ///< `activities:` section.
   executions_settings executions;  ///< `executions:` section.
   store_settings store;            ///< `store:` section.
+  cluster_settings cluster;        ///< `cluster:` section.
 
   bool operator==(const settings&) const = default;
 };

@@ -395,6 +395,28 @@ def definitions():
                 "Done": {"Type": "Pass", "End": True},
             },
         },
+        # (f) As (d) with Waits short enough (6/2/4 s, 0.6/0.2/0.4 s of wall
+        # time at --time-scale 10) to fall due, unscaled, while the node is
+        # down: started in a burst just before the kill, they test that
+        # overdue timers fire in due order after the restart.
+        "parallel_short": {
+            "StartAt": "Fork",
+            "States": {
+                "Fork": {"Type": "Parallel", "ResultPath": "$.branches", "Next": "Done",
+                         "Branches": [
+                             {"StartAt": "Slow", "States": {
+                                 "Slow": {"Type": "Wait", "Seconds": 6, "Next": "SlowDone"},
+                                 "SlowDone": {"Type": "Pass", "Result": "slow", "End": True}}},
+                             {"StartAt": "Fast", "States": {
+                                 "Fast": {"Type": "Wait", "Seconds": 2, "Next": "FastDone"},
+                                 "FastDone": {"Type": "Pass", "Result": "fast", "End": True}}},
+                             {"StartAt": "Mid", "States": {
+                                 "Mid": {"Type": "Wait", "Seconds": 4, "Next": "MidDone"},
+                                 "MidDone": {"Type": "Pass", "Result": "mid", "End": True}}},
+                         ]},
+                "Done": {"Type": "Pass", "End": True},
+            },
+        },
         # (e) Map with an activity task per item (MaxConcurrency 1: the
         # order of the answers then cannot change the history).
         "map_activity": {

@@ -124,9 +124,11 @@ def main():
                     help="kill when this fraction of the starts is done (default 0.85)")
     ap.add_argument("--rate", type=float, default=200,
                     help="StartExecution calls per second (default 200)")
-    ap.add_argument("--downtime", type=float, default=4.0,
-                    help="seconds the node stays down (default 4: longer than every Wait, "
-                         "so every timer armed at the crash falls due meanwhile)")
+    ap.add_argument("--downtime", type=float, default=8.0,
+                    help="seconds the node stays down (default 8: the burst's Waits, "
+                         "6 s at most, fall due meanwhile)")
+    ap.add_argument("--burst", type=int, default=150,
+                    help="parallel_short executions started in a burst just before the kill")
     ap.add_argument("--hold", type=int, default=15,
                     help="tokens per activity fetched before the crash and answered after it")
     ap.add_argument("--quiesce-polls", action="store_true",
@@ -207,14 +209,23 @@ def main():
                                                                  workers.held_count()))
                 return 1
             time.sleep(0.02)
+        burst_plan = [("parallel_short", i % common.VARIANTS, "b-parallel_short-%05d" % i)
+                      for i in range(args.burst)]
+        burst = common.Starter(node.port, burst_plan, threads=3)
+        t_burst = time.monotonic()
+        burst.start()
+        burst.join()
+        burst_time = time.monotonic() - t_burst
         if args.quiesce_polls:
             workers.polling.clear()
             workers.wait_polls_idle(5)
         kill_time = time.time()
         node.kill9()
         started_before = starter.done_count()
-        log("kill -9 after %.1f s: %d/%d starts acknowledged, %d tokens held, %d tasks answered" % (
-            time.monotonic() - t_batch, started_before, len(plan), workers.held_count(),
+        log("kill -9 after %.1f s: %d/%d starts acknowledged, a burst of %d in %.2f s, "
+            "%d tokens held, %d tasks answered" % (
+            time.monotonic() - t_batch, started_before, len(plan), len(burst.acked),
+            burst_time, workers.held_count(),
             sum(1 for r in workers.records if r.result)))
         time.sleep(args.downtime)
         restart_at = time.monotonic()
@@ -254,6 +265,7 @@ def main():
 
         # -- Checks -------------------------------------------------------
         t_check = time.monotonic()
+        plan += burst_plan
         problems, histories = common.verify_executions(raw, golden, plan)
         log("checked %d executions (%d events) in %.1f s" % (
             len(plan), sum(len(h) for h in histories.values()), time.monotonic() - t_check))
@@ -322,6 +334,28 @@ def main():
         if par["2+ Waits pending at once"] < 10:
             failures.append("coverage: only %d Parallel executions had 2+ branch Waits pending at "
                             "the kill (want >= 10)" % par["2+ Waits pending at once"])
+        # The burst: Waits pending at the kill whose (unscaled) due time had
+        # passed at the restart, two or more in one execution.
+        secs = {"Slow": 6, "Fast": 2, "Mid": 4}
+        overdue_execs = 0
+        for name, ev in histories.items():
+            if not name.startswith("b-"):
+                continue
+            pending = {}
+            for e in ev:
+                if ts(e) is None or ts(e) > kill_time:
+                    break
+                if e["type"] == "WaitStateEntered":
+                    pending[e["stateEnteredEventDetails"]["name"]] = ts(e)
+                elif e["type"] == "WaitStateExited":
+                    pending.pop(e["stateExitedEventDetails"]["name"], None)
+            if sum(1 for n, t in pending.items() if t + secs[n] < restart_time) >= 2:
+                overdue_execs += 1
+        log("burst executions with 2+ Waits pending at the kill and overdue at the restart: %d"
+            % overdue_execs)
+        if overdue_execs < 20:
+            failures.append("coverage: only %d burst executions had 2+ overdue Waits at the "
+                            "restart (want >= 20)" % overdue_execs)
         need = {"in a Wait": 100, "task queued, not taken": 50, "task taken by a worker": 20,
                 "inside Map/Parallel": 50}
         for what, n in need.items():

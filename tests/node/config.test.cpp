@@ -73,6 +73,8 @@ settings all_changed() {
   s.executions.time_scale = 100;
   s.executions.history_event_limit = 10;
   s.executions.idle_actor_seconds = 0.25;
+  s.cluster.heartbeat_seconds = 0.5;
+  s.cluster.lease_ttl_seconds = 3;
   s.store.backend = "redis";
   s.store.redis_url = "redis://db:6379/2";
   s.store.retention_hours = 24;

@@ -60,6 +60,13 @@ int main(int argc, char** argv) {
     std::cerr << "statecraftd: " << e.what() << "\n";
     return 1;
   }
+  if (s.store.backend == "redis") {
+    std::string err;
+    if (!node.enable_cluster(s.store.redis_url, &err)) {
+      std::cerr << "statecraftd: cannot join the cluster: " << err << "\n";
+      return 1;
+    }
+  }
   try {
     node.recover();
   } catch (const sc::cluster::store_error& e) {

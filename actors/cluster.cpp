@@ -1,0 +1,335 @@
+// Cluster mode: several nodes on one Redis.
+//
+// Executions live in shards; the coordinator (cluster/coordinator.*) gives
+// each shard to exactly one live node through a lease with a fencing epoch,
+// and the Redis store refuses any write of a shard's data that does not
+// carry the current epoch. This file connects the coordinator to the node:
+//
+//  * gained(shard) → fence the store with the new epoch, then (on the
+//    housekeeping thread) recover the shard's running executions — re-arm
+//    timers, re-queue untaken activity tasks, start never-started ones —
+//    and drain its inbox;
+//  * lost(shard) → stop every actor of the shard before the lease goes.
+//    Their in-flight saves still carry the old epoch, so they cannot land;
+//  * anything addressed to an execution this node does not own (SendTask*,
+//    StopExecution, StartExecution, ActivityStarted) is appended durably to
+//    the shard's inbox and the owner is woken; the owner drains inboxes on
+//    wake-up, every `drain_interval`, and on takeover, and acknowledges a
+//    message only after its effect is stored (a crashed owner's messages
+//    are taken again by the next one);
+//  * activity tasks no local worker is waiting for go to the activity's
+//    shared Redis queue, from which any node's parked polls take them
+//    (each task to exactly one).
+//
+// Inbox messages are small JSON objects: {"t": kind, "arn": execution,
+// ...}; kinds: start, success, failure, heartbeat, stop, act.
+#include "actors/detail.hpp"
+
+#include "cluster/coordinator.hpp"
+#include "cluster/keys.hpp"
+#include "runtime/json/json.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace sc::actors {
+
+namespace {
+
+constexpr auto drain_interval = std::chrono::milliseconds(250);
+constexpr size_t drain_batch = 256;
+
+std::string message(std::initializer_list<std::pair<const char*, std::string>> strings,
+                    std::initializer_list<std::pair<const char*, int64_t>> numbers = {},
+                    std::initializer_list<std::pair<const char*, bool>> flags = {}) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  for (auto& [k, v] : strings) {
+    w.Key(k);
+    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+  }
+  for (auto& [k, v] : numbers) {
+    w.Key(k);
+    w.Int64(v);
+  }
+  for (auto& [k, v] : flags) {
+    w.Key(k);
+    w.Bool(v);
+  }
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string str(const json::value& o, const char* k) {
+  auto it = o.FindMember(k);
+  return it != o.MemberEnd() && it->value.IsString() ? it->value.GetString() : std::string();
+}
+int64_t num(const json::value& o, const char* k) {
+  auto it = o.FindMember(k);
+  return it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+}
+bool flag(const json::value& o, const char* k) {
+  auto it = o.FindMember(k);
+  return it != o.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+}
+
+}  // namespace
+
+bool node::impl::owns(const std::string& arn) const {
+  return !coord || coord->owns(shard_of(arn));
+}
+
+int node::impl::shard_of(const std::string& arn) const {
+  return static_cast<int>(cluster::keys::shard_of(arn, shard_count));
+}
+
+void node::impl::cluster_job(std::function<void()> job) {
+  {
+    std::lock_guard lock(cw_mu);
+    cw_jobs.push_back(std::move(job));
+  }
+  cw_cv.notify_one();
+}
+
+bool node::impl::start_cluster(const std::string& url, std::string* error) {
+  cluster::coordinator_options opts;
+  opts.url = url;
+  opts.node_id = node_id;
+  opts.address = address;
+  opts.heartbeat = std::chrono::milliseconds(
+      static_cast<int64_t>(cfg.cluster.heartbeat_seconds * 1000));
+  opts.lease_ttl = std::chrono::milliseconds(
+      static_cast<int64_t>(cfg.cluster.lease_ttl_seconds * 1000));
+  cluster::coordinator_callbacks cb;
+  cb.gained = [this](int shard, uint64_t epoch) { on_gained(shard, epoch); };
+  cb.lost = [this](int shard) { on_lost(shard); };
+  cb.inbox_ready = [this](int shard) { cluster_job([this, shard] { drain(shard); }); };
+  cb.activity_ready = [this](const std::string& arn) {
+    caf::actor q;
+    {
+      std::lock_guard lock(mu);
+      auto it = queues.find(arn);
+      if (it == queues.end()) return;  // nobody polls it here
+      q = it->second;
+    }
+    caf::anon_send(q, ready_atom::value);
+  };
+  // The housekeeping thread: jobs, plus a periodic inbox sweep.
+  cw_thread = std::thread([this] {
+    std::unique_lock lock(cw_mu);
+    while (!cw_stop) {
+      if (cw_jobs.empty() && cw_recover.empty()) {
+        cw_cv.wait_for(lock, drain_interval);
+        if (cw_stop) break;
+        if (cw_jobs.empty() && cw_recover.empty()) {
+          lock.unlock();
+          if (coord)
+            for (int shard : coord->owned()) drain(shard);
+          lock.lock();
+          continue;
+        }
+      }
+      if (!cw_recover.empty()) {
+        std::set<int> shards;
+        shards.swap(cw_recover);
+        lock.unlock();
+        try {
+          // One scan for every shard gained since the last one.
+          for (auto& rec : store.running_executions()) {
+            int s = shard_of(rec.arn);
+            if (!shards.count(s) || !rec.state || !owns(rec.arn)) continue;
+            if (rec.state->next_event_id == 1) {
+              route(rec.arn, [](const caf::actor&) {});
+              continue;
+            }
+            auto def = definition(rec.machine_arn + "#" + rec.revision_id, rec.definition);
+            if (def) rearm(*rec.state, *def);
+          }
+          for (int s : shards) drain(s);
+        } catch (const cluster::store_error&) {
+          std::lock_guard again(cw_mu);
+          cw_recover.insert(shards.begin(), shards.end());  // retry later
+        }
+        lock.lock();
+        continue;
+      }
+      auto job = std::move(cw_jobs.front());
+      cw_jobs.pop_front();
+      lock.unlock();
+      try {
+        job();
+      } catch (const cluster::store_error&) {
+      }
+      lock.lock();
+    }
+  });
+  coord = std::make_unique<cluster::coordinator>(opts, cb);
+  shard_count = 64;
+  if (!coord->start(error)) {
+    stop_cluster();
+    return false;
+  }
+  shard_count = static_cast<uint32_t>(coord->shards());
+  return true;
+}
+
+void node::impl::stop_cluster() {
+  if (coord) coord->stop(true);  // hands shards over: lost() stops their actors
+  {
+    std::lock_guard lock(cw_mu);
+    cw_stop = true;
+  }
+  cw_cv.notify_all();
+  if (cw_thread.joinable()) cw_thread.join();
+}
+
+void node::impl::on_gained(int shard, uint64_t epoch) {
+  store.set_fence(shard, epoch, node_id);
+  {
+    std::lock_guard lock(cw_mu);
+    cw_recover.insert(shard);
+  }
+  cw_cv.notify_one();
+}
+
+void node::impl::on_lost(int shard) {
+  // Stop every actor of the shard; keep the store's fence at the old epoch so
+  // a save still in flight cannot land once another node holds the lease.
+  std::vector<caf::actor> victims;
+  {
+    std::lock_guard lock(mu);
+    for (auto it = executions.begin(); it != executions.end();) {
+      if (shard_of(it->first) == shard) {
+        if (it->second.actor) victims.push_back(it->second.actor);
+        it = executions.erase(it);  // waiting messages: their replies fall back
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& a : victims) caf::anon_send_exit(a, caf::exit_reason::kill);
+}
+
+void node::impl::post_remote(const std::string& arn, const std::string& msg) {
+  coord->post(shard_of(arn), msg);
+}
+
+void node::impl::activity_started(const std::string& arn, int64_t task,
+                                  const std::string& worker) {
+  if (owns(arn)) {
+    route(arn, [task, worker](const caf::actor& a) {
+      caf::anon_send(a, act_start_atom::value, task, worker);
+    });
+    return;
+  }
+  try {
+    post_remote(arn, message({{"t", "act"}, {"arn", arn}, {"worker", worker}}, {{"task", task}}));
+  } catch (const cluster::store_error&) {
+    // Lost: the task is then re-queued when its owner recovers it.
+  }
+}
+
+void node::impl::drain(int shard) {
+  if (!coord || !coord->owns(shard)) return;
+  for (;;) {
+    auto msgs = coord->take(shard, drain_batch);
+    for (auto& m : msgs) dispatch(shard, m);
+    if (msgs.size() < drain_batch) break;
+  }
+}
+
+void node::impl::dispatch(int shard, const std::string& msg) {
+  auto* c = coord.get();
+  auto ack = [c, shard, msg] {
+    try {
+      c->ack(shard, msg);
+    } catch (const cluster::store_error&) {
+    }
+  };
+  json::document d;
+  if (!json::parse(msg, d) || !d.IsObject()) return ack();  // garbage: drop it
+  std::string kind = str(d, "t");
+  std::string arn = str(d, "arn");
+  if (kind == "start" || kind == "act") {
+    int64_t task = num(d, "task");
+    std::string worker = str(d, "worker");
+    route(arn, [kind, task, worker](const caf::actor& a) {
+      if (kind == "act") caf::anon_send(a, act_start_atom::value, task, worker);
+    });
+    return ack();  // a start is durable already (record + state exist)
+  }
+  // Acknowledged once the execution stored the outcome — or rejected it.
+  // A reply that falls back (the actor went away) leaves the message for
+  // the shard's next owner.
+  auto acked = std::make_shared<std::function<void()>>(ack);
+  if (kind == "stop") {
+    stop_request r;
+    r.error = str(d, "error");
+    r.cause = str(d, "cause");
+    r.has_error = flag(d, "he");
+    r.has_cause = flag(d, "hc");
+    r.done = reply<std::pair<std::optional<api_error>, int64_t>>(
+        [acked](std::pair<std::optional<api_error>, int64_t> res) {
+          if (!res.first || res.first->type != "Dropped") (*acked)();
+        },
+        {api_error{"Dropped", ""}, 0});
+    auto holder = std::make_shared<stop_request>(std::move(r));
+    if (!route(arn, [holder](const caf::actor& a) {
+          caf::anon_send(a, stop_atom::value, std::move(*holder));
+        })) {
+      holder->done.release();
+      ack();
+    }
+    return;
+  }
+  task_outcome o;
+  if (kind == "success") {
+    o.k = task_outcome::kind::success;
+    o.output = str(d, "output");
+  } else if (kind == "failure") {
+    o.k = task_outcome::kind::failure;
+    o.error = str(d, "error");
+    o.cause = str(d, "cause");
+    o.has_error = flag(d, "he");
+    o.has_cause = flag(d, "hc");
+  } else if (kind == "heartbeat") {
+    o.k = task_outcome::kind::heartbeat;
+  } else {
+    return ack();  // unknown kind
+  }
+  o.task = num(d, "task");
+  o.done = error_reply(
+      [acked](std::optional<api_error> e) {
+        if (!e || e->type != "Dropped") (*acked)();
+      },
+      api_error{"Dropped", ""});
+  auto holder = std::make_shared<task_outcome>(std::move(o));
+  if (!route(arn, [holder](const caf::actor& a) {
+        caf::anon_send(a, task_atom::value, std::move(*holder));
+      })) {
+    holder->done.release();
+    ack();
+  }
+}
+
+// -- node API paths for executions owned elsewhere ----------------------------
+
+std::string remote_task_message(const std::string& kind, const std::string& arn, int64_t task,
+                                const std::string& output, const std::string& error,
+                                const std::string& cause, bool he, bool hc) {
+  return message({{"t", kind}, {"arn", arn}, {"output", output}, {"error", error}, {"cause", cause}},
+                 {{"task", task}}, {{"he", he}, {"hc", hc}});
+}
+
+std::string remote_stop_message(const std::string& arn, const std::string& error,
+                                const std::string& cause, bool he, bool hc) {
+  return message({{"t", "stop"}, {"arn", arn}, {"error", error}, {"cause", cause}}, {},
+                 {{"he", he}, {"hc", hc}});
+}
+
+std::string remote_start_message(const std::string& arn) {
+  return message({{"t", "start"}, {"arn", arn}});
+}
+
+}  // namespace sc::actors
