@@ -75,6 +75,22 @@ constexpr std::string_view kRunHelp =
     "for a task that is never answered and has no timeout); 2 usage error,\n"
     "unreadable file, bad input/script or invalid definition.\n";
 
+constexpr std::string_view kClusterStatusHelp =
+    "Reads a cluster's state from its Redis: every node with its address and\n"
+    "heartbeat age, and which node holds each shard's lease (with the fencing\n"
+    "epoch and the time left on the lease).\n"
+    "\n"
+    "options:\n"
+    "  --redis URL   redis://HOST:PORT[/DB] of the cluster (required)\n"
+    "\n"
+    "exit status: 0 shown; 1 Redis unreachable or not a Statecraft keyspace;\n"
+    "2 usage error.\n";
+
+constexpr std::string_view kTrafficHelp =
+    "The traffic generator: drives any Step Functions endpoint over HTTP with\n"
+    "a scenario and reports throughput, latency percentiles, errors and a\n"
+    "correctness check. 'statecraft traffic --help' lists its options.\n";
+
 constexpr std::string_view kHelpHelp =
     "Shows the list of commands, or the help of one command.\n";
 
@@ -87,6 +103,12 @@ const std::vector<subcommand>& subcommands() {
       {"run",
        "FILE [--input JSON | --input-file F] [--tasks F] [--name NAME] [--history] [--json]",
        "run a definition in-process, with scripted activity answers", kRunHelp, cmd_run},
+      {"cluster status", "--redis URL [--json]",
+       "show a cluster's nodes, heartbeats and shard ownership", kClusterStatusHelp,
+       cmd_cluster_status},
+      {"traffic", "[--scenario NAME] [--endpoint URL] ...",
+       "load-test any Step Functions endpoint (see statecraft traffic --help)", kTrafficHelp,
+       cmd_traffic},
       {"help", "[COMMAND]", "show help for a command", kHelpHelp, cmd_help},
   };
   return table;
