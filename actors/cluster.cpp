@@ -77,7 +77,9 @@ bool flag(const json::value& o, const char* k) {
 }  // namespace
 
 bool node::impl::owns(const std::string& arn) const {
-  return !coord || coord->owns(shard_of(arn));
+  // Express executions are not stored: they always run where they started.
+  if (!coord || arn.find(":express:") != std::string::npos) return true;
+  return coord->owns(shard_of(arn));
 }
 
 int node::impl::shard_of(const std::string& arn) const {
@@ -200,7 +202,8 @@ void node::impl::on_lost(int shard) {
   {
     std::lock_guard lock(mu);
     for (auto it = executions.begin(); it != executions.end();) {
-      if (shard_of(it->first) == shard) {
+      bool express = it->first.find(":express:") != std::string::npos;
+      if (!express && shard_of(it->first) == shard) {
         if (it->second.actor) victims.push_back(it->second.actor);
         it = executions.erase(it);  // waiting messages: their replies fall back
       } else {
