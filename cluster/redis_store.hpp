@@ -20,11 +20,10 @@
 // EVALSHA of a script that compares the shard's lease (keys::lease) with
 // the fence's "<node>:<epoch>" and makes the same writes as the MULTI only
 // when they are equal; it is pipelined with the other saves of the group
-// like a MULTI … EXEC (the writer SCRIPT LOADs it once per connection). A
-// fenced create_execution runs a variant of the create script with the same
-// check. Refused writes write nothing: save_execution and create_execution
-// throw store_fenced, the async save reports done(false). Unfenced shards
-// keep the MULTI … EXEC path unchanged.
+// like a MULTI … EXEC (the writer SCRIPT LOADs it once per connection).
+// Refused saves write nothing: save_execution throws store_fenced, the async
+// save reports done(false). Unfenced shards keep the MULTI … EXEC path
+// unchanged. create_execution is never fenced (see store::set_fence).
 //
 // Failure: see store.hpp. Any call throws store_unavailable when Redis is
 // unreachable, times out (`command_timeout`) or refuses a command; a failed

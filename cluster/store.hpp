@@ -180,14 +180,16 @@ class store {
   virtual void set_retention(std::chrono::seconds keep) {}
 
   // Fencing (cluster mode; the memory store ignores it) -----------------
-  /// From now on, every write of shard `shard`'s execution data by this
-  /// store (create_execution, save_execution, save_execution_async) first
-  /// checks, atomically with the write, that the shard's lease is still
-  /// held by `node_id` at `epoch` (keys::lease_value); when it is not,
-  /// nothing is written and the call fails: store_fenced from the
-  /// synchronous calls, done(false) from the asynchronous save. A save is
-  /// checked against the fence in force when it was submitted. Replaces any
-  /// earlier fence of the shard; out-of-range shards are ignored.
+  /// From now on, every save of shard `shard`'s executions by this store
+  /// (save_execution, save_execution_async) first checks, atomically with
+  /// the write, that the shard's lease is still held by `node_id` at
+  /// `epoch` (keys::lease_value); when it is not, nothing is written and
+  /// the call fails: store_fenced from save_execution, done(false) from the
+  /// asynchronous save. A save is checked against the fence in force when
+  /// it was submitted. create_execution is not fenced: it is an atomic
+  /// create-if-absent that any node may do before telling the shard's
+  /// owner. Replaces any earlier fence of the shard; out-of-range shards
+  /// are ignored.
   virtual void set_fence(int shard, uint64_t epoch, const std::string& node_id) {}
   /// Removes the shard's fence: its writes are no longer checked.
   virtual void clear_fence(int shard) {}

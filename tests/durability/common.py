@@ -755,6 +755,7 @@ class Starter:
         self.failed = {}      # name -> error
         self.errors = collections.Counter()
         self.paused = threading.Event()
+        self.abort = threading.Event()  # set: give up (e.g. the node died)
         self.read_timeout = read_timeout
         self.threads = [threading.Thread(target=self._run, daemon=True, name="starter-%d" % i)
                         for i in range(threads)]
@@ -771,9 +772,17 @@ class Starter:
     def finished(self):
         return all(not t.is_alive() for t in self.threads)
 
-    def join(self, timeout=None):
+    def join(self, timeout=None, node=None):
+        """Waits for the threads; with `node`, gives up when it dies."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         for t in self.threads:
-            t.join(timeout)
+            while t.is_alive():
+                if node is not None and not node.alive():
+                    self.abort.set()
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return
+                t.join(0.2 if left is None else min(0.2, left))
 
     def _run(self):
         client = boto(self.port, read_timeout=self.read_timeout)
@@ -787,7 +796,7 @@ class Starter:
             if at:
                 time.sleep(max(0.0, at - time.monotonic()))
             retried = False
-            while True:
+            while not self.abort.is_set():
                 while self.paused.is_set():
                     time.sleep(0.05)
                 try:

@@ -236,7 +236,7 @@ def main():
         workers.work_time = 0
         workers.polling.set()
         workers.release.set()
-        starter.join(120)
+        starter.join(120, node=node)
         log("all %d starts acknowledged %.1f s after the restart (%d start errors: %s)" % (
             len(starter.acked), time.monotonic() - restart_at,
             sum(starter.errors.values()), dict(starter.errors)))

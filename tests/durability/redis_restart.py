@@ -131,6 +131,16 @@ class Prober:
             time.sleep(0.05)
 
 
+def sleep_watching(node, seconds):
+    """Sleeps, logging the moment the node dies if it does."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if not node.alive():
+            log("statecraftd exited (status %s) during the outage" % node.proc.returncode)
+            return
+        time.sleep(0.05)
+
+
 def run_round(kind, args, node, redis, raw, golden, workers, seed, failures):
     """One outage round. Returns the executions to check."""
     plan = make_plan(kind, args.executions, seed)
@@ -139,6 +149,11 @@ def run_round(kind, args, node, redis, raw, golden, workers, seed, failures):
     t0 = time.monotonic()
     starter.start()
     while starter.done_count() < len(plan) // 2:
+        if not node.alive():
+            starter.abort.set()
+            failures.append("[%s] statecraftd exited before the outage:\n%s" % (
+                kind, common.tail(node.log_path)))
+            return []
         time.sleep(0.01)
     with starter.lock:
         acked_before = dict(starter.acked)
@@ -151,7 +166,7 @@ def run_round(kind, args, node, redis, raw, golden, workers, seed, failures):
         log("[kill] SIGKILL redis-server after %.1f s (%d starts acknowledged)" % (
             outage_t0 - t0, len(acked_before)))
         prober.thread.start()
-        time.sleep(args.outage)
+        sleep_watching(node, args.outage)
         redis.start()
         log("[kill] redis-server restarted after %.1f s" % (time.monotonic() - outage_t0))
     else:
@@ -159,7 +174,7 @@ def run_round(kind, args, node, redis, raw, golden, workers, seed, failures):
         log("[stop] SIGSTOP redis-server after %.1f s (%d starts acknowledged)" % (
             outage_t0 - t0, len(acked_before)))
         prober.thread.start()
-        time.sleep(args.stop_seconds)
+        sleep_watching(node, args.stop_seconds)
         redis.kill(signal.SIGCONT)
         log("[stop] SIGCONT after %.1f s" % (time.monotonic() - outage_t0))
     back = time.monotonic()
@@ -167,7 +182,7 @@ def run_round(kind, args, node, redis, raw, golden, workers, seed, failures):
     prober.thread.join(args.call_timeout + 5)
     if prober.thread.is_alive():
         failures.append("[%s] a probe call did not return within %ss" % (kind, args.call_timeout + 5))
-    starter.join(120)
+    starter.join(120, node=node)
     log("[%s] all %d starts acknowledged %.1f s after Redis came back (start errors %s)" % (
         kind, len(starter.acked), time.monotonic() - back, dict(starter.errors)))
     left = common.wait_all_finished(raw, [m for m, _ in MACHINES], time.monotonic() + 120, node=node)

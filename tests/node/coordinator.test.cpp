@@ -469,7 +469,7 @@ TEST_CASE("cluster: a node that lost its lease cannot write the shard", "[cluste
   const int shard = 17;
   const uint64_t epoch_a = *a.c->epoch(shard);
 
-  // While the lease is held, fenced writes go through (sync, async, create).
+  // While the lease is held, fenced saves go through (sync, async).
   auto e = execution_in(shard, "x");
   execution_record existing;
   REQUIRE(store_a->create_execution(e, events(1, 2), existing) == create_outcome::created);
@@ -529,11 +529,13 @@ TEST_CASE("cluster: a node that lost its lease cannot write the shard", "[cluste
   std::promise<bool> ok2;
   store_a->save_execution_async(running, events(207, 3), [&](bool ok) { ok2.set_value(ok); });
   CHECK_FALSE(ok2.get_future().get());
-  CHECK_THROWS_AS(store_a->create_execution(e2, events(1, 1), existing), store_fenced);
   CHECK(store_b->history_length(e.arn) == 206);
   CHECK(store_b->get_execution(e.arn)->status == "SUCCEEDED");
-  CHECK_FALSE(store_b->get_execution(e2.arn));
   CHECK(redis_stats(*store_a).fenced == 2);
+  // Creating is not fenced (any node creates, then tells the owner through
+  // the shard's inbox): an atomic create-if-absent.
+  CHECK(store_a->create_execution(e2, events(1, 1), existing) == create_outcome::created);
+  CHECK(store_b->create_execution(e2, events(1, 1), existing) == create_outcome::existing);
   // store_fenced is a store_error but not store_unavailable (no retry).
   try {
     store_a->save_execution(running, events(207, 1));
@@ -544,9 +546,9 @@ TEST_CASE("cluster: a node that lost its lease cannot write the shard", "[cluste
     CHECK(std::string(ex.what()).find("fenced") != std::string::npos);
   }
 
-  // The new owner writes.
-  CHECK(store_b->create_execution(e2, events(1, 1), existing) == create_outcome::created);
+  // The new owner writes; the old one cannot.
   store_b->save_execution(e2, events(2, 1));
+  CHECK_THROWS_AS(store_a->save_execution(e2, events(3, 1)), store_fenced);
   CHECK(store_b->history_length(e2.arn) == 2);
   // Other shards' fences of node-a are just as dead; unfenced writes are
   // not checked (fencing is opt-in per shard).
