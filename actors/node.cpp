@@ -258,7 +258,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   sp.def = req.def;
   sp.state = interp::make_execution(exec_arn, req.machine.arn, req.machine.name, req.name,
                                     req.machine.role_arn, req.input, start,
-                                    std::random_device{}() * 0x9E3779B97F4A7C15ull + start);
+                                    uuid_rng() ^ static_cast<uint64_t>(start));
   sp.express = express;
   start_reply rep;
   rep.execution_arn = exec_arn;
