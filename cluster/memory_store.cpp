@@ -118,11 +118,11 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     auto it = executions_.find(r.arn);
     if (it != executions_.end()) {
-      existing = it->second.record;
+      existing = load(it->second);
       return create_outcome::existing;
     }
     auto& e = executions_[r.arn];
-    e.record = r;
+    keep(e, r);
     e.history = events;
     order_.insert(order_key{r.machine_arn, r.start_ms, r.arn});
     if (r.status == "RUNNING") ++running_[r.machine_arn];
@@ -133,7 +133,7 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     auto it = executions_.find(arn);
     if (it == executions_.end()) return std::nullopt;
-    return it->second.record;
+    return load(it->second);
   }
 
   void save_execution(const execution_record& r,
@@ -142,7 +142,7 @@ class memory_store final : public store {
     auto& e = executions_[r.arn];
     if (e.record.arn.empty()) order_.insert(order_key{r.machine_arn, r.start_ms, r.arn});
     bool closed_now = e.record.status == "RUNNING" && r.status != "RUNNING";
-    e.record = r;
+    keep(e, r);
     if (closed_now && --running_[r.machine_arn] <= 0) {
       running_.erase(r.machine_arn);
       auto m = machines_.find(r.machine_arn);
@@ -206,7 +206,7 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     std::vector<execution_record> out;
     for (auto& [arn, e] : executions_)
-      if (e.record.status == "RUNNING" && !e.record.express) out.push_back(e.record);
+      if (e.record.status == "RUNNING" && !e.record.express) out.push_back(load(e));
     return out;
   }
 
@@ -243,9 +243,29 @@ class memory_store final : public store {
   };
 
   struct exec_entry {
-    execution_record record;
+    execution_record record;  ///< without `definition` (see keep/load)
+    std::shared_ptr<const std::string> definition;
     std::vector<model::history_event> history;
   };
+
+  /// Stores `r` in `e`, sharing the definition text between all executions
+  /// of one state machine revision: a parked execution should cost bytes,
+  /// not a copy of its definition.
+  void keep(exec_entry& e, const execution_record& r) {
+    auto& shared = definitions_[r.machine_arn + "#" + r.revision_id];
+    if (!shared || *shared != r.definition)
+      shared = std::make_shared<const std::string>(r.definition);
+    e.definition = shared;
+    e.record = r;
+    e.record.definition.clear();
+    e.record.definition.shrink_to_fit();
+  }
+
+  static execution_record load(const exec_entry& e) {
+    execution_record r = e.record;
+    if (e.definition) r.definition = *e.definition;
+    return r;
+  }
 
   std::mutex mu_;
   std::map<std::string, state_machine_record> machines_;
@@ -254,6 +274,7 @@ class memory_store final : public store {
   std::unordered_map<std::string, exec_entry> executions_;
   std::set<order_key> order_;
   std::unordered_map<std::string, int64_t> running_;  ///< running executions per machine
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> definitions_;
 };
 
 }  // namespace
