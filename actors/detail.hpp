@@ -137,6 +137,9 @@ struct spawn_request {
   interp::execution_state state;
   bool fresh = true;        ///< feed ev_start (else: continue from `state`)
   bool express = false;
+  /// Commands of a step already taken by the spawner (Express executions
+  /// take their first step on the API thread), carried out at start.
+  std::vector<interp::command> initial_commands;
   reply<start_reply> finished;  ///< sync executions: fires when done
 };
 
@@ -278,6 +281,10 @@ struct node::impl {
 
 caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, node::impl* n,
                               spawn_request req);
+
+/// Copies status, output, error and cause from an execution state into its
+/// record (actors/execution.cpp).
+void fill_record(cluster::execution_record& r, const interp::execution_state& st);
 
 /// Inbox messages for an execution owned by another node (actors/cluster.cpp).
 std::string remote_task_message(const std::string& kind, const std::string& arn, int64_t task,

@@ -23,26 +23,26 @@
 
 namespace sc::actors {
 
+void fill_record(cluster::execution_record& r, const interp::execution_state& st) {
+  r.status = interp::to_string(st.status);
+  r.stop_ms = st.stop_ms;
+  if (st.status == interp::exec_status::succeeded) {
+    r.output = st.output;
+    r.has_output = true;
+  }
+  if (st.status != interp::exec_status::running && st.status != interp::exec_status::succeeded) {
+    r.error = st.error;
+    r.cause = st.cause;
+    r.has_error = st.has_error;
+    r.has_cause = st.has_cause;
+  }
+}
+
 namespace {
 
 using self_ptr = caf::stateful_actor<execution_actor_state>*;
 
-void sync_record(execution_actor_state& s) {
-  auto& r = s.rec;
-  r.status = interp::to_string(s.st.status);
-  r.stop_ms = s.st.stop_ms;
-  if (s.st.status == interp::exec_status::succeeded) {
-    r.output = s.st.output;
-    r.has_output = true;
-  }
-  if (s.st.status != interp::exec_status::running &&
-      s.st.status != interp::exec_status::succeeded) {
-    r.error = s.st.error;
-    r.cause = s.st.cause;
-    r.has_error = s.st.has_error;
-    r.has_cause = s.st.has_cause;
-  }
-}
+void sync_record(execution_actor_state& s) { fill_record(s.rec, s.st); }
 
 const api_error unavailable{"ServiceUnavailable",
                             "The execution store is unavailable; retry the request"};
@@ -181,10 +181,15 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
   s.rec = std::move(req.record);
   s.express = req.express;
   s.finished = std::move(req.finished);
-  if (req.fresh)
+  if (req.fresh) {
     enqueue(self, work_item{interp::ev_start{}, {}, {}});
-  else
+  } else if (!req.initial_commands.empty()) {
+    s.pending_commands = std::move(req.initial_commands);
+    take_effect(self);
+    process(self);
+  } else {
     process(self);  // arms the idle check
+  }
   return {
       [=](act_start_atom, int64_t task, std::string& worker) {
         enqueue(self, work_item{interp::ev_activity_started{task, std::move(worker)}, {}, {}});

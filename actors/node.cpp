@@ -288,6 +288,21 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     }
   }
   rec.state.reset();
+  if (express) {
+    // Express: take the first step right here. Most Express workflows finish
+    // in it (no Wait, no task), and then no actor is needed at all.
+    interp::limits lim = n.limits;
+    lim.record_history = false;
+    auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, now_ms(), lim);
+    if (r.next.status != interp::exec_status::running) {
+      fill_record(rec, r.next);
+      rep.result = std::move(rec);
+      return done(std::move(rep));
+    }
+    sp.state = std::move(r.next);
+    sp.initial_commands = std::move(r.commands);
+    sp.fresh = false;
+  }
   sp.record = rec;
   if (req.sync) {
     start_reply fallback = rep;

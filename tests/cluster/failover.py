@@ -82,8 +82,9 @@ SHARDS = 64
 
 HEARTBEAT = 0.5
 LEASE_TTL = 2.0
-TIME_SCALE = 10
+TIME_SCALE = 5
 POLL_TIMEOUT = 2
+PAUSE = 2.0  # seconds workers stop polling before the kill (until the takeover)
 
 START = time.monotonic()
 
@@ -312,6 +313,64 @@ def unordered_key(event):
     return json.dumps(e, sort_keys=True)
 
 
+def history_problems(machine, events, want):
+    """What is wrong with an execution's history (boto3 events) compared
+    with the reference (normalized `statecraft run` events): [] if nothing."""
+    bad = []
+    ids = [e["id"] for e in events]
+    if ids != list(range(1, len(events) + 1)):
+        bad.append("event ids not 1..N: %s" % ids[:60])
+    for e in events:
+        p = e.get("previousEventId", 0)
+        if not (0 <= p < e["id"]):
+            bad.append("event %d has previousEventId %s" % (e["id"], p))
+            break
+    got = [normalize(e) for e in events]
+    if machine in UNORDERED:
+        if len(got) != len(want):
+            bad.append("%d events, expected %d" % (len(got), len(want)))
+        gc = collections.Counter(unordered_key(e) for e in got)
+        wc = collections.Counter(unordered_key(e) for e in want)
+        if gc != wc:
+            more = list((gc - wc).elements())[:3]
+            less = list((wc - gc).elements())[:3]
+            bad.append("events differ: unexpected %s; missing %s" % (more, less))
+        if got and (got[0]["type"] != "ExecutionStarted" or got[-1]["type"] != "ExecutionSucceeded"):
+            bad.append("first/last events %s/%s" % (got[0]["type"], got[-1]["type"]))
+    elif got != want:
+        for i in range(max(len(got), len(want))):
+            g = got[i] if i < len(got) else None
+            w = want[i] if i < len(want) else None
+            if g != w:
+                bad.append("event #%d is %s, expected %s" % (i + 1, json.dumps(g, default=str),
+                                                             json.dumps(w)))
+                break
+    return bad
+
+
+def tampered(events):
+    """Broken copies of a good history, which history_problems must reject:
+    an event duplicated, an event missing (ids renumbered either way), an
+    event's details changed."""
+    out = []
+    mid = len(events) // 2
+    dup = [dict(e) for e in events[:mid + 1]] + [dict(e) for e in events[mid:]]
+    gone = [dict(e) for e in events[:mid]] + [dict(e) for e in events[mid + 1:]]
+    for h in (dup, gone):
+        for i, e in enumerate(h):
+            e["id"] = i + 1
+            e["previousEventId"] = min(e.get("previousEventId", 0), i)
+        out.append(h)
+    changed = [dict(e) for e in events]
+    for e in changed[1:]:
+        k = next((k for k in e if k.endswith("EventDetails") and "name" in e[k]), None)
+        if k:
+            e[k] = dict(e[k], name=e[k]["name"] + "X")
+            break
+    out.append(changed)
+    return out
+
+
 # -- processes ---------------------------------------------------------------
 
 def free_port():
@@ -458,6 +517,7 @@ class Test:
         self.live = []  # node ids clients may use (a load balancer's view)
         self.live_lock = threading.Lock()
         self.stop_workers = threading.Event()
+        self.workers_paused = threading.Event()
         self.tokens = collections.Counter()
         self.token_lock = threading.Lock()
         self.task_stats = collections.Counter()
@@ -547,7 +607,11 @@ class Test:
         node = home
         c = self.c(node)
         arn = activity_arn(activity)
+        rnd = random.Random()
         while not self.stop_workers.is_set():
+            if self.workers_paused.is_set():
+                time.sleep(0.05)
+                continue
             try:
                 r = c.get_activity_task(activityArn=arn, workerName=WORKER)
             except Exception as e:  # noqa: BLE001
@@ -571,6 +635,8 @@ class Test:
             if dup:
                 arn_, task = token_task(token)
                 self.fail("task delivered twice: %s task %d (second time via %s)" % (arn_, task, node))
+            # Think a little, so that tasks are in workers' hands at any time.
+            time.sleep(rnd.uniform(0, self.args.think))
             self.answer(token, encode_answer(r["input"]))
 
     def answer(self, token, output):
@@ -629,7 +695,7 @@ class Test:
                     self.fail("StartExecution %s returned %s" % (name, r["executionArn"]))
                 with self.started_lock:
                     self.started[name] = (machine, variant, target)
-                return True
+                return target
             except Exception as e:  # noqa: BLE001
                 tried.append("%s: %s" % (target, err_text(e)))
                 code = e.response["Error"]["Code"] if isinstance(e, botocore.exceptions.ClientError) else ""
@@ -642,12 +708,12 @@ class Test:
                         self.fail("execution %s exists with another input" % name)
                     with self.started_lock:
                         self.started[name] = (machine, variant, target)
-                    return True
+                    return target
                 if not is_retryable(e):
                     break
                 time.sleep(0.2)
         self.fail("StartExecution %s never accepted: %s" % (name, "; ".join(tried)))
-        return False
+        return None
 
     def plan(self, wave, count):
         items = []
@@ -671,7 +737,9 @@ class Test:
             def run(node=node, its=its, gap=gap):
                 t0 = time.monotonic()
                 for i, (m, v, name) in enumerate(its):
-                    self.start_one(m, v, name, node)
+                    took = self.start_one(m, v, name, node)
+                    if took and took != node and node not in self.live_nodes():
+                        node = took  # like a client whose node went away
                     delay = t0 + (i + 1) * gap - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
@@ -859,6 +927,7 @@ class Test:
         in_flight_victim = 0
         first_resume = None
         problems = collections.Counter()
+        self_checked = set()
         for name, (m, v, _) in sorted(started.items()):
             r = results.get(name)
             arn = execution_arn(m, name)
@@ -872,37 +941,13 @@ class Test:
                 bad.append("status %s" % d["status"])
             elif json.loads(d.get("output", "null")) != ref["output"]:
                 bad.append("output %s, expected %s" % (d.get("output"), json.dumps(ref["output"])))
-            ids = [e["id"] for e in events]
-            if ids != list(range(1, len(events) + 1)):
-                bad.append("event ids not 1..N: %s" % ids[:60])
-            for e in events:
-                p = e.get("previousEventId", 0)
-                if not (0 <= p < e["id"]):
-                    bad.append("event %d has previousEventId %s" % (e["id"], p))
-                    break
-            got = [normalize(e) for e in events]
-            for e in got:  # boto3 parses nothing inside details; keep as is
-                pass
-            want = ref["events"]
-            if m in UNORDERED:
-                if len(got) != len(want):
-                    bad.append("%d events, expected %d" % (len(got), len(want)))
-                gc = collections.Counter(unordered_key(e) for e in got)
-                wc = collections.Counter(unordered_key(e) for e in want)
-                if gc != wc:
-                    more = list((gc - wc).elements())[:3]
-                    less = list((wc - gc).elements())[:3]
-                    bad.append("events differ: unexpected %s; missing %s" % (more, less))
-                if got and (got[0]["type"] != "ExecutionStarted" or got[-1]["type"] != "ExecutionSucceeded"):
-                    bad.append("first/last events %s/%s" % (got[0]["type"], got[-1]["type"]))
-            elif got != want:
-                for i in range(max(len(got), len(want))):
-                    g = got[i] if i < len(got) else None
-                    w = want[i] if i < len(want) else None
-                    if g != w:
-                        bad.append("event #%d is %s, expected %s" % (i + 1, json.dumps(g, default=str),
-                                                                     json.dumps(w)))
-                        break
+            bad += history_problems(m, events, ref["events"])
+            if not bad and m not in self_checked:
+                # The comparison must be able to fail.
+                self_checked.add(m)
+                for h in tampered(events):
+                    if not history_problems(m, h, ref["events"]):
+                        self.fail("self-check: a tampered history of %s passed the comparison" % m)
             if bad:
                 problems[m] += 1
                 if problems[m] <= 5:
@@ -973,7 +1018,12 @@ class Test:
         # Wave 2 starts now and goes on while n2 dies.
         log("wave 2: starting %d executions on n1, n2, n3 around the kill" % len(w2))
         w2_threads = self.run_wave(2, w2, ["n1", "n2", "n3"], duration=a.wave_seconds * 0.6)
-        time.sleep(a.wave_seconds * 0.2)
+        time.sleep(max(0.0, a.wave_seconds * 0.2 - PAUSE))
+        # Workers stop polling for a while, so tasks pile up in the shared
+        # queues (among them tasks of the shards about to lose their owner).
+        self.workers_paused.set()
+        log("workers paused")
+        time.sleep(PAUSE)
 
         print("--- cluster status before the kill ---\n" + text, end="", flush=True)
         running_before = len(self.wait_all_finished_snapshot())
@@ -1007,6 +1057,9 @@ class Test:
             if took >= LEASE_TTL + 5:
                 self.fail("takeover took %.2fs, limit lease TTL + 5 = %.1fs" % (took, LEASE_TTL + 5))
         self.takeover = took
+        time.sleep(0.5)
+        self.workers_paused.clear()
+        log("workers resumed")
         if stop_sent is not None and self.check_aborted(orphan, via, "Test.Orphan"):
             log("StopExecution via %s %.2fs after the kill (shard unowned) aborted %s once "
                 "the shard was taken" % (via, stop_sent, orphan.split(":")[-1]))
@@ -1163,6 +1216,8 @@ def main():
     ap.add_argument("--statecraft", required=True)
     ap.add_argument("--executions", type=int, default=1500, help="load executions in all (default 1500)")
     ap.add_argument("--workers", type=int, default=2, help="worker threads per node and activity")
+    ap.add_argument("--think", type=float, default=0.3,
+                    help="most seconds a worker holds a task before answering (default 0.3)")
     ap.add_argument("--wave-seconds", type=float, default=15.0,
                     help="how long wave 1 takes to start (waves 2 and 3 are shorter)")
     ap.add_argument("--finish-timeout", type=int, default=120,

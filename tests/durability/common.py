@@ -539,6 +539,19 @@ def short(event, limit=300):
     return s if len(s) <= limit else s[:limit] + "..."
 
 
+def label(event):
+    """'Type(state name)' of an event, for summaries."""
+    for k, v in event.items():
+        if k.endswith("EventDetails") and isinstance(v, dict) and "name" in v:
+            return "%s(%s)" % (event.get("type"), v["name"])
+    return str(event.get("type"))
+
+
+def problem_kind(problem):
+    """A problem's first line without execution-specific numbers."""
+    return problem.split(" at event #")[0].split("\n")[0][:120]
+
+
 def check_history(events, expected):
     """Problems (strings) with `events` (GetExecutionHistory, oldest first)
     against the golden run's events."""
@@ -554,8 +567,10 @@ def check_history(events, expected):
         seen.add(e.get("id"))
     for i, (got, want) in enumerate(zip(events, expected)):
         if normalise(got) != normalise(want):
-            problems.append("first difference at event #%d:\n      got      %s\n      expected %s" % (
-                i + 1, short(normalise(got)), short(normalise(want))))
+            problems.append("history differs (got %s where %s was expected) at event #%d:"
+                            "\n      got      %s\n      expected %s" % (
+                                label(got), label(want), i + 1, short(normalise(got)),
+                                short(normalise(want))))
             break
     if len(events) != len(expected):
         problems.append("%d events, expected %d (got types %s)" % (

@@ -271,7 +271,7 @@ def main():
             len(plan), sum(len(h) for h in histories.values()), time.monotonic() - t_check))
         if problems:
             common.print_problems("executions differing from the run without a crash", problems)
-            kinds = collections.Counter(p.split(":")[0].split(" (")[0][:60]
+            kinds = collections.Counter(common.problem_kind(p)
                                         for ps in problems.values() for p in ps)
             failures.append("%d of %d executions differ from the golden history: %s" % (
                 len(problems), len(plan), dict(kinds)))
@@ -323,6 +323,8 @@ def main():
         fetched = collections.Counter(r.token for r in recs)
         twice = [t for t, n in fetched.items() if n > 1]
         log("tokens handed out more than once: %d" % len(twice))
+        if twice:
+            failures.append("%d task tokens were handed out to workers more than once" % len(twice))
 
         # Coverage: the crash must have caught executions in every situation.
         par = collections.Counter()

@@ -183,12 +183,14 @@ def run_round(kind, args, node, redis, raw, golden, workers, seed, failures):
     if prober.thread.is_alive():
         failures.append("[%s] a probe call did not return within %ss" % (kind, args.call_timeout + 5))
     starter.join(120, node=node)
-    log("[%s] all %d starts acknowledged %.1f s after Redis came back (start errors %s)" % (
-        kind, len(starter.acked), time.monotonic() - back, dict(starter.errors)))
-    left = common.wait_all_finished(raw, [m for m, _ in MACHINES], time.monotonic() + 120, node=node)
-    log("[%s] %s %.1f s after Redis came back" % (
-        kind, "all finished" if not left else "%d still RUNNING" % len(left),
-        time.monotonic() - back))
+    if node.alive():
+        log("[%s] %d/%d starts acknowledged %.1f s after Redis came back (start errors %s)" % (
+            kind, len(starter.acked), len(plan), time.monotonic() - back, dict(starter.errors)))
+        left = common.wait_all_finished(raw, [m for m, _ in MACHINES], time.monotonic() + 120,
+                                        node=node)
+        log("[%s] %s %.1f s after Redis came back" % (
+            kind, "all finished" if not left else "%d still RUNNING" % len(left),
+            time.monotonic() - back))
 
     # Node alive, probes bounded and AWS-shaped.
     if not node.alive():
@@ -243,8 +245,9 @@ def main():
     ap.add_argument("--statecraft", required=True)
     ap.add_argument("--executions", type=int, default=400, help="per round (default 400)")
     ap.add_argument("--rate", type=float, default=100, help="starts per second (default 100)")
-    ap.add_argument("--outage", type=float, default=4.0,
-                    help="seconds between SIGKILL and the restart of redis-server")
+    ap.add_argument("--outage", type=float, default=3.0,
+                    help="seconds between SIGKILL and the restart of redis-server (default 3: "
+                         "shorter than the 5 s shard lease, so the node keeps its shards)")
     ap.add_argument("--stop-seconds", type=float, default=7.0,
                     help="seconds between SIGSTOP and SIGCONT (default 7)")
     ap.add_argument("--call-timeout", type=float, default=30.0,
@@ -292,8 +295,10 @@ def main():
             if problems:
                 common.print_problems("[%s] executions differing from the run without an outage"
                                       % kind, problems)
-                failures.append("[%s] %d of %d executions differ from the golden history" % (
-                    kind, len(problems), len(items)))
+                kinds = collections.Counter(common.problem_kind(p)
+                                            for ps in problems.values() for p in ps)
+                failures.append("[%s] %d of %d executions differ from the golden history: %s" % (
+                    kind, len(problems), len(items), dict(kinds)))
             log("[%s] checked %d executions, %d events" % (
                 kind, len(items), sum(len(h) for h in hist.values())))
         workers.stop()
