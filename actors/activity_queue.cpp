@@ -27,8 +27,10 @@ constexpr auto tick = std::chrono::milliseconds(500);
 using self_ptr = caf::stateful_actor<activity_queue_state>*;
 
 void hand_over(node::impl* n, queued_task& t, poll_request& p) {
-  p.done(activity_task{t.token, t.input});
+  // Tell the execution first: its mailbox then holds ActivityStarted before
+  // anything the worker can send back with the token.
   n->activity_started(t.execution_arn, t.task, p.worker);
+  p.done(activity_task{t.token, t.input});
 }
 
 std::string encode(const queued_task& t) {
@@ -95,7 +97,12 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         if (auto p = next_live_poll(s)) return hand_over(n, t, *p);
         if (n->coord) {
           try {
-            n->coord->push_task(arn, encode(t));
+            // A re-armed task may still be in the shared queue (it was
+            // queued before a crash): never queue it twice.
+            if (t.requeued)
+              n->coord->push_task_once(arn, encode(t));
+            else
+              n->coord->push_task(arn, encode(t));
             return;
           } catch (const cluster::store_error&) {
             // Redis unavailable: keep it here for local workers.

@@ -126,8 +126,19 @@ bool node::impl::start_cluster(const std::string& url, std::string* error) {
         if (cw_stop) break;
         if (cw_jobs.empty() && cw_recover.empty()) {
           lock.unlock();
-          if (coord)
-            for (int shard : coord->owned()) drain(shard);
+          try {
+            std::deque<std::pair<int, std::string>> retry;
+            {
+              std::lock_guard again(cw_mu);
+              retry.swap(cw_retry);
+            }
+            for (auto& [shard, msg] : retry)
+              if (coord && coord->owns(shard)) dispatch(shard, msg);
+            if (coord)
+              for (int shard : coord->owned()) drain(shard);
+          } catch (const cluster::store_error&) {
+            // Redis away: the next sweep tries again.
+          }
           lock.lock();
           continue;
         }
@@ -244,6 +255,10 @@ void node::impl::drain(int shard) {
 
 void node::impl::dispatch(int shard, const std::string& msg) {
   auto* c = coord.get();
+  auto later = [this, shard, msg] {
+    std::lock_guard lock(cw_mu);
+    cw_retry.emplace_back(shard, msg);
+  };
   auto ack = [c, shard, msg] {
     try {
       c->ack(shard, msg);
@@ -257,9 +272,10 @@ void node::impl::dispatch(int shard, const std::string& msg) {
   if (kind == "start" || kind == "act") {
     int64_t task = num(d, "task");
     std::string worker = str(d, "worker");
-    route(arn, [kind, task, worker](const caf::actor& a) {
+    auto r = route(arn, [kind, task, worker](const caf::actor& a) {
       if (kind == "act") caf::anon_send(a, act_start_atom::value, task, worker);
     });
+    if (r == route_result::unavailable) return later();
     return ack();  // a start is durable already (record + state exist)
   }
   // Acknowledged once the execution stored the outcome — or rejected it.
@@ -278,11 +294,13 @@ void node::impl::dispatch(int shard, const std::string& msg) {
         },
         {api_error{"Dropped", ""}, 0});
     auto holder = std::make_shared<stop_request>(std::move(r));
-    if (!route(arn, [holder](const caf::actor& a) {
-          caf::anon_send(a, stop_atom::value, std::move(*holder));
-        })) {
+    auto routed = route(arn, [holder](const caf::actor& a) {
+      caf::anon_send(a, stop_atom::value, std::move(*holder));
+    });
+    if (routed != route_result::delivered) {
       holder->done.release();
-      ack();
+      if (routed == route_result::not_running) ack();
+      else later();
     }
     return;
   }
@@ -308,11 +326,13 @@ void node::impl::dispatch(int shard, const std::string& msg) {
       },
       api_error{"Dropped", ""});
   auto holder = std::make_shared<task_outcome>(std::move(o));
-  if (!route(arn, [holder](const caf::actor& a) {
-        caf::anon_send(a, task_atom::value, std::move(*holder));
-      })) {
+  auto r = route(arn, [holder](const caf::actor& a) {
+    caf::anon_send(a, task_atom::value, std::move(*holder));
+  });
+  if (r != route_result::delivered) {
     holder->done.release();
-    ack();
+    if (r == route_result::not_running) ack();
+    else later();
   }
 }
 

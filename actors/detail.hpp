@@ -123,6 +123,7 @@ struct queued_task {
   std::string input;
   std::string execution_arn;
   int64_t task = 0;
+  bool requeued = false;  ///< re-armed by recovery: may already be queued
 };
 
 struct poll_request {
@@ -185,7 +186,10 @@ struct activity_queue_state {
 
 /// State of the timer service (actors/timer_service.cpp).
 struct timer_service_state {
-  std::multimap<int64_t, std::pair<std::string, int64_t>> due;  ///< due ms → (arn, timer)
+  /// (wall-clock firing time, the timer's own due time) → (arn, timer). The
+  /// second key orders timers that are all overdue (after a restart) by
+  /// when they were due, so they fire in the order they would have.
+  std::multimap<std::pair<int64_t, int64_t>, std::pair<std::string, int64_t>> due;
   int64_t next_tick = INT64_MAX;  ///< due time of the earliest tick scheduled
   static inline const char* name = "timer_service";
 };
@@ -195,6 +199,8 @@ struct supervisor_state {
   std::unordered_map<caf::actor_addr, std::string> watched;  ///< actor → execution ARN
   static inline const char* name = "supervisor";
 };
+
+enum class route_result { delivered, not_running, unavailable };
 
 struct node::impl {
   impl(const config::settings& s, cluster::store& st);
@@ -253,12 +259,16 @@ struct node::impl {
   std::condition_variable cw_cv;
   std::deque<std::function<void()>> cw_jobs;
   std::set<int> cw_recover;  ///< shards gained and not yet recovered
+  /// Inbox messages taken but not deliverable yet (store away): dispatched
+  /// again by the periodic sweep; they stay unacknowledged meanwhile.
+  std::deque<std::pair<int, std::string>> cw_retry;
   bool cw_stop = false;
 
   /// Delivers `send(actor)` to the execution's actor, waking it from the
-  /// store when it sleeps. Returns false (and does not call `send`) when the
-  /// execution is not running (unknown or finished).
-  bool route(const std::string& arn, std::function<void(const caf::actor&)> send);
+  /// store when it sleeps. `send` is not called when the execution is not
+  /// running here (unknown, finished, or owned by another node) or when the
+  /// store cannot be read to wake it (`unavailable`: try again later).
+  route_result route(const std::string& arn, std::function<void(const caf::actor&)> send);
 
   /// Registers a freshly spawned actor (new execution).
   void register_actor(const std::string& arn, const caf::actor& a);

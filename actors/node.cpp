@@ -105,8 +105,8 @@ caf::actor node::impl::queue_for(const std::string& activity_arn) {
   return a;
 }
 
-bool node::impl::route(const std::string& arn, std::function<void(const caf::actor&)> send) {
-  if (!owns(arn)) return false;  // cluster: another node runs it
+route_result node::impl::route(const std::string& arn, std::function<void(const caf::actor&)> send) {
+  if (!owns(arn)) return route_result::not_running;  // cluster: another node runs it
   {
     std::lock_guard lock(mu);
     auto it = executions.find(arn);
@@ -115,28 +115,30 @@ bool node::impl::route(const std::string& arn, std::function<void(const caf::act
         send(it->second.actor);
       else
         it->second.waiting.push_back(std::move(send));
-      return true;
+      return route_result::delivered;
     }
-    if (stopping) return false;
+    if (stopping) return route_result::not_running;
     executions.emplace(arn, entry{});  // waking: later messages wait here
   }
   // Wake it from the store (outside the lock: this may be I/O).
   std::optional<cluster::execution_record> rec;
   std::shared_ptr<const asl::definition> def;
+  bool unavailable = false;
   try {
     rec = store.get_execution(arn);
     if (rec && rec->status == "RUNNING" && rec->state && !rec->express)
       def = definition(rec->machine_arn + "#" + rec->revision_id, rec->definition);
   } catch (const cluster::store_error&) {
     rec.reset();
+    unavailable = true;
   }
   std::lock_guard lock(mu);
   auto it = executions.find(arn);
   if (!def || stopping) {
-    // Not running: drop the waiting messages (their replies answer with
-    // their fallbacks).
+    // Not running (or unreadable): drop the waiting messages (their replies
+    // answer with their fallbacks).
     if (it != executions.end() && !it->second.actor) executions.erase(it);
-    return false;
+    return unavailable ? route_result::unavailable : route_result::not_running;
   }
   spawn_request req;
   req.def = def;
@@ -151,7 +153,7 @@ bool node::impl::route(const std::string& arn, std::function<void(const caf::act
   for (auto& w : e.waiting) w(a);
   e.waiting.clear();
   caf::anon_send(supervisor, monitor_atom::value, a, arn);
-  return true;
+  return route_result::delivered;
 }
 
 void node::impl::register_actor(const std::string& arn, const caf::actor& a) {
@@ -213,6 +215,7 @@ void node::impl::rearm(const interp::execution_state& st, const asl::definition&
     q.input = th.effective;
     q.execution_arn = st.execution_arn;
     q.task = task;
+    q.requeued = true;
     caf::anon_send(queue_for(state.resource), schedule_atom::value, std::move(q));
   }
 }
@@ -355,11 +358,14 @@ void node::stop_execution(const std::string& execution_arn, std::string error, s
   req.done = reply<std::pair<std::optional<api_error>, int64_t>>(
       std::move(fn), {api_error{"ServiceUnavailable", "The execution could not be reached"}, 0});
   auto holder = std::make_shared<stop_request>(std::move(req));
-  bool routed = impl_->route(execution_arn, [holder](const caf::actor& a) {
+  auto routed = impl_->route(execution_arn, [holder](const caf::actor& a) {
     caf::anon_send(a, stop_atom::value, std::move(*holder));
   });
-  if (routed) return;
+  if (routed == route_result::delivered) return;
   holder->done.release();
+  if (routed == route_result::unavailable)
+    return (*shared_done)(api_error{"ServiceUnavailable", "The execution store is unavailable"},
+                          0);
   auto rec = impl_->store.get_execution(execution_arn);
   if (!rec)
     return (*shared_done)(
@@ -407,11 +413,13 @@ void route_task(node::impl& n, const std::string& token, task_outcome o, error_c
   o.done = error_reply([shared_done](std::optional<api_error> e) { (*shared_done)(std::move(e)); },
                        api_error{"TaskDoesNotExist", "Task does not exist anymore"});
   auto holder = std::make_shared<task_outcome>(std::move(o));
-  bool routed = n.route(t->execution_arn, [holder](const caf::actor& a) {
+  auto routed = n.route(t->execution_arn, [holder](const caf::actor& a) {
     caf::anon_send(a, task_atom::value, std::move(*holder));
   });
-  if (routed) return;
+  if (routed == route_result::delivered) return;
   holder->done.release();
+  if (routed == route_result::unavailable)
+    return (*shared_done)(api_error{"ServiceUnavailable", "The execution store is unavailable"});
   // Not running: tell a timed-out task from one that is simply gone.
   try {
     auto rec = n.store.get_execution(t->execution_arn);

@@ -22,22 +22,28 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
         int64_t now = now_ms();
         int64_t wall = now + n->delay_until(due).count();
         (void)now;
-        self->state.due.emplace(wall, std::make_pair(std::move(arn), timer));
+        self->state.due.emplace(std::make_pair(wall, due), std::make_pair(std::move(arn), timer));
         schedule_tick(wall);
       },
       [=](tick_atom) {
         auto& s = self->state;
         int64_t now = now_ms();
         s.next_tick = INT64_MAX;
-        while (!s.due.empty() && s.due.begin()->first <= now) {
+        while (!s.due.empty() && s.due.begin()->first.first <= now) {
           auto node = s.due.extract(s.due.begin());
           const std::string& arn = node.mapped().first;
           int64_t timer = node.mapped().second;
-          n->route(arn, [timer](const caf::actor& a) {
+          int64_t due = node.key().second;
+          auto r = n->route(arn, [timer](const caf::actor& a) {
             caf::anon_send(a, timer_atom::value, timer);
           });
+          if (r == route_result::unavailable) {
+            // The store is away and the execution sleeps there: try again
+            // in a second rather than lose the timer.
+            s.due.emplace(std::make_pair(now + 1000, due), std::make_pair(arn, timer));
+          }
         }
-        if (!s.due.empty()) schedule_tick(s.due.begin()->first);
+        if (!s.due.empty()) schedule_tick(s.due.begin()->first.first);
       },
   };
 }

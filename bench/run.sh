@@ -26,6 +26,10 @@
 #   --duration S              override the per-scenario duration
 #   --node-args "ARGS"        extra statecraftd flags (e.g. "--io-threads 2")
 #   --out DIR                 results directory
+#
+# Environment: STATECRAFTD / STATECRAFT_TRAFFIC use those binaries instead of
+# build/'s (with --no-build, e.g. to compare two builds); STATECRAFT_JOBS
+# (default 1) for the build.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -63,8 +67,8 @@ while [ $# -gt 0 ]; do
 done
 
 BUILD_DIR=${STATECRAFT_BUILD_DIR:-build}
-SCD=$ROOT/$BUILD_DIR/tools/statecraftd/statecraftd
-GEN=$ROOT/$BUILD_DIR/tools/traffic/statecraft-traffic
+SCD=${STATECRAFTD:-$ROOT/$BUILD_DIR/tools/statecraftd/statecraftd}
+GEN=${STATECRAFT_TRAFFIC:-$ROOT/$BUILD_DIR/tools/traffic/statecraft-traffic}
 MOTO=${MOTO_SERVER:-$ROOT/../shared/tools/moto_server.py}
 [ -f "$MOTO" ] || MOTO=/work/shared/tools/moto_server.py
 CLK_TCK=$(getconf CLK_TCK)

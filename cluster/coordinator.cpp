@@ -1087,6 +1087,18 @@ void coordinator::push_task(const std::string& activity_arn, const std::string& 
   check(r[0].get());
 }
 
+bool coordinator::push_task_once(const std::string& activity_arn, const std::string& payload) {
+  // Atomic "append unless already queued" (LPOS needs Redis >= 6.0.6).
+  static const char* script =
+      "if redis.call('LPOS', KEYS[1], ARGV[1]) then return 0 end "
+      "redis.call('RPUSH', KEYS[1], ARGV[1]) "
+      "redis.call('PUBLISH', ARGV[2], ARGV[3]) return 1";
+  auto r = impl_->call({{"EVAL", script, "1", keys::activity_queue(activity_arn), payload,
+                         keys::activity_channel(), activity_arn}});
+  check(r[0].get());
+  return r[0]->type == REDIS_REPLY_INTEGER && r[0]->integer == 1;
+}
+
 std::optional<std::string> coordinator::pop_task(const std::string& activity_arn) {
   auto r = impl_->call({{"LPOP", keys::activity_queue(activity_arn)}});
   check(r[0].get());

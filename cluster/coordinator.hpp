@@ -157,6 +157,9 @@ class coordinator {
   /// Appends `payload` to `activity_arn`'s task queue and publishes a hint.
   /// Throws store_unavailable.
   void push_task(const std::string& activity_arn, const std::string& payload);
+  /// As push_task, unless an identical payload is already queued (tasks
+  /// re-queued by recovery must not be handed out twice). True if pushed.
+  bool push_task_once(const std::string& activity_arn, const std::string& payload);
   /// The oldest task of `activity_arn`'s queue, removed; each task goes to
   /// exactly one caller cluster-wide. nullopt when empty. Throws
   /// store_unavailable.

@@ -242,9 +242,19 @@ class runner {
     if (t->heartbeat_seconds > 0) arm_heartbeat(*t);
   }
 
+  /// A worker answered before its ActivityStarted arrived (the notice and
+  /// the answer took different paths): record the start first, as AWS's
+  /// history always has it, without a worker name.
+  void ensure_started(thread& t) {
+    if (t.task_started) return;
+    t.task_started = true;
+    emit(t, "ActivityStarted", "activityStartedEventDetails", details());
+  }
+
   void on_task_succeeded(const ev_task_succeeded& e) {
     thread* t = task_thread(e.task);
     if (!t) return reject(e.task);
+    ensure_started(*t);
     const asl::state& st = state_of(*t);
     close_task(*t, task_end::done);
     emit(*t, "ActivitySucceeded", "activitySucceededEventDetails",
@@ -255,6 +265,7 @@ class runner {
   void on_task_failed(const ev_task_failed& e) {
     thread* t = task_thread(e.task);
     if (!t) return reject(e.task);
+    ensure_started(*t);
     close_task(*t, task_end::done);
     details d;
     if (e.has_error) d.str("error", e.error);

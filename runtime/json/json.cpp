@@ -1,12 +1,41 @@
 #include "runtime/json/json.hpp"
 
 #include <rapidjson/error/en.h>
+
+#include <algorithm>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 namespace sc::json {
 
+namespace {
+/// Deepest nesting of arrays/objects in `text` (strings skipped). RapidJSON
+/// parses and writes recursively, so hostile input (a quarter megabyte of
+/// '[') must be refused before it reaches the parser.
+size_t nesting(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    else if ((c == ']' || c == '}') && depth) --depth;
+  }
+  return deepest;
+}
+}  // namespace
+
 bool parse(std::string_view text, document& out, std::string* error) {
+  if (nesting(text) > max_depth) {
+    if (error) *error = "JSON nested deeper than " + std::to_string(max_depth) + " levels";
+    out.SetNull();
+    return false;
+  }
   // Without kParseStopWhenDoneFlag RapidJSON rejects anything but whitespace
   // after the root value.
   out.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());

@@ -37,7 +37,11 @@ class document : private detail::small_pool, public rapidjson::Document {
   document& operator=(document&&) = delete;
 };
 
-/// Parses `text` into `out` (full precision, no trailing garbage). On failure
+/// Deepest array/object nesting `parse` accepts.
+inline constexpr size_t max_depth = 1000;
+
+/// Parses `text` into `out` (full precision, no trailing garbage, nesting at
+/// most `max_depth`). On failure
 /// returns false and, when `error` is given, a short description with offset.
 bool parse(std::string_view text, document& out, std::string* error = nullptr);
 

@@ -5,12 +5,13 @@ exactly as if nothing had happened.
 
     python3 tests/cluster/failover.py \\
         --statecraftd build/tools/statecraftd/statecraftd \\
-        --statecraft build/tools/statecraft/statecraft [--executions N] [--keep]
+        --statecraft build/tools/statecraft/statecraft \\
+        [--executions N] [--fault kill|pause] [--keep]
 
 1. Starts redis-server on a free loopback port (temporary directory, no RDB,
    appendonly yes) and nodes n1, n2, n3 on it (same --task-token-secret,
    --heartbeat-seconds 0.5, --lease-ttl-seconds 2, --activity-poll-timeout 2,
-   --idle-actor-seconds 0.5, --time-scale 10).
+   --idle-actor-seconds 0.5, --time-scale 5).
 2. Creates four state machines (a chain of Waits and Passes, two activity
    Tasks with a Wait between them, a Map of Wait+Pass with MaxConcurrency 2,
    a Parallel of three branches with Waits of different lengths), a
@@ -19,9 +20,12 @@ exactly as if nothing had happened.
    `statecraft run --json`, with task answers computed from the task input
    by the same function the workers use.
 3. Activity workers (threads, boto3, workerName "golden-worker") long-poll
-   every node; each answers with SendTaskSuccess sent to a random live node.
-   Every task token handed out is recorded: a token given to two workers is
-   a failure.
+   every node; each holds a task up to --think seconds, then answers with
+   SendTaskSuccess sent to a random live node. A worker whose node dies
+   polls another one. Every task token handed out is recorded: a token
+   given to two workers is a failure. For PAUSE seconds before the kill
+   until the takeover the workers stop polling, so that tasks pile up in
+   the shared queues when the shards change hands.
 4. Wave 1 of executions is started on n1, n2 and n3 (one starter thread per
    node). Wave 2 starts while n2 is killed with -9 (starts that hit the
    dying node are retried on another node with the same name and input).
@@ -37,10 +41,17 @@ exactly as if nothing had happened.
    previousEventId an earlier id (or 0), and the events (type, ids and
    details, everything but timestamps) equal to the reference; for Map and
    Parallel, whose branch events may interleave differently, the events
-   compared as a multiset. Executions of the dead node's shards that were
-   in flight at the kill are counted (the kill must catch some).
+   compared as a multiset. Tampered copies (an event duplicated, one
+   dropped, one changed) of one good history per machine must fail that
+   comparison, so it can fail. Executions of the dead node's shards that
+   were in flight at the kill are counted (the kill must catch at least 10).
 7. Finally n3 is stopped with SIGTERM (its shards must move within about a
    heartbeat, well before a lease could expire) and every node must exit 0.
+
+With --fault pause, n2 is stopped with SIGSTOP instead of killed, woken
+with SIGCONT once the others took its shards, and must rejoin (all four
+nodes then share the shards): a stalled or partitioned node whose saves
+the fencing epochs must keep out of the histories.
 
 Exit status: 0 when every check passed, 1 otherwise (2: could not run). On a
 failure the tails of the node logs are printed.
@@ -518,7 +529,9 @@ class Test:
         self.live_lock = threading.Lock()
         self.stop_workers = threading.Event()
         self.workers_paused = threading.Event()
+        self.killed = set()
         self.tokens = collections.Counter()
+        self.token_via = {}
         self.token_lock = threading.Lock()
         self.task_stats = collections.Counter()
         self.started = {}  # name -> (machine, variant, node that answered)
@@ -535,6 +548,10 @@ class Test:
         with self.fail_lock:
             self.failures.append(msg)
         log("FAIL: " + msg)
+
+    def stat(self, name):
+        with self.token_lock:
+            self.task_stats[name] += 1
 
     def c(self, node):
         """This thread's client for `node` (boto3 clients are slow to make)."""
@@ -620,7 +637,7 @@ class Test:
                     time.sleep(0.5)
                     continue
                 # The node went away (or is overloaded): poll another one.
-                self.task_stats["poll errors"] += 1
+                self.stat("poll errors")
                 node = self.any_live(exclude=node)
                 c = self.c(node)
                 time.sleep(0.1)
@@ -631,10 +648,12 @@ class Test:
             with self.token_lock:
                 self.tokens[token] += 1
                 dup = self.tokens[token] > 1
-            self.task_stats["tasks received"] += 1
+                first_via = self.token_via.setdefault(token, node)
+            self.stat("tasks received")
             if dup:
                 arn_, task = token_task(token)
-                self.fail("task delivered twice: %s task %d (second time via %s)" % (arn_, task, node))
+                self.fail("task delivered twice: %s (shard %d) task %d, via %s and again via %s" %
+                          (arn_, shard_of(arn_), task, first_via, node))
             # Think a little, so that tasks are in workers' hands at any time.
             time.sleep(rnd.uniform(0, self.args.think))
             self.answer(token, encode_answer(r["input"]))
@@ -645,9 +664,9 @@ class Test:
             target = self.any_live()
             try:
                 self.c(target).send_task_success(taskToken=token, output=output)
-                self.task_stats["answers accepted"] += 1
+                self.stat("answers accepted")
                 if attempt:
-                    self.task_stats["answers accepted after a retry"] += 1
+                    self.stat("answers accepted after a retry")
                 return
             except Exception as e:  # noqa: BLE001
                 tried.append("%s: %s" % (target, err_text(e)))
@@ -657,7 +676,14 @@ class Test:
                 code = e.response["Error"]["Code"] if isinstance(e, botocore.exceptions.ClientError) else ""
                 if code == "TaskDoesNotExist" and attempt > 0:
                     # An earlier attempt whose answer was lost in transit landed.
-                    self.task_stats["answer retries already applied"] += 1
+                    self.stat("answer retries already applied")
+                    return
+                with self.token_lock:
+                    duplicated = self.tokens[token] > 1
+                if code == "TaskDoesNotExist" and duplicated:
+                    # The other copy of a task handed out twice was answered
+                    # first (the duplicate itself is the failure reported).
+                    self.stat("answers to duplicated tasks refused")
                     return
                 arn_, task = token_task(token)
                 self.fail("SendTaskSuccess for %s task %d refused: %s" % (arn_, task, "; ".join(tried)))
@@ -1029,12 +1055,20 @@ class Test:
         running_before = len(self.wait_all_finished_snapshot())
         t_kill = time.monotonic()
         kill_wall = time.time()
-        self.nodes[victim].proc.send_signal(signal.SIGKILL)
-        self.nodes[victim].proc.wait()
+        pause = a.fault == "pause"
+        if pause:
+            # A process that stops answering (a long GC-like stall, a network
+            # partition): its leases run out while it still thinks it has them.
+            self.nodes[victim].proc.send_signal(signal.SIGSTOP)
+        else:
+            self.nodes[victim].proc.send_signal(signal.SIGKILL)
+            self.nodes[victim].proc.wait()
+            self.killed.add(victim)
         with self.live_lock:
             self.live.remove(victim)
-        log("killed %s with -9 (%d shards: %s); %d load executions were running" %
-            (victim, len(victim_shards), sorted(victim_shards), running_before))
+        log("%s %s (it owned %d shards: %s); %d load executions were running" %
+            (victim, "stopped with SIGSTOP" if pause else "killed with -9", len(victim_shards),
+             sorted(victim_shards), running_before))
 
         # Its shard has no owner now: the stop goes to the durable inbox.
         via = "n1"
@@ -1060,6 +1094,14 @@ class Test:
         time.sleep(0.5)
         self.workers_paused.clear()
         log("workers resumed")
+        if pause:
+            # It wakes up holding actors of shards it no longer owns: fencing
+            # must keep their saves out, and it must then rejoin.
+            time.sleep(1.0)
+            self.nodes[victim].proc.send_signal(signal.SIGCONT)
+            with self.live_lock:
+                self.live.append(victim)
+            log("SIGCONT %s, %.1fs after SIGSTOP" % (victim, time.monotonic() - t_kill))
         if stop_sent is not None and self.check_aborted(orphan, via, "Test.Orphan"):
             log("StopExecution via %s %.2fs after the kill (shard unowned) aborted %s once "
                 "the shard was taken" % (via, stop_sent, orphan.split(":")[-1]))
@@ -1074,12 +1116,13 @@ class Test:
         self.add_workers("n4", a.workers)
         log("wave 3: starting %d executions on n1, n3, n4" % len(w3))
         w3_threads = self.run_wave(3, w3, ["n1", "n3", "n4"], duration=a.wave_seconds * 0.8)
+        members = ["n1", "n2", "n3", "n4"] if pause else ["n1", "n3", "n4"]
         deadline = time.monotonic() + LEASE_TTL + 10
         joined = None
         while time.monotonic() < deadline:
             text, owners, states = cluster_status(a.statecraft, self.redis_url)
-            counts = [len(owners.get(x, ())) for x in ("n1", "n3", "n4")]
-            if owners.get("n4") and not owners.get("unowned") and not owners.get(victim) \
+            counts = [len(owners.get(x, ())) for x in members]
+            if owners.get("n4") and not owners.get("unowned") and min(counts) > 0 \
                     and max(counts) - min(counts) <= 1 and sum(counts) == SHARDS:
                 joined = True
                 break
@@ -1089,9 +1132,9 @@ class Test:
             self.fail("n4 did not get its share of the shards (status above)")
         else:
             log("n4 owns %d shards; live nodes own %s" %
-                (len(owners["n4"]), {x: len(owners.get(x, ())) for x in ("n1", "n3", "n4")}))
-            if states.get(victim) != "dead":
-                self.fail("%s is not shown dead: %s" % (victim, states))
+                (len(owners["n4"]), {x: len(owners.get(x, ())) for x in members}))
+            if states.get(victim) != ("live" if pause else "dead"):
+                self.fail("%s is not shown %s: %s" % (victim, "live" if pause else "dead", states))
         for t in w3_threads:
             t.join()
         log("wave 3 started (%d in all)" % len(self.started))
@@ -1124,7 +1167,7 @@ class Test:
         if first_resume is not None:
             msg += "; the first of their events after the kill came %.2fs after it" % (first_resume - kill_wall)
         log(msg)
-        for nid in ("n1", "n3", "n4"):
+        for nid in members:
             if not self.nodes[nid].alive():
                 self.fail("%s died (status %s)" % (nid, self.nodes[nid].proc.returncode))
         self.summary = (started, ok, took)
@@ -1140,7 +1183,7 @@ class Test:
         while time.monotonic() < t_term + LEASE_TTL + 10:
             _, owners, _ = cluster_status(a.statecraft, self.redis_url)
             held = {s: o for o, ss in owners.items() for s in ss}
-            if all(held.get(s) in ("n1", "n4") for s in n3_shards):
+            if all(held.get(s) in self.live_nodes() for s in n3_shards):
                 moved_after = time.monotonic() - t_term
                 break
             time.sleep(0.05)
@@ -1151,8 +1194,8 @@ class Test:
         if moved_after is None:
             self.fail("n3's shards did not move after SIGTERM")
         else:
-            log("SIGTERM n3: its %d shards owned by n1/n4 %.2fs later (lease TTL %.1fs); exit status %s" %
-                (len(n3_shards), moved_after, LEASE_TTL, rc))
+            log("SIGTERM n3: its %d shards owned by %s %.2fs later (lease TTL %.1fs); exit status %s" %
+                (len(n3_shards), "/".join(self.live_nodes()), moved_after, LEASE_TTL, rc))
             if moved_after >= LEASE_TTL:
                 self.fail("after SIGTERM n3's shards moved only after %.2fs (>= lease TTL: no handover?)"
                           % moved_after)
@@ -1184,13 +1227,14 @@ class Test:
         self.stop_workers.set()
         for nid, n in self.nodes.items():
             if n.alive():
+                n.proc.send_signal(signal.SIGCONT)  # in case it is stopped
                 n.proc.send_signal(signal.SIGTERM)
         for nid, n in self.nodes.items():
-            if n.proc is None or nid == "n2":
+            if n.proc is None or nid in self.killed:
                 continue
             try:
                 rc = n.proc.wait(timeout=10)
-                if rc != 0 and nid != "n2":
+                if rc != 0:
                     self.fail("%s exited with status %s after SIGTERM" % (nid, rc))
             except subprocess.TimeoutExpired:
                 self.fail("%s did not exit within 10s of SIGTERM" % nid)
@@ -1222,6 +1266,9 @@ def main():
                     help="how long wave 1 takes to start (waves 2 and 3 are shorter)")
     ap.add_argument("--finish-timeout", type=int, default=120,
                     help="seconds executions may take to finish after the last start")
+    ap.add_argument("--fault", choices=("kill", "pause"), default="kill",
+                    help="kill: kill -9 n2 (default); pause: SIGSTOP n2 until the others took its "
+                         "shards, then SIGCONT (a stalled or partitioned node: fencing)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()

@@ -16,10 +16,10 @@ import collections
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -548,8 +548,10 @@ def label(event):
 
 
 def problem_kind(problem):
-    """A problem's first line without execution-specific numbers."""
-    return problem.split(" at event #")[0].split("\n")[0][:120]
+    """A problem's first line without execution-specific numbers or lists."""
+    line = problem.split(" at event #")[0].split("\n")[0]
+    line = line.split(" (got types")[0].split("; ")[0]
+    return re.sub(r"\d+", "N", line)[:120]
 
 
 def check_history(events, expected):
@@ -845,18 +847,26 @@ def create_resources(client, defs):
         client.create_state_machine(name=name, definition=json.dumps(d), roleArn=ROLE_ARN)
 
 
-def wait_all_finished(raw, machines, deadline, node=None, poll=0.5):
+def wait_all_finished(raw, machines, deadline, node=None, poll=0.5, stall=45, only=None):
     """Waits until no execution of `machines` is RUNNING; returns the ARNs
-    still running at the deadline ([] when all finished)."""
-    running = []
+    still running at the deadline, or once the set of running executions
+    has not changed for `stall` seconds, or when `node` died ([] when all
+    finished). With `only` (a set of ARNs), other executions are ignored."""
+    running, last, since = [], None, time.monotonic()
     while True:
         try:
-            running = [a for m in machines for a in raw.running(machine_arn(m))]
+            running = [a for m in machines for a in raw.running(machine_arn(m))
+                       if only is None or a in only]
         except (OSError, http.client.HTTPException, RuntimeError) as e:
             running = ["(ListExecutions failed: %s)" % e]
         if not running or time.monotonic() >= deadline:
             return running
         if node is not None and not node.alive():
+            return running
+        if running != last:
+            last, since = running, time.monotonic()
+        elif time.monotonic() - since > stall:
+            log("no execution finished for %d s; %d still RUNNING" % (stall, len(running)))
             return running
         time.sleep(poll)
 
@@ -879,8 +889,9 @@ def verify_executions(raw, golden, items, threads=4):
         out = []
         events = raw.history(arn)
         if d.get("status") != "SUCCEEDED":
-            out.append("status %s (expected SUCCEEDED); %d events, last: %s" % (
-                d.get("status"), len(events), [e["type"] for e in events[-3:]]))
+            out.append("status %s, last event %s (expected SUCCEEDED); %d events, last: %s" % (
+                d.get("status"), events[-1]["type"] if events else None, len(events),
+                [e["type"] for e in events[-3:]]))
         elif d.get("output") is None or json.loads(d["output"]) != want["output"]:
             out.append("output %s, expected %s" % (d.get("output"), compact(want["output"])))
         out += check_history(events, want["events"])

@@ -57,6 +57,10 @@ MIX = (("wait_chain", 30), ("activity_seq", 25), ("map_wait", 15), ("parallel_wa
        ("map_activity", 10))
 
 
+class Abort(Exception):
+    """The run cannot go on; the reason is already in `failures`."""
+
+
 def make_plan(prefix, total, seed):
     plan = []
     weights = sum(w for _, w in MIX)
@@ -189,8 +193,6 @@ def main():
                             "without any crash" % (len(problems), len(ref_plan)))
         log("reference batch: %d executions, all matching: %s (%.1f s)" % (
             len(ref_plan), not problems and not left, time.monotonic() - t0))
-        if failures:
-            return 1
 
         # -- Crash batch --------------------------------------------------
         plan = make_plan("c", args.executions, args.seed)
@@ -207,7 +209,7 @@ def main():
                 failures.append("the crash batch did not reach the kill point in time "
                                 "(%d starts, %d tokens held)" % (starter.done_count(),
                                                                  workers.held_count()))
-                return 1
+                raise Abort()
             time.sleep(0.02)
         burst_plan = [("parallel_short", i % common.VARIANTS, "b-parallel_short-%05d" % i)
                       for i in range(args.burst)]
@@ -245,7 +247,8 @@ def main():
             time.monotonic() - restart_at, len(left)))
         workers.stop()
         if left:
-            failures.append("%d executions still RUNNING 120 s after the restart" % len(left))
+            failures.append("%d executions still RUNNING %.0f s after the restart" % (
+                len(left), time.monotonic() - restart_at))
             by_exec = collections.defaultdict(list)
             for r in workers.records:
                 by_exec[common.token_target(r.token)[0]].append(r)
@@ -376,6 +379,8 @@ def main():
         log("%d executions, %d events checked in %.1f s" % (
             len(plan) + len(ref_plan), sum(len(h) for h in histories.values()),
             time.monotonic() - common._T0))
+    except Abort:
+        pass
     except Exception:
         import traceback
         traceback.print_exc()
