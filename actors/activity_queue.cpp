@@ -100,7 +100,7 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
             // A re-armed task may still be in the shared queue (it was
             // queued before a crash): never queue it twice.
             if (t.requeued)
-              n->coord->push_task_once(arn, encode(t));
+              n->coord->push_task_once(arn, encode(t), t.token);
             else
               n->coord->push_task(arn, encode(t));
             return;

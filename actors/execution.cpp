@@ -21,6 +21,8 @@
 // so they never sleep.
 #include "actors/detail.hpp"
 
+#include "cluster/coordinator.hpp"
+
 namespace sc::actors {
 
 void fill_record(cluster::execution_record& r, const interp::execution_state& st) {
@@ -87,6 +89,14 @@ void take_effect(self_ptr self) {
   s.pending_commands.clear();
   s.pending_events.clear();
   auto& item = s.pending_item;
+  // Cluster: the task's ActivityStarted is stored, so its "taken" marker in
+  // the shared queue (which kept recovery from queueing it again) can go.
+  if (n->coord) {
+    if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev)) {
+      std::string token = n->codec.encode(model::task_token{s.st.execution_arn, st->task});
+      n->cluster_job([n, token] { n->coord->release_taken(token); });
+    }
+  }
   if (item.task_reply) item.task_reply(std::nullopt);
   if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms});
   s.pending_item = work_item{};

@@ -410,8 +410,12 @@ void route_task(node::impl& n, const std::string& token, task_outcome o, error_c
     return done(api_error{"TaskDoesNotExist", "Task does not exist anymore"});
   }
   auto shared_done = std::make_shared<error_cb>(std::move(done));
+  // If the message is dropped (the execution's actor stopped before handling
+  // it: finished, or its shard moved), answer with a retryable error: the
+  // retry finds out where the task stands.
   o.done = error_reply([shared_done](std::optional<api_error> e) { (*shared_done)(std::move(e)); },
-                       api_error{"TaskDoesNotExist", "Task does not exist anymore"});
+                       api_error{"ServiceUnavailable",
+                                 "The execution could not take the request; retry it"});
   auto holder = std::make_shared<task_outcome>(std::move(o));
   auto routed = n.route(t->execution_arn, [holder](const caf::actor& a) {
     caf::anon_send(a, task_atom::value, std::move(*holder));

@@ -30,18 +30,21 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
         int64_t now = now_ms();
         s.next_tick = INT64_MAX;
         while (!s.due.empty() && s.due.begin()->first.first <= now) {
-          auto node = s.due.extract(s.due.begin());
-          const std::string& arn = node.mapped().first;
-          int64_t timer = node.mapped().second;
-          int64_t due = node.key().second;
+          auto it = s.due.begin();
+          const std::string& arn = it->second.first;
+          int64_t timer = it->second.second;
           auto r = n->route(arn, [timer](const caf::actor& a) {
             caf::anon_send(a, timer_atom::value, timer);
           });
           if (r == route_result::unavailable) {
-            // The store is away and the execution sleeps there: try again
-            // in a second rather than lose the timer.
-            s.due.emplace(std::make_pair(now + 1000, due), std::make_pair(arn, timer));
+            // The store is away and this execution sleeps there. Keep this
+            // and every later timer where they are (so they still fire in
+            // due order) and look again in a second.
+            s.next_tick = INT64_MAX;
+            schedule_tick(now + 1000);
+            return;
           }
+          s.due.erase(it);
         }
         if (!s.due.empty()) schedule_tick(s.due.begin()->first.first);
       },

@@ -119,9 +119,11 @@ class session : public std::enable_shared_from_this<session> {
     auto self = shared_from_this();
     auto weak = std::weak_ptr<session>(self);
     auto exec = stream_.get_executor();
-    responder done = [weak, exec](response r) {
-      asio::post(exec, [weak, r = std::move(r)]() mutable {
-        if (auto s = weak.lock()) s->write(std::move(r), s->keep_alive_);
+    // The responder owns the session until the answer is written: nothing
+    // else may be holding it while a handler (a long poll) is working.
+    responder done = [self, exec](response r) {
+      asio::post(exec, [self, r = std::move(r)]() mutable {
+        self->write(std::move(r), self->keep_alive_);
       });
     };
     liveness alive = [weak] {

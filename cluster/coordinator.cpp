@@ -1087,23 +1087,42 @@ void coordinator::push_task(const std::string& activity_arn, const std::string& 
   check(r[0].get());
 }
 
-bool coordinator::push_task_once(const std::string& activity_arn, const std::string& payload) {
-  // Atomic "append unless already queued" (LPOS needs Redis >= 6.0.6).
+bool coordinator::push_task_once(const std::string& activity_arn, const std::string& payload,
+                                 const std::string& token) {
+  // Atomic "append unless already queued or taken by a worker" (LPOS needs
+  // Redis >= 6.0.6).
   static const char* script =
+      "if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end "
       "if redis.call('LPOS', KEYS[1], ARGV[1]) then return 0 end "
       "redis.call('RPUSH', KEYS[1], ARGV[1]) "
       "redis.call('PUBLISH', ARGV[2], ARGV[3]) return 1";
-  auto r = impl_->call({{"EVAL", script, "1", keys::activity_queue(activity_arn), payload,
-                         keys::activity_channel(), activity_arn}});
+  auto r = impl_->call({{"EVAL", script, "2", keys::activity_queue(activity_arn),
+                         keys::task_taken(token), payload, keys::activity_channel(),
+                         activity_arn}});
   check(r[0].get());
   return r[0]->type == REDIS_REPLY_INTEGER && r[0]->integer == 1;
 }
 
 std::optional<std::string> coordinator::pop_task(const std::string& activity_arn) {
-  auto r = impl_->call({{"LPOP", keys::activity_queue(activity_arn)}});
+  // Pop and mark as taken in one step (the marker holds until the owner has
+  // stored ActivityStarted; see keys::task_taken).
+  static const char* script =
+      "local v = redis.call('LPOP', KEYS[1]) "
+      "if not v then return false end "
+      "local ok, t = pcall(cjson.decode, v) "
+      "if ok and type(t) == 'table' and type(t.token) == 'string' then "
+      "  redis.call('SET', ARGV[1] .. t.token, '1', 'EX', 3600) end "
+      "return v";
+  auto r = impl_->call({{"EVAL", script, "1", keys::activity_queue(activity_arn),
+                         keys::task_taken("")}});
   check(r[0].get());
   if (is_nil(r[0].get())) return std::nullopt;
   return std::string(str(r[0].get()));
+}
+
+void coordinator::release_taken(const std::string& token) {
+  auto r = impl_->call({{"DEL", keys::task_taken(token)}});
+  check(r[0].get());
 }
 
 // ---------------------------------------------------------------------------

@@ -157,10 +157,15 @@ class coordinator {
   /// Appends `payload` to `activity_arn`'s task queue and publishes a hint.
   /// Throws store_unavailable.
   void push_task(const std::string& activity_arn, const std::string& payload);
-  /// As push_task, unless an identical payload is already queued (tasks
-  /// re-queued by recovery must not be handed out twice). True if pushed.
-  bool push_task_once(const std::string& activity_arn, const std::string& payload);
-  /// The oldest task of `activity_arn`'s queue, removed; each task goes to
+  /// As push_task, unless an identical payload is already queued or the
+  /// task `token` is marked taken (tasks re-queued by recovery must not be
+  /// handed out twice). True if pushed.
+  bool push_task_once(const std::string& activity_arn, const std::string& payload,
+                      const std::string& token);
+  /// Removes the taken marker of `token` (its ActivityStarted is stored).
+  void release_taken(const std::string& token);
+  /// The oldest task of `activity_arn`'s queue, removed and marked taken
+  /// (keys::task_taken; payloads are JSON with a "token" member); each task goes to
   /// exactly one caller cluster-wide. nullopt when empty. Throws
   /// store_unavailable.
   std::optional<std::string> pop_task(const std::string& activity_arn);

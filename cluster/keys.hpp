@@ -167,6 +167,14 @@ inline std::string activity_queue(std::string_view activity_arn) {
   return "sc:{g}:actq:" + std::string(activity_arn);
 }
 
+/// STRING `sc:{g}:taken:<task token>` (TTL 1 h): a task popped from a shared
+/// activity queue whose ActivityStarted is not stored yet. Recovery does not
+/// queue a task again while its marker exists; the owner deletes it once
+/// ActivityStarted is stored. Makes hand-out exactly-once across crashes.
+inline std::string task_taken(std::string_view token) {
+  return "sc:{g}:taken:" + std::string(token);
+}
+
 /// STRING `sc:{S}:lease`: shard S's owner, lease_value(node, epoch), with a
 /// PX expiry of the owner's lease ttl. Set / renewed / deleted only by the
 /// coordinator's scripts; the Redis store's fenced writes compare it.

@@ -27,8 +27,9 @@ struct node_settings {
   std::string account_id = "123456789012";
   /// Minimum log level: trace, debug, info, warn, error or off.
   std::string log_level = "info";
-  /// Threads serving network I/O, 1..64.
-  int io_threads = 1;
+  /// Threads serving network I/O, 1..64. Two by default: API calls that
+  /// read Redis wait for it on their io thread.
+  int io_threads = 2;
   /// Threads running executions, 0..256; 0 = one per core
   /// (see effective_worker_threads).
   int worker_threads = 0;

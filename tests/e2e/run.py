@@ -73,7 +73,7 @@ def main():
     log_path = os.path.join(tmp, "statecraftd.log")
     port = free_port()
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1",
-           "--activity-poll-timeout", "2", "--idle-actor-seconds", "0.3",
+           "--activity-poll-timeout", "2", "--idle-actor-seconds", "0.3", "--io-threads", os.environ.get("E2E_IO_THREADS", "2"),
            "--log-level", "warn"]
     redis = None
     if args.with_redis:

@@ -16,8 +16,8 @@ const std::vector<std::string>& scenario_names() {
   return names;
 }
 
-std::string usage() {
-  return R"(Usage: statecraft-traffic --scenario NAME [options]
+std::string usage(const std::string& prog) {
+  return "Usage: " + prog + R"( --scenario NAME [options]
 
 Load generator for the AWS Step Functions API (Statecraft or moto). Speaks
 only the public AWS JSON 1.0 API over keep-alive HTTP connections, verifies

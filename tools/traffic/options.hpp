@@ -43,6 +43,7 @@ const std::vector<std::string>& scenario_names();
 /// Parses argv[1..]; on error returns the problems (non-empty).
 std::vector<std::string> parse_options(int argc, char** argv, options& o);
 
-std::string usage();
+/// The help text; `prog` is how the tool was invoked (e.g. "statecraft traffic").
+std::string usage(const std::string& prog = "statecraft-traffic");
 
 }  // namespace sc::traffic

@@ -11,21 +11,23 @@
 
 int run_traffic(int argc, char** argv) {
   using namespace sc::traffic;
+  std::string prog = argc > 0 && argv[0] ? argv[0] : "statecraft-traffic";
+  if (auto slash = prog.rfind('/'); slash != std::string::npos) prog = prog.substr(slash + 1);
   options o;
   auto problems = parse_options(argc, argv, o);
   if (o.help) {
-    std::cout << usage();
+    std::cout << usage(prog);
     return 0;
   }
   if (!problems.empty()) {
     for (auto& p : problems) std::cerr << "statecraft-traffic: " << p << "\n";
-    std::cerr << "\n" << usage();
+    std::cerr << "\n" << usage(prog);
     return 2;
   }
   std::string err;
   auto ep = parse_endpoint(o.endpoint, err);
   if (!ep) {
-    std::cerr << "statecraft-traffic: " << err << "\n\n" << usage();
+    std::cerr << "statecraft-traffic: " << err << "\n\n" << usage(prog);
     return 2;
   }
   // Many connections (parked polls) need many descriptors: raise the soft
