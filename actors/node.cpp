@@ -12,6 +12,7 @@
 #include "config/load.hpp"
 #include "runtime/asl/parse.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -203,8 +204,13 @@ std::chrono::milliseconds node::impl::delay_until(int64_t due_ms) const {
 }
 
 void node::impl::rearm(const interp::execution_state& st, const asl::definition& def) {
-  for (auto& [id, t] : st.timers)
-    caf::anon_send(timers, arm_atom::value, st.execution_arn, id, t.due_ms);
+  // In due order: overdue timers fire as soon as they are armed, so arming
+  // them in id order could let a later-due one fire first.
+  std::vector<std::pair<int64_t, int64_t>> order;  // (due, id)
+  for (auto& [id, t] : st.timers) order.emplace_back(t.due_ms, id);
+  std::sort(order.begin(), order.end());
+  for (auto& [due, id] : order)
+    caf::anon_send(timers, arm_atom::value, st.execution_arn, id, due);
   for (auto& [task, tid] : st.tasks) {
     auto it = st.threads.find(tid);
     if (it == st.threads.end() || it->second.task_started) continue;
