@@ -297,6 +297,20 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     }
   }
   rec.state.reset();
+  if (!express && !req.sync && n.store.in_process() && !n.coord) {
+    // In-process store: take the first step here and store it directly.
+    // Workflows that finish in it (Pass/Choice chains) need no actor and no
+    // thread hop; the others continue in one, from the stored state.
+    auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, now_ms(), n.limits);
+    fill_record(rec, r.next);
+    rec.state = std::make_shared<const interp::execution_state>(r.next);
+    n.store.save_execution(rec, r.events);
+    rec.state.reset();
+    if (r.next.status != interp::exec_status::running) return done(std::move(rep));
+    sp.state = std::move(r.next);
+    sp.initial_commands = std::move(r.commands);
+    sp.fresh = false;
+  }
   if (express) {
     // Express: take the first step right here. Most Express workflows finish
     // in it (no Wait, no task), and then no actor is needed at all.

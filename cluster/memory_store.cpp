@@ -23,6 +23,8 @@ bool same_machine(const state_machine_record& a, const state_machine_record& b) 
 
 class memory_store final : public store {
  public:
+  bool in_process() const override { return true; }
+
   create_outcome create_state_machine(const state_machine_record& r,
                                       state_machine_record& existing) override {
     std::lock_guard lock(mu_);

@@ -178,6 +178,9 @@ class store {
   /// finish, then let them expire; 0 = forever (the default). Applies to
   /// executions finishing after the call.
   virtual void set_retention(std::chrono::seconds keep) {}
+  /// True when a synchronous save costs no I/O (the memory store), so a
+  /// caller on a network thread may save directly.
+  virtual bool in_process() const { return false; }
 
   // Fencing (cluster mode; the memory store ignores it) -----------------
   /// From now on, every save of shard `shard`'s executions by this store

@@ -27,9 +27,10 @@ struct node_settings {
   std::string account_id = "123456789012";
   /// Minimum log level: trace, debug, info, warn, error or off.
   std::string log_level = "info";
-  /// Threads serving network I/O, 1..64. Two by default: API calls that
-  /// read Redis wait for it on their io thread.
-  int io_threads = 2;
+  /// Threads serving network I/O, 0..64; 0 = automatic: 1 with the memory
+  /// store (fastest on a small machine), 2 with Redis (API calls that read
+  /// Redis wait for it on their io thread).
+  int io_threads = 0;
   /// Threads running executions, 0..256; 0 = one per core
   /// (see effective_worker_threads).
   int worker_threads = 0;

@@ -201,7 +201,7 @@ TEST_CASE("wrong types and out-of-range values", "[config]") {
   INFO(joined(p));
   CHECK(p.size() == 15);
   CHECK(any_contains(p, "node.port: must be an integer between 1 and 65535 (got a list)"));
-  CHECK(any_contains(p, "node.io_threads: must be an integer between 1 and 64 (got '1.5')"));
+  CHECK(any_contains(p, "node.io_threads: must be an integer between 0 and 64 (got '1.5')"));
   CHECK(any_contains(p, "node.worker_threads: must be an integer between 0 and 256 (got '257')"));
   CHECK(any_contains(p, "node.account_id: must be exactly 12 digits (got '12345')"));
   CHECK(any_contains(p, "node.region: must look like an AWS region"));
