@@ -1314,8 +1314,10 @@ def main():
         print("(files kept in %s)" % t.tmp)
         return 1
     started, ok, took = t.summary
-    print("PASSED: %d executions SUCCEEDED with their reference histories; takeover after kill -9: "
-          "%.2fs (lease TTL %.1fs); %.0fs in all" % (ok, took, LEASE_TTL, time.monotonic() - START))
+    print("PASSED: %d executions SUCCEEDED with their reference histories; takeover after %s: "
+          "%.2fs (lease TTL %.1fs); %.0fs in all" %
+          (ok, "SIGSTOP" if args.fault == "pause" else "kill -9", took, LEASE_TTL,
+           time.monotonic() - START))
     if args.keep:
         print("(files kept in %s)" % t.tmp)
     else:

@@ -103,7 +103,7 @@ const std::vector<subcommand>& subcommands() {
       {"run",
        "FILE [--input JSON | --input-file F] [--tasks F] [--name NAME] [--history] [--json]",
        "run a definition in-process, with scripted activity answers", kRunHelp, cmd_run},
-      {"cluster status", "--redis URL [--json]",
+      {"cluster status", "--redis URL",
        "show a cluster's nodes, heartbeats and shard ownership", kClusterStatusHelp,
        cmd_cluster_status},
       {"traffic", "[--scenario NAME] [--endpoint URL] ...",
