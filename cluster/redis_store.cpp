@@ -366,9 +366,7 @@ struct script {
 // ARGV: 1 arn, 2 record blob, 3 state blob ('' = none), 4 index member,
 //       5 status, 6 express ('1'/'0'), 7 retention seconds, 8..last event blobs
 // → {1} created, or {0, record blob, state blob or ''} when it existed.
-// Fenced variant (create_execution_fenced_lua): KEYS[8] = the shard's lease,
-// ARGV[#ARGV] = the lease value the fence expects (so last = #ARGV - 1);
-// → {-1} without writing anything when the lease holds another value.
+// Never fenced: any node of a cluster may create an execution.
 const char create_execution_body[] = R"lua(
 local old = redis.call('GET', KEYS[1])
 if old then
@@ -397,12 +395,7 @@ return {1}
 )lua";
 const std::string create_execution_text =
     std::string("local last = #ARGV\n") + create_execution_body;
-const std::string create_execution_fenced_text =
-    std::string("if redis.call('GET', KEYS[8]) ~= ARGV[#ARGV] then return {-1} end\n"
-                "local last = #ARGV - 1\n") +
-    create_execution_body;
 const script create_execution_lua{create_execution_text.c_str()};
-const script create_execution_fenced_lua{create_execution_fenced_text.c_str()};
 
 // A save (what build_save's MULTI … EXEC does) guarded by the shard lease:
 // used instead of the MULTI when the shard is fenced (store::set_fence).
@@ -705,29 +698,15 @@ class redis_store final : public store {
     // Creating is never fenced: in a cluster any node creates an execution
     // (an atomic create-if-absent) and then tells the shard's owner through
     // its inbox; only the owner's later saves must carry the lease epoch.
-    const std::string fence;
     lease c(pool_);
-    reply rep;
-    if (fence.empty()) {
-      rep = eval(c, create_execution_lua,
-                 {keys::execution(s, r.arn), keys::state(s, r.arn), keys::history(s, r.arn),
-                  keys::machine_executions(s, r.machine_arn),
-                  keys::machine_executions_by_status(s, r.status, r.machine_arn),
-                  keys::running(s), keys::machine_running(s, r.machine_arn)},
-                 args);
-    } else {
-      args.push_back(fence);
-      rep = eval(c, create_execution_fenced_lua,
-                 {keys::execution(s, r.arn), keys::state(s, r.arn), keys::history(s, r.arn),
-                  keys::machine_executions(s, r.machine_arn),
-                  keys::machine_executions_by_status(s, r.status, r.machine_arn),
-                  keys::running(s), keys::machine_running(s, r.machine_arn), keys::lease(s)},
-                 args);
-    }
+    reply rep = eval(c, create_execution_lua,
+                     {keys::execution(s, r.arn), keys::state(s, r.arn), keys::history(s, r.arn),
+                      keys::machine_executions(s, r.machine_arn),
+                      keys::machine_executions_by_status(s, r.status, r.machine_arn),
+                      keys::running(s), keys::machine_running(s, r.machine_arn)},
+                     args);
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1)
       throw store_unavailable("Redis: unexpected reply from the create script");
-    if (rep->element[0]->integer == -1)
-      throw store_fenced(fenced_message(s, fence));
     if (rep->element[0]->integer == 1) return create_outcome::created;
     if (rep->elements < 3) throw store_unavailable("Redis: unexpected reply from the create script");
     existing = load_execution(str(rep->element[1]), str(rep->element[2]));
