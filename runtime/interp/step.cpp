@@ -1102,8 +1102,18 @@ class runner {
   }
 
   flow map_done(thread& t, const asl::state& st) {
-    if (st.map_distributed) emit(t, "MapRunSucceeded", "", "");
-    emit(t, "MapStateSucceeded", "", "", false);
+    if (st.map_distributed) {
+      // As recorded on AWS (four recordings): MapStateSucceeded chains from
+      // MapRunSucceeded; MapStateExited too when the Map is the execution's
+      // first state, and from MapRunStarted otherwise.
+      int64_t run_started = t.last_event;
+      int64_t run_succeeded = emit(t, "MapRunSucceeded", "", "");
+      bool first_state = t.parent < 0 && t.entered_event == 2;
+      emit(t, "MapStateSucceeded", "", "", false);
+      t.last_event = first_state ? run_succeeded : run_started;
+    } else {
+      emit(t, "MapStateSucceeded", "", "", false);
+    }
     json::document arr;
     arr.SetArray();
     for (auto& r : t.results) {
