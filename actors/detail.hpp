@@ -231,6 +231,8 @@ struct node::impl {
 
   std::mutex defs_mu;
   std::unordered_map<std::string, std::shared_ptr<const asl::definition>> defs;
+  /// machine_for_start's cache: ARN → (expiry ms, record).
+  std::unordered_map<std::string, std::pair<int64_t, cluster::state_machine_record>> machines;
 
   caf::actor queue_for(const std::string& activity_arn);
 

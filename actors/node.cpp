@@ -234,6 +234,31 @@ const model::token_codec& node::tokens() const { return impl_->codec; }
 const config::settings& node::settings() const { return impl_->cfg; }
 cluster::store& node::store() { return impl_->store; }
 
+std::optional<cluster::state_machine_record> node::machine_for_start(const std::string& arn) {
+  auto& n = *impl_;
+  if (n.store.in_process()) return n.store.get_state_machine(arn);
+  int64_t now = now_ms();
+  {
+    std::lock_guard lock(n.defs_mu);
+    auto it = n.machines.find(arn);
+    if (it != n.machines.end() && it->second.first > now) return it->second.second;
+  }
+  auto r = n.store.get_state_machine(arn);
+  std::lock_guard lock(n.defs_mu);
+  if (r && r->status == "ACTIVE") {
+    if (n.machines.size() > 10000) n.machines.clear();
+    n.machines[arn] = {now + 1000, *r};
+  } else {
+    n.machines.erase(arn);
+  }
+  return r;
+}
+
+void node::forget_machine(const std::string& arn) {
+  std::lock_guard lock(impl_->defs_mu);
+  impl_->machines.erase(arn);
+}
+
 std::shared_ptr<const asl::definition> node::definition_for(
     const cluster::state_machine_record& m) {
   return impl_->definition(m.arn + "#" + m.revision_id, m.definition);

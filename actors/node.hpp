@@ -76,6 +76,14 @@ class node {
                          bool has_error, bool has_cause, error_cb done);
   void send_task_heartbeat(const std::string& token, error_cb done);
 
+  /// The state machine record for StartExecution. With a remote store it is
+  /// cached for a second: AWS documents that executions started right after
+  /// UpdateStateMachine may still use the previous definition, and the
+  /// cache spares a Redis round trip per start. Local updates and deletes
+  /// invalidate it at once (forget_machine).
+  std::optional<cluster::state_machine_record> machine_for_start(const std::string& arn);
+  void forget_machine(const std::string& arn);
+
   /// Parses a definition once per (state machine, revision) and shares it.
   std::shared_ptr<const asl::definition> definition_for(const cluster::state_machine_record& m);
 

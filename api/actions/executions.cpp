@@ -29,7 +29,7 @@ start_params read_start(context& c) {
   if (!json::parse(p.input, d, &err))
     throw aws_error("InvalidExecutionInput",
                     "Invalid State Machine Execution Input: '" + err + "'");
-  auto m = c.store.get_state_machine(arn);
+  auto m = c.node.machine_for_start(arn);
   if (!m) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
   if (m->status == "DELETING")
     throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");

@@ -148,6 +148,7 @@ void update_state_machine(context& c) {
   r.revision_id = revision(r.update_ms);
   if (!c.store.put_state_machine(r))
     throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
+  c.node.forget_machine(arn);
   c.ok(out().time("updateDate", r.update_ms).str("revisionId", r.revision_id).done());
 }
 
@@ -155,6 +156,7 @@ void delete_state_machine(context& c) {
   auto arn = c.m.required_str("stateMachineArn", 1, 256);
   require_arn(arn, model::arn_kind::state_machine);
   c.store.delete_state_machine(arn);
+  c.node.forget_machine(arn);
   c.ok("{}");
 }
 
