@@ -299,12 +299,25 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   rep.start_ms = start;
 
   if (!express) {
-    // The record carries the not-yet-started state, so an execution whose
-    // node dies before its first step is still started by whoever recovers
-    // it (see route: a state with no events starts fresh).
-    rec.state = std::make_shared<const interp::execution_state>(sp.state);
+    // The owner of the execution's shard (always, on a single node) takes
+    // the first step right here and stores it with the new record in one
+    // write: workflows that finish in it (Pass/Choice chains) need no actor,
+    // no thread hop and no second write; the others continue in an actor
+    // from the stored state. Another node's execution is stored unstarted
+    // (whoever recovers a state with no events starts it) and its owner is
+    // woken through the shard's inbox. Nothing leaves this function before
+    // the store has the record.
+    bool owner = n.owns(exec_arn);
+    interp::step_result first;
+    if (owner) {
+      first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), n.limits);
+      fill_record(rec, first.next);
+      rec.state = std::make_shared<const interp::execution_state>(first.next);
+    } else {
+      rec.state = std::make_shared<const interp::execution_state>(sp.state);
+    }
     cluster::execution_record existing;
-    auto outcome = n.store.create_execution(rec, {}, existing);
+    auto outcome = n.store.create_execution(rec, first.events, existing);
     if (outcome != cluster::create_outcome::created) {
       if (existing.status == "RUNNING" && existing.input == req.input) {
         rep.execution_arn = existing.arn;
@@ -314,28 +327,17 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       rep.error = api_error{"ExecutionAlreadyExists", "Execution Already Exists: '" + exec_arn + "'"};
       return done(std::move(rep));
     }
-    if (!n.owns(exec_arn)) {
-      // Another node owns the shard: the record (with its unstarted state)
-      // is stored; wake the owner through the shard's inbox.
+    if (!owner) {
       n.post_remote(exec_arn, remote_start_message(exec_arn));
       return done(std::move(rep));
     }
-  }
-  rec.state.reset();
-  if (!express && !req.sync && n.store.in_process() && !n.coord) {
-    // In-process store: take the first step here and store it directly.
-    // Workflows that finish in it (Pass/Choice chains) need no actor and no
-    // thread hop; the others continue in one, from the stored state.
-    auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, now_ms(), n.limits);
-    fill_record(rec, r.next);
-    rec.state = std::make_shared<const interp::execution_state>(r.next);
-    n.store.save_execution(rec, r.events);
     rec.state.reset();
-    if (r.next.status != interp::exec_status::running) return done(std::move(rep));
-    sp.state = std::move(r.next);
-    sp.initial_commands = std::move(r.commands);
+    if (first.next.status != interp::exec_status::running) return done(std::move(rep));
+    sp.state = std::move(first.next);
+    sp.initial_commands = std::move(first.commands);
     sp.fresh = false;
   }
+  rec.state.reset();
   if (express) {
     // Express: take the first step right here. Most Express workflows finish
     // in it (no Wait, no task), and then no actor is needed at all.
