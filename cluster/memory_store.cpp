@@ -2,6 +2,7 @@
 // operation is a few map lookups, so contention is not a concern at the
 // rates one node serves. Executions are listed newest first through an
 // index ordered by (machine, start time, arn).
+#include "cluster/codec.hpp"
 #include "cluster/store.hpp"
 
 #include <map>
@@ -120,12 +121,12 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     auto it = executions_.find(r.arn);
     if (it != executions_.end()) {
-      existing = load(it->second);
+      existing = load(it->second, true);
       return create_outcome::existing;
     }
     auto& e = executions_[r.arn];
     keep(e, r);
-    e.history = events;
+    append(e, events);
     order_.insert(order_key{r.machine_arn, r.start_ms, r.arn});
     if (r.status == "RUNNING") ++running_[r.machine_arn];
     return create_outcome::created;
@@ -135,22 +136,22 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     auto it = executions_.find(arn);
     if (it == executions_.end()) return std::nullopt;
-    return load(it->second);
+    return load(it->second, true);
   }
 
   void save_execution(const execution_record& r,
                       const std::vector<model::history_event>& events) override {
     std::lock_guard lock(mu_);
     auto& e = executions_[r.arn];
-    if (e.record.arn.empty()) order_.insert(order_key{r.machine_arn, r.start_ms, r.arn});
-    bool closed_now = e.record.status == "RUNNING" && r.status != "RUNNING";
+    if (e.record.empty()) order_.insert(order_key{r.machine_arn, r.start_ms, r.arn});
+    bool closed_now = e.status == "RUNNING" && r.status != "RUNNING";
     keep(e, r);
     if (closed_now && --running_[r.machine_arn] <= 0) {
       running_.erase(r.machine_arn);
       auto m = machines_.find(r.machine_arn);
       if (m != machines_.end() && m->second.status == "DELETING") erase_machine(r.machine_arn);
     }
-    e.history.insert(e.history.end(), events.begin(), events.end());
+    append(e, events);
   }
 
   page<execution_record> list_executions(const std::string& machine_arn, const std::string& status,
@@ -163,19 +164,18 @@ class memory_store final : public store {
     if (!after.empty()) {
       auto ex = executions_.find(after);
       if (ex == executions_.end()) return out;
-      hi = order_.find(order_key{machine_arn, ex->second.record.start_ms, after});
+      hi = order_.find(order_key{machine_arn, ex->second.start_ms, after});
       if (hi == order_.end()) return out;
     }
     for (auto it = hi; it != lo;) {
       --it;
-      const auto& rec = executions_.at(it->arn).record;
-      if (!status.empty() && rec.status != status) continue;
+      const auto& e = executions_.at(it->arn);
+      if (!status.empty() && e.status != status) continue;
       if (out.items.size() == limit) {
         out.next = out.items.back().arn;
         break;
       }
-      out.items.push_back(rec);
-      out.items.back().state.reset();
+      out.items.push_back(load(e, false));
     }
     return out;
   }
@@ -188,12 +188,16 @@ class memory_store final : public store {
     if (it == executions_.end()) return out;
     const auto& h = it->second.history;
     int64_t n = static_cast<int64_t>(h.size());
+    auto add = [&](int64_t i) {
+      model::history_event ev;
+      if (!codec::decode(h[static_cast<size_t>(i - 1)], ev))
+        throw store_error("memory store: undecodable history event");
+      out.push_back(std::move(ev));
+    };
     if (!reverse) {
-      for (int64_t i = std::max<int64_t>(from, 1); i <= n && out.size() < limit; ++i)
-        out.push_back(h[static_cast<size_t>(i - 1)]);
+      for (int64_t i = std::max<int64_t>(from, 1); i <= n && out.size() < limit; ++i) add(i);
     } else {
-      for (int64_t i = from == 0 ? n : std::min(from, n); i >= 1 && out.size() < limit; --i)
-        out.push_back(h[static_cast<size_t>(i - 1)]);
+      for (int64_t i = from == 0 ? n : std::min(from, n); i >= 1 && out.size() < limit; --i) add(i);
     }
     return out;
   }
@@ -208,7 +212,7 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     std::vector<execution_record> out;
     for (auto& [arn, e] : executions_)
-      if (e.record.status == "RUNNING" && !e.record.express) out.push_back(load(e));
+      if (e.status == "RUNNING" && !e.express) out.push_back(load(e, true));
     return out;
   }
 
@@ -244,28 +248,53 @@ class memory_store final : public store {
     }
   };
 
+  /// One execution, kept compact: a parked execution should cost about a
+  /// kilobyte, so the record, the state and each history event are stored
+  /// as msgpack blobs (the Redis store's codec) and decoded on read; the
+  /// definition text is shared by all executions of one revision.
   struct exec_entry {
-    execution_record record;  ///< without `definition` (see keep/load)
+    std::string record;  ///< codec blob, without definition and state
+    std::string state;   ///< codec blob; empty when none
     std::shared_ptr<const std::string> definition;
-    std::vector<model::history_event> history;
+    std::vector<std::string> history;  ///< codec blobs, event i+1 at i
+    std::string status;  ///< copied out of `record` for listing
+    int64_t start_ms = 0;
+    bool express = false;
   };
 
-  /// Stores `r` in `e`, sharing the definition text between all executions
-  /// of one state machine revision: a parked execution should cost bytes,
-  /// not a copy of its definition.
   void keep(exec_entry& e, const execution_record& r) {
     auto& shared = definitions_[r.machine_arn + "#" + r.revision_id];
     if (!shared || *shared != r.definition)
       shared = std::make_shared<const std::string>(r.definition);
     e.definition = shared;
-    e.record = r;
-    e.record.definition.clear();
-    e.record.definition.shrink_to_fit();
+    execution_record bare = r;
+    bare.definition.clear();
+    bare.state.reset();
+    e.record = codec::encode(bare);
+    e.state = r.state ? codec::encode(*r.state) : std::string();
+    e.record.shrink_to_fit();
+    e.state.shrink_to_fit();
+    e.status = r.status;
+    e.start_ms = r.start_ms;
+    e.express = r.express;
   }
 
-  static execution_record load(const exec_entry& e) {
-    execution_record r = e.record;
+  static void append(exec_entry& e, const std::vector<model::history_event>& events) {
+    for (const auto& ev : events) {
+      e.history.push_back(codec::encode(ev));
+      e.history.back().shrink_to_fit();
+    }
+  }
+
+  static execution_record load(const exec_entry& e, bool with_state) {
+    execution_record r;
+    if (!codec::decode(e.record, r)) throw store_error("memory store: undecodable record");
     if (e.definition) r.definition = *e.definition;
+    if (with_state && !e.state.empty()) {
+      auto st = std::make_shared<interp::execution_state>();
+      if (!codec::decode(e.state, *st)) throw store_error("memory store: undecodable state");
+      r.state = std::move(st);
+    }
     return r;
   }
 
