@@ -9,6 +9,7 @@
 #include "cluster/store.hpp"
 #include "config/load.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -34,8 +35,20 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<sc::cluster::store> store;
   if (s.store.backend == "redis") {
+    // Redis may still be starting (refusing connections, or LOADING its
+    // AOF after a restart): keep trying for a while before giving up.
     std::string err;
-    store = sc::cluster::make_redis_store(s.store.redis_url, &err);
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (int attempt = 0;; ++attempt) {
+      store = sc::cluster::make_redis_store(s.store.redis_url, &err);
+      if (store || std::chrono::steady_clock::now() > give_up ||
+          err.find("shard") != std::string::npos || err.find("malformed") != std::string::npos)
+        break;
+      if (attempt == 0)
+        std::cerr << "statecraftd: waiting for Redis at " << s.store.redis_url << ": " << err
+                  << "\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
     if (!store) {
       std::cerr << "statecraftd: cannot use Redis at " << s.store.redis_url << ": " << err << "\n";
       return 1;
