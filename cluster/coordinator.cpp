@@ -2,6 +2,8 @@
 // the keys.
 #include "cluster/coordinator.hpp"
 
+#include "cluster/hiredis_util.hpp"
+
 #include "cluster/redis_store.hpp"
 #include "cluster/store.hpp"
 
@@ -36,22 +38,13 @@ using steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // ---------------------------------------------------------------------------
-// hiredis plumbing. (The Redis store has its own in redis_store.cpp; the
-// two could share a small internal header later.)
+// hiredis plumbing (shared helpers in hiredis_util.hpp).
 
-struct reply_free {
-  void operator()(redisReply* r) const {
-    if (r) freeReplyObject(r);
-  }
-};
-using reply = std::unique_ptr<redisReply, reply_free>;
+using hiredis::reply;
+using hiredis::str;
+using hiredis::is_nil;
+using hiredis::is_error;
 using command = std::vector<std::string>;
-
-std::string_view str(const redisReply* r) {
-  return r && r->str ? std::string_view(r->str, r->len) : std::string_view{};
-}
-bool is_nil(const redisReply* r) { return !r || r->type == REDIS_REPLY_NIL; }
-bool is_error(const redisReply* r) { return r && r->type == REDIS_REPLY_ERROR; }
 
 /// Throws store_unavailable when `r` is an error reply.
 void check(const redisReply* r) {
@@ -82,36 +75,7 @@ void block_sigpipe() {
   pthread_sigmask(SIG_BLOCK, &s, nullptr);
 }
 
-/// Around a Redis call on a caller's thread: SIGPIPE blocked, and one
-/// raised meanwhile discarded before the old mask comes back.
-class no_sigpipe {
- public:
-  no_sigpipe() {
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &s, &saved_);
-  }
-  ~no_sigpipe() {
-    if (sigismember(&saved_, SIGPIPE) != 1) {
-      sigset_t pending;
-      sigemptyset(&pending);
-      if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
-        sigset_t s;
-        sigemptyset(&s);
-        sigaddset(&s, SIGPIPE);
-        timespec none{0, 0};
-        sigtimedwait(&s, nullptr, &none);
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
-  }
-  no_sigpipe(const no_sigpipe&) = delete;
-  no_sigpipe& operator=(const no_sigpipe&) = delete;
-
- private:
-  sigset_t saved_;
-};
+using no_sigpipe = hiredis::sigpipe_guard;
 
 timeval to_timeval(milliseconds d) {
   timeval tv;

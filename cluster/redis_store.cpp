@@ -3,6 +3,7 @@
 #include "cluster/redis_store.hpp"
 
 #include "cluster/codec.hpp"
+#include "cluster/hiredis_util.hpp"
 #include "cluster/keys.hpp"
 
 #include <hiredis/hiredis.h>
@@ -78,52 +79,13 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------------------
-// hiredis plumbing.
+// hiredis plumbing (shared helpers in hiredis_util.hpp).
 
-struct reply_free {
-  void operator()(redisReply* r) const {
-    if (r) freeReplyObject(r);
-  }
-};
-using reply = std::unique_ptr<redisReply, reply_free>;
-
-std::string_view str(const redisReply* r) {
-  return r && r->str ? std::string_view(r->str, r->len) : std::string_view{};
-}
-bool is_nil(const redisReply* r) { return !r || r->type == REDIS_REPLY_NIL; }
-bool is_error(const redisReply* r) { return r && r->type == REDIS_REPLY_ERROR; }
-
-/// Blocks SIGPIPE in this thread while hiredis writes to a socket the peer
-/// may have closed, and swallows the SIGPIPE such a write raised.
-class sigpipe_guard {
- public:
-  sigpipe_guard() {
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &s, &old_);
-    was_blocked_ = sigismember(&old_, SIGPIPE) == 1;
-  }
-  ~sigpipe_guard() {
-    if (was_blocked_) return;
-    sigset_t pending;
-    sigemptyset(&pending);
-    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
-      sigset_t s;
-      sigemptyset(&s);
-      sigaddset(&s, SIGPIPE);
-      timespec zero{0, 0};
-      sigtimedwait(&s, nullptr, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  sigpipe_guard(const sigpipe_guard&) = delete;
-  sigpipe_guard& operator=(const sigpipe_guard&) = delete;
-
- private:
-  sigset_t old_;
-  bool was_blocked_ = false;
-};
+using hiredis::reply;
+using hiredis::str;
+using hiredis::is_nil;
+using hiredis::is_error;
+using hiredis::sigpipe_guard;
 
 /// Redis commands in wire format (RESP), built without hiredis so callers
 /// can prepare them on their own threads.
