@@ -269,6 +269,9 @@ void node::impl::dispatch(int shard, const std::string& msg) {
   if (!json::parse(msg, d) || !d.IsObject()) return ack();  // garbage: drop it
   std::string kind = str(d, "t");
   std::string arn = str(d, "arn");
+  // The shard moved away since take(): leave the message unacknowledged in
+  // the processing list, which the next owner takes again on acquisition.
+  if (!owns(arn)) return;
   if (kind == "start" || kind == "act") {
     int64_t task = num(d, "task");
     std::string worker = str(d, "worker");
@@ -299,7 +302,7 @@ void node::impl::dispatch(int shard, const std::string& msg) {
     });
     if (routed != route_result::delivered) {
       holder->done.release();
-      if (routed == route_result::not_running) ack();
+      if (routed == route_result::not_running) { if (owns(arn)) ack(); }
       else later();
     }
     return;
@@ -331,7 +334,7 @@ void node::impl::dispatch(int shard, const std::string& msg) {
   });
   if (r != route_result::delivered) {
     holder->done.release();
-    if (r == route_result::not_running) ack();
+    if (r == route_result::not_running) { if (owns(arn)) ack(); }
     else later();
   }
 }
