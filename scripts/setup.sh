@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libhiredis-dev libmsgpack-cxx-dev libyaml-cpp-dev
-  catch2 libboost-dev libboost-system-dev rapidjson-dev libssl-dev
+  catch2 libboost-dev libboost-system-dev rapidjson-dev libssl-dev libjemalloc-dev
   redis-server
 )
 
