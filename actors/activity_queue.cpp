@@ -87,6 +87,18 @@ void schedule_tick(self_ptr self, node::impl* n) {
   self->delayed_send(self, tick, ready_atom::value);
 }
 
+int64_t poll_timeout_ms(node::impl* n) {
+  return static_cast<int64_t>(n->cfg.activities.poll_timeout_seconds * 1000);
+}
+
+void schedule_expiry(self_ptr self, int64_t deadline_ms) {
+  auto& s = self->state;
+  if (s.expiry_armed) return;
+  s.expiry_armed = true;
+  auto delay = std::chrono::milliseconds(std::max<int64_t>(0, deadline_ms - now_ms()));
+  self->delayed_send(self, delay, expire_atom::value, uint64_t{0});
+}
+
 }  // namespace
 
 caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, node::impl* n,
@@ -128,11 +140,12 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
           return hand_over(n, t, p);
         }
         if (auto t = pop_shared(n, arn)) return hand_over(n, *t, p);
-        uint64_t id = s.next_poll++;
-        s.polls.push_back({id, std::move(p)});
-        auto timeout = std::chrono::milliseconds(
-            static_cast<int64_t>(n->cfg.activities.poll_timeout_seconds * 1000));
-        self->delayed_send(self, timeout, expire_atom::value, id);
+        // Every poll waits the same time, so the queue is in deadline
+        // order and one delayed message (at the front's deadline) serves
+        // all of them: a delayed message per poll would wake CAF's clock
+        // thread for each.
+        s.polls.push_back({now_ms() + poll_timeout_ms(n), std::move(p)});
+        schedule_expiry(self, s.polls.front().deadline_ms);
         schedule_tick(self, n);
       },
       [=](ready_atom) {
@@ -155,15 +168,16 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         }
         schedule_tick(self, n);
       },
-      [=](expire_atom, uint64_t id) {
-        auto& polls = self->state.polls;
-        for (auto it = polls.begin(); it != polls.end(); ++it)
-          if (it->id == id) {
-            auto p = std::move(*it);
-            polls.erase(it);
-            p.req.done(activity_task{});
-            break;
-          }
+      [=](expire_atom, uint64_t) {
+        auto& s = self->state;
+        s.expiry_armed = false;
+        int64_t now = now_ms();
+        while (!s.polls.empty() && s.polls.front().deadline_ms <= now) {
+          auto p = std::move(s.polls.front());
+          s.polls.pop_front();
+          p.req.done(activity_task{});
+        }
+        if (!s.polls.empty()) schedule_expiry(self, s.polls.front().deadline_ms);
       },
   };
 }

@@ -167,7 +167,8 @@ struct execution_actor_state {
   work_item pending_item;
   std::vector<model::history_event> pending_events;  ///< for a retry
   int save_failures = 0;
-  uint64_t idle_epoch = 0;
+  int64_t idle_since = 0;         ///< when the inbox last ran dry (ms)
+  bool idle_check_armed = false;  ///< a passivate_atom is on its way
   static inline const char* name = "execution";
 };
 
@@ -175,11 +176,11 @@ struct execution_actor_state {
 struct activity_queue_state {
   std::deque<queued_task> tasks;
   struct parked {
-    uint64_t id;
+    int64_t deadline_ms;  ///< answered empty at this time; polls are in deadline order
     poll_request req;
   };
   std::deque<parked> polls;
-  uint64_t next_poll = 1;
+  bool expiry_armed = false;  ///< an expire_atom is on its way
   bool ticking = false;  ///< cluster: a periodic look at the shared queue is scheduled
   static inline const char* name = "activity_queue";
 };

@@ -169,13 +169,20 @@ void process(self_ptr self) {
   }
   if (s.saving) return;
   if (s.st.status != interp::exec_status::running) return finish_if_done(self);
-  if (s.inbox.empty() && !s.express && !s.finished)
-    self->delayed_send(self, s.owner->passivate_after, passivate_atom::value, ++s.idle_epoch);
+  if (s.inbox.empty() && !s.express && !s.finished) {
+    // Idle from now on. One idle check at a time: a delayed message costs
+    // a wake-up of CAF's clock thread, so the check re-arms itself for the
+    // rest of the idle period instead of every message arming its own.
+    s.idle_since = now_ms();
+    if (!s.idle_check_armed) {
+      s.idle_check_armed = true;
+      self->delayed_send(self, s.owner->passivate_after, passivate_atom::value, uint64_t{0});
+    }
+  }
 }
 
 void enqueue(self_ptr self, work_item item) {
   auto& s = self->state;
-  ++s.idle_epoch;  // any message cancels a pending passivation
   s.inbox.push_back(std::move(item));
   process(self);
 }
@@ -269,11 +276,20 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         }
         save(self);
       },
-      [=](passivate_atom, uint64_t epoch) {
+      [=](passivate_atom, uint64_t) {
         auto& s = self->state;
-        if (epoch != s.idle_epoch || s.saving || !s.inbox.empty() || s.express || s.finished ||
+        s.idle_check_armed = false;
+        // Busy: process() arms a new check when it is idle again.
+        if (s.saving || !s.inbox.empty() || s.express || s.finished ||
             s.st.status != interp::exec_status::running)
           return;
+        auto idle = std::chrono::milliseconds(now_ms() - s.idle_since);
+        if (idle < s.owner->passivate_after) {
+          s.idle_check_armed = true;
+          self->delayed_send(self, s.owner->passivate_after - idle, passivate_atom::value,
+                             uint64_t{0});
+          return;
+        }
         if (s.owner->try_unregister(s.st.execution_arn, self->address(),
                                     [self] { return self->mailbox().empty(); }))
           self->quit();

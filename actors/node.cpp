@@ -264,6 +264,24 @@ std::shared_ptr<const asl::definition> node::definition_for(
   return impl_->definition(m.arn + "#" + m.revision_id, m.definition);
 }
 
+namespace {
+
+/// True when a new execution's first step left it waiting only for timers,
+/// all further away than an idle actor lives: it may start asleep.
+bool sleeps_from_start(const node::impl& n, const std::vector<interp::command>& commands) {
+  if (commands.empty()) return false;
+  for (const auto& cmd : commands) {
+    auto* t = std::get_if<interp::cmd_start_timer>(&cmd);
+    if (!t || n.delay_until(t->due_ms) < n.passivate_after) return false;
+  }
+  // Armed in due order, as rearm() does (a single timer is the usual case).
+  return std::is_sorted(commands.begin(), commands.end(), [](const auto& a, const auto& b) {
+    return std::get<interp::cmd_start_timer>(a).due_ms < std::get<interp::cmd_start_timer>(b).due_ms;
+  });
+}
+
+}  // namespace
+
 void node::start_execution(start_request req, std::function<void(start_reply)> done) {
   auto& n = *impl_;
   const auto& cfg = n.cfg.node;
@@ -312,7 +330,11 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     if (owner) {
       first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), n.limits);
       fill_record(rec, first.next);
-      rec.state = std::make_shared<const interp::execution_state>(first.next);
+      // Finished in its first step: no task of it can be answered and no
+      // timer can fire, so its state is of no further use; not storing it
+      // saves a write and the memory.
+      if (first.next.status == interp::exec_status::running)
+        rec.state = std::make_shared<const interp::execution_state>(first.next);
     } else {
       rec.state = std::make_shared<const interp::execution_state>(sp.state);
     }
@@ -333,6 +355,16 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     }
     rec.state.reset();
     if (first.next.status != interp::exec_status::running) return done(std::move(rep));
+    if (sleeps_from_start(n, first.commands)) {
+      // Parked in a long Wait: nothing for an actor to do until the timer
+      // fires, and the timer service wakes it from the store then. Starting
+      // it asleep keeps a parked execution at its stored bytes.
+      for (auto& cmd : first.commands) {
+        auto& c = std::get<interp::cmd_start_timer>(cmd);
+        caf::anon_send(n.timers, arm_atom::value, exec_arn, c.timer, c.due_ms);
+      }
+      return done(std::move(rep));
+    }
     sp.state = std::move(first.next);
     sp.initial_commands = std::move(first.commands);
     sp.fresh = false;
@@ -384,7 +416,7 @@ void node::stop_execution(const std::string& execution_arn, std::string error, s
   auto shared_done = std::make_shared<std::function<void(std::optional<api_error>, int64_t)>>(
       std::move(done));
   if (!impl_->owns(execution_arn)) {
-    auto rec = impl_->store.get_execution(execution_arn);
+    auto rec = impl_->store.get_execution_record(execution_arn);
     if (!rec)
       return (*shared_done)(
           api_error{"ExecutionDoesNotExist", "Execution Does Not Exist: '" + execution_arn + "'"},
@@ -413,7 +445,7 @@ void node::stop_execution(const std::string& execution_arn, std::string error, s
   if (routed == route_result::unavailable)
     return (*shared_done)(api_error{"ServiceUnavailable", "The execution store is unavailable"},
                           0);
-  auto rec = impl_->store.get_execution(execution_arn);
+  auto rec = impl_->store.get_execution_record(execution_arn);
   if (!rec)
     return (*shared_done)(
         api_error{"ExecutionDoesNotExist", "Execution Does Not Exist: '" + execution_arn + "'"}, 0);

@@ -350,12 +350,14 @@ std::string encode(const activity_record& r) {
   return w.take();
 }
 
-std::string encode(const execution_record& r) {
+std::string encode(const execution_record& r, identity id) {
+  const bool keep = id == identity::keep;
+  static const std::string none;
   writer w(kind::execution);
   auto& p = w.pk();
   p.pack_array(execution_fields);
-  put_s(p, r.arn);
-  put_s(p, r.machine_arn);
+  put_s(p, keep ? r.arn : none);
+  put_s(p, keep ? r.machine_arn : none);
   put_s(p, r.name);
   put_s(p, r.status);
   put_i(p, r.start_ms);
@@ -367,10 +369,10 @@ std::string encode(const execution_record& r) {
   put_b(p, r.has_output);
   put_b(p, r.has_error);
   put_b(p, r.has_cause);
-  put_s(p, r.definition);
-  put_s(p, r.role_arn);
+  put_s(p, keep ? r.definition : none);
+  put_s(p, keep ? r.role_arn : none);
   put_i(p, r.machine_update_ms);
-  put_s(p, r.revision_id);
+  put_s(p, keep ? r.revision_id : none);
   put_b(p, r.express);
   put_s(p, r.trace_header);
   return w.take();
@@ -391,16 +393,18 @@ std::string encode(const model::history_event& e) {
   return w.take();
 }
 
-std::string encode(const interp::execution_state& s) {
+std::string encode(const interp::execution_state& s, identity id) {
+  const bool keep = id == identity::keep;
+  static const std::string none;
   writer w(kind::execution_state);
   auto& p = w.pk();
   p.pack_array(state_fields);
-  put_s(p, s.execution_arn);
-  put_s(p, s.state_machine_arn);
-  put_s(p, s.state_machine_name);
-  put_s(p, s.name);
-  put_s(p, s.role_arn);
-  put_s(p, s.input);
+  put_s(p, keep ? s.execution_arn : none);
+  put_s(p, keep ? s.state_machine_arn : none);
+  put_s(p, keep ? s.state_machine_name : none);
+  put_s(p, keep ? s.name : none);
+  put_s(p, keep ? s.role_arn : none);
+  put_s(p, keep ? s.input : none);
   put_i(p, s.start_ms);
   put_i(p, s.stop_ms);
   put_u(p, static_cast<uint8_t>(s.status));

@@ -42,9 +42,16 @@ enum class kind : uint8_t {
 
 std::string encode(const state_machine_record& r);
 std::string encode(const activity_record& r);
-std::string encode(const execution_record& r);  ///< without r.state
+/// `omit` leaves out what a store already holds elsewhere for an execution
+/// (written as empty strings): for a record its arn, machine arn, role,
+/// revision id and definition; for a state the execution's arn, machine
+/// arn and name, name, role and input. The memory store keeps those once
+/// and puts them back after decoding.
+enum class identity { keep, omit };
+
+std::string encode(const execution_record& r, identity id = identity::keep);  ///< without r.state
 std::string encode(const model::history_event& e);
-std::string encode(const interp::execution_state& s);
+std::string encode(const interp::execution_state& s, identity id = identity::keep);
 std::string encode(const std::vector<tag>& tags);
 
 bool decode(std::string_view blob, state_machine_record& out, std::string* error = nullptr);

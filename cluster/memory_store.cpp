@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 namespace sc::cluster {
@@ -121,13 +122,14 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     auto it = executions_.find(r.arn);
     if (it != executions_.end()) {
-      existing = load(it->second, true);
+      existing = load(it->first, it->second, true);
       return create_outcome::existing;
     }
-    auto& e = executions_[r.arn];
+    auto [slot, _] = executions_.try_emplace(r.arn);
+    auto& e = slot->second;
     keep(e, r);
     append(e, events);
-    order_.insert(order_key{r.machine_arn, r.start_ms, r.arn});
+    order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first});
     if (r.status == "RUNNING") ++running_[r.machine_arn];
     return create_outcome::created;
   }
@@ -136,14 +138,22 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     auto it = executions_.find(arn);
     if (it == executions_.end()) return std::nullopt;
-    return load(it->second, true);
+    return load(it->first, it->second, true);
+  }
+
+  std::optional<execution_record> get_execution_record(const std::string& arn) override {
+    std::lock_guard lock(mu_);
+    auto it = executions_.find(arn);
+    if (it == executions_.end()) return std::nullopt;
+    return load(it->first, it->second, false);
   }
 
   void save_execution(const execution_record& r,
                       const std::vector<model::history_event>& events) override {
     std::lock_guard lock(mu_);
-    auto& e = executions_[r.arn];
-    if (e.record.empty()) order_.insert(order_key{r.machine_arn, r.start_ms, r.arn});
+    auto [slot, fresh] = executions_.try_emplace(r.arn);
+    auto& e = slot->second;
+    if (fresh) order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first});
     bool closed_now = e.status == "RUNNING" && r.status != "RUNNING";
     keep(e, r);
     if (closed_now && --running_[r.machine_arn] <= 0) {
@@ -152,6 +162,11 @@ class memory_store final : public store {
       if (m != machines_.end() && m->second.status == "DELETING") erase_machine(r.machine_arn);
     }
     append(e, events);
+    // Finished: it grows no more, give back what growing reserved.
+    if (r.status != "RUNNING") {
+      e.history.shrink_to_fit();
+      e.ends.shrink_to_fit();
+    }
   }
 
   page<execution_record> list_executions(const std::string& machine_arn, const std::string& status,
@@ -159,23 +174,26 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     page<execution_record> out;
     // Newest first: walk the (machine, start, arn) index backwards.
-    auto hi = order_.lower_bound(order_key{machine_arn + '\x01', 0, ""});
-    auto lo = order_.lower_bound(order_key{machine_arn, INT64_MIN, ""});
+    auto id = machine_ids_.find(machine_arn);
+    if (id == machine_ids_.end()) return out;
+    auto hi = order_.lower_bound(order_key{id->second + 1, INT64_MIN, {}});
+    auto lo = order_.lower_bound(order_key{id->second, INT64_MIN, {}});
     if (!after.empty()) {
       auto ex = executions_.find(after);
       if (ex == executions_.end()) return out;
-      hi = order_.find(order_key{machine_arn, ex->second.start_ms, after});
+      hi = order_.find(order_key{id->second, ex->second.start_ms, after});
       if (hi == order_.end()) return out;
     }
     for (auto it = hi; it != lo;) {
       --it;
-      const auto& e = executions_.at(it->arn);
+      auto ex = executions_.find(std::string(it->arn));
+      const auto& e = ex->second;
       if (!status.empty() && e.status != status) continue;
       if (out.items.size() == limit) {
         out.next = out.items.back().arn;
         break;
       }
-      out.items.push_back(load(e, false));
+      out.items.push_back(load(ex->first, e, false));
     }
     return out;
   }
@@ -186,11 +204,11 @@ class memory_store final : public store {
     std::vector<model::history_event> out;
     auto it = executions_.find(arn);
     if (it == executions_.end()) return out;
-    const auto& h = it->second.history;
-    int64_t n = static_cast<int64_t>(h.size());
+    const auto& e = it->second;
+    int64_t n = static_cast<int64_t>(e.ends.size());
     auto add = [&](int64_t i) {
       model::history_event ev;
-      if (!codec::decode(h[static_cast<size_t>(i - 1)], ev))
+      if (!codec::decode(event_blob(e, static_cast<size_t>(i - 1)), ev))
         throw store_error("memory store: undecodable history event");
       out.push_back(std::move(ev));
     };
@@ -205,14 +223,14 @@ class memory_store final : public store {
   int64_t history_length(const std::string& arn) override {
     std::lock_guard lock(mu_);
     auto it = executions_.find(arn);
-    return it == executions_.end() ? 0 : static_cast<int64_t>(it->second.history.size());
+    return it == executions_.end() ? 0 : static_cast<int64_t>(it->second.ends.size());
   }
 
   std::vector<execution_record> running_executions() override {
     std::lock_guard lock(mu_);
     std::vector<execution_record> out;
     for (auto& [arn, e] : executions_)
-      if (e.status == "RUNNING" && !e.express) out.push_back(load(e, true));
+      if (e.status == "RUNNING" && !e.express) out.push_back(load(arn, e, true));
     return out;
   }
 
@@ -237,10 +255,13 @@ class memory_store final : public store {
     return out;
   }
 
+  /// Newest-first listing index. The ARN points into executions_'s key
+  /// (never erased, and unordered_map keys do not move); machines are
+  /// numbered so that an entry holds no copy of the machine's ARN.
   struct order_key {
-    std::string machine;
+    uint32_t machine;
     int64_t start;
-    std::string arn;
+    std::string_view arn;
     bool operator<(const order_key& o) const {
       if (machine != o.machine) return machine < o.machine;
       if (start != o.start) return start < o.start;
@@ -248,31 +269,66 @@ class memory_store final : public store {
     }
   };
 
-  /// One execution, kept compact: a parked execution should cost about a
-  /// kilobyte, so the record, the state and each history event are stored
-  /// as msgpack blobs (the Redis store's codec) and decoded on read; the
-  /// definition text is shared by all executions of one revision.
-  struct exec_entry {
-    std::string record;  ///< codec blob, without definition and state
-    std::string state;   ///< codec blob; empty when none
-    std::shared_ptr<const std::string> definition;
-    std::vector<std::string> history;  ///< codec blobs, event i+1 at i
-    std::string status;  ///< copied out of `record` for listing
-    int64_t start_ms = 0;
-    bool express = false;
+  uint32_t machine_id(const std::string& machine_arn) {
+    auto [it, fresh] =
+        machine_ids_.try_emplace(machine_arn, static_cast<uint32_t>(machine_ids_.size()));
+    return it->second;
+  }
+
+  /// What every execution of one state machine revision shares.
+  struct revision {
+    std::string machine_arn, machine_name, role_arn, revision_id, definition;
   };
 
+  /// One execution, kept compact: a parked execution should cost about a
+  /// kilobyte. The record, the state and the history events are msgpack
+  /// blobs (the Redis store's codec) decoded on read; what the record and
+  /// the state share with the map key and the revision is left out of them
+  /// (codec::identity::omit) and put back by load().
+  struct exec_entry {
+    std::string record;  ///< codec blob, without identity and state
+    std::string state;   ///< codec blob; empty when none
+    std::shared_ptr<const revision> rev;
+    std::string history;        ///< event blobs back to back
+    std::vector<size_t> ends;   ///< event i+1 ends at ends[i] in history
+    std::string status;         ///< copied out of `record` for listing
+    int64_t start_ms = 0;
+    bool express = false;
+    bool state_identity = false;  ///< the state blob carries its own identity
+  };
+
+  static std::string_view event_blob(const exec_entry& e, size_t i) {
+    size_t begin = i == 0 ? 0 : e.ends[i - 1];
+    return std::string_view(e.history).substr(begin, e.ends[i] - begin);
+  }
+
+  static std::string machine_name_of(const execution_record& r) {
+    if (r.state) return r.state->state_machine_name;
+    auto colon = r.machine_arn.rfind(':');
+    return colon == std::string::npos ? r.machine_arn : r.machine_arn.substr(colon + 1);
+  }
+
   void keep(exec_entry& e, const execution_record& r) {
-    auto& shared = definitions_[r.machine_arn + "#" + r.revision_id];
-    if (!shared || *shared != r.definition)
-      shared = std::make_shared<const std::string>(r.definition);
-    e.definition = shared;
-    execution_record bare = r;
-    bare.definition.clear();
-    bare.state.reset();
-    e.record = codec::encode(bare);
-    e.state = r.state ? codec::encode(*r.state) : std::string();
+    auto& shared = revisions_[r.machine_arn + "#" + r.revision_id];
+    std::string machine_name = machine_name_of(r);
+    if (!shared || shared->definition != r.definition || shared->role_arn != r.role_arn ||
+        shared->machine_name != machine_name)
+      shared = std::make_shared<const revision>(
+          revision{r.machine_arn, std::move(machine_name), r.role_arn, r.revision_id,
+                   r.definition});
+    e.rev = shared;
+    e.record = codec::encode(r, codec::identity::omit);
     e.record.shrink_to_fit();
+    e.state.clear();
+    e.state_identity = false;
+    if (r.state) {
+      const auto& st = *r.state;
+      bool derivable = st.execution_arn == r.arn && st.state_machine_arn == r.machine_arn &&
+                       st.state_machine_name == shared->machine_name && st.name == r.name &&
+                       st.role_arn == r.role_arn && st.input == r.input;
+      e.state = codec::encode(st, derivable ? codec::identity::omit : codec::identity::keep);
+      e.state_identity = !derivable;
+    }
     e.state.shrink_to_fit();
     e.status = r.status;
     e.start_ms = r.start_ms;
@@ -280,19 +336,34 @@ class memory_store final : public store {
   }
 
   static void append(exec_entry& e, const std::vector<model::history_event>& events) {
+    if (events.empty()) return;
+    if (e.ends.empty()) e.ends.reserve(events.size());  // a new execution: exactly
     for (const auto& ev : events) {
-      e.history.push_back(codec::encode(ev));
-      e.history.back().shrink_to_fit();
+      e.history += codec::encode(ev);
+      e.ends.push_back(e.history.size());
     }
+    if (e.ends.size() == events.size()) e.history.shrink_to_fit();
   }
 
-  static execution_record load(const exec_entry& e, bool with_state) {
+  static execution_record load(const std::string& arn, const exec_entry& e, bool with_state) {
     execution_record r;
     if (!codec::decode(e.record, r)) throw store_error("memory store: undecodable record");
-    if (e.definition) r.definition = *e.definition;
+    r.arn = arn;
+    r.machine_arn = e.rev->machine_arn;
+    r.role_arn = e.rev->role_arn;
+    r.revision_id = e.rev->revision_id;
+    r.definition = e.rev->definition;
     if (with_state && !e.state.empty()) {
       auto st = std::make_shared<interp::execution_state>();
       if (!codec::decode(e.state, *st)) throw store_error("memory store: undecodable state");
+      if (!e.state_identity) {
+        st->execution_arn = r.arn;
+        st->state_machine_arn = r.machine_arn;
+        st->state_machine_name = e.rev->machine_name;
+        st->name = r.name;
+        st->role_arn = r.role_arn;
+        st->input = r.input;
+      }
       r.state = std::move(st);
     }
     return r;
@@ -304,8 +375,9 @@ class memory_store final : public store {
   std::unordered_map<std::string, std::vector<tag>> tags_;
   std::unordered_map<std::string, exec_entry> executions_;
   std::set<order_key> order_;
+  std::unordered_map<std::string, uint32_t> machine_ids_;
   std::unordered_map<std::string, int64_t> running_;  ///< running executions per machine
-  std::unordered_map<std::string, std::shared_ptr<const std::string>> definitions_;
+  std::unordered_map<std::string, std::shared_ptr<const revision>> revisions_;
 };
 
 }  // namespace

@@ -443,6 +443,58 @@ struct pending_save {
   std::function<void(save_result result, const std::string& why)> done;
 };
 
+/// Finished executions this node wrote, by ARN. A finished execution's
+/// record never changes again, so DescribeExecution of one (what a client
+/// polling for the end sends) can be answered without a Redis round trip.
+/// Bounded: the newest `capacity` records, none older than the retention,
+/// none with more than 8 KiB of payload. Records are kept without their
+/// definition and state, which DescribeExecution does not show.
+class finished_cache {
+ public:
+  explicit finished_cache(size_t capacity) : capacity_(capacity) {}
+
+  void put(const execution_record& r) {
+    if (capacity_ == 0 || r.status == "RUNNING") return;
+    if (r.input.size() + r.output.size() + r.error.size() + r.cause.size() > 8192) return;
+    execution_record bare = r;
+    bare.definition.clear();
+    bare.state.reset();
+    std::lock_guard lock(mu_);
+    auto [it, fresh] = map_.insert_or_assign(r.arn, entry{std::move(bare), now_ms()});
+    if (!fresh) return;
+    order_.push_back(&it->first);
+    while (map_.size() > capacity_) {
+      map_.erase(*order_.front());
+      order_.pop_front();
+    }
+  }
+
+  std::optional<execution_record> get(const std::string& arn, int64_t retention_s) {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(arn);
+    if (it == map_.end()) return std::nullopt;
+    // Past the retention Redis has dropped it: so must we (it stays in
+    // order_ and goes when its turn comes).
+    if (retention_s > 0 && now_ms() - it->second.cached_ms > retention_s * 1000) return std::nullopt;
+    return it->second.rec;
+  }
+
+ private:
+  static int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  struct entry {
+    execution_record rec;
+    int64_t cached_ms;
+  };
+  size_t capacity_;
+  std::mutex mu_;
+  std::unordered_map<std::string, entry> map_;
+  std::deque<const std::string*> order_;  ///< keys of map_, oldest first
+};
+
 class redis_store final : public store {
  public:
   redis_store(redis_address a, const redis_store_options& o)
@@ -669,7 +721,10 @@ class redis_store final : public store {
                      args);
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1)
       throw store_unavailable("Redis: unexpected reply from the create script");
-    if (rep->element[0]->integer == 1) return create_outcome::created;
+    if (rep->element[0]->integer == 1) {
+      finished_.put(r);
+      return create_outcome::created;
+    }
     if (rep->elements < 3) throw store_unavailable("Redis: unexpected reply from the create script");
     existing = load_execution(str(rep->element[1]), str(rep->element[2]));
     return create_outcome::existing;
@@ -685,6 +740,14 @@ class redis_store final : public store {
                           is_nil(r->element[1]) ? std::string_view{} : str(r->element[1]));
   }
 
+  std::optional<execution_record> get_execution_record(const std::string& arn) override {
+    if (auto hit = finished_.get(arn, retention_.load())) return hit;
+    lease c(pool_);
+    auto r = c.one({"GET", keys::execution(shard(arn), arn)});
+    if (is_nil(r.get())) return std::nullopt;
+    return load_execution(str(r.get()), std::string_view{});
+  }
+
   void save_execution(const execution_record& r,
                       const std::vector<model::history_event>& events) override {
     auto p = build_save(r, events);
@@ -695,6 +758,7 @@ class redis_store final : public store {
     auto [res, why] = f.get();
     if (res == save_result::fenced) throw store_fenced(why);
     if (res != save_result::ok) throw store_unavailable(why);
+    finished_.put(r);
   }
 
   void save_execution_async(const execution_record& r, std::vector<model::history_event> events,
@@ -706,7 +770,10 @@ class redis_store final : public store {
       if (done) done(false);
       return;
     }
-    p.done = [d = std::move(done)](save_result res, const std::string&) {
+    std::shared_ptr<execution_record> fin;
+    if (r.status != "RUNNING") fin = std::make_shared<execution_record>(r);
+    p.done = [this, fin, d = std::move(done)](save_result res, const std::string&) {
+      if (fin && res == save_result::ok) finished_.put(*fin);
       if (d) d(res == save_result::ok);
     };
     submit(std::move(p));
@@ -1256,6 +1323,7 @@ class redis_store final : public store {
   std::atomic<int> fence_count_{0};  ///< non-empty entries of fences_
   std::string fenced_save_sha_;      ///< SCRIPT LOAD digest (set by init)
   std::atomic<int64_t> retention_{0};
+  finished_cache finished_{32768};
 
   std::mutex sha_mu_;
   std::unordered_map<const char*, std::string> shas_;

@@ -55,7 +55,7 @@ namespace sc::cluster {
 
 struct redis_store_options {
   uint32_t shards = keys::default_shards;  ///< execution shards (fixed per keyspace)
-  int pool_size = 4;                       ///< synchronous connections
+  int pool_size = 8;                       ///< synchronous connections (io threads + workers)
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{5000};
   std::chrono::milliseconds backoff_min{50};    ///< first wait after a failed connect

@@ -140,6 +140,13 @@ class store {
                                           const std::vector<model::history_event>& events,
                                           execution_record& existing) = 0;
   virtual std::optional<execution_record> get_execution(const std::string& arn) = 0;
+  /// The record without its interpreter state (`state` stays null; a
+  /// finished execution's `definition` may be empty too): what
+  /// DescribeExecution and existence checks need, without reading and
+  /// decoding the state.
+  virtual std::optional<execution_record> get_execution_record(const std::string& arn) {
+    return get_execution(arn);
+  }
   /// Atomically appends `events` and replaces the record (and its state).
   virtual void save_execution(const execution_record& r,
                               const std::vector<model::history_event>& events) = 0;

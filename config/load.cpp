@@ -332,7 +332,7 @@ const std::vector<field>& fields() {
                     .cli("--log-level", "L", "Log level: trace, debug, info, warn, error or off"));
     t.push_back(int_field("node", "io_threads", &settings::node, &node_settings::io_threads, 0, 64)
                     .cli("--io-threads", "N",
-                         "Network I/O threads, 0..64; 0 = 1 (memory store) or 2 (Redis)"));
+                         "Network I/O threads, 0..64; 0 = 1 (memory store) or 4 (Redis)"));
     t.push_back(int_field("node", "worker_threads", &settings::node,
                           &node_settings::worker_threads, 0, 256)
                     .cli("--worker-threads", "N", "Execution threads, 0..256; 0 = one per core"));

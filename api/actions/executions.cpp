@@ -101,7 +101,7 @@ void stop_execution(context& c) {
   auto error = c.m.str("error", 0, 256);
   auto cause = c.m.str("cause", 0, 32768);
   require_arn(arn, model::arn_kind::execution);
-  if (!c.store.get_execution(arn))
+  if (!c.store.get_execution_record(arn))
     throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
   auto done = c.done;
   c.node.stop_execution(arn, error.value_or(""), cause.value_or(""), error.has_value(),
@@ -116,7 +116,7 @@ void describe_execution(context& c) {
   auto arn = c.m.required_str("executionArn", 1, 256);
   c.m.str("includedData");
   require_arn(arn, model::arn_kind::execution);
-  auto e = c.store.get_execution(arn);
+  auto e = c.store.get_execution_record(arn);
   if (!e) throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
   out o;
   o.str("executionArn", e->arn)
@@ -198,7 +198,7 @@ void get_execution_history(context& c) {
   bool include = c.m.boolean("includeExecutionData").value_or(true);
   auto token = c.m.str("nextToken", 1, 1024);
   require_arn(arn, model::arn_kind::execution);
-  if (!c.store.get_execution(arn))
+  if (!c.store.get_execution_record(arn))
     throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
   int64_t from = reverse ? 0 : 1;
   if (token) {

@@ -572,6 +572,32 @@ void executions_and_history(store& s) {
   auto got = s.get_execution(e.arn);
   REQUIRE(got);
   check_same(*got, e);  // includes the full execution_state round trip
+  auto bare = s.get_execution_record(e.arn);
+  REQUIRE(bare);
+  CHECK_FALSE(bare->state);
+  check_same(*bare, e, false);
+  CHECK_FALSE(s.get_execution_record(exec_arn("m", "none")));
+
+  // The usual case: the state repeats the record's identity (ARNs, name,
+  // role, input), which a store may keep once. Two revisions' executions
+  // side by side keep their own definitions.
+  auto d1 = execution("m", "same-identity", 1700000000100);
+  auto dst = complex_state();
+  dst.execution_arn = d1.arn;
+  dst.state_machine_arn = d1.machine_arn;
+  dst.state_machine_name = "m";
+  dst.name = d1.name;
+  dst.role_arn = d1.role_arn;
+  dst.input = d1.input;
+  d1.state = std::make_shared<interp::execution_state>(dst);
+  auto d2 = execution("m", "other-revision", 1700000000200);
+  d2.revision_id = "rev-2";
+  d2.definition = "{\"v\":2}";
+  d2.role_arn = region + "role/other";
+  CHECK(s.create_execution(d1, events(1, 1), existing) == create_outcome::created);
+  CHECK(s.create_execution(d2, events(1, 1), existing) == create_outcome::created);
+  check_same(*s.get_execution(d1.arn), d1);
+  check_same(*s.get_execution(d2.arn), d2);
   CHECK_FALSE(s.get_execution(exec_arn("m", "none")));
   CHECK(s.history_length(exec_arn("m", "none")) == 0);
   CHECK(s.get_history(exec_arn("m", "none"), 0, 10, false).empty());

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   opts.bind = s.node.bind;
   opts.port = s.node.port;
   opts.io_threads = s.node.io_threads > 0 ? s.node.io_threads
-                                          : (s.store.backend == "redis" ? 2 : 1);
+                                          : (s.store.backend == "redis" ? 4 : 1);
   opts.max_request_bytes = s.api.max_request_bytes;
   opts.max_connections = s.api.max_connections;
   sc::api::http_server server(opts, service);
