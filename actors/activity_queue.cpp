@@ -10,7 +10,12 @@
 // goes to the activity's shared Redis queue instead, and polls parked on
 // any node take from it (each task goes to exactly one of them); they look
 // when the coordinator hints that tasks arrived, and every `tick` while any
-// poll is parked. Those Redis calls run on this actor's thread.
+// poll is parked. Those Redis calls run on this actor's thread. When local
+// workers polled within the last second, a new task first waits
+// `local_grace` for one of them to come back (busy workers poll again
+// within milliseconds) and only then goes to the shared queue: most tasks
+// never touch Redis. Polls skip the shared queue while it is known empty
+// (the last look found nothing and no hint came since).
 #include "actors/detail.hpp"
 
 #include "cluster/coordinator.hpp"
@@ -23,13 +28,16 @@ namespace sc::actors {
 namespace {
 
 constexpr auto tick = std::chrono::milliseconds(500);
+constexpr int64_t local_grace_ms = 50;
+constexpr int64_t workers_here_ms = 1000;
 
 using self_ptr = caf::stateful_actor<activity_queue_state>*;
 
-void hand_over(node::impl* n, queued_task& t, poll_request& p) {
+void hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = false) {
   // Tell the execution first: its mailbox then holds ActivityStarted before
   // anything the worker can send back with the token.
-  n->activity_started(t.execution_arn, t.task, p.worker);
+  // A re-armed task may have a marker from before a restart: release it too.
+  n->activity_started(t.execution_arn, t.task, p.worker, shared || t.requeued);
   p.done(activity_task{t.token, t.input});
 }
 
@@ -70,15 +78,40 @@ std::optional<poll_request> next_live_poll(activity_queue_state& s) {
   return std::nullopt;
 }
 
-std::optional<queued_task> pop_shared(node::impl* n, const std::string& arn) {
-  if (!n->coord) return std::nullopt;
+std::optional<queued_task> pop_shared(activity_queue_state& s, node::impl* n,
+                                      const std::string& arn) {
+  if (!n->coord || !s.shared_maybe) return std::nullopt;
   try {
     while (auto text = n->coord->pop_task(arn)) {
       if (auto t = decode(*text)) return t;
     }
+    s.shared_maybe = false;
   } catch (const cluster::store_error&) {
   }
   return std::nullopt;
+}
+
+/// Puts `t` in the shared queue; false when Redis is unavailable.
+bool share(node::impl* n, const std::string& arn, const queued_task& t) {
+  try {
+    // A re-armed task may still be in the shared queue (it was queued
+    // before a crash): never queue it twice.
+    if (t.requeued)
+      n->coord->push_task_once(arn, encode(t), t.token);
+    else
+      n->coord->push_task(arn, encode(t));
+    return true;
+  } catch (const cluster::store_error&) {
+    return false;
+  }
+}
+
+void schedule_flush(self_ptr self, int64_t at) {
+  auto& s = self->state;
+  if (s.flush_armed) return;
+  s.flush_armed = true;
+  auto delay = std::chrono::milliseconds(std::max<int64_t>(0, at - now_ms()));
+  self->delayed_send(self, delay, flush_atom::value);
 }
 
 void schedule_tick(self_ptr self, node::impl* n) {
@@ -107,21 +140,20 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
       [=](schedule_atom, queued_task& t) {
         auto& s = self->state;
         if (auto p = next_live_poll(s)) return hand_over(n, t, *p);
-        if (n->coord) {
-          try {
-            // A re-armed task may still be in the shared queue (it was
-            // queued before a crash): never queue it twice.
-            if (t.requeued)
-              n->coord->push_task_once(arn, encode(t), t.token);
-            else
-              n->coord->push_task(arn, encode(t));
-            return;
-          } catch (const cluster::store_error&) {
-            // Redis unavailable: keep it here for local workers.
-          }
-        }
         for (auto& q : s.tasks)
           if (q.token == t.token) return;
+        if (n->coord) {
+          int64_t now = now_ms();
+          if (!t.requeued && now - s.last_poll_ms < workers_here_ms) {
+            // Local workers are busy: hold it a moment for them.
+            t.share_at = now + local_grace_ms;
+            s.tasks.push_back(std::move(t));
+            return schedule_flush(self, now + local_grace_ms);
+          }
+          if (share(n, arn, t)) return;
+          // Redis unavailable: keep it here for local workers.
+        }
+        t.share_at = 0;
         s.tasks.push_back(std::move(t));
       },
       [=](cancel_atom, const std::string& token) {
@@ -132,14 +164,35 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
             break;
           }
       },
+      [=](flush_atom) {
+        auto& s = self->state;
+        s.flush_armed = false;
+        int64_t now = now_ms();
+        int64_t next = 0;
+        for (auto it = s.tasks.begin(); it != s.tasks.end();) {
+          if (it->share_at == 0 || it->share_at > now) {
+            if (it->share_at && !next) next = it->share_at;
+            ++it;
+            continue;
+          }
+          if (!share(n, arn, *it)) {
+            it->share_at = 0;  // Redis unavailable: keep it for local workers
+            ++it;
+            continue;
+          }
+          it = s.tasks.erase(it);
+        }
+        if (next) schedule_flush(self, next);
+      },
       [=](poll_atom, poll_request& p) {
         auto& s = self->state;
+        s.last_poll_ms = now_ms();
         if (!s.tasks.empty()) {
           auto t = std::move(s.tasks.front());
           s.tasks.pop_front();
           return hand_over(n, t, p);
         }
-        if (auto t = pop_shared(n, arn)) return hand_over(n, *t, p);
+        if (auto t = pop_shared(s, n, arn)) return hand_over(n, *t, p, true);
         // Every poll waits the same time, so the queue is in deadline
         // order and one delayed message (at the front's deadline) serves
         // all of them: a delayed message per poll would wake CAF's clock
@@ -151,11 +204,12 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
       [=](ready_atom) {
         auto& s = self->state;
         s.ticking = false;
+        s.shared_maybe = true;  // a hint, or the periodic look
         while (!s.polls.empty()) {
-          auto t = pop_shared(n, arn);
+          auto t = pop_shared(s, n, arn);
           if (!t) break;
           if (auto p = next_live_poll(s)) {
-            hand_over(n, *t, *p);
+            hand_over(n, *t, *p, true);
           } else {
             // Every parked worker had hung up: put the task back.
             try {

@@ -230,10 +230,10 @@ void node::impl::post_remote(const std::string& arn, const std::string& msg) {
 }
 
 void node::impl::activity_started(const std::string& arn, int64_t task,
-                                  const std::string& worker) {
+                                  const std::string& worker, bool shared) {
   if (owns(arn)) {
-    route(arn, [task, worker](const caf::actor& a) {
-      caf::anon_send(a, act_start_atom::value, task, worker);
+    route(arn, [task, worker, shared](const caf::actor& a) {
+      caf::anon_send(a, act_start_atom::value, task, worker, shared);
     });
     return;
   }
@@ -276,7 +276,8 @@ void node::impl::dispatch(int shard, const std::string& msg) {
     int64_t task = num(d, "task");
     std::string worker = str(d, "worker");
     auto r = route(arn, [kind, task, worker](const caf::actor& a) {
-      if (kind == "act") caf::anon_send(a, act_start_atom::value, task, worker);
+      // Another node handed it out: it came from the shared queue.
+      if (kind == "act") caf::anon_send(a, act_start_atom::value, task, worker, true);
     });
     if (r == route_result::unavailable) return later();
     return ack();  // a start is durable already (record + state exist)

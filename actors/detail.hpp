@@ -3,7 +3,9 @@
 //
 // Message catalogue (untyped actors, matched on atoms):
 //   execution actor (one per execution that has something to do)
-//     (act_start_atom, int64 task, string worker)   a worker took task `task`
+//     (act_start_atom, int64 task, string worker, bool shared)
+//                                                    a worker took task `task` (from the
+//                                                    cluster's shared queue when `shared`)
 //     (task_atom, task_outcome)                      SendTaskSuccess/Failure/Heartbeat
 //     (timer_atom, int64 timer)                      a timer of the execution fell due
 //     (stop_atom, stop_request)                      StopExecution
@@ -16,11 +18,15 @@
 //     (poll_atom, poll_request)                      a parked GetActivityTask
 //     (expire_atom, uint64 poll id)                  a parked poll's deadline
 //     (ready_atom)                                   cluster: the shared queue may have tasks
+//     (flush_atom)                                   cluster: share tasks held too long
 //   timer service (one per node)
 //     (arm_atom, string arn, int64 timer, int64 due) remember a timer
 //     (tick_atom)                                    fire what is due
+//     (sweep_atom)                                   send passivate_atom to actors idle
+//                                                    long enough (node::impl::idle_soon)
 //   supervisor
-//     (monitor_atom, actor, string arn)              watch an execution actor
+//     (crashed_atom, actor_addr, string arn)         an execution actor died abnormally
+//                                                    (sent by the functor watch() attaches)
 //
 // Routing. Everything addressed to an execution goes through
 // node::impl::route(arn, …), which finds the execution's actor or wakes it
@@ -66,8 +72,10 @@ using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using arm_atom = caf::atom_constant<caf::atom("arm")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using monitor_atom = caf::atom_constant<caf::atom("monitor")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 /// A callback that is called exactly once: with a real answer, or with the
 /// fallback when the last holder goes away unanswered.
@@ -124,6 +132,7 @@ struct queued_task {
   std::string execution_arn;
   int64_t task = 0;
   bool requeued = false;  ///< re-armed by recovery: may already be queued
+  int64_t share_at = 0;   ///< cluster: held for local workers until then (0 = keep here)
 };
 
 struct poll_request {
@@ -149,6 +158,7 @@ struct work_item {
   interp::event ev;
   error_reply task_reply;                                          ///< SendTask*
   reply<std::pair<std::optional<api_error>, int64_t>> stop_reply;  ///< StopExecution
+  bool release_taken = false;  ///< ActivityStarted of a task from the shared queue
 };
 
 /// State of an execution actor (actors/execution.cpp).
@@ -181,6 +191,10 @@ struct activity_queue_state {
   };
   std::deque<parked> polls;
   bool expiry_armed = false;  ///< an expire_atom is on its way
+  // Cluster only.
+  int64_t last_poll_ms = 0;    ///< when a local worker last polled
+  bool flush_armed = false;    ///< a flush_atom is on its way
+  bool shared_maybe = true;    ///< the shared queue may hold tasks (false after an empty pop)
   bool ticking = false;  ///< cluster: a periodic look at the shared queue is scheduled
   static inline const char* name = "activity_queue";
 };
@@ -197,7 +211,6 @@ struct timer_service_state {
 
 /// State of the supervisor (actors/node.cpp).
 struct supervisor_state {
-  std::unordered_map<caf::actor_addr, std::string> watched;  ///< actor → execution ARN
   static inline const char* name = "supervisor";
 };
 
@@ -213,6 +226,19 @@ struct node::impl {
   model::token_codec codec;
   interp::limits limits;
   std::chrono::milliseconds passivate_after{2000};
+
+  /// Idle execution actors, oldest first: (when to look, actor). An actor
+  /// whose inbox ran dry puts itself here instead of sending itself a
+  /// delayed message (each of those wakes CAF's clock thread); the timer
+  /// service sweeps the list every quarter second and sends passivate_atom
+  /// to those due. Every entry waits the same time, so the list is in order.
+  std::mutex idle_mu;
+  std::deque<std::pair<int64_t, caf::actor_addr>> idle_list;
+  bool idle_sweeping = false;  ///< a sweep_atom is on its way (guarded by idle_mu)
+  void idle_soon(const caf::actor_addr& a);
+  /// Removes and returns the entries due at `now`; false when the list is
+  /// empty afterwards (the sweeping stops until the next idle_soon).
+  bool take_idle(int64_t now, std::vector<caf::actor_addr>& due);
 
   caf::actor_system_config sys_cfg;
   std::unique_ptr<caf::actor_system> sys;
@@ -249,7 +275,10 @@ struct node::impl {
   /// Sends a message to the inbox of the execution's (remote) owner.
   void post_remote(const std::string& execution_arn, const std::string& msg);
   /// A worker took `task`: tell the execution, wherever it runs.
-  void activity_started(const std::string& execution_arn, int64_t task, const std::string& worker);
+  /// `shared`: the task came from the cluster's shared queue (it has a
+  /// "taken" marker to release once ActivityStarted is stored).
+  void activity_started(const std::string& execution_arn, int64_t task, const std::string& worker,
+                        bool shared);
   void on_gained(int shard, uint64_t epoch);
   void on_lost(int shard);
   void drain(int shard);
@@ -273,6 +302,10 @@ struct node::impl {
   /// store cannot be read to wake it (`unavailable`: try again later).
   route_result route(const std::string& arn, std::function<void(const caf::actor&)> send);
 
+  /// Has the supervisor told when execution actor `a` dies abnormally. A
+  /// functor attached to the actor runs as it terminates, so an execution
+  /// that ends normally costs the supervisor no message at all.
+  void watch(const caf::actor& a, const std::string& arn);
   /// Registers a freshly spawned actor (new execution).
   void register_actor(const std::string& arn, const caf::actor& a);
   /// Removes `a` from the registry if it is still the registered actor and

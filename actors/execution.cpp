@@ -91,7 +91,7 @@ void take_effect(self_ptr self) {
   auto& item = s.pending_item;
   // Cluster: the task's ActivityStarted is stored, so its "taken" marker in
   // the shared queue (which kept recovery from queueing it again) can go.
-  if (n->coord) {
+  if (n->coord && item.release_taken) {
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev)) {
       std::string token = n->codec.encode(model::task_token{s.st.execution_arn, st->task});
       n->cluster_job([n, token] { n->coord->release_taken(token); });
@@ -142,6 +142,17 @@ bool run_item(self_ptr self, work_item item) {
     return false;
   }
   s.rec.state = std::make_shared<const interp::execution_state>(s.st);
+  if (s.owner->store.in_process()) {
+    // The memory store writes in the call: durable now, no acknowledgement
+    // message to wait for.
+    try {
+      s.owner->store.save_execution(s.rec, s.pending_events);
+      take_effect(self);
+      return false;
+    } catch (const cluster::store_error&) {
+      // Fall through to the asynchronous path and its retries.
+    }
+  }
   save(self);
   return true;
 }
@@ -170,13 +181,13 @@ void process(self_ptr self) {
   if (s.saving) return;
   if (s.st.status != interp::exec_status::running) return finish_if_done(self);
   if (s.inbox.empty() && !s.express && !s.finished) {
-    // Idle from now on. One idle check at a time: a delayed message costs
-    // a wake-up of CAF's clock thread, so the check re-arms itself for the
-    // rest of the idle period instead of every message arming its own.
+    // Idle from now on. One idle check at a time, through the node's idle
+    // list (a delayed message per actor would wake CAF's clock thread);
+    // the check re-arms itself for the rest of the idle period.
     s.idle_since = now_ms();
     if (!s.idle_check_armed) {
       s.idle_check_armed = true;
-      self->delayed_send(self, s.owner->passivate_after, passivate_atom::value, uint64_t{0});
+      s.owner->idle_soon(self->address());
     }
   }
 }
@@ -208,8 +219,10 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
     process(self);  // arms the idle check
   }
   return {
-      [=](act_start_atom, int64_t task, std::string& worker) {
-        enqueue(self, work_item{interp::ev_activity_started{task, std::move(worker)}, {}, {}});
+      [=](act_start_atom, int64_t task, std::string& worker, bool shared) {
+        work_item item{interp::ev_activity_started{task, std::move(worker)}, {}, {}};
+        item.release_taken = shared;
+        enqueue(self, std::move(item));
       },
       [=](task_atom, task_outcome& o) {
         work_item item;
@@ -286,8 +299,7 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         auto idle = std::chrono::milliseconds(now_ms() - s.idle_since);
         if (idle < s.owner->passivate_after) {
           s.idle_check_armed = true;
-          self->delayed_send(self, s.owner->passivate_after - idle, passivate_atom::value,
-                             uint64_t{0});
+          s.owner->idle_soon(self->address());
           return;
         }
         if (s.owner->try_unregister(s.st.execution_arn, self->address(),

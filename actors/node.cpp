@@ -51,31 +51,50 @@ std::string random_uuid() {
 
 
 caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, node::impl* n) {
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto it = self->state.watched.find(dm.source);
-    if (it == self->state.watched.end()) return;
-    std::string arn = it->second;
-    self->state.watched.erase(it);
-    if (dm.reason == caf::exit_reason::normal || dm.reason == caf::exit_reason::user_shutdown ||
-        dm.reason == caf::exit_reason::kill)
-      return;
-    // Crashed: forget the actor; the execution sleeps in the store. Re-arm
-    // its timers and untaken tasks so it wakes when they fall due.
-    n->unregister(arn, dm.source);
-    try {
-      auto rec = n->store.get_execution(arn);
-      if (!rec || rec->status != "RUNNING" || !rec->state) return;
-      auto def = n->definition(rec->machine_arn + "#" + rec->revision_id, rec->definition);
-      if (def) n->rearm(*rec->state, *def);
-    } catch (const cluster::store_error&) {
-    }
-  });
   return {
-      [=](monitor_atom, caf::actor& a, const std::string& arn) {
-        self->monitor(a);
-        self->state.watched[a.address()] = arn;
+      [=](crashed_atom, const caf::actor_addr& source, const std::string& arn) {
+        // Crashed: forget the actor; the execution sleeps in the store.
+        // Re-arm its timers and untaken tasks so it wakes when they fall due.
+        n->unregister(arn, source);
+        try {
+          auto rec = n->store.get_execution(arn);
+          if (!rec || rec->status != "RUNNING" || !rec->state) return;
+          auto def = n->definition(rec->machine_arn + "#" + rec->revision_id, rec->definition);
+          if (def) n->rearm(*rec->state, *def);
+        } catch (const cluster::store_error&) {
+        }
       },
   };
+}
+
+void node::impl::idle_soon(const caf::actor_addr& a) {
+  bool start_sweeping = false;
+  {
+    std::lock_guard lock(idle_mu);
+    idle_list.emplace_back(now_ms() + passivate_after.count(), a);
+    start_sweeping = !idle_sweeping;
+    idle_sweeping = true;
+  }
+  if (start_sweeping) caf::anon_send(timers, sweep_atom::value);
+}
+
+bool node::impl::take_idle(int64_t now, std::vector<caf::actor_addr>& due) {
+  std::lock_guard lock(idle_mu);
+  while (!idle_list.empty() && idle_list.front().first <= now) {
+    due.push_back(std::move(idle_list.front().second));
+    idle_list.pop_front();
+  }
+  idle_sweeping = !idle_list.empty();
+  return idle_sweeping;
+}
+
+void node::impl::watch(const caf::actor& a, const std::string& arn) {
+  a->attach_functor([sup = supervisor, addr = a.address(), arn](const caf::error& reason) {
+    if (reason == caf::exit_reason::normal || reason == caf::exit_reason::user_shutdown ||
+        reason == caf::exit_reason::kill)
+      return;
+    caf::anon_send(sup, crashed_atom::value, addr, arn);
+  });
 }
 
 node::impl::impl(const config::settings& s, cluster::store& st)
@@ -153,7 +172,7 @@ route_result node::impl::route(const std::string& arn, std::function<void(const 
   send(a);
   for (auto& w : e.waiting) w(a);
   e.waiting.clear();
-  caf::anon_send(supervisor, monitor_atom::value, a, arn);
+  watch(a, arn);
   return route_result::delivered;
 }
 
@@ -406,7 +425,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   }
   // Express executions are not stored, so there is nothing to restart them
   // from: only Standard ones are supervised.
-  if (!express) caf::anon_send(n.supervisor, monitor_atom::value, a, exec_arn);
+  if (!express) n.watch(a, exec_arn);
   if (!req.sync) done(std::move(rep));
 }
 

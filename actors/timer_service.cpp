@@ -48,6 +48,14 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
         }
         if (!s.due.empty()) schedule_tick(s.due.begin()->first.first);
       },
+      [=](sweep_atom) {
+        std::vector<caf::actor_addr> due;
+        bool more = n->take_idle(now_ms(), due);
+        for (auto& a : due)
+          if (auto act = caf::actor_cast<caf::actor>(a))
+            caf::anon_send(act, passivate_atom::value, uint64_t{0});
+        if (more) self->delayed_send(self, std::chrono::milliseconds(250), sweep_atom::value);
+      },
   };
 }
 
