@@ -115,6 +115,11 @@ class session : public std::enable_shared_from_this<session> {
     req.host = std::string(msg[http::field::host]);
     req.content_type = std::string(msg[http::field::content_type]);
     req.body = std::move(msg.body());
+    // The request is copied out: free the parsed headers, and the read
+    // buffer when no pipelined request waits in it. A long poll then parks
+    // little more than the socket.
+    parser_.reset();
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
     closed_ = false;
     auto self = shared_from_this();
     auto weak = std::weak_ptr<session>(self);
