@@ -115,11 +115,13 @@ class session : public std::enable_shared_from_this<session> {
     req.host = std::string(msg[http::field::host]);
     req.content_type = std::string(msg[http::field::content_type]);
     req.body = std::move(msg.body());
-    // The request is copied out: free the parsed headers, and the read
-    // buffer when no pipelined request waits in it. A long poll then parks
-    // little more than the socket.
+    // The request is copied out: free the parsed headers and, for a long
+    // poll, the read buffer too when no pipelined request waits in it: a
+    // parked GetActivityTask then holds little more than its socket. (Other
+    // requests keep the buffer: it is reused for the next one at once.)
     parser_.reset();
-    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    if (buffer_.size() == 0 && req.target == "AWSStepFunctions.GetActivityTask")
+      buffer_.shrink_to_fit();
     closed_ = false;
     auto self = shared_from_this();
     auto weak = std::weak_ptr<session>(self);
