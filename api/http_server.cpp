@@ -205,18 +205,35 @@ class session : public std::enable_shared_from_this<session> {
 
 }  // namespace
 
+/// One io_context per io thread, each run by exactly that thread: a
+/// connection lives on one of them (round robin at accept), so its handlers
+/// never run concurrently (no strand needed) and the threads share no
+/// scheduler lock. A handler that blocks (a synchronous Redis call) stalls
+/// only the connections of its own thread.
 struct http_server::impl {
+  using work_guard = asio::executor_work_guard<asio::io_context::executor_type>;
+
   server_options opts;
   handler& h;
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<work_guard> guards;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  size_t next = 0;  ///< round robin (touched by the accepting thread only)
   std::atomic<size_t> connections{0};
   std::atomic<bool> stopped{false};
 
-  impl(server_options o, handler& hh) : opts(std::move(o)), h(hh), ioc(o.io_threads) {}
+  impl(server_options o, handler& hh) : opts(std::move(o)), h(hh) {
+    size_t n = static_cast<size_t>(std::max(opts.io_threads, 1));
+    for (size_t i = 0; i < n; ++i) {
+      iocs.push_back(std::make_unique<asio::io_context>(1));
+      guards.emplace_back(iocs.back()->get_executor());
+    }
+    acceptor = std::make_unique<tcp::acceptor>(*iocs[0]);
+  }
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+    auto& ioc = *iocs[next++ % iocs.size()];
+    acceptor->async_accept(ioc.get_executor(), [this](beast::error_code ec, tcp::socket s) {
       if (stopped) return;
       if (!ec) {
         if (connections.load() >= opts.max_connections) {
@@ -243,7 +260,7 @@ void http_server::start() {
   auto addr = asio::ip::make_address(impl_->opts.bind, ec);
   if (ec) throw std::runtime_error("invalid bind address '" + impl_->opts.bind + "'");
   tcp::endpoint ep(addr, static_cast<unsigned short>(impl_->opts.port));
-  auto& acc = impl_->acceptor;
+  auto& acc = *impl_->acceptor;
   acc.open(ep.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(ep, ec);
@@ -254,21 +271,22 @@ void http_server::start() {
   impl_->accept();
 }
 
-int http_server::port() const { return impl_->acceptor.local_endpoint().port(); }
+int http_server::port() const { return impl_->acceptor->local_endpoint().port(); }
 
 void http_server::run() {
   std::vector<std::thread> extra;
-  for (int i = 1; i < impl_->opts.io_threads; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
-  impl_->ioc.run();
+  for (size_t i = 1; i < impl_->iocs.size(); ++i)
+    extra.emplace_back([this, i] { impl_->iocs[i]->run(); });
+  impl_->iocs[0]->run();
   for (auto& t : extra) t.join();
 }
 
 void http_server::stop() {
-  asio::post(impl_->ioc, [this] {
+  asio::post(*impl_->iocs[0], [this] {
     impl_->stopped = true;
     beast::error_code ec;
-    impl_->acceptor.close(ec);
-    impl_->ioc.stop();
+    impl_->acceptor->close(ec);
+    for (auto& ioc : impl_->iocs) ioc->stop();
   });
 }
 
