@@ -1,10 +1,14 @@
 // The memory store: the embedded default. Plain maps under one mutex; every
 // operation is a few map lookups, so contention is not a concern at the
 // rates one node serves. Executions are listed newest first through an
-// index ordered by (machine, start time, arn).
+// index ordered by (machine, start time, arn). With a retention set, a
+// finished execution is forgotten that long after it finished (checked on
+// every create and save, oldest first).
 #include "cluster/codec.hpp"
 #include "cluster/store.hpp"
 
+#include <chrono>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -131,6 +135,8 @@ class memory_store final : public store {
     append(e, events);
     order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first});
     if (r.status == "RUNNING") ++running_[r.machine_arn];
+    else expire_later(slot->first);
+    expire_due();
     return create_outcome::created;
   }
 
@@ -167,6 +173,13 @@ class memory_store final : public store {
       e.history.shrink_to_fit();
       e.ends.shrink_to_fit();
     }
+    if (closed_now) expire_later(slot->first);
+    expire_due();
+  }
+
+  void set_retention(std::chrono::seconds keep) override {
+    std::lock_guard lock(mu_);
+    retention_ms_ = std::max<int64_t>(0, keep.count()) * 1000;
   }
 
   page<execution_record> list_executions(const std::string& machine_arn, const std::string& status,
@@ -235,6 +248,31 @@ class memory_store final : public store {
   }
 
  private:
+  static int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  void expire_later(const std::string& arn) {
+    if (retention_ms_ > 0) expiring_.emplace_back(now_ms() + retention_ms_, arn);
+  }
+
+  /// Forgets finished executions whose retention has passed.
+  void expire_due() {
+    if (expiring_.empty()) return;
+    int64_t now = now_ms();
+    while (!expiring_.empty() && expiring_.front().first <= now) {
+      auto it = executions_.find(expiring_.front().second);
+      expiring_.pop_front();
+      if (it == executions_.end() || it->second.status == "RUNNING") continue;
+      auto m = machine_ids_.find(it->second.rev->machine_arn);
+      if (m != machine_ids_.end())
+        order_.erase(order_key{m->second, it->second.start_ms, it->first});
+      executions_.erase(it);
+    }
+  }
+
   void erase_machine(const std::string& arn) {
     tags_.erase(arn);
     machines_.erase(arn);
@@ -378,6 +416,8 @@ class memory_store final : public store {
   std::unordered_map<std::string, uint32_t> machine_ids_;
   std::unordered_map<std::string, int64_t> running_;  ///< running executions per machine
   std::unordered_map<std::string, std::shared_ptr<const revision>> revisions_;
+  int64_t retention_ms_ = 0;  ///< 0 = keep forever
+  std::deque<std::pair<int64_t, std::string>> expiring_;  ///< (forget at, arn), oldest first
 };
 
 }  // namespace

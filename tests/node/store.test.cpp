@@ -1089,6 +1089,35 @@ TEST_CASE("redis store: keys carry the shard hash tag", "[store][redis]") {
   CHECK(keys::execution_index_member(9, "b") < keys::execution_index_member(10, "a"));
 }
 
+TEST_CASE("memory store: retention forgets finished executions", "[store]") {
+  auto s = make_memory_store();
+  s->set_retention(std::chrono::seconds(1));
+  execution_record ex;
+  auto run = execution("ret", "running", 1);
+  auto fin = execution("ret", "finished", 2);
+  auto done_at_once = execution("ret", "at-once", 3);
+  done_at_once.status = "SUCCEEDED";
+  done_at_once.state.reset();
+  REQUIRE(s->create_execution(run, events(1, 1), ex) == create_outcome::created);
+  REQUIRE(s->create_execution(fin, events(1, 1), ex) == create_outcome::created);
+  REQUIRE(s->create_execution(done_at_once, events(1, 3), ex) == create_outcome::created);
+  finish(*s, fin);
+  CHECK(s->list_executions(machine_arn("ret"), "", "", 10).items.size() == 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // Expiry is checked on the next write.
+  auto other = execution("ret2", "trigger", 4);
+  REQUIRE(s->create_execution(other, events(1, 1), ex) == create_outcome::created);
+  CHECK_FALSE(s->get_execution(fin.arn));
+  CHECK_FALSE(s->get_execution_record(done_at_once.arn));
+  CHECK(s->history_length(fin.arn) == 0);
+  auto l = s->list_executions(machine_arn("ret"), "", "", 10);
+  REQUIRE(l.items.size() == 1);
+  CHECK(l.items[0].arn == run.arn);  // running: kept
+  REQUIRE(s->get_execution(run.arn));
+  // The name is free again, as on AWS once an execution is gone.
+  CHECK(s->create_execution(fin, events(1, 1), ex) == create_outcome::created);
+}
+
 TEST_CASE("redis store: retention expires finished executions", "[store][redis]") {
   auto s = fresh_redis_store();
   s->set_retention(std::chrono::seconds(3600));
