@@ -54,10 +54,18 @@ bool valid(std::string_view text) {
 }
 
 std::string dump(const value& v) {
-  rapidjson::StringBuffer buf;
+  // One buffer per thread, kept between calls: it grows to the largest
+  // document once instead of reallocating its way up on every call.
+  thread_local rapidjson::StringBuffer buf;
+  buf.Clear();
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   v.Accept(w);
-  return std::string(buf.GetString(), buf.GetSize());
+  std::string out(buf.GetString(), buf.GetSize());
+  if (buf.GetSize() > 1 << 20) {  // do not keep a huge one
+    buf.Clear();
+    buf.ShrinkToFit();
+  }
+  return out;
 }
 
 const char* type_name(const value& v) {
