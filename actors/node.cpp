@@ -19,10 +19,7 @@
 namespace sc::actors {
 
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+int64_t now_ms() { return cluster::wall_ms(); }
 
 namespace {
 

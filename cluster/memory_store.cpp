@@ -133,7 +133,7 @@ class memory_store final : public store {
     auto& e = slot->second;
     keep(e, r);
     append(e, events);
-    order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first});
+    order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
     if (r.status == "RUNNING") ++running_[r.machine_arn];
     else expire_later(slot->first);
     expire_due();
@@ -159,7 +159,7 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     auto [slot, fresh] = executions_.try_emplace(r.arn);
     auto& e = slot->second;
-    if (fresh) order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first});
+    if (fresh) order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
     bool closed_now = e.status == "RUNNING" && r.status != "RUNNING";
     keep(e, r);
     if (closed_now && --running_[r.machine_arn] <= 0) {
@@ -199,14 +199,13 @@ class memory_store final : public store {
     }
     for (auto it = hi; it != lo;) {
       --it;
-      auto ex = executions_.find(std::string(it->arn));
-      const auto& e = ex->second;
+      const auto& e = *it->entry;
       if (!status.empty() && e.status != status) continue;
       if (out.items.size() == limit) {
         out.next = out.items.back().arn;
         break;
       }
-      out.items.push_back(load(ex->first, e, false));
+      out.items.push_back(load(it->arn, e, false));
     }
     return out;
   }
@@ -248,20 +247,15 @@ class memory_store final : public store {
   }
 
  private:
-  static int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
 
   void expire_later(const std::string& arn) {
-    if (retention_ms_ > 0) expiring_.emplace_back(now_ms() + retention_ms_, arn);
+    if (retention_ms_ > 0) expiring_.emplace_back(wall_ms() + retention_ms_, arn);
   }
 
   /// Forgets finished executions whose retention has passed.
   void expire_due() {
     if (expiring_.empty()) return;
-    int64_t now = now_ms();
+    int64_t now = wall_ms();
     while (!expiring_.empty() && expiring_.front().first <= now) {
       auto it = executions_.find(expiring_.front().second);
       expiring_.pop_front();
@@ -293,13 +287,16 @@ class memory_store final : public store {
     return out;
   }
 
-  /// Newest-first listing index. The ARN points into executions_'s key
-  /// (never erased, and unordered_map keys do not move); machines are
+  /// Newest-first listing index. The ARN and the entry point into
+  /// executions_ (unordered_map elements do not move; an expired execution
+  /// leaves this index first); machines are
   /// numbered so that an entry holds no copy of the machine's ARN.
+  struct exec_entry;
   struct order_key {
     uint32_t machine;
     int64_t start;
     std::string_view arn;
+    const exec_entry* entry = nullptr;  ///< the listed execution (not compared)
     bool operator<(const order_key& o) const {
       if (machine != o.machine) return machine < o.machine;
       if (start != o.start) return start < o.start;
@@ -383,7 +380,7 @@ class memory_store final : public store {
     if (e.ends.size() == events.size()) e.history.shrink_to_fit();
   }
 
-  static execution_record load(const std::string& arn, const exec_entry& e, bool with_state) {
+  static execution_record load(std::string_view arn, const exec_entry& e, bool with_state) {
     execution_record r;
     if (!codec::decode(e.record, r)) throw store_error("memory store: undecodable record");
     r.arn = arn;

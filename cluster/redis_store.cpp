@@ -453,14 +453,18 @@ class finished_cache {
  public:
   explicit finished_cache(size_t capacity) : capacity_(capacity) {}
 
-  void put(const execution_record& r) {
-    if (capacity_ == 0 || r.status == "RUNNING") return;
-    if (r.input.size() + r.output.size() + r.error.size() + r.cause.size() > 8192) return;
-    execution_record bare = r;
-    bare.definition.clear();
-    bare.state.reset();
+  bool wants(const execution_record& r) const {
+    return capacity_ > 0 && r.status != "RUNNING" &&
+           r.input.size() + r.output.size() + r.error.size() + r.cause.size() <= 8192;
+  }
+
+  void put(execution_record r) {
+    if (!wants(r)) return;
+    r.definition.clear();
+    r.state.reset();
+    std::string arn = r.arn;
     std::lock_guard lock(mu_);
-    auto [it, fresh] = map_.insert_or_assign(r.arn, entry{std::move(bare), now_ms()});
+    auto [it, fresh] = map_.insert_or_assign(std::move(arn), entry{std::move(r), wall_ms()});
     if (!fresh) return;
     order_.push_back(&it->first);
     while (map_.size() > capacity_) {
@@ -475,16 +479,11 @@ class finished_cache {
     if (it == map_.end()) return std::nullopt;
     // Past the retention Redis has dropped it: so must we (it stays in
     // order_ and goes when its turn comes).
-    if (retention_s > 0 && now_ms() - it->second.cached_ms > retention_s * 1000) return std::nullopt;
+    if (retention_s > 0 && wall_ms() - it->second.cached_ms > retention_s * 1000) return std::nullopt;
     return it->second.rec;
   }
 
  private:
-  static int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
   struct entry {
     execution_record rec;
     int64_t cached_ms;
@@ -771,9 +770,9 @@ class redis_store final : public store {
       return;
     }
     std::shared_ptr<execution_record> fin;
-    if (r.status != "RUNNING") fin = std::make_shared<execution_record>(r);
+    if (finished_.wants(r)) fin = std::make_shared<execution_record>(r);
     p.done = [this, fin, d = std::move(done)](save_result res, const std::string&) {
-      if (fin && res == save_result::ok) finished_.put(*fin);
+      if (fin && res == save_result::ok) finished_.put(std::move(*fin));
       if (d) d(res == save_result::ok);
     };
     submit(std::move(p));

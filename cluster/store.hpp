@@ -36,6 +36,13 @@
 
 namespace sc::cluster {
 
+/// Wall-clock time in epoch milliseconds (the stores' and the node's clock).
+inline int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 /// A store failure other than unavailability (e.g. undecodable stored data).
 class store_error : public std::runtime_error {
  public:
