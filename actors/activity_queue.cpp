@@ -106,6 +106,25 @@ bool share(node::impl* n, const std::string& arn, const queued_task& t) {
   }
 }
 
+/// Answers parked polls from the shared queue while both last.
+void serve_shared(activity_queue_state& s, node::impl* n, const std::string& arn) {
+  while (!s.polls.empty()) {
+    auto t = pop_shared(s, n, arn);
+    if (!t) return;
+    if (auto p = next_live_poll(s)) {
+      hand_over(n, *t, *p, true);
+      continue;
+    }
+    // Every parked worker had hung up: put the task back.
+    try {
+      n->coord->push_task(arn, encode(*t));
+    } catch (const cluster::store_error&) {
+      s.tasks.push_back(std::move(*t));
+    }
+    return;
+  }
+}
+
 void schedule_flush(self_ptr self, int64_t at) {
   auto& s = self->state;
   if (s.flush_armed) return;
@@ -139,9 +158,17 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
   return {
       [=](schedule_atom, queued_task& t) {
         auto& s = self->state;
-        if (auto p = next_live_poll(s)) return hand_over(n, t, *p);
         for (auto& q : s.tasks)
-          if (q.token == t.token) return;
+          if (q.token == t.token) return;  // re-queued, but still held here
+        if (t.requeued && n->coord && share(n, arn, t)) {
+          // Re-armed by recovery: a copy may still wait in the shared queue
+          // from before the restart, or a worker may hold it (taken marker).
+          // Only the shared queue's atomic pop may hand it out, or a parked
+          // poll here and a later pop of the old copy would both get it.
+          s.shared_maybe = true;
+          return serve_shared(s, n, arn);
+        }
+        if (auto p = next_live_poll(s)) return hand_over(n, t, *p);
         if (n->coord) {
           int64_t now = now_ms();
           if (!t.requeued && now - s.last_poll_ms < workers_here_ms) {
@@ -205,21 +232,7 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         auto& s = self->state;
         s.ticking = false;
         s.shared_maybe = true;  // a hint, or the periodic look
-        while (!s.polls.empty()) {
-          auto t = pop_shared(s, n, arn);
-          if (!t) break;
-          if (auto p = next_live_poll(s)) {
-            hand_over(n, *t, *p, true);
-          } else {
-            // Every parked worker had hung up: put the task back.
-            try {
-              n->coord->push_task(arn, encode(*t));
-            } catch (const cluster::store_error&) {
-              s.tasks.push_back(std::move(*t));
-            }
-            break;
-          }
-        }
+        serve_shared(s, n, arn);
         schedule_tick(self, n);
       },
       [=](expire_atom, uint64_t) {

@@ -76,6 +76,7 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
 
 /// A callback that is called exactly once: with a real answer, or with the
 /// fallback when the last holder goes away unanswered.
@@ -179,6 +180,9 @@ struct execution_actor_state {
   int save_failures = 0;
   int64_t idle_since = 0;         ///< when the inbox last ran dry (ms)
   bool idle_check_armed = false;  ///< a passivate_atom is on its way
+  /// Tasks with this id or higher were queued by this actor's own steps, so
+  /// a re-queue request for them (from a snapshot read meanwhile) is stale.
+  int64_t own_tasks_from = 0;
   static inline const char* name = "execution";
 };
 
@@ -321,8 +325,17 @@ struct node::impl {
   /// Wall-clock delay for a timer due at `due_ms`, with time_scale applied.
   std::chrono::milliseconds delay_until(int64_t due_ms) const;
   /// Re-arms timers and re-queues untaken activity tasks of a sleeping
-  /// execution (after a restart or a failed save).
+  /// execution (after a restart or a crashed actor). `st` is a snapshot
+  /// read from the store: timers are armed from it (a stale timer is
+  /// ignored by `step`), but tasks are re-queued by the execution's actor
+  /// from its own current state (requeue_task), in order with the
+  /// ActivityStarted of a worker that took the task meanwhile.
   void rearm(const interp::execution_state& st, const asl::definition& def);
+  /// Queues activity task `task` of `st` again if it is still open and no
+  /// worker has taken it, marked re-queued (it may still wait in a shared
+  /// queue from before a restart). Only tasks a snapshot showed untaken are
+  /// re-queued: a task scheduled since then was queued by its own step.
+  void requeue_task(const interp::execution_state& st, const asl::definition& def, int64_t task);
 };
 
 caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, node::impl* n,

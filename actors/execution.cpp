@@ -209,6 +209,7 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
   s.rec = std::move(req.record);
   s.express = req.express;
   s.finished = std::move(req.finished);
+  s.own_tasks_from = s.st.next_task;
   if (req.fresh) {
     enqueue(self, work_item{interp::ev_start{}, {}, {}});
   } else if (!req.initial_commands.empty()) {
@@ -240,6 +241,13 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         }
         item.task_reply = std::move(o.done);
         enqueue(self, std::move(item));
+      },
+      [=](requeue_atom, int64_t task) {
+        // After a restart or a crash: queue the task again unless this
+        // actor's state, which includes every ActivityStarted stored so far
+        // (or pending in a save), says a worker has it or it is over.
+        if (task < self->state.own_tasks_from)
+          self->state.owner->requeue_task(self->state.st, *self->state.def, task);
       },
       [=](timer_atom, int64_t timer) {
         enqueue(self, work_item{interp::ev_timer{timer}, {}, {}});

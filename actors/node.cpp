@@ -227,7 +227,23 @@ void node::impl::rearm(const interp::execution_state& st, const asl::definition&
   std::sort(order.begin(), order.end());
   for (auto& [due, id] : order)
     caf::anon_send(timers, arm_atom::value, st.execution_arn, id, due);
+  // A snapshot's untaken task may have been handed out (from a shared queue)
+  // and its ActivityStarted stored since it was read: only the actor knows.
+  std::vector<int64_t> untaken;
   for (auto& [task, tid] : st.tasks) {
+    auto it = st.threads.find(tid);
+    if (it != st.threads.end() && !it->second.task_started) untaken.push_back(task);
+  }
+  if (untaken.empty()) return;
+  route(st.execution_arn, [untaken](const caf::actor& a) {
+    for (int64_t task : untaken) caf::anon_send(a, requeue_atom::value, task);
+  });
+}
+
+void node::impl::requeue_task(const interp::execution_state& st, const asl::definition& def,
+                              int64_t only) {
+  for (auto& [task, tid] : st.tasks) {
+    if (task != only) continue;
     auto it = st.threads.find(tid);
     if (it == st.threads.end() || it->second.task_started) continue;
     const auto& th = it->second;

@@ -326,6 +326,15 @@ def main():
         fetched = collections.Counter(r.token for r in recs)
         twice = [t for t, n in fetched.items() if n > 1]
         log("tokens handed out more than once: %d" % len(twice))
+        for t in twice[:5]:
+            for r in recs:
+                if r.token == t:
+                    answered = ("%+.2f s" % (r.answered_at - restart_time)
+                                if r.answered_at else "never")
+                    log("  %s: fetched in incarnation %d at %+.2f s from the restart, "
+                        "answered in %s at %s: %s" % (
+                            r.activity.rsplit(":", 1)[-1], r.fetched_inc,
+                            r.fetched_at - restart_time, r.answered_inc, answered, r.result))
         if twice:
             failures.append("%d task tokens were handed out to workers more than once" % len(twice))
 
