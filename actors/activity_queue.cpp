@@ -37,7 +37,7 @@ void hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = fal
   // Tell the execution first: its mailbox then holds ActivityStarted before
   // anything the worker can send back with the token.
   // A re-armed task may have a marker from before a restart: release it too.
-  n->activity_started(t.execution_arn, t.task, p.worker, shared || t.requeued);
+  n->activity_started(t.execution_arn, t.task, p.worker, shared || t.requeued || t.popped);
   p.done(activity_task{t.token, t.input});
 }
 
@@ -65,6 +65,14 @@ std::optional<queued_task> decode(const std::string& text) {
     return std::nullopt;
   return queued_task{d["token"].GetString(), d["input"].GetString(), d["arn"].GetString(),
                      d["task"].GetInt64()};
+}
+
+/// Cluster: a task held here whose execution's shard has moved to another
+/// node since it was queued. Its ActivityStarted was never stored, so the new
+/// owner re-queues it from its recovery scan; handing this copy out (or
+/// sharing it) as well would give the task to two workers.
+bool orphaned(node::impl* n, const queued_task& t) {
+  return n->coord && !t.popped && !n->owns(t.execution_arn);
 }
 
 /// The first parked poll whose worker is still connected, removed.
@@ -119,6 +127,7 @@ void serve_shared(activity_queue_state& s, node::impl* n, const std::string& arn
     try {
       n->coord->push_task(arn, encode(*t));
     } catch (const cluster::store_error&) {
+      t->popped = true;
       s.tasks.push_back(std::move(*t));
     }
     return;
@@ -168,6 +177,7 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
           s.shared_maybe = true;
           return serve_shared(s, n, arn);
         }
+        if (orphaned(n, t)) return;
         if (auto p = next_live_poll(s)) return hand_over(n, t, *p);
         if (n->coord) {
           int64_t now = now_ms();
@@ -197,6 +207,10 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         int64_t now = now_ms();
         int64_t next = 0;
         for (auto it = s.tasks.begin(); it != s.tasks.end();) {
+          if (orphaned(n, *it)) {
+            it = s.tasks.erase(it);
+            continue;
+          }
           if (it->share_at == 0 || it->share_at > now) {
             if (it->share_at && !next) next = it->share_at;
             ++it;
@@ -214,10 +228,10 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
       [=](poll_atom, poll_request& p) {
         auto& s = self->state;
         s.last_poll_ms = now_ms();
-        if (!s.tasks.empty()) {
+        while (!s.tasks.empty()) {
           auto t = std::move(s.tasks.front());
           s.tasks.pop_front();
-          return hand_over(n, t, p);
+          if (!orphaned(n, t)) return hand_over(n, t, p);
         }
         if (auto t = pop_shared(s, n, arn)) return hand_over(n, *t, p, true);
         // Every poll waits the same time, so the queue is in deadline

@@ -133,6 +133,7 @@ struct queued_task {
   std::string execution_arn;
   int64_t task = 0;
   bool requeued = false;  ///< re-armed by recovery: may already be queued
+  bool popped = false;    ///< taken from the shared queue (marked taken there)
   int64_t share_at = 0;   ///< cluster: held for local workers until then (0 = keep here)
 };
 
