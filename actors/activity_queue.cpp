@@ -167,8 +167,9 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
   return {
       [=](schedule_atom, queued_task& t) {
         auto& s = self->state;
-        for (auto& q : s.tasks)
-          if (q.token == t.token) return;  // re-queued, but still held here
+        if (t.requeued)  // (a step queues each task once: only re-queues can repeat one)
+          for (auto& q : s.tasks)
+            if (q.token == t.token) return;  // still held here
         if (t.requeued && n->coord && share(n, arn, t)) {
           // Re-armed by recovery: a copy may still wait in the shared queue
           // from before the restart, or a worker may hold it (taken marker).
