@@ -67,7 +67,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -75,6 +74,8 @@ import threading
 import time
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import Redis, free_port, tail, wait_for_port  # noqa: E402
 
 try:
     import boto3
@@ -384,36 +385,6 @@ def tampered(events):
 
 # -- processes ---------------------------------------------------------------
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_for_port(proc, port, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return "exited early with status %s" % proc.returncode
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return None
-        except OSError:
-            time.sleep(0.05)
-    return "did not accept connections on port %d within %ds" % (port, timeout)
-
-
-def tail(path, lines=60):
-    try:
-        with open(path, "rb") as f:
-            data = f.read().decode("utf-8", "replace").splitlines()
-    except OSError as e:
-        return "(no log: %s)" % e
-    return "\n".join(data[-lines:])
-
-
 class Node:
     def __init__(self, node_id, binary, redis_url, tmp):
         self.id = node_id
@@ -573,17 +544,9 @@ class Test:
     # -- setup
 
     def start_redis(self):
-        port = free_port()
-        self.redis_url = "redis://127.0.0.1:%d" % port
-        self.redis_log = os.path.join(self.tmp, "redis.log")
-        self.redis = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--appendfsync", "everysec", "--dir", self.tmp,
-             "--logfile", self.redis_log],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        problem = wait_for_port(self.redis, port, 10)
-        if problem:
-            raise RuntimeError("redis-server " + problem)
+        self.redis = Redis(self.tmp)
+        self.redis.start(10)
+        self.redis_url = self.redis.url
         log("redis-server on %s" % self.redis_url)
 
     def start_node(self, node_id):
@@ -1246,18 +1209,14 @@ class Test:
                 self.fail("%s did not exit within 10s of SIGTERM" % nid)
                 n.proc.kill()
                 n.proc.wait()
-        if self.redis is not None and self.redis.poll() is None:
-            self.redis.terminate()
-            try:
-                self.redis.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.redis.kill()
-                self.redis.wait()
+        if self.redis is not None:
+            self.redis.stop()
 
     def print_logs(self):
         for nid, n in sorted(self.nodes.items()):
             print("--- %s log tail (%s) ---\n%s" % (nid, n.log_path, tail(n.log_path)))
-        print("--- redis log tail ---\n%s" % tail(self.redis_log, 20))
+        if self.redis is not None:
+            print("--- redis log tail ---\n%s" % tail(self.redis.log_path(), 20))
 
 
 def main():

@@ -17,9 +17,10 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -27,6 +28,9 @@ import time
 import boto3
 import botocore.config
 import botocore.exceptions
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import Redis, free_port, port_open, tail  # noqa: E402,F401
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -52,99 +56,8 @@ def compact(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def tail(path, lines=60):
-    try:
-        with open(path, "rb") as f:
-            data = f.read().decode("utf-8", "replace").splitlines()
-    except OSError as e:
-        return "(no log: %s)" % e
-    return "\n".join(data[-lines:])
-
-
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 # ---------------------------------------------------------------------------
 # Processes
-
-
-class Redis:
-    """redis-server with appendonly yes in `workdir`; restartable on the same
-    port and directory (it then loads its AOF)."""
-
-    def __init__(self, workdir, port=None, fsync="everysec"):
-        self.dir = workdir
-        self.port = port or free_port()
-        self.fsync = fsync
-        self.proc = None
-        self.starts = 0
-
-    def start(self, timeout=20):
-        self.starts += 1
-        logf = open(os.path.join(self.dir, "redis-%d.log" % self.starts), "wb")
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", self.dir, "--appendonly", "yes", "--appendfsync", self.fsync,
-             "--save", "", "--protected-mode", "no"],
-            stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        logf.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("redis-server exited with %s:\n%s" % (
-                    self.proc.returncode, tail(os.path.join(self.dir, "redis-%d.log" % self.starts))))
-            if self.ping():
-                return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not answer PING within %ss" % timeout)
-
-    def ping(self):
-        """True when Redis answers PING with PONG (not while LOADING)."""
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(64).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def command(self, *args):
-        """One command, raw reply bytes (for small diagnostics only)."""
-        req = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a.encode() if isinstance(a, str) else a
-            req += b"$%d\r\n%s\r\n" % (len(a), a)
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
-            s.sendall(req)
-            time.sleep(0.05)
-            return s.recv(1 << 20)
-
-    def kill(self, sig=signal.SIGKILL):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            if sig in (signal.SIGKILL, signal.SIGTERM):
-                self.proc.wait()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            try:
-                self.proc.send_signal(signal.SIGCONT)
-            except OSError:
-                pass
-            self.proc.kill()
-            self.proc.wait()
 
 
 class Node:
@@ -932,3 +845,28 @@ def print_problems(title, problems, limit=15):
 
 def make_tempdir(prefix):
     return tempfile.mkdtemp(prefix=prefix)
+
+
+def cannot_run(*binaries):
+    """Why the test cannot run here (a binary missing, no redis-server on
+    the PATH), or None."""
+    for b in binaries:
+        if not os.access(b, os.X_OK):
+            return "%s is not executable" % b
+    if not shutil.which("redis-server"):
+        return "redis-server not found"
+    return None
+
+
+def conclude(failures, tmp, keep):
+    """Prints the verdict; removes the work directory after a pass unless
+    `keep`. Returns the exit status (0 passed, 1 failed)."""
+    if failures:
+        log("FAILED (logs in %s):" % tmp)
+        for f in failures:
+            log("  - " + f)
+        return 1
+    log("PASSED")
+    if not keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0

@@ -43,7 +43,6 @@ import argparse
 import collections
 import os
 import random
-import shutil
 import sys
 import time
 
@@ -142,12 +141,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
 
-    for b in (args.statecraftd, args.statecraft):
-        if not os.access(b, os.X_OK):
-            print("crash_recovery.py: %s is not executable" % b, file=sys.stderr)
-            return 2
-    if not shutil.which("redis-server"):
-        print("crash_recovery.py: redis-server not found", file=sys.stderr)
+    problem = common.cannot_run(args.statecraftd, args.statecraft)
+    if problem:
+        print("crash_recovery.py: %s" % problem, file=sys.stderr)
         return 2
 
     tmp = common.make_tempdir("statecraft-durability-crash-")
@@ -402,15 +398,7 @@ def main():
             node.proc.kill()
             node.proc.wait()
         redis.stop()
-    if failures:
-        log("FAILED (logs in %s):" % tmp)
-        for f in failures:
-            log("  - " + f)
-        return 1
-    log("PASSED")
-    if not args.keep:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    return common.conclude(failures, tmp, args.keep)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,6 @@ import collections
 import http.client
 import os
 import random
-import shutil
 import signal
 import socket
 import sys
@@ -262,12 +261,9 @@ def main():
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
-    for b in (args.statecraftd, args.statecraft):
-        if not os.access(b, os.X_OK):
-            print("redis_restart.py: %s is not executable" % b, file=sys.stderr)
-            return 2
-    if not shutil.which("redis-server"):
-        print("redis_restart.py: redis-server not found", file=sys.stderr)
+    problem = common.cannot_run(args.statecraftd, args.statecraft)
+    if problem:
+        print("redis_restart.py: %s" % problem, file=sys.stderr)
         return 2
 
     tmp = common.make_tempdir("statecraft-durability-redis-")
@@ -331,15 +327,7 @@ def main():
             node.proc.kill()
             node.proc.wait()
         redis.stop()
-    if failures:
-        log("FAILED (logs in %s):" % tmp)
-        for f in failures:
-            log("  - " + f)
-        return 1
-    log("PASSED")
-    if not args.keep:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    return common.conclude(failures, tmp, args.keep)
 
 
 if __name__ == "__main__":

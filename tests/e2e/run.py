@@ -13,7 +13,6 @@ Exit status: 0 when everything passed, 1 otherwise.
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,36 +21,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep tests/e2e free of __pycache__
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def log_tail(path, lines=80):
-    try:
-        with open(path, "rb") as f:
-            data = f.read().decode("utf-8", "replace").splitlines()
-    except OSError as e:
-        return "(no log: %s)" % e
-    return "\n".join(data[-lines:])
-
-
-def wait_for_port(proc, port, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return "node exited early with status %s" % proc.returncode
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return None
-        except OSError:
-            time.sleep(0.1)
-    return "node did not accept connections on port %d within %ds" % (port, timeout)
+sys.path.insert(0, os.path.dirname(HERE))
+from harness import Redis, free_port, tail, wait_for_port  # noqa: E402
 
 
 def main():
@@ -77,16 +48,13 @@ def main():
            "--log-level", "warn"]
     redis = None
     if args.with_redis:
-        rport = free_port()
-        redis = subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1",
-                                  "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
-                                  "--dir", tmp], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        problem = wait_for_port(redis, rport, 10)
-        if problem:
-            print("run.py: redis-server: %s" % problem, file=sys.stderr)
+        redis = Redis(tmp)
+        try:
+            redis.start(10)
+        except RuntimeError as e:
+            print("run.py: %s" % e, file=sys.stderr)
             return 1
-        cmd += ["--redis", "redis://127.0.0.1:%d" % rport]
+        cmd += ["--redis", redis.url]
     print("run.py: starting %s (log %s)" % (" ".join(cmd), log_path), flush=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -94,12 +62,12 @@ def main():
 
     problem = wait_for_port(proc, port, 20)
     if problem:
-        print("run.py: %s\n--- node log tail ---\n%s" % (problem, log_tail(log_path)), file=sys.stderr)
+        print("run.py: node %s\n--- node log tail ---\n%s" % (problem, tail(log_path, 80)), file=sys.stderr)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         if redis is not None:
-            redis.kill()
+            redis.stop()
         return 1
 
     os.environ["STATECRAFT_ENDPOINT"] = "http://127.0.0.1:%d" % port
@@ -144,15 +112,14 @@ def main():
             shutdown_ok = False
     log.close()
     if redis is not None:
-        redis.terminate()
-        redis.wait()
+        redis.stop()
 
     ok = ok and shutdown_ok
     print("run.py: %d tests in %.1fs; failures=%d errors=%d skipped=%d; clean shutdown: %s"
           % (result.testsRun, elapsed, len(result.failures), len(result.errors),
              len(result.skipped), "yes" if shutdown_ok else "NO"))
     if not ok:
-        print("--- node log tail (%s) ---\n%s" % (log_path, log_tail(log_path)))
+        print("--- node log tail (%s) ---\n%s" % (log_path, tail(log_path, 80)))
     elif args.keep_log:
         print("run.py: node log kept at %s" % log_path)
     return 0 if ok else 1
