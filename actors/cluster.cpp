@@ -126,6 +126,7 @@ bool node::impl::start_cluster(const std::string& url, std::string* error) {
         if (cw_stop) break;
         if (cw_jobs.empty() && cw_recover.empty()) {
           lock.unlock();
+          sweep_starts(now_ms());
           try {
             std::deque<std::pair<int, std::string>> retry;
             {
@@ -223,6 +224,32 @@ void node::impl::on_lost(int shard) {
     }
   }
   for (auto& a : victims) caf::anon_send_exit(a, caf::exit_reason::kill);
+}
+
+void node::impl::note_start(const std::string& token, const std::string& worker) {
+  std::lock_guard lock(starts_mu);
+  pending_starts[token] = {worker, now_ms()};
+}
+
+void node::impl::forget_start(const std::string& token) {
+  std::lock_guard lock(starts_mu);
+  pending_starts.erase(token);
+}
+
+std::optional<std::string> node::impl::pending_start(const std::string& token) {
+  std::lock_guard lock(starts_mu);
+  auto it = pending_starts.find(token);
+  if (it == pending_starts.end()) return std::nullopt;
+  return it->second.first;  // kept until the ActivityStarted is stored
+}
+
+void node::impl::sweep_starts(int64_t now) {
+  constexpr int64_t keep_ms = 3600 * 1000;
+  std::lock_guard lock(starts_mu);
+  if (now - starts_swept_ms < 60 * 1000) return;
+  starts_swept_ms = now;
+  for (auto it = pending_starts.begin(); it != pending_starts.end();)
+    it = now - it->second.second > keep_ms ? pending_starts.erase(it) : std::next(it);
 }
 
 void node::impl::post_remote(const std::string& arn, const std::string& msg) {

@@ -284,6 +284,20 @@ struct node::impl {
   /// "taken" marker to release once ActivityStarted is stored).
   void activity_started(const std::string& execution_arn, int64_t task, const std::string& worker,
                         bool shared);
+  /// Cluster: tasks handed to a local poll (not from the shared queue, so
+  /// with no "taken" marker) whose ActivityStarted is not stored yet, by
+  /// token → worker name. If the execution's actor dies before that save
+  /// (its shard lost, e.g. while Redis is away), the worker still holds the
+  /// task: when the shard is recovered here, the re-queue request records
+  /// the start from this ledger instead of queueing the task again.
+  std::mutex starts_mu;
+  std::unordered_map<std::string, std::pair<std::string, int64_t>> pending_starts;
+  int64_t starts_swept_ms = 0;
+  void note_start(const std::string& token, const std::string& worker);
+  void forget_start(const std::string& token);
+  std::optional<std::string> pending_start(const std::string& token);
+  /// Drops ledger entries older than an hour (shards that went elsewhere).
+  void sweep_starts(int64_t now);
   void on_gained(int shard, uint64_t epoch);
   void on_lost(int shard);
   void drain(int shard);

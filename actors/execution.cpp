@@ -90,11 +90,15 @@ void take_effect(self_ptr self) {
   s.pending_events.clear();
   auto& item = s.pending_item;
   // Cluster: the task's ActivityStarted is stored, so its "taken" marker in
-  // the shared queue (which kept recovery from queueing it again) can go.
-  if (n->coord && item.release_taken) {
+  // the shared queue (which kept recovery from queueing it again) can go,
+  // and so can its entry in the node's ledger of unsaved starts.
+  if (n->coord) {
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev)) {
       std::string token = n->codec.encode(model::task_token{s.st.execution_arn, st->task});
-      n->cluster_job([n, token] { n->coord->release_taken(token); });
+      if (item.release_taken)
+        n->cluster_job([n, token] { n->coord->release_taken(token); });
+      else
+        n->forget_start(token);
     }
   }
   if (item.task_reply) item.task_reply(std::nullopt);
@@ -129,6 +133,10 @@ bool run_item(self_ptr self, work_item item) {
     return false;
   }
   if (r.events.empty() && r.commands.empty()) {  // nothing changed
+    // (An ActivityStarted for a task already started or over: nothing for
+    // the ledger of unsaved starts to remember either.)
+    if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev); st && s.owner->coord)
+      s.owner->forget_start(s.owner->codec.encode(model::task_token{s.st.execution_arn, st->task}));
     if (item.task_reply) item.task_reply(std::nullopt);
     if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : now_ms()});
     return false;
@@ -245,9 +253,19 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
       [=](requeue_atom, int64_t task) {
         // After a restart or a crash: queue the task again unless this
         // actor's state, which includes every ActivityStarted stored so far
-        // (or pending in a save), says a worker has it or it is over.
-        if (task < self->state.own_tasks_from)
-          self->state.owner->requeue_task(self->state.st, *self->state.def, task);
+        // (or pending in a save), says a worker has it or it is over — or
+        // the node handed it to a worker whose ActivityStarted died with
+        // the previous actor (the ledger of unsaved starts).
+        auto& s = self->state;
+        if (task >= s.own_tasks_from) return;
+        if (s.owner->coord) {
+          auto token = s.owner->codec.encode(model::task_token{s.st.execution_arn, task});
+          if (auto worker = s.owner->pending_start(token)) {
+            enqueue(self, work_item{interp::ev_activity_started{task, std::move(*worker)}, {}, {}});
+            return;
+          }
+        }
+        s.owner->requeue_task(s.st, *s.def, task);
       },
       [=](timer_atom, int64_t timer) {
         enqueue(self, work_item{interp::ev_timer{timer}, {}, {}});
