@@ -95,10 +95,8 @@ void take_effect(self_ptr self) {
   if (n->coord) {
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev)) {
       std::string token = n->codec.encode(model::task_token{s.st.execution_arn, st->task});
-      if (item.release_taken)
-        n->cluster_job([n, token] { n->coord->release_taken(token); });
-      else
-        n->forget_start(token);
+      if (item.release_taken) n->cluster_job([n, token] { n->coord->release_taken(token); });
+      n->forget_start(token);
     }
   }
   if (item.task_reply) item.task_reply(std::nullopt);
