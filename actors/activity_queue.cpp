@@ -36,7 +36,7 @@ using self_ptr = caf::stateful_actor<activity_queue_state>*;
 void hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = false) {
   // Cluster: a task with no "taken" marker in Redis goes in the node's
   // ledger until its ActivityStarted is stored (see pending_starts).
-  if (n->coord && !shared && !t.popped) n->note_start(t.token, p.worker);
+  if (n->coord && !shared && !t.popped) n->note_start(t.execution_arn, t.task, p.worker);
   // Tell the execution first: its mailbox then holds ActivityStarted before
   // anything the worker can send back with the token.
   // A re-armed task may have a marker from before a restart: release it too.

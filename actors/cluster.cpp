@@ -226,19 +226,28 @@ void node::impl::on_lost(int shard) {
   for (auto& a : victims) caf::anon_send_exit(a, caf::exit_reason::kill);
 }
 
-void node::impl::note_start(const std::string& token, const std::string& worker) {
+namespace {
+std::string start_key(const std::string& arn, int64_t task) {
+  return std::to_string(task) + "|" + arn;
+}
+}  // namespace
+
+void node::impl::note_start(const std::string& arn, int64_t task, const std::string& worker) {
+  auto key = start_key(arn, task);
   std::lock_guard lock(starts_mu);
-  pending_starts[token] = {worker, now_ms()};
+  pending_starts[std::move(key)] = {worker, now_ms()};
 }
 
-void node::impl::forget_start(const std::string& token) {
+void node::impl::forget_start(const std::string& arn, int64_t task) {
+  auto key = start_key(arn, task);
   std::lock_guard lock(starts_mu);
-  pending_starts.erase(token);
+  pending_starts.erase(key);
 }
 
-std::optional<std::string> node::impl::pending_start(const std::string& token) {
+std::optional<std::string> node::impl::pending_start(const std::string& arn, int64_t task) {
+  auto key = start_key(arn, task);
   std::lock_guard lock(starts_mu);
-  auto it = pending_starts.find(token);
+  auto it = pending_starts.find(key);
   if (it == pending_starts.end()) return std::nullopt;
   return it->second.first;  // kept until the ActivityStarted is stored
 }

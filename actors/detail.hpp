@@ -289,13 +289,14 @@ struct node::impl {
   /// token → worker name. If the execution's actor dies before that save
   /// (its shard lost, e.g. while Redis is away), the worker still holds the
   /// task: when the shard is recovered here, the re-queue request records
-  /// the start from this ledger instead of queueing the task again.
+  /// the start from this ledger instead of queueing the task again. Keyed
+  /// by "<task>|<execution ARN>" (the token's payload, without its HMAC).
   std::mutex starts_mu;
   std::unordered_map<std::string, std::pair<std::string, int64_t>> pending_starts;
   int64_t starts_swept_ms = 0;
-  void note_start(const std::string& token, const std::string& worker);
-  void forget_start(const std::string& token);
-  std::optional<std::string> pending_start(const std::string& token);
+  void note_start(const std::string& arn, int64_t task, const std::string& worker);
+  void forget_start(const std::string& arn, int64_t task);
+  std::optional<std::string> pending_start(const std::string& arn, int64_t task);
   /// Drops ledger entries older than an hour (shards that went elsewhere).
   void sweep_starts(int64_t now);
   void on_gained(int shard, uint64_t epoch);

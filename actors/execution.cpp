@@ -94,9 +94,11 @@ void take_effect(self_ptr self) {
   // and so can its entry in the node's ledger of unsaved starts.
   if (n->coord) {
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev)) {
-      std::string token = n->codec.encode(model::task_token{s.st.execution_arn, st->task});
-      if (item.release_taken) n->cluster_job([n, token] { n->coord->release_taken(token); });
-      n->forget_start(token);
+      if (item.release_taken) {
+        std::string token = n->codec.encode(model::task_token{s.st.execution_arn, st->task});
+        n->cluster_job([n, token] { n->coord->release_taken(token); });
+      }
+      n->forget_start(s.st.execution_arn, st->task);
     }
   }
   if (item.task_reply) item.task_reply(std::nullopt);
@@ -134,7 +136,7 @@ bool run_item(self_ptr self, work_item item) {
     // (An ActivityStarted for a task already started or over: nothing for
     // the ledger of unsaved starts to remember either.)
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev); st && s.owner->coord)
-      s.owner->forget_start(s.owner->codec.encode(model::task_token{s.st.execution_arn, st->task}));
+      s.owner->forget_start(s.st.execution_arn, st->task);
     if (item.task_reply) item.task_reply(std::nullopt);
     if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : now_ms()});
     return false;
@@ -257,8 +259,7 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         auto& s = self->state;
         if (task >= s.own_tasks_from) return;
         if (s.owner->coord) {
-          auto token = s.owner->codec.encode(model::task_token{s.st.execution_arn, task});
-          if (auto worker = s.owner->pending_start(token)) {
+          if (auto worker = s.owner->pending_start(s.st.execution_arn, task)) {
             enqueue(self, work_item{interp::ev_activity_started{task, std::move(*worker)}, {}, {}});
             return;
           }
