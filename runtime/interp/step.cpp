@@ -187,7 +187,26 @@ class runner {
     drive(root, flow::go(def_.root->start_index, s_.input));
   }
 
+  /// A timer fell due. Any armed timer due before it fires first, in (due,
+  /// id) order: deliveries can arrive out of due order (a timer dropped
+  /// while the node did not own the shard is re-armed by the recovery scan
+  /// after a later one already fired), and the history must not show it.
   void on_timer(int64_t timer) {
+    auto it = s_.timers.find(timer);
+    if (it == s_.timers.end()) return;  // cancelled or already fired
+    const std::pair<int64_t, int64_t> key{it->second.due_ms, timer};
+    std::vector<std::pair<int64_t, int64_t>> earlier;
+    for (const auto& [id, ref] : s_.timers)
+      if (std::make_pair(ref.due_ms, id) < key) earlier.emplace_back(ref.due_ms, id);
+    std::sort(earlier.begin(), earlier.end());
+    for (const auto& [due, id] : earlier) {
+      fire(id);  // (no-op if an earlier one cancelled it)
+      if (s_.status != exec_status::running) return;
+    }
+    fire(timer);
+  }
+
+  void fire(int64_t timer) {
     auto it = s_.timers.find(timer);
     if (it == s_.timers.end()) return;  // cancelled or already fired
     timer_ref ref = it->second;

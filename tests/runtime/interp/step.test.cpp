@@ -89,3 +89,32 @@ TEST_CASE("Stopping an execution inside a Map records the aborted iterations",
   CHECK(stop.next.status == interp::exec_status::aborted);
   CHECK(stop.next.timers.empty());
 }
+
+TEST_CASE("A timer delivered before an earlier-due one fires them in due order",
+          "[interp][timers]") {
+  // After an outage the recovery scan can re-arm a dropped timer after a
+  // later-due one of the same execution was already delivered.
+  auto def = compile(R"J({"StartAt":"F","States":{"F":{"Type":"Parallel","End":true,"Branches":[
+    {"StartAt":"Fast","States":{"Fast":{"Type":"Wait","Seconds":10,"End":true}}},
+    {"StartAt":"Mid","States":{"Mid":{"Type":"Wait","Seconds":20,"End":true}}}]}}})J");
+  auto st = interp::make_execution("arn:aws:states:us-east-1:123456789012:execution:m:e",
+                                   "arn:aws:states:us-east-1:123456789012:stateMachine:m", "m",
+                                   "e", "arn:aws:iam::123456789012:role/r", "{}", 0, 1);
+  auto r = interp::step(*def, st, interp::ev_start{}, 0);
+  REQUIRE(r.next.timers.size() == 2);
+  int64_t fast = 0, mid = 0;
+  for (auto& [id, t] : r.next.timers) (t.due_ms == 10000 ? fast : mid) = id;
+  REQUIRE(fast != 0);
+  REQUIRE(mid != 0);
+  auto late = interp::step(*def, r.next, interp::ev_timer{mid}, 30000);
+  std::vector<std::string> exits;
+  for (auto& e : late.events)
+    if (e.type == "WaitStateExited") exits.push_back(e.details);
+  REQUIRE(exits.size() == 2);
+  CHECK(exits[0].find("\"Fast\"") != std::string::npos);
+  CHECK(exits[1].find("\"Mid\"") != std::string::npos);
+  CHECK(late.next.status == interp::exec_status::succeeded);
+  // The earlier timer's own delivery, when it comes, changes nothing.
+  auto again = interp::step(*def, late.next, interp::ev_timer{fast}, 30001);
+  CHECK(again.events.empty());
+}
