@@ -243,6 +243,19 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         // all of them: a delayed message per poll would wake CAF's clock
         // thread for each.
         s.polls.push_back({now_ms() + poll_timeout_ms(n), std::move(p)});
+        // Polls whose worker hung up (their socket is already closed) are
+        // swept out once the queue has doubled since the last sweep, so
+        // connect-poll-close churn holds no more than that until the polls'
+        // deadlines, whatever the poll timeout.
+        if (s.polls.size() >= 2 * s.polls_after_sweep + 64) {
+          std::deque<activity_queue_state::parked> kept;
+          for (auto& q : s.polls) {
+            if (q.req.alive && !q.req.alive()) q.req.done(activity_task{});
+            else kept.push_back(std::move(q));
+          }
+          s.polls = std::move(kept);
+          s.polls_after_sweep = s.polls.size();
+        }
         schedule_expiry(self, s.polls.front().deadline_ms);
         schedule_tick(self, n);
       },

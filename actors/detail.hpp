@@ -21,6 +21,8 @@
 //     (flush_atom)                                   cluster: share tasks held too long
 //   timer service (one per node)
 //     (arm_atom, string arn, int64 timer, int64 due) remember a timer
+//     (cancel_atom, string arn, int64 timer)         forget a cancelled timer
+//     (forget_atom, string arn)                      forget every timer of a finished execution
 //     (tick_atom)                                    fire what is due
 //     (sweep_atom)                                   send passivate_atom to actors idle
 //                                                    long enough (node::impl::idle_soon)
@@ -77,6 +79,7 @@ using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
 
 /// A callback that is called exactly once: with a real answer, or with the
 /// fallback when the last holder goes away unanswered.
@@ -195,6 +198,7 @@ struct activity_queue_state {
     poll_request req;
   };
   std::deque<parked> polls;
+  size_t polls_after_sweep = 0;  ///< polls left by the last sweep of hung-up ones
   bool expiry_armed = false;  ///< an expire_atom is on its way
   // Cluster only.
   int64_t last_poll_ms = 0;    ///< when a local worker last polled
@@ -209,7 +213,10 @@ struct timer_service_state {
   /// (wall-clock firing time, the timer's own due time) → (arn, timer). The
   /// second key orders timers that are all overdue (after a restart) by
   /// when they were due, so they fire in the order they would have.
-  std::multimap<std::pair<int64_t, int64_t>, std::pair<std::string, int64_t>> due;
+  using due_map = std::multimap<std::pair<int64_t, int64_t>, std::pair<std::string, int64_t>>;
+  due_map due;
+  /// (arn, timer) → its entry in `due`, for cancelling and forgetting.
+  std::map<std::pair<std::string, int64_t>, due_map::iterator> by_id;
   int64_t next_tick = INT64_MAX;  ///< due time of the earliest tick scheduled
   static inline const char* name = "timer_service";
 };

@@ -72,9 +72,11 @@ void take_effect(self_ptr self) {
           } else if constexpr (std::is_same_v<T, interp::cmd_start_timer>) {
             self->send(n->timers, arm_atom::value, s.st.execution_arn, c.timer, c.due_ms);
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_timer>) {
-            // The timer service may still deliver it; `step` ignores timers
-            // that are no longer armed.
+            // The timer service may still deliver it (`step` ignores timers
+            // that are no longer armed); this frees its entry.
+            self->send(n->timers, cancel_atom::value, s.st.execution_arn, c.timer);
           } else if constexpr (std::is_same_v<T, interp::cmd_finished>) {
+            self->send(n->timers, forget_atom::value, s.st.execution_arn);
             if (s.finished) {
               start_reply rep;
               rep.execution_arn = s.st.execution_arn;

@@ -496,7 +496,11 @@ void node::get_activity_task(const std::string& activity_arn, std::string worker
 
 namespace {
 
-void route_task(node::impl& n, const std::string& token, task_outcome o, error_cb done) {
+/// Marks a SendTask* whose message was dropped by an actor that quit first.
+const char* const dropped_marker = "#dropped";
+
+void route_task(node::impl& n, const std::string& token, task_outcome o, error_cb done,
+                bool rerouted = false) {
   auto t = n.codec.decode(token);
   if (!t) return done(api_error{"InvalidToken", "Invalid token"});
   o.task = t->task_id;
@@ -522,11 +526,38 @@ void route_task(node::impl& n, const std::string& token, task_outcome o, error_c
   }
   auto shared_done = std::make_shared<error_cb>(std::move(done));
   // If the message is dropped (the execution's actor stopped before handling
-  // it: finished, or its shard moved), answer with a retryable error: the
-  // retry finds out where the task stands.
-  o.done = error_reply([shared_done](std::optional<api_error> e) { (*shared_done)(std::move(e)); },
-                       api_error{"ServiceUnavailable",
-                                 "The execution could not take the request; retry it"});
+  // it: another SendTask* on the same token finished the execution, or its
+  // shard moved), it is routed once more, which finds out where the task
+  // stands now (TaskDoesNotExist, TaskTimedOut, another owner); a second drop
+  // answers with a retryable error.
+  std::shared_ptr<task_outcome> again;
+  if (!rerouted) {
+    again = std::make_shared<task_outcome>();
+    again->k = o.k;
+    again->output = o.output;
+    again->error = o.error;
+    again->cause = o.cause;
+    again->has_error = o.has_error;
+    again->has_cause = o.has_cause;
+  }
+  node::impl* np = &n;
+  o.done = error_reply(
+      [shared_done, again, np, token](std::optional<api_error> e) {
+        if (e && e->type == dropped_marker) {
+          // This runs where the message was destroyed, possibly under the
+          // registry lock: route again from a one-off actor of its own.
+          if (again && np->sys) {
+            np->sys->spawn([np, token, again, shared_done](caf::event_based_actor* self) {
+              route_task(*np, token, std::move(*again), std::move(*shared_done), true);
+              self->quit();
+            });
+            return;
+          }
+          e = api_error{"ServiceUnavailable", "The execution could not take the request; retry it"};
+        }
+        (*shared_done)(std::move(e));
+      },
+      api_error{dropped_marker, ""});
   auto holder = std::make_shared<task_outcome>(std::move(o));
   auto routed = n.route(t->execution_arn, [holder](const caf::actor& a) {
     caf::anon_send(a, task_atom::value, std::move(*holder));

@@ -5,25 +5,58 @@
 // milliseconds; with time_scale X a timer armed at `now` for `due` fires
 // (due - now) / X later on the wall clock. A timer that is already due (for
 // instance re-armed after a restart) fires at once.
+//
+// The service never asks CAF's clock for a delay longer than
+// `max_tick_delay`: a Wait until the year 9999 is a tick an hour that finds
+// nothing due, not a duration that overflows the clock (which then fired at
+// once, forever). Cancelled timers and the timers of finished executions
+// are forgotten (`cancel_atom`, `forget_atom`), so a far-future timer of a
+// stopped execution costs nothing until its date.
 #include "actors/detail.hpp"
 
 namespace sc::actors {
 
+namespace {
+constexpr int64_t max_tick_delay = 3600 * 1000;
+
+void erase_timer(timer_service_state& s, const std::string& arn, int64_t timer) {
+  auto it = s.by_id.find(std::make_pair(arn, timer));
+  if (it == s.by_id.end()) return;
+  s.due.erase(it->second);
+  s.by_id.erase(it);
+}
+}  // namespace
+
 caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node::impl* n) {
   auto schedule_tick = [self](int64_t wall_due) {
     auto& s = self->state;
-    if (wall_due >= s.next_tick) return;
-    s.next_tick = wall_due;
-    auto delay = std::chrono::milliseconds(std::max<int64_t>(0, wall_due - now_ms()));
+    int64_t now = now_ms();
+    int64_t at = std::min(wall_due, now + max_tick_delay);
+    if (at >= s.next_tick) return;
+    s.next_tick = at;
+    auto delay = std::chrono::milliseconds(std::max<int64_t>(0, at - now));
     self->delayed_send(self, delay, tick_atom::value);
   };
   return {
       [=](arm_atom, std::string& arn, int64_t timer, int64_t due) {
-        int64_t now = now_ms();
-        int64_t wall = now + n->delay_until(due).count();
-        (void)now;
-        self->state.due.emplace(std::make_pair(wall, due), std::make_pair(std::move(arn), timer));
+        auto& s = self->state;
+        int64_t wall = now_ms() + n->delay_until(due).count();
+        erase_timer(s, arn, timer);  // armed twice (re-armed by a recovery): keep one
+        auto key = std::make_pair(arn, timer);
+        auto it = s.due.emplace(std::make_pair(wall, due), std::make_pair(std::move(arn), timer));
+        s.by_id.emplace(std::move(key), it);
         schedule_tick(wall);
+      },
+      [=](cancel_atom, const std::string& arn, int64_t timer) {
+        erase_timer(self->state, arn, timer);
+      },
+      [=](forget_atom, const std::string& arn) {
+        auto& s = self->state;
+        auto it = s.by_id.lower_bound(std::make_pair(arn, INT64_MIN));
+        while (it != s.by_id.end() && it->first.first == arn) {
+          s.due.erase(it->second);
+          it = s.by_id.erase(it);
+        }
       },
       [=](tick_atom) {
         auto& s = self->state;
@@ -44,6 +77,7 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
             schedule_tick(now + 1000);
             return;
           }
+          s.by_id.erase(std::make_pair(arn, timer));
           s.due.erase(it);
         }
         if (!s.due.empty()) schedule_tick(s.due.begin()->first.first);

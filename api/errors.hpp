@@ -9,8 +9,11 @@ namespace sc::api {
 
 struct aws_error : std::runtime_error {
   aws_error(std::string type, std::string message, int status = 400)
-      : std::runtime_error(message), type(std::move(type)), status(status) {}
+      : std::runtime_error(message), type(std::move(type)), message(std::move(message)),
+        status(status) {}
   std::string type;
+  /// The whole message (what() stops at a NUL the client put in a name).
+  std::string message;
   int status;
   std::string extra_json;  ///< extra members for the error body (e.g. resourceName)
 };

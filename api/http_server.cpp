@@ -20,6 +20,9 @@
 
 #include <optional>
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <unordered_map>
 #include <cerrno>
 #include <stdexcept>
 #include <thread>
@@ -55,13 +58,49 @@ std::string error_body(const std::string& type, const std::string& message) {
   return out + "\"}";
 }
 
+/// Open connections, in all and per client address, shared by the
+/// acceptor (which admits) and the sessions (which leave, on any thread).
+struct connection_table {
+  std::atomic<size_t> total{0};
+  std::mutex mu;
+  std::unordered_map<std::string, size_t> per_client;
+
+  bool admit(const std::string& addr, const server_options& o) {
+    if (total.load() >= o.max_connections) return false;
+    if (o.max_connections_per_client > 0) {
+      std::lock_guard lock(mu);
+      size_t& n = per_client[addr];
+      if (n >= o.max_connections_per_client) return false;
+      ++n;
+    }
+    ++total;
+    return true;
+  }
+  void leave(const std::string& addr, const server_options& o) {
+    if (o.max_connections_per_client > 0) {
+      std::lock_guard lock(mu);
+      auto it = per_client.find(addr);
+      if (it != per_client.end() && --it->second == 0) per_client.erase(it);
+    }
+    --total;
+  }
+};
+
+std::chrono::milliseconds seconds_ms(double s) {
+  return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
+}
+
+/// One connection. Timeouts: waiting for a request to start is bounded by
+/// the idle timeout, reading it (head and body, from its first byte) by the
+/// header timeout, writing an answer by the idle timeout; while a handler
+/// works (a long poll) nothing is read, so nothing times out.
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(tcp::socket s, handler& h, size_t limit, std::atomic<size_t>& count)
-      : stream_(std::move(s)), handler_(h), limit_(limit), count_(count) {
-    ++count_;
-  }
-  ~session() { --count_; }
+  session(tcp::socket s, handler& h, const server_options& o, connection_table& table,
+          std::string addr)
+      : stream_(std::move(s)), handler_(h), opts_(o), limit_(o.max_request_bytes),
+        table_(table), addr_(std::move(addr)) {}
+  ~session() { release_slot(); }
 
   void start() { read(); }
 
@@ -75,11 +114,30 @@ class session : public std::enable_shared_from_this<session> {
   }
 
  private:
+  /// Gives the connection's place back (once), when its socket closes: a
+  /// long poll whose client hung up no longer counts while its answer waits.
+  void release_slot() {
+    if (counted_.exchange(false)) table_.leave(addr_, opts_);
+  }
+
   void read() {
     parser_.emplace();
     parser_->body_limit(limit_);
     parser_->header_limit(16 * 1024);
-    stream_.expires_never();
+    // A pipelined request already buffered: read it at once. Otherwise wait
+    // for its first bytes no longer than the idle timeout.
+    if (buffer_.size() > 0) return read_request();
+    stream_.expires_after(seconds_ms(opts_.idle_timeout_seconds));
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->shutdown();  // hang-up or idle
+                              self->buffer_.commit(n);
+                              self->read_request();
+                            });
+  }
+
+  void read_request() {
+    stream_.expires_after(seconds_ms(opts_.header_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read(ec);
@@ -87,8 +145,10 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void on_read(beast::error_code ec) {
+    stream_.expires_never();
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout) {
       return shutdown();
     }
     if (ec == http::error::body_limit) {
@@ -150,7 +210,7 @@ class session : public std::enable_shared_from_this<session> {
     stream_.socket().async_wait(
         tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
           if (ec) {
-            self->closed_ = true;
+            if (ec != asio::error::operation_aborted) self->hang_up();
             return;
           }
           // Readable while a request is in flight: either the client hung up
@@ -158,8 +218,18 @@ class session : public std::enable_shared_from_this<session> {
           char byte;
           ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1,
                              MSG_PEEK | MSG_DONTWAIT);
-          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) self->closed_ = true;
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) self->hang_up();
         });
+  }
+
+  /// The client of a request in flight hung up: its descriptor and its
+  /// place are given back now, not when the handler answers (a parked
+  /// poll's answer may be a minute away); the answer is then dropped.
+  void hang_up() {
+    closed_ = true;
+    beast::error_code ec;
+    stream_.socket().close(ec);
+    release_slot();
   }
 
   void write(response r, bool keep_alive) {
@@ -173,8 +243,11 @@ class session : public std::enable_shared_from_this<session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    if (closed_) return;  // the client hung up while its request was handled
+    stream_.expires_after(seconds_ms(opts_.idle_timeout_seconds));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        self->stream_.expires_never();
                         if (ec || !keep_alive) return self->shutdown();
                         self->read();
                       });
@@ -194,14 +267,18 @@ class session : public std::enable_shared_from_this<session> {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.socket().close(ec);
+    release_slot();
   }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   handler& handler_;
+  const server_options& opts_;
   size_t limit_;
-  std::atomic<size_t>& count_;
+  connection_table& table_;
+  std::string addr_;
+  std::atomic<bool> counted_{true};
   bool keep_alive_ = true;
   std::atomic<bool> closed_{false};
 };
@@ -222,7 +299,9 @@ struct http_server::impl {
   std::vector<work_guard> guards;
   std::unique_ptr<tcp::acceptor> acceptor;
   size_t next = 0;  ///< round robin (touched by the accepting thread only)
-  std::atomic<size_t> connections{0};
+  connection_table connections;
+  std::unique_ptr<asio::steady_timer> backoff;  ///< accepting paused (no descriptors)
+  int backoff_ms = 0;
   std::atomic<bool> stopped{false};
 
   impl(server_options o, handler& hh) : opts(std::move(o)), h(hh) {
@@ -232,20 +311,35 @@ struct http_server::impl {
       guards.emplace_back(iocs.back()->get_executor());
     }
     acceptor = std::make_unique<tcp::acceptor>(*iocs[0]);
+    backoff = std::make_unique<asio::steady_timer>(*iocs[0]);
   }
 
   void accept() {
     auto& ioc = *iocs[next++ % iocs.size()];
     acceptor->async_accept(ioc.get_executor(), [this](beast::error_code ec, tcp::socket s) {
       if (stopped) return;
+      if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+          ec == asio::error::no_memory || ec.value() == ENFILE) {
+        // Out of descriptors: retrying at once only spins. Pause accepting
+        // (clients wait in the listen backlog) and try again, backing off
+        // up to a second while the shortage lasts.
+        backoff_ms = std::min(backoff_ms ? backoff_ms * 2 : 10, 1000);
+        backoff->expires_after(std::chrono::milliseconds(backoff_ms));
+        backoff->async_wait([this](beast::error_code e) {
+          if (!e && !stopped) accept();
+        });
+        return;
+      }
+      backoff_ms = 0;
       if (!ec) {
-        if (connections.load() >= opts.max_connections) {
-          beast::error_code ignore;
-          s.close(ignore);
+        beast::error_code ignore;
+        auto ep = s.remote_endpoint(ignore);
+        std::string addr = ignore ? std::string() : ep.address().to_string();
+        if (!connections.admit(addr, opts)) {
+          s.close(ignore);  // full, in all or for this client
         } else {
-          beast::error_code ignore;
           s.set_option(tcp::no_delay(true), ignore);
-          std::make_shared<session>(std::move(s), h, opts.max_request_bytes, connections)->start();
+          std::make_shared<session>(std::move(s), h, opts, connections, std::move(addr))->start();
         }
       }
       accept();
@@ -289,6 +383,7 @@ void http_server::stop() {
     impl_->stopped = true;
     beast::error_code ec;
     impl_->acceptor->close(ec);
+    impl_->backoff->cancel();
     for (auto& ioc : impl_->iocs) ioc->stop();
   });
 }

@@ -41,6 +41,14 @@ struct server_options {
   int io_threads = 1;
   size_t max_request_bytes = 1 << 20;
   size_t max_connections = 20000;
+  /// Most simultaneous connections from one client address (0 = no limit
+  /// of its own beyond max_connections).
+  size_t max_connections_per_client = 0;
+  /// A keep-alive connection with no request started for this long is
+  /// closed; so is one whose client does not read an answer for this long.
+  double idle_timeout_seconds = 60;
+  /// From a request's first byte, its head and body must arrive within this.
+  double header_timeout_seconds = 10;
 };
 
 class http_server {

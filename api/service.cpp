@@ -51,14 +51,15 @@ void service::handle(request req, responder done, liveness alive) {
     if (req.target.empty())
       return done(error_response("MissingAuthenticationTokenException",
                                  "Missing X-Amz-Target header"));
-    return done(error_response("UnknownOperationException",
-                               "Unknown operation: '" + req.target + "'"));
+    return done(error_response(
+        "UnknownOperationException",
+        "Unknown operation: '" + (json::valid_utf8(req.target) ? req.target : "?") + "'"));
   }
   json::document body;
   std::string perr;
   std::string_view text = req.body;
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) text = "{}";
-  if (!json::parse(text, body, &perr))
+  if (!json::parse_untrusted(text, body, &perr))
     return done(error_response("SerializationException", "Malformed JSON request body: " + perr));
   if (!body.IsObject())
     return done(error_response("SerializationException",
@@ -67,7 +68,7 @@ void service::handle(request req, responder done, liveness alive) {
     context c{body, members(body), node_, node_.store(), node_.settings(), done, std::move(alive)};
     it->second(c);
   } catch (const aws_error& e) {
-    done(error_response(e.type, e.what(), e.status, e.extra_json));
+    done(error_response(e.type, e.message, e.status, e.extra_json));
   } catch (const cluster::store_unavailable& e) {
     // The store (Redis) is down or restarting: a retryable server fault.
     done(error_response("ServiceUnavailable",

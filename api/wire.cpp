@@ -97,27 +97,23 @@ std::string out::epoch_text(int64_t ms) {
   return buf;
 }
 
-namespace {
-const model::token_codec& page_codec() {
-  // Page tokens only need to be unforgeable-looking, not secret across
-  // restarts; a fixed key keeps them valid across nodes of a cluster.
-  static const model::token_codec codec("statecraft-page-token-v1");
-  return codec;
-}
-}  // namespace
-
-std::string encode_page_token(std::string_view kind, std::string_view key) {
-  return page_codec().encode(model::task_token{std::string(key), 0}) + "." +
+// Page tokens are signed with a key derived from the node's task-token
+// secret: a node (or cluster) with another secret refuses them, and nodes
+// sharing a secret accept each other's.
+std::string encode_page_token(const model::token_codec& tokens, std::string_view kind,
+                              std::string_view key) {
+  return tokens.derived("page-token").encode(model::task_token{std::string(key), 0}) + "." +
          model::base64url_encode(kind);
 }
 
-std::string decode_page_token(std::string_view kind, std::string_view token) {
+std::string decode_page_token(const model::token_codec& tokens, std::string_view kind,
+                              std::string_view token) {
   auto bad = [] { return aws_error("InvalidToken", "Invalid Token: 'Invalid pagination token'"); };
   auto dot = token.rfind('.');
   if (dot == std::string_view::npos) throw bad();
   auto k = model::base64url_decode(token.substr(dot + 1));
   if (!k || *k != kind) throw bad();
-  auto t = page_codec().decode(token.substr(0, dot));
+  auto t = tokens.derived("page-token").decode(token.substr(0, dot));
   if (!t) throw bad();
   return t->execution_arn;
 }

@@ -6,6 +6,8 @@
 // ValidationException in Coral's wording.
 #pragma once
 
+#include "runtime/model/task_token.hpp"
+
 #include "api/errors.hpp"
 #include "runtime/json/json.hpp"
 
@@ -88,7 +90,9 @@ class out {
 /// Opaque pagination tokens: "<kind>|<resume key>" base64url-encoded with an
 /// HMAC so a token cannot be forged into another listing. `decode` throws
 /// InvalidToken for anything it did not issue.
-std::string encode_page_token(std::string_view kind, std::string_view key);
-std::string decode_page_token(std::string_view kind, std::string_view token);
+std::string encode_page_token(const model::token_codec& tokens, std::string_view kind,
+                              std::string_view key);
+std::string decode_page_token(const model::token_codec& tokens, std::string_view kind,
+                              std::string_view token);
 
 }  // namespace sc::api

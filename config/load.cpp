@@ -340,7 +340,13 @@ const std::vector<field>& fields() {
     t.push_back(int_field("api", "max_request_bytes", &settings::api,
                           &api_settings::max_request_bytes, 1024, unbounded));
     t.push_back(int_field("api", "max_connections", &settings::api,
-                          &api_settings::max_connections, 1, unbounded));
+                          &api_settings::max_connections, 0, unbounded));
+    t.push_back(int_field("api", "max_connections_per_client", &settings::api,
+                          &api_settings::max_connections_per_client, 0, unbounded));
+    t.push_back(double_field("api", "idle_timeout_seconds", &settings::api,
+                             &api_settings::idle_timeout_seconds, 3600.0));
+    t.push_back(double_field("api", "header_timeout_seconds", &settings::api,
+                             &api_settings::header_timeout_seconds, 3600.0));
     // activities
     t.push_back(double_field("activities", "poll_timeout_seconds", &settings::activities,
                              &activities_settings::poll_timeout_seconds, 60.0)
@@ -805,7 +811,10 @@ std::string describe(const settings& s) {
   out += " worker_threads=" + std::to_string(effective_worker_threads(s)) +
          (n.worker_threads == 0 ? "(auto)" : "");
   out += " max_request_bytes=" + std::to_string(s.api.max_request_bytes);
-  out += " max_connections=" + std::to_string(s.api.max_connections);
+  out += " max_connections=" +
+         (s.api.max_connections ? std::to_string(s.api.max_connections) : std::string("auto"));
+  out += " idle_timeout=" + show_double(s.api.idle_timeout_seconds) + "s";
+  out += " header_timeout=" + show_double(s.api.header_timeout_seconds) + "s";
   out += " activity_poll_timeout=" + show_double(s.activities.poll_timeout_seconds) + "s";
   out += std::string(" task_token_secret=") +
          (s.activities.task_token_secret.empty() ? "random" : "configured");

@@ -42,8 +42,19 @@ struct node_settings {
 struct api_settings {
   /// Largest accepted request body in bytes (at least 1024). Default 1 MiB.
   std::size_t max_request_bytes = 1048576;
-  /// Most simultaneous client connections (at least 1).
-  std::size_t max_connections = 20000;
+  /// Most simultaneous client connections; 0 = derived from the process's
+  /// descriptor limit (`ulimit -n`) minus headroom (statecraftd also clamps
+  /// a configured value to it).
+  std::size_t max_connections = 0;
+  /// Most simultaneous connections from one client address; 0 = 7/8 of
+  /// max_connections, so one client can never lock every other out.
+  std::size_t max_connections_per_client = 0;
+  /// Seconds a keep-alive connection may sit without a request (and a client
+  /// may take to read an answer) before it is closed.
+  double idle_timeout_seconds = 60;
+  /// Seconds a request may take to arrive, head and body, from its first
+  /// byte (slow clients are closed).
+  double header_timeout_seconds = 10;
 
   bool operator==(const api_settings&) const = default;
 };

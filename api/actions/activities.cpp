@@ -44,7 +44,7 @@ void delete_activity(context& c) {
 void list_activities(context& c) {
   size_t limit = page_size(c.m);
   std::string after;
-  if (auto tok = c.m.str("nextToken", 1, 1024)) after = decode_page_token("act", *tok);
+  if (auto tok = c.m.str("nextToken", 1, 1024)) after = decode_page_token(c.node.tokens(), "act", *tok);
   auto page = c.store.list_activities(after, limit);
   out o;
   auto& w = o.key("activities").writer();
@@ -61,7 +61,7 @@ void list_activities(context& c) {
     w.EndObject();
   }
   w.EndArray();
-  if (!page.next.empty()) o.str("nextToken", encode_page_token("act", page.next));
+  if (!page.next.empty()) o.str("nextToken", encode_page_token(c.node.tokens(), "act", page.next));
   c.ok(o.done());
 }
 

@@ -156,7 +156,7 @@ void list_executions(context& c) {
                      "PENDING_REDRIVE, ABORTED, RUNNING]");
   require_arn(*arn, model::arn_kind::state_machine);
   std::string after;
-  if (auto tok = c.m.str("nextToken", 1, 3096)) after = decode_page_token("exec", *tok);
+  if (auto tok = c.m.str("nextToken", 1, 3096)) after = decode_page_token(c.node.tokens(), "exec", *tok);
   auto m = c.store.get_state_machine(*arn);
   if (!m) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + *arn + "'");
   if (m->type == "EXPRESS")
@@ -187,7 +187,7 @@ void list_executions(context& c) {
     w.EndObject();
   }
   w.EndArray();
-  if (!page.next.empty()) o.str("nextToken", encode_page_token("exec", page.next));
+  if (!page.next.empty()) o.str("nextToken", encode_page_token(c.node.tokens(), "exec", page.next));
   c.ok(o.done());
 }
 
@@ -202,7 +202,7 @@ void get_execution_history(context& c) {
     throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
   int64_t from = reverse ? 0 : 1;
   if (token) {
-    auto key = decode_page_token(reverse ? "hist-r" : "hist", *token);
+    auto key = decode_page_token(c.node.tokens(), reverse ? "hist-r" : "hist", *token);
     auto bar = key.rfind('|');
     if (bar == std::string::npos || key.substr(0, bar) != arn)
       throw aws_error("InvalidToken", "Invalid Token: 'Invalid pagination token'");
@@ -239,7 +239,7 @@ void get_execution_history(context& c) {
   w.EndArray();
   if (more) {
     int64_t next = reverse ? events.back().id - 1 : events.back().id + 1;
-    o.str("nextToken", encode_page_token(reverse ? "hist-r" : "hist",
+    o.str("nextToken", encode_page_token(c.node.tokens(), reverse ? "hist-r" : "hist",
                                          arn + "|" + std::to_string(next)));
   }
   c.ok(o.done());

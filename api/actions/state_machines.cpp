@@ -163,7 +163,7 @@ void delete_state_machine(context& c) {
 void list_state_machines(context& c) {
   size_t limit = page_size(c.m);
   std::string after;
-  if (auto tok = c.m.str("nextToken", 1, 1024)) after = decode_page_token("sm", *tok);
+  if (auto tok = c.m.str("nextToken", 1, 1024)) after = decode_page_token(c.node.tokens(), "sm", *tok);
   auto page = c.store.list_state_machines(after, limit);
   out o;
   auto& w = o.key("stateMachines").writer();
@@ -182,7 +182,7 @@ void list_state_machines(context& c) {
     w.EndObject();
   }
   w.EndArray();
-  if (!page.next.empty()) o.str("nextToken", encode_page_token("sm", page.next));
+  if (!page.next.empty()) o.str("nextToken", encode_page_token(c.node.tokens(), "sm", page.next));
   c.ok(o.done());
 }
 

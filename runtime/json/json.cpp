@@ -48,6 +48,74 @@ bool parse(std::string_view text, document& out, std::string* error) {
   return true;
 }
 
+bool valid_utf8(std::string_view s, size_t* bad_offset) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  auto fail = [&] {
+    if (bad_offset) *bad_offset = i;
+    return false;
+  };
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c == 0xE0) len = 3, lo = 0xA0;
+    else if (c == 0xED) len = 3, hi = 0x9F;  // no surrogates
+    else if (c >= 0xE1 && c <= 0xEF) len = 3;
+    else if (c == 0xF0) len = 4, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) len = 4;
+    else if (c == 0xF4) len = 4, hi = 0x8F;
+    else return fail();
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return fail();
+    for (size_t k = 2; k < len; ++k)
+      if ((p[i + k] & 0xC0) != 0x80) return fail();
+    i += len;
+  }
+  return true;
+}
+
+namespace {
+/// False when a string (or member name) under `v` is not valid UTF-8.
+bool strings_valid(const value& v) {
+  if (v.IsString()) return valid_utf8(std::string_view(v.GetString(), v.GetStringLength()));
+  if (v.IsArray()) {
+    for (auto& e : v.GetArray())
+      if (!strings_valid(e)) return false;
+  } else if (v.IsObject()) {
+    for (auto& m : v.GetObject())
+      if (!strings_valid(m.name) || !strings_valid(m.value)) return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool parse_untrusted(std::string_view text, document& out, std::string* error) {
+  size_t at = 0;
+  if (!valid_utf8(text, &at)) {
+    if (error) {
+      char b[8];
+      std::snprintf(b, sizeof b, "0x%02x", static_cast<unsigned char>(text[at]));
+      *error = std::string("Invalid UTF-8 byte ") + b + " at offset " + std::to_string(at);
+    }
+    out.SetNull();
+    return false;
+  }
+  if (!parse(text, out, error)) return false;
+  // Raw bytes are valid; a \u escape can still decode to a lone surrogate.
+  if (text.find("\\u") != std::string_view::npos && !strings_valid(out)) {
+    if (error) *error = "Invalid UTF-8: a \\u escape encodes a lone surrogate";
+    out.SetNull();
+    return false;
+  }
+  return true;
+}
+
 bool valid(std::string_view text) {
   document d;
   return parse(text, d);

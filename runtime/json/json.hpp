@@ -45,6 +45,14 @@ inline constexpr size_t max_depth = 1000;
 /// returns false and, when `error` is given, a short description with offset.
 bool parse(std::string_view text, document& out, std::string* error = nullptr);
 
+/// `parse` for text from outside (API bodies): also refuses text that is not
+/// valid UTF-8, including strings whose \u escapes leave a lone surrogate.
+bool parse_untrusted(std::string_view text, document& out, std::string* error = nullptr);
+
+/// True when `s` is well-formed UTF-8 (no overlong forms, no surrogates,
+/// nothing past U+10FFFF). When false, `*bad_offset` is the first bad byte.
+bool valid_utf8(std::string_view s, size_t* bad_offset = nullptr);
+
 /// True when `text` is one complete, valid JSON value.
 bool valid(std::string_view text);
 

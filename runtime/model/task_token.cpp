@@ -58,6 +58,9 @@ std::optional<std::string> base64url_decode(std::string_view in) {
       out += char((acc >> bits) & 0xFF);
     }
   }
+  // The 2 or 4 bits left over by a partial group must be zero, or a second
+  // spelling of the same bytes would be accepted.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
 

@@ -23,6 +23,11 @@ struct task_token {
 class token_codec {
  public:
   explicit token_codec(std::string secret) : secret_(std::move(secret)) {}
+  /// A codec for another kind of token (page tokens), keyed by this one's
+  /// secret and `label`: tokens of one kind never verify as the other.
+  token_codec derived(std::string_view label) const {
+    return token_codec(mac(std::string("derive|") + std::string(label)) + secret_);
+  }
   std::string encode(const task_token& t) const;
   /// nullopt when the token is malformed or its signature does not verify.
   std::optional<task_token> decode(std::string_view token) const;
@@ -33,6 +38,8 @@ class token_codec {
 };
 
 std::string base64url_encode(std::string_view bytes);
+/// Only the canonical encoding decodes (no padding, unused low bits zero):
+/// a token has exactly one spelling.
 std::optional<std::string> base64url_decode(std::string_view text);
 
 }  // namespace sc::model

@@ -14,7 +14,41 @@
 #include <cstdio>
 #include <iostream>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <thread>
+
+namespace {
+
+bool quiet_log(const sc::config::settings& s) {
+  const auto& l = s.node.log_level;
+  return l == "warn" || l == "error" || l == "off";
+}
+
+/// How many client connections the node accepts: the configured number, or
+/// (0) as many as the descriptor limit allows, always keeping headroom for
+/// the node's own descriptors (Redis, logs, epoll) so that running out of
+/// them never stops the node. The soft limit is raised to the hard one.
+size_t connection_budget(size_t configured, bool quiet) {
+  rlimit rl{};
+  size_t nofile = 1024;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
+      rlimit raised = rl;
+      raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? (1u << 20) : std::min<rlim_t>(rl.rlim_max, 1u << 20);
+      if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+    }
+    nofile = rl.rlim_cur == RLIM_INFINITY ? (1u << 20) : static_cast<size_t>(rl.rlim_cur);
+  }
+  size_t reserve = nofile >= 2048 ? 256 : nofile / 8;
+  size_t cap = std::max<size_t>(1, nofile - reserve);
+  if (configured == 0) return cap;
+  if (configured > cap && !quiet)
+    std::cerr << "statecraftd: api.max_connections " << configured << " lowered to " << cap
+              << " (descriptor limit " << nofile << ", " << reserve << " kept for the node)\n";
+  return std::min(configured, cap);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   sc::config::settings s;
@@ -66,7 +100,12 @@ int main(int argc, char** argv) {
   opts.io_threads = s.node.io_threads > 0 ? s.node.io_threads
                                           : (s.store.backend == "redis" ? 4 : 1);
   opts.max_request_bytes = s.api.max_request_bytes;
-  opts.max_connections = s.api.max_connections;
+  opts.max_connections = connection_budget(s.api.max_connections, quiet_log(s));
+  opts.max_connections_per_client = s.api.max_connections_per_client
+                                        ? s.api.max_connections_per_client
+                                        : std::max<size_t>(1, opts.max_connections / 8 * 7);
+  opts.idle_timeout_seconds = s.api.idle_timeout_seconds;
+  opts.header_timeout_seconds = s.api.header_timeout_seconds;
   sc::api::http_server server(opts, service);
   try {
     server.start();
@@ -87,7 +126,7 @@ int main(int argc, char** argv) {
     std::cerr << "statecraftd: recovery failed: " << e.what() << "\n";
     return 1;
   }
-  bool quiet = s.node.log_level == "warn" || s.node.log_level == "error" || s.node.log_level == "off";
+  bool quiet = quiet_log(s);
   if (!quiet)
     std::cerr << "statecraftd: serving on http://" << s.node.bind << ":" << server.port() << " ("
               << sc::config::describe(s) << ")\n";
