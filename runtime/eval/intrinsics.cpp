@@ -833,8 +833,11 @@ maybe_failure eval(const node& n, env& e, json::value& out) {
     case node::kind::literal: out.CopyFrom(*n.value, e.a); return std::nullopt;
     case node::kind::path: {
       const json::value* root = root_of(*n.p, e.input, e.context, e.variables);
-      if (!root || !n.p->select(*root, out, e.a))
+      maybe_failure too_large;
+      if (!root || !n.p->select(*root, out, e.a, &too_large)) {
+        if (too_large) return too_large;
         return failure{"States.Runtime", path_not_found(n.p->text(), e.field, e.input)};
+      }
       return std::nullopt;
     }
     case node::kind::call: break;

@@ -224,27 +224,71 @@ void apply(const segment& s, const json::value& node, const json::value& root, n
   }
 }
 
+// What one evaluation may cost. Without a budget, `$..[*]..[*]` over a
+// document nested 500 deep matches ~125,000 subtrees whose copies take
+// gigabytes; with one, such a path fails at once with
+// States.DataLimitExceeded. The limits are far above what a payload within
+// AWS's 256 KiB limit needs for any sensible path.
+constexpr size_t max_matches = size_t(1) << 20;      // nodes matched after a segment
+constexpr size_t max_visits = size_t(1) << 24;       // nodes walked by `..`, in all
+constexpr size_t max_result_bytes = size_t(4) << 20;  // copied result, estimated
+
+struct budget {
+  size_t visits = 0;
+  bool exceeded = false;
+};
+
 // Containers reachable from `node` (itself first), depth-first pre-order:
 // the nodes a `..` segment is applied to, in Jayway's order.
-void containers(const json::value& node, nodes& out) {
+void containers(const json::value& node, nodes& out, budget& b) {
   if (!node.IsObject() && !node.IsArray()) return;
+  if (++b.visits > max_visits) {
+    b.exceeded = true;
+    return;
+  }
   out.push_back(&node);
-  if (node.IsObject())
-    for (auto& m : node.GetObject()) containers(m.value, out);
-  else
-    for (auto& e : node.GetArray()) containers(e, out);
+  if (node.IsObject()) {
+    for (auto& m : node.GetObject()) containers(m.value, out, b);
+  } else {
+    for (auto& e : node.GetArray()) containers(e, out, b);
+  }
 }
 
-void apply_all(const segment& s, const nodes& in, const json::value& root, nodes& out) {
+bool apply_all(const segment& s, const nodes& in, const json::value& root, nodes& out,
+               budget& b) {
+  nodes scope;
   for (const json::value* n : in) {
     if (!s.descent) {
       apply(s, *n, root, out);
-      continue;
+    } else {
+      scope.clear();
+      containers(*n, scope, b);
+      if (b.exceeded) return false;
+      for (const json::value* c : scope) apply(s, *c, root, out);
     }
-    nodes scope;
-    containers(*n, scope);
-    for (const json::value* c : scope) apply(s, *c, root, out);
+    if (out.size() > max_matches) return false;
   }
+  return true;
+}
+
+/// Subtracts an estimate of `v`'s serialised size from `left`; false once
+/// it would go below zero (the walk stops there).
+bool fits(const json::value& v, size_t& left) {
+  size_t cost = 4;
+  if (v.IsString()) cost += v.GetStringLength();
+  if (cost > left) return false;
+  left -= cost;
+  if (v.IsObject()) {
+    for (auto& m : v.GetObject()) {
+      if (m.name.GetStringLength() + 3 > left) return false;
+      left -= m.name.GetStringLength() + 3;
+      if (!fits(m.value, left)) return false;
+    }
+  } else if (v.IsArray()) {
+    for (auto& e : v.GetArray())
+      if (!fits(e, left)) return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------- parser
@@ -702,7 +746,8 @@ bool path::is_root() const { return impl_->segs.empty() && impl_->variable.empty
 bool path::is_variable() const { return !impl_->variable.empty(); }
 const std::string& path::variable() const { return impl_->variable; }
 
-bool path::select(const json::value& root, json::value& out, json::allocator& a) const {
+bool path::select(const json::value& root, json::value& out, json::allocator& a,
+                  maybe_failure* error) const {
   const impl& im = *impl_;
   if (im.reference) {
     const json::value* v = walk(im.segs, root);
@@ -710,13 +755,25 @@ bool path::select(const json::value& root, json::value& out, json::allocator& a)
     out.CopyFrom(*v, a);
     return true;
   }
+  auto too_large = [&] {
+    if (error)
+      *error = failure{"States.DataLimitExceeded",
+                       "The JSONPath '" + im.text +
+                           "' selects a result exceeding the maximum number of bytes "
+                           "service limit."};
+    return false;
+  };
   nodes cur{&root}, next;
+  budget b;
   const size_t upto = im.segs.size() - (im.merge_leaf ? 1 : 0);
   for (size_t i = 0; i < upto; ++i) {
     next.clear();
-    apply_all(im.segs[i], cur, root, next);
+    if (!apply_all(im.segs[i], cur, root, next, b)) return too_large();
     cur.swap(next);
   }
+  size_t left = max_result_bytes;
+  for (const json::value* n : cur)
+    if (!fits(*n, left)) return too_large();
   if (im.merge_leaf) {
     // `$.x['a','b']`: Jayway builds an object of the named fields present.
     const auto& names = im.segs.back().names;

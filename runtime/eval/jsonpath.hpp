@@ -47,7 +47,11 @@ class path {
   /// object of the fields present instead). Returns false when a reference
   /// path matches nothing; a full path that matches nothing yields an empty
   /// array and true (AWS's rule for wildcards/filters/slices).
-  bool select(const json::value& root, json::value& out, json::allocator& a) const;
+  /// Evaluation is bounded: a full path whose matches or result would be
+  /// far larger than any payload (`$..[*]..[*]` over a deeply nested input)
+  /// returns false and, when `error` is given, States.DataLimitExceeded.
+  bool select(const json::value& root, json::value& out, json::allocator& a,
+              maybe_failure* error = nullptr) const;
 
   /// Writes `v` at this (reference) path inside `root`, creating objects
   /// for missing fields (ResultPath semantics). Fails with

@@ -156,8 +156,11 @@ struct evaluator {
       case tnode::kind::literal: out.CopyFrom(n.literal, a); return std::nullopt;
       case tnode::kind::path: {
         const json::value* root = intrinsic::root_of(*n.p, input, context, variables);
-        if (!root || !n.p->select(*root, out, a))
+        maybe_failure too_large;
+        if (!root || !n.p->select(*root, out, a, &too_large)) {
+          if (too_large) return too_large;
           return failure{"States.Runtime", intrinsic::path_not_found(n.p->text(), n.field, input)};
+        }
         return std::nullopt;
       }
       case tnode::kind::call:
