@@ -122,6 +122,7 @@ class fields {
       fail(std::string(what) + ": " + std::to_string(n_) + " fields, expected at least " +
            std::to_string(min));
   }
+  bool more() const { return i_ < n_; }
   const msgpack::object& next() {
     if (i_ >= n_) fail(std::string(what_) + ": missing field " + std::to_string(i_));
     return p_[i_++];
@@ -381,7 +382,9 @@ std::string encode(const execution_record& r, identity id) {
 std::string encode(const model::history_event& e) {
   writer w(kind::history_event);
   auto& p = w.pk();
-  p.pack_array(event_fields);
+  // A payload reference is a ninth field, written only when there is one
+  // (older blobs have eight and decode unchanged).
+  p.pack_array(e.payload_ref ? event_fields + 1 : event_fields);
   put_i(p, e.id);
   put_i(p, e.previous_id);
   put_i(p, e.timestamp_ms);
@@ -390,6 +393,7 @@ std::string encode(const model::history_event& e) {
   put_s(p, e.details);
   put_s(p, e.payload_key);
   put_s(p, e.payload);
+  if (e.payload_ref) put_i(p, e.payload_ref);
   return w.take();
 }
 
@@ -529,6 +533,7 @@ bool decode(std::string_view blob, model::history_event& out, std::string* error
                        e.details = f.s();
                        e.payload_key = f.s();
                        e.payload = f.s();
+                       e.payload_ref = f.more() ? f.i64() : 0;
                      });
 }
 

@@ -133,6 +133,7 @@ class memory_store final : public store {
     auto& e = slot->second;
     keep(e, r);
     append(e, events);
+    bytes_ += footprint(slot->first, e);
     order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
     if (r.status == "RUNNING") ++running_[r.machine_arn];
     else expire_later(slot->first);
@@ -159,6 +160,7 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     auto [slot, fresh] = executions_.try_emplace(r.arn);
     auto& e = slot->second;
+    bytes_ -= std::min(bytes_, footprint(slot->first, e));
     if (fresh) order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
     bool closed_now = e.status == "RUNNING" && r.status != "RUNNING";
     keep(e, r);
@@ -173,8 +175,14 @@ class memory_store final : public store {
       e.history.shrink_to_fit();
       e.ends.shrink_to_fit();
     }
+    bytes_ += footprint(slot->first, e);
     if (closed_now) expire_later(slot->first);
     expire_due();
+  }
+
+  void set_memory_budget(size_t bytes) override {
+    std::lock_guard lock(mu_);
+    budget_ = bytes;
   }
 
   void set_retention(std::chrono::seconds keep) override {
@@ -229,6 +237,23 @@ class memory_store final : public store {
     } else {
       for (int64_t i = from == 0 ? n : std::min(from, n); i >= 1 && out.size() < limit; --i) add(i);
     }
+    // Shared payloads: take those referred to outside the page from their
+    // events (each decoded once).
+    auto missing = model::resolve_payloads(out);
+    if (!missing.empty()) {
+      std::unordered_map<int64_t, std::string> found;
+      for (int64_t id : missing) {
+        model::history_event ev;
+        if (id < 1 || id > n || !codec::decode(event_blob(e, static_cast<size_t>(id - 1)), ev))
+          throw store_error("memory store: history event refers to a missing payload");
+        found.emplace(id, std::move(ev.payload));
+      }
+      for (auto& ev : out)
+        if (ev.payload_ref) {
+          ev.payload = found[ev.payload_ref];
+          ev.payload_ref = 0;
+        }
+    }
     return out;
   }
 
@@ -248,21 +273,28 @@ class memory_store final : public store {
 
  private:
 
+  /// Every finished execution joins the queue of those to forget, in the
+  /// order they finished: at its retention time (when set), or earlier when
+  /// the store is over its memory budget.
   void expire_later(const std::string& arn) {
-    if (retention_ms_ > 0) expiring_.emplace_back(wall_ms() + retention_ms_, arn);
+    expiring_.emplace_back(retention_ms_ > 0 ? wall_ms() + retention_ms_ : INT64_MAX, arn);
   }
 
-  /// Forgets finished executions whose retention has passed.
+
+  /// Forgets finished executions whose retention has passed, and the
+  /// oldest finished ones while the store is over its memory budget.
   void expire_due() {
     if (expiring_.empty()) return;
     int64_t now = wall_ms();
-    while (!expiring_.empty() && expiring_.front().first <= now) {
+    while (!expiring_.empty() &&
+           (expiring_.front().first <= now || (budget_ > 0 && bytes_ > budget_))) {
       auto it = executions_.find(expiring_.front().second);
       expiring_.pop_front();
       if (it == executions_.end() || it->second.status == "RUNNING") continue;
       auto m = machine_ids_.find(it->second.rev->machine_arn);
       if (m != machine_ids_.end())
         order_.erase(order_key{m->second, it->second.start_ms, it->first});
+      bytes_ -= std::min(bytes_, footprint(it->first, it->second));
       executions_.erase(it);
     }
   }
@@ -331,6 +363,12 @@ class memory_store final : public store {
     bool express = false;
     bool state_identity = false;  ///< the state blob carries its own identity
   };
+
+  /// Approximate bytes one execution holds (blobs, index, map node).
+  static size_t footprint(const std::string& arn, const exec_entry& e) {
+    return arn.capacity() + e.record.capacity() + e.state.capacity() + e.history.capacity() +
+           e.ends.capacity() * sizeof(size_t) + e.status.capacity() + 3 * arn.size() + 160;
+  }
 
   static std::string_view event_blob(const exec_entry& e, size_t i) {
     size_t begin = i == 0 ? 0 : e.ends[i - 1];
@@ -414,6 +452,8 @@ class memory_store final : public store {
   std::unordered_map<std::string, int64_t> running_;  ///< running executions per machine
   std::unordered_map<std::string, std::shared_ptr<const revision>> revisions_;
   int64_t retention_ms_ = 0;  ///< 0 = keep forever
+  size_t budget_ = 0;         ///< most bytes of executions to keep; 0 = no budget
+  size_t bytes_ = 0;          ///< bytes of executions kept (footprint())
   std::deque<std::pair<int64_t, std::string>> expiring_;  ///< (forget at, arn), oldest first
 };
 

@@ -898,6 +898,25 @@ class redis_store final : public store {
     out.resize(r->elements);
     for (size_t i = 0; i < r->elements; ++i) decode_or_throw(str(r->element[i]), out[i]);
     if (reverse) std::reverse(out.begin(), out.end());
+    // Shared payloads referred to from outside the page: one LINDEX each
+    // (a page refers to few: the interpreter shares only recent payloads).
+    auto missing = model::resolve_payloads(out);
+    if (!missing.empty()) {
+      std::unordered_map<int64_t, std::string> found;
+      for (int64_t id : missing) {
+        auto one = c.one({"LINDEX", key, to_str(id - 1)});
+        model::history_event ev;
+        if (!one || one->type != REDIS_REPLY_STRING)
+          throw store_error("history refers to a missing event");
+        decode_or_throw(str(one.get()), ev);
+        found.emplace(id, std::move(ev.payload));
+      }
+      for (auto& ev : out)
+        if (ev.payload_ref) {
+          ev.payload = found[ev.payload_ref];
+          ev.payload_ref = 0;
+        }
+    }
     return out;
   }
 

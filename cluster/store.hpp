@@ -192,6 +192,10 @@ class store {
   /// finish, then let them expire; 0 = forever (the default). Applies to
   /// executions finishing after the call.
   virtual void set_retention(std::chrono::seconds keep) {}
+  /// Memory store: keep executions within about `bytes`, forgetting the
+  /// oldest finished ones beyond it (running ones are never forgotten);
+  /// 0 = no budget. Other stores ignore it.
+  virtual void set_memory_budget(size_t bytes) {}
   /// True when a synchronous save costs no I/O (the memory store), so a
   /// caller on a network thread may save directly.
   virtual bool in_process() const { return false; }

@@ -365,6 +365,8 @@ const std::vector<field>& fields() {
                     .cli("--time-scale", "X", "Divide waits and timeouts by X (> 0)"));
     t.push_back(int_field("executions", "history_event_limit", &settings::executions,
                           &executions_settings::history_event_limit, 1, unbounded));
+    t.push_back(int_field("executions", "history_bytes_limit_mb", &settings::executions,
+                          &executions_settings::history_bytes_limit_mb, 1, unbounded));
     t.push_back(double_field("executions", "idle_actor_seconds", &settings::executions,
                              &executions_settings::idle_actor_seconds, std::nullopt)
                     .cli("--idle-actor-seconds", "S",
@@ -380,6 +382,8 @@ const std::vector<field>& fields() {
     t.push_back(int_field("store", "retention_hours", &settings::store,
                           &store_settings::retention_hours, 0,
                           std::numeric_limits<int>::max()));
+    t.push_back(int_field("store", "memory_budget_mb", &settings::store,
+                          &store_settings::memory_budget_mb, 0, unbounded));
     // cluster
     t.push_back(double_field("cluster", "heartbeat_seconds", &settings::cluster,
                              &cluster_settings::heartbeat_seconds, std::nullopt)

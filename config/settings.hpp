@@ -80,6 +80,10 @@ struct executions_settings {
   /// Most history events per execution (at least 1); an execution that
   /// would exceed it fails with States.Runtime, as on AWS.
   std::size_t history_event_limit = 25000;
+  /// Most MiB of history one execution may hold (payloads repeated from a
+  /// recent event count once); an execution that would exceed it fails with
+  /// States.Runtime, as at the event limit.
+  std::size_t history_bytes_limit_mb = 256;
   /// Seconds an execution with nothing to do (parked in a Wait, waiting for
   /// a worker) keeps its actor before it sleeps in the store, > 0.
   double idle_actor_seconds = 2.0;
@@ -95,6 +99,10 @@ struct store_settings {
   std::string redis_url = "";
   /// Hours a finished execution is kept; 0 = keep forever.
   int retention_hours = 0;
+  /// Memory store: most MiB of executions kept; beyond it the oldest
+  /// finished executions are forgotten first. 0 = a quarter of the
+  /// machine's physical memory.
+  std::size_t memory_budget_mb = 0;
 
   bool operator==(const store_settings&) const = default;
 };

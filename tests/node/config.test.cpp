@@ -207,7 +207,7 @@ TEST_CASE("wrong types and out-of-range values", "[config]") {
   CHECK(any_contains(p, "node.region: must look like an AWS region"));
   CHECK(any_contains(p, "node.bind: must be an IPv4 address, IPv6 address or host name"));
   CHECK(any_contains(p, "api.max_request_bytes: must be an integer >= 1024 (got '100')"));
-  CHECK(any_contains(p, "api.max_connections: must be an integer >= 1 (got a mapping)"));
+  CHECK(any_contains(p, "api.max_connections: must be an integer >= 0 (got a mapping)"));
   CHECK(any_contains(p, "activities.poll_timeout_seconds: must be a number > 0 and <= 60 (got '61')"));
   // The secret is never echoed, only its length.
   CHECK(any_contains(p, "activities.task_token_secret: must be at least 16 characters, or empty for a random secret (got 12 characters)"));

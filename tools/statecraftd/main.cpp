@@ -15,6 +15,7 @@
 #include <iostream>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <thread>
 
 namespace {
@@ -92,6 +93,15 @@ int main(int argc, char** argv) {
   }
   if (s.store.retention_hours > 0)
     store->set_retention(std::chrono::hours(s.store.retention_hours));
+  {
+    size_t mb = s.store.memory_budget_mb;
+    if (mb == 0) {
+      long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+      mb = pages > 0 && page > 0 ? static_cast<size_t>(pages) / 4 * static_cast<size_t>(page) >> 20
+                                 : 1024;
+    }
+    store->set_memory_budget(mb << 20);
+  }
   sc::actors::node node(s, *store);
   sc::api::service service(node);
   sc::api::server_options opts;
