@@ -13,7 +13,12 @@
 //
 // Each state's work returns a `flow` (blocked / go to state n / end / fail)
 // and `drive` loops over flows, so a chain of a thousand Pass states is a
-// loop, not recursion.
+// loop, not recursion. A Parallel/Map drives its children from inside its
+// own step (nesting as deep as the definition does), but a child that
+// completes its parent only defers the parent's continuation
+// (`drive_later`): the parent's own `drive` picks it up once the child's
+// calls have returned, so a Catch or Choice looping back to a Parallel or
+// Map is a loop too, in the same event order as if it had been nested.
 #pragma once
 
 #include "runtime/interp/step.hpp"
@@ -77,7 +82,7 @@ class details {
   std::string out_;
 };
 
-enum class flow_kind { blocked, next, end, fail };
+enum class flow_kind { blocked, next, end, fail, again };
 
 struct flow {
   flow_kind kind = flow_kind::blocked;
@@ -88,6 +93,8 @@ struct flow {
   bool has_error = true;
 
   static flow blocked() { return {}; }
+  /// Do the work of the thread's current state again (a retry).
+  static flow again() { return {flow_kind::again, -1, {}, {}}; }
   static flow go(int n, std::string out) { return {flow_kind::next, n, std::move(out), {}}; }
   static flow end(std::string out) { return {flow_kind::end, -1, std::move(out), {}}; }
   static flow fail(failure f, bool has_error = true, bool has_cause = true) {
@@ -210,8 +217,21 @@ class runner {
   // runner_flow.cpp
   /// Emits the Exited event and moves to the next state (or ends).
   flow exit_state(thread& t, const asl::state& st, const std::string& out);
-  /// Runs `t` forward from `f` until it blocks or finishes.
+  /// Runs `t` forward from `f` until it blocks or finishes. The outermost
+  /// call also runs the continuations deferred by `drive_later`.
   void drive(thread& t, flow f);
+  /// What a parent does when a child completes it (a Parallel/Map state
+  /// ends): `f` continues thread `t` once the calls between here and `t`'s
+  /// own `drive` (if any) have returned. A loop through a Parallel or Map
+  /// is therefore iteration, not recursion; the stack grows only with the
+  /// nesting of the definition.
+  void drive_later(thread& t, flow f);
+  /// The loop of `drive`: one flow after another for `t`.
+  void run(thread& t, flow f);
+  /// Moves the newest continuation deferred for `thread_id` into `f`.
+  bool take_deferred(int thread_id, flow& f);
+  /// Closes the execution: ExecutionFailed, States.Runtime, history limit.
+  void fail_at_history_limit();
   flow enter(thread& t, int index, std::string input);
   /// Does the work of the current state (also re-run by a retry).
   flow execute(thread& t, const asl::state& st);
@@ -270,6 +290,9 @@ class runner {
   bool exec_input_parsed_ = false;
   std::map<int, std::pair<bool, bool>> fail_flags_;
   std::set<int64_t> launching_;  ///< Map entries whose launch loop is running
+  /// Continuations from `drive_later`: (thread id, flow), newest last.
+  std::vector<std::pair<int, flow>> deferred_;
+  int drive_depth_ = 0;          ///< nested `drive` calls on the stack
   bool over_limit_ = false;      ///< the history limit was reached in this step
 };
 

@@ -69,12 +69,15 @@ int64_t runner::push_event(const char* type, const char* key, details det, int64
 }
 
 void runner::finish_step() {
-  if (over_limit_ && s_.status == exec_status::running)
-    close_execution(exec_status::failed, "ExecutionFailed", "executionFailedEventDetails",
-                    "States.Runtime",
-                    "The execution reached the maximum number of history events (" +
-                        std::to_string(lim_.history_events) + ").",
-                    true, true);
+  if (over_limit_) fail_at_history_limit();
+}
+
+void runner::fail_at_history_limit() {
+  close_execution(exec_status::failed, "ExecutionFailed", "executionFailedEventDetails",
+                  "States.Runtime",
+                  "The execution reached the maximum number of history events (" +
+                      std::to_string(lim_.history_events) + ").",
+                  true, true);
 }
 
 void runner::close_execution(exec_status status, const char* type, const char* key,

@@ -17,11 +17,50 @@ flow runner::exit_state(thread& t, const asl::state& st, const std::string& out)
 }
 
 void runner::drive(thread& t, flow f) {
+  ++drive_depth_;
+  run(t, std::move(f));
+  if (--drive_depth_ > 0) return;
+  // Outermost: continue the threads whose own drive was not on the stack
+  // (a child completed from a task answer or a timer), newest first.
+  while (!deferred_.empty()) {
+    auto [id, next] = std::move(deferred_.back());
+    deferred_.pop_back();
+    auto it = s_.threads.find(id);
+    if (it == s_.threads.end()) continue;
+    ++drive_depth_;
+    run(it->second, std::move(next));
+    --drive_depth_;
+  }
+}
+
+void runner::drive_later(thread& t, flow f) {
+  if (drive_depth_ == 0) return drive(t, std::move(f));
+  deferred_.emplace_back(t.id, std::move(f));
+}
+
+bool runner::take_deferred(int thread_id, flow& f) {
+  for (auto it = deferred_.rbegin(); it != deferred_.rend(); ++it) {
+    if (it->first != thread_id) continue;
+    f = std::move(it->second);
+    deferred_.erase(std::next(it).base());
+    return true;
+  }
+  return false;
+}
+
+void runner::run(thread& t, flow f) {
   for (;;) {
     if (s_.status != exec_status::running) return;
+    if (over_limit_) return fail_at_history_limit();
     switch (f.kind) {
-      case flow_kind::blocked: return;
+      case flow_kind::blocked:
+        // Blocked on children that may have completed already: the
+        // continuation they deferred is this thread's next step, taken
+        // here where a nested drive of this thread would have returned.
+        if (!take_deferred(t.id, f)) return;
+        break;
       case flow_kind::next: f = enter(t, f.next, std::move(f.data)); break;
+      case flow_kind::again: f = execute(t, state_of(t)); break;
       case flow_kind::end: return thread_succeeded(t, std::move(f.data));
       case flow_kind::fail: {
         flow g = handle_error(t, f);
@@ -29,14 +68,6 @@ void runner::drive(thread& t, flow f) {
         f = std::move(g);
         break;
       }
-    }
-    if (over_limit_ && s_.status == exec_status::running) {
-      close_execution(exec_status::failed, "ExecutionFailed", "executionFailedEventDetails",
-                      "States.Runtime",
-                      "The execution reached the maximum number of history events (" +
-                          std::to_string(lim_.history_events) + ").",
-                      true, true);
-      return;
     }
   }
 }

@@ -69,7 +69,7 @@ void runner::fire(int64_t timer) {
       if (t.ph != phase::retry || t.timer != timer) return;
       t.timer = 0;
       t.ph = phase::idle;
-      drive(t, execute(t, state_of(t)));
+      drive(t, flow::again());
       return;
     }
     case timer_kind::task_timeout:

@@ -138,7 +138,8 @@ void runner::launch_iterations(thread& p) {
   auto pit = s_.threads.find(pid);
   if (pit == s_.threads.end() || s_.status != exec_status::running) return;
   thread& m = pit->second;
-  if (m.ph == phase::children && m.entered_event == key && m.finished == m.item_count) drive(m, map_done(m, state_of(m)));
+  if (m.ph == phase::children && m.entered_event == key && m.finished == m.item_count)
+    drive_later(m, map_done(m, state_of(m)));
 }
 
 flow runner::map_done(thread& t, const asl::state& st) {
@@ -193,7 +194,7 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
       p.ph = phase::idle;
       p.items.clear();
       p.results.clear();
-      drive(p, f);
+      drive_later(p, std::move(f));
       return;
     }
     p.results[static_cast<size_t>(c.child_index)] =

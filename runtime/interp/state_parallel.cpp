@@ -62,13 +62,13 @@ void runner::parallel_child_done(thread& p, thread& c, const asl::state& st) {
     abort_children(p, cid);
     if (!will_retry(p, f.f.error)) emit(p, "ParallelStateFailed", "", "");
     p.ph = phase::idle;
-    drive(p, f);
+    drive_later(p, std::move(f));
     return;
   }
   p.results[static_cast<size_t>(c.child_index)] = c.output;
   p.last_event = c.last_event;
   remove_child(p, cid);
-  if (++p.finished == p.item_count) drive(p, parallel_done(p, st));
+  if (++p.finished == p.item_count) drive_later(p, parallel_done(p, st));
 }
 
 }  // namespace sc::interp::detail
