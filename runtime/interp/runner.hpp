@@ -289,7 +289,8 @@ class runner {
   std::string carried_text_;               ///< … and as text
   bool exec_input_parsed_ = false;
   std::map<int, std::pair<bool, bool>> fail_flags_;
-  std::set<int64_t> launching_;  ///< Map entries whose launch loop is running
+  /// Map entries (thread, entered_event) whose launch loop is running.
+  std::set<std::pair<int, int64_t>> launching_;
   /// Continuations from `drive_later`: (thread id, flow), newest last.
   std::vector<std::pair<int, flow>> deferred_;
   int drive_depth_ = 0;          ///< nested `drive` calls on the stack

@@ -90,8 +90,10 @@ flow runner::exec_map(thread& t, const asl::state& st) {
 
 void runner::launch_iterations(thread& p) {
   const int64_t key = p.entered_event;
-  if (launching_.count(key)) return;
-  launching_.insert(key);
+  // Keyed by thread too: states of a Distributed Map iteration record no
+  // events, so nested Maps there share their entered_event.
+  const std::pair<int, int64_t> entry{p.id, key};
+  if (!launching_.insert(entry).second) return;
   int pid = p.id;
   for (;;) {
     auto pit = s_.threads.find(pid);
@@ -134,7 +136,7 @@ void runner::launch_iterations(thread& p) {
     drive(c, flow::go(start, std::move(input)));
     (void)cid;
   }
-  launching_.erase(key);
+  launching_.erase(entry);
   auto pit = s_.threads.find(pid);
   if (pit == s_.threads.end() || s_.status != exec_status::running) return;
   thread& m = pit->second;
@@ -208,13 +210,13 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
     p.finished++;
     remove_child(p, cid);
     if (p.finished == p.item_count && !quiet) p.last_event = done_id;
-    if (!launching_.count(p.entered_event)) launch_iterations(p);
+    if (!launching_.count({p.id, p.entered_event})) launch_iterations(p);
     return;
   }
   if (!quiet) p.last_event = c.last_event;
   p.finished++;
   remove_child(p, cid);
-  if (!launching_.count(p.entered_event)) launch_iterations(p);
+  if (!launching_.count({p.id, p.entered_event})) launch_iterations(p);
 }
 
 void runner::abort_map_children(thread& p, int failed_child, const asl::state& st) {
