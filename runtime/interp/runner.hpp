@@ -190,6 +190,14 @@ class runner {
   std::string uuid();
   std::string runtime_prefix(const thread& t) const;
   failure runtime(const thread& t, std::string msg) const;
+  /// States.Runtime for a value `what` nesting deeper than json::max_depth:
+  /// nothing could parse it again. Every value a state passes on (output,
+  /// effective input, iteration input) is held to that bound, so no value
+  /// the interpreter walks recursively is ever much deeper.
+  failure too_deep(const thread& t, const char* what) const;
+  static bool too_deep(const std::string& json_text) {
+    return json::nesting_depth(json_text) > json::max_depth;
+  }
   /// Eval failures of type States.Runtime get the state prefix.
   failure decorate(const thread& t, failure f) const;
   /// InputPath: absent → whole input, null → {}, else the selected node.

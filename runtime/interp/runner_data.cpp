@@ -68,6 +68,11 @@ failure runner::runtime(const thread& t, std::string msg) const {
   return failure{"States.Runtime", runtime_prefix(t) + msg};
 }
 
+failure runner::too_deep(const thread& t, const char* what) const {
+  return runtime(t, std::string(what) + " nests JSON arrays and objects deeper than the maximum of " +
+                        std::to_string(json::max_depth) + " levels.");
+}
+
 failure runner::decorate(const thread& t, failure f) const {
   if (f.error == "States.Runtime") f.cause = runtime_prefix(t) + f.cause;
   return f;
@@ -117,6 +122,9 @@ std::optional<failure> runner::apply_result_path(const thread& t, const asl::pat
     static_cast<json::value&>(raw) = std::move(result);
     return std::nullopt;
   }
+  // Every step of the path is one more level around the result: a longer
+  // path could only build a value too deep to pass on (and to walk).
+  if (pf.path->length() > json::max_depth) return too_deep(t, "The ResultPath");
   if (auto f = pf.path->assign(raw, std::move(result), raw.GetAllocator())) return *f;
   return std::nullopt;
 }
@@ -165,6 +173,7 @@ std::optional<failure> runner::effective_input(const thread& t, const asl::state
     json::document p;
     if (auto f = apply_template(t, *st.parameters, eff, p)) return f;
     out = json::dump(p);
+    if (too_deep(out)) return too_deep(t, "The state's effective input");
   } else {
     out = json::dump(eff);
   }

@@ -57,6 +57,7 @@ flow runner::handle_error(thread& t, const flow& f) {
       if (f.has_cause) eo.AddMember("Cause", json::value(f.f.cause.c_str(), a), a);
       if (auto rf = apply_result_path(t, c.result_path, raw, std::move(eo))) return flow::fail(*rf);
       std::string out = json::dump(raw);
+      if (too_deep(out)) return flow::fail(too_deep(t, "The state's output"));
       emit(t, exited_type(st.type), "stateExitedEventDetails",
            details().str("name", st.name).payload("output", out).done());
       return flow::go(c.next_index, out);

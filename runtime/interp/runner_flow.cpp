@@ -10,6 +10,10 @@ flow runner::exit_state(thread& t, const asl::state& st, const std::string& out)
                               "The state/task '" + st.name +
                                   "' returned a result with a size exceeding the maximum "
                                   "number of bytes service limit."});
+  if (too_deep(out)) {
+    carried_.reset();  // exec_pass's document: never the next input
+    return flow::fail(too_deep(t, "The state's output"));
+  }
   emit(t, exited_type(st.type), "stateExitedEventDetails",
        details().str("name", st.name).payload("output", out).done());
   if (st.type == asl::state_type::succeed || st.end) return flow::end(out);

@@ -128,6 +128,10 @@ void runner::launch_iterations(thread& p) {
         continue;
       }
       input = json::dump(sel);
+      if (too_deep(input)) {
+        thread_failed(c, flow::fail(too_deep(m, "The ItemSelector result")));
+        continue;
+      }
     } else {
       input = json::dump(item);
     }

@@ -4,15 +4,8 @@
 // does. Each case runs `step` on a thread with a deliberately small stack, so
 // an interpreter that recursed once per loop turn would crash here, long
 // before reaching the history limit where these executions must end.
-#include "runtime/asl/parse.hpp"
-#include "runtime/interp/step.hpp"
+#include "tests/runtime/interp/interp_test_util.hpp"
 
-#include <catch2/catch.hpp>
-
-#include <pthread.h>
-
-#include <functional>
-#include <optional>
 #include <string>
 
 using namespace sc;
@@ -21,40 +14,9 @@ namespace {
 
 constexpr size_t small_stack = 256 * 1024;
 
-std::shared_ptr<const asl::definition> compile(const std::string& text) {
-  auto r = asl::parse(text);
-  if (!r.def) FAIL(asl::format_diagnostics(r.diagnostics));
-  return r.def;
-}
-
-/// Runs `fn` on a new thread whose stack is `stack_bytes`, and waits for it.
-void on_small_stack(const std::function<void()>& fn, size_t stack_bytes = small_stack) {
-  pthread_attr_t attr;
-  REQUIRE(pthread_attr_init(&attr) == 0);
-  REQUIRE(pthread_attr_setstacksize(&attr, stack_bytes) == 0);
-  pthread_t th;
-  auto trampoline = [](void* arg) -> void* {
-    (*static_cast<const std::function<void()>*>(arg))();
-    return nullptr;
-  };
-  int rc = pthread_create(&th, &attr, trampoline, const_cast<std::function<void()>*>(&fn));
-  pthread_attr_destroy(&attr);
-  REQUIRE(rc == 0);
-  pthread_join(th, nullptr);
-}
-
-/// Starts an execution of `definition` on a small stack; the whole
-/// execution happens in that first step (no task, no timer).
 interp::step_result start_on_small_stack(const std::string& definition, const std::string& input,
                                          const interp::limits& lim = {}) {
-  auto def = compile(definition);
-  auto st = interp::make_execution("arn:aws:states:us-east-1:123456789012:execution:m:e",
-                                   "arn:aws:states:us-east-1:123456789012:stateMachine:m", "m",
-                                   "e", "arn:aws:iam::123456789012:role/r", input, 0, 1);
-  std::optional<interp::step_result> out;
-  on_small_stack([&] { out = interp::step(*def, st, interp::ev_start{}, 0, lim); });
-  REQUIRE(out);
-  return std::move(*out);
+  return interp_test::start_on_stack(small_stack, definition, input, lim);
 }
 
 /// The execution failed exactly as AWS fails one at its history limit.
