@@ -128,7 +128,7 @@ class compiler {
   void compile_map(const json::value& obj, const std::string& loc, state& s);
   void compile_processor_config(const json::value& obj, const std::string& loc);
   void collect_targets_loosely(const json::value& obj, state& s);
-  void link(machine& m, const std::string& loc, machine_kind kind);
+  void link(machine& m, const std::string& loc);
   std::string pick_query_language(const json::value& obj, const std::string& loc);
   void compile_error_equals(const json::value& entry, const std::string& loc, bool last,
                             std::vector<std::string>& out);

@@ -7,8 +7,12 @@
 //   * a Next / Default / Choices[i].Next / Catch[i].Next / StartAt naming no
 //     state of the same machine: MISSING_TRANSITION_TARGET
 //     "Missing 'Next' target: X" (AWS says 'Next' for all of them);
-//   * a top-level machine without any terminal state: MISSING_END_STATE
-//     "Workflow has no terminal state" (this one suppresses the next check);
+//   * a machine without any terminal state (End, Succeed or Fail):
+//     MISSING_END_STATE "Workflow has no terminal state", located at the
+//     machine (none for the top level, "at null"; /States/P/Branches[0] or
+//     /States/M/ItemProcessor for nested ones); it suppresses the next check
+//     for that machine. A branch or iteration that can never end could only
+//     loop until the execution hit its history limit;
 //   * a state that is neither StartAt nor the target of another state:
 //     MISSING_TRANSITION_TARGET `State "X" is not reachable.` AWS judges this
 //     by incoming transitions, not by a walk from StartAt: with a dangling
@@ -176,7 +180,7 @@ std::shared_ptr<machine> compiler::compile_machine(const json::value& obj, const
       m->states.push_back(std::move(s));
     }
   }
-  link(*m, loc, kind);
+  link(*m, loc);
   return m;
 }
 
@@ -203,7 +207,7 @@ void compiler::compile_processor_config(const json::value& obj, const std::strin
   }
 }
 
-void compiler::link(machine& m, const std::string& loc, machine_kind kind) {
+void compiler::link(machine& m, const std::string& loc) {
   auto resolve = [&](const std::string& target, const std::string& at) {
     if (target.empty()) return -1;  // absent or mistyped, reported already
     auto it = m.by_name.find(target);
@@ -241,8 +245,8 @@ void compiler::link(machine& m, const std::string& loc, machine_kind kind) {
   }
 
   if (m.states.empty()) return;
-  if (kind == machine_kind::root && !has_terminal) {
-    transition_error("Workflow has no terminal state", "", kMissingEndState);
+  if (!has_terminal) {
+    transition_error("Workflow has no terminal state", loc, kMissingEndState);
     return;
   }
   if (m.start_at.empty()) return;  // no StartAt to judge reachability by

@@ -745,6 +745,7 @@ bool path::is_reference() const { return impl_->reference; }
 bool path::is_root() const { return impl_->segs.empty() && impl_->variable.empty(); }
 bool path::is_variable() const { return !impl_->variable.empty(); }
 const std::string& path::variable() const { return impl_->variable; }
+size_t path::length() const { return impl_->segs.size(); }
 
 bool path::select(const json::value& root, json::value& out, json::allocator& a,
                   maybe_failure* error) const {

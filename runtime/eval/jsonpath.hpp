@@ -40,6 +40,8 @@ class path {
   bool is_variable() const;
   /// The variable name of a `$name...` path; empty otherwise.
   const std::string& variable() const;
+  /// How many steps follow the root (`$.a[0]` has 2).
+  size_t length() const;
 
   /// Evaluates against `root`. A reference path yields the node itself; a
   /// full path yields a JSON array of every match (AWS flattens nothing

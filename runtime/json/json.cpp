@@ -8,11 +8,9 @@
 
 namespace sc::json {
 
-namespace {
-/// Deepest nesting of arrays/objects in `text` (strings skipped). RapidJSON
-/// parses and writes recursively, so hostile input (a quarter megabyte of
-/// '[') must be refused before it reaches the parser.
-size_t nesting(std::string_view text) {
+/// RapidJSON parses and writes recursively, so hostile input (a quarter
+/// megabyte of '[') must be refused before it reaches the parser.
+size_t nesting_depth(std::string_view text) {
   size_t depth = 0, deepest = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -28,10 +26,9 @@ size_t nesting(std::string_view text) {
   }
   return deepest;
 }
-}  // namespace
 
 bool parse(std::string_view text, document& out, std::string* error) {
-  if (nesting(text) > max_depth) {
+  if (nesting_depth(text) > max_depth) {
     if (error) *error = "JSON nested deeper than " + std::to_string(max_depth) + " levels";
     out.SetNull();
     return false;

@@ -40,6 +40,10 @@ class document : private detail::small_pool, public rapidjson::Document {
 /// Deepest array/object nesting `parse` accepts.
 inline constexpr size_t max_depth = 1000;
 
+/// Deepest nesting of arrays/objects in the JSON text `text` (strings
+/// skipped; `[1]` is 1). One pass, no recursion.
+size_t nesting_depth(std::string_view text);
+
 /// Parses `text` into `out` (full precision, no trailing garbage, nesting at
 /// most `max_depth`). On failure
 /// returns false and, when `error` is given, a short description with offset.

@@ -383,9 +383,12 @@ TEST_CASE("A Choice loop with a terminal exit is valid", "[asl][parse]") {
     "Done":{"Type":"Succeed"}}})");
 }
 
-TEST_CASE("A loop without a terminal state is accepted inside a Map", "[asl][parse]") {
+TEST_CASE("A loop with a terminal exit is accepted inside a Map", "[asl][parse]") {
   parse_ok(one_state(R"("Type":"Map","ItemProcessor":{"StartAt":"A","States":{
-      "A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}},"End":true)"));
+      "A":{"Type":"Pass","Next":"B"},
+      "B":{"Type":"Choice","Choices":[{"Variable":"$.done","IsPresent":true,"Next":"E"}],
+           "Default":"A"},
+      "E":{"Type":"Pass","End":true}}},"End":true)"));
 }
 
 TEST_CASE("A definition with many states parses quickly", "[asl][parse]") {

@@ -252,6 +252,61 @@ TEST_CASE("A top-level machine without a terminal state has MISSING_END_STATE", 
         "at null'");
 }
 
+TEST_CASE("A Parallel branch without a terminal state has MISSING_END_STATE at the branch",
+          "[asl][validate]") {
+  // The branch loops A -> B -> A; "Ghost" is unreachable but, as at the top
+  // level, the missing end suppresses that check for the branch.
+  auto ds = problems(one_state(R"("Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},
+      {"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"},
+                               "Ghost":{"Type":"Pass","Next":"A"}}}])"));
+  REQUIRE(ds.size() == 1);
+  CHECK(ds[0].code == "MISSING_END_STATE");
+  CHECK(ds[0].message == "Workflow has no terminal state");
+  CHECK(ds[0].location == "/States/S/Branches[1]");
+  CHECK(format_diagnostics(ds) ==
+        "Invalid State Machine Definition: 'MISSING_END_STATE: Workflow has no terminal state "
+        "at /States/S/Branches[1]'");
+}
+
+TEST_CASE("A Map processor without a terminal state has MISSING_END_STATE at the processor",
+          "[asl][validate]") {
+  const char* loop = R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+      "B":{"Type":"Choice","Choices":[{"Variable":"$.x","IsPresent":true,"Next":"A"}],
+           "Default":"B2"},
+      "B2":{"Type":"Wait","Seconds":1,"Next":"A"}}})";
+  for (const char* field : {"ItemProcessor", "Iterator"}) {
+    INFO(field);
+    auto ds = problems(one_state(std::string(R"("Type":"Map","End":true,")") + field +
+                                 "\":" + loop));
+    REQUIRE(ds.size() == 1);
+    CHECK(ds[0].code == "MISSING_END_STATE");
+    CHECK(ds[0].message == "Workflow has no terminal state");
+    CHECK(ds[0].location == std::string("/States/S/") + field);
+  }
+}
+
+TEST_CASE("Machines nested deeper are checked for a terminal state too", "[asl][validate]") {
+  // A Parallel inside a Map iteration whose only branch loops; the top level
+  // also has no terminal state: both are reported.
+  auto ds = problems(R"({"StartAt":"M","States":{"M":{"Type":"Map","Next":"M",
+    "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,
+      "Branches":[{"StartAt":"L","States":{"L":{"Type":"Pass","Next":"L"}}}]}}}}}})");
+  INFO(format_diagnostics(ds));
+  CHECK(ds.size() == 2);
+  CHECK(has(ds, "MISSING_END_STATE", "Workflow has no terminal state",
+            "/States/M/ItemProcessor/States/P/Branches[0]"));
+  CHECK(has(ds, "MISSING_END_STATE", "Workflow has no terminal state", ""));
+}
+
+TEST_CASE("A nested machine ending only in Succeed or Fail has a terminal state",
+          "[asl][validate]") {
+  asl_test::parse_ok(one_state(R"("Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Succeed"}}},
+      {"StartAt":"A2","States":{"A2":{"Type":"Pass","Next":"B2"},
+                                "B2":{"Type":"Fail","Error":"E"}}}])"));
+}
+
 TEST_CASE("Transition problems follow schema problems in the message", "[asl][validate]") {
   auto ds = problems(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B","Foo":1}}})");
   INFO(format_diagnostics(ds));

@@ -118,3 +118,20 @@ TEST_CASE("A timer delivered before an earlier-due one fires them in due order",
   auto again = interp::step(*def, late.next, interp::ev_timer{fast}, 30001);
   CHECK(again.events.empty());
 }
+
+TEST_CASE("Inline Maps nested inside a Distributed Map iteration all run", "[interp][map]") {
+  // Iterations of a Distributed Map record no events, so their states share
+  // event ids; the inner Maps' launch loops must still be told apart.
+  auto def = compile(R"J({"StartAt":"D","States":{"D":{"Type":"Map","End":true,
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"I","States":{"I":{"Type":"Map","End":true,
+        "ItemProcessor":{"StartAt":"J","States":{"J":{"Type":"Map","End":true,
+          "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}}}}}}}}})J");
+  auto st = interp::make_execution("arn:aws:states:us-east-1:123456789012:execution:m:e",
+                                   "arn:aws:states:us-east-1:123456789012:stateMachine:m", "m",
+                                   "e", "arn:aws:iam::123456789012:role/r",
+                                   "[[[1,2],[3]],[[4]]]", 0, 1);
+  auto r = interp::step(*def, st, interp::ev_start{}, 0);
+  CHECK(r.next.status == interp::exec_status::succeeded);
+  CHECK(r.next.output == "[[[1,2],[3]],[[4]]]");
+}

@@ -1,0 +1,308 @@
+// The interpreter's engine, private to runtime/interp.
+//
+// `step` (step.cpp) builds a `runner` over the next state and hands it one
+// event. The runner's methods live in files named after their concern:
+//
+//   runner_inputs.cpp    what each input event does (start, timers, task answers, stop)
+//   runner_events.cpp    history events, the history limit, closing the execution
+//   runner_threads.cpp   threads, tasks and timers bookkeeping; aborting children
+//   runner_data.cpp      InputPath/Parameters/ResultSelector/ResultPath/OutputPath, $$
+//   runner_flow.cpp      drive/enter/execute/exit_state, thread completions
+//   runner_errors.cpp    Retry and Catch
+//   state_*.cpp          the work of each state type
+//
+// Each state's work returns a `flow` (blocked / go to state n / end / fail)
+// and `drive` loops over flows, so a chain of a thousand Pass states is a
+// loop, not recursion. A Parallel/Map drives its children from inside its
+// own step (nesting as deep as the definition does), but a child that
+// completes its parent only defers the parent's continuation
+// (`drive_later`): the parent's own `drive` picks it up once the child's
+// calls have returned, so a Catch or Choice looping back to a Parallel or
+// Map is a loop too, in the same event order as if it had been nested.
+#pragma once
+
+#include "runtime/interp/step.hpp"
+
+#include "runtime/eval/failure.hpp"
+#include "runtime/eval/payload.hpp"
+#include "runtime/json/json.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sc::interp::detail {
+
+using eval::failure;
+
+/// Whether event details are built (off for Express executions).
+extern thread_local constinit bool record_details;
+
+/// Small builder for the JSON object text of event details.
+class details {
+ public:
+  details& str(const char* k, std::string_view v) {
+    if (!record_details) return *this;
+    key(k);
+    out_ += json::quote(v);
+    return *this;
+  }
+  details& num(const char* k, int64_t v) {
+    if (!record_details) return *this;
+    key(k);
+    out_ += std::to_string(v);
+    return *this;
+  }
+  /// `k` holds a JSON payload (input/output): kept raw, escaped into a
+  /// JSON string plus `<k>Details` only when the history is read.
+  details& payload(const char* k, std::string_view json_text) {
+    if (!record_details) return *this;
+    payload_key_ = k;
+    payload_ = json_text;
+    return *this;
+  }
+  details done() {
+    out_ = out_.empty() ? "{}" : out_ + "}";
+    return std::move(*this);
+  }
+  std::string text() const { return out_; }
+  std::string payload_key_, payload_;
+
+ private:
+  void key(const char* k) {
+    out_ += out_.empty() ? "{" : ",";
+    out_ += '"';
+    out_ += k;
+    out_ += "\":";
+  }
+  std::string out_;
+};
+
+enum class flow_kind { blocked, next, end, fail, again };
+
+struct flow {
+  flow_kind kind = flow_kind::blocked;
+  int next = -1;
+  std::string data;  ///< output (next/end)
+  failure f;         ///< fail
+  bool has_cause = true;
+  bool has_error = true;
+
+  static flow blocked() { return {}; }
+  /// Do the work of the thread's current state again (a retry).
+  static flow again() { return {flow_kind::again, -1, {}, {}}; }
+  static flow go(int n, std::string out) { return {flow_kind::next, n, std::move(out), {}}; }
+  static flow end(std::string out) { return {flow_kind::end, -1, std::move(out), {}}; }
+  static flow fail(failure f, bool has_error = true, bool has_cause = true) {
+    flow fl{flow_kind::fail, -1, {}, std::move(f)};
+    fl.has_error = has_error;
+    fl.has_cause = has_cause;
+    return fl;
+  }
+};
+
+const char* entered_type(asl::state_type t);  ///< "PassStateEntered", …
+const char* exited_type(asl::state_type t);   ///< "PassStateExited", …
+
+class runner {
+ public:
+  runner(const asl::definition& def, step_result& r, int64_t now, const limits& lim)
+      : def_(def), s_(r.next), r_(r), now_(now), lim_(lim) {
+    random_.state = s_.rng;
+    record_details = lim.record_history;
+  }
+  ~runner() {
+    s_.rng = random_.state;
+    record_details = true;
+  }
+
+  // runner_inputs.cpp: the input events
+  void start();
+  /// A timer fell due. Any armed timer due before it fires first, in (due,
+  /// id) order: deliveries can arrive out of due order (a timer dropped
+  /// while the node did not own the shard is re-armed by the recovery scan
+  /// after a later one already fired), and the history must not show it.
+  void on_timer(int64_t timer);
+  void fire(int64_t timer);
+  void on_activity_started(const ev_activity_started& e);
+  /// A worker answered before its ActivityStarted arrived (the notice and
+  /// the answer took different paths): record the start first, as AWS's
+  /// history always has it, without a worker name.
+  void ensure_started(thread& t);
+  void on_task_succeeded(const ev_task_succeeded& e);
+  void on_task_failed(const ev_task_failed& e);
+  void on_task_heartbeat(const ev_task_heartbeat& e);
+  void on_stop(const ev_stop& e);
+  /// Called after every event: enforces the history limit for events
+  /// recorded outside `drive` (ActivityStarted, …).
+  void finish_step();
+
+ private:
+  // runner_events.cpp
+  int64_t emit(thread& t, const char* type, const char* key, details det,
+               bool advance = true);
+  int64_t emit_exec(const char* type, const char* key, details det, int64_t prev);
+  /// Appends an event. Once the history is one event short of its limit,
+  /// other events are dropped and the execution fails (the failure event
+  /// takes the last slot), as AWS fails executions at 25,000 events.
+  int64_t push_event(const char* type, const char* key, details det, int64_t prev,
+                     bool execution_level = false);
+  void close_execution(exec_status status, const char* type, const char* key,
+                       const std::string& error, const std::string& cause, bool has_error,
+                       bool has_cause);
+  void finish(exec_status status);
+
+  /// An event without details (…Started, …Succeeded of Parallel/Map).
+  int64_t emit(thread& t, const char* type, const char*, const char*, bool advance = true) {
+    return emit(t, type, "", details(), advance);
+  }
+
+  // runner_threads.cpp
+  thread& new_thread(int parent, int machine, int64_t child_index);
+  thread* task_thread(int64_t task);
+  void reject(int64_t task);
+  void cancel_timer(int64_t& timer);
+  void close_task(thread& t, task_end how);
+  void arm_heartbeat(thread& t);
+  int64_t arm_timer(thread& t, timer_kind kind, int64_t due);
+  std::pair<bool, bool> fail_flag(int id);
+  void remove_child(thread& p, int cid);
+  /// Aborts every running child of `p` (and their descendants) except `keep`.
+  void abort_children(thread& p, int keep);
+  void abort_thread(thread& t);
+  /// Stop/timeout: records the …Aborted events of every running Parallel
+  /// and Map (innermost first), then releases tasks and timers.
+  void abort_children_of_all();
+  void record_aborts(thread& t);
+
+  const asl::machine& machine_of(const thread& t) const { return *def_.machines[t.machine]; }
+  const asl::state& state_of(const thread& t) const { return machine_of(t).states[t.state]; }
+
+  // runner_data.cpp
+  /// The context object ($$) for thread `t` in its current state.
+  void build_context(const thread& t, json::document& ctx, const json::value* map_item = nullptr,
+                     int64_t map_index = 0);
+  /// A version-4 UUID from the execution's deterministic PRNG.
+  std::string uuid();
+  std::string runtime_prefix(const thread& t) const;
+  failure runtime(const thread& t, std::string msg) const;
+  /// States.Runtime for a value `what` nesting deeper than json::max_depth:
+  /// nothing could parse it again. Every value a state passes on (output,
+  /// effective input, iteration input) is held to that bound, so no value
+  /// the interpreter walks recursively is ever much deeper.
+  failure too_deep(const thread& t, const char* what) const;
+  static bool too_deep(const std::string& json_text) {
+    return json::nesting_depth(json_text) > json::max_depth;
+  }
+  /// Eval failures of type States.Runtime get the state prefix.
+  failure decorate(const thread& t, failure f) const;
+  /// InputPath: absent → whole input, null → {}, else the selected node.
+  std::optional<failure> apply_input_path(const thread& t, const asl::path_field& pf,
+                                          const json::value& in, json::document& out);
+  std::optional<failure> apply_template(const thread& t, const eval::payload_template& tpl,
+                                        const json::value& in, json::document& out,
+                                        const json::value* map_item = nullptr,
+                                        int64_t map_index = 0);
+  /// ResultPath: merge `result` into `raw` (the state's raw input).
+  std::optional<failure> apply_result_path(const thread& t, const asl::path_field& pf,
+                                           json::document& raw, json::value&& result);
+  /// OutputPath over an already parsed value.
+  std::optional<failure> apply_output_path(const thread& t, const asl::state& st,
+                                           const json::value& in, std::string& out);
+  std::optional<failure> apply_output_path(const thread& t, const asl::state& st,
+                                           const std::string& in, std::string& out);
+  /// InputPath then Parameters: the effective input of Task/Parallel/Map.
+  std::optional<failure> effective_input(const thread& t, const asl::state& st,
+                                         std::string& out);
+  /// ResultSelector → ResultPath → OutputPath for a state's result.
+  flow finish_with_result(thread& t, const asl::state& st, json::value&& result,
+                          json::allocator& ra);
+
+  // runner_flow.cpp
+  /// Emits the Exited event and moves to the next state (or ends).
+  flow exit_state(thread& t, const asl::state& st, const std::string& out);
+  /// Runs `t` forward from `f` until it blocks or finishes. The outermost
+  /// call also runs the continuations deferred by `drive_later`.
+  void drive(thread& t, flow f);
+  /// What a parent does when a child completes it (a Parallel/Map state
+  /// ends): `f` continues thread `t` once the calls between here and `t`'s
+  /// own `drive` (if any) have returned. A loop through a Parallel or Map
+  /// is therefore iteration, not recursion; the stack grows only with the
+  /// nesting of the definition.
+  void drive_later(thread& t, flow f);
+  /// The loop of `drive`: one flow after another for `t`.
+  void run(thread& t, flow f);
+  /// Moves the newest continuation deferred for `thread_id` into `f`.
+  bool take_deferred(int thread_id, flow& f);
+  /// Closes the execution: ExecutionFailed, States.Runtime, history limit.
+  void fail_at_history_limit();
+  flow enter(thread& t, int index, std::string input);
+  /// Does the work of the current state (also re-run by a retry).
+  flow execute(thread& t, const asl::state& st);
+  void thread_succeeded(thread& t, std::string output);
+  void thread_failed(thread& t, const flow& f);
+  void child_done(thread& c);
+
+  // runner_errors.cpp
+  static bool matches(const std::vector<std::string>& names, const std::string& error);
+  /// True when a retrier of `t`'s state matches `error` and has attempts left.
+  bool will_retry(const thread& t, const std::string& error) const;
+  flow handle_error(thread& t, const flow& f);
+
+  // state_pass.cpp, state_choice.cpp, state_succeed_fail.cpp, state_wait.cpp
+  /// Pass: InputPath → Parameters → Result → ResultPath → OutputPath. The
+  /// hot path of the pass-chain benchmark, so it works inside one document:
+  /// no copy of the input for `$` paths, templates allocate in place.
+  flow exec_pass(thread& t, const asl::state& st);
+  flow exec_choice(thread& t, const asl::state& st);
+  flow exec_succeed(thread& t, const asl::state& st);
+  flow exec_fail(thread& t, const asl::state& st);
+  flow exec_wait(thread& t, const asl::state& st);
+
+  // state_task.cpp
+  flow exec_task(thread& t, const asl::state& st);
+  flow task_result(thread& t, const asl::state& st, const std::string& output);
+
+  // state_parallel.cpp
+  flow exec_parallel(thread& t, const asl::state& st);
+  flow parallel_done(thread& t, const asl::state& st);
+  void parallel_child_done(thread& p, thread& c, const asl::state& st);
+
+  // state_map.cpp
+  /// Resolves an integer-valued field given literally or by a path.
+  std::optional<failure> int_field(const thread& t, const json::value& in,
+                                   const std::optional<eval::path>& p, const char* field,
+                                   int64_t& out);
+  flow exec_map(thread& t, const asl::state& st);
+  /// Starts Map iterations while the concurrency limit allows. Iterations
+  /// that finish synchronously are collected by the loop itself (see
+  /// `launching_`), so a long Map is a loop, not a recursion.
+  void launch_iterations(thread& p);
+  flow map_done(thread& t, const asl::state& st);
+  void map_child_done(thread& p, thread& c, const asl::state& st);
+  void abort_map_children(thread& p, int failed_child, const asl::state& st);
+
+  const asl::definition& def_;
+  execution_state& s_;
+  step_result& r_;
+  int64_t now_;
+  const limits& lim_;
+  eval::rng random_;
+  json::document exec_input_;
+  std::optional<json::document> carried_;  ///< exec_pass: last Pass output, parsed
+  std::string carried_text_;               ///< … and as text
+  bool exec_input_parsed_ = false;
+  std::map<int, std::pair<bool, bool>> fail_flags_;
+  /// Map entries (thread, entered_event) whose launch loop is running.
+  std::set<std::pair<int, int64_t>> launching_;
+  /// Continuations from `drive_later`: (thread id, flow), newest last.
+  std::vector<std::pair<int, flow>> deferred_;
+  int drive_depth_ = 0;          ///< nested `drive` calls on the stack
+  bool over_limit_ = false;      ///< the history limit was reached in this step
+};
+
+}  // namespace sc::interp::detail

@@ -1,0 +1,140 @@
+// What each input event does to the execution: start, a timer falling due,
+// an activity task's start/answer/heartbeat, a stop request.
+#include "runtime/interp/runner.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace sc::interp::detail {
+
+void runner::start() {
+  int64_t id = emit_exec("ExecutionStarted", "executionStartedEventDetails",
+                         details()
+                             .payload("input", s_.input)
+                             .str("roleArn", s_.role_arn)
+                             .done(),
+                         0);
+  (void)id;
+  thread& root = new_thread(-1, 0, 0);
+  root.last_event = 0;
+  if (def_.root->timeout_seconds) {
+    int64_t t = s_.next_timer++;
+    int64_t due = now_ + *def_.root->timeout_seconds * 1000;
+    s_.timers[t] = timer_ref{root.id, timer_kind::execution_timeout, due};
+    r_.commands.push_back(cmd_start_timer{t, due});
+  }
+  drive(root, flow::go(def_.root->start_index, s_.input));
+}
+
+void runner::on_timer(int64_t timer) {
+  auto it = s_.timers.find(timer);
+  if (it == s_.timers.end()) return;  // cancelled or already fired
+  const std::pair<int64_t, int64_t> key{it->second.due_ms, timer};
+  std::vector<std::pair<int64_t, int64_t>> earlier;
+  for (const auto& [id, ref] : s_.timers)
+    if (std::make_pair(ref.due_ms, id) < key) earlier.emplace_back(ref.due_ms, id);
+  std::sort(earlier.begin(), earlier.end());
+  for (const auto& [due, id] : earlier) {
+    fire(id);  // (no-op if an earlier one cancelled it)
+    if (s_.status != exec_status::running) return;
+  }
+  fire(timer);
+}
+
+void runner::fire(int64_t timer) {
+  auto it = s_.timers.find(timer);
+  if (it == s_.timers.end()) return;  // cancelled or already fired
+  timer_ref ref = it->second;
+  s_.timers.erase(it);
+  auto th = s_.threads.find(ref.thread);
+  if (th == s_.threads.end()) return;
+  thread& t = th->second;
+  switch (ref.kind) {
+    case timer_kind::execution_timeout:
+      abort_children_of_all();
+      close_execution(exec_status::timed_out, "ExecutionTimedOut",
+                      "executionTimedOutEventDetails", "States.Timeout", "", true, false);
+      return;
+    case timer_kind::wait: {
+      if (t.ph != phase::wait || t.timer != timer) return;
+      t.timer = 0;
+      t.ph = phase::idle;
+      const asl::state& st = state_of(t);
+      std::string out;
+      if (auto f = apply_output_path(t, st, t.effective, out)) return drive(t, flow::fail(*f));
+      drive(t, exit_state(t, st, out));
+      return;
+    }
+    case timer_kind::retry: {
+      if (t.ph != phase::retry || t.timer != timer) return;
+      t.timer = 0;
+      t.ph = phase::idle;
+      drive(t, flow::again());
+      return;
+    }
+    case timer_kind::task_timeout:
+    case timer_kind::heartbeat: {
+      if (t.ph != phase::task || t.task_id == 0) return;
+      const char* err =
+          ref.kind == timer_kind::task_timeout ? "States.Timeout" : "States.HeartbeatTimeout";
+      close_task(t, task_end::timed_out);
+      emit(t, "ActivityTimedOut", "activityTimedOutEventDetails",
+           details().str("error", err).done());
+      drive(t, flow::fail(failure{err, ""}, true, false));
+      return;
+    }
+  }
+}
+
+void runner::on_activity_started(const ev_activity_started& e) {
+  thread* t = task_thread(e.task);
+  if (!t) return;
+  if (t->task_started) return;
+  t->task_started = true;
+  emit(*t, "ActivityStarted", "activityStartedEventDetails",
+       details().str("workerName", e.worker_name).done());
+  if (t->heartbeat_seconds > 0) arm_heartbeat(*t);
+}
+
+void runner::ensure_started(thread& t) {
+  if (t.task_started) return;
+  t.task_started = true;
+  emit(t, "ActivityStarted", "activityStartedEventDetails", details());
+}
+
+void runner::on_task_succeeded(const ev_task_succeeded& e) {
+  thread* t = task_thread(e.task);
+  if (!t) return reject(e.task);
+  ensure_started(*t);
+  const asl::state& st = state_of(*t);
+  close_task(*t, task_end::done);
+  emit(*t, "ActivitySucceeded", "activitySucceededEventDetails",
+       details().payload("output", e.output).done());
+  drive(*t, task_result(*t, st, e.output));
+}
+
+void runner::on_task_failed(const ev_task_failed& e) {
+  thread* t = task_thread(e.task);
+  if (!t) return reject(e.task);
+  ensure_started(*t);
+  close_task(*t, task_end::done);
+  details d;
+  if (e.has_error) d.str("error", e.error);
+  if (e.has_cause) d.str("cause", e.cause);
+  emit(*t, "ActivityFailed", "activityFailedEventDetails", d.done());
+  drive(*t, flow::fail(failure{e.error, e.cause}, e.has_error, e.has_cause));
+}
+
+void runner::on_task_heartbeat(const ev_task_heartbeat& e) {
+  thread* t = task_thread(e.task);
+  if (!t) return reject(e.task);
+  if (t->heartbeat_seconds > 0) arm_heartbeat(*t);
+}
+
+void runner::on_stop(const ev_stop& e) {
+  abort_children_of_all();
+  close_execution(exec_status::aborted, "ExecutionAborted", "executionAbortedEventDetails",
+                  e.error, e.cause, e.has_error, e.has_cause);
+}
+
+}  // namespace sc::interp::detail

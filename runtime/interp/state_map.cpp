@@ -1,0 +1,237 @@
+// The Map state (inline and Distributed): one child thread per item, up to
+// MaxConcurrency at a time, with tolerated failures.
+#include "runtime/interp/runner.hpp"
+
+namespace sc::interp::detail {
+
+std::optional<failure> runner::int_field(const thread& t, const json::value& in,
+                                         const std::optional<eval::path>& p, const char* field,
+                                         int64_t& out) {
+  if (!p) return std::nullopt;
+  json::value v;
+  json::document tmp;
+  bool found = p->select(in, v, tmp.GetAllocator());
+  if (!found || !v.IsNumber() || !(v.IsInt64() || v.IsUint64()) || (v.IsInt64() && v.GetInt64() < 0)) {
+    std::string shown = found ? (v.IsString() ? std::string(v.GetString()) : json::dump(v)) : "null";
+    return runtime(t, std::string("The ") + field + " field refers to value \"" + shown +
+                          "\" which is not a valid integer: " + p->text());
+  }
+  out = v.IsInt64() ? v.GetInt64() : INT64_MAX;
+  return std::nullopt;
+}
+
+flow runner::exec_map(thread& t, const asl::state& st) {
+  json::document in;
+  json::parse(t.input, in);
+  json::document eff;
+  if (auto f = apply_input_path(t, st.input_path, in, eff)) return flow::fail(*f);
+  json::document items;
+  if (auto f = apply_input_path(t, st.items_path, eff, items)) return flow::fail(*f);
+  if (!items.IsArray())
+    return flow::fail(runtime(t, "Map state input must be an array but was: " +
+                                     (items.IsString() ? std::string(items.GetString())
+                                                       : json::dump(items))));
+  int64_t maxc = st.max_concurrency.value_or(0);
+  if (auto f = int_field(t, eff, st.max_concurrency_path, "MaxConcurrencyPath", maxc))
+    return flow::fail(*f);
+  int64_t n = static_cast<int64_t>(items.Size());
+  emit(t, "MapStateStarted", "mapStateStartedEventDetails", details().num("length", n).done());
+  int64_t tol_count = st.tolerated_failure_count.value_or(-1);
+  if (st.tolerated_failure_count_path) {
+    json::value v;
+    json::document tmp;
+    if (!st.tolerated_failure_count_path->select(eff, v, tmp.GetAllocator()) || !v.IsInt64())
+      return flow::fail(runtime(t, "The ToleratedFailureCountPath field refers to an invalid value: " +
+                                       st.tolerated_failure_count_path->text()));
+    if (v.GetInt64() < 0) return flow::fail(runtime(t, "ToleratedFailureCount cannot be negative."));
+    tol_count = v.GetInt64();
+  }
+  double tol_pct = st.tolerated_failure_percentage.value_or(-1);
+  // A Distributed Map tolerates no failure unless told otherwise (its Map
+  // Run reports thresholds of 0), and exceeding it is
+  // States.ExceedToleratedFailureThreshold.
+  if (st.map_distributed && tol_count < 0 && !st.tolerated_failure_percentage &&
+      !st.tolerated_failure_percentage_path)
+    tol_count = 0;
+  if (st.tolerated_failure_percentage_path) {
+    json::value v;
+    json::document tmp;
+    if (!st.tolerated_failure_percentage_path->select(eff, v, tmp.GetAllocator()) || !v.IsNumber())
+      return flow::fail(runtime(t, "The ToleratedFailurePercentagePath field refers to an invalid value: " +
+                                       st.tolerated_failure_percentage_path->text()));
+    tol_pct = v.GetDouble();
+    if (tol_pct < 0 || tol_pct > 100)
+      return flow::fail(runtime(t, "ToleratedFailurePercentage must be between 0 and 100."));
+  }
+  t.effective = json::dump(eff);
+  t.items = json::dump(items);
+  t.item_count = n;
+  t.next_item = 0;
+  t.finished = 0;
+  t.failures = 0;
+  t.max_concurrency = maxc;
+  t.tolerated_count = tol_count;
+  t.tolerated_percentage = tol_pct;
+  t.children.clear();
+  t.results.assign(static_cast<size_t>(n), std::string());
+  t.ph = phase::children;
+  if (st.map_distributed) {
+    std::string prefix = s_.state_machine_arn;
+    auto pos = prefix.find(":stateMachine:");
+    if (pos != std::string::npos) prefix.replace(pos, 14, ":mapRun:");
+    t.map_run_arn = prefix + "/" + (st.map_label.empty() ? uuid() : st.map_label) + ":" + uuid();
+    emit(t, "MapRunStarted", "mapRunStartedEventDetails",
+         details().str("mapRunArn", t.map_run_arn).done());
+  }
+  if (n == 0) return map_done(t, st);
+  launch_iterations(t);
+  return flow::blocked();
+}
+
+void runner::launch_iterations(thread& p) {
+  const int64_t key = p.entered_event;
+  // Keyed by thread too: states of a Distributed Map iteration record no
+  // events, so nested Maps there share their entered_event.
+  const std::pair<int, int64_t> entry{p.id, key};
+  if (!launching_.insert(entry).second) return;
+  int pid = p.id;
+  for (;;) {
+    auto pit = s_.threads.find(pid);
+    if (pit == s_.threads.end() || s_.status != exec_status::running) break;
+    thread& m = pit->second;
+    if (m.ph != phase::children || m.entered_event != key) break;
+    const asl::state& st = state_of(m);
+    if (m.next_item >= m.item_count) break;
+    int64_t running = static_cast<int64_t>(m.children.size());
+    if (m.max_concurrency > 0 && running >= m.max_concurrency) break;
+    int64_t idx = m.next_item++;
+    json::document items;
+    json::parse(m.items, items);
+    const json::value& item = items[static_cast<rapidjson::SizeType>(idx)];
+    int64_t started =
+        st.map_distributed
+            ? m.last_event
+            : emit(m, "MapIterationStarted", "mapIterationStartedEventDetails",
+                   details().num("index", idx).str("name", st.name).done(), false);
+    thread& c = new_thread(m.id, st.processor->id, idx);
+    c.silent = c.silent || st.map_distributed;
+    c.last_event = started;
+    m.children.push_back(c.id);
+    std::string input;
+    if (st.parameters) {
+      json::document eff;
+      json::parse(m.effective, eff);
+      json::document sel;
+      if (auto f = apply_template(m, *st.parameters, eff, sel, &item, idx)) {
+        flow fl = flow::fail(*f);
+        thread_failed(c, fl);
+        continue;
+      }
+      input = json::dump(sel);
+      if (too_deep(input)) {
+        thread_failed(c, flow::fail(too_deep(m, "The ItemSelector result")));
+        continue;
+      }
+    } else {
+      input = json::dump(item);
+    }
+    int cid = c.id;
+    int start = st.processor->start_index;
+    drive(c, flow::go(start, std::move(input)));
+    (void)cid;
+  }
+  launching_.erase(entry);
+  auto pit = s_.threads.find(pid);
+  if (pit == s_.threads.end() || s_.status != exec_status::running) return;
+  thread& m = pit->second;
+  if (m.ph == phase::children && m.entered_event == key && m.finished == m.item_count)
+    drive_later(m, map_done(m, state_of(m)));
+}
+
+flow runner::map_done(thread& t, const asl::state& st) {
+  if (st.map_distributed) {
+    // As recorded on AWS (four recordings): MapStateSucceeded chains from
+    // MapRunSucceeded; MapStateExited too when the Map is the execution's
+    // first state, and from MapRunStarted otherwise.
+    int64_t run_started = t.last_event;
+    int64_t run_succeeded = emit(t, "MapRunSucceeded", "", "");
+    bool first_state = t.parent < 0 && t.entered_event == 2;
+    emit(t, "MapStateSucceeded", "", "", false);
+    t.last_event = first_state ? run_succeeded : run_started;
+  } else {
+    emit(t, "MapStateSucceeded", "", "", false);
+  }
+  json::document arr;
+  arr.SetArray();
+  for (auto& r : t.results) {
+    json::document d;
+    json::parse(r, d);
+    arr.PushBack(json::value(d, arr.GetAllocator()), arr.GetAllocator());
+  }
+  t.ph = phase::idle;
+  t.children.clear();
+  t.results.clear();
+  t.items.clear();
+  return finish_with_result(t, st, std::move(arr), arr.GetAllocator());
+}
+
+void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
+  int cid = c.id;
+  const bool quiet = st.map_distributed;
+  if (c.failed) {
+    emit(c, "MapIterationFailed", "mapIterationFailedEventDetails",
+         details().num("index", c.child_index).str("name", st.name).done(), false);
+    p.failures++;
+    bool tolerated = false;
+    if (p.tolerated_count >= 0 && p.failures <= p.tolerated_count) tolerated = true;
+    if (p.tolerated_percentage >= 0 && p.item_count > 0 &&
+        double(p.failures) * 100.0 / double(p.item_count) <= p.tolerated_percentage)
+      tolerated = true;
+    if (!tolerated) {
+      flow f = (p.tolerated_count >= 0 || p.tolerated_percentage >= 0)
+                   ? flow::fail(failure{"States.ExceedToleratedFailureThreshold",
+                                        "The specified tolerated failure threshold was exceeded"})
+                   : flow::fail(failure{c.error, c.cause}, fail_flag(cid).first,
+                                fail_flag(cid).second);
+      if (!quiet) p.last_event = c.last_event;
+      abort_map_children(p, cid, st);
+      if (quiet) emit(p, "MapRunFailed", "", "");
+      if (!will_retry(p, f.f.error)) emit(p, "MapStateFailed", "", "");
+      p.ph = phase::idle;
+      p.items.clear();
+      p.results.clear();
+      drive_later(p, std::move(f));
+      return;
+    }
+    p.results[static_cast<size_t>(c.child_index)] =
+        "{\"Error\":" + json::quote(c.error) + ",\"Cause\":" + json::quote(c.cause) + "}";
+  } else {
+    if (!quiet) p.last_event = c.last_event;
+    int64_t done_id = emit(c, "MapIterationSucceeded", "mapIterationSucceededEventDetails",
+                           details().num("index", c.child_index).str("name", st.name).done(),
+                           false);
+    p.results[static_cast<size_t>(c.child_index)] = c.output;
+    p.finished++;
+    remove_child(p, cid);
+    if (p.finished == p.item_count && !quiet) p.last_event = done_id;
+    if (!launching_.count({p.id, p.entered_event})) launch_iterations(p);
+    return;
+  }
+  if (!quiet) p.last_event = c.last_event;
+  p.finished++;
+  remove_child(p, cid);
+  if (!launching_.count({p.id, p.entered_event})) launch_iterations(p);
+}
+
+void runner::abort_map_children(thread& p, int failed_child, const asl::state& st) {
+  for (int k : std::vector<int>(p.children)) {
+    if (k == failed_child) continue;
+    auto it = s_.threads.find(k);
+    if (it == s_.threads.end()) continue;
+    emit(it->second, "MapIterationAborted", "mapIterationAbortedEventDetails",
+         details().num("index", it->second.child_index).str("name", st.name).done(), false);
+  }
+  abort_children(p, -1);
+}
+
+}  // namespace sc::interp::detail
