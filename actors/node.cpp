@@ -102,6 +102,7 @@ node::impl::impl(const config::settings& s, cluster::store& st)
       codec(s.activities.task_token_secret.empty() ? random_secret()
                                                    : s.activities.task_token_secret) {
   limits.history_events = static_cast<int64_t>(s.executions.history_event_limit);
+  limits.history_bytes = static_cast<int64_t>(s.executions.history_bytes_limit_mb) << 20;
   passivate_after = std::chrono::milliseconds(
       std::max<int64_t>(1, static_cast<int64_t>(s.executions.idle_actor_seconds * 1000)));
   size_t threads = s.node.worker_threads > 0 ? static_cast<size_t>(s.node.worker_threads)

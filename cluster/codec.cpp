@@ -219,7 +219,7 @@ bool decode_blob(std::string_view blob, kind k, T& out, std::string* error, F&& 
 constexpr uint32_t thread_fields = 34;
 
 void put_thread(packer& p, const interp::thread& t) {
-  p.pack_array(thread_fields);
+  p.pack_array(thread_fields + 1);
   put_i(p, t.id);
   put_i(p, t.parent);
   put_i(p, t.machine);
@@ -257,6 +257,7 @@ void put_thread(packer& p, const interp::thread& t) {
   put_s(p, t.cause);
   put_b(p, t.silent);
   put_s(p, t.map_run_arn);
+  put_i(p, t.input_event);  // optional (absent in older blobs)
 }
 
 interp::thread get_thread(const msgpack::object& o) {
@@ -308,6 +309,7 @@ interp::thread get_thread(const msgpack::object& o) {
   t.cause = f.s();
   t.silent = f.b();
   t.map_run_arn = f.s();
+  t.input_event = f.more() ? f.i64() : 0;
   return t;
 }
 
@@ -402,7 +404,7 @@ std::string encode(const interp::execution_state& s, identity id) {
   static const std::string none;
   writer w(kind::execution_state);
   auto& p = w.pk();
-  p.pack_array(state_fields);
+  p.pack_array(state_fields + 1);
   put_s(p, keep ? s.execution_arn : none);
   put_s(p, keep ? s.state_machine_arn : none);
   put_s(p, keep ? s.state_machine_name : none);
@@ -445,6 +447,7 @@ std::string encode(const interp::execution_state& s, identity id) {
     put_i(p, task);
     put_u(p, static_cast<uint8_t>(end));
   }
+  put_i(p, s.history_bytes);  // optional (absent in older blobs)
   return w.take();
 }
 
@@ -588,6 +591,7 @@ bool decode(std::string_view blob, interp::execution_state& out, std::string* er
             s.closed_tasks.emplace(as_i64(m.ptr[i].key),
                                    as_enum(m.ptr[i].val, interp::task_end::timed_out));
         }
+        s.history_bytes = f.more() ? f.i64() : 0;
       });
 }
 

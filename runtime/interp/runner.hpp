@@ -59,6 +59,9 @@ class details {
   }
   /// `k` holds a JSON payload (input/output): kept raw, escaped into a
   /// JSON string plus `<k>Details` only when the history is read.
+  /// The text is viewed, not copied: it must outlive the emit() call the
+  /// details are built for (they always are built in its argument list or
+  /// just before it).
   details& payload(const char* k, std::string_view json_text) {
     if (!record_details) return *this;
     payload_key_ = k;
@@ -70,7 +73,8 @@ class details {
     return std::move(*this);
   }
   std::string text() const { return out_; }
-  std::string payload_key_, payload_;
+  std::string payload_key_;
+  std::string_view payload_;
 
  private:
   void key(const char* k) {
@@ -149,8 +153,14 @@ class runner {
   /// Appends an event. Once the history is one event short of its limit,
   /// other events are dropped and the execution fails (the failure event
   /// takes the last slot), as AWS fails executions at 25,000 events.
+  /// A large payload equal to one of the step's recent events, or to the
+  /// emitting thread's state input (`t`), is stored as a reference to it;
+  /// the bytes the history holds are counted against
+  /// limits::history_bytes.
   int64_t push_event(const char* type, const char* key, details det, int64_t prev,
-                     bool execution_level = false);
+                     bool execution_level = false, const thread* t = nullptr);
+  /// The event whose stored payload text is `text`, if a recent one has it.
+  int64_t shared_payload(std::string_view text, const thread* t) const;
   void close_execution(exec_status status, const char* type, const char* key,
                        const std::string& error, const std::string& cause, bool has_error,
                        bool has_cause);
@@ -303,6 +313,9 @@ class runner {
   std::vector<std::pair<int, flow>> deferred_;
   int drive_depth_ = 0;          ///< nested `drive` calls on the stack
   bool over_limit_ = false;      ///< the history limit was reached in this step
+  bool over_bytes_ = false;      ///< ... and it was the limit on its bytes
+  int64_t earlier_ref_ = 0;      ///< an earlier step's payload event referred to in this one
+  std::string earlier_text_;     ///< ... and its text
 };
 
 }  // namespace sc::interp::detail

@@ -37,9 +37,45 @@ const char* exited_type(asl::state_type t) {
 int64_t runner::emit(thread& t, const char* type, const char* key, details det,
                      bool advance) {
   if (t.silent) return t.last_event;
-  int64_t id = push_event(type, key, std::move(det), t.last_event);
+  int64_t id = push_event(type, key, std::move(det), t.last_event, false, &t);
   if (advance) t.last_event = id;
   return id;
+}
+
+namespace {
+/// Payloads shorter than this are stored as they are (a reference saves
+/// little and costs a comparison).
+constexpr size_t shared_payload_min = 128;
+/// How many of the step's latest payload events are compared.
+constexpr size_t shared_payload_window = 8;
+}  // namespace
+
+int64_t runner::shared_payload(std::string_view text, const thread* t) const {
+  if (text.size() < shared_payload_min) return 0;
+  size_t seen = 0;
+  for (auto it = r_.events.rbegin(); it != r_.events.rend() && seen < shared_payload_window;
+       ++it) {
+    if (it->payload_key.empty()) continue;
+    ++seen;
+    if (it->payload_ref) {
+      // Its text is that of its target: this step's events are numbered
+      // consecutively, so a target among them is found by its id.
+      const int64_t first = r_.events.front().id;
+      const int64_t i = it->payload_ref - first;
+      if (i >= 0 && i < static_cast<int64_t>(r_.events.size())) {
+        const auto& target = r_.events[static_cast<size_t>(i)];
+        if (target.payload.size() == text.size() && target.payload == text) return target.id;
+      } else if (it->payload_ref == earlier_ref_ && earlier_text_ == text) {
+        return it->payload_ref;
+      } else if (t && t->input_event == it->payload_ref && t->input == text) {
+        return it->payload_ref;
+      }
+      continue;
+    }
+    if (it->payload.size() == text.size() && it->payload == text) return it->id;
+  }
+  if (t && t->input_event && t->input == text) return t->input_event;
+  return 0;
 }
 
 int64_t runner::emit_exec(const char* type, const char* key, details det, int64_t prev) {
@@ -47,23 +83,44 @@ int64_t runner::emit_exec(const char* type, const char* key, details det, int64_
 }
 
 int64_t runner::push_event(const char* type, const char* key, details det, int64_t prev,
-                           bool execution_level) {
+                           bool execution_level, const thread* t) {
   if (!execution_level && s_.next_event_id >= lim_.history_events) {
     over_limit_ = true;
     return s_.next_event_id - 1;
   }
   if (!lim_.record_history) return s_.next_event_id++;
   model::history_event e;
-  e.id = s_.next_event_id++;
-  e.previous_id = prev;
-  e.timestamp_ms = now_;
   e.type = type;
   if (key && *key) {
     e.details_key = key;
     e.details = det.text();
     e.payload_key = std::move(det.payload_key_);
-    e.payload = std::move(det.payload_);
+    if (!e.payload_key.empty()) {
+      e.payload_ref = shared_payload(det.payload_, t);
+      if (!e.payload_ref) {
+        e.payload = det.payload_;
+      } else if ((r_.events.empty() || e.payload_ref < r_.events.front().id) &&
+                 e.payload_ref != earlier_ref_) {
+        // A payload of an earlier step: keep its text for this step's later
+        // events (the execution's end has no thread input to compare with).
+        earlier_ref_ = e.payload_ref;
+        earlier_text_ = det.payload_;
+      }
+    }
   }
+  // The bytes this event adds to the execution's history; past the limit
+  // the event is dropped and the execution fails, as at the event limit.
+  const int64_t bytes = static_cast<int64_t>(48 + e.type.size() + e.details.size() +
+                                             e.payload_key.size() + e.payload.size());
+  if (!execution_level && s_.history_bytes + bytes > lim_.history_bytes) {
+    over_limit_ = true;
+    over_bytes_ = true;
+    return s_.next_event_id - 1;
+  }
+  s_.history_bytes += bytes;
+  e.id = s_.next_event_id++;
+  e.previous_id = prev;
+  e.timestamp_ms = now_;
   r_.events.push_back(std::move(e));
   return r_.events.back().id;
 }
@@ -73,11 +130,13 @@ void runner::finish_step() {
 }
 
 void runner::fail_at_history_limit() {
+  std::string cause =
+      over_bytes_ ? "The execution reached the maximum size of its history (" +
+                        std::to_string(lim_.history_bytes) + " bytes)."
+                  : "The execution reached the maximum number of history events (" +
+                        std::to_string(lim_.history_events) + ").";
   close_execution(exec_status::failed, "ExecutionFailed", "executionFailedEventDetails",
-                  "States.Runtime",
-                  "The execution reached the maximum number of history events (" +
-                      std::to_string(lim_.history_events) + ").",
-                  true, true);
+                  "States.Runtime", cause, true, true);
 }
 
 void runner::close_execution(exec_status status, const char* type, const char* key,

@@ -90,8 +90,15 @@ flow runner::enter(thread& t, int index, std::string input) {
                                   "number of bytes service limit."});
   }
   t.input = std::move(input);
+  const size_t before = r_.events.size();
   t.entered_event = emit(t, entered_type(st.type), "stateEnteredEventDetails",
                          details().str("name", st.name).payload("input", t.input).done());
+  // The event that holds this input's text, for later events to refer to.
+  t.input_event = 0;
+  if (r_.events.size() > before) {
+    const auto& e = r_.events.back();
+    t.input_event = e.payload_ref ? e.payload_ref : e.id;
+  }
   return execute(t, st);
 }
 

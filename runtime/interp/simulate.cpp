@@ -111,6 +111,9 @@ simulation simulate(const asl::definition& def, const std::string& input,
     break;
   }
   out.state = std::move(st);
+  // Shared payloads (history_event::payload_ref) are filled in, as a
+  // store does when the history is read.
+  model::resolve_payloads(out.history);
   return out;
 }
 

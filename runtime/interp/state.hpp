@@ -40,6 +40,9 @@ struct thread {
   std::string input;            ///< raw input of the current state (JSON text)
   std::string effective;        ///< effective input (after InputPath/Parameters)
   int64_t entered_event = 0;    ///< id of the current state's …StateEntered event
+  /// Id of the history event whose stored payload is `input`'s text (the
+  /// Entered event or the one it refers to); 0 = none.
+  int64_t input_event = 0;
   int64_t entered_ms = 0;       ///< when the current state was entered
   int64_t last_event = 0;       ///< previousEventId for the next event of this thread
   std::vector<int64_t> retries; ///< attempts so far, per retrier of the current state
@@ -109,6 +112,8 @@ struct execution_state {
   std::map<int64_t, timer_ref> timers;       ///< armed timers
   std::map<int64_t, int> tasks;              ///< open task id → thread
   std::map<int64_t, task_end> closed_tasks;  ///< finished task ids
+  /// Bytes of history recorded so far (a shared payload counts once).
+  int64_t history_bytes = 0;
 };
 
 }  // namespace sc::interp

@@ -21,6 +21,8 @@ namespace sc::interp {
 struct limits {
   int64_t history_events = 25000;   ///< AWS's hard limit per execution
   size_t payload_bytes = 262144;    ///< 256 KiB
+  /// Bytes of history one execution may hold (see push_event).
+  int64_t history_bytes = int64_t(256) << 20;
   /// Build history events. Express executions have no history API, so the
   /// node turns this off for them: same semantics, less work.
   bool record_history = true;
