@@ -96,9 +96,12 @@ std::optional<failure> runner::apply_input_path(const thread& t, const asl::path
     root = &ctx;
   }
   json::value sel;
-  if (!pf.path->select(*root, sel, a))
+  eval::maybe_failure too_large;
+  if (!pf.path->select(*root, sel, a, &too_large)) {
+    if (too_large) return too_large;
     return runtime(t, "Invalid path '" + pf.path->text() + "' : No results for path: " +
                           pf.path->canonical());
+  }
   out.CopyFrom(sel, a);
   return std::nullopt;
 }

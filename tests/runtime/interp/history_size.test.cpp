@@ -92,3 +92,18 @@ TEST_CASE("an execution whose history outgrows its byte limit fails") {
   CHECK(r.next.history_bytes <= lim.history_bytes);
   CHECK(stored_payload_bytes(r.events) <= size_t(lim.history_bytes));
 }
+
+// Issue 10, finding 2, end to end in the interpreter: the InputPath fails
+// the state with States.DataLimitExceeded instead of building gigabytes.
+TEST_CASE("an InputPath with recursive descent over deep input fails the state") {
+  auto def = interp_test::compile(
+      R"({"StartAt":"P","States":{"P":{"Type":"Pass","InputPath":"$..[*]..[*]","End":true}}})");
+  std::string input;
+  for (int i = 0; i < 500; ++i) input += "{\"a\":";
+  input += "1";
+  for (int i = 0; i < 500; ++i) input += "}";
+  auto st = interp_test::execution(input);
+  auto r = interp::step(*def, st, interp::ev_start{}, 0);
+  CHECK(r.next.status == interp::exec_status::failed);
+  CHECK(r.next.error == "States.DataLimitExceeded");
+}
