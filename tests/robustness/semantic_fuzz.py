@@ -2,7 +2,8 @@
 """Semantic fuzzing of statecraftd through its AWS-JSON API.
 
     python3 tests/robustness/semantic_fuzz.py --statecraftd PATH [--with-redis]
-        [--seed N] [--seconds N] [--max-rss-mb 1500] [--out DIR] [--keep-going]
+        [--seed N ...] [--random-seed] [--seconds N] [--max-rss-mb 1500] [--out DIR]
+        [--keep-going] [--avoid-known] [--time-scale 1000]
     python3 tests/robustness/semantic_fuzz.py --statecraftd PATH --replay FILE
 
 Starts a node (memory store, or --with-redis a redis-server of its own),
@@ -855,9 +856,9 @@ class Fuzzer:
             self.check_output(d)
         else:
             self.pending.append(arn)
-        self.history(arn, d["status"])
+        self.history(arn, d["status"], d)
 
-    def history(self, arn, status):
+    def history(self, arn, status, desc=None):
         r = self.rng
         events, token, pages = [], None, 0
         page = r.choice([0, 1, 7, 100, 1000])
@@ -886,6 +887,20 @@ class Fuzzer:
             probs = check_history(events, status)
             if probs:
                 raise Violation("bad-history", "; ".join(probs[:3]))
+            if desc is not None and events:
+                last = events[-1]
+                if status == "SUCCEEDED" and data:
+                    got = last.get("executionSucceededEventDetails", {}).get("output")
+                    if got != desc.get("output"):
+                        raise Violation("history-mismatch", "DescribeExecution output %r, "
+                                        "ExecutionSucceeded output %r"
+                                        % (str(desc.get("output"))[:200], str(got)[:200]))
+                if status == "FAILED":
+                    det = last.get("executionFailedEventDetails", {})
+                    if (det.get("error"), det.get("cause")) != (desc.get("error"), desc.get("cause")):
+                        raise Violation("history-mismatch", "DescribeExecution error/cause %r, "
+                                        "ExecutionFailed %r" % ((desc.get("error"), desc.get("cause")),
+                                                                (det.get("error"), det.get("cause"))))
 
     def finish(self):
         """Every STANDARD execution is terminal, or stops."""
@@ -932,8 +947,17 @@ def start_node(args, tmp, redis=None):
 
 
 def run(args):
-    if args.seed is None:
-        args.seed = random.SystemRandom().randrange(1, 2 ** 31)
+    seeds = list(args.seed or [])
+    if not seeds or args.random_seed:
+        seeds.append(random.SystemRandom().randrange(1, 2 ** 31))
+    status = 0
+    for seed in seeds:
+        args.seed = seed
+        status = max(status, run_one(args))
+    return status
+
+
+def run_one(args):
     print("semantic_fuzz: seed %d (rerun with --seed %d), %ds, store %s, max RSS %d MB"
           % (args.seed, args.seed, args.seconds, "redis" if args.with_redis else "memory",
              args.max_rss_mb), flush=True)
@@ -1046,7 +1070,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--statecraftd", required=True)
     ap.add_argument("--with-redis", action="store_true")
-    ap.add_argument("--seed", type=int, default=None, help="RNG seed (default: random, printed)")
+    ap.add_argument("--seed", type=int, action="append",
+                    help="RNG seed (repeatable: one run of --seconds per seed, each on a fresh "
+                         "node; default: a random seed, printed)")
+    ap.add_argument("--random-seed", action="store_true",
+                    help="after the --seed runs, one more with a random seed (printed)")
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--max-rss-mb", type=int, default=1500)
     ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "statecraft-fuzz-findings"),
