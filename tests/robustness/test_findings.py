@@ -52,15 +52,19 @@ PARALLEL_CATCH_LOOP = {
                      "End": True}}}
 
 # The variant: the Parallel succeeds and a Choice sends it back (the Succeed
-# state keeps the definition valid; it is never reached).
+# state keeps the definition valid; it is never reached). OutputPath $[0]
+# unwraps the Parallel's array so the data does not nest one level deeper
+# per turn (that would end the run at the node's 1,000-level nesting limit
+# instead of the history limit).
 PARALLEL_CHOICE_LOOP = {
     "StartAt": "I",
     "States": {
         "I": {"Type": "Parallel",
               "Branches": [{"StartAt": "p", "States": {"p": {"Type": "Pass", "End": True}}}],
+              "OutputPath": "$[0]",
               "Next": "C"},
         "C": {"Type": "Choice",
-              "Choices": [{"Variable": "$[0].stop", "IsPresent": True, "Next": "Done"}],
+              "Choices": [{"Variable": "$.stop", "IsPresent": True, "Next": "Done"}],
               "Default": "I"},
         "Done": {"Type": "Succeed"}}}
 
