@@ -220,22 +220,28 @@ class Finding2RecursiveDescent(NodeTestCase):
 
 # ===========================================================================
 # Finding 3: history memory. A Pass -> Choice loop carrying the same input
-# until the 25,000-event limit. Today on memory: RSS grows ~3.4 x the naive
-# payload total (10 KB input: +850 MB; 100 KB: +5 GB).
+# until the 25,000-event limit. At da21ac6 (memory store) RSS grew ~3.4 x the
+# naive payload total: 10 KB input +850 MB, 100 KB +5 GB. With payloads
+# shared by reference (901326b) a 100 KB input still peaks at ~+720 MB, and
+# so does the same loop on EXPRESS, which keeps no history at all (found by
+# semantic_fuzz.py): the growth follows steps x payload, not the history.
 
 
 class Finding3HistoryMemory(NodeTestCase):
-    # 24 KiB x 25000 events is 600 MB of payload even stored once per event
-    # compactly: bounded RSS needs sharing the unchanged input (or spilling).
-    PAYLOAD_KB = 24
+    # 100 KiB x 25,000 events is 2.5 GB of payload: anything but a bounded
+    # footprint shows.
+    PAYLOAD_KB = 100
     RSS_GROWTH_MB = 400
+
+    def blob(self):
+        return {"blob": "x" * (self.PAYLOAD_KB * 1024)}
 
     def test_history_memory_bounded(self):
         node = self.start_node()
         sm = self.create_sm(node, PASS_CHOICE_LOOP)
         sfn = client(node.port, read_timeout=60)
         base = node.rss()
-        blob = {"blob": "x" * (self.PAYLOAD_KB * 1024)}
+        blob = self.blob()
         with RssWatch(node.pid, kill_above_mb=base + 3 * self.RSS_GROWTH_MB) as watch:
             desc = problem = None
             try:
@@ -262,9 +268,27 @@ class Finding3HistoryMemory(NodeTestCase):
             self.assertTrue(entered, page)
             self.assertEqual(json.loads(entered[0]["stateEnteredEventDetails"]["input"]), blob)
         self.assertLess(watch.peak - base, self.RSS_GROWTH_MB,
-                        "RSS grew from %.0f to %.0f MB for a %d KB input"
+                        "RSS grew from %.0f to %.0f MB for a %d KB input over 25,000 events"
                         % (base, watch.peak, self.PAYLOAD_KB))
         self.assertServing(node, "after the 25,000-event execution")
+
+    def test_express_loop_memory_bounded(self):
+        node = self.start_node()
+        sm = self.create_sm(node, PASS_CHOICE_LOOP, sm_type="EXPRESS")
+        sfn = client(node.port, read_timeout=60)
+        base = node.rss()
+        with RssWatch(node.pid, kill_above_mb=base + 3 * self.RSS_GROWTH_MB) as watch:
+            r = self.call(node, "StartSyncExecution", sfn.start_sync_execution,
+                          stateMachineArn=sm, input=json.dumps(self.blob()))
+        if watch.killed_at is not None:
+            self.fail("node RSS reached %.0f MB (start %.0f MB, allowed +%d MB); killed it"
+                      % (watch.killed_at, base, self.RSS_GROWTH_MB))
+        self.assertEqual((r["status"], r.get("error"), r.get("cause")),
+                         ("FAILED", "States.Runtime", LIMIT_CAUSE))
+        self.assertLess(watch.peak - base, self.RSS_GROWTH_MB,
+                        "RSS grew from %.0f to %.0f MB for a %d KB input looping on EXPRESS"
+                        % (base, watch.peak, self.PAYLOAD_KB))
+        self.assertServing(node, "after the EXPRESS loop")
 
 
 # ===========================================================================
@@ -728,6 +752,41 @@ class Finding8dPageTokenSecret(NodeTestCase):
 
 
 PASS_DEF_LOCAL = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+
+
+# ===========================================================================
+# Found by semantic_fuzz.py: an EXPRESS execution has no 5-minute limit. On
+# AWS an Express execution that runs longer than 5 minutes ends TIMED_OUT; on
+# the node a Wait of 400 s SUCCEEDS after 400 s and a Wait until 9999 never
+# ends (StartSyncExecution never answers, an async one lives forever). The
+# node runs at --time-scale 1000 here, so 5 minutes are 0.3 s.
+
+
+class FuzzExpressMaxDuration(NodeTestCase):
+    SCALE = 1000
+
+    def sync_run(self, node, wait_state):
+        sm = self.create_sm(node, {"StartAt": "W", "States": {"W": dict(
+            wait_state, Type="Wait", End=True)}}, sm_type="EXPRESS")
+        sfn = client(node.port, read_timeout=5)
+        started = time.monotonic()
+        r = self.call(node, "StartSyncExecution (5 min = %.1f s here)" % (300.0 / self.SCALE),
+                      sfn.start_sync_execution, stateMachineArn=sm, input="{}")
+        return r, time.monotonic() - started
+
+    def test_express_wait_past_five_minutes_times_out(self):
+        node = self.start_node(args=["--time-scale", str(self.SCALE)])
+        r, took = self.sync_run(node, {"Seconds": 400})
+        self.assertEqual(r["status"], "TIMED_OUT",
+                         "an EXPRESS Wait of 400 s ended %s after %.2f s (5 min = %.1f s here)"
+                         % (r["status"], took, 300.0 / self.SCALE))
+        self.assertServing(node)
+
+    def test_express_wait_until_9999_times_out(self):
+        node = self.start_node(args=["--time-scale", str(self.SCALE)])
+        r, took = self.sync_run(node, {"Timestamp": "9999-12-31T23:59:59Z"})
+        self.assertEqual(r["status"], "TIMED_OUT", r)
+        self.assertServing(node)
 
 
 class Finding8eNulInMessage(NodeTestCase):
