@@ -703,6 +703,28 @@ class Api:
                             % (op, peak, self.max_rss))
 
 
+def deterministic(definition):
+    """Whether a definition must end the same every run: no Task, no context
+    object, no random or time-dependent intrinsic, no timeouts, only short
+    Waits by Seconds."""
+    text = json.dumps(definition)
+    if any(w in text for w in ('"Task"', "$$", "States.UUID", "States.MathRandom",
+                               "TimeoutSeconds", "Timestamp", "SecondsPath")):
+        return False
+    stack = [definition]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if v.get("Type") == "Wait" and not (isinstance(v.get("Seconds"), int) and v["Seconds"] <= 5):
+                return False
+            if v.get("Type") == "Parallel" and len(v.get("Branches") or []) > 1:
+                return False  # which failing branch is first may differ
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return True
+
+
 def check_history(events, status):
     """Problems of a full history (ids, previousEventId, terminal event)."""
     out = []
@@ -741,7 +763,8 @@ class Fuzzer:
         self.corpus = []
         self.pending = []  # STANDARD executions not terminal yet
         self.stats = {"cases": 0, "invalid": 0, "executions": 0, "sync": 0, "standard": 0,
-                      "express_async": 0, "statuses": {}, "errors": {}}
+                      "express_async": 0, "statuses": {}, "errors": {},
+                      "differential": 0}
         self.violations = {}
         self.gen = None
         self.current = {"seed": self.seed, "case": "setup"}
@@ -798,19 +821,7 @@ class Fuzzer:
         arn = sm["stateMachineArn"]
         text = json.dumps(inp, ensure_ascii=False)
         if express and r.random() < 0.8:
-            # AWS ends an Express execution after 5 minutes (divided by the
-            # node's --time-scale here), so the answer is due by then.
-            limit = 300.0 / self.args.time_scale + 5
-            try:
-                res, code, msg = self.api.call("StartSyncExecution",
-                                               {"stateMachineArn": arn, "input": text}, timeout=limit)
-            except Violation as v:
-                if v.kind == "no-answer":
-                    raise Violation("express-too-long", "StartSyncExecution did not answer within "
-                                    "%.0f s (AWS ends Express executions after 5 min, %.1f s at "
-                                    "--time-scale %g)" % (limit, 300.0 / self.args.time_scale,
-                                                          self.args.time_scale))
-                raise
+            res, code, msg = self.start_sync(arn, text)
             if res is None:
                 self.count("errors", "StartSyncExecution:" + code)
                 self.examples.setdefault("StartSyncExecution:" + code, msg[:200])
@@ -835,6 +846,60 @@ class Fuzzer:
                 self.follow(res["executionArn"])
         if r.random() < 0.1:
             self.api.call("DeleteStateMachine", {"stateMachineArn": arn})
+        if r.random() < self.args.differential and deterministic(definition):
+            self.differential(definition, text)
+
+    def start_sync(self, arn, text):
+        # AWS ends an Express execution after 5 minutes (divided by the
+        # node's --time-scale here), so the answer is due by then.
+        limit = 300.0 / self.args.time_scale + 5
+        try:
+            return self.api.call("StartSyncExecution", {"stateMachineArn": arn, "input": text},
+                                 timeout=limit)
+        except Violation as v:
+            if v.kind == "no-answer":
+                raise Violation("express-too-long", "StartSyncExecution did not answer within "
+                                "%.0f s (AWS ends Express executions after 5 min, %.1f s at "
+                                "--time-scale %g)" % (limit, 300.0 / self.args.time_scale,
+                                                      self.args.time_scale))
+            raise
+
+    def differential(self, definition, text):
+        """The same definition and input as EXPRESS (StartSyncExecution) and
+        as STANDARD must end the same: status, error, cause and output (the
+        two run different code paths: Express builds no history)."""
+        self.stats["differential"] += 1
+        ends = {}
+        for kind in ("EXPRESS", "STANDARD"):
+            sm, code, _ = self.api.call("CreateStateMachine", {
+                "name": self.name("diff"), "definition": json.dumps(definition, ensure_ascii=False),
+                "roleArn": ROLE_ARN, "type": kind})
+            if sm is None:
+                return
+            arn = sm["stateMachineArn"]
+            if kind == "EXPRESS":
+                res, code, _ = self.start_sync(arn, text)
+            else:
+                res, code, _ = self.api.call("StartExecution", {"stateMachineArn": arn, "input": text})
+                if res is not None:
+                    deadline = time.monotonic() + 3
+                    while True:
+                        res, _, _ = self.api.call("DescribeExecution",
+                                                  {"executionArn": res["executionArn"]})
+                        if res["status"] in TERMINAL:
+                            break
+                        if time.monotonic() > deadline:
+                            self.pending.append(res["executionArn"])
+                            return
+                        time.sleep(0.02)
+            if res is None:
+                return
+            ends[kind] = {k: res.get(k) for k in ("status", "error", "cause", "output")}
+        if ends["EXPRESS"] != ends["STANDARD"]:
+            diff = {k: (ends["EXPRESS"][k], ends["STANDARD"][k]) for k in ends["EXPRESS"]
+                    if ends["EXPRESS"][k] != ends["STANDARD"][k]}
+            raise Violation("express-standard-differ", "(express, standard): %s"
+                            % json.dumps(diff, ensure_ascii=False)[:600])
 
     def check_output(self, res):
         out = res.get("output")
@@ -1024,6 +1089,7 @@ def run_one(args):
              fz.api.requests / elapsed, peak))
     top = sorted(s["statuses"].items(), key=lambda kv: -kv[1])[:12]
     print("semantic_fuzz: outcomes: %s" % ", ".join("%s=%d" % kv for kv in top))
+    print("semantic_fuzz: %d EXPRESS/STANDARD differential runs" % s["differential"])
     top = sorted(s["errors"].items(), key=lambda kv: -kv[1])[:8]
     print("semantic_fuzz: rejected requests: %s" % ", ".join("%s=%d" % kv for kv in top))
     for key, msg in sorted(fz.examples.items()):
@@ -1085,6 +1151,9 @@ def main():
                     help="the node's --time-scale (Wait/Retry/timeouts run this much faster)")
     ap.add_argument("--history-limit", type=int, default=25000,
                     help="the node's executions.history_event_limit")
+    ap.add_argument("--differential", type=float, default=0.3,
+                    help="share of deterministic cases also run as EXPRESS and STANDARD and "
+                         "compared (default 0.3)")
     ap.add_argument("--avoid-known", action="store_true",
                     help="do not generate the shapes of already reported findings (a Parallel "
                          "whose Catch leads back to it; loops without a terminal state)")
