@@ -41,6 +41,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -622,6 +623,7 @@ class Api:
         self.timeout = timeout
         self.conn = None
         self.log = []  # the requests of the current case
+        self.last_bytes = 0
         self.requests = 0
         self.peak_rss = 0.0
         self.watch = None  # an RssWatch sampling between the requests too
@@ -663,6 +665,8 @@ class Api:
             raise Violation("no-answer", "%s: %r after %.1fs" % (op, e, time.monotonic() - started))
         entry["status"] = status
         entry["ms"] = round((time.monotonic() - started) * 1000)
+        entry["bytes"] = len(data)
+        self.last_bytes = len(data)
         try:
             text = data.decode("utf-8")
             doc = json.loads(text) if text else {}
@@ -753,11 +757,12 @@ def check_history(events, status):
 
 
 class Fuzzer:
-    def __init__(self, args, node):
+    def __init__(self, args, node, seed, index=0):
         self.args = args
         self.node = node
-        self.seed = args.seed
-        self.rng = random.Random(args.seed)
+        self.seed = seed
+        self.index = index
+        self.rng = random.Random(seed)
         self.api = Api(node, args.max_rss_mb)
         self.counter = 0
         self.corpus = []
@@ -765,7 +770,6 @@ class Fuzzer:
         self.stats = {"cases": 0, "invalid": 0, "executions": 0, "sync": 0, "standard": 0,
                       "express_async": 0, "statuses": {}, "errors": {},
                       "differential": 0}
-        self.violations = {}
         self.gen = None
         self.current = {"seed": self.seed, "case": "setup"}
         self.examples = {}  # one message per rejected-request kind
@@ -775,7 +779,7 @@ class Fuzzer:
 
     def name(self, kind):
         self.counter += 1
-        return "fz%d-%s-%d" % (self.seed % 100000, kind, self.counter)
+        return "fz%d-%d-%s-%d" % (self.seed % 100000, self.index, kind, self.counter)
 
     def setup(self):
         act, _, _ = self.api.call("CreateActivity", {"name": self.name("act")})
@@ -925,7 +929,8 @@ class Fuzzer:
 
     def history(self, arn, status, desc=None):
         r = self.rng
-        events, token, pages = [], None, 0
+        events, token, pages, received = [], None, 0, 0
+        last = None  # the event with the highest id, in full (the others slimmed)
         page = r.choice([0, 1, 7, 100, 1000])
         reverse = r.random() < 0.2
         data = r.random() < 0.7
@@ -937,23 +942,29 @@ class Fuzzer:
             if token:
                 body["nextToken"] = token
             h, _, _ = self.api.call("GetExecutionHistory", body)
-            events.extend(h["events"])
+            received += self.api.last_bytes
+            for e in h["events"]:
+                if last is None or e.get("id", 0) > last.get("id", 0):
+                    last = e
+                events.append({k: e.get(k) for k in ("id", "previousEventId", "type")})
             token = h.get("nextToken")
             pages += 1
             if pages == 20:
                 page = 1000  # small pages: only the first few (a history may be 25,000 events)
             if not token or pages > 30000:
                 break
-            if time.monotonic() - started > 20:
-                raise Violation("slow-history", "paging %d events took > 20 s" % len(events))
+            # 20 s, plus 1 s per 20 MB of answers (histories with big payloads)
+            took = time.monotonic() - started
+            if took > 20 + received / 20e6:
+                raise Violation("slow-history", "paging %d events (%d pages, %.0f MB) took %.1f s"
+                                % (len(events), pages, received / 1e6, took))
         if reverse:
             events.reverse()
         if status in TERMINAL and not token:
             probs = check_history(events, status)
             if probs:
                 raise Violation("bad-history", "; ".join(probs[:3]))
-            if desc is not None and events:
-                last = events[-1]
+            if desc is not None and last is not None:
                 if status == "SUCCEEDED" and data:
                     got = last.get("executionSucceededEventDetails", {}).get("output")
                     if got != desc.get("output"):
@@ -987,10 +998,10 @@ class Fuzzer:
                 time.sleep(0.05)
             self.history(arn, d["status"])
 
-    def record(self, v):
+    def record(self, v, number):
         os.makedirs(self.args.out, exist_ok=True)
         path = os.path.join(self.args.out, "violation-seed%d-%d-%s.json"
-                            % (self.seed, len(self.violations) + 1, v.kind))
+                            % (self.seed, number, v.kind))
         rep = dict(self.current)
         rep.update(violation=v.kind, detail=v.detail, requests=self.api.log,
                    earlier_cases=list(self.recent) if v.kind in ("rss", "node-died") else [],
@@ -1023,88 +1034,118 @@ def run(args):
 
 
 def run_one(args):
-    print("semantic_fuzz: seed %d (rerun with --seed %d), %ds, store %s, max RSS %d MB"
-          % (args.seed, args.seed, args.seconds, "redis" if args.with_redis else "memory",
-             args.max_rss_mb), flush=True)
+    print("semantic_fuzz: seed %d (rerun with --seed %d%s), %ds, store %s, max RSS %d MB"
+          % (args.seed, args.seed, " --threads %d" % args.threads if args.threads > 1 else "",
+             args.seconds, "redis" if args.with_redis else "memory", args.max_rss_mb), flush=True)
     tmp = tempfile.mkdtemp(prefix="statecraft-fuzz-")
     node = start_node(args, tmp)
-    fz = Fuzzer(args, node)
+    # Thread 0 uses the seed itself; the others seeds derived from it.
+    fuzzers = [Fuzzer(args, node, args.seed if i == 0 else args.seed * 1000 + i, i)
+               for i in range(args.threads)]
+    violations = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+    state = {"status": 0, "restart": False}
     started = time.monotonic()
-    status = 0
+    deadline = started + args.seconds
     peak = 0.0
 
-    def report(v):
+    def report(fz, v):
         key = v.kind + ":" + v.detail[:60]
-        if key in fz.violations:
-            fz.violations[key][1] += 1
-            return
-        path = fz.record(v)
-        fz.violations[key] = [path, 1]
+        with lock:
+            if key in violations:
+                violations[key][1] += 1
+                return
+            path = fz.record(v, len(violations) + 1)
+            violations[key] = [path, 1]
         print("semantic_fuzz: VIOLATION %s\n  reproducer: %s" % (v, path), flush=True)
+
+    def work(fz):
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                fz.case()
+                continue
+            except Violation as v:
+                if watch.killed_at:
+                    v = Violation("rss", "node RSS passed %.0f MB (limit %d MB); killed it"
+                                  % (watch.killed_at, args.max_rss_mb))
+                report(fz, v)
+                state["status"] = 1
+                if not args.keep_going or not node.alive() or v.kind == "rss":
+                    state["restart"] = True
+                    stop.set()
 
     # A watchdog kills the node well before it can take the machine down.
     watch = RssWatch(node.pid, kill_above_mb=args.max_rss_mb * 1.3).__enter__()
-    fz.api.watch = watch
-    fz.setup()
-    while time.monotonic() - started < args.seconds:
-        try:
-            fz.case()
-            continue
-        except Violation as v:
-            if watch.killed_at:
-                v = Violation("rss", "node RSS passed %.0f MB (limit %d MB); killed it"
-                              % (watch.killed_at, args.max_rss_mb))
-            report(v)
-            status = 1
-            kind = v.kind
-        if not args.keep_going:
+    for fz in fuzzers:
+        fz.api.watch = watch
+        fz.setup()
+    while time.monotonic() < deadline:
+        stop.clear()
+        threads = [threading.Thread(target=work, args=(fz,), daemon=True) for fz in fuzzers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if not args.keep_going or not state["restart"]:
             break
-        if not node.alive() or kind == "rss":
-            peak = max(peak, watch.peak)
-            watch.__exit__()
-            node.stop(signal.SIGKILL)
+        # keep going on a fresh node (a dead or bloated one is replaced)
+        state["restart"] = False
+        peak = max(peak, watch.peak)
+        watch.__exit__()
+        node.stop(signal.SIGKILL)
+        node.start()
+        watch = RssWatch(node.pid, kill_above_mb=args.max_rss_mb * 1.3).__enter__()
+        for fz in fuzzers:
             if not args.with_redis:
                 fz.pending = []  # gone with the node
-            node.start()
             fz.api.reset()
-            watch = RssWatch(node.pid, kill_above_mb=args.max_rss_mb * 1.3).__enter__()
             fz.api.watch = watch
             fz.setup()
     elapsed = time.monotonic() - started
-    if status == 0 or args.keep_going:
-        try:
-            if node.alive():
-                fz.finish()
-        except Violation as v:
-            report(v)
-            status = 1
+    if state["status"] == 0 or args.keep_going:
+        for fz in fuzzers:
+            try:
+                if node.alive():
+                    fz.finish()
+            except Violation as v:
+                report(fz, v)
+                state["status"] = 1
     watch.__exit__()
-    peak = max(peak, watch.peak, fz.api.peak_rss)
-    s = fz.stats
+    peak = max([peak, watch.peak] + [fz.api.peak_rss for fz in fuzzers])
+    s = {k: sum(fz.stats[k] for fz in fuzzers) for k in fuzzers[0].stats
+         if not isinstance(fuzzers[0].stats[k], dict)}
+    for k in ("statuses", "errors"):
+        s[k] = collections.Counter()
+        for fz in fuzzers:
+            s[k].update(fz.stats[k])
+    requests = sum(fz.api.requests for fz in fuzzers)
     print("semantic_fuzz: %d cases in %.1fs (%d invalid definitions), %d executions "
           "(%.1f/s; %d sync express, %d async express, %d standard), %d requests (%.0f/s), "
           "peak RSS %.0f MB"
           % (s["cases"], elapsed, s["invalid"], s["executions"], s["executions"] / elapsed,
-             s["sync"], s["express_async"], s["standard"], fz.api.requests,
-             fz.api.requests / elapsed, peak))
-    top = sorted(s["statuses"].items(), key=lambda kv: -kv[1])[:12]
-    print("semantic_fuzz: outcomes: %s" % ", ".join("%s=%d" % kv for kv in top))
+             s["sync"], s["express_async"], s["standard"], requests, requests / elapsed, peak))
+    print("semantic_fuzz: outcomes: %s"
+          % ", ".join("%s=%d" % kv for kv in s["statuses"].most_common(12)))
     print("semantic_fuzz: %d EXPRESS/STANDARD differential runs" % s["differential"])
-    top = sorted(s["errors"].items(), key=lambda kv: -kv[1])[:8]
-    print("semantic_fuzz: rejected requests: %s" % ", ".join("%s=%d" % kv for kv in top))
-    for key, msg in sorted(fz.examples.items()):
+    print("semantic_fuzz: rejected requests: %s"
+          % ", ".join("%s=%d" % kv for kv in s["errors"].most_common(8)))
+    examples = {}
+    for fz in fuzzers:
+        examples.update(fz.examples)
+    for key, msg in sorted(examples.items()):
         if not key.startswith("CreateStateMachine"):
             print("  e.g. %s: %s" % (key, msg))
-    if fz.violations:
-        print("semantic_fuzz: %d distinct violation(s):" % len(fz.violations))
-        for key, (path, n) in fz.violations.items():
+    if violations:
+        print("semantic_fuzz: %d distinct violation(s):" % len(violations))
+        for key, (path, n) in violations.items():
             print("  %dx %s\n     %s" % (n, key, path))
     node.close()
-    if status == 0:
+    if state["status"] == 0:
         shutil.rmtree(tmp, ignore_errors=True)
     else:
         print("semantic_fuzz: node logs under %s" % tmp)
-    return status
+    return state["status"]
 
 
 def replay(args):
@@ -1151,6 +1192,8 @@ def main():
                     help="the node's --time-scale (Wait/Retry/timeouts run this much faster)")
     ap.add_argument("--history-limit", type=int, default=25000,
                     help="the node's executions.history_event_limit")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="concurrent fuzzing clients (thread i > 0 uses seed*1000+i)")
     ap.add_argument("--differential", type=float, default=0.3,
                     help="share of deterministic cases also run as EXPRESS and STANDARD and "
                          "compared (default 0.3)")
