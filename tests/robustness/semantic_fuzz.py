@@ -1039,6 +1039,13 @@ def run_one(args):
              args.seconds, "redis" if args.with_redis else "memory", args.max_rss_mb), flush=True)
     tmp = tempfile.mkdtemp(prefix="statecraft-fuzz-")
     node = start_node(args, tmp)
+    try:
+        return fuzz_on(args, node, tmp)
+    finally:
+        node.close()  # also when the harness itself fails
+
+
+def fuzz_on(args, node, tmp):
     # Thread 0 uses the seed itself; the others seeds derived from it.
     fuzzers = [Fuzzer(args, node, args.seed if i == 0 else args.seed * 1000 + i, i)
                for i in range(args.threads)]
@@ -1154,6 +1161,13 @@ def replay(args):
         rep = json.load(f)
     tmp = tempfile.mkdtemp(prefix="statecraft-fuzz-replay-")
     node = start_node(args, tmp)
+    try:
+        return replay_on(args, node, rep)
+    finally:
+        node.close()
+
+
+def replay_on(args, node, rep):
     api = Api(node, args.max_rss_mb)
     # The activity the definitions name (created before the case).
     act = json.dumps(rep.get("definition", {})).split("activity:")
