@@ -54,6 +54,7 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace sc::cluster {
 class coordinator;
@@ -265,6 +266,13 @@ struct node::impl {
   };
   std::mutex mu;
   std::unordered_map<std::string, entry> executions;  ///< live or waking, by ARN
+  /// Executions a wake-up found finished, newest last (at most
+  /// `finished_memory`): messages for them are answered at once instead of
+  /// each waking them again (20 SendTask* on one token after it succeeded
+  /// woke it in turn, each wake dropping the others' messages).
+  std::deque<std::string> finished_order;
+  std::unordered_set<std::string> finished;
+  static constexpr size_t finished_memory = 4096;
   std::unordered_map<std::string, caf::actor> queues;  ///< by activity ARN
   bool stopping = false;
 

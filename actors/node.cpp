@@ -135,7 +135,7 @@ route_result node::impl::route(const std::string& arn, std::function<void(const 
         it->second.waiting.push_back(std::move(send));
       return route_result::delivered;
     }
-    if (stopping) return route_result::not_running;
+    if (stopping || finished.count(arn)) return route_result::not_running;
     executions.emplace(arn, entry{});  // waking: later messages wait here
   }
   // Wake it from the store (outside the lock: this may be I/O).
@@ -152,6 +152,16 @@ route_result node::impl::route(const std::string& arn, std::function<void(const 
   }
   std::lock_guard lock(mu);
   auto it = executions.find(arn);
+  if (rec && rec->status != "RUNNING" && !finished.count(arn)) {
+    // Over for good (until a redrive, which must forget it here): later
+    // messages need not wake it again.
+    finished.insert(arn);
+    finished_order.push_back(arn);
+    if (finished_order.size() > finished_memory) {
+      finished.erase(finished_order.front());
+      finished_order.pop_front();
+    }
+  }
   if (!def || stopping) {
     // Not running (or unreadable): drop the waiting messages (their replies
     // answer with their fallbacks).
@@ -500,8 +510,11 @@ namespace {
 /// Marks a SendTask* whose message was dropped by an actor that quit first.
 const char* const dropped_marker = "#dropped";
 
+/// How often a SendTask* dropped by an actor that quit is routed again.
+constexpr int max_reroutes = 4;
+
 void route_task(node::impl& n, const std::string& token, task_outcome o, error_cb done,
-                bool rerouted = false) {
+                int rerouted = 0) {
   auto t = n.codec.decode(token);
   if (!t) return done(api_error{"InvalidToken", "Invalid token"});
   o.task = t->task_id;
@@ -528,11 +541,12 @@ void route_task(node::impl& n, const std::string& token, task_outcome o, error_c
   auto shared_done = std::make_shared<error_cb>(std::move(done));
   // If the message is dropped (the execution's actor stopped before handling
   // it: another SendTask* on the same token finished the execution, or its
-  // shard moved), it is routed once more, which finds out where the task
-  // stands now (TaskDoesNotExist, TaskTimedOut, another owner); a second drop
-  // answers with a retryable error.
+  // shard moved; or it waited for an execution being woken that turned out
+  // to be over), it is routed again, which finds out where the task stands
+  // now (TaskDoesNotExist, TaskTimedOut, another owner); after a few drops
+  // it answers with a retryable error.
   std::shared_ptr<task_outcome> again;
-  if (!rerouted) {
+  if (rerouted < max_reroutes) {
     again = std::make_shared<task_outcome>();
     again->k = o.k;
     again->output = o.output;
@@ -543,13 +557,13 @@ void route_task(node::impl& n, const std::string& token, task_outcome o, error_c
   }
   node::impl* np = &n;
   o.done = error_reply(
-      [shared_done, again, np, token](std::optional<api_error> e) {
+      [shared_done, again, np, token, rerouted](std::optional<api_error> e) {
         if (e && e->type == dropped_marker) {
           // This runs where the message was destroyed, possibly under the
           // registry lock: route again from a one-off actor of its own.
           if (again && np->sys) {
-            np->sys->spawn([np, token, again, shared_done](caf::event_based_actor* self) {
-              route_task(*np, token, std::move(*again), std::move(*shared_done), true);
+            np->sys->spawn([np, token, again, shared_done, rerouted](caf::event_based_actor* self) {
+              route_task(*np, token, std::move(*again), std::move(*shared_done), rerouted + 1);
               self->quit();
             });
             return;

@@ -35,8 +35,13 @@ flow runner::exec_pass(thread& t, const asl::state& st) {
   if (auto f = apply_result_path(t, st.result_path, in, std::move(res))) return flow::fail(*f);
   std::string out;
   if (auto f = apply_output_path(t, st, in, out)) return flow::fail(*f);
+  // A reused document's pool only grows (what a Pass replaces stays
+  // allocated): carry it on only while it holds little garbage, or a loop
+  // through Pass states would pile up a copy of its data per round (a
+  // Pass -> Choice loop carrying 100 KB reached 700 MB in one step).
   if (!st.end && !st.output_path.is_null &&
-      (!st.output_path.path || st.output_path.path->is_root())) {
+      (!st.output_path.path || st.output_path.path->is_root()) &&
+      a.Size() <= 2 * out.size() + 16384) {
     // `out` is `in` serialised: carry the document to the next state.
     carried_text_ = out;
     carried_.emplace(std::move(in));
