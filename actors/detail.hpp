@@ -62,6 +62,9 @@ class coordinator;
 
 namespace sc::actors {
 
+/// AWS ends an Express execution that runs longer than this (TIMED_OUT).
+inline constexpr int64_t express_max_duration_ms = 5 * 60 * 1000;
+
 using act_start_atom = caf::atom_constant<caf::atom("actstart")>;
 using task_atom = caf::atom_constant<caf::atom("task")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;

@@ -124,6 +124,7 @@ bool run_item(self_ptr self, work_item item) {
   auto& s = self->state;
   interp::limits lim = s.owner->limits;
   lim.record_history = !s.express;
+  if (s.express) lim.max_duration_ms = express_max_duration_ms;
   auto r = interp::step(*s.def, std::move(s.st), item.ev, now_ms(), lim);
   s.st = std::move(r.next);
   if (r.rejected) {

@@ -418,6 +418,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     // in it (no Wait, no task), and then no actor is needed at all.
     interp::limits lim = n.limits;
     lim.record_history = false;
+    lim.max_duration_ms = express_max_duration_ms;
     auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, now_ms(), lim);
     if (r.next.status != interp::exec_status::running) {
       fill_record(rec, r.next);

@@ -17,9 +17,15 @@ void runner::start() {
   (void)id;
   thread& root = new_thread(-1, 0, 0);
   root.last_event = 0;
-  if (def_.root->timeout_seconds) {
+  // The machine's TimeoutSeconds, capped by the longest an execution may
+  // run at all (an Express execution: 5 minutes).
+  std::optional<int64_t> timeout_ms;
+  if (def_.root->timeout_seconds) timeout_ms = *def_.root->timeout_seconds * 1000;
+  if (lim_.max_duration_ms > 0 && (!timeout_ms || *timeout_ms > lim_.max_duration_ms))
+    timeout_ms = lim_.max_duration_ms;
+  if (timeout_ms) {
     int64_t t = s_.next_timer++;
-    int64_t due = now_ + *def_.root->timeout_seconds * 1000;
+    int64_t due = now_ + *timeout_ms;
     s_.timers[t] = timer_ref{root.id, timer_kind::execution_timeout, due};
     r_.commands.push_back(cmd_start_timer{t, due});
   }

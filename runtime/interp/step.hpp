@@ -21,6 +21,10 @@ namespace sc::interp {
 struct limits {
   int64_t history_events = 25000;   ///< AWS's hard limit per execution
   size_t payload_bytes = 262144;    ///< 256 KiB
+  /// Longest an execution may run before it times out (States.Timeout), on
+  /// top of the machine's TimeoutSeconds; 0 = no limit. AWS runs Express
+  /// executions for at most 5 minutes.
+  int64_t max_duration_ms = 0;
   /// Bytes of history one execution may hold (see push_event).
   int64_t history_bytes = int64_t(256) << 20;
   /// Build history events. Express executions have no history API, so the
