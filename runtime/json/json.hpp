@@ -45,6 +45,11 @@ inline constexpr size_t max_depth = 1000;
 /// returns false and, when `error` is given, a short description with offset.
 bool parse(std::string_view text, document& out, std::string* error = nullptr);
 
+/// `parse` without the nesting limit, for callers that check the depth and
+/// report errors themselves: RapidJSON's error code and offset (`out` is
+/// null on failure). Numbers are converted as `parse` converts them.
+rapidjson::ParseResult parse_unchecked(std::string_view text, document& out);
+
 /// True when `text` is one complete, valid JSON value.
 bool valid(std::string_view text);
 
