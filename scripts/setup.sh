@@ -9,6 +9,9 @@ packages=(
   libcaf-dev libhiredis-dev libmsgpack-cxx-dev libyaml-cpp-dev
   catch2 libboost-dev libboost-system-dev rapidjson-dev libssl-dev libjemalloc-dev
   redis-server
+  # fuzz/run.sh (the fuzz-short test): clang with libFuzzer and the
+  # sanitizer runtimes (Debian ships them in libclang-rt-14-dev).
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -80,6 +80,10 @@ class compiler {
 
   std::optional<std::string> string_field(const json::value& obj, const std::string& loc,
                                           std::string_view name);
+  /// A transition target (StartAt, Next, Default): "" when absent. An empty
+  /// string, which no state can be named, is reported here as the missing
+  /// target it is (link() reports the other unknown names).
+  std::string target_field(const json::value& obj, const std::string& loc, std::string_view name);
   std::optional<bool> bool_field(const json::value& obj, const std::string& loc,
                                  std::string_view name);
   std::optional<int64_t> int_field(const json::value& obj, const std::string& loc,

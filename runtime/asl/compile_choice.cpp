@@ -53,7 +53,7 @@ choice_rule compiler::compile_rule(const json::value& v, const std::string& loc,
   check_fields(v, loc, allowed);
   if (top) {
     require(v, loc, {"Next"});
-    if (auto n = string_field(v, loc, "Next")) r.next = *n;
+    r.next = target_field(v, loc, "Next");
   }
   string_field(v, loc, "Comment");
 

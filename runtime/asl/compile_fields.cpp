@@ -184,6 +184,13 @@ std::optional<std::string> compiler::string_field(const json::value& obj, const 
   return std::string(as_view(*v));
 }
 
+std::string compiler::target_field(const json::value& obj, const std::string& loc,
+                                   std::string_view name) {
+  auto s = string_field(obj, loc, name);
+  if (s && s->empty()) transition_error("Missing 'Next' target: ", field_loc(loc, name));
+  return s.value_or("");
+}
+
 std::optional<bool> compiler::bool_field(const json::value& obj, const std::string& loc,
                                          std::string_view name) {
   const json::value* v = find(obj, name);
@@ -412,7 +419,7 @@ std::vector<catcher> compiler::catch_field(const json::value& obj, const std::st
     require(e, at, {"ErrorEquals", "Next"});
     catcher c;
     compile_error_equals(e, at, i + 1 == v->Size(), c.error_equals);
-    if (auto n = string_field(e, at, "Next")) c.next = *n;
+    c.next = target_field(e, at, "Next");
     c.result_path = io_path(e, at, "ResultPath", true);
     string_field(e, at, "Comment");
     out.push_back(std::move(c));

@@ -157,7 +157,7 @@ std::shared_ptr<machine> compiler::compile_machine(const json::value& obj, const
   }
   require(obj, at, {"States", "StartAt"});
   if (auto c = string_field(obj, at, "Comment")) m->comment = *c;
-  if (auto s = string_field(obj, at, "StartAt")) m->start_at = *s;
+  m->start_at = target_field(obj, at, "StartAt");
 
   const json::value* states = find(obj, "States");
   std::string states_loc = field_loc(loc, "States");
@@ -209,7 +209,7 @@ void compiler::compile_processor_config(const json::value& obj, const std::strin
 
 void compiler::link(machine& m, const std::string& loc) {
   auto resolve = [&](const std::string& target, const std::string& at) {
-    if (target.empty()) return -1;  // absent or mistyped, reported already
+    if (target.empty()) return -1;  // absent, empty or mistyped: reported already
     auto it = m.by_name.find(target);
     if (it != m.by_name.end()) return it->second;
     transition_error("Missing 'Next' target: " + target, at);
@@ -333,7 +333,7 @@ void compiler::compile_state(const json::value& v, const std::string& loc, state
 }
 
 void compiler::compile_transition(const json::value& obj, const std::string& loc, state& s) {
-  if (auto n = string_field(obj, loc, "Next")) s.next = *n;
+  s.next = target_field(obj, loc, "Next");
   if (auto e = bool_field(obj, loc, "End")) s.end = *e;
   bool has_next = find(obj, "Next") != nullptr;
   if (has_next && s.end)
@@ -392,7 +392,7 @@ void compiler::compile_task(const json::value& obj, const std::string& loc, stat
 
 void compiler::compile_choice_state(const json::value& obj, const std::string& loc, state& s) {
   require(obj, loc, {"Choices"});
-  if (auto d = string_field(obj, loc, "Default")) s.default_next = *d;
+  s.default_next = target_field(obj, loc, "Default");
   const json::value* choices = find(obj, "Choices");
   std::string at = field_loc(loc, "Choices");
   if (!choices || !check_type(*choices, jtype::array, at)) return;

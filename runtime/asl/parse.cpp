@@ -84,12 +84,12 @@ parse_result parse_unguarded(std::string_view text) {
                 "");
 
   json::document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
-  if (doc.HasParseError()) {
-    std::string message = rapidjson::GetParseError_En(doc.GetParseError());
+  const rapidjson::ParseResult read = json::parse_unchecked(text, doc);
+  if (read.IsError()) {
+    std::string message = rapidjson::GetParseError_En(read.Code());
     if (message.ends_with('.')) message.pop_back();  // "... at [Source: ...]" follows
     return fail(detail::kInvalidJsonDescription, std::move(message),
-                source_location(text, doc.GetErrorOffset()));
+                source_location(text, read.Offset()));
   }
   if (!doc.IsObject())
     return fail(detail::kSchemaValidationFailed, "Definition must be a valid JSON object", "");

@@ -249,7 +249,9 @@ class parser {
     while (pos_ < s_.size()) {
       char c = s_[pos_];
       if (quote) {
-        if (c == '\\') ++pos_;
+        // An escape skips the next character, if there is one (a trailing
+        // backslash must not carry pos_ past the end of the text).
+        if (c == '\\' && pos_ + 1 < s_.size()) ++pos_;
         else if (c == quote) quote = 0;
       } else if (depth > 0 && (c == '\'' || c == '"')) {
         quote = c;

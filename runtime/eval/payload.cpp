@@ -50,15 +50,24 @@ json::value deep_copy(const json::value& v, json::allocator& a) {
   }
 }
 
+struct tmember;
+
 struct tnode {
   enum class kind : uint8_t { literal, object, array, path, call };
   kind k = kind::literal;
   json::value literal;                              // literal (owned by impl::store)
-  std::vector<std::pair<std::string, tnode>> members;  // object
+  std::vector<tmember> members;                     // object
   std::vector<tnode> items;                         // array
   std::optional<path> p;                            // path
   intrinsic::node_ptr call;                         // call
   std::string field;                                // path/call: "name.$" for messages
+};
+
+// A member of an object template. (Not std::pair<std::string, tnode>: a pair
+// of the incomplete tnode inside tnode itself is rejected by clang.)
+struct tmember {
+  std::string key;
+  tnode value;
 };
 
 std::string bad_field(const std::string& loc, const std::string& key) {
@@ -120,11 +129,11 @@ struct compiler {
         }
         dynamic = dynamic || child.k != tnode::kind::literal;
         auto same = std::find_if(n.members.begin(), n.members.end(),
-                                 [&](const auto& e) { return e.first == out_key; });
+                                 [&](const auto& e) { return e.key == out_key; });
         if (same != n.members.end())
-          same->second = std::move(child);
+          same->value = std::move(child);
         else
-          n.members.emplace_back(std::move(out_key), std::move(child));
+          n.members.push_back({std::move(out_key), std::move(child)});
       }
       if (!dynamic) return literal(v);
       return n;

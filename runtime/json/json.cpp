@@ -3,13 +3,184 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <charconv>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 namespace sc::json {
 
-/// RapidJSON parses and writes recursively, so hostile input (a quarter
-/// megabyte of '[') must be refused before it reaches the parser.
+namespace {
+
+struct scan_result {
+  size_t deepest = 0;         ///< deepest nesting of arrays/objects
+  bool hard_numbers = false;  ///< a number RapidJSON may convert wrongly
+};
+
+/// One pass over `text`, strings skipped:
+///  * the deepest nesting of arrays/objects. RapidJSON parses and writes
+///    recursively, so hostile input (a quarter megabyte of '[') must be
+///    refused before it reaches the parser;
+///  * whether a number needs `number_reader`: RapidJSON converts exactly
+///    integers of at most 19 digits (its 64-bit path) and decimals of at
+///    most 15 digits without an exponent (its fast path: a significand
+///    below 2^53 divided by at most 10^15), which is what payloads are
+///    made of. Anything else goes through the full-precision conversion
+///    that number_reader replaces.
+scan_result scan(std::string_view text) {
+  scan_result r;
+  size_t depth = 0;
+  bool in_string = false;
+  const size_t n = text.size();
+  for (size_t i = 0; i < n; ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      r.deepest = std::max(r.deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth) {
+      --depth;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t j = i + 1, digits = c != '-';
+      bool fraction = false, exponent = false;
+      for (; j < n; ++j) {
+        char d = text[j];
+        if (d >= '0' && d <= '9') ++digits;
+        else if (d == '.') fraction = true;
+        else if (d == 'e' || d == 'E') exponent = true;
+        else if (d != '+' && d != '-') break;
+      }
+      if (exponent || digits > 19 || (fraction && digits > 15)) r.hard_numbers = true;
+      i = j - 1;
+    }
+  }
+  return r;
+}
+
+using input = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+
+/// A SAX handler building the document from RapidJSON's reader with
+/// numbers handed over as text (kParseNumbersAsStringsFlag) and converted
+/// here. RapidJSON 1.1.0's own full-precision conversion is wrong for some
+/// valid numbers and reads out of bounds for others: "0e68" and
+/// "0.000000000000000000000000" came out as garbage (it normalises a zero
+/// significand with clz(0)), 40 digits then "e290" as -3.4e-288 instead of
+/// "too big", and "0." followed by 400 zeros and a 1 indexed past its table
+/// of powers of ten (a crash). std::from_chars rounds correctly. Integers
+/// keep RapidJSON's types: int64/uint64 when they fit, else double.
+struct number_reader {
+  document& doc;
+  const input& in;  ///< for the offset of a number too big
+  size_t too_big_at = std::string::npos;
+
+  bool Null() { return doc.Null(); }
+  bool Bool(bool b) { return doc.Bool(b); }
+  bool Int(int i) { return doc.Int(i); }
+  bool Uint(unsigned u) { return doc.Uint(u); }
+  bool Int64(int64_t i) { return doc.Int64(i); }
+  bool Uint64(uint64_t u) { return doc.Uint64(u); }
+  bool Double(double d) { return doc.Double(d); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc.String(s, n, copy); }
+  bool StartObject() { return doc.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc.Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType n) { return doc.EndObject(n); }
+  bool StartArray() { return doc.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc.EndArray(n); }
+
+  /// `s` is one number RapidJSON's grammar accepted: -?int(.frac)?(e[+-]?exp)?
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    const char* end = s + n;
+    const bool minus = *s == '-';
+    if (std::find_if(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) == end) {
+      uint64_t mag = 0;
+      bool overflow = false;
+      for (const char* p = s + minus; p < end && !overflow; ++p)
+        overflow = __builtin_mul_overflow(mag, 10u, &mag) ||
+                   __builtin_add_overflow(mag, static_cast<unsigned>(*p - '0'), &mag);
+      constexpr uint64_t int64_min_mag = uint64_t{1} << 63;
+      if (!overflow && !minus) return doc.Uint64(mag);
+      if (!overflow && mag < int64_min_mag) return doc.Int64(-static_cast<int64_t>(mag));
+      if (!overflow && mag == int64_min_mag) return doc.Int64(INT64_MIN);
+      // Larger integers are doubles, as RapidJSON reads them.
+    }
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(s, end, d);
+    if (ec == std::errc::result_out_of_range) {
+      if (!underflows(s, end)) {
+        too_big_at = in.Tell() - n;
+        return false;
+      }
+      d = minus ? -0.0 : 0.0;  // as RapidJSON and Java read 1e-400
+    } else if (ec != std::errc() || ptr != end) {
+      too_big_at = in.Tell() - n;  // cannot happen: RapidJSON checked the grammar
+      return false;
+    }
+    return doc.Double(d);
+  }
+
+  /// For a number out of double's range: true when it is too small (its
+  /// first significant digit is below the units), false when too big.
+  static bool underflows(const char* s, const char* end) {
+    int64_t magnitude = 0;  // decimal exponent of the first significant digit
+    bool seen = false, in_fraction = false;
+    const char* p = s + (*s == '-');
+    for (; p < end && *p != 'e' && *p != 'E'; ++p) {
+      if (*p == '.') {
+        in_fraction = true;
+      } else if (!seen && *p != '0') {
+        seen = true;
+        if (in_fraction) --magnitude;
+      } else if (seen && !in_fraction) {
+        ++magnitude;
+      } else if (!seen && in_fraction) {
+        --magnitude;
+      }
+    }
+    int64_t exp = 0;
+    bool exp_minus = false;
+    if (p < end) {
+      ++p;  // e
+      if (*p == '+' || *p == '-') exp_minus = *p++ == '-';
+      for (; p < end && exp < 100000; ++p) exp = exp * 10 + (*p - '0');
+    }
+    return magnitude + (exp_minus ? -exp : exp) < 0;
+  }
+};
+
+/// RapidJSON's parse of `text` into `out` (as Document::Parse(str, length)
+/// reads it), hard numbers converted by number_reader; on failure `out` is
+/// null.
+rapidjson::ParseResult read(std::string_view text, const scan_result& scanned, document& out) {
+  if (!scanned.hard_numbers) {
+    // Without kParseStopWhenDoneFlag RapidJSON rejects anything but
+    // whitespace after the root value.
+    out.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+    return rapidjson::ParseResult(out.GetParseError(), out.GetErrorOffset());
+  }
+  rapidjson::MemoryStream bytes(text.data(), text.size());
+  input in(bytes);
+  number_reader numbers{out, in};
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document&) {
+    rapidjson::Reader reader;
+    result = reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(in, numbers);
+    if (!result && numbers.too_big_at != std::string::npos)
+      result.Set(rapidjson::kParseErrorNumberTooBig, numbers.too_big_at);
+    return !result.IsError();
+  };
+  out.SetNull();
+  out.Populate(generate);
+  return result;
+}
+
+}  // namespace
+
 size_t nesting_depth(std::string_view text) {
   size_t depth = 0, deepest = 0;
   bool in_string = false;
@@ -28,18 +199,17 @@ size_t nesting_depth(std::string_view text) {
 }
 
 bool parse(std::string_view text, document& out, std::string* error) {
-  if (nesting_depth(text) > max_depth) {
+  const scan_result scanned = scan(text);
+  if (scanned.deepest > max_depth) {
     if (error) *error = "JSON nested deeper than " + std::to_string(max_depth) + " levels";
     out.SetNull();
     return false;
   }
-  // Without kParseStopWhenDoneFlag RapidJSON rejects anything but whitespace
-  // after the root value.
-  out.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
-  if (out.HasParseError()) {
+  const rapidjson::ParseResult r = read(text, scanned, out);
+  if (!r) {
     if (error)
-      *error = std::string(rapidjson::GetParseError_En(out.GetParseError())) + " at offset " +
-               std::to_string(out.GetErrorOffset());
+      *error = std::string(rapidjson::GetParseError_En(r.Code())) + " at offset " +
+               std::to_string(r.Offset());
     return false;
   }
   return true;
@@ -111,6 +281,10 @@ bool parse_untrusted(std::string_view text, document& out, std::string* error) {
     return false;
   }
   return true;
+}
+
+rapidjson::ParseResult parse_unchecked(std::string_view text, document& out) {
+  return read(text, scan(text), out);
 }
 
 bool valid(std::string_view text) {

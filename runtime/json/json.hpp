@@ -57,6 +57,11 @@ bool parse_untrusted(std::string_view text, document& out, std::string* error = 
 /// nothing past U+10FFFF). When false, `*bad_offset` is the first bad byte.
 bool valid_utf8(std::string_view s, size_t* bad_offset = nullptr);
 
+/// `parse` without the nesting limit, for callers that check the depth and
+/// report errors themselves: RapidJSON's error code and offset (`out` is
+/// null on failure). Numbers are converted as `parse` converts them.
+rapidjson::ParseResult parse_unchecked(std::string_view text, document& out);
+
 /// True when `text` is one complete, valid JSON value.
 bool valid(std::string_view text);
 

@@ -240,6 +240,41 @@ TEST_CASE("Default, Choices and Catch targets must exist", "[asl][validate]") {
   CHECK(has(ds, kTarget, "State \"T\" is not reachable.", "/States/T"));
 }
 
+// Found by fuzz/asl_parse: an empty target was taken for an absent one, so
+// "StartAt": "" (also in a Parallel branch or a Map processor), "Next": "",
+// "Default": "" and an empty Choices/Catch Next passed validation and left
+// the interpreter a state index of -1. No state can be named "".
+TEST_CASE("An empty transition target is a missing one", "[asl][validate]") {
+  const std::string activity = "arn:aws:states:us-east-1:123456789012:activity:a";
+  struct bad {
+    std::string text, location;
+  };
+  for (const bad& b : std::vector<bad>{
+           {R"({"StartAt":"","States":{"S":{"Type":"Pass","End":true}}})", "/StartAt"},
+           {R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+              {"StartAt":"","States":{"X":{"Type":"Pass","End":true}}}]}}})",
+            "/States/P/Branches[0]/StartAt"},
+           {R"({"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":
+              {"StartAt":"","States":{"X":{"Type":"Pass","End":true}}}}}})",
+            "/States/M/ItemProcessor/StartAt"},
+           {R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+              {"StartAt":"A","States":{"A":{"Type":"Pass","Next":""}}}]}}})",
+            "/States/P/Branches[0]/States/A/Next"},
+           {R"({"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[
+              {"Variable":"$.a","IsNull":true,"Next":""}],"Default":"B"},"B":{"Type":"Succeed"}}})",
+            "/States/A/Choices[0]/Next"},
+           {R"({"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[
+              {"Variable":"$.a","IsNull":true,"Next":"B"}],"Default":""},"B":{"Type":"Succeed"}}})",
+            "/States/A/Default"},
+           {R"({"StartAt":"A","States":{"A":{"Type":"Task","Resource":")" + activity +
+                R"(","End":true,"Catch":[{"ErrorEquals":["States.ALL"],"Next":""}]}}})",
+            "/States/A/Catch[0]/Next"},
+       }) {
+    INFO(b.text);
+    REQUIRE_PROBLEM(b.text, kTarget, "Missing 'Next' target: ", b.location);
+  }
+}
+
 TEST_CASE("A top-level machine without a terminal state has MISSING_END_STATE", "[asl][validate]") {
   auto ds = problems(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
     "B":{"Type":"Pass","Next":"A"},"Unused":{"Type":"Pass","Next":"A"}}})");

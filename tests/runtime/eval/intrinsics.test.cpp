@@ -3,6 +3,7 @@
 #include "runtime/eval/intrinsics.hpp"
 
 #include "eval_test_util.hpp"
+#include "tests/runtime/guarded_text.hpp"
 
 using namespace sc;
 using namespace sc::eval;
@@ -368,4 +369,21 @@ TEST_CASE("Nested calls compose, as in the AWS documentation example", "[eval][i
         R"("1.0")");
   CHECK(run("States.ArrayGetItem(States.StringSplit($.n, '-'), States.MathAdd(States.ArrayLength(States.StringSplit($.n, '-')), -1))",
                   R"({"n":"my-state-machine"})") == R"("machine")");
+}
+
+// Found by fuzz/intrinsics: a path argument ending in a backslash inside a
+// quoted name ("$['\") moved the parser two bytes on from the backslash,
+// past the end of the text, and the blank trimming then read the byte after
+// the expression (a heap over-read under AddressSanitizer).
+TEST_CASE("A path argument cut off after a backslash is an error, not an over-read",
+          "[eval][intrinsic]") {
+  for (std::string_view text : {"States.Array($['\\", "States.Format('{}', $.a[\"\\",
+                                "States.JsonToString( $[?(@.a == '\\"}) {
+    INFO(text);
+    sc::test::guarded_text guarded(text);
+    std::string error = check_intrinsic(guarded.view());
+    CHECK_FALSE(error.empty());
+    std::string parse_error;
+    CHECK(intrinsic::parse(guarded.view(), parse_error) == nullptr);
+  }
 }
