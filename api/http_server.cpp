@@ -137,6 +137,20 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void read_request() {
+    // Most requests arrive whole in one read: parse what is buffered first,
+    // and arm the header timer only when more has to be read.
+    parser_->eager(true);
+    beast::error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec || used == 0) break;
+    }
+    if (ec || parser_->is_done()) return on_read(ec);
     stream_.expires_after(seconds_ms(opts_.header_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
