@@ -236,7 +236,7 @@ class Node:
     test that poisons its store (finding 1) cannot disturb the next one."""
 
     def __init__(self, name="node", args=(), config=None, redis=None, use_redis=None,
-                 secret=None, poll_timeout=2, port=None):
+                 secret=None, poll_timeout=2, port=None, nofile=None):
         self.bin = binary()
         self.dir = tempfile.mkdtemp(prefix=name + "-", dir=scratch_dir())
         self.port = port or free_port()
@@ -247,6 +247,7 @@ class Node:
         self.own_redis = False
         self.secret = secret
         self.poll_timeout = poll_timeout
+        self.nofile = nofile  # RLIMIT_NOFILE (soft and hard) for the node, or None
         self.proc = None
         self.starts = 0
         self.log_path = None
@@ -280,8 +281,13 @@ class Node:
         self.starts += 1
         self.log_path = os.path.join(self.dir, "statecraftd-%d.log" % self.starts)
         logf = open(self.log_path, "wb")
+        limit = None
+        if self.nofile:
+            import resource
+            n = self.nofile
+            limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))  # noqa: E731
         self.proc = subprocess.Popen(self.cmd(), stdout=logf, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.dir)
+                                     stdin=subprocess.DEVNULL, cwd=self.dir, preexec_fn=limit)
         logf.close()
         problem = wait_for_port(self.proc, self.port, timeout)
         if problem:

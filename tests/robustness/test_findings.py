@@ -452,6 +452,40 @@ class Finding5Connections(NodeTestCase):
                       % (self.TIMEOUT + 3, self.TIMEOUT, last))
         self.assertServing(node)
 
+    def test_out_of_descriptors_no_spin(self):
+        # Under a descriptor limit of 64 the node keeps 8 for itself and its
+        # own descriptors take more, so clients run it out of them: the
+        # acceptor must back off (it retried at once, 91-100 % of a core),
+        # and serve again once clients leave.
+        node = self.start_node(nofile=64, config={"api": {PER_CLIENT_KEY: 1000}})
+        socks = []
+        self.addCleanup(lambda: [s.close() for s in socks])
+        for i in range(90):
+            try:
+                socks.append(connect(node.port))
+            except OSError:
+                break
+        time.sleep(0.5)
+        before = node.cpu()
+        time.sleep(2)
+        used = node.cpu() - before
+        self.assertLess(used, 0.3, "the node used %.2f s of CPU in 2 s while out of "
+                        "descriptors (accept loop spinning?)" % used)
+        for s in socks:
+            s.close()
+        socks.clear()
+        started = time.monotonic()
+        while True:
+            try:
+                if node.post("ListActivities", {}, timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            self.assertLess(time.monotonic() - started, 5,
+                            "no client served 5 s after the descriptors came back")
+            time.sleep(0.1)
+        self.assertServing(node)
+
     def test_per_client_connection_limit(self):
         node = self.start_node(config={"api": {PER_CLIENT_KEY: 10}})
         hog = [connect(node.port, "127.0.0.2") for _ in range(10)]
