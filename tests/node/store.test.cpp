@@ -1118,6 +1118,76 @@ TEST_CASE("memory store: retention forgets finished executions", "[store]") {
   CHECK(s->create_execution(fin, events(1, 1), ex) == create_outcome::created);
 }
 
+// Issue 10, finding 3: nothing bounded what the memory store kept. With a
+// budget, the oldest finished executions are forgotten first; running ones
+// never are.
+TEST_CASE("memory store: memory budget forgets the oldest finished executions", "[store]") {
+  auto s = make_memory_store();
+  s->set_memory_budget(256 * 1024);
+  execution_record ex;
+  auto run = execution("bud", "running", 1);
+  REQUIRE(s->create_execution(run, events(1, 1), ex) == create_outcome::created);
+  // Each finished execution carries ~10 KB of history.
+  auto big = [](int64_t first) {
+    auto v = events(first, 20);
+    for (auto& e : v) {
+      e.payload_key = "input";
+      e.payload = "\"" + std::string(500, 'p') + "\"";
+    }
+    return v;
+  };
+  for (int i = 0; i < 200; ++i) {
+    auto e = execution("bud", "f" + std::to_string(i), 10 + i);
+    e.status = "SUCCEEDED";
+    e.state.reset();
+    REQUIRE(s->create_execution(e, big(1), ex) == create_outcome::created);
+  }
+  // Far more than the budget was written: the oldest are gone, the newest
+  // and the running one kept.
+  CHECK_FALSE(s->get_execution_record(exec_arn("bud", "f0")));
+  CHECK(s->get_execution_record(exec_arn("bud", "f199")));
+  CHECK(s->get_execution(run.arn));
+  auto l = s->list_executions(machine_arn("bud"), "", "", 1000);
+  CHECK(l.items.size() < 60);
+  CHECK(l.items.size() > 5);
+}
+
+// Shared payloads (history_event::payload_ref) come back filled in, also when
+// the event they refer to is on another page.
+void check_shared_payloads(store& s) {
+    execution_record ex;
+    auto e = execution("ref", "x", 1);
+    auto v = events(1, 6);
+    v[1].payload_key = "input";
+    v[1].payload = "{\"big\":1}";
+    for (int i = 2; i < 6; ++i) {
+      v[i].payload_key = "output";
+      v[i].payload_ref = 2;
+    }
+    REQUIRE(s.create_execution(e, v, ex) == create_outcome::created);
+    for (int64_t from : {1, 3, 5}) {
+      auto page = s.get_history(e.arn, from, 2, false);
+      for (auto& h : page) {
+        if (h.payload_key.empty()) continue;
+        CHECK(h.payload_ref == 0);
+        CHECK(h.payload == "{\"big\":1}");
+      }
+    }
+    auto rev = s.get_history(e.arn, 0, 2, true);
+    REQUIRE(rev.size() == 2);
+    CHECK(rev[0].payload == "{\"big\":1}");
+}
+
+TEST_CASE("memory store: shared payloads resolved across pages", "[store]") {
+  auto m = make_memory_store();
+  check_shared_payloads(*m);
+}
+
+TEST_CASE("redis store: shared payloads resolved across pages", "[store][redis]") {
+  auto r = fresh_redis_store();
+  check_shared_payloads(*r);
+}
+
 TEST_CASE("redis store: retention expires finished executions", "[store][redis]") {
   auto s = fresh_redis_store();
   s->set_retention(std::chrono::seconds(3600));
