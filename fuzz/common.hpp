@@ -59,17 +59,4 @@ inline void check_dump(const json::value& v, const char* what) {
   SC_FUZZ_CHECK(json::valid(text), what);
 }
 
-/// Known issue (docs/fuzzing.md): each `..` of a JSONPath multiplies the
-/// nodes a selection holds by the containers below them, and every match is
-/// copied with its subtree, so `$..[*]..[*]` over a document 1000 arrays
-/// deep needs gigabytes. Until jsonpath.cpp bounds that, targets whose
-/// `paths` text (a path, an expression, a template, a definition) has more
-/// than two `..`, or two with a document over 512 bytes, skip the input
-/// (return -1: libFuzzer does not add it to the corpus).
-inline bool known_descent_blowup(std::string_view paths, size_t document_bytes) {
-  size_t n = 0;
-  for (size_t i = paths.find(".."); i != std::string_view::npos; i = paths.find("..", i + 2)) ++n;
-  return n > 2 || (n == 2 && document_bytes > 512);
-}
-
 }  // namespace sc::fuzz

@@ -41,6 +41,12 @@ flow runner::handle_error(thread& t, const flow& f) {
       if (t.retries[i] >= r.max_attempts) break;
       double delay = r.interval_seconds * std::pow(r.backoff_rate, double(t.retries[i]));
       if (r.max_delay_seconds) delay = std::min(delay, double(*r.max_delay_seconds));
+      // Unbounded, IntervalSeconds * BackoffRate^attempt overflows the due
+      // time (MaxAttempts 70 at rate 2). No back-off exceeds the largest
+      // MaxDelaySeconds AWS accepts (366 days; a Standard execution runs a
+      // year at most).
+      constexpr double longest_backoff = 31622400;
+      if (!(delay <= longest_backoff)) delay = longest_backoff;
       if (r.jitter_full) delay = delay * double(random_.next() % 1000001) / 1000000.0;
       t.retries[i]++;
       t.ph = phase::retry;

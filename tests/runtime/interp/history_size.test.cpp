@@ -107,3 +107,30 @@ TEST_CASE("an InputPath with recursive descent over deep input fails the state")
   CHECK(r.next.status == interp::exec_status::failed);
   CHECK(r.next.error == "States.DataLimitExceeded");
 }
+
+// Found by fuzz/execution: IntervalSeconds * BackoffRate^attempt was not
+// bounded, so the 70th retry's due time overflowed int64 (signed overflow).
+// The back-off is now capped at 366 days, the largest MaxDelaySeconds.
+TEST_CASE("a long retry series never overflows the retry timer's due time") {
+  auto task_def = interp_test::compile(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+    "Resource":"arn:aws:states:us-east-1:123456789012:activity:a",
+    "Retry":[{"ErrorEquals":["E"],"MaxAttempts":70}],"End":true}}})");
+  auto st = interp_test::execution("{}");
+  auto r = interp::step(*task_def, st, interp::ev_start{}, 0);
+  int64_t now = 0;
+  for (int attempt = 0; attempt < 70; ++attempt) {
+    int64_t task = 0;
+    for (auto& c : r.commands)
+      if (auto* s = std::get_if<interp::cmd_schedule_activity>(&c)) task = s->task;
+    REQUIRE(task);
+    r = interp::step(*task_def, r.next, interp::ev_task_failed{task, "E", "", true, false}, now);
+    int64_t timer = 0, due = 0;
+    for (auto& c : r.commands)
+      if (auto* t = std::get_if<interp::cmd_start_timer>(&c)) timer = t->timer, due = t->due_ms;
+    REQUIRE(timer);
+    CHECK(due > now);
+    CHECK(due - now <= int64_t(31622400) * 1000);
+    now = due;
+    r = interp::step(*task_def, r.next, interp::ev_timer{timer}, now);
+  }
+}
