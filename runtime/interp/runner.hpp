@@ -179,6 +179,15 @@ class runner {
   void close_task(thread& t, task_end how);
   void arm_heartbeat(thread& t);
   int64_t arm_timer(thread& t, timer_kind kind, int64_t due);
+  /// `now + seconds`, in ms, saturating: a timeout or Wait given as any
+  /// number up to INT64_MAX (the validator and the *Path fields allow it)
+  /// is due in ~35,000 years instead of overflowing.
+  int64_t due_after(double seconds) const {
+    constexpr double longest = double(int64_t(1) << 40);
+    if (!(seconds >= 0)) seconds = 0;
+    if (seconds > longest) seconds = longest;
+    return now_ + static_cast<int64_t>(seconds * 1000);
+  }
   std::pair<bool, bool> fail_flag(int id);
   void remove_child(thread& p, int cid);
   /// Aborts every running child of `p` (and their descendants) except `keep`.

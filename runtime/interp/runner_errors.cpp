@@ -50,7 +50,7 @@ flow runner::handle_error(thread& t, const flow& f) {
       if (r.jitter_full) delay = delay * double(random_.next() % 1000001) / 1000000.0;
       t.retries[i]++;
       t.ph = phase::retry;
-      t.timer = arm_timer(t, timer_kind::retry, now_ + static_cast<int64_t>(delay * 1000));
+      t.timer = arm_timer(t, timer_kind::retry, due_after(delay));
       return flow::blocked();
     }
     for (const auto& c : st.catchers) {

@@ -20,7 +20,8 @@ void runner::start() {
   // The machine's TimeoutSeconds, capped by the longest an execution may
   // run at all (an Express execution: 5 minutes).
   std::optional<int64_t> timeout_ms;
-  if (def_.root->timeout_seconds) timeout_ms = *def_.root->timeout_seconds * 1000;
+  if (def_.root->timeout_seconds)
+    timeout_ms = due_after(double(*def_.root->timeout_seconds)) - now_;
   if (lim_.max_duration_ms > 0 && (!timeout_ms || *timeout_ms > lim_.max_duration_ms))
     timeout_ms = lim_.max_duration_ms;
   if (timeout_ms) {

@@ -56,7 +56,7 @@ void runner::close_task(thread& t, task_end how) {
 void runner::arm_heartbeat(thread& t) {
   cancel_timer(t.heartbeat_timer);
   int64_t id = s_.next_timer++;
-  int64_t due = now_ + t.heartbeat_seconds * 1000;
+  int64_t due = due_after(double(t.heartbeat_seconds));
   s_.timers[id] = timer_ref{t.id, timer_kind::heartbeat, due};
   t.heartbeat_timer = id;
   r_.commands.push_back(cmd_start_timer{id, due});

@@ -60,7 +60,8 @@ flow runner::exec_task(thread& t, const asl::state& st) {
   s_.tasks[task] = t.id;
   r_.commands.push_back(cmd_schedule_activity{task, st.resource, eff});
   // AWS's default activity timeout is 99999999 s; only arm a timer when set.
-  if (timeout > 0) t.timeout_timer = arm_timer(t, timer_kind::task_timeout, now_ + timeout * 1000);
+  if (timeout > 0)
+    t.timeout_timer = arm_timer(t, timer_kind::task_timeout, due_after(double(timeout)));
   return flow::blocked();
 }
 

@@ -20,7 +20,7 @@ flow runner::exec_wait(thread& t, const asl::state& st) {
   if (auto f = apply_input_path(t, st.input_path, in, eff)) return flow::fail(*f);
   int64_t due = now_;
   if (st.seconds) {
-    due = now_ + static_cast<int64_t>(*st.seconds * 1000);
+    due = due_after(*st.seconds);
   } else if (st.timestamp) {
     auto ts = model::parse_iso8601(*st.timestamp);
     if (!ts)

@@ -134,3 +134,34 @@ TEST_CASE("a long retry series never overflows the retry timer's due time") {
     r = interp::step(*task_def, r.next, interp::ev_timer{timer}, now);
   }
 }
+
+// Found by fuzz/execution: due times were `now + seconds * 1000` in int64,
+// so a TimeoutSeconds near INT64_MAX (which validation accepts), or a
+// TimeoutSecondsPath/HeartbeatSecondsPath selecting one, overflowed.
+TEST_CASE("timeouts up to INT64_MAX seconds arm a timer in the future") {
+  auto check_future = [](const interp::step_result& r, int64_t now) {
+    size_t timers = 0;
+    for (auto& c : r.commands)
+      if (auto* t = std::get_if<interp::cmd_start_timer>(&c)) {
+        ++timers;
+        CHECK(t->due_ms > now);
+      }
+    CHECK(timers > 0);
+  };
+  auto top = interp_test::compile(R"({"TimeoutSeconds":9223372036854775807,"StartAt":"W",
+    "States":{"W":{"Type":"Wait","Seconds":5,"End":true}}})");
+  auto st = interp_test::execution("{}");
+  check_future(interp::step(*top, st, interp::ev_start{}, 1000), 1000);
+  auto paths = interp_test::compile(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+    "Resource":"arn:aws:states:us-east-1:123456789012:activity:a",
+    "TimeoutSecondsPath":"$.t","HeartbeatSecondsPath":"$.h","End":true}}})");
+  auto st2 = interp_test::execution(R"({"t":9223372036854775807,"h":9223372036854775806})");
+  auto r = interp::step(*paths, st2, interp::ev_start{}, 1000);
+  check_future(r, 1000);
+  int64_t task = 0;
+  for (auto& c : r.commands)
+    if (auto* s = std::get_if<interp::cmd_schedule_activity>(&c)) task = s->task;
+  REQUIRE(task);
+  auto started = interp::step(*paths, r.next, interp::ev_activity_started{task, "w"}, 2000);
+  check_future(started, 2000);  // the heartbeat timer
+}
