@@ -53,6 +53,37 @@ bool known_backoff_overflow(const asl::machine& m) {
   return false;
 }
 
+/// Known interpreter bug (docs/fuzzing.md, reported): due times are
+/// `now + seconds * 1000` in int64 with no bound, so a top-level
+/// "TimeoutSeconds" near INT64_MAX (the validator accepts up to INT64_MAX),
+/// or a TimeoutSecondsPath/HeartbeatSecondsPath selecting such a value,
+/// overflows (step.cpp, start and the task timers). Skipped until fixed: a
+/// top-level timeout over 10^12 s, and seconds paths when any text of the
+/// input has a run of 16 or more digits.
+bool uses_seconds_path(const asl::machine& m) {
+  for (const auto& s : m.states) {
+    if (s.timeout_seconds_path || s.heartbeat_seconds_path) return true;
+    for (const auto& b : s.branches)
+      if (uses_seconds_path(*b)) return true;
+    if (s.processor && uses_seconds_path(*s.processor)) return true;
+  }
+  return false;
+}
+
+bool long_digit_run(std::string_view text) {
+  size_t run = 0;
+  for (char c : text) {
+    run = (c >= '0' && c <= '9') ? run + 1 : 0;
+    if (run >= 16) return true;
+  }
+  return false;
+}
+
+bool known_timer_overflow(const asl::definition& def, std::string_view all_text) {
+  if (def.root->timeout_seconds && *def.root->timeout_seconds > 1000000000000) return true;
+  return uses_seconds_path(*def.root) && long_digit_run(all_text);
+}
+
 struct driver {
   explicit driver(const asl::definition& d) : def(d) {}
   const asl::definition& def;
@@ -97,6 +128,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto parsed = asl::parse(def_text);
   if (!parsed.def) return 0;
   if (known_backoff_overflow(*parsed.def->root)) return -1;
+  if (known_timer_overflow(*parsed.def, std::string_view(reinterpret_cast<const char*>(data), size)))
+    return -1;
 
   std::string input(input_text);
   if (!json::valid(input)) input = "{}";
