@@ -42,6 +42,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     SC_FUZZ_CHECK(!failed->error.empty(), "assign failure has an error name");
     return 0;
   }
+  // The interpreter refuses a ResultPath longer than json::max_depth steps
+  // and fails a state whose output nests deeper than json::max_depth
+  // (runner_data.cpp): such documents are not written, so only those within
+  // the cap must serialise to JSON that reads back.
+  if (p->length() > json::max_depth) return 0;
+  {
+    std::string text = json::dump(target);
+    if (json::nesting_depth(text) > json::max_depth) return 0;
+  }
   fuzz::check_dump(target, "document after assign");
   if (p->is_reference() && !p->is_context() && !p->is_variable()) {
     json::document back;
