@@ -289,6 +289,9 @@ class runner {
   // state_parallel.cpp
   flow exec_parallel(thread& t, const asl::state& st);
   flow parallel_done(thread& t, const asl::state& st);
+  /// A Parallel's or Map's children are all done: their results, in order,
+  /// as one array through ResultSelector/ResultPath/OutputPath.
+  flow finish_children(thread& t, const asl::state& st);
   void parallel_child_done(thread& p, thread& c, const asl::state& st);
 
   // state_map.cpp

@@ -161,18 +161,7 @@ flow runner::map_done(thread& t, const asl::state& st) {
   } else {
     emit(t, "MapStateSucceeded", "", "", false);
   }
-  json::document arr;
-  arr.SetArray();
-  for (auto& r : t.results) {
-    json::document d;
-    json::parse(r, d);
-    arr.PushBack(json::value(d, arr.GetAllocator()), arr.GetAllocator());
-  }
-  t.ph = phase::idle;
-  t.children.clear();
-  t.results.clear();
-  t.items.clear();
-  return finish_with_result(t, st, std::move(arr), arr.GetAllocator());
+  return finish_children(t, st);
 }
 
 void runner::map_child_done(thread& p, thread& c, const asl::state& st) {

@@ -40,6 +40,10 @@ flow runner::exec_parallel(thread& t, const asl::state& st) {
 
 flow runner::parallel_done(thread& t, const asl::state& st) {
   emit(t, "ParallelStateSucceeded", "", "", false);
+  return finish_children(t, st);
+}
+
+flow runner::finish_children(thread& t, const asl::state& st) {
   json::document arr;
   arr.SetArray();
   for (auto& r : t.results) {
@@ -50,6 +54,7 @@ flow runner::parallel_done(thread& t, const asl::state& st) {
   t.ph = phase::idle;
   t.children.clear();
   t.results.clear();
+  t.items.clear();
   return finish_with_result(t, st, std::move(arr), arr.GetAllocator());
 }
 
