@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libhiredis-dev libmsgpack-cxx-dev libyaml-cpp-dev
   catch2 libboost-dev libboost-system-dev rapidjson-dev libssl-dev libjemalloc-dev
+  # JSONata's regular expressions (runtime/jsonata/regex.cpp)
+  libpcre2-dev
   redis-server
   # fuzz/run.sh (the fuzz-short test): clang with libFuzzer and the
   # sanitizer runtimes (Debian ships them in libclang-rt-14-dev).

@@ -1,0 +1,438 @@
+#include "runtime/jsonata/value.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace sc::jsonata {
+
+// --- construction and access ---------------------------------------------
+
+value value::string(std::string s) {
+  auto n = std::make_shared<string_node>();
+  n->s = std::move(s);
+  value v;
+  v.k_ = kind::string;
+  v.p_ = std::move(n);
+  return v;
+}
+
+value value::array(std::vector<value> items, uint8_t flags) {
+  auto n = std::make_shared<array_node>();
+  n->items = std::move(items);
+  n->flags = flags;
+  value v;
+  v.k_ = kind::array;
+  v.p_ = std::move(n);
+  return v;
+}
+
+value value::sequence(std::vector<value> items) {
+  return array(std::move(items), array_node::sequence);
+}
+
+value value::object() {
+  value v;
+  v.k_ = kind::object;
+  v.p_ = std::make_shared<object_node>();
+  return v;
+}
+
+value value::function(std::shared_ptr<const function_node> f) {
+  value v;
+  v.k_ = kind::function;
+  v.p_ = std::const_pointer_cast<function_node>(std::move(f));
+  return v;
+}
+
+bool value::is_sequence() const {
+  return k_ == kind::array && static_cast<const array_node*>(p_.get())->has(array_node::sequence);
+}
+
+const std::string& value::as_string() const { return static_cast<const string_node*>(p_.get())->s; }
+const array_node& value::as_array() const { return *static_cast<const array_node*>(p_.get()); }
+const object_node& value::as_object() const { return *static_cast<const object_node*>(p_.get()); }
+const function_node& value::as_function() const {
+  return *static_cast<const function_node*>(p_.get());
+}
+std::shared_ptr<const function_node> value::function_ptr() const {
+  return std::static_pointer_cast<const function_node>(p_);
+}
+array_node& value::mutable_array() { return *static_cast<array_node*>(p_.get()); }
+object_node& value::mutable_object() { return *static_cast<object_node*>(p_.get()); }
+
+// --- objects -----------------------------------------------------------------
+
+bool is_array_index_key(std::string_view key) {
+  if (key.empty() || key.size() > 10) return false;
+  if (key.size() > 1 && key[0] == '0') return false;
+  uint64_t n = 0;
+  for (char c : key) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + uint64_t(c - '0');
+  }
+  return n <= 4294967294ull;
+}
+
+namespace {
+uint64_t index_of(std::string_view key) {
+  uint64_t n = 0;
+  for (char c : key) n = n * 10 + uint64_t(c - '0');
+  return n;
+}
+}  // namespace
+
+const value* object_node::find(std::string_view key) const {
+  if (entries.size() <= 16) {
+    for (auto& [k, v] : entries)
+      if (k == key) return &v;
+    return nullptr;
+  }
+  if (!index_valid_) {
+    index_.resize(entries.size());
+    for (uint32_t i = 0; i < entries.size(); ++i) index_[i] = i;
+    std::sort(index_.begin(), index_.end(),
+              [&](uint32_t a, uint32_t b) { return entries[a].first < entries[b].first; });
+    index_valid_ = true;
+  }
+  auto it = std::lower_bound(index_.begin(), index_.end(), key, [&](uint32_t i, std::string_view k) {
+    return std::string_view(entries[i].first) < k;
+  });
+  if (it != index_.end() && entries[*it].first == key) return &entries[*it].second;
+  return nullptr;
+}
+
+void object_node::set(std::string key, value v) {
+  if (const value* existing = find(key)) {
+    const_cast<value&>(*existing) = std::move(v);
+    return;
+  }
+  index_valid_ = false;
+  if (!is_array_index_key(key)) {
+    entries.emplace_back(std::move(key), std::move(v));
+    return;
+  }
+  // Array-index keys come first, in ascending numeric order.
+  uint64_t n = index_of(key);
+  size_t pos = 0;
+  while (pos < entries.size() && is_array_index_key(entries[pos].first) &&
+         index_of(entries[pos].first) < n)
+    ++pos;
+  entries.emplace(entries.begin() + pos, std::move(key), std::move(v));
+}
+
+bool object_node::erase(std::string_view key) {
+  for (auto it = entries.begin(); it != entries.end(); ++it) {
+    if (it->first == key) {
+      entries.erase(it);
+      index_valid_ = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+// --- numbers -----------------------------------------------------------------
+
+std::string format_number_js(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  if (d == 0) return "0";
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string_view sci(buf, size_t(res.ptr - buf));
+  bool negative = sci[0] == '-';
+  if (negative) sci.remove_prefix(1);
+  size_t e_pos = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e_pos))
+    if (c != '.') digits += c;
+  int exp10 = std::atoi(std::string(sci.substr(e_pos + 1)).c_str());
+  int k = int(digits.size());
+  int n = exp10 + 1;  // the decimal point sits after n digits
+  std::string out = negative ? "-" : "";
+  if (k <= n && n <= 21) {
+    out += digits;
+    out.append(size_t(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out += digits.substr(0, size_t(n));
+    out += '.';
+    out += digits.substr(size_t(n));
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(size_t(-n), '0');
+    out += digits;
+  } else {
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out += digits.substr(1);
+    }
+    out += 'e';
+    out += (n - 1) >= 0 ? '+' : '-';
+    out += std::to_string(std::abs(n - 1));
+  }
+  return out;
+}
+
+// --- conversion from JSON ----------------------------------------------------
+
+value from_json(const json::value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      return value::null();
+    case rapidjson::kFalseType:
+      return value::boolean(false);
+    case rapidjson::kTrueType:
+      return value::boolean(true);
+    case rapidjson::kNumberType:
+      return value::number(v.GetDouble());
+    case rapidjson::kStringType:
+      return value::string(std::string(v.GetString(), v.GetStringLength()));
+    case rapidjson::kArrayType: {
+      std::vector<value> items;
+      items.reserve(v.Size());
+      for (auto& e : v.GetArray()) items.push_back(from_json(e));
+      return value::array(std::move(items));
+    }
+    case rapidjson::kObjectType: {
+      value o = value::object();
+      auto& n = o.mutable_object();
+      n.entries.reserve(v.MemberCount());
+      for (auto& m : v.GetObject())
+        n.set(std::string(m.name.GetString(), m.name.GetStringLength()), from_json(m.value));
+      return o;
+    }
+  }
+  return {};
+}
+
+bool from_json_text(std::string_view text, value& out, std::string* error) {
+  json::document doc;
+  if (!json::parse(text, doc, error)) return false;
+  out = from_json(doc);
+  return true;
+}
+
+// --- conversion to JSON ------------------------------------------------------
+
+namespace {
+
+// Lone surrogates (WTF-8: ED A0..BF xx) are written as U+FFFD, as
+// JSON.stringify's output would be once encoded as UTF-8.
+void append_escaped(std::string& out, const std::string& s) {
+  out += '"';
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else if (c == 0xED && i + 2 < s.size() &&
+                   (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0) {
+          out += "\xEF\xBF\xBD";
+          i += 2;
+        } else {
+          out += char(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+void newline(std::string& out, int indent, int level) {
+  if (indent <= 0) return;
+  out += '\n';
+  out.append(size_t(indent * level), ' ');
+}
+
+void write(std::string& out, const value& v, int indent, int level) {
+  switch (v.type()) {
+    case kind::undefined:
+    case kind::null:
+      out += "null";
+      return;
+    case kind::boolean:
+      out += v.as_bool() ? "true" : "false";
+      return;
+    case kind::number:
+      if (!std::isfinite(v.as_number())) out += "null";
+      else out += format_number_js(v.as_number());
+      return;
+    case kind::string:
+      append_escaped(out, v.as_string());
+      return;
+    case kind::function:
+      out += "\"\"";
+      return;
+    case kind::array: {
+      auto& a = v.as_array();
+      out += '[';
+      bool first = true;
+      for (auto& e : a.items) {
+        if (!first) out += ',';
+        first = false;
+        newline(out, indent, level + 1);
+        // JSON.stringify writes undefined array members as null.
+        write(out, e, indent, level + 1);
+      }
+      if (!a.items.empty()) newline(out, indent, level);
+      out += ']';
+      return;
+    }
+    case kind::object: {
+      auto& o = v.as_object();
+      out += '{';
+      bool first = true;
+      for (auto& [k, e] : o.entries) {
+        if (e.is_undefined()) continue;
+        if (!first) out += ',';
+        first = false;
+        newline(out, indent, level + 1);
+        append_escaped(out, k);
+        out += indent > 0 ? ": " : ":";
+        write(out, e, indent, level + 1);
+      }
+      if (!first) newline(out, indent, level);
+      out += '}';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string to_json(const value& v) {
+  if (v.is_undefined()) return "";
+  std::string out;
+  write(out, v, 0, 0);
+  return out;
+}
+
+std::string to_json_pretty(const value& v, int indent) {
+  if (v.is_undefined()) return "";
+  std::string out;
+  write(out, v, indent, 0);
+  return out;
+}
+
+void to_json(const value& v, json::value& out, json::allocator& a) {
+  switch (v.type()) {
+    case kind::undefined:
+    case kind::null:
+      out.SetNull();
+      return;
+    case kind::boolean:
+      out.SetBool(v.as_bool());
+      return;
+    case kind::number: {
+      double d = v.as_number();
+      if (!std::isfinite(d)) {
+        out.SetNull();
+      } else if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) {
+        out.SetInt64(int64_t(d));
+      } else {
+        out.SetDouble(d);
+      }
+      return;
+    }
+    case kind::string: {
+      // Through the text form so lone surrogates become U+FFFD.
+      const std::string& s = v.as_string();
+      if (s.find('\xED') == std::string::npos) {
+        out.SetString(s.data(), rapidjson::SizeType(s.size()), a);
+      } else {
+        std::string fixed;
+        for (size_t i = 0; i < s.size(); ++i) {
+          if (static_cast<unsigned char>(s[i]) == 0xED && i + 2 < s.size() &&
+              (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0) {
+            fixed += "\xEF\xBF\xBD";
+            i += 2;
+          } else {
+            fixed += s[i];
+          }
+        }
+        out.SetString(fixed.data(), rapidjson::SizeType(fixed.size()), a);
+      }
+      return;
+    }
+    case kind::function:
+      out.SetString("", a);
+      return;
+    case kind::array: {
+      out.SetArray();
+      auto& arr = v.as_array();
+      out.Reserve(rapidjson::SizeType(arr.items.size()), a);
+      for (auto& e : arr.items) {
+        json::value x;
+        to_json(e, x, a);
+        out.PushBack(x, a);
+      }
+      return;
+    }
+    case kind::object: {
+      out.SetObject();
+      for (auto& [k, e] : v.as_object().entries) {
+        if (e.is_undefined()) continue;
+        json::value name(k.data(), rapidjson::SizeType(k.size()), a);
+        json::value x;
+        to_json(e, x, a);
+        out.AddMember(name, x, a);
+      }
+      return;
+    }
+  }
+}
+
+// --- equality ----------------------------------------------------------------
+
+bool deep_equal(const value& a, const value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case kind::undefined:
+    case kind::null:
+      return true;
+    case kind::boolean:
+      return a.as_bool() == b.as_bool();
+    case kind::number:
+      return a.as_number() == b.as_number();
+    case kind::string:
+      return a.as_string() == b.as_string();
+    case kind::function:
+      return a.node_ptr() == b.node_ptr();
+    case kind::array: {
+      auto& x = a.as_array();
+      auto& y = b.as_array();
+      if (x.size() != y.size()) return false;
+      for (size_t i = 0; i < x.size(); ++i)
+        if (!deep_equal(x[i], y[i])) return false;
+      return true;
+    }
+    case kind::object: {
+      auto& x = a.as_object();
+      auto& y = b.as_object();
+      if (x.size() != y.size()) return false;
+      for (auto& [k, v] : x.entries) {
+        const value* w = y.find(k);
+        if (!w || !deep_equal(v, *w)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace sc::jsonata
