@@ -46,6 +46,9 @@ struct catcher {
   std::string next;
   int next_index = -1;           ///< index of `next` in the owning machine
   path_field result_path;        ///< default `$`
+  /// Assign: replaces the state's own Assign when this catcher handles the
+  /// error; evaluated against the error output.
+  std::shared_ptr<const eval::payload_template> assign;
 };
 
 /// One Choice rule (top level, or nested inside And/Or/Not).
@@ -59,6 +62,9 @@ struct choice_rule {
   std::optional<eval::path> value_path;   ///< compare against another path (…Path ops)
   std::string next;                       ///< top-level rules only
   int next_index = -1;
+  /// Assign of a top-level rule: applied, instead of the state's Assign,
+  /// when this rule is the one that matched.
+  std::shared_ptr<const eval::payload_template> assign;
 };
 
 struct machine;
@@ -81,6 +87,10 @@ struct state {
   std::shared_ptr<const eval::payload_template> parameters;       ///< Parameters / ItemSelector
   std::shared_ptr<const eval::payload_template> result_selector;
   std::shared_ptr<const json::document> result;                   ///< Pass Result
+
+  /// Assign (workflow variables): evaluated when the state succeeds,
+  /// against the state's result, with the variables from before the state.
+  std::shared_ptr<const eval::payload_template> assign;
 
   // Errors
   std::vector<retrier> retry;
@@ -148,6 +158,9 @@ struct definition {
   std::vector<const machine*> machines;  ///< indexed by machine::id
   std::string text;                      ///< the definition as submitted
   bool uses_context = true;              ///< false when nothing can read `$$`
+  /// False when no state assigns a workflow variable: nothing can read one,
+  /// so the interpreter never builds the variables' view.
+  bool uses_variables = false;
 };
 
 }  // namespace sc::asl

@@ -108,6 +108,14 @@ class compiler {
   /// Fail ErrorPath / CausePath: a Reference Path or an intrinsic call.
   std::optional<std::string> path_or_intrinsic(const json::value& obj, const std::string& loc,
                                                std::string_view name);
+  /// Assign (workflow variables): a payload template whose keys are
+  /// variable names (with `.$` for paths and intrinsics). Null when absent
+  /// or empty.
+  std::shared_ptr<const eval::payload_template> assign_field(const json::value& obj,
+                                                             const std::string& loc);
+  /// Empty when `name` may name a workflow variable; else AWS's message.
+  static std::string variable_name_problem(std::string_view name);
+  bool uses_variables() const { return uses_variables_; }
   std::vector<retrier> retry_field(const json::value& obj, const std::string& loc);
   std::vector<catcher> catch_field(const json::value& obj, const std::string& loc);
 
@@ -142,6 +150,7 @@ class compiler {
   std::vector<machine*> machines_;         ///< by id, while building
   std::unordered_set<std::string> names_;  ///< every state name so far
   std::optional<eval::path> root_path_;    ///< `$`, the default of path fields
+  bool uses_variables_ = false;            ///< some state, rule or catcher has Assign
 };
 
 }  // namespace sc::asl::detail

@@ -93,6 +93,21 @@ bool fail_path_intrinsic(std::string_view fn) {
 
 }  // namespace
 
+// ---- workflow variables -------------------------------------------------------
+
+std::string compiler::variable_name_problem(std::string_view name) {
+  // Provisional rules (refined from AWS's recorded messages): a letter or
+  // underscore, then letters, digits and underscores; `states` is reserved.
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  bool ok = !name.empty() && letter(name[0]) && name.size() <= 80;
+  for (char c : name) ok = ok && (letter(c) || digit(c));
+  if (!ok) return "The variable name '" + std::string(name) + "' is not valid";
+  if (name == "states")
+    return "The variable name 'states' is reserved";
+  return {};
+}
+
 // ---- reporting --------------------------------------------------------------
 
 void compiler::error(std::string message, std::string location, const char* code) {
@@ -144,10 +159,6 @@ void compiler::check_fields(const json::value& obj, const std::string& loc,
       error("The QueryLanguage is set to 'JSONPath', but field '" + std::string(f) +
                 "' is only supported for the 'JSONata' QueryLanguage",
             loc);
-    } else if (f == "Assign") {
-      // AWS accepts workflow variables on JSONPath states; this
-      // implementation does not run them yet, so refuse rather than ignore.
-      error("Field 'Assign' (workflow variables) is not supported by Statecraft yet", loc);
     } else {
       error("Field '" + std::string(f) + "' is not supported", loc);
     }
@@ -313,6 +324,27 @@ std::shared_ptr<const eval::payload_template> compiler::payload(const json::valu
   return compiled;
 }
 
+std::shared_ptr<const eval::payload_template> compiler::assign_field(const json::value& obj,
+                                                                     const std::string& loc) {
+  const json::value* v = find(obj, "Assign");
+  if (!v) return nullptr;
+  std::string at = field_loc(loc, "Assign");
+  if (!check_type(*v, jtype::object, at)) return nullptr;
+  uses_variables_ = true;
+  bool names_ok = true;
+  for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
+    std::string_view key = as_view(it->name);
+    std::string_view name = key.ends_with(".$") ? key.substr(0, key.size() - 2) : key;
+    if (std::string why = variable_name_problem(name); !why.empty()) {
+      error(why, field_loc(at, key));
+      names_ok = false;
+    }
+  }
+  if (v->ObjectEmpty()) return nullptr;  // assigns nothing: no assignedVariables either
+  auto compiled = payload(obj, loc, "Assign");
+  return names_ok ? compiled : nullptr;
+}
+
 std::optional<std::string> compiler::path_or_intrinsic(const json::value& obj,
                                                        const std::string& loc,
                                                        std::string_view name) {
@@ -410,7 +442,7 @@ std::vector<catcher> compiler::catch_field(const json::value& obj, const std::st
   const json::value* v = find(obj, "Catch");
   if (!v) return out;
   if (!check_type(*v, jtype::array, field_loc(loc, "Catch"))) return out;
-  static const field_names allowed = {"ErrorEquals", "Next", "ResultPath", "Comment"};
+  static const field_names allowed = {"ErrorEquals", "Next", "ResultPath", "Comment", "Assign"};
   for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
     const json::value& e = (*v)[i];
     std::string at = index_loc(loc, "Catch", i);
@@ -421,6 +453,7 @@ std::vector<catcher> compiler::catch_field(const json::value& obj, const std::st
     compile_error_equals(e, at, i + 1 == v->Size(), c.error_equals);
     c.next = target_field(e, at, "Next");
     c.result_path = io_path(e, at, "ResultPath", true);
+    c.assign = assign_field(e, at);
     string_field(e, at, "Comment");
     out.push_back(std::move(c));
   }

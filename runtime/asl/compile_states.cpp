@@ -58,21 +58,21 @@ field_names make_fields(std::initializer_list<std::string_view> own, bool io, bo
 }
 
 const field_names& allowed_fields(state_type t) {
-  static const field_names pass = make_fields({"ResultPath", "Parameters", "Result"}, true, true);
+  static const field_names pass = make_fields({"ResultPath", "Parameters", "Result", "Assign"}, true, true);
   static const field_names task = make_fields(
-      {"ResultPath", "Parameters", "ResultSelector", "Resource", "Credentials", "Retry", "Catch",
+      {"ResultPath", "Parameters", "ResultSelector", "Resource", "Credentials", "Retry", "Catch", "Assign",
        "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"},
       true, true);
-  static const field_names choice = make_fields({"Choices", "Default"}, true, false);
+  static const field_names choice = make_fields({"Choices", "Default", "Assign"}, true, false);
   static const field_names wait =
-      make_fields({"Seconds", "Timestamp", "SecondsPath", "TimestampPath"}, true, true);
+      make_fields({"Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign"}, true, true);
   static const field_names succeed = make_fields({}, true, false);
   static const field_names fail =
       make_fields({"Error", "Cause", "ErrorPath", "CausePath"}, false, false);
   static const field_names parallel = make_fields(
-      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches"}, true, true);
+      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches", "Assign"}, true, true);
   static const field_names map = make_fields(
-      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "ItemProcessor", "Iterator",
+      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Assign", "ItemProcessor", "Iterator",
        "ItemsPath", "ItemSelector", "ItemReader", "ItemBatcher", "ResultWriter", "MaxConcurrency",
        "MaxConcurrencyPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath",
        "ToleratedFailureCount", "ToleratedFailureCountPath", "Label"},
@@ -139,6 +139,7 @@ std::shared_ptr<definition> compiler::compile(const json::value& root) {
   m->timeout_seconds = timeout;
   def->root = m;
   def->machines.assign(machines_.begin(), machines_.end());
+  def->uses_variables = uses_variables_;
   return def;
 }
 
@@ -328,6 +329,7 @@ void compiler::compile_state(const json::value& v, const std::string& loc, state
     case state_type::parallel: compile_parallel(v, loc, s); break;
     case state_type::map: compile_map(v, loc, s); break;
   }
+  if (s.type != state_type::succeed && s.type != state_type::fail) s.assign = assign_field(v, loc);
   if (s.type != state_type::choice && s.type != state_type::succeed && s.type != state_type::fail)
     compile_transition(v, loc, s);
 }

@@ -62,6 +62,13 @@ class details {
   /// The text is viewed, not copied: it must outlive the emit() call the
   /// details are built for (they always are built in its argument list or
   /// just before it).
+  /// `k` holds JSON text written as is (an object, not a payload).
+  details& raw(const char* k, std::string_view json_text) {
+    if (!record_details) return *this;
+    key(k);
+    out_ += json_text;
+    return *this;
+  }
   details& payload(const char* k, std::string_view json_text) {
     if (!record_details) return *this;
     payload_key_ = k;
@@ -241,6 +248,27 @@ class runner {
   flow finish_with_result(thread& t, const asl::state& st, json::value&& result,
                           json::allocator& ra);
 
+  /// Selects path `p` for thread `t`: from `in`, the context object
+  /// (`$$…`) or a workflow variable (`$name…`). False when nothing matched.
+  bool select(const thread& t, const eval::path& p, const json::value& in, json::value& out,
+              json::allocator& a);
+
+  // runner_variables.cpp
+  /// The workflow variables `t` can read: its own scope's and its
+  /// ancestors' (a Distributed Map iteration starts a new chain), merged
+  /// into one object; nullptr when the definition assigns none. Valid until
+  /// the next `assign`.
+  const json::value* variables(const thread& t);
+  /// Assign: evaluates `tpl` against `from` with the variables from before
+  /// (every expression of the state has been evaluated already), stores the
+  /// values as `t`'s pending scope and keeps the assignedVariables for the
+  /// Exited event.
+  std::optional<failure> assign(thread& t, const eval::payload_template& tpl,
+                                const json::value& from);
+  /// At the Exited event: stores `t`'s pending scope (if any) and adds the
+  /// assignedVariables to the event's details.
+  details& commit_assigned(thread& t, details& d);
+
   // runner_flow.cpp
   /// Emits the Exited event and moves to the next state (or ends).
   flow exit_state(thread& t, const asl::state& st, const std::string& out);
@@ -323,6 +351,11 @@ class runner {
   std::set<std::pair<int, int64_t>> launching_;
   /// Continuations from `drive_later`: (thread id, flow), newest last.
   std::vector<std::pair<int, flow>> deferred_;
+  json::document vars_;          ///< `variables()`'s merged view …
+  int vars_thread_ = -1;         ///< … for this thread (-1 = none built)
+  std::string assigned_;         ///< assignedVariables of the state about to exit
+  int pending_thread_ = -1;      ///< the thread whose Assign awaits its Exited event
+  std::string pending_scope_;    ///< … and its scope's text with the new values
   int drive_depth_ = 0;          ///< nested `drive` calls on the stack
   bool over_limit_ = false;      ///< the history limit was reached in this step
   bool over_bytes_ = false;      ///< ... and it was the limit on its bytes

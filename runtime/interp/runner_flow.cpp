@@ -14,8 +14,9 @@ flow runner::exit_state(thread& t, const asl::state& st, const std::string& out)
     carried_.reset();  // exec_pass's document: never the next input
     return flow::fail(too_deep(t, "The state's output"));
   }
-  emit(t, exited_type(st.type), "stateExitedEventDetails",
-       details().str("name", st.name).payload("output", out).done());
+  details d;
+  d.str("name", st.name).payload("output", out);
+  emit(t, exited_type(st.type), "stateExitedEventDetails", commit_assigned(t, d).done());
   if (st.type == asl::state_type::succeed || st.end) return flow::end(out);
   return flow::go(st.next_index, out);
 }

@@ -10,7 +10,7 @@ std::optional<failure> runner::int_field(const thread& t, const json::value& in,
   if (!p) return std::nullopt;
   json::value v;
   json::document tmp;
-  bool found = p->select(in, v, tmp.GetAllocator());
+  bool found = select(t, *p, in, v, tmp.GetAllocator());
   if (!found || !v.IsNumber() || !(v.IsInt64() || v.IsUint64()) || (v.IsInt64() && v.GetInt64() < 0)) {
     std::string shown = found ? (v.IsString() ? std::string(v.GetString()) : json::dump(v)) : "null";
     return runtime(t, std::string("The ") + field + " field refers to value \"" + shown +
@@ -40,7 +40,13 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   if (st.tolerated_failure_count_path) {
     json::value v;
     json::document tmp;
-    if (!st.tolerated_failure_count_path->select(eff, v, tmp.GetAllocator()) || !v.IsInt64())
+    // A numeric string is taken as its number (AWS accepts "1").
+    bool found = select(t, *st.tolerated_failure_count_path, eff, v, tmp.GetAllocator());
+    if (found && v.IsString()) {
+      json::document num;
+      if (json::parse(v.GetString(), num) && num.IsInt64()) v.SetInt64(num.GetInt64());
+    }
+    if (!found || !v.IsInt64())
       return flow::fail(runtime(t, "The ToleratedFailureCountPath field refers to an invalid value: " +
                                        st.tolerated_failure_count_path->text()));
     if (v.GetInt64() < 0) return flow::fail(runtime(t, "ToleratedFailureCount cannot be negative."));
@@ -56,7 +62,12 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   if (st.tolerated_failure_percentage_path) {
     json::value v;
     json::document tmp;
-    if (!st.tolerated_failure_percentage_path->select(eff, v, tmp.GetAllocator()) || !v.IsNumber())
+    bool found = select(t, *st.tolerated_failure_percentage_path, eff, v, tmp.GetAllocator());
+    if (found && v.IsString()) {
+      json::document num;
+      if (json::parse(v.GetString(), num) && num.IsNumber()) v.SetDouble(num.GetDouble());
+    }
+    if (!found || !v.IsNumber())
       return flow::fail(runtime(t, "The ToleratedFailurePercentagePath field refers to an invalid value: " +
                                        st.tolerated_failure_percentage_path->text()));
     tol_pct = v.GetDouble();

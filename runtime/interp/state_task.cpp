@@ -28,7 +28,7 @@ flow runner::exec_task(thread& t, const asl::state& st) {
     if (p) {
       json::value v;
       json::document tmp;
-      if (!p->select(in, v, tmp.GetAllocator()) || !v.IsInt64() || v.GetInt64() <= 0)
+      if (!select(t, *p, in, v, tmp.GetAllocator()) || !v.IsInt64() || v.GetInt64() <= 0)
         return runtime(t, std::string("The ") + field + " field references an invalid value: " +
                               p->text());
       out = v.GetInt64();

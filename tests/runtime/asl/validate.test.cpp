@@ -175,11 +175,16 @@ TEST_CASE("JSONata-only fields are refused on JSONPath states with AWS's wording
                   "/States/S");
 }
 
-TEST_CASE("Workflow variables (Assign) are refused as not supported yet", "[asl][validate]") {
-  auto ds = problems(one_state(R"("Type":"Pass","Assign":{"x":1},"End":true)"));
+TEST_CASE("Workflow variables (Assign) are accepted where AWS accepts them", "[asl][validate]") {
+  CHECK(asl_test::parse_ok(one_state(R"("Type":"Pass","Assign":{"x":1,"y.$":"$.a"},"End":true)"))->uses_variables);
+  CHECK(asl_test::parse_ok(one_state(R"("Type":"Wait","Seconds":1,"Assign":{"x":1},"End":true)"))->uses_variables);
+  CHECK_FALSE(asl_test::parse_ok(one_state(R"("Type":"Pass","End":true)"))->uses_variables);
+  auto ds = problems(one_state(R"("Type":"Succeed","Assign":{"x":1})"));
   REQUIRE(ds.size() == 1);
-  CHECK(ds[0].location == "/States/S");
-  CHECK(ds[0].message.find("Assign") != std::string::npos);
+  CHECK(ds[0].message == "Field 'Assign' is not supported");
+  auto bad = problems(one_state(R"("Type":"Pass","Assign":{"1x":1},"End":true)"));
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].location == "/States/S/Assign/1x");
 }
 
 TEST_CASE("State names are unique in the whole definition and at most 80 characters",
