@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "runtime/asl/parse.hpp"
+#include "runtime/eval/jsonata_template.hpp"
 
 namespace sc::asl::detail {
 
@@ -32,6 +33,7 @@ inline constexpr const char* kMissingEndState = "MISSING_END_STATE";
 inline constexpr const char* kDuplicateStateName = "DUPLICATE_STATE_NAME";
 inline constexpr const char* kInvalidStateName = "INVALID_STATE_NAME";
 inline constexpr const char* kInvalidJsonDescription = "INVALID_JSON_DESCRIPTION";
+inline constexpr const char* kInvalidJsonata = "INVALID_JSONATA_EXPRESSION";
 
 /// JSON value kinds as AWS names them in "Expected value of type [...]".
 enum class jtype { string, integer, number, boolean, object, array };
@@ -119,6 +121,20 @@ class compiler {
   std::vector<retrier> retry_field(const json::value& obj, const std::string& loc);
   std::vector<catcher> catch_field(const json::value& obj, const std::string& loc);
 
+  // ---- JSONata states (compile_jsonata.cpp) -------------------------------
+  /// A JSONata field value: `{% %}` strings at any depth are expressions.
+  /// `field` is its path in runtime messages ("Output", "Catch[0]/Output").
+  jsonata_field jsonata_value(const json::value& obj, const std::string& loc,
+                              std::string_view name, bool result, bool error_output);
+  /// An integer given literally (checked against [min, max]) or as an
+  /// expression string; `lit`/`expr` receive whichever it is.
+  void int_or_expression(const json::value& obj, const std::string& loc, std::string_view name,
+                         int64_t min, int64_t max, std::optional<int64_t>& lit,
+                         jsonata_field& expr);
+  void compile_jsonata_state(const json::value& v, const std::string& loc, state& s);
+  std::vector<catcher> jsonata_catch_field(const json::value& obj, const std::string& loc);
+  choice_rule compile_jsonata_rule(const json::value& v, const std::string& loc);
+
   // ---- machines and states (compile_states.cpp) ---------------------------
   std::shared_ptr<machine> compile_machine(const json::value& obj, const std::string& loc,
                                            machine_kind kind);
@@ -151,6 +167,10 @@ class compiler {
   std::unordered_set<std::string> names_;  ///< every state name so far
   std::optional<eval::path> root_path_;    ///< `$`, the default of path fields
   bool uses_variables_ = false;            ///< some state, rule or catcher has Assign
+  bool uses_jsonata_ = false;              ///< some state is a JSONata state
+  bool machine_jsonata_ = false;           ///< the top level says QueryLanguage JSONata
+  bool current_jsonata_ = false;           ///< the state being compiled is JSONata
+  std::string jsonata_state_loc_;          ///< … and its location
 };
 
 }  // namespace sc::asl::detail

@@ -56,6 +56,22 @@ bool jsonata_only(std::string_view f) {
   return f == "Output" || f == "Arguments" || f == "Items" || f == "Condition";
 }
 
+// Fields that only exist in JSONPath states (rejected on JSONata ones).
+bool jsonpath_only(std::string_view f) {
+  static const std::string_view fields[] = {
+      "InputPath", "OutputPath", "ResultPath", "ResultSelector", "Parameters", "Result",
+      "ItemsPath", "MaxConcurrencyPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath",
+      "TimeoutSecondsPath", "HeartbeatSecondsPath", "ToleratedFailureCountPath",
+      "ToleratedFailurePercentagePath", "Variable", "And", "Or", "Not"};
+  if (std::find(std::begin(fields), std::end(fields), f) != std::end(fields)) return true;
+  // Choice comparison operators (StringEquals, NumericLessThanPath, IsNull, …).
+  static const std::string_view prefixes[] = {"String", "Numeric", "Boolean", "Timestamp", "Is"};
+  for (auto p : prefixes)
+    if (f.starts_with(p) && f.size() > p.size() && f[p.size()] >= 'A' && f[p.size()] <= 'Z')
+      return true;
+  return false;
+}
+
 // Error names a Retrier / Catcher may name with the reserved `States.` prefix.
 bool known_states_error(std::string_view e) {
   static const std::string_view known[] = {
@@ -155,9 +171,13 @@ void compiler::check_fields(const json::value& obj, const std::string& loc,
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
     std::string_view f = as_view(it->name);
     if (std::find(allowed.begin(), allowed.end(), f) != allowed.end()) continue;
-    if (jsonata_only(f)) {
+    if (!current_jsonata_ && jsonata_only(f)) {
       error("The QueryLanguage is set to 'JSONPath', but field '" + std::string(f) +
                 "' is only supported for the 'JSONata' QueryLanguage",
+            loc);
+    } else if (current_jsonata_ && jsonpath_only(f)) {
+      error("The QueryLanguage is set to 'JSONata', but field '" + std::string(f) +
+                "' is only supported for the 'JSONPath' QueryLanguage",
             loc);
     } else {
       error("Field '" + std::string(f) + "' is not supported", loc);

@@ -105,30 +105,31 @@ compiler::compiler() { root_path_ = eval::path::compile("$"); }
 // ---- the definition and its machines ---------------------------------------
 
 std::string compiler::pick_query_language(const json::value& obj, const std::string& loc) {
+  const std::string inherited = machine_jsonata_ ? "JSONata" : "JSONPath";
   const json::value* v = find(obj, "QueryLanguage");
-  if (!v) return "JSONPath";
+  if (!v) return inherited;
   std::string at = field_loc(loc, "QueryLanguage");
-  if (!check_type(*v, jtype::string, at)) return "";
+  if (!check_type(*v, jtype::string, at)) return inherited;
   std::string_view ql = as_view(*v);
-  if (ql == "JSONPath") return "JSONPath";
-  if (ql == "JSONata") {
-    error("QueryLanguage 'JSONata' is not supported by Statecraft yet; use 'JSONPath'", at);
-    return "JSONata";
+  if (ql == "JSONata") return "JSONata";
+  if (ql == "JSONPath") {
+    // A state may move up to JSONata in a JSONPath machine, never down.
+    if (machine_jsonata_ && loc != "/") {
+      error("'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+            loc);
+      return "JSONata";
+    }
+    return "JSONPath";
   }
   error("Value should be one of the following: [JSONPath, JSONata]", at);
-  return "";
+  return inherited;
 }
 
 std::shared_ptr<definition> compiler::compile(const json::value& root) {
   static const field_names top = {"Comment", "StartAt",        "States",
                                   "Version", "TimeoutSeconds", "QueryLanguage"};
   check_fields(root, "/", top);
-  if (pick_query_language(root, "/") == "JSONata") {
-    // A JSONata machine is validated by different rules; checking its states
-    // as JSONPath would only add noise to the one diagnostic that matters.
-    require(root, "/", {"States", "StartAt"});
-    return nullptr;
-  }
+  machine_jsonata_ = pick_query_language(root, "/") == "JSONata";
   if (auto v = string_field(root, "/", "Version"); v && *v != "1.0")
     error("Value should be one of the following: [1.0]", "/Version");
 
@@ -140,6 +141,7 @@ std::shared_ptr<definition> compiler::compile(const json::value& root) {
   def->root = m;
   def->machines.assign(machines_.begin(), machines_.end());
   def->uses_variables = uses_variables_;
+  def->uses_jsonata = uses_jsonata_;
   return def;
 }
 
@@ -307,10 +309,21 @@ void compiler::compile_state(const json::value& v, const std::string& loc, state
     return;
   }
   s.type = *t;
+  // Nested machines (Parallel branches, Map processors) compile their own
+  // states in between: restore the flag for this state's remaining fields.
+  struct restore {
+    bool& flag;
+    bool saved;
+    ~restore() { flag = saved; }
+  } keep{current_jsonata_, current_jsonata_};
   if (pick_query_language(v, loc) == "JSONata") {
-    collect_targets_loosely(v, s);
+    current_jsonata_ = true;
+    uses_jsonata_ = true;
+    s.jsonata = true;
+    compile_jsonata_state(v, loc, s);
     return;
   }
+  current_jsonata_ = false;
 
   check_fields(v, loc, allowed_fields(s.type));
   if (auto c = string_field(v, loc, "Comment")) s.comment = *c;
