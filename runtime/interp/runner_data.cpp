@@ -172,8 +172,9 @@ std::optional<failure> runner::apply_output_path(const thread& t, const asl::sta
   return std::nullopt;
 }
 
-std::optional<failure> runner::effective_input(const thread& t, const asl::state& st,
+std::optional<failure> runner::effective_input(thread& t, const asl::state& st,
                                                std::string& out) {
+  if (st.jsonata) return jsonata_arguments(t, st, out);
   json::document in;
   json::parse(t.input, in);
   json::document eff;
@@ -191,6 +192,7 @@ std::optional<failure> runner::effective_input(const thread& t, const asl::state
 
 flow runner::finish_with_result(thread& t, const asl::state& st, json::value&& result,
                                 json::allocator& ra) {
+  if (st.jsonata) return finish_jsonata(t, st, result);
   json::document selected;
   json::value res(std::move(result), ra);
   if (st.result_selector) {

@@ -64,6 +64,7 @@ flow runner::handle_error(thread& t, const flow& f) {
       // The catcher's Assign replaces the state's (whose values, if it
       // was evaluated, are dropped).
       pending_thread_ = -1;
+      if (st.jsonata) return catch_jsonata(t, st, c, eo);
       if (c.assign)
         if (auto af = assign(t, *c.assign, eo)) return flow::fail(*af);
       if (auto rf = apply_result_path(t, c.result_path, raw, std::move(eo))) return flow::fail(*rf);

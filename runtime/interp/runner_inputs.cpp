@@ -67,6 +67,7 @@ void runner::fire(int64_t timer) {
       t.timer = 0;
       t.ph = phase::idle;
       const asl::state& st = state_of(t);
+      if (st.jsonata) return drive(t, wait_done_jsonata(t, st));
       if (st.assign) {
         json::document eff;
         json::parse(t.effective, eff);

@@ -79,7 +79,11 @@ std::optional<failure> runner::assign(thread& t, const eval::payload_template& t
   if (auto f = tpl.evaluate(from, ctx, vars ? *vars : none, v, values.GetAllocator(), random_))
     return decorate(t, *f);
   static_cast<json::value&>(values) = std::move(v);
-  // Store into this thread's scope.
+  store_assigned(t, values);
+  return std::nullopt;
+}
+
+void runner::store_assigned(thread& t, const json::value& values) {
   json::document scope;
   if (t.variables.empty() || !json::parse(t.variables, scope) || !scope.IsObject())
     scope.SetObject();
@@ -100,7 +104,6 @@ std::optional<failure> runner::assign(thread& t, const eval::payload_template& t
   pending_thread_ = t.id;
   pending_scope_ = json::dump(scope);
   assigned_ = std::move(event);
-  return std::nullopt;
 }
 
 details& runner::commit_assigned(thread& t, details& d) {
