@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "runtime/jsonata/eval.hpp"
+#include "runtime/jsonata/fn_array.hpp"
 
 namespace sc::jsonata::detail {
 
@@ -635,9 +636,8 @@ value evaluator::eval_sort(const node* n, const value& input, const frame_ptr& e
         if (x == y) continue;
         comp = x < y ? -1 : 1;
       } else {
-        int c = aa.as_string().compare(bb.as_string());
-        if (c == 0) continue;
-        comp = c < 0 ? -1 : 1;
+        if (aa.as_string() == bb.as_string()) continue;
+        comp = js_string_less(aa.as_string(), bb.as_string()) ? -1 : 1;
       }
       if (term.descending) comp = -comp;
     }
