@@ -8,6 +8,7 @@ scripts/setup.sh
 scripts/build.sh
 cd "${STATECRAFT_BUILD_DIR:-build}"
 rc=0
+rm -f jsonata-suite.txt
 ctest --output-on-failure --timeout 1500 "$@" || rc=$?
 # The JSONata conformance figure (tests/jsonata/suite.cpp writes it), shown
 # whether or not that test failed.
