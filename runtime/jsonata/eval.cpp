@@ -77,6 +77,16 @@ value lookup_field(const value& input, const std::string& key) {
   return value();
 }
 
+void set_token(error& err, const std::string& token) {
+  if (err.token) return;
+  error plain = make_error(err.code, err.position, std::nullopt, err.val, err.val2, err.index);
+  if (plain.message == err.message) {
+    err = make_error(err.code, err.position, token, err.val, err.val2, err.index);
+  } else {
+    err.token = token;
+  }
+}
+
 bool boolize(const value& v) { return !v.is_undefined() && truthy(v); }
 
 bool is_numeric(const value& v) {

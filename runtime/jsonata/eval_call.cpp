@@ -40,11 +40,7 @@ std::optional<std::string> procedure_name(const node* proc) {
 
 void label(exception& e, const std::optional<std::string>& name, size_t position) {
   error& err = e.err();
-  if (!err.token && name) {
-    std::string msg = err.message;
-    err = make_error(err.code, err.position, name, err.val, err.val2, err.index);
-    if (err.code == "U1001") err.message = msg;
-  }
+  if (name) set_token(err, *name);
   if (!err.position) err.position = position;
 }
 

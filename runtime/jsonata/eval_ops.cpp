@@ -128,9 +128,7 @@ value evaluator::eval_binary(const node* n, const value& input, const frame_ptr&
   } catch (exception& e) {
     error& err = e.err();
     err.position = n->position;
-    if (!err.token) {
-      err = make_error(err.code, n->position, n->str, err.val, err.val2, err.index);
-    }
+    set_token(err, n->str);
     throw;
   }
 }
