@@ -169,6 +169,10 @@ value lookup_field(const value& input, const std::string& key);
 bool boolize(const value& v);
 /// A number that is not NaN (throws D1001 for infinities, as isNumeric does).
 bool is_numeric(const value& v);
+/// Names `token` in an error that names none (jsonata-js fills the message
+/// at the end, so a message made from the template is made again; a message
+/// a built-in wrote itself, such as $error's, is kept).
+void set_token(error& err, const std::string& token);
 /// `===` on JSONata values (identity for arrays, objects and functions).
 bool strict_equal(const value& a, const value& b);
 
