@@ -154,18 +154,17 @@ value f_type(call_context&, std::vector<value>& args) {
 
 value f_error(call_context& ctx, std::vector<value>& args) {
   const value& m = arg(args, 0);
-  raise_message("D3137", m.is_string() && !m.as_string().empty() ? m.as_string()
-                                                                : "$error() function evaluated",
-                ctx);
+  // {{{message}}} is filled from the token (error.cpp's mapping).
+  raise("D3137", ctx.position(),
+        m.is_string() && !m.as_string().empty() ? m.as_string() : "$error() function evaluated");
 }
 
 value f_assert(call_context& ctx, std::vector<value>& args) {
   const value& c = arg(args, 0);
   if (!(c.is_boolean() && c.as_bool())) {
     const value& m = arg(args, 1);
-    raise_message("D3141", m.is_string() && !m.as_string().empty() ? m.as_string()
-                                                                  : "$assert() statement failed",
-                  ctx);
+    raise("D3141", ctx.position(),
+          m.is_string() && !m.as_string().empty() ? m.as_string() : "$assert() statement failed");
   }
   return value();
 }

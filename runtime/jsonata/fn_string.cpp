@@ -186,9 +186,8 @@ bool unreserved_component(unsigned char c) {
 bool reserved_uri(unsigned char c) { return std::string_view(";/?:@&=+$,#").find(char(c)) != std::string_view::npos; }
 
 [[noreturn]] void malformed(call_context& ctx, const char* fname, const value& v) {
-  raise_message("D3140",
-                std::string("Malformed URL passed to $") + fname + "(): " + json_quote(v.as_string()),
-                ctx, v);
+  // {{{functionName}}} is filled from the token (error.cpp's mapping).
+  raise("D3140", ctx.position(), std::string(fname), v);
 }
 
 value encode_uri(call_context& ctx, const value& v, bool component, const char* fname) {

@@ -294,14 +294,10 @@ std::vector<value> signature::validate(const std::vector<value>& args, const val
           }
         }
         if (!ok) {
-          error err = make_error("T0412", position, std::string(name), arg, value(), arg_index + 1);
-          // {{type}} is not one of make_error's placeholders: the message is
-          // written here (JSON.stringify of the plural, as jsonata-js does).
+          // {{type}} is filled from val2 (error.cpp's mapping).
           const char* plural = plural_of(*q.subtype);
-          err.message = "Argument " + std::to_string(arg_index + 1) + " of function \"" +
-                        std::string(name) + "\" must be an array of " +
-                        (plural ? "\"" + std::string(plural) + "\"" : std::string("undefined"));
-          throw exception(std::move(err));
+          throw exception(make_error("T0412", position, std::string(name), arg,
+                                     plural ? value::string(plural) : value(), arg_index + 1));
         }
         if (single != 'a') arg = value::array({arg});
       }
