@@ -152,6 +152,21 @@ char32_t to_upper_cp(char32_t c) {
   return c;
 }
 
+bool cased(char32_t c) { return to_lower_cp(c) != c || to_upper_cp(c) != c || c == 0xDF; }
+
+/// Unicode's Final_Sigma condition, simplified: a cased letter before the Σ
+/// at [at, end) and none right after it.
+bool final_sigma(const std::string& s, size_t at, size_t end) {
+  if (at == 0) return false;
+  size_t p = at - 1;
+  while (p > 0 && (static_cast<unsigned char>(s[p]) & 0xC0) == 0x80) --p;
+  size_t q = p;
+  if (!cased(decode_at(s, q))) return false;
+  if (end >= s.size()) return true;
+  size_t r = end;
+  return !cased(decode_at(s, r));
+}
+
 std::string map_case(const std::string& s, bool upper) {
   std::string out;
   out.reserve(s.size());
@@ -168,6 +183,15 @@ std::string map_case(const std::string& s, bool upper) {
       out += "SS";
     } else if (!upper && c == 0x130) {
       out += "i\xCC\x87";  // İ → i + combining dot above
+    } else if (!upper && c == 0x3A3 && final_sigma(s, at, i)) {
+      out += "\xCF\x82";  // ς: Σ ending a word
+    } else if (upper && (c == 0x1C5 || c == 0x1C6)) {
+      out += "\xC7\x84";  // ǅ, ǆ → Ǆ
+    } else if (upper && c == 0x149) {
+      out += "\xCA\xBCN";  // ŉ → ʼN
+    } else if (upper && c >= 0xFB00 && c <= 0xFB04) {
+      static const char* lig[] = {"FF", "FI", "FL", "FFI", "FFL"};
+      out += lig[c - 0xFB00];
     } else {
       char32_t m = upper ? to_upper_cp(c) : to_lower_cp(c);
       if (m == c) out.append(s, at, i - at);  // unchanged (also keeps lone surrogates intact)
