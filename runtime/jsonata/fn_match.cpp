@@ -103,7 +103,11 @@ class match_walk {
  public:
   match_walk(call_context& ctx, const value& matcher, const std::string& subject, bool want_objects)
       : ctx_(ctx), subject_(subject), objects_(want_objects) {
-    if (matcher.as_function().kind == function_node::variety::regex) {
+    if (!matcher.is_function()) {
+      // A missing matcher (an undefined argument passes the signature):
+      // jsonata-js fails with a TypeError; here it simply matches nothing.
+      done_ = true;
+    } else if (matcher.as_function().kind == function_node::variety::regex) {
       st_ = std::make_shared<walk_state>();
       st_->re = static_cast<const regex_function&>(matcher.as_function()).re;
       st_->subject = subject;
@@ -114,6 +118,7 @@ class match_walk {
 
   /// The first match, then each following one; nullopt at the end.
   std::optional<found> next() {
+    if (done_) return std::nullopt;
     bool following = started_;
     started_ = true;
     if (st_) return next_regex(following);
@@ -188,6 +193,7 @@ class match_walk {
   const std::string& subject_;
   bool objects_;
   bool started_ = false;
+  bool done_ = false;
   std::shared_ptr<walk_state> st_;
   value fn_;
   value last_next_;
@@ -404,7 +410,7 @@ value replace(call_context& ctx, std::vector<value>& args) {
       if (!r.is_string()) raise_at("D3012", ctx, r);
       out += r.as_string();
     } else {
-      out += substitute(replacement.as_string(), *m);
+      out += substitute(replacement.is_string() ? replacement.as_string() : std::string(), *m);
     }
     check_string_size(out.size(), ctx);
     // position = start + match.length (in units) — the match's end here.

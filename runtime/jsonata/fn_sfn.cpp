@@ -81,7 +81,7 @@ value f_hash(call_context& ctx, std::vector<value>& args) {
   const value& v = arg(args, 0);
   if (v.is_undefined()) return value();
   std::string data = v.is_string() ? v.as_string() : stringify(v);
-  const std::string& algo = arg(args, 1).as_string();
+  const std::string algo = arg(args, 1).is_string() ? arg(args, 1).as_string() : std::string();
   const EVP_MD* md = algo == "MD5"       ? EVP_md5()
                      : algo == "SHA-1"   ? EVP_sha1()
                      : algo == "SHA-256" ? EVP_sha256()

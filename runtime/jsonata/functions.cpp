@@ -194,6 +194,11 @@ struct stringifier {
   /// Writes `v` as a member value; false when JSON.stringify would omit it
   /// (undefined).
   bool write(const value& v, int depth) {
+    // Values can nest deeper than the evaluator's frames (a $reduce can
+    // wrap an array a million times without recursing); JavaScript would
+    // overflow its stack here too.
+    if (depth > 10000)
+      raise("U1001", std::nullopt, std::nullopt);
     switch (v.type()) {
       case kind::undefined: return false;
       case kind::null: out += "null"; return true;
