@@ -159,10 +159,17 @@ class match_walk {
   }
 
   std::optional<found> from_object(const value& r) {
-    if (r.is_undefined() || (r.is_boolean() && !r.as_bool()) || r.is_null() ||
+    if (r.is_undefined()) return std::nullopt;
+    if ((r.is_boolean() && !r.as_bool()) || r.is_null() ||
         (r.is_number() && (r.as_number() == 0 || std::isnan(r.as_number()))) ||
-        (r.is_string() && r.as_string().empty()))
-      return std::nullopt;  // falsy: JavaScript's `if (result && …)` lets it through as "no match"
+        (r.is_string() && r.as_string().empty())) {
+      // A falsy result skips jsonata-js's shape check and still counts as a
+      // match (only undefined means none); it has no fields and no `next`.
+      found f;
+      f.groups = value::array();
+      last_next_ = value();
+      return f;
+    }
     const value* start = r.is_object() ? r.as_object().find("start") : nullptr;
     const value* groups = r.is_object() ? r.as_object().find("groups") : nullptr;
     const value* nx = r.is_object() ? r.as_object().find("next") : nullptr;
