@@ -213,25 +213,48 @@ bool under_limit(const value& limit, size_t count) {
 
 }  // namespace
 
-value apply_regex(call_context& ctx, const regex_function& re, const std::vector<value>& args) {
-  const value& a = fn::arg(args, 0);
-  std::string subject;
-  if (a.is_string()) {
-    subject = a.as_string();
-  } else if (a.is_undefined()) {
-    subject = "undefined";  // RegExp.prototype.exec(undefined) searches "undefined"
-  } else if (a.is_null()) {
-    subject = "null";
-  } else if (a.is_boolean()) {
-    subject = a.as_bool() ? "true" : "false";
-  } else if (a.is_number()) {
-    subject = format_number_js(a.as_number());
-  } else {
-    subject = stringify(a);
+namespace {
+
+/// JavaScript's String(v), which RegExp.prototype.exec applies to its
+/// argument.
+std::string js_string(const value& v, int depth = 0) {
+  switch (v.type()) {
+    case kind::undefined: return "undefined";
+    case kind::null: return "null";
+    case kind::boolean: return v.as_bool() ? "true" : "false";
+    case kind::number: return format_number_js(v.as_number());
+    case kind::string: return v.as_string();
+    case kind::object: return "[object Object]";
+    case kind::function: return "";
+    case kind::array: {
+      if (depth > 100) return "";
+      std::string out;
+      bool first = true;
+      for (auto& item : v.as_array().items) {
+        if (!first) out += ',';
+        first = false;
+        if (!item.is_undefined() && !item.is_null()) out += js_string(item, depth + 1);
+      }
+      return out;
+    }
   }
+  return "";
+}
+
+}  // namespace
+
+value apply_regex(call_context& ctx, const regex_function& re, const std::vector<value>& args) {
   auto st = std::make_shared<walk_state>();
   st->re = re.re;
-  st->subject = std::move(subject);
+  st->subject = js_string(fn::arg(args, 0));
+  // The matcher's second parameter is where to start (lastIndex, in units).
+  const value& from = fn::arg(args, 1);
+  if (from.is_number() && from.as_number() > 0) {
+    double units = std::floor(from.as_number());
+    st->last_unit = units > 1e15 ? size_t(1e15) : size_t(units);
+    st->last_byte = utf16::byte_offset(st->subject, st->last_unit);
+    if (st->last_byte >= st->subject.size()) st->last_unit = utf16::length(st->subject);
+  }
   return step(ctx, st, false);
 }
 
