@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "runtime/jsonata/eval.hpp"
+#include "runtime/jsonata/fn_array.hpp"
 
 namespace sc::jsonata::detail {
 
@@ -311,18 +312,79 @@ value evaluator::eval_array(const node* n, const value& input, const frame_ptr& 
 
 // --- paths ----------------------------------------------------------------------
 
+namespace {
+// A step that evaluates item by item with nothing but the step itself.
+bool plain_step(const node* step) {
+  return step->type != nt::sort && step->stages.empty() && !step->tuple && !step->has_focus;
+}
+}  // namespace
+
 value evaluator::eval_path(const node* n, const value& input, const frame_ptr& env) {
-  value input_seq;
-  if (input.is_array() && n->items[0]->type != nt::variable) {
-    input_seq = input;
-  } else {
-    input_seq = make_seq({input});
+  const size_t count = n->items.size();
+  // Fast lane: while the context is one item (not an array), a plain step
+  // maps it to at most one value without building sequences. This is
+  // jsonata-js's algorithm specialised to singleton sequences; the general
+  // loop below takes over as soon as a step produces several items.
+  size_t first = 0;
+  value single;
+  bool is_single = false;
+  if (!input.is_array() || n->items[0]->type == nt::variable) {
+    single = input;
+    is_single = true;
+    while (first < count) {
+      const node* step = n->items[first];
+      if (!plain_step(step) || (first == 0 && step->consarray)) break;
+      value res = eval(step, single, env);
+      if (res.is_array() && !res.as_array().has(array_node::cons)) {
+        if (first == count - 1 && !res.as_array().has(array_node::sequence)) {
+          single = std::move(res);  // the last step's array is the result as it is
+          ++first;
+          break;
+        }
+        // several items: continue with the general loop
+        value seq = make_seq(res.as_array().items);
+        ++first;
+        if (first == count || seq.as_array().size() == 0) {
+          if (n->keep_singleton_array || n->group || n->keep_array) {
+            is_single = false;
+            single = seq;
+            first = count;
+            break;
+          }
+          return seq;
+        }
+        is_single = false;
+        single = std::move(seq);
+        break;
+      }
+      ++first;
+      if (res.is_undefined()) {
+        value empty = make_seq({});
+        if (n->group) return eval_group(*n->group, empty, env);
+        return empty;
+      }
+      single = std::move(res);
+    }
+    if (is_single && first == count) {
+      if (!n->keep_singleton_array && !n->group && !n->keep_array && !n->tuple) return single;
+    }
   }
+  value input_seq;
   value result_seq;
+  if (first == 0) {
+    if (input.is_array() && n->items[0]->type != nt::variable) input_seq = input;
+    else input_seq = make_seq({input});
+  } else if (is_single) {
+    input_seq = make_seq({single});
+    result_seq = input_seq;
+    if (first == count && single.is_array() && !is_seq(single)) result_seq = single;
+  } else {
+    input_seq = single;
+    result_seq = single;
+  }
   bool is_tuple_stream = false;
   value tuples;  // undefined until the first tuple step
-  const size_t count = n->items.size();
-  for (size_t i = 0; i < count; ++i) {
+  for (size_t i = first; i < count; ++i) {
     const node* step = n->items[i];
     if (step->tuple) is_tuple_stream = true;
     if (i == 0 && step->consarray) {
@@ -539,16 +601,23 @@ value evaluator::eval_group(const group_spec& g, const value& input, const frame
 value evaluator::eval_group_pairs(const std::vector<std::pair<node*, node*>>& pairs,
                                   size_t position, const value& input, const frame_ptr& env) {
   bool reduce = has_flag(input, array_node::tuple_stream);
-  std::vector<value> items;
-  if (input.is_array()) items = input.as_array().items;
-  else items.push_back(input);
-  if (items.empty()) items.push_back(value());
+  static const std::vector<value> nothing{value()};
+  std::vector<value> single;
+  const std::vector<value>* itemsp;
+  if (input.is_array()) {
+    itemsp = input.as_array().items.empty() ? &nothing : &input.as_array().items;
+  } else {
+    single.push_back(input);
+    itemsp = &single;
+  }
+  const std::vector<value>& items = *itemsp;
 
   struct entry {
     value data;
     size_t expr_index;
   };
   std::vector<std::pair<std::string, entry>> groups;
+  groups.reserve(pairs.size());
   std::unordered_map<std::string, size_t> where;
   for (const value& item : items) {
     frame_ptr item_env = reduce ? tuple_frame(env, item) : env;
@@ -556,13 +625,25 @@ value evaluator::eval_group_pairs(const std::vector<std::pair<node*, node*>>& pa
       value key = eval(pairs[p].first, reduce ? tuple_at(item) : item, item_env);
       if (key.is_undefined()) continue;
       if (!key.is_string()) raise("T1003", position, std::nullopt, key);
-      auto it = where.find(key.as_string());
-      if (it != where.end()) {
-        entry& e = groups[it->second].second;
+      size_t found = groups.size();
+      if (groups.size() <= 8) {
+        for (size_t g = 0; g < groups.size(); ++g)
+          if (groups[g].first == key.as_string()) {
+            found = g;
+            break;
+          }
+      } else {
+        if (where.empty())
+          for (size_t g = 0; g < groups.size(); ++g) where.emplace(groups[g].first, g);
+        auto it = where.find(key.as_string());
+        if (it != where.end()) found = it->second;
+      }
+      if (found != groups.size()) {
+        entry& e = groups[found].second;
         if (e.expr_index != p) raise("D1009", position, std::nullopt, key);
         e.data = append_values(e.data, item);
       } else {
-        where.emplace(key.as_string(), groups.size());
+        if (!where.empty()) where.emplace(key.as_string(), groups.size());
         groups.push_back({key.as_string(), entry{item, p}});
       }
     }
@@ -635,9 +716,8 @@ value evaluator::eval_sort(const node* n, const value& input, const frame_ptr& e
         if (x == y) continue;
         comp = x < y ? -1 : 1;
       } else {
-        int c = aa.as_string().compare(bb.as_string());
-        if (c == 0) continue;
-        comp = c < 0 ? -1 : 1;
+        if (aa.as_string() == bb.as_string()) continue;
+        comp = js_string_less(aa.as_string(), bb.as_string()) ? -1 : 1;
       }
       if (term.descending) comp = -comp;
     }

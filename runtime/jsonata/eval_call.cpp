@@ -15,8 +15,8 @@
 #include <unordered_set>
 
 #include "runtime/jsonata/eval.hpp"
+#include "runtime/jsonata/fn_string.hpp"
 #include "runtime/jsonata/regex.hpp"
-#include "runtime/jsonata/utf16.hpp"
 
 namespace sc::jsonata::detail {
 
@@ -261,63 +261,12 @@ size_t evaluator::arity(const value& fn) const {
 
 // --- regexes -------------------------------------------------------------------------
 
-namespace {
-
-value regex_match(evaluator& ev, const std::shared_ptr<const regex>& re, const std::string& str,
-                  size_t from_bytes, size_t position, const limits& lim);
-
-value make_next(evaluator& ev, std::shared_ptr<const regex> re, std::string str, size_t last,
-                size_t position, limits lim) {
-  auto nf = std::make_shared<native_function>();
-  nf->name = "next";
-  nf->arity = 0;
-  nf->fn = [re, str = std::move(str), last, position, lim](call_context& ctx,
-                                                           std::vector<value>&) -> value {
-    if (last >= str.size()) return value();
-    value next = regex_match(static_cast<evaluator&>(ctx), re, str, last, position, lim);
-    if (next.is_object()) {
-      const value* m = next.as_object().find("match");
-      if (m && m->is_string() && m->as_string().empty())
-        raise("D1004", position, std::nullopt, value::string(re->pattern()));
-    }
-    return next;
-  };
-  (void)ev;
-  return value::function(std::move(nf));
-}
-
-value regex_match(evaluator& ev, const std::shared_ptr<const regex>& re, const std::string& str,
-                  size_t from_bytes, size_t position, const limits& lim) {
-  ev.tick();
-  auto m = re->exec(str, from_bytes, lim);
-  if (!m) return value();
-  value out = value::object();
-  object_node& o = out.mutable_object();
-  o.set("match", value::string(str.substr(m->begin, m->end - m->begin)));
-  o.set("start", value::number(double(utf16::unit_offset(str, m->begin))));
-  o.set("end", value::number(double(utf16::unit_offset(str, m->end))));
-  std::vector<value> groups;
-  for (const auto& g : m->groups) {
-    if (g) groups.push_back(value::string(str.substr(g->first, g->second - g->first)));
-    else groups.emplace_back();
-  }
-  o.set("groups", value::array(std::move(groups)));
-  o.set("next", make_next(ev, re, str, m->end, position, lim));
-  return out;
-}
-
-}  // namespace
-
 value evaluator::call_regex(const value& fn, std::vector<value>& args, size_t position) {
-  const auto& rf = static_cast<const regex_function&>(fn.as_function());
-  std::string str;
-  if (!args.empty() && args[0].is_string()) str = args[0].as_string();
-  else if (!args.empty() && !args[0].is_undefined()) str = stringify(args[0]);
-  else str = "undefined";
-  size_t from = 0;
-  if (args.size() > 1 && args[1].is_number() && args[1].as_number() > 0)
-    from = utf16::byte_offset(str, size_t(args[1].as_number()));
-  return regex_match(*this, rf.re, str, from, position, env_.lim);
+  size_t saved = position_;
+  position_ = position;
+  value r = apply_regex(*this, static_cast<const regex_function&>(fn.as_function()), args);
+  position_ = saved;
+  return r;
 }
 
 // --- transforms ------------------------------------------------------------------------

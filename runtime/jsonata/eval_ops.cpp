@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "runtime/jsonata/eval.hpp"
+#include "runtime/jsonata/fn_array.hpp"
 
 namespace sc::jsonata::detail {
 
@@ -46,8 +47,9 @@ value comparison(bop op, const value& l, const value& r) {
     if (std::isnan(a) || std::isnan(b)) return value::boolean(false);
     c = a < b ? -1 : a > b ? 1 : 0;
   } else {
-    int k = l.as_string().compare(r.as_string());
-    c = k < 0 ? -1 : k > 0 ? 1 : 0;
+    const std::string& a = l.as_string();
+    const std::string& b = r.as_string();
+    c = a == b ? 0 : js_string_less(a, b) ? -1 : 1;
   }
   switch (op) {
     case bop::lt: return value::boolean(c < 0);
