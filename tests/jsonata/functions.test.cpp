@@ -151,3 +151,42 @@ TEST_CASE("Step Functions' functions", "[jsonata][functions][sfn]") {
   CHECK(to_json(c.call("parse", {S(R"({"a":[1,true]})")})) == R"({"a":[1,true]})");
   CHECK(code_of([&] { c.call("parse", {S("{")}); }) == "D3205");
 }
+
+TEST_CASE("Regex values see JavaScript's String() of their argument and a start index", "[jsonata][functions][regex]") {
+  fn_context c;
+  value r = re("a");
+  const auto& rf = static_cast<const regex_function&>(r.as_function());
+  CHECK(apply_regex(c, rf, {J(R"({"a":1})")}).is_undefined());  // "[object Object]"
+  value m = apply_regex(c, rf, {S("aXa"), N(1)});
+  CHECK(m.as_object().find("start")->as_number() == 2);
+  value first = apply_regex(c, static_cast<const regex_function&>(re("b").as_function()), {S("abcb")});
+  value next = c.apply(*first.as_object().find("next"), {});
+  CHECK(next.as_object().find("start")->as_number() == 3);
+  CHECK(c.apply(*next.as_object().find("next"), {}).is_undefined());
+}
+
+TEST_CASE("Case mapping: final sigma, ligatures and ß", "[jsonata][functions]") {
+  fn_context c;
+  CHECK(c.call("lowercase", {S("ΣΑΣ")}).as_string() == "σας");
+  CHECK(c.call("uppercase", {S("ﬀ ß")}).as_string() == "FF SS");
+}
+
+TEST_CASE("$merge and $keys order big objects as JavaScript does", "[jsonata][functions]") {
+  fn_context c;
+  std::vector<value> objs;
+  for (int i = 0; i < 3000; ++i) {
+    value o = value::object();
+    o.mutable_object().set("k" + std::to_string(i % 1000), N(i));
+    o.mutable_object().set(std::to_string(2000 - i % 1000), N(i));
+    objs.push_back(o);
+  }
+  value merged = c.call("merge", {A(objs)});
+  const auto& e = merged.as_object().entries;
+  REQUIRE(e.size() == 2000);
+  CHECK(e.front().first == "1001");
+  CHECK(e[999].first == "2000");
+  CHECK(e[1000].first == "k0");
+  CHECK(e.back().second.as_number() == 2999);
+  CHECK(c.call("keys", {A(objs)}).as_array().size() == 2000);
+  CHECK(c.call("distinct", {J(R"([1,"1",1,null,null,true,[1],[1]])")}).as_array().size() == 5);
+}
