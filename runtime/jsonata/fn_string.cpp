@@ -422,10 +422,11 @@ value f_pad(call_context& ctx, std::vector<value>& args) {
   const std::string& s = v.as_string();
   double pad_length = std::fabs(width) - double(code_point_count(s));
   if (!(pad_length > 0)) return v;
+  if (pad_length > double(ctx.env().lim.max_string_bytes)) check_string_size(SIZE_MAX, ctx);
   size_t n = size_t(std::floor(pad_length));
   auto cps = code_points(ch);
-  size_t bytes = 0;
-  for (size_t i = 0; i < n; ++i) bytes += cps[i % cps.size()].size();
+  size_t bytes = (n / cps.size()) * ch.size();
+  for (size_t i = 0; i < n % cps.size(); ++i) bytes += cps[i].size();
   check_string_size(bytes + s.size(), ctx);
   std::string padding;
   padding.reserve(bytes);
