@@ -81,26 +81,6 @@ TEST_CASE("Top-level fields have types and ranges", "[asl][validate]") {
                   "Value should be one of the following: [1.0]", "/Version");
 }
 
-TEST_CASE("QueryLanguage JSONata is refused with a clear diagnostic", "[asl][validate]") {
-  auto ds = problems(R"({"QueryLanguage":"JSONata","StartAt":"S","States":{
-    "S":{"Type":"Pass","Output":"{% $states.input %}","End":true}}})");
-  INFO(format_diagnostics(ds));
-  REQUIRE(ds.size() == 1);
-  CHECK(ds[0].code == kSchema);
-  CHECK(ds[0].location == "/QueryLanguage");
-  CHECK(ds[0].message.find("JSONata") != std::string::npos);
-  CHECK(ds[0].message.find("not supported") != std::string::npos);
-}
-
-TEST_CASE("A state declaring QueryLanguage JSONata is refused at its own field",
-          "[asl][validate]") {
-  auto ds = problems(one_state(R"("Type":"Pass","QueryLanguage":"JSONata",
-    "Output":{"a":"{% 1 %}"},"End":true)"));
-  INFO(format_diagnostics(ds));
-  REQUIRE(ds.size() == 1);
-  CHECK(ds[0].location == "/States/S/QueryLanguage");
-}
-
 TEST_CASE("QueryLanguage must name a known language", "[asl][validate]") {
   REQUIRE_PROBLEM(R"({"QueryLanguage":"jsonpath","StartAt":"S","States":{"S":{"Type":"Succeed"}}})",
                   kSchema, "Value should be one of the following: [JSONPath, JSONata]",
