@@ -117,6 +117,13 @@ class compiler {
                                                              const std::string& loc);
   /// Empty when `name` may name a workflow variable; else AWS's message.
   static std::string variable_name_problem(std::string_view name);
+  /// Checks the names of the Assign object `assign` (at `at`) and records
+  /// them for the scope check (`check_scopes`). `json_path`: keys may end
+  /// in `.$`.
+  void note_assigned(const json::value& assign, const std::string& at, bool json_path);
+  /// A Parallel branch or Map iteration may not assign a name that a scope
+  /// around it assigns.
+  void check_scopes();
   bool uses_variables() const { return uses_variables_; }
   std::vector<retrier> retry_field(const json::value& obj, const std::string& loc);
   std::vector<catcher> catch_field(const json::value& obj, const std::string& loc);
@@ -168,6 +175,10 @@ class compiler {
   std::optional<eval::path> root_path_;    ///< `$`, the default of path fields
   bool uses_variables_ = false;            ///< some state, rule or catcher has Assign
   bool uses_jsonata_ = false;              ///< some state is a JSONata state
+  std::vector<int> machine_stack_;         ///< machines being compiled, outermost first
+  std::vector<int> machine_parent_;        ///< by machine id: the enclosing machine (-1)
+  /// By machine id: the variable names its states assign, with locations.
+  std::vector<std::vector<std::pair<std::string, std::string>>> assigned_;
   bool machine_jsonata_ = false;           ///< the top level says QueryLanguage JSONata
   bool current_jsonata_ = false;           ///< the state being compiled is JSONata
   std::string jsonata_state_loc_;          ///< … and its location

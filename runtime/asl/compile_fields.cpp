@@ -351,18 +351,42 @@ std::shared_ptr<const eval::payload_template> compiler::assign_field(const json:
   std::string at = field_loc(loc, "Assign");
   if (!check_type(*v, jtype::object, at)) return nullptr;
   uses_variables_ = true;
-  bool names_ok = true;
-  for (auto it = v->MemberBegin(); it != v->MemberEnd(); ++it) {
-    std::string_view key = as_view(it->name);
-    std::string_view name = key.ends_with(".$") ? key.substr(0, key.size() - 2) : key;
-    if (std::string why = variable_name_problem(name); !why.empty()) {
-      error(why, field_loc(at, key));
-      names_ok = false;
-    }
-  }
+  size_t before = schema_.size();
+  note_assigned(*v, at, true);
   if (v->ObjectEmpty()) return nullptr;  // assigns nothing: no assignedVariables either
   auto compiled = payload(obj, loc, "Assign");
-  return names_ok ? compiled : nullptr;
+  return schema_.size() == before ? compiled : nullptr;
+}
+
+void compiler::note_assigned(const json::value& assign, const std::string& at, bool json_path) {
+  for (auto it = assign.MemberBegin(); it != assign.MemberEnd(); ++it) {
+    std::string_view key = as_view(it->name);
+    std::string_view name =
+        json_path && key.ends_with(".$") ? key.substr(0, key.size() - 2) : key;
+    if (std::string why = variable_name_problem(name); !why.empty()) {
+      error(why, field_loc(at, key));
+      continue;
+    }
+    if (!machine_stack_.empty())
+      assigned_[machine_stack_.back()].emplace_back(std::string(name), field_loc(at, key));
+  }
+}
+
+void compiler::check_scopes() {
+  for (size_t m = 0; m < assigned_.size(); ++m) {
+    for (const auto& [name, at] : assigned_[m]) {
+      for (int p = machine_parent_[m]; p >= 0; p = machine_parent_[p]) {
+        bool outer = false;
+        for (const auto& other : assigned_[p]) outer = outer || other.first == name;
+        if (!outer) continue;
+        error("The variable '" + name +
+                  "' is assigned in an enclosing scope; a Parallel branch or Map iteration "
+                  "cannot assign it",
+              at);
+        break;
+      }
+    }
+  }
 }
 
 std::optional<std::string> compiler::path_or_intrinsic(const json::value& obj,

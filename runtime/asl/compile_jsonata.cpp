@@ -106,9 +106,7 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
     if (const json::value* a = find(v, "Assign")) {
       std::string at = field_loc(loc, "Assign");
       if (check_type(*a, jtype::object, at)) {
-        for (auto it = a->MemberBegin(); it != a->MemberEnd(); ++it)
-          if (std::string why = variable_name_problem(as_view(it->name)); !why.empty())
-            error(why, field_loc(at, as_view(it->name)));
+        note_assigned(*a, at, false);
         uses_variables_ = true;
         if (!a->ObjectEmpty()) s.assign_jsonata = jsonata_value(v, loc, "Assign", has_result, false);
       }
@@ -277,9 +275,7 @@ std::vector<catcher> compiler::jsonata_catch_field(const json::value& obj, const
     if (const json::value* a = find(e, "Assign")) {
       std::string aat = field_loc(at, "Assign");
       if (check_type(*a, jtype::object, aat)) {
-        for (auto it = a->MemberBegin(); it != a->MemberEnd(); ++it)
-          if (std::string why = variable_name_problem(as_view(it->name)); !why.empty())
-            error(why, field_loc(aat, as_view(it->name)));
+        note_assigned(*a, aat, false);
         uses_variables_ = true;
         if (!a->ObjectEmpty()) c.assign_jsonata = jsonata_value(e, at, "Assign", false, true);
       }
@@ -308,9 +304,7 @@ choice_rule compiler::compile_jsonata_rule(const json::value& v, const std::stri
   if (const json::value* a = find(v, "Assign")) {
     std::string at = field_loc(loc, "Assign");
     if (check_type(*a, jtype::object, at)) {
-      for (auto it = a->MemberBegin(); it != a->MemberEnd(); ++it)
-        if (std::string why = variable_name_problem(as_view(it->name)); !why.empty())
-          error(why, field_loc(at, as_view(it->name)));
+      note_assigned(*a, at, false);
       uses_variables_ = true;
       if (!a->ObjectEmpty()) r.assign_jsonata = jsonata_value(v, loc, "Assign", false, false);
     }

@@ -138,6 +138,7 @@ std::shared_ptr<definition> compiler::compile(const json::value& root) {
   auto def = std::make_shared<definition>();
   std::shared_ptr<machine> m = compile_machine(root, "", machine_kind::root);
   m->timeout_seconds = timeout;
+  check_scopes();
   def->root = m;
   def->machines.assign(machines_.begin(), machines_.end());
   def->uses_variables = uses_variables_;
@@ -150,6 +151,13 @@ std::shared_ptr<machine> compiler::compile_machine(const json::value& obj, const
   auto m = std::make_shared<machine>();
   m->id = static_cast<int>(machines_.size());
   machines_.push_back(m.get());
+  machine_parent_.push_back(machine_stack_.empty() ? -1 : machine_stack_.back());
+  assigned_.emplace_back();
+  machine_stack_.push_back(m->id);
+  struct pop {
+    std::vector<int>& stack;
+    ~pop() { stack.pop_back(); }
+  } popper{machine_stack_};
   const std::string at = loc.empty() ? "/" : loc;
 
   if (kind != machine_kind::root) {

@@ -265,8 +265,10 @@ class runner {
   /// Exited event.
   std::optional<failure> assign(thread& t, const eval::payload_template& tpl,
                                 const json::value& from);
-  /// Stores the members of `values` as `t`'s pending assignments.
-  void store_assigned(thread& t, const json::value& values);
+  /// Stores the members of `values` as `t`'s pending assignments, within
+  /// AWS's limits (256 KiB per variable and per Assign, 10 MiB for all of
+  /// an execution's variables): past them, States.DataLimitExceeded.
+  std::optional<failure> store_assigned(thread& t, const json::value& values);
   /// At the Exited event: stores `t`'s pending scope (if any) and adds the
   /// assignedVariables to the event's details.
   details& commit_assigned(thread& t, details& d);

@@ -120,8 +120,7 @@ std::optional<failure> runner::jsonata_assign(thread& t, const asl::state& st,
   json::document values;
   if (auto f = eval_field(t, st, field, scope, values, values.GetAllocator(), at_entry)) return f;
   if (!values.IsObject()) return std::nullopt;
-  store_assigned(t, values);
-  return std::nullopt;
+  return store_assigned(t, values);
 }
 
 std::optional<failure> runner::jsonata_number(thread& t, const asl::state& st,

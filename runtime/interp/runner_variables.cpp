@@ -79,11 +79,27 @@ std::optional<failure> runner::assign(thread& t, const eval::payload_template& t
   if (auto f = tpl.evaluate(from, ctx, vars ? *vars : none, v, values.GetAllocator(), random_))
     return decorate(t, *f);
   static_cast<json::value&>(values) = std::move(v);
-  store_assigned(t, values);
+  if (auto f = store_assigned(t, values)) return decorate(t, *f);
   return std::nullopt;
 }
 
-void runner::store_assigned(thread& t, const json::value& values) {
+std::optional<failure> runner::store_assigned(thread& t, const json::value& values) {
+  constexpr size_t per_assign = 256 * 1024, per_execution = 10 * 1024 * 1024;
+  size_t total = 0;
+  for (auto& m : values.GetObject()) {
+    size_t n = json::dump(m.value).size();
+    total += n;
+    if (n > per_assign)
+      return failure{"States.DataLimitExceeded",
+                     runtime_prefix(t) + "The variable '" + std::string(m.name.GetString()) +
+                         "' has a size of " + std::to_string(n) +
+                         " bytes, over the maximum of 262144 bytes for a variable."};
+  }
+  if (total > per_assign)
+    return failure{"States.DataLimitExceeded",
+                   runtime_prefix(t) + "The values of the state's Assign have a size of " +
+                       std::to_string(total) +
+                       " bytes, over the maximum of 262144 bytes for one Assign."};
   json::document scope;
   if (t.variables.empty() || !json::parse(t.variables, scope) || !scope.IsObject())
     scope.SetObject();
@@ -101,9 +117,18 @@ void runner::store_assigned(thread& t, const json::value& values) {
     event += json::quote(json::dump(m.value));
   }
   event += '}';
+  std::string text = json::dump(scope);
+  size_t all = text.size();
+  for (const auto& [id, other] : s_.threads)
+    if (id != t.id) all += other.variables.size();
+  if (all > per_execution)
+    return failure{"States.DataLimitExceeded",
+                   runtime_prefix(t) + "The execution's variables would have a size of " +
+                       std::to_string(all) + " bytes, over the maximum of 10485760 bytes."};
   pending_thread_ = t.id;
-  pending_scope_ = json::dump(scope);
+  pending_scope_ = std::move(text);
   assigned_ = std::move(event);
+  return std::nullopt;
 }
 
 details& runner::commit_assigned(thread& t, details& d) {

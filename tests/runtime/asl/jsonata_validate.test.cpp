@@ -95,3 +95,20 @@ TEST_CASE("Variable names follow AWS's rules", "[asl][variables]") {
   INFO(format_diagnostics(ds));
   CHECK(ds.size() == 2);
 }
+
+TEST_CASE("An inner scope cannot assign a name its outer scope assigns", "[asl][variables]") {
+  auto ds = problems(R"({"StartAt":"A","States":{
+    "A":{"Type":"Pass","Assign":{"x":1},"Next":"P"},
+    "P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{
+      "B":{"Type":"Pass","Assign":{"x.$":"$","y":2},"End":true}}}]}}})");
+  INFO(format_diagnostics(ds));
+  REQUIRE(ds.size() == 1);
+  CHECK(ds[0].location == "/States/P/Branches[0]/States/B/Assign/x.$");
+  // Siblings and the same scope may reuse a name.
+  parse_ok(R"({"StartAt":"A","States":{
+    "A":{"Type":"Pass","Assign":{"x":1},"Next":"B"},
+    "B":{"Type":"Pass","Assign":{"x":2},"Next":"P"},
+    "P":{"Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"B1","States":{"B1":{"Type":"Pass","Assign":{"y":1},"End":true}}},
+      {"StartAt":"B2","States":{"B2":{"Type":"Pass","Assign":{"y":2},"End":true}}}]}}})");
+}
