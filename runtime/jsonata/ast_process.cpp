@@ -74,8 +74,12 @@ class processor {
 
   node* run(node* raw) {
     node* expr = process(raw);
-    if (expr->type == nt::parent || expr->seeking)
-      raise("S0217", expr->position, std::string(js_type(expr)));
+    if (expr->type == nt::parent || expr->seeking) {
+      // jsonata-js's path and parent nodes carry no position
+      std::optional<size_t> pos;
+      if (expr->type != nt::parent && expr->type != nt::path) pos = expr->position;
+      raise("S0217", pos, std::string(js_type(expr)));
+    }
     return expr;
   }
 

@@ -100,8 +100,11 @@ class evaluator final : public call_context {
   value eval(const node* n, const value& input, const frame_ptr& env);
 
   /// Applies `fn` (any function value) with trampolining of tail calls.
+  /// `call_site`: called by name in the expression (`$f(…)`), whose
+  /// position then labels errors leaving the call, as in jsonata-js.
   value apply_fn(const value& fn, std::vector<value> args, const value& input,
-                 const std::optional<std::string>& name, size_t position);
+                 const std::optional<std::string>& name, size_t position,
+                 bool call_site = true);
 
   // call_context
   value apply(const value& fn, std::vector<value> args) override;

@@ -38,10 +38,16 @@ std::optional<std::string> procedure_name(const node* proc) {
   return std::nullopt;
 }
 
-void label(exception& e, const std::optional<std::string>& name, size_t position) {
+// An error leaving a call: jsonata-js names the function when the error
+// names no token, and moves the position to the call, except for regex
+// matchers (plain JavaScript functions there), whose errors keep theirs.
+void label(exception& e, const value& fn, const std::optional<std::string>& name,
+           size_t position, bool call_site) {
   error& err = e.err();
   if (name) set_token(err, *name);
-  if (!err.position) err.position = position;
+  bool keeps_position = !call_site || !fn.is_function() ||
+                        fn.as_function().kind == function_node::variety::regex;
+  if (!keeps_position || !err.position) err.position = position;
 }
 
 const signature& transform_signature() {
@@ -76,12 +82,13 @@ value evaluator::eval_function(const node* n, const value& input, const frame_pt
 }
 
 value evaluator::apply_fn(const value& fn, std::vector<value> args, const value& input,
-                          const std::optional<std::string>& name, size_t position) {
+                          const std::optional<std::string>& name, size_t position,
+                          bool call_site) {
   value result;
   try {
     result = apply_inner(fn, args, input, name, position);
   } catch (exception& e) {
-    label(e, name, position);
+    label(e, fn, name, position, call_site);
     throw;
   }
   // trampoline: run tail calls returned as thunks
@@ -101,9 +108,9 @@ value evaluator::apply_fn(const value& fn, std::vector<value> args, const value&
     for (const node* a : call->items) next_args.push_back(eval(a, thunk.input, thunk.env));
     auto next_name = procedure_name(call->lhs);
     try {
-      result = apply_inner(next, next_args, thunk.input, next_name, call->position);
+      result = apply_inner(next, next_args, thunk.input, next_name, call->lhs->position);
     } catch (exception& e) {
-      label(e, next_name, call->position);
+      label(e, next, next_name, call->lhs->position, true);
       throw;
     }
   }
@@ -118,7 +125,19 @@ value evaluator::apply_inner(const value& fn, std::vector<value>& args, const va
     case function_node::variety::lambda: {
       const auto& l = static_cast<const lambda_fn&>(f);
       if (l.use_sig && l.def->sig) {
-        std::vector<value> v = l.def->sig->validate(args, input, name ? *name : "", position);
+        std::vector<value> v;
+        try {
+          v = l.def->sig->validate(args, input, name ? *name : "", position);
+        } catch (exception& e) {
+          // an anonymous lambda: jsonata-js names no function ("function undefined")
+          error& err = e.err();
+          if (!name && err.token && err.token->empty()) {
+            err.token.reset();
+            size_t at = err.message.find("function \"\"");
+            if (at != std::string::npos) err.message.replace(at, 11, "function undefined");
+          }
+          throw;
+        }
         return apply_lambda(l, v);
       }
       return apply_lambda(l, args);
@@ -228,13 +247,13 @@ value evaluator::eval_apply(const node* n, const value& input, const frame_ptr& 
     };
     return value::function(std::move(c));
   }
-  return apply_fn(fn, {lhs}, input, std::nullopt, n->position);
+  return apply_fn(fn, {lhs}, input, std::nullopt, n->position, false);
 }
 
 // --- call_context ------------------------------------------------------------------
 
 value evaluator::apply(const value& fn, std::vector<value> args) {
-  return apply_fn(fn, std::move(args), value(), std::nullopt, position_);
+  return apply_fn(fn, std::move(args), value(), std::nullopt, position_, false);
 }
 
 size_t evaluator::arity(const value& fn) const {
