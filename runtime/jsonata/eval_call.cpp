@@ -32,10 +32,19 @@ bool js_truthy(const value& v) {
   }
 }
 
+// What jsonata-js names a called procedure in errors: the first step of a
+// path, a variable's name, or else the node's token text.
 std::optional<std::string> procedure_name(const node* proc) {
-  if (proc->type == nt::path) return proc->items[0]->str;
-  if (proc->type == nt::variable) return proc->str;
-  return std::nullopt;
+  switch (proc->type) {
+    case nt::path: return proc->items[0]->str;
+    case nt::variable: case nt::binary: return proc->str;
+    case nt::function: case nt::partial: return std::string("(");
+    case nt::apply: return std::string("~>");
+    case nt::negate: return std::string("-");
+    case nt::array: return std::string("[");
+    case nt::object: return std::string("{");
+    default: return std::nullopt;
+  }
 }
 
 // An error leaving a call: jsonata-js names the function when the error
