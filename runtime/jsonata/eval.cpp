@@ -138,10 +138,8 @@ const value* evaluator::lookup_var(const frame_ptr& env, std::string_view name) 
 
 frame_ptr evaluator::tuple_frame(const frame_ptr& env, const value& tuple) {
   auto f = std::make_shared<frame>(env);
-  if (tuple.is_object()) {
-    f->vars.reserve(tuple.as_object().size());
-    for (const auto& [k, v] : tuple.as_object().entries) f->vars.emplace_back(k, v);
-  }
+  if (tuple.is_object())
+    for (const auto& [k, v] : tuple.as_object().entries) f->bind(k, v);
   return f;
 }
 

@@ -182,9 +182,8 @@ value evaluator::apply_inner(const value& fn, std::vector<value>& args, const va
 
 value evaluator::apply_lambda(const lambda_fn& l, std::vector<value>& args) {
   auto f = std::make_shared<frame>(l.env);
-  f->vars.reserve(l.params.size());
   for (size_t i = 0; i < l.params.size(); ++i)
-    f->vars.emplace_back(l.params[i], i < args.size() ? std::move(args[i]) : value());
+    f->bind(l.params[i], i < args.size() ? std::move(args[i]) : value());
   return eval(l.def->body, l.input, f);
 }
 
