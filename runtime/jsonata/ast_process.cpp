@@ -366,7 +366,11 @@ class processor {
       if (result->group) raise("S0210", expr->position);
       auto g = std::make_unique<group_spec>();
       g->position = expr->position;
-      for (auto& [k, v] : expr->pairs) g->pairs.emplace_back(process(k), process(v));
+      for (auto& [k, v] : expr->pairs) {
+        node* pk = process(k);  // keys before values, as jsonata-js reports errors
+        node* pv = process(v);
+        g->pairs.emplace_back(pk, pv);
+      }
       result->group = std::move(g);
       return result;
     }

@@ -14,6 +14,7 @@
 
 #include "runtime/jsonata/eval.hpp"
 #include "runtime/jsonata/fn_array.hpp"
+#include "runtime/jsonata/utf16.hpp"
 
 namespace sc::jsonata::detail {
 
@@ -75,6 +76,22 @@ value lookup_field(const value& input, const std::string& key) {
     return make_seq(std::move(out));
   }
   return value();
+}
+
+void replace_token(error& err, const std::string& token) {
+  error plain = make_error(err.code, err.position, err.token, err.val, err.val2, err.index);
+  if (plain.message == err.message) {
+    err = make_error(err.code, err.position, token, err.val, err.val2, err.index);
+    return;
+  }
+  // a message a built-in filled itself (T0412's type): swap the quoted token
+  if (err.token) {
+    std::string old_text = to_json(value::string(*err.token));
+    size_t at = err.message.find(old_text);
+    if (at != std::string::npos)
+      err.message.replace(at, old_text.size(), to_json(value::string(token)));
+  }
+  err.token = token;
 }
 
 void set_token(error& err, const std::string& token) {
@@ -228,7 +245,13 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
       if (in->is_object()) {
         for (const auto& [k, v] : in->as_object().entries) add(v);
       } else if (in->is_array()) {
-        for (const value& v : in->as_array().items) add(v);
+        // jsonata-js takes Object.keys of the array: its items, then the
+        // flags it set on the array as properties (each one `true`).
+        const array_node& a = in->as_array();
+        for (const value& v : a.items) add(v);
+        for (auto f : {array_node::sequence, array_node::tuple_stream, array_node::outer_wrapper,
+                       array_node::keep_singleton})
+          if (a.has(f)) out.push_back(value::boolean(true));
       }
       return make_seq(std::move(out));
     }
@@ -436,7 +459,16 @@ value evaluator::eval_step(const node* step, const value& input, const frame_ptr
     if (!step->stages.empty()) r = eval_stages(step->stages, r, env);
     return r;
   }
-  const auto& in = input.as_array().items;
+  // jsonata-js loops `for (i < input.length) input[i]`: a context that is
+  // not an array has no items, except a string, whose UTF-16 units are its
+  // items (`["abc"][0].$` is ["a","b","c"]).
+  std::vector<value> chars;
+  if (!input.is_array() && input.is_string()) {
+    std::u16string units = utf16::to_u16(input.as_string());
+    tick(units.size());
+    for (char16_t u : units) chars.push_back(value::string(utf16::from_u16(std::u16string(1, u))));
+  }
+  const auto& in = input.is_array() ? input.as_array().items : chars;
   std::vector<value> results;
   results.reserve(in.size());
   for (const value& item : in) {

@@ -196,6 +196,8 @@ bool is_numeric(const value& v);
 /// at the end, so a message made from the template is made again; a message
 /// a built-in wrote itself, such as $error's, is kept).
 void set_token(error& err, const std::string& token);
+/// Names `token` in an error whatever it named before (and/or do this).
+void replace_token(error& err, const std::string& token);
 /// `===` on JSONata values (identity for arrays, objects and functions).
 bool strict_equal(const value& a, const value& b);
 
