@@ -104,7 +104,29 @@ void set_token(error& err, const std::string& token) {
   }
 }
 
-bool boolize(const value& v) { return !v.is_undefined() && truthy(v); }
+// jsonata-js's fn.boolean as the evaluator sees values: lambdas and
+// built-ins are objects there (true), regex matchers plain functions
+// (false). Built-ins receive functions wrapped as plain functions, which is
+// why $boolean(λ) is false while `λ ? 1 : 2` is 1.
+static bool eval_truthy(const value& v) {
+  switch (v.type()) {
+    case kind::boolean: return v.as_bool();
+    case kind::number: return is_numeric(v) && v.as_number() != 0;
+    case kind::string: return !v.as_string().empty();
+    case kind::array: {
+      const auto& items = v.as_array().items;
+      if (items.size() == 1) return eval_truthy(items[0]);
+      for (const value& x : items)
+        if (eval_truthy(x)) return true;
+      return false;
+    }
+    case kind::object: return v.as_object().size() > 0;
+    case kind::function: return v.as_function().kind != function_node::variety::regex;
+    default: return false;
+  }
+}
+
+bool boolize(const value& v) { return eval_truthy(v); }
 
 bool is_numeric(const value& v) {
   if (!v.is_number()) return false;

@@ -37,7 +37,7 @@ bool js_truthy(const value& v) {
 std::optional<std::string> procedure_name(const node* proc) {
   switch (proc->type) {
     case nt::path: return proc->items[0]->str;
-    case nt::variable: case nt::binary: return proc->str;
+    case nt::variable: case nt::binary: case nt::literal: return proc->str;
     case nt::function: case nt::partial: return std::string("(");
     case nt::apply: return std::string("~>");
     case nt::negate: return std::string("-");
@@ -57,6 +57,15 @@ void label(exception& e, const value& fn, const std::optional<std::string>& name
   bool keeps_position = !call_site || !fn.is_function() ||
                         fn.as_function().kind == function_node::variety::regex;
   if (!keeps_position || !err.position) err.position = position;
+}
+
+// A signature error of a function called without a name: jsonata-js
+// writes "function undefined".
+void anonymous_function_error(error& err, const std::string& name) {
+  if (!name.empty() || !err.token || !err.token->empty()) return;
+  err.token.reset();
+  size_t at = err.message.find("function \"\"");
+  if (at != std::string::npos) err.message.replace(at, 11, "function undefined");
 }
 
 const signature& transform_signature() {
@@ -115,7 +124,9 @@ value evaluator::apply_fn(const value& fn, std::vector<value> args, const value&
     std::vector<value> next_args;
     next_args.reserve(call->items.size());
     for (const node* a : call->items) next_args.push_back(eval(a, thunk.input, thunk.env));
-    auto next_name = procedure_name(call->lhs);
+    // jsonata-js names the procedure of a tail call only when it is a variable
+    std::optional<std::string> next_name;
+    if (call->lhs->type == nt::variable) next_name = call->lhs->str;
     try {
       result = apply_inner(next, next_args, thunk.input, next_name, call->lhs->position);
     } catch (exception& e) {
@@ -138,13 +149,7 @@ value evaluator::apply_inner(const value& fn, std::vector<value>& args, const va
         try {
           v = l.def->sig->validate(args, input, name ? *name : "", position);
         } catch (exception& e) {
-          // an anonymous lambda: jsonata-js names no function ("function undefined")
-          error& err = e.err();
-          if (!name && err.token && err.token->empty()) {
-            err.token.reset();
-            size_t at = err.message.find("function \"\"");
-            if (at != std::string::npos) err.message.replace(at, 11, "function undefined");
-          }
+          anonymous_function_error(e.err(), name ? *name : std::string());
           throw;
         }
         return apply_lambda(l, v);
@@ -157,7 +162,13 @@ value evaluator::apply_inner(const value& fn, std::vector<value>& args, const va
       position_ = position;
       value r;
       if (nf.sig) {
-        std::vector<value> v = nf.sig->validate(args, input, name ? *name : nf.name, position);
+        std::vector<value> v;
+        try {
+          v = nf.sig->validate(args, input, name ? *name : nf.name, position);
+        } catch (exception& e) {
+          anonymous_function_error(e.err(), name ? *name : nf.name);
+          throw;
+        }
         r = nf.fn(*this, v);
       } else {
         r = nf.fn(*this, args);
