@@ -402,6 +402,7 @@ str format_component(const js_date& date, const marker& m, double offset_hours,
       } else {
         fmt::fail(ctx, "D3133", value::string(u8(m.component)));
       }
+      if (name.empty()) return u"undefined";  // an invalid date's NaN month or day
       if (m.name_case == names::upper) name = upper(name);
       if (m.name_case == names::lower) name = lower(name);
       if (m.has_width && m.width_max && double(name.size()) > *m.width_max)
@@ -411,7 +412,8 @@ str format_component(const js_date& date, const marker& m, double offset_hours,
     return fmt::format_integer(v, *m.int_fmt, ctx);
   }
   if (m.component == u"f") {
-    if (!m.int_fmt) return fmt::js_number_u16(frag.n);
+    // jsonata-js fails with a TypeError on a named [fN]; the rule it breaks is D3133's.
+    if (!m.int_fmt) fmt::fail(ctx, "D3133", value::string("f"));
     return fmt::format_integer(frag.n, *m.int_fmt, ctx);
   }
   if (m.component == u"Z" || m.component == u"z") {

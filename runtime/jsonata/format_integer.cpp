@@ -332,6 +332,10 @@ double regular_interval(const std::vector<grouping>& seps) {
 
 integer_format analyse_integer_picture(std::u16string_view picture, call_context& ctx) {
   integer_format f;
+  // Only decimal patterns have digit counts; JavaScript's undefined reads
+  // as NaN in the width arithmetic of date pictures.
+  f.mandatory_digits = NAN;
+  f.optional_digits = NAN;
   std::u16string_view primary = picture;
   size_t semicolon = picture.rfind(u';');
   if (semicolon != std::u16string_view::npos) {
