@@ -7,4 +7,10 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 cd "${STATECRAFT_BUILD_DIR:-build}"
-ctest --output-on-failure --timeout 1500 "$@"
+rc=0
+rm -f jsonata-suite.txt
+ctest --output-on-failure --timeout 1500 "$@" || rc=$?
+# The JSONata conformance figure (tests/jsonata/suite.cpp writes it), shown
+# whether or not that test failed.
+[ -f jsonata-suite.txt ] && cat jsonata-suite.txt
+exit "$rc"
