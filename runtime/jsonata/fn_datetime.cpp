@@ -25,6 +25,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -594,7 +595,7 @@ component_value parse_part(const matcher_part& r, const str& text, call_context&
   bool cut = m.has_width && m.width_max && *m.width_max != 0 && !std::isnan(*m.width_max);
   auto key = [&](const char* name) {
     str s = u16(name);
-    if (cut) s = s.substr(0, size_t(std::max(*m.width_max, 0.0)));
+    if (cut) s = s.substr(0, size_t(std::clamp(*m.width_max, 0.0, 1e6)));
     return s;
   };
   component_value out;
