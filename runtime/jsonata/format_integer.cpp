@@ -19,6 +19,7 @@
 #include <cstdlib>
 
 #include "runtime/jsonata/error.hpp"
+#include "runtime/jsonata/fn_util.hpp"
 #include "runtime/jsonata/utf16.hpp"
 
 namespace sc::jsonata::fmt {
@@ -30,10 +31,9 @@ void fail(call_context& ctx, const char* code, value val) {
 }
 
 void check_length(double units, call_context& ctx) {
-  // Three bytes per unit is the worst UTF-8 cost of a BMP unit.
-  if (units > double(ctx.env().lim.max_string_bytes) / 3)
-    raise("U1001", ctx.position(), std::nullopt,
-          value::string("formatted string longer than the evaluation allows"));
+  // A UTF-16 unit takes at least one UTF-8 byte.
+  if (units > double(ctx.env().lim.max_string_bytes))
+    fn::check_string_size(ctx.env().lim.max_string_bytes + 1, ctx);
 }
 
 std::u16string u16(std::string_view s) { return utf16::to_u16(s); }

@@ -17,7 +17,10 @@ constexpr int64_t fixed_now = 1764991545678;  // 2025-12-06T03:25:45.678Z, a Sat
 
 struct test_context final : call_context {
   environment e;
-  test_context() { e.now_ms = fixed_now; }
+  test_context() {
+    e.now_ms = fixed_now;
+    e.lim.max_string_bytes = 1 << 20;
+  }
   value apply(const value&, std::vector<value>) override { throw std::logic_error("no apply"); }
   size_t arity(const value&) const override { return 0; }
   const environment& env() const override { return e; }
@@ -160,6 +163,7 @@ TEST_CASE("$fromMillis refuses bad pictures", "[jsonata][datetime]") {
   CHECK(code_of([] { from(0, s("[Z010101t]"), s("+0530")); }) == "D3134");
   CHECK(code_of([] { from(0, s("[ZI]"), s("+0100")); }) == "D3134");
   CHECK(code_of([] { from(0, s("[fN]")); }) == "D3133");
+  CHECK(code_of([] { from(0, s("[Y,100000000]")); }) == "U1001");  // past the string budget
 }
 
 TEST_CASE("$toMillis reads ISO 8601 as V8's Date.parse does", "[jsonata][datetime]") {
