@@ -692,19 +692,38 @@ value parse_date_time(const str& timestamp, const str& picture, call_context& ct
 bool digit(char c) { return c >= '0' && c <= '9'; }
 
 // ^\d{4}(-[01]\d)*(-[0-3]\d)*(T[0-2]\d:[0-5]\d:[0-5]\d)*(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$
-bool iso_shape(const std::string& s) {
-  static const char* re =
-      "^\\d{4}(-[01]\\d)*(-[0-3]\\d)*(T[0-2]\\d:[0-5]\\d:[0-5]\\d)*(\\.\\d+)?([+-][0-2]\\d:?[0-5]"
-      "\\d|Z)?$";
-  int err = 0;
-  PCRE2_SIZE offset = 0;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(re), PCRE2_ZERO_TERMINATED,
-                                   PCRE2_DOLLAR_ENDONLY, &err, &offset, nullptr);
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
-  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr);
-  pcre2_match_data_free(md);
-  pcre2_code_free(code);
-  return rc > 0;
+// (jsonata-js's check), matched by hand. The two dash groups together
+// accept any run of -[0-3]\d; the run may give back its last groups to a
+// time zone ("2018-23:59" is a year and an offset), so the rest is tried
+// after each shorter run, as the regex backtracks. Returns the number of
+// dash groups of the match, or nullopt when the text does not match.
+std::optional<size_t> iso_shape(const std::string& s) {
+  auto in = [&](size_t at, char lo, char hi) { return at < s.size() && s[at] >= lo && s[at] <= hi; };
+  auto is = [&](size_t at, char c) { return at < s.size() && s[at] == c; };
+  auto rest = [&](size_t i) {
+    while (is(i, 'T') && in(i + 1, '0', '2') && in(i + 2, '0', '9') && is(i + 3, ':') &&
+           in(i + 4, '0', '5') && in(i + 5, '0', '9') && is(i + 6, ':') && in(i + 7, '0', '5') &&
+           in(i + 8, '0', '9'))
+      i += 9;
+    if (is(i, '.') && in(i + 1, '0', '9')) {
+      i += 1;
+      while (in(i, '0', '9')) ++i;
+    }
+    if (is(i, 'Z')) return i + 1 == s.size();
+    if ((is(i, '+') || is(i, '-')) && in(i + 1, '0', '2') && in(i + 2, '0', '9')) {
+      size_t j = i + 3;
+      if (in(j, '0', '5') && in(j + 1, '0', '9') && j + 2 == s.size()) return true;
+      return is(j, ':') && in(j + 1, '0', '5') && in(j + 2, '0', '9') && j + 3 == s.size();
+    }
+    return i == s.size();
+  };
+  for (size_t i = 0; i < 4; ++i)
+    if (!in(i, '0', '9')) return std::nullopt;
+  size_t runs = 0;
+  while (is(4 + 3 * runs, '-') && in(5 + 3 * runs, '0', '3') && in(6 + 3 * runs, '0', '9')) ++runs;
+  for (size_t k = runs + 1; k-- > 0;)
+    if (rest(4 + 3 * k)) return k;
+  return std::nullopt;
 }
 
 double two(const std::string& s, size_t at) { return (s[at] - '0') * 10 + (s[at + 1] - '0'); }
@@ -712,12 +731,14 @@ double two(const std::string& s, size_t at) { return (s[at] - '0') * 10 + (s[at 
 // V8's Date.parse of a string of the shape above: its ES5 ISO reader, and
 // for a fraction right after the date its legacy reader, which takes the
 // number as the month (after a year) or the day (after a month). Local
-// times are UTC, the time zone AWS evaluates in.
-double parse_iso(const std::string& s) {
+// times are UTC, the time zone AWS evaluates in. Not reproduced: V8's
+// legacy readings of an offset straight after a date ("2018-12:30" is 30
+// December there, "2018-23:59" a time of day); those are NaN here.
+double parse_iso(const std::string& s, size_t dash_groups) {
   size_t i = 4;
   double year = std::stod(s.substr(0, 4));
   std::vector<double> dashes;
-  while (i < s.size() && s[i] == '-') {
+  while (dashes.size() < dash_groups) {
     dashes.push_back(two(s, i + 1));
     i += 3;
   }
@@ -748,15 +769,18 @@ double parse_iso(const std::string& s) {
   }
   if (dashes.size() > 2 || times > 1) return NAN;
   double month = 1, day = 1, ms = 0;
-  if (has_fraction && times == 0) {
-    // Legacy: "2018.5" is May, "2018-02.5" is 5 February.
-    if (dashes.size() == 2 || (zone != 0 && zone != 'Z')) return NAN;
-    double n = std::strtod(fraction.c_str(), nullptr);
+  if (times == 0 && (has_fraction || zone == 'Z')) {
+    // V8's legacy reader, which reads years 0-99 as 2000-2049 and 1950-1999.
     if (year <= 49) {
       year += 2000;
     } else if (year <= 99) {
       year += 1900;
     }
+  }
+  if (has_fraction && times == 0) {
+    // Legacy: "2018.5" is May, "2018-02.5" is 5 February.
+    if (dashes.size() == 2 || (zone != 0 && zone != 'Z')) return NAN;
+    double n = std::strtod(fraction.c_str(), nullptr);
     if (dashes.empty()) {
       month = n;
     } else {
@@ -805,8 +829,9 @@ value fn_to_millis(call_context& ctx, std::vector<value>& args) {
   if (opt(args, 0).is_undefined()) return {};
   const std::string& timestamp = args[0].as_string();
   if (opt(args, 1).is_undefined()) {
-    if (!iso_shape(timestamp)) fmt::fail(ctx, "D3110", args[0]);
-    return value::number(parse_iso(timestamp));
+    std::optional<size_t> dash_groups = iso_shape(timestamp);
+    if (!dash_groups) fmt::fail(ctx, "D3110", args[0]);
+    return value::number(parse_iso(timestamp, *dash_groups));
   }
   return parse_date_time(u16(timestamp), u16(args[1].as_string()), ctx);
 }

@@ -181,6 +181,9 @@ TEST_CASE("$toMillis reads ISO 8601 as V8's Date.parse does", "[jsonata][datetim
   CHECK(to("2018.5") == 1525132800000);
   CHECK(to("2018-02.5") == 1517788800000);
   CHECK(to("0049.5") == 2503440000000);
+  CHECK(to("0049Z") == 2493072000000);  // the legacy reader's 2049
+  CHECK(to("0049") == -60620832000000);
+  CHECK(std::isnan(to("2018-23:59")));  // the shape check passes it (a year and an offset)
   for (const char* nan : {"2018-02-03-04", "2018-13-03", "2018-02-03T25:00:00Z", "2018-02-39",
                           "2018-02-03+05:00", "2018.13", "2018-02-03.5", "2018-02-03T10:00:00+24:00"})
     CHECK(std::isnan(to(nan)));
