@@ -145,14 +145,27 @@ std::string js_to_fixed(double x, int digits) {
   if (std::fabs(x) >= 1e21 || std::isinf(x)) return format_number_js(x);
   bool negative = x < 0;
   x = std::fabs(x);
-  // glibc prints a double's exact decimal expansion; 1,080 places hold it all.
-  static constexpr int places = 1080;
-  std::string buf(1200, '\0');
-  int n = std::snprintf(buf.data(), buf.size(), "%.*f", places, x);
-  buf.resize(size_t(n));
+  size_t keep = size_t(std::max(digits, 0));
+  // glibc prints a double's correctly rounded decimal expansion, and 1,080
+  // places hold all of it. Thirty places past the kept digits decide the
+  // rounding unless the value sits within a hair of a half (then exactly).
+  auto print = [&](int places) {
+    std::string buf(size_t(places) + 40, '\0');
+    int n = std::snprintf(buf.data(), buf.size(), "%.*f", places, x);
+    buf.resize(size_t(n));
+    return buf;
+  };
+  std::string buf;
+  if (keep + 30 < 1080) {
+    buf = print(int(keep) + 30);
+    std::string_view tail = std::string_view(buf).substr(buf.find('.') + 1 + keep);
+    bool near_half = (tail[0] == '4' && tail.find_first_not_of('9', 1) == std::string_view::npos) ||
+                     (tail[0] == '5' && tail.find_first_not_of('0', 1) == std::string_view::npos);
+    if (near_half) buf.clear();
+  }
+  if (buf.empty()) buf = print(1080);
   size_t dot = buf.find('.');
   std::string int_part = buf.substr(0, dot), frac = buf.substr(dot + 1);
-  size_t keep = size_t(std::max(digits, 0));
   bool up = keep < frac.size() && frac[keep] >= '5';
   if (keep > frac.size()) frac.append(keep - frac.size(), '0');
   std::string kept = int_part + frac.substr(0, keep);
