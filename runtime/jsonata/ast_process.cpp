@@ -74,8 +74,12 @@ class processor {
 
   node* run(node* raw) {
     node* expr = process(raw);
-    if (expr->type == nt::parent || expr->seeking)
-      raise("S0217", expr->position, std::string(js_type(expr)));
+    if (expr->type == nt::parent || expr->seeking) {
+      // jsonata-js's path and parent nodes carry no position
+      std::optional<size_t> pos;
+      if (expr->type != nt::parent && expr->type != nt::path) pos = expr->position;
+      raise("S0217", pos, std::string(js_type(expr)));
+    }
     return expr;
   }
 
@@ -362,7 +366,11 @@ class processor {
       if (result->group) raise("S0210", expr->position);
       auto g = std::make_unique<group_spec>();
       g->position = expr->position;
-      for (auto& [k, v] : expr->pairs) g->pairs.emplace_back(process(k), process(v));
+      for (auto& [k, v] : expr->pairs) {
+        node* pk = process(k);  // keys before values, as jsonata-js reports errors
+        node* pv = process(v);
+        g->pairs.emplace_back(pk, pv);
+      }
       result->group = std::move(g);
       return result;
     }

@@ -14,6 +14,7 @@
 
 #include "runtime/jsonata/eval.hpp"
 #include "runtime/jsonata/fn_array.hpp"
+#include "runtime/jsonata/utf16.hpp"
 
 namespace sc::jsonata::detail {
 
@@ -77,6 +78,22 @@ value lookup_field(const value& input, const std::string& key) {
   return value();
 }
 
+void replace_token(error& err, const std::string& token) {
+  error plain = make_error(err.code, err.position, err.token, err.val, err.val2, err.index);
+  if (plain.message == err.message) {
+    err = make_error(err.code, err.position, token, err.val, err.val2, err.index);
+    return;
+  }
+  // a message a built-in filled itself (T0412's type): swap the quoted token
+  if (err.token) {
+    std::string old_text = to_json(value::string(*err.token));
+    size_t at = err.message.find(old_text);
+    if (at != std::string::npos)
+      err.message.replace(at, old_text.size(), to_json(value::string(token)));
+  }
+  err.token = token;
+}
+
 void set_token(error& err, const std::string& token) {
   if (err.token) return;
   error plain = make_error(err.code, err.position, std::nullopt, err.val, err.val2, err.index);
@@ -87,7 +104,29 @@ void set_token(error& err, const std::string& token) {
   }
 }
 
-bool boolize(const value& v) { return !v.is_undefined() && truthy(v); }
+// jsonata-js's fn.boolean as the evaluator sees values: lambdas and
+// built-ins are objects there (true), regex matchers plain functions
+// (false). Built-ins receive functions wrapped as plain functions, which is
+// why $boolean(λ) is false while `λ ? 1 : 2` is 1.
+static bool eval_truthy(const value& v) {
+  switch (v.type()) {
+    case kind::boolean: return v.as_bool();
+    case kind::number: return is_numeric(v) && v.as_number() != 0;
+    case kind::string: return !v.as_string().empty();
+    case kind::array: {
+      const auto& items = v.as_array().items;
+      if (items.size() == 1) return eval_truthy(items[0]);
+      for (const value& x : items)
+        if (eval_truthy(x)) return true;
+      return false;
+    }
+    case kind::object: return v.as_object().size() > 0;
+    case kind::function: return v.as_function().kind != function_node::variety::regex;
+    default: return false;
+  }
+}
+
+bool boolize(const value& v) { return eval_truthy(v); }
 
 bool is_numeric(const value& v) {
   if (!v.is_number()) return false;
@@ -138,10 +177,8 @@ const value* evaluator::lookup_var(const frame_ptr& env, std::string_view name) 
 
 frame_ptr evaluator::tuple_frame(const frame_ptr& env, const value& tuple) {
   auto f = std::make_shared<frame>(env);
-  if (tuple.is_object()) {
-    f->vars.reserve(tuple.as_object().size());
-    for (const auto& [k, v] : tuple.as_object().entries) f->vars.emplace_back(k, v);
-  }
+  if (tuple.is_object())
+    for (const auto& [k, v] : tuple.as_object().entries) f->bind(k, v);
   return f;
 }
 
@@ -230,7 +267,13 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
       if (in->is_object()) {
         for (const auto& [k, v] : in->as_object().entries) add(v);
       } else if (in->is_array()) {
-        for (const value& v : in->as_array().items) add(v);
+        // jsonata-js takes Object.keys of the array: its items, then the
+        // flags it set on the array as properties (each one `true`).
+        const array_node& a = in->as_array();
+        for (const value& v : a.items) add(v);
+        for (auto f : {array_node::sequence, array_node::tuple_stream, array_node::outer_wrapper,
+                       array_node::keep_singleton})
+          if (a.has(f)) out.push_back(value::boolean(true));
       }
       return make_seq(std::move(out));
     }
@@ -438,7 +481,16 @@ value evaluator::eval_step(const node* step, const value& input, const frame_ptr
     if (!step->stages.empty()) r = eval_stages(step->stages, r, env);
     return r;
   }
-  const auto& in = input.as_array().items;
+  // jsonata-js loops `for (i < input.length) input[i]`: a context that is
+  // not an array has no items, except a string, whose UTF-16 units are its
+  // items (`["abc"][0].$` is ["a","b","c"]).
+  std::vector<value> chars;
+  if (!input.is_array() && input.is_string()) {
+    std::u16string units = utf16::to_u16(input.as_string());
+    tick(units.size());
+    for (char16_t u : units) chars.push_back(value::string(utf16::from_u16(std::u16string(1, u))));
+  }
+  const auto& in = input.is_array() ? input.as_array().items : chars;
   std::vector<value> results;
   results.reserve(in.size());
   for (const value& item : in) {

@@ -47,23 +47,28 @@ using frame_ptr = std::shared_ptr<frame>;
 struct frame {
   explicit frame(frame_ptr p) : parent(std::move(p)) {}
   frame_ptr parent;
-  std::vector<std::pair<std::string, value>> vars;
   const bindings* ext = nullptr;  ///< the caller's bindings (outermost frame)
+  const value* root = nullptr;    ///< `$$` (outermost frame): the input document
 
+  /// Binds `name` in this frame (replacing an earlier binding of it).
   void bind(std::string_view name, value v) {
-    for (auto& [k, val] : vars) {
-      if (k == name) {
-        val = std::move(v);
-        return;
-      }
+    if (value* slot = find_here(name)) {
+      *slot = std::move(v);
+      return;
     }
-    vars.emplace_back(std::string(name), std::move(v));
+    if (n_inline_ < inline_slots) {
+      inline_[n_inline_].first.assign(name.data(), name.size());
+      inline_[n_inline_].second = std::move(v);
+      ++n_inline_;
+      return;
+    }
+    more_.emplace_back(std::string(name), std::move(v));
   }
   /// The binding of `name` in this frame or an enclosing one, or nullptr.
   const value* lookup(std::string_view name) const {
     for (const frame* f = this; f; f = f->parent.get()) {
-      for (const auto& [k, val] : f->vars)
-        if (k == name) return &val;
+      if (const value* v = const_cast<frame*>(f)->find_here(name)) return v;
+      if (f->root && name == "$") return f->root;
       if (f->ext) {
         auto it = f->ext->find(std::string(name));
         if (it != f->ext->end()) return &it->second;
@@ -71,6 +76,21 @@ struct frame {
     }
     return nullptr;
   }
+
+ private:
+  // Most frames (a lambda call, a block) bind one or two names: those live
+  // inline, so opening a frame is a single allocation.
+  static constexpr size_t inline_slots = 2;
+  value* find_here(std::string_view name) {
+    for (size_t i = 0; i < n_inline_; ++i)
+      if (inline_[i].first == name) return &inline_[i].second;
+    for (auto& [k, v] : more_)
+      if (k == name) return &v;
+    return nullptr;
+  }
+  std::pair<std::string, value> inline_[inline_slots];
+  uint8_t n_inline_ = 0;
+  std::vector<std::pair<std::string, value>> more_;
 };
 
 /// A lambda (or a partially applied lambda) with its closure.
@@ -100,8 +120,11 @@ class evaluator final : public call_context {
   value eval(const node* n, const value& input, const frame_ptr& env);
 
   /// Applies `fn` (any function value) with trampolining of tail calls.
+  /// `call_site`: called by name in the expression (`$f(…)`), whose
+  /// position then labels errors leaving the call, as in jsonata-js.
   value apply_fn(const value& fn, std::vector<value> args, const value& input,
-                 const std::optional<std::string>& name, size_t position);
+                 const std::optional<std::string>& name, size_t position,
+                 bool call_site = true);
 
   // call_context
   value apply(const value& fn, std::vector<value> args) override;
@@ -173,6 +196,8 @@ bool is_numeric(const value& v);
 /// at the end, so a message made from the template is made again; a message
 /// a built-in wrote itself, such as $error's, is kept).
 void set_token(error& err, const std::string& token);
+/// Names `token` in an error whatever it named before (and/or do this).
+void replace_token(error& err, const std::string& token);
 /// `===` on JSONata values (identity for arrays, objects and functions).
 bool strict_equal(const value& a, const value& b);
 

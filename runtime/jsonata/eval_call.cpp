@@ -32,16 +32,40 @@ bool js_truthy(const value& v) {
   }
 }
 
+// What jsonata-js names a called procedure in errors: the first step of a
+// path, a variable's name, or else the node's token text.
 std::optional<std::string> procedure_name(const node* proc) {
-  if (proc->type == nt::path) return proc->items[0]->str;
-  if (proc->type == nt::variable) return proc->str;
-  return std::nullopt;
+  switch (proc->type) {
+    case nt::path: return proc->items[0]->str;
+    case nt::variable: case nt::binary: case nt::literal: return proc->str;
+    case nt::function: case nt::partial: return std::string("(");
+    case nt::apply: return std::string("~>");
+    case nt::negate: return std::string("-");
+    case nt::array: return std::string("[");
+    case nt::object: return std::string("{");
+    default: return std::nullopt;
+  }
 }
 
-void label(exception& e, const std::optional<std::string>& name, size_t position) {
+// An error leaving a call: jsonata-js names the function when the error
+// names no token, and moves the position to the call, except for regex
+// matchers (plain JavaScript functions there), whose errors keep theirs.
+void label(exception& e, const value& fn, const std::optional<std::string>& name,
+           size_t position, bool call_site) {
   error& err = e.err();
   if (name) set_token(err, *name);
-  if (!err.position) err.position = position;
+  bool keeps_position = !call_site || !fn.is_function() ||
+                        fn.as_function().kind == function_node::variety::regex;
+  if (!keeps_position || !err.position) err.position = position;
+}
+
+// A signature error of a function called without a name: jsonata-js
+// writes "function undefined".
+void anonymous_function_error(error& err, const std::string& name) {
+  if (!name.empty() || !err.token || !err.token->empty()) return;
+  err.token.reset();
+  size_t at = err.message.find("function \"\"");
+  if (at != std::string::npos) err.message.replace(at, 11, "function undefined");
 }
 
 const signature& transform_signature() {
@@ -76,12 +100,13 @@ value evaluator::eval_function(const node* n, const value& input, const frame_pt
 }
 
 value evaluator::apply_fn(const value& fn, std::vector<value> args, const value& input,
-                          const std::optional<std::string>& name, size_t position) {
+                          const std::optional<std::string>& name, size_t position,
+                          bool call_site) {
   value result;
   try {
     result = apply_inner(fn, args, input, name, position);
   } catch (exception& e) {
-    label(e, name, position);
+    label(e, fn, name, position, call_site);
     throw;
   }
   // trampoline: run tail calls returned as thunks
@@ -99,11 +124,13 @@ value evaluator::apply_fn(const value& fn, std::vector<value> args, const value&
     std::vector<value> next_args;
     next_args.reserve(call->items.size());
     for (const node* a : call->items) next_args.push_back(eval(a, thunk.input, thunk.env));
-    auto next_name = procedure_name(call->lhs);
+    // jsonata-js names the procedure of a tail call only when it is a variable
+    std::optional<std::string> next_name;
+    if (call->lhs->type == nt::variable) next_name = call->lhs->str;
     try {
-      result = apply_inner(next, next_args, thunk.input, next_name, call->position);
+      result = apply_inner(next, next_args, thunk.input, next_name, call->lhs->position);
     } catch (exception& e) {
-      label(e, next_name, call->position);
+      label(e, next, next_name, call->lhs->position, true);
       throw;
     }
   }
@@ -118,7 +145,13 @@ value evaluator::apply_inner(const value& fn, std::vector<value>& args, const va
     case function_node::variety::lambda: {
       const auto& l = static_cast<const lambda_fn&>(f);
       if (l.use_sig && l.def->sig) {
-        std::vector<value> v = l.def->sig->validate(args, input, name ? *name : "", position);
+        std::vector<value> v;
+        try {
+          v = l.def->sig->validate(args, input, name ? *name : "", position);
+        } catch (exception& e) {
+          anonymous_function_error(e.err(), name ? *name : std::string());
+          throw;
+        }
         return apply_lambda(l, v);
       }
       return apply_lambda(l, args);
@@ -129,7 +162,13 @@ value evaluator::apply_inner(const value& fn, std::vector<value>& args, const va
       position_ = position;
       value r;
       if (nf.sig) {
-        std::vector<value> v = nf.sig->validate(args, input, name ? *name : nf.name, position);
+        std::vector<value> v;
+        try {
+          v = nf.sig->validate(args, input, name ? *name : nf.name, position);
+        } catch (exception& e) {
+          anonymous_function_error(e.err(), name ? *name : nf.name);
+          throw;
+        }
         r = nf.fn(*this, v);
       } else {
         r = nf.fn(*this, args);
@@ -154,9 +193,8 @@ value evaluator::apply_inner(const value& fn, std::vector<value>& args, const va
 
 value evaluator::apply_lambda(const lambda_fn& l, std::vector<value>& args) {
   auto f = std::make_shared<frame>(l.env);
-  f->vars.reserve(l.params.size());
   for (size_t i = 0; i < l.params.size(); ++i)
-    f->vars.emplace_back(l.params[i], i < args.size() ? std::move(args[i]) : value());
+    f->bind(l.params[i], i < args.size() ? std::move(args[i]) : value());
   return eval(l.def->body, l.input, f);
 }
 
@@ -228,13 +266,13 @@ value evaluator::eval_apply(const node* n, const value& input, const frame_ptr& 
     };
     return value::function(std::move(c));
   }
-  return apply_fn(fn, {lhs}, input, std::nullopt, n->position);
+  return apply_fn(fn, {lhs}, input, std::nullopt, n->position, false);
 }
 
 // --- call_context ------------------------------------------------------------------
 
 value evaluator::apply(const value& fn, std::vector<value> args) {
-  return apply_fn(fn, std::move(args), value(), std::nullopt, position_);
+  return apply_fn(fn, std::move(args), value(), std::nullopt, position_, false);
 }
 
 size_t evaluator::arity(const value& fn) const {

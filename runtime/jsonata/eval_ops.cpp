@@ -75,6 +75,7 @@ value evaluator::eval_binary(const node* n, const value& input, const frame_ptr&
   } catch (exception& e) {
     // jsonata-js re-labels errors raised while evaluating the right side
     e.err().position = n->position;
+    replace_token(e.err(), n->str);
     throw;
   }
   value r = eval(n->rhs, input, env);

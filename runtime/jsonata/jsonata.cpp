@@ -156,7 +156,7 @@ value expression::evaluate(const value& input, const bindings& vars, const envir
   detail::evaluator ev(p_, env);
   auto root = std::make_shared<detail::frame>(nullptr);
   root->ext = &vars;
-  root->bind("$", input);
+  root->root = &input;
   value in = input;
   if (input.is_array() && !input.is_sequence())
     in = value::array({input}, uint8_t(array_node::sequence | array_node::outer_wrapper));
