@@ -1,5 +1,8 @@
 #include "runtime/jsonata/value.hpp"
 
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -211,7 +214,86 @@ value from_json(const json::value& v) {
   return {};
 }
 
+namespace {
+
+/// Builds values straight from RapidJSON's reader: no DOM in between (the
+/// interpreter parses each JSONata state's input this way). Numbers come
+/// as text and are converted with from_chars, which rounds correctly.
+struct sax_builder {
+  std::vector<value> stack;     // containers being built
+  std::vector<std::string> keys;  // pending member names
+  value result;
+  bool failed = false;
+
+  bool add(value v) {
+    if (stack.empty()) {
+      result = std::move(v);
+      return true;
+    }
+    value& top = stack.back();
+    if (top.is_array()) {
+      top.mutable_array().items.push_back(std::move(v));
+    } else {
+      top.mutable_object().set(std::move(keys.back()), std::move(v));
+      keys.pop_back();
+    }
+    return true;
+  }
+  bool Null() { return add(value::null()); }
+  bool Bool(bool b) { return add(value::boolean(b)); }
+  bool Int(int i) { return add(value::number(i)); }
+  bool Uint(unsigned u) { return add(value::number(u)); }
+  bool Int64(int64_t i) { return add(value::number(double(i))); }
+  bool Uint64(uint64_t u) { return add(value::number(double(u))); }
+  bool Double(double d) { return add(value::number(d)); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(s, s + n, d);
+    if (ec != std::errc() || ptr != s + n) {
+      failed = true;  // out of range: the slow path decides
+      return false;
+    }
+    return add(value::number(d));
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return add(value::string(std::string(s, n)));
+  }
+  bool StartObject() {
+    if (stack.size() >= json::max_depth) return failed = true, false;
+    stack.push_back(value::object());
+    return true;
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    keys.emplace_back(s, n);
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    value v = std::move(stack.back());
+    stack.pop_back();
+    return add(std::move(v));
+  }
+  bool StartArray() {
+    if (stack.size() >= json::max_depth) return failed = true, false;
+    stack.push_back(value::array());
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) { return EndObject(0); }
+};
+
+}  // namespace
+
 bool from_json_text(std::string_view text, value& out, std::string* error) {
+  {
+    sax_builder b;
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream bytes(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+    if (reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(in, b) && !b.failed) {
+      out = std::move(b.result);
+      return true;
+    }
+  }
+  // Malformed text or an unusual number: json::parse's rules and message.
   json::document doc;
   if (!json::parse(text, doc, error)) return false;
   out = from_json(doc);
