@@ -156,7 +156,9 @@ flow runner::jsonata_exit(thread& t, const asl::state& st, const asl::jsonata_fi
     std::string where;
     if (auto f = output->evaluate_value(scope, out_value, &where))
       return flow::fail(query_failed(t, st, *f, where, at_entry));
-    out = jsonata::to_json(out_value);
+    size_t depth = 0;
+    out = jsonata::to_json(out_value, &depth);
+    if (depth > json::max_depth) return flow::fail(too_deep(t, "The state's output"));
   } else if (default_output) {
     out = *default_output;
   } else if (result) {
@@ -359,7 +361,7 @@ std::optional<failure> runner::jsonata_map_items(thread& t, const asl::state& st
     return query_failed(t, st,
                         eval::jsonata_unexpected_type(st.items->expression_text(), "Items", "array", v),
                         "Items", true);
-  jsonata::to_json(v, items, items.GetAllocator());
+  if (!jsonata::to_json(v, items, items.GetAllocator())) return too_deep(t, "The Map's Items");
   return std::nullopt;
 }
 
