@@ -14,6 +14,7 @@
 #include "runtime/jsonata/fn_array.hpp"
 
 #include <cmath>
+#include <unordered_set>
 
 #include "runtime/jsonata/fn_util.hpp"
 #include "runtime/jsonata/utf16.hpp"
@@ -145,12 +146,28 @@ value f_distinct(call_context& ctx, std::vector<value>& args) {
   const value& v = arg(args, 0);
   if (v.is_undefined()) return value();
   if (!v.is_array() || v.as_array().size() <= 1) return v;
+  // Scalars are deduplicated through a hash set of typed keys; arrays and
+  // objects by deep equality against the structured items kept so far.
   std::vector<value> out;
+  std::unordered_set<std::string> scalars;
+  std::vector<size_t> structured;  // positions in `out`
   for (auto& item : v.as_array().items) {
     bool seen = false;
-    ctx.tick(out.size() / 64 + 1);
-    for (auto& kept : out)
-      if (deep_equal(item, kept)) { seen = true; break; }
+    switch (item.type()) {
+      case kind::null: seen = !scalars.insert("l").second; break;
+      case kind::boolean: seen = !scalars.insert(item.as_bool() ? "b1" : "b0").second; break;
+      case kind::number: {
+        double d = item.as_number();
+        seen = !scalars.insert("n" + (d == 0 ? std::string("0") : format_number_js(d))).second;
+        break;
+      }
+      case kind::string: seen = !scalars.insert("s" + item.as_string()).second; break;
+      default:
+        ctx.tick(structured.size() / 64 + 1);
+        for (size_t k : structured)
+          if (deep_equal(item, out[k])) { seen = true; break; }
+        if (!seen) structured.push_back(out.size());
+    }
     if (!seen) out.push_back(item);
   }
   return v.is_sequence() ? seq(std::move(out)) : value::array(std::move(out));

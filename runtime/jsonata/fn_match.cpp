@@ -103,7 +103,11 @@ class match_walk {
  public:
   match_walk(call_context& ctx, const value& matcher, const std::string& subject, bool want_objects)
       : ctx_(ctx), subject_(subject), objects_(want_objects) {
-    if (matcher.as_function().kind == function_node::variety::regex) {
+    if (!matcher.is_function()) {
+      // A missing matcher (an undefined argument passes the signature):
+      // jsonata-js fails with a TypeError; here it simply matches nothing.
+      done_ = true;
+    } else if (matcher.as_function().kind == function_node::variety::regex) {
       st_ = std::make_shared<walk_state>();
       st_->re = static_cast<const regex_function&>(matcher.as_function()).re;
       st_->subject = subject;
@@ -114,6 +118,7 @@ class match_walk {
 
   /// The first match, then each following one; nullopt at the end.
   std::optional<found> next() {
+    if (done_) return std::nullopt;
     bool following = started_;
     started_ = true;
     if (st_) return next_regex(following);
@@ -154,10 +159,17 @@ class match_walk {
   }
 
   std::optional<found> from_object(const value& r) {
-    if (r.is_undefined() || (r.is_boolean() && !r.as_bool()) || r.is_null() ||
+    if (r.is_undefined()) return std::nullopt;
+    if ((r.is_boolean() && !r.as_bool()) || r.is_null() ||
         (r.is_number() && (r.as_number() == 0 || std::isnan(r.as_number()))) ||
-        (r.is_string() && r.as_string().empty()))
-      return std::nullopt;  // falsy: JavaScript's `if (result && …)` lets it through as "no match"
+        (r.is_string() && r.as_string().empty())) {
+      // A falsy result skips jsonata-js's shape check and still counts as a
+      // match (only undefined means none); it has no fields and no `next`.
+      found f;
+      f.groups = value::array();
+      last_next_ = value();
+      return f;
+    }
     const value* start = r.is_object() ? r.as_object().find("start") : nullptr;
     const value* groups = r.is_object() ? r.as_object().find("groups") : nullptr;
     const value* nx = r.is_object() ? r.as_object().find("next") : nullptr;
@@ -188,6 +200,7 @@ class match_walk {
   const std::string& subject_;
   bool objects_;
   bool started_ = false;
+  bool done_ = false;
   std::shared_ptr<walk_state> st_;
   value fn_;
   value last_next_;
@@ -200,25 +213,48 @@ bool under_limit(const value& limit, size_t count) {
 
 }  // namespace
 
-value apply_regex(call_context& ctx, const regex_function& re, const std::vector<value>& args) {
-  const value& a = fn::arg(args, 0);
-  std::string subject;
-  if (a.is_string()) {
-    subject = a.as_string();
-  } else if (a.is_undefined()) {
-    subject = "undefined";  // RegExp.prototype.exec(undefined) searches "undefined"
-  } else if (a.is_null()) {
-    subject = "null";
-  } else if (a.is_boolean()) {
-    subject = a.as_bool() ? "true" : "false";
-  } else if (a.is_number()) {
-    subject = format_number_js(a.as_number());
-  } else {
-    subject = stringify(a);
+namespace {
+
+/// JavaScript's String(v), which RegExp.prototype.exec applies to its
+/// argument.
+std::string js_string(const value& v, int depth = 0) {
+  switch (v.type()) {
+    case kind::undefined: return "undefined";
+    case kind::null: return "null";
+    case kind::boolean: return v.as_bool() ? "true" : "false";
+    case kind::number: return format_number_js(v.as_number());
+    case kind::string: return v.as_string();
+    case kind::object: return "[object Object]";
+    case kind::function: return "";
+    case kind::array: {
+      if (depth > 100) return "";
+      std::string out;
+      bool first = true;
+      for (auto& item : v.as_array().items) {
+        if (!first) out += ',';
+        first = false;
+        if (!item.is_undefined() && !item.is_null()) out += js_string(item, depth + 1);
+      }
+      return out;
+    }
   }
+  return "";
+}
+
+}  // namespace
+
+value apply_regex(call_context& ctx, const regex_function& re, const std::vector<value>& args) {
   auto st = std::make_shared<walk_state>();
   st->re = re.re;
-  st->subject = std::move(subject);
+  st->subject = js_string(fn::arg(args, 0));
+  // The matcher's second parameter is where to start (lastIndex, in units).
+  const value& from = fn::arg(args, 1);
+  if (from.is_number() && from.as_number() > 0) {
+    double units = std::floor(from.as_number());
+    st->last_unit = units > 1e15 ? size_t(1e15) : size_t(units);
+    st->last_byte = utf16::byte_offset(st->subject, st->last_unit);
+    if (st->last_byte >= st->subject.size()) st->last_unit = utf16::length(st->subject);
+  }
   return step(ctx, st, false);
 }
 
@@ -404,7 +440,7 @@ value replace(call_context& ctx, std::vector<value>& args) {
       if (!r.is_string()) raise_at("D3012", ctx, r);
       out += r.as_string();
     } else {
-      out += substitute(replacement.as_string(), *m);
+      out += substitute(replacement.is_string() ? replacement.as_string() : std::string(), *m);
     }
     check_string_size(out.size(), ctx);
     // position = start + match.length (in units) — the match's end here.

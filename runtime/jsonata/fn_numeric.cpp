@@ -93,11 +93,8 @@ value f_power(call_context& ctx, std::vector<value>& args) {
   // Math.pow differs from C's pow: (±1) ** ±∞ and 1 ** NaN are NaN.
   double r = (std::fabs(b) == 1 && !std::isfinite(e)) ? std::nan("") : std::pow(b, e);
   if (!std::isfinite(r)) {
-    auto num = [](double d) { return std::isfinite(d) ? format_number_js(d) : std::string("null"); };
-    raise_message("D3061",
-                  "The power function has resulted in a value that cannot be represented as a "
-                  "JSON number: base=" + num(b) + ", exponent=" + num(e),
-                  ctx, base, 1);
+    // {{exp}} is filled from val2 (error.cpp's mapping).
+    raise("D3061", ctx.position(), std::nullopt, base, exp, 1);
   }
   return value::number(r);
 }

@@ -6,6 +6,9 @@
 // "for (key in obj)" order falls out. $keys of an array merges the keys of
 // its items into one object first, which also puts array-index keys
 // first, as the reference's intermediate object does.
+#include <algorithm>
+#include <unordered_map>
+
 #include "runtime/jsonata/fn_util.hpp"
 
 namespace sc::jsonata {
@@ -22,11 +25,41 @@ std::vector<value> hof_args(call_context& ctx, const value& f, value a, value b,
   return out;
 }
 
-void keys_into(const value& v, value& merged) {
+/// Nesting past which the recursive walks below stop (U1001, as a stack
+/// overflow would in JavaScript).
+constexpr int max_nesting = 10000;
+
+/// Keys and values gathered in insertion order, later values replacing
+/// earlier ones in place; `entries()` puts them in JavaScript's key order.
+/// (object_node::set does the same one key at a time, but re-sorts its
+/// lookup index after every insertion: quadratic for big objects.)
+class ordered_keys {
+ public:
+  void set(const std::string& k, const value& v) {
+    auto [it, fresh] = pos_.emplace(k, items_.size());
+    if (fresh) items_.emplace_back(k, v);
+    else items_[it->second].second = v;
+  }
+  std::vector<std::pair<std::string, value>> entries() && {
+    auto mid = std::stable_partition(items_.begin(), items_.end(),
+                                     [](const auto& e) { return is_array_index_key(e.first); });
+    std::stable_sort(items_.begin(), mid, [](const auto& a, const auto& b) {
+      return a.first.size() != b.first.size() ? a.first.size() < b.first.size() : a.first < b.first;
+    });
+    return std::move(items_);
+  }
+
+ private:
+  std::unordered_map<std::string, size_t> pos_;
+  std::vector<std::pair<std::string, value>> items_;
+};
+
+void keys_into(const value& v, ordered_keys& merged, int depth = 0) {
+  if (depth > max_nesting) raise("U1001");
   if (v.is_array()) {
-    for (auto& item : v.as_array().items) keys_into(item, merged);
+    for (auto& item : v.as_array().items) keys_into(item, merged, depth + 1);
   } else if (v.is_object()) {
-    for (auto& [k, _] : v.as_object().entries) merged.mutable_object().set(k, value::boolean(true));
+    for (auto& [k, _] : v.as_object().entries) merged.set(k, value());
   }
 }
 
@@ -34,20 +67,21 @@ value f_keys(call_context&, std::vector<value>& args) {
   const value& v = arg(args, 0);
   std::vector<value> out;
   if (v.is_array()) {
-    value merged = value::object();
+    ordered_keys merged;
     keys_into(v, merged);
-    for (auto& [k, _] : merged.as_object().entries) out.push_back(value::string(k));
+    for (auto& [k, _] : std::move(merged).entries()) out.push_back(value::string(k));
   } else if (v.is_object()) {
     for (auto& [k, _] : v.as_object().entries) out.push_back(value::string(k));
   }
   return seq(std::move(out));
 }
 
-value lookup(const value& input, const std::string& key) {
+value lookup(const value& input, const std::string& key, int depth = 0) {
+  if (depth > max_nesting) raise("U1001");
   if (input.is_array()) {
     std::vector<value> out;
     for (auto& item : input.as_array().items) {
-      value r = lookup(item, key);
+      value r = lookup(item, key, depth + 1);
       if (r.is_undefined()) continue;
       if (r.is_array())
         out.insert(out.end(), r.as_array().items.begin(), r.as_array().items.end());
@@ -68,22 +102,23 @@ value f_lookup(call_context&, std::vector<value>& args) {
   return lookup(arg(args, 0), key.is_string() ? key.as_string() : std::string());
 }
 
-value spread(const value& v) {
+value spread(const value& v, int depth = 0) {
+  if (depth > max_nesting) raise("U1001");
   if (v.is_array()) {
     // append(result, spread(item)) for each item: the first append turns
     // the (empty) sequence into a plain array.
-    value result = seq();
+    std::vector<value> items;
+    bool appended = false;
     for (auto& item : v.as_array().items) {
-      value s = spread(item);
+      value s = spread(item, depth + 1);
       if (s.is_undefined()) continue;
-      std::vector<value> items = result.as_array().items;
+      appended = true;
       if (s.is_array())
         items.insert(items.end(), s.as_array().items.begin(), s.as_array().items.end());
       else
         items.push_back(s);
-      result = value::array(std::move(items));
     }
-    return result;
+    return appended ? value::array(std::move(items)) : seq();
   }
   if (v.is_object()) {
     std::vector<value> out;
@@ -102,11 +137,13 @@ value f_spread(call_context&, std::vector<value>& args) { return spread(arg(args
 value f_merge(call_context&, std::vector<value>& args) {
   const value& v = arg(args, 0);
   if (v.is_undefined()) return value();
-  value out = value::object();
+  ordered_keys merged;
   for (auto& obj : v.as_array().items) {
     if (!obj.is_object()) continue;
-    for (auto& [k, member] : obj.as_object().entries) out.mutable_object().set(k, member);
+    for (auto& [k, member] : obj.as_object().entries) merged.set(k, member);
   }
+  value out = value::object();
+  out.mutable_object().entries = std::move(merged).entries();
   return out;
 }
 
@@ -154,18 +191,17 @@ value f_type(call_context&, std::vector<value>& args) {
 
 value f_error(call_context& ctx, std::vector<value>& args) {
   const value& m = arg(args, 0);
-  raise_message("D3137", m.is_string() && !m.as_string().empty() ? m.as_string()
-                                                                : "$error() function evaluated",
-                ctx);
+  // {{{message}}} is filled from the token (error.cpp's mapping).
+  raise("D3137", ctx.position(),
+        m.is_string() && !m.as_string().empty() ? m.as_string() : "$error() function evaluated");
 }
 
 value f_assert(call_context& ctx, std::vector<value>& args) {
   const value& c = arg(args, 0);
   if (!(c.is_boolean() && c.as_bool())) {
     const value& m = arg(args, 1);
-    raise_message("D3141", m.is_string() && !m.as_string().empty() ? m.as_string()
-                                                                  : "$assert() statement failed",
-                  ctx);
+    raise("D3141", ctx.position(),
+          m.is_string() && !m.as_string().empty() ? m.as_string() : "$assert() statement failed");
   }
   return value();
 }

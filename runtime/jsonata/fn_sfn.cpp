@@ -46,7 +46,7 @@ value f_partition(call_context& ctx, std::vector<value>& args) {
     raise_message("D3200",
                   "The size argument of $partition must be a positive integer: " +
                       format_number_js(arg(args, 1).as_number()),
-                  ctx, arg(args, 1), 2);
+                  "partition", ctx, arg(args, 1), 2);
   std::vector<value> out, chunk;
   for (auto& item : arr.as_array().items) {
     chunk.push_back(item);
@@ -61,7 +61,8 @@ value f_range(call_context& ctx, std::vector<value>& args) {
   int64_t end = java_long(arg(args, 1).as_number());
   int64_t step = arg(args, 2).is_undefined() ? 1 : java_long(arg(args, 2).as_number());
   if (step == 0)
-    raise_message("D3201", "The step argument of $range must not be zero", ctx, arg(args, 2), 3);
+    raise_message("D3201", "The step argument of $range must not be zero", "range", ctx,
+                  arg(args, 2), 3);
   uint64_t count = 0;
   if (step > 0 && start <= end) count = (uint64_t(end) - uint64_t(start)) / uint64_t(step) + 1;
   if (step < 0 && start >= end)
@@ -80,7 +81,7 @@ value f_hash(call_context& ctx, std::vector<value>& args) {
   const value& v = arg(args, 0);
   if (v.is_undefined()) return value();
   std::string data = v.is_string() ? v.as_string() : stringify(v);
-  const std::string& algo = arg(args, 1).as_string();
+  const std::string algo = arg(args, 1).is_string() ? arg(args, 1).as_string() : std::string();
   const EVP_MD* md = algo == "MD5"       ? EVP_md5()
                      : algo == "SHA-1"   ? EVP_sha1()
                      : algo == "SHA-256" ? EVP_sha256()
@@ -91,7 +92,7 @@ value f_hash(call_context& ctx, std::vector<value>& args) {
     raise_message("D3202",
                   "The algorithm argument of $hash must be one of MD5, SHA-1, SHA-256, SHA-384, "
                   "SHA-512: " + json_quote(algo),
-                  ctx, arg(args, 1), 2);
+                  "hash", ctx, arg(args, 1), 2);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, md, nullptr);
@@ -148,7 +149,7 @@ value f_parse(call_context& ctx, std::vector<value>& args) {
   std::string why;
   if (!from_json_text(v.as_string(), out, &why))
     raise_message("D3205", "The argument of $parse is not valid JSON: " + json_quote(v.as_string()),
-                  ctx, v, 1);
+                  "parse", ctx, v, 1);
   return out;
 }
 

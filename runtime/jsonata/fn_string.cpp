@@ -152,6 +152,21 @@ char32_t to_upper_cp(char32_t c) {
   return c;
 }
 
+bool cased(char32_t c) { return to_lower_cp(c) != c || to_upper_cp(c) != c || c == 0xDF; }
+
+/// Unicode's Final_Sigma condition, simplified: a cased letter before the Σ
+/// at [at, end) and none right after it.
+bool final_sigma(const std::string& s, size_t at, size_t end) {
+  if (at == 0) return false;
+  size_t p = at - 1;
+  while (p > 0 && (static_cast<unsigned char>(s[p]) & 0xC0) == 0x80) --p;
+  size_t q = p;
+  if (!cased(decode_at(s, q))) return false;
+  if (end >= s.size()) return true;
+  size_t r = end;
+  return !cased(decode_at(s, r));
+}
+
 std::string map_case(const std::string& s, bool upper) {
   std::string out;
   out.reserve(s.size());
@@ -168,6 +183,15 @@ std::string map_case(const std::string& s, bool upper) {
       out += "SS";
     } else if (!upper && c == 0x130) {
       out += "i\xCC\x87";  // İ → i + combining dot above
+    } else if (!upper && c == 0x3A3 && final_sigma(s, at, i)) {
+      out += "\xCF\x82";  // ς: Σ ending a word
+    } else if (upper && (c == 0x1C5 || c == 0x1C6)) {
+      out += "\xC7\x84";  // ǅ, ǆ → Ǆ
+    } else if (upper && c == 0x149) {
+      out += "\xCA\xBCN";  // ŉ → ʼN
+    } else if (upper && c >= 0xFB00 && c <= 0xFB04) {
+      static const char* lig[] = {"FF", "FI", "FL", "FFI", "FFL"};
+      out += lig[c - 0xFB00];
     } else {
       char32_t m = upper ? to_upper_cp(c) : to_lower_cp(c);
       if (m == c) out.append(s, at, i - at);  // unchanged (also keeps lone surrogates intact)
@@ -186,9 +210,8 @@ bool unreserved_component(unsigned char c) {
 bool reserved_uri(unsigned char c) { return std::string_view(";/?:@&=+$,#").find(char(c)) != std::string_view::npos; }
 
 [[noreturn]] void malformed(call_context& ctx, const char* fname, const value& v) {
-  raise_message("D3140",
-                std::string("Malformed URL passed to $") + fname + "(): " + json_quote(v.as_string()),
-                ctx, v);
+  // {{{functionName}}} is filled from the token (error.cpp's mapping).
+  raise("D3140", ctx.position(), std::string(fname), v);
 }
 
 value encode_uri(call_context& ctx, const value& v, bool component, const char* fname) {
@@ -399,10 +422,11 @@ value f_pad(call_context& ctx, std::vector<value>& args) {
   const std::string& s = v.as_string();
   double pad_length = std::fabs(width) - double(code_point_count(s));
   if (!(pad_length > 0)) return v;
+  if (pad_length > double(ctx.env().lim.max_string_bytes)) check_string_size(SIZE_MAX, ctx);
   size_t n = size_t(std::floor(pad_length));
   auto cps = code_points(ch);
-  size_t bytes = 0;
-  for (size_t i = 0; i < n; ++i) bytes += cps[i % cps.size()].size();
+  size_t bytes = (n / cps.size()) * ch.size();
+  for (size_t i = 0; i < n % cps.size(); ++i) bytes += cps[i].size();
   check_string_size(bytes + s.size(), ctx);
   std::string padding;
   padding.reserve(bytes);

@@ -20,10 +20,11 @@ inline const value& arg(const std::vector<value>& args, size_t i) {
   return i < args.size() ? args[i] : none;
 }
 
-/// Raises `code` whose message is not one of make_error's templates (or
-/// carries an insert make_error does not know, such as {{{message}}}).
-[[noreturn]] void raise_message(const std::string& code, std::string message, call_context& ctx,
-                                value val = {}, std::optional<size_t> index = {});
+/// Raises `code` (one jsonata-js does not have) with its own message.
+/// `token` is the function's name: the evaluator re-fills the message of an
+/// error without a token from the template, which would erase this one.
+[[noreturn]] void raise_message(const std::string& code, std::string message, std::string token,
+                                call_context& ctx, value val = {}, std::optional<size_t> index = {});
 
 /// Raises `code` at the call's position with the template's inserts.
 [[noreturn]] void raise_at(const std::string& code, call_context& ctx, value val = {},

@@ -30,9 +30,9 @@ namespace sc::jsonata {
 
 namespace fn {
 
-void raise_message(const std::string& code, std::string message, call_context& ctx, value val,
-                   std::optional<size_t> index) {
-  error e = make_error(code, ctx.position(), std::nullopt, std::move(val), value(), index);
+void raise_message(const std::string& code, std::string message, std::string token,
+                   call_context& ctx, value val, std::optional<size_t> index) {
+  error e = make_error(code, ctx.position(), std::move(token), std::move(val), value(), index);
   e.message = std::move(message);
   throw exception(std::move(e));
 }
@@ -100,7 +100,7 @@ void check_string_size(size_t bytes, call_context& ctx) {
     raise_message("U1001",
                   "The string produced exceeds the maximum size of " +
                       std::to_string(ctx.env().lim.max_string_bytes) + " bytes",
-                  ctx);
+                  "", ctx);
 }
 
 void check_sequence_size(size_t items, call_context& ctx) {
@@ -108,7 +108,7 @@ void check_sequence_size(size_t items, call_context& ctx) {
     raise_message("U1001",
                   "The array produced exceeds the maximum size of " +
                       std::to_string(ctx.env().lim.max_sequence) + " items",
-                  ctx);
+                  "", ctx);
 }
 
 }  // namespace fn
@@ -194,6 +194,11 @@ struct stringifier {
   /// Writes `v` as a member value; false when JSON.stringify would omit it
   /// (undefined).
   bool write(const value& v, int depth) {
+    // Values can nest deeper than the evaluator's frames (a $reduce can
+    // wrap an array a million times without recursing); JavaScript would
+    // overflow its stack here too.
+    if (depth > 10000)
+      raise("U1001", std::nullopt, std::nullopt);
     switch (v.type()) {
       case kind::undefined: return false;
       case kind::null: out += "null"; return true;

@@ -59,6 +59,17 @@ namespace sc::jsonata {
 
 namespace {
 pcre2_code* code_of(void* p) { return static_cast<pcre2_code*>(p); }
+
+/// Per-thread match data and match context, reused across execs (an exec
+/// is one call of $match's loop; allocating both each time showed).
+struct scratch {
+  pcre2_match_data* md = pcre2_match_data_create(64, nullptr);
+  pcre2_match_context* mc = pcre2_match_context_create(nullptr);
+  ~scratch() {
+    pcre2_match_data_free(md);
+    pcre2_match_context_free(mc);
+  }
+};
 }  // namespace
 
 regex::~regex() {
@@ -115,8 +126,13 @@ std::optional<regex::match> regex::exec(std::string_view subject, size_t from,
                                         const limits& lim) const {
   if (from > subject.size()) return std::nullopt;
   pcre2_code* code = code_of(code_);
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
-  pcre2_match_context* mc = pcre2_match_context_create(nullptr);
+  thread_local scratch tls;
+  uint32_t groups = 0;
+  pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
+  // Patterns with more than 63 groups get match data of their own.
+  bool own = groups >= 64;
+  pcre2_match_data* md = own ? pcre2_match_data_create_from_pattern(code, nullptr) : tls.md;
+  pcre2_match_context* mc = tls.mc;
   pcre2_set_match_limit(mc, lim.regex_match_limit);
   pcre2_set_depth_limit(mc, lim.regex_depth_limit);
   pcre2_set_heap_limit(mc, 64 * 1024);  // KiB: 64 MiB of backtracking frames at most
@@ -126,8 +142,6 @@ std::optional<regex::match> regex::exec(std::string_view subject, size_t from,
   if (rc > 0) {
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
     uint32_t pairs = pcre2_get_ovector_count(md);
-    uint32_t groups = 0;
-    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
     match m;
     m.begin = ov[0];
     m.end = ov[1];
@@ -140,8 +154,7 @@ std::optional<regex::match> regex::exec(std::string_view subject, size_t from,
     }
     out = std::move(m);
   }
-  pcre2_match_context_free(mc);
-  pcre2_match_data_free(md);
+  if (own) pcre2_match_data_free(md);
   if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT ||
       rc == PCRE2_ERROR_NOMEMORY) {
     error e = make_error("U1001", std::nullopt, std::nullopt, value::string(pattern_));

@@ -225,8 +225,12 @@ const std::string& signature::text() const { return p_->text; }
 std::vector<value> signature::validate(const std::vector<value>& args, const value& context,
                                        std::string_view name, size_t position) const {
   const impl& s = *p_;
+  // An anonymous function (a lambda called where it is defined) has no
+  // name: jsonata-js writes `function undefined` in the message.
+  std::optional<std::string> token;
+  if (!name.empty()) token = std::string(name);
   auto fail = [&](const char* code, const value& v, size_t index) -> exception {
-    return exception(make_error(code, position, std::string(name), v, value(), index));
+    return exception(make_error(code, position, token, v, value(), index));
   };
 
   std::string supplied;
@@ -294,14 +298,10 @@ std::vector<value> signature::validate(const std::vector<value>& args, const val
           }
         }
         if (!ok) {
-          error err = make_error("T0412", position, std::string(name), arg, value(), arg_index + 1);
-          // {{type}} is not one of make_error's placeholders: the message is
-          // written here (JSON.stringify of the plural, as jsonata-js does).
+          // {{type}} is filled from val2 (error.cpp's mapping).
           const char* plural = plural_of(*q.subtype);
-          err.message = "Argument " + std::to_string(arg_index + 1) + " of function \"" +
-                        std::string(name) + "\" must be an array of " +
-                        (plural ? "\"" + std::string(plural) + "\"" : std::string("undefined"));
-          throw exception(std::move(err));
+          throw exception(make_error("T0412", position, token, arg,
+                                     plural ? value::string(plural) : value(), arg_index + 1));
         }
         if (single != 'a') arg = value::array({arg});
       }
