@@ -25,6 +25,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -402,6 +403,7 @@ str format_component(const js_date& date, const marker& m, double offset_hours,
       } else {
         fmt::fail(ctx, "D3133", value::string(u8(m.component)));
       }
+      if (name.empty()) return u"undefined";  // an invalid date's NaN month or day
       if (m.name_case == names::upper) name = upper(name);
       if (m.name_case == names::lower) name = lower(name);
       if (m.has_width && m.width_max && double(name.size()) > *m.width_max)
@@ -411,7 +413,8 @@ str format_component(const js_date& date, const marker& m, double offset_hours,
     return fmt::format_integer(v, *m.int_fmt, ctx);
   }
   if (m.component == u"f") {
-    if (!m.int_fmt) return fmt::js_number_u16(frag.n);
+    // jsonata-js fails with a TypeError on a named [fN]; the rule it breaks is D3133's.
+    if (!m.int_fmt) fmt::fail(ctx, "D3133", value::string("f"));
     return fmt::format_integer(frag.n, *m.int_fmt, ctx);
   }
   if (m.component == u"Z" || m.component == u"z") {
@@ -592,7 +595,7 @@ component_value parse_part(const matcher_part& r, const str& text, call_context&
   bool cut = m.has_width && m.width_max && *m.width_max != 0 && !std::isnan(*m.width_max);
   auto key = [&](const char* name) {
     str s = u16(name);
-    if (cut) s = s.substr(0, size_t(std::max(*m.width_max, 0.0)));
+    if (cut) s = s.substr(0, size_t(std::clamp(*m.width_max, 0.0, 1e6)));
     return s;
   };
   component_value out;
@@ -689,19 +692,38 @@ value parse_date_time(const str& timestamp, const str& picture, call_context& ct
 bool digit(char c) { return c >= '0' && c <= '9'; }
 
 // ^\d{4}(-[01]\d)*(-[0-3]\d)*(T[0-2]\d:[0-5]\d:[0-5]\d)*(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$
-bool iso_shape(const std::string& s) {
-  static const char* re =
-      "^\\d{4}(-[01]\\d)*(-[0-3]\\d)*(T[0-2]\\d:[0-5]\\d:[0-5]\\d)*(\\.\\d+)?([+-][0-2]\\d:?[0-5]"
-      "\\d|Z)?$";
-  int err = 0;
-  PCRE2_SIZE offset = 0;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(re), PCRE2_ZERO_TERMINATED,
-                                   PCRE2_DOLLAR_ENDONLY, &err, &offset, nullptr);
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
-  int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0, 0, md, nullptr);
-  pcre2_match_data_free(md);
-  pcre2_code_free(code);
-  return rc > 0;
+// (jsonata-js's check), matched by hand. The two dash groups together
+// accept any run of -[0-3]\d; the run may give back its last groups to a
+// time zone ("2018-23:59" is a year and an offset), so the rest is tried
+// after each shorter run, as the regex backtracks. Returns the number of
+// dash groups of the match, or nullopt when the text does not match.
+std::optional<size_t> iso_shape(const std::string& s) {
+  auto in = [&](size_t at, char lo, char hi) { return at < s.size() && s[at] >= lo && s[at] <= hi; };
+  auto is = [&](size_t at, char c) { return at < s.size() && s[at] == c; };
+  auto rest = [&](size_t i) {
+    while (is(i, 'T') && in(i + 1, '0', '2') && in(i + 2, '0', '9') && is(i + 3, ':') &&
+           in(i + 4, '0', '5') && in(i + 5, '0', '9') && is(i + 6, ':') && in(i + 7, '0', '5') &&
+           in(i + 8, '0', '9'))
+      i += 9;
+    if (is(i, '.') && in(i + 1, '0', '9')) {
+      i += 1;
+      while (in(i, '0', '9')) ++i;
+    }
+    if (is(i, 'Z')) return i + 1 == s.size();
+    if ((is(i, '+') || is(i, '-')) && in(i + 1, '0', '2') && in(i + 2, '0', '9')) {
+      size_t j = i + 3;
+      if (in(j, '0', '5') && in(j + 1, '0', '9') && j + 2 == s.size()) return true;
+      return is(j, ':') && in(j + 1, '0', '5') && in(j + 2, '0', '9') && j + 3 == s.size();
+    }
+    return i == s.size();
+  };
+  for (size_t i = 0; i < 4; ++i)
+    if (!in(i, '0', '9')) return std::nullopt;
+  size_t runs = 0;
+  while (is(4 + 3 * runs, '-') && in(5 + 3 * runs, '0', '3') && in(6 + 3 * runs, '0', '9')) ++runs;
+  for (size_t k = runs + 1; k-- > 0;)
+    if (rest(4 + 3 * k)) return k;
+  return std::nullopt;
 }
 
 double two(const std::string& s, size_t at) { return (s[at] - '0') * 10 + (s[at + 1] - '0'); }
@@ -709,12 +731,14 @@ double two(const std::string& s, size_t at) { return (s[at] - '0') * 10 + (s[at 
 // V8's Date.parse of a string of the shape above: its ES5 ISO reader, and
 // for a fraction right after the date its legacy reader, which takes the
 // number as the month (after a year) or the day (after a month). Local
-// times are UTC, the time zone AWS evaluates in.
-double parse_iso(const std::string& s) {
+// times are UTC, the time zone AWS evaluates in. Not reproduced: V8's
+// legacy readings of an offset straight after a date ("2018-12:30" is 30
+// December there, "2018-23:59" a time of day); those are NaN here.
+double parse_iso(const std::string& s, size_t dash_groups) {
   size_t i = 4;
   double year = std::stod(s.substr(0, 4));
   std::vector<double> dashes;
-  while (i < s.size() && s[i] == '-') {
+  while (dashes.size() < dash_groups) {
     dashes.push_back(two(s, i + 1));
     i += 3;
   }
@@ -745,15 +769,18 @@ double parse_iso(const std::string& s) {
   }
   if (dashes.size() > 2 || times > 1) return NAN;
   double month = 1, day = 1, ms = 0;
-  if (has_fraction && times == 0) {
-    // Legacy: "2018.5" is May, "2018-02.5" is 5 February.
-    if (dashes.size() == 2 || (zone != 0 && zone != 'Z')) return NAN;
-    double n = std::strtod(fraction.c_str(), nullptr);
+  if (times == 0 && (has_fraction || zone == 'Z')) {
+    // V8's legacy reader, which reads years 0-99 as 2000-2049 and 1950-1999.
     if (year <= 49) {
       year += 2000;
     } else if (year <= 99) {
       year += 1900;
     }
+  }
+  if (has_fraction && times == 0) {
+    // Legacy: "2018.5" is May, "2018-02.5" is 5 February.
+    if (dashes.size() == 2 || (zone != 0 && zone != 'Z')) return NAN;
+    double n = std::strtod(fraction.c_str(), nullptr);
     if (dashes.empty()) {
       month = n;
     } else {
@@ -802,8 +829,9 @@ value fn_to_millis(call_context& ctx, std::vector<value>& args) {
   if (opt(args, 0).is_undefined()) return {};
   const std::string& timestamp = args[0].as_string();
   if (opt(args, 1).is_undefined()) {
-    if (!iso_shape(timestamp)) fmt::fail(ctx, "D3110", args[0]);
-    return value::number(parse_iso(timestamp));
+    std::optional<size_t> dash_groups = iso_shape(timestamp);
+    if (!dash_groups) fmt::fail(ctx, "D3110", args[0]);
+    return value::number(parse_iso(timestamp, *dash_groups));
   }
   return parse_date_time(u16(timestamp), u16(args[1].as_string()), ctx);
 }

@@ -20,7 +20,6 @@
 // as having exponent 0. Where it throws a TypeError (a sub-picture without
 // any digit or separator), we raise D3085, the rule that sub-picture breaks.
 #include <cmath>
-#include <map>
 #include <unordered_set>
 
 #include "runtime/jsonata/error.hpp"
@@ -105,7 +104,16 @@ str js_string(const value& v) {
     case kind::number: return fmt::js_number_u16(v.as_number());
     case kind::boolean: return v.as_bool() ? u"true" : u"false";
     case kind::null: return u"null";
-    case kind::array: return u"";  // rare enough: JS would join the items
+    case kind::array: {
+      str out;
+      for (size_t i = 0; i < v.as_array().size(); ++i) {
+        if (i) out += u",";
+        const value& item = v.as_array()[i];
+        if (!item.is_null() && !item.is_undefined()) out += js_string(item);
+      }
+      return out;
+    }
+    case kind::undefined: return u"undefined";
     default: return u"[object Object]";
   }
 }

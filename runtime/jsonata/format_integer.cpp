@@ -19,6 +19,7 @@
 #include <cstdlib>
 
 #include "runtime/jsonata/error.hpp"
+#include "runtime/jsonata/fn_util.hpp"
 #include "runtime/jsonata/utf16.hpp"
 
 namespace sc::jsonata::fmt {
@@ -30,10 +31,9 @@ void fail(call_context& ctx, const char* code, value val) {
 }
 
 void check_length(double units, call_context& ctx) {
-  // Three bytes per unit is the worst UTF-8 cost of a BMP unit.
-  if (units > double(ctx.env().lim.max_string_bytes) / 3)
-    raise("U1001", ctx.position(), std::nullopt,
-          value::string("formatted string longer than the evaluation allows"));
+  // A UTF-16 unit takes at least one UTF-8 byte.
+  if (units > double(ctx.env().lim.max_string_bytes))
+    fn::check_string_size(ctx.env().lim.max_string_bytes + 1, ctx);
 }
 
 std::u16string u16(std::string_view s) { return utf16::to_u16(s); }
@@ -145,14 +145,27 @@ std::string js_to_fixed(double x, int digits) {
   if (std::fabs(x) >= 1e21 || std::isinf(x)) return format_number_js(x);
   bool negative = x < 0;
   x = std::fabs(x);
-  // glibc prints a double's exact decimal expansion; 1,080 places hold it all.
-  static constexpr int places = 1080;
-  std::string buf(1200, '\0');
-  int n = std::snprintf(buf.data(), buf.size(), "%.*f", places, x);
-  buf.resize(size_t(n));
+  size_t keep = size_t(std::max(digits, 0));
+  // glibc prints a double's correctly rounded decimal expansion, and 1,080
+  // places hold all of it. Thirty places past the kept digits decide the
+  // rounding unless the value sits within a hair of a half (then exactly).
+  auto print = [&](int places) {
+    std::string buf(size_t(places) + 40, '\0');
+    int n = std::snprintf(buf.data(), buf.size(), "%.*f", places, x);
+    buf.resize(size_t(n));
+    return buf;
+  };
+  std::string buf;
+  if (keep + 30 < 1080) {
+    buf = print(int(keep) + 30);
+    std::string_view tail = std::string_view(buf).substr(buf.find('.') + 1 + keep);
+    bool near_half = (tail[0] == '4' && tail.find_first_not_of('9', 1) == std::string_view::npos) ||
+                     (tail[0] == '5' && tail.find_first_not_of('0', 1) == std::string_view::npos);
+    if (near_half) buf.clear();
+  }
+  if (buf.empty()) buf = print(1080);
   size_t dot = buf.find('.');
   std::string int_part = buf.substr(0, dot), frac = buf.substr(dot + 1);
-  size_t keep = size_t(std::max(digits, 0));
   bool up = keep < frac.size() && frac[keep] >= '5';
   if (keep > frac.size()) frac.append(keep - frac.size(), '0');
   std::string kept = int_part + frac.substr(0, keep);
@@ -332,6 +345,10 @@ double regular_interval(const std::vector<grouping>& seps) {
 
 integer_format analyse_integer_picture(std::u16string_view picture, call_context& ctx) {
   integer_format f;
+  // Only decimal patterns have digit counts; JavaScript's undefined reads
+  // as NaN in the width arithmetic of date pictures.
+  f.mandatory_digits = NAN;
+  f.optional_digits = NAN;
   std::u16string_view primary = picture;
   size_t semicolon = picture.rfind(u';');
   if (semicolon != std::u16string_view::npos) {

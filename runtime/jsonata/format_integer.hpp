@@ -92,7 +92,8 @@ std::u16string number_to_words(double value, bool ordinal);
 
 /// Raises `code` at the call's position with {{value}} = `val`.
 [[noreturn]] void fail(call_context& ctx, const char* code, value val = {});
-/// U1001 when a result of `units` UTF-16 units would pass the budget.
+/// U1001 (fn::check_string_size's) when a result of `units` UTF-16 units
+/// would pass the evaluation's string budget.
 void check_length(double units, call_context& ctx);
 
 /// UTF-8 ⇄ UTF-16 shorthands.
