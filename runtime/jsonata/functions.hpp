@@ -51,6 +51,9 @@ struct builtin {
   const char* name;       ///< without the `$`
   const char* signature;  ///< jsonata-js signature string
   native_impl fn;
+  /// JavaScript's `implementation.length` when it differs from the
+  /// signature's parameter count ($string: 1, $zip: 0); -1 otherwise.
+  int arity = -1;
 };
 
 /// Every built-in: the concatenation of the per-file tables below
@@ -74,6 +77,9 @@ struct native_function final : function_node {
   std::string name;
   std::optional<sc::jsonata::signature> sig;
   std::function<value(call_context&, std::vector<value>&)> fn;
+  /// How many arguments $map/$filter/$each/$sift/$single/$reduce pass to it
+  /// (jsonata-js's getFunctionArity: the implementation's declared length).
+  size_t arity = 0;
 };
 
 /// The built-ins as function values, by name (created once, shared).

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/jsonata/environment.hpp"
 #include "runtime/jsonata/error.hpp"
 
 namespace sc::jsonata {
@@ -36,6 +37,8 @@ class regex {
   /// The first match at or after byte offset `from`, or nullopt. Throws
   /// `exception` when the match limits are exhausted.
   std::optional<match> exec(std::string_view subject, size_t from) const;
+  /// As above, with the evaluation's match and depth limits.
+  std::optional<match> exec(std::string_view subject, size_t from, const limits& lim) const;
 
   const std::string& pattern() const { return pattern_; }
   const std::string& flags() const { return flags_; }

@@ -1,8 +1,9 @@
 // JavaScript string semantics over UTF-8 text.
 //
-// JSONata's string functions count, index and slice in UTF-16 code units
-// (JavaScript's String): `$length("😀")` is 2 and `$substring("😀a", 1)` cuts
-// the surrogate pair in half. Values keep strings as UTF-8; these helpers
+// JavaScript strings are UTF-16 code units, and JSONata shows that in
+// places: regex match indexes, $split with an empty separator (which splits
+// a surrogate pair in two), string ordering. ($length, $substring and $pad
+// count code points in jsonata-js 2.0.6: `$length("😀")` is 1.) Values keep strings as UTF-8; these helpers
 // translate. A lone surrogate produced by such a cut is kept as its
 // three-byte (WTF-8) form while the evaluation runs and written as U+FFFD
 // when the result leaves as JSON text.
