@@ -219,7 +219,7 @@ bool decode_blob(std::string_view blob, kind k, T& out, std::string* error, F&& 
 constexpr uint32_t thread_fields = 34;
 
 void put_thread(packer& p, const interp::thread& t) {
-  p.pack_array(thread_fields + 1);
+  p.pack_array(thread_fields + 2);
   put_i(p, t.id);
   put_i(p, t.parent);
   put_i(p, t.machine);
@@ -258,6 +258,7 @@ void put_thread(packer& p, const interp::thread& t) {
   put_b(p, t.silent);
   put_s(p, t.map_run_arn);
   put_i(p, t.input_event);  // optional (absent in older blobs)
+  put_s(p, t.variables);    // optional (absent in older blobs)
 }
 
 interp::thread get_thread(const msgpack::object& o) {
@@ -310,6 +311,7 @@ interp::thread get_thread(const msgpack::object& o) {
   t.silent = f.b();
   t.map_run_arn = f.s();
   t.input_event = f.more() ? f.i64() : 0;
+  if (f.more()) t.variables = f.s();
   return t;
 }
 

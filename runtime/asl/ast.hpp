@@ -18,7 +18,14 @@
 #include <unordered_map>
 #include <vector>
 
+namespace sc::eval {
+class jsonata_template;
+}
+
 namespace sc::asl {
+
+/// A JSONata field value (runtime/eval/jsonata_template.hpp).
+using jsonata_field = std::shared_ptr<const eval::jsonata_template>;
 
 enum class state_type { pass, task, choice, wait, succeed, fail, parallel, map };
 
@@ -46,6 +53,11 @@ struct catcher {
   std::string next;
   int next_index = -1;           ///< index of `next` in the owning machine
   path_field result_path;        ///< default `$`
+  /// Assign: replaces the state's own Assign when this catcher handles the
+  /// error; evaluated against the error output.
+  std::shared_ptr<const eval::payload_template> assign;
+  jsonata_field output;          ///< JSONata: Output (default: $states.errorOutput)
+  jsonata_field assign_jsonata;  ///< JSONata: Assign
 };
 
 /// One Choice rule (top level, or nested inside And/Or/Not).
@@ -59,6 +71,13 @@ struct choice_rule {
   std::optional<eval::path> value_path;   ///< compare against another path (…Path ops)
   std::string next;                       ///< top-level rules only
   int next_index = -1;
+  /// Assign of a top-level rule: applied, instead of the state's Assign,
+  /// when this rule is the one that matched.
+  std::shared_ptr<const eval::payload_template> assign;
+  // JSONata rules (top level only): Condition, Output, Assign.
+  jsonata_field condition;       ///< a boolean literal or an expression
+  jsonata_field output;
+  jsonata_field assign_jsonata;
 };
 
 struct machine;
@@ -81,6 +100,27 @@ struct state {
   std::shared_ptr<const eval::payload_template> parameters;       ///< Parameters / ItemSelector
   std::shared_ptr<const eval::payload_template> result_selector;
   std::shared_ptr<const json::document> result;                   ///< Pass Result
+
+  /// Assign (workflow variables): evaluated when the state succeeds,
+  /// against the state's result, with the variables from before the state.
+  std::shared_ptr<const eval::payload_template> assign;
+
+  // JSONata states (`"QueryLanguage": "JSONata"`, set or inherited)
+  bool jsonata = false;
+  jsonata_field output;            ///< Output (not on Fail)
+  jsonata_field arguments;         ///< Task, Parallel: Arguments
+  jsonata_field assign_jsonata;    ///< Assign
+  jsonata_field items;             ///< Map: Items (default: the state input)
+  jsonata_field item_selector;     ///< Map: ItemSelector
+  jsonata_field max_concurrency_expr;
+  jsonata_field tolerated_count_expr;
+  jsonata_field tolerated_percentage_expr;
+  jsonata_field seconds_expr;      ///< Wait: Seconds as an expression
+  jsonata_field timestamp_expr;    ///< Wait: Timestamp as an expression
+  jsonata_field timeout_expr;      ///< Task: TimeoutSeconds as an expression
+  jsonata_field heartbeat_expr;    ///< Task: HeartbeatSeconds as an expression
+  jsonata_field error_expr;        ///< Fail: Error as an expression
+  jsonata_field cause_expr;        ///< Fail: Cause as an expression
 
   // Errors
   std::vector<retrier> retry;
@@ -148,6 +188,10 @@ struct definition {
   std::vector<const machine*> machines;  ///< indexed by machine::id
   std::string text;                      ///< the definition as submitted
   bool uses_context = true;              ///< false when nothing can read `$$`
+  /// False when no state assigns a workflow variable: nothing can read one,
+  /// so the interpreter never builds the variables' view.
+  bool uses_variables = false;
+  bool uses_jsonata = false;             ///< some state is a JSONata state
 };
 
 }  // namespace sc::asl

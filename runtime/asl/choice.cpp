@@ -21,6 +21,7 @@
 
 #include "runtime/asl/choice_ops.hpp"
 #include "runtime/asl/timestamp.hpp"
+#include "runtime/eval/intrinsics.hpp"
 
 namespace sc::asl {
 namespace {
@@ -36,8 +37,9 @@ eval::failure invalid_path(const eval::path& p) {
 }
 
 bool lookup(const eval::path& p, const json::value& input, const json::value& context,
-            json::value& out, json::allocator& a) {
-  return p.select(p.is_context() ? context : input, out, a);
+            const json::value* variables, json::value& out, json::allocator& a) {
+  const json::value* root = eval::intrinsic::root_of(p, input, context, variables);
+  return root && p.select(*root, out, a);
 }
 
 std::string_view view(const json::value& v) { return {v.GetString(), v.GetStringLength()}; }
@@ -143,7 +145,8 @@ bool compare(const op_info& op, const json::value& value, const json::value& ope
 }
 
 eval::maybe_failure evaluate_comparison(const choice_rule& rule, const json::value& input,
-                                        const json::value& context, bool& matched) {
+                                        const json::value& context, bool& matched,
+                                        const json::value* variables) {
   matched = false;
   const op_info* op = detail::find_op(rule.op);
   if (!op || !rule.variable)
@@ -151,7 +154,7 @@ eval::maybe_failure evaluate_comparison(const choice_rule& rule, const json::val
 
   json::document scratch;  // owns copies made by path selection
   json::value value;
-  bool found = lookup(*rule.variable, input, context, value, scratch.GetAllocator());
+  bool found = lookup(*rule.variable, input, context, variables, value, scratch.GetAllocator());
   bool expected = rule.literal && rule.literal->IsBool() && rule.literal->GetBool();
 
   if (op->rel == relation::is_present) {
@@ -168,7 +171,7 @@ eval::maybe_failure evaluate_comparison(const choice_rule& rule, const json::val
     if (!rule.value_path)
       return eval::failure{"States.Runtime", "Invalid Choice rule: no comparison path"};
     json::value operand;
-    if (!lookup(*rule.value_path, input, context, operand, scratch.GetAllocator()))
+    if (!lookup(*rule.value_path, input, context, variables, operand, scratch.GetAllocator()))
       return invalid_path(*rule.value_path);
     matched = compare(*op, value, operand);
     return std::nullopt;
@@ -182,14 +185,15 @@ eval::maybe_failure evaluate_comparison(const choice_rule& rule, const json::val
 }  // namespace
 
 eval::maybe_failure evaluate(const choice_rule& rule, const json::value& input,
-                             const json::value& context, bool& matched) {
+                             const json::value& context, bool& matched,
+                             const json::value* variables) {
   switch (rule.k) {
     case choice_rule::kind::and_:
     case choice_rule::kind::or_: {
       bool want = rule.k == choice_rule::kind::or_;  // the verdict that stops the scan
       for (const choice_rule& child : rule.children) {
         bool m = false;
-        if (auto f = evaluate(child, input, context, m)) return f;
+        if (auto f = evaluate(child, input, context, m, variables)) return f;
         if (m == want) {
           matched = want;
           return std::nullopt;
@@ -202,11 +206,11 @@ eval::maybe_failure evaluate(const choice_rule& rule, const json::value& input,
       if (rule.children.empty())
         return eval::failure{"States.Runtime", "Invalid Choice rule: Not without a rule"};
       bool m = false;
-      if (auto f = evaluate(rule.children.front(), input, context, m)) return f;
+      if (auto f = evaluate(rule.children.front(), input, context, m, variables)) return f;
       matched = !m;
       return std::nullopt;
     }
-    case choice_rule::kind::compare: return evaluate_comparison(rule, input, context, matched);
+    case choice_rule::kind::compare: return evaluate_comparison(rule, input, context, matched, variables);
   }
   matched = false;
   return std::nullopt;

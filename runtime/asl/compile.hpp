@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "runtime/asl/parse.hpp"
+#include "runtime/eval/jsonata_template.hpp"
 
 namespace sc::asl::detail {
 
@@ -32,6 +33,7 @@ inline constexpr const char* kMissingEndState = "MISSING_END_STATE";
 inline constexpr const char* kDuplicateStateName = "DUPLICATE_STATE_NAME";
 inline constexpr const char* kInvalidStateName = "INVALID_STATE_NAME";
 inline constexpr const char* kInvalidJsonDescription = "INVALID_JSON_DESCRIPTION";
+inline constexpr const char* kInvalidJsonata = "INVALID_JSONATA_EXPRESSION";
 
 /// JSON value kinds as AWS names them in "Expected value of type [...]".
 enum class jtype { string, integer, number, boolean, object, array };
@@ -108,8 +110,37 @@ class compiler {
   /// Fail ErrorPath / CausePath: a Reference Path or an intrinsic call.
   std::optional<std::string> path_or_intrinsic(const json::value& obj, const std::string& loc,
                                                std::string_view name);
+  /// Assign (workflow variables): a payload template whose keys are
+  /// variable names (with `.$` for paths and intrinsics). Null when absent
+  /// or empty.
+  std::shared_ptr<const eval::payload_template> assign_field(const json::value& obj,
+                                                             const std::string& loc);
+  /// Empty when `name` may name a workflow variable; else AWS's message.
+  static std::string variable_name_problem(std::string_view name);
+  /// Checks the names of the Assign object `assign` (at `at`) and records
+  /// them for the scope check (`check_scopes`). `json_path`: keys may end
+  /// in `.$`.
+  void note_assigned(const json::value& assign, const std::string& at, bool json_path);
+  /// A Parallel branch or Map iteration may not assign a name that a scope
+  /// around it assigns.
+  void check_scopes();
+  bool uses_variables() const { return uses_variables_; }
   std::vector<retrier> retry_field(const json::value& obj, const std::string& loc);
   std::vector<catcher> catch_field(const json::value& obj, const std::string& loc);
+
+  // ---- JSONata states (compile_jsonata.cpp) -------------------------------
+  /// A JSONata field value: `{% %}` strings at any depth are expressions.
+  /// `field` is its path in runtime messages ("Output", "Catch[0]/Output").
+  jsonata_field jsonata_value(const json::value& obj, const std::string& loc,
+                              std::string_view name, bool result, bool error_output);
+  /// An integer given literally (checked against [min, max]) or as an
+  /// expression string; `lit`/`expr` receive whichever it is.
+  void int_or_expression(const json::value& obj, const std::string& loc, std::string_view name,
+                         int64_t min, int64_t max, std::optional<int64_t>& lit,
+                         jsonata_field& expr);
+  void compile_jsonata_state(const json::value& v, const std::string& loc, state& s);
+  std::vector<catcher> jsonata_catch_field(const json::value& obj, const std::string& loc);
+  choice_rule compile_jsonata_rule(const json::value& v, const std::string& loc);
 
   // ---- machines and states (compile_states.cpp) ---------------------------
   std::shared_ptr<machine> compile_machine(const json::value& obj, const std::string& loc,
@@ -142,6 +173,15 @@ class compiler {
   std::vector<machine*> machines_;         ///< by id, while building
   std::unordered_set<std::string> names_;  ///< every state name so far
   std::optional<eval::path> root_path_;    ///< `$`, the default of path fields
+  bool uses_variables_ = false;            ///< some state, rule or catcher has Assign
+  bool uses_jsonata_ = false;              ///< some state is a JSONata state
+  std::vector<int> machine_stack_;         ///< machines being compiled, outermost first
+  std::vector<int> machine_parent_;        ///< by machine id: the enclosing machine (-1)
+  /// By machine id: the variable names its states assign, with locations.
+  std::vector<std::vector<std::pair<std::string, std::string>>> assigned_;
+  bool machine_jsonata_ = false;           ///< the top level says QueryLanguage JSONata
+  bool current_jsonata_ = false;           ///< the state being compiled is JSONata
+  std::string jsonata_state_loc_;          ///< … and its location
 };
 
 }  // namespace sc::asl::detail

@@ -32,7 +32,10 @@ choice_rule compiler::compile_rule(const json::value& v, const std::string& loc,
   if (!check_type(v, jtype::object, loc)) return r;
 
   field_names allowed = {"Comment"};
-  if (top) allowed.push_back("Next");
+  if (top) {
+    allowed.push_back("Next");
+    allowed.push_back("Assign");
+  }
   const char* selectors[] = {"And", "Or", "Not", "Variable"};
   int selector_count = 0;
   const char* selector = nullptr;
@@ -54,6 +57,7 @@ choice_rule compiler::compile_rule(const json::value& v, const std::string& loc,
   if (top) {
     require(v, loc, {"Next"});
     r.next = target_field(v, loc, "Next");
+    r.assign = assign_field(v, loc);
   }
   string_field(v, loc, "Comment");
 

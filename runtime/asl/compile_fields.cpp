@@ -56,6 +56,22 @@ bool jsonata_only(std::string_view f) {
   return f == "Output" || f == "Arguments" || f == "Items" || f == "Condition";
 }
 
+// Fields that only exist in JSONPath states (rejected on JSONata ones).
+bool jsonpath_only(std::string_view f) {
+  static const std::string_view fields[] = {
+      "InputPath", "OutputPath", "ResultPath", "ResultSelector", "Parameters", "Result",
+      "ItemsPath", "MaxConcurrencyPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath",
+      "TimeoutSecondsPath", "HeartbeatSecondsPath", "ToleratedFailureCountPath",
+      "ToleratedFailurePercentagePath", "Variable", "And", "Or", "Not"};
+  if (std::find(std::begin(fields), std::end(fields), f) != std::end(fields)) return true;
+  // Choice comparison operators (StringEquals, NumericLessThanPath, IsNull, …).
+  static const std::string_view prefixes[] = {"String", "Numeric", "Boolean", "Timestamp", "Is"};
+  for (auto p : prefixes)
+    if (f.starts_with(p) && f.size() > p.size() && f[p.size()] >= 'A' && f[p.size()] <= 'Z')
+      return true;
+  return false;
+}
+
 // Error names a Retrier / Catcher may name with the reserved `States.` prefix.
 bool known_states_error(std::string_view e) {
   static const std::string_view known[] = {
@@ -92,6 +108,21 @@ bool fail_path_intrinsic(std::string_view fn) {
 }
 
 }  // namespace
+
+// ---- workflow variables -------------------------------------------------------
+
+std::string compiler::variable_name_problem(std::string_view name) {
+  // Provisional rules (refined from AWS's recorded messages): a letter or
+  // underscore, then letters, digits and underscores; `states` is reserved.
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  bool ok = !name.empty() && letter(name[0]) && name.size() <= 80;
+  for (char c : name) ok = ok && (letter(c) || digit(c));
+  if (!ok) return "The variable name '" + std::string(name) + "' is not valid";
+  if (name == "states")
+    return "The variable name 'states' is reserved";
+  return {};
+}
 
 // ---- reporting --------------------------------------------------------------
 
@@ -140,14 +171,14 @@ void compiler::check_fields(const json::value& obj, const std::string& loc,
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
     std::string_view f = as_view(it->name);
     if (std::find(allowed.begin(), allowed.end(), f) != allowed.end()) continue;
-    if (jsonata_only(f)) {
+    if (!current_jsonata_ && jsonata_only(f)) {
       error("The QueryLanguage is set to 'JSONPath', but field '" + std::string(f) +
                 "' is only supported for the 'JSONata' QueryLanguage",
             loc);
-    } else if (f == "Assign") {
-      // AWS accepts workflow variables on JSONPath states; this
-      // implementation does not run them yet, so refuse rather than ignore.
-      error("Field 'Assign' (workflow variables) is not supported by Statecraft yet", loc);
+    } else if (current_jsonata_ && jsonpath_only(f)) {
+      error("The QueryLanguage is set to 'JSONata', but field '" + std::string(f) +
+                "' is only supported for the 'JSONPath' QueryLanguage",
+            loc);
     } else {
       error("Field '" + std::string(f) + "' is not supported", loc);
     }
@@ -313,6 +344,51 @@ std::shared_ptr<const eval::payload_template> compiler::payload(const json::valu
   return compiled;
 }
 
+std::shared_ptr<const eval::payload_template> compiler::assign_field(const json::value& obj,
+                                                                     const std::string& loc) {
+  const json::value* v = find(obj, "Assign");
+  if (!v) return nullptr;
+  std::string at = field_loc(loc, "Assign");
+  if (!check_type(*v, jtype::object, at)) return nullptr;
+  uses_variables_ = true;
+  size_t before = schema_.size();
+  note_assigned(*v, at, true);
+  if (v->ObjectEmpty()) return nullptr;  // assigns nothing: no assignedVariables either
+  auto compiled = payload(obj, loc, "Assign");
+  return schema_.size() == before ? compiled : nullptr;
+}
+
+void compiler::note_assigned(const json::value& assign, const std::string& at, bool json_path) {
+  for (auto it = assign.MemberBegin(); it != assign.MemberEnd(); ++it) {
+    std::string_view key = as_view(it->name);
+    std::string_view name =
+        json_path && key.ends_with(".$") ? key.substr(0, key.size() - 2) : key;
+    if (std::string why = variable_name_problem(name); !why.empty()) {
+      error(why, field_loc(at, key));
+      continue;
+    }
+    if (!machine_stack_.empty())
+      assigned_[machine_stack_.back()].emplace_back(std::string(name), field_loc(at, key));
+  }
+}
+
+void compiler::check_scopes() {
+  for (size_t m = 0; m < assigned_.size(); ++m) {
+    for (const auto& [name, at] : assigned_[m]) {
+      for (int p = machine_parent_[m]; p >= 0; p = machine_parent_[p]) {
+        bool outer = false;
+        for (const auto& other : assigned_[p]) outer = outer || other.first == name;
+        if (!outer) continue;
+        error("The variable '" + name +
+                  "' is assigned in an enclosing scope; a Parallel branch or Map iteration "
+                  "cannot assign it",
+              at);
+        break;
+      }
+    }
+  }
+}
+
 std::optional<std::string> compiler::path_or_intrinsic(const json::value& obj,
                                                        const std::string& loc,
                                                        std::string_view name) {
@@ -410,7 +486,7 @@ std::vector<catcher> compiler::catch_field(const json::value& obj, const std::st
   const json::value* v = find(obj, "Catch");
   if (!v) return out;
   if (!check_type(*v, jtype::array, field_loc(loc, "Catch"))) return out;
-  static const field_names allowed = {"ErrorEquals", "Next", "ResultPath", "Comment"};
+  static const field_names allowed = {"ErrorEquals", "Next", "ResultPath", "Comment", "Assign"};
   for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
     const json::value& e = (*v)[i];
     std::string at = index_loc(loc, "Catch", i);
@@ -421,6 +497,7 @@ std::vector<catcher> compiler::catch_field(const json::value& obj, const std::st
     compile_error_equals(e, at, i + 1 == v->Size(), c.error_equals);
     c.next = target_field(e, at, "Next");
     c.result_path = io_path(e, at, "ResultPath", true);
+    c.assign = assign_field(e, at);
     string_field(e, at, "Comment");
     out.push_back(std::move(c));
   }

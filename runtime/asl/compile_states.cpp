@@ -58,21 +58,21 @@ field_names make_fields(std::initializer_list<std::string_view> own, bool io, bo
 }
 
 const field_names& allowed_fields(state_type t) {
-  static const field_names pass = make_fields({"ResultPath", "Parameters", "Result"}, true, true);
+  static const field_names pass = make_fields({"ResultPath", "Parameters", "Result", "Assign"}, true, true);
   static const field_names task = make_fields(
-      {"ResultPath", "Parameters", "ResultSelector", "Resource", "Credentials", "Retry", "Catch",
+      {"ResultPath", "Parameters", "ResultSelector", "Resource", "Credentials", "Retry", "Catch", "Assign",
        "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"},
       true, true);
-  static const field_names choice = make_fields({"Choices", "Default"}, true, false);
+  static const field_names choice = make_fields({"Choices", "Default", "Assign"}, true, false);
   static const field_names wait =
-      make_fields({"Seconds", "Timestamp", "SecondsPath", "TimestampPath"}, true, true);
+      make_fields({"Seconds", "Timestamp", "SecondsPath", "TimestampPath", "Assign"}, true, true);
   static const field_names succeed = make_fields({}, true, false);
   static const field_names fail =
       make_fields({"Error", "Cause", "ErrorPath", "CausePath"}, false, false);
   static const field_names parallel = make_fields(
-      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches"}, true, true);
+      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches", "Assign"}, true, true);
   static const field_names map = make_fields(
-      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "ItemProcessor", "Iterator",
+      {"ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Assign", "ItemProcessor", "Iterator",
        "ItemsPath", "ItemSelector", "ItemReader", "ItemBatcher", "ResultWriter", "MaxConcurrency",
        "MaxConcurrencyPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath",
        "ToleratedFailureCount", "ToleratedFailureCountPath", "Label"},
@@ -105,30 +105,31 @@ compiler::compiler() { root_path_ = eval::path::compile("$"); }
 // ---- the definition and its machines ---------------------------------------
 
 std::string compiler::pick_query_language(const json::value& obj, const std::string& loc) {
+  const std::string inherited = machine_jsonata_ ? "JSONata" : "JSONPath";
   const json::value* v = find(obj, "QueryLanguage");
-  if (!v) return "JSONPath";
+  if (!v) return inherited;
   std::string at = field_loc(loc, "QueryLanguage");
-  if (!check_type(*v, jtype::string, at)) return "";
+  if (!check_type(*v, jtype::string, at)) return inherited;
   std::string_view ql = as_view(*v);
-  if (ql == "JSONPath") return "JSONPath";
-  if (ql == "JSONata") {
-    error("QueryLanguage 'JSONata' is not supported by Statecraft yet; use 'JSONPath'", at);
-    return "JSONata";
+  if (ql == "JSONata") return "JSONata";
+  if (ql == "JSONPath") {
+    // A state may move up to JSONata in a JSONPath machine, never down.
+    if (machine_jsonata_ && loc != "/") {
+      error("'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+            loc);
+      return "JSONata";
+    }
+    return "JSONPath";
   }
   error("Value should be one of the following: [JSONPath, JSONata]", at);
-  return "";
+  return inherited;
 }
 
 std::shared_ptr<definition> compiler::compile(const json::value& root) {
   static const field_names top = {"Comment", "StartAt",        "States",
                                   "Version", "TimeoutSeconds", "QueryLanguage"};
   check_fields(root, "/", top);
-  if (pick_query_language(root, "/") == "JSONata") {
-    // A JSONata machine is validated by different rules; checking its states
-    // as JSONPath would only add noise to the one diagnostic that matters.
-    require(root, "/", {"States", "StartAt"});
-    return nullptr;
-  }
+  machine_jsonata_ = pick_query_language(root, "/") == "JSONata";
   if (auto v = string_field(root, "/", "Version"); v && *v != "1.0")
     error("Value should be one of the following: [1.0]", "/Version");
 
@@ -137,8 +138,11 @@ std::shared_ptr<definition> compiler::compile(const json::value& root) {
   auto def = std::make_shared<definition>();
   std::shared_ptr<machine> m = compile_machine(root, "", machine_kind::root);
   m->timeout_seconds = timeout;
+  check_scopes();
   def->root = m;
   def->machines.assign(machines_.begin(), machines_.end());
+  def->uses_variables = uses_variables_;
+  def->uses_jsonata = uses_jsonata_;
   return def;
 }
 
@@ -147,6 +151,13 @@ std::shared_ptr<machine> compiler::compile_machine(const json::value& obj, const
   auto m = std::make_shared<machine>();
   m->id = static_cast<int>(machines_.size());
   machines_.push_back(m.get());
+  machine_parent_.push_back(machine_stack_.empty() ? -1 : machine_stack_.back());
+  assigned_.emplace_back();
+  machine_stack_.push_back(m->id);
+  struct pop {
+    std::vector<int>& stack;
+    ~pop() { stack.pop_back(); }
+  } popper{machine_stack_};
   const std::string at = loc.empty() ? "/" : loc;
 
   if (kind != machine_kind::root) {
@@ -306,10 +317,21 @@ void compiler::compile_state(const json::value& v, const std::string& loc, state
     return;
   }
   s.type = *t;
+  // Nested machines (Parallel branches, Map processors) compile their own
+  // states in between: restore the flag for this state's remaining fields.
+  struct restore {
+    bool& flag;
+    bool saved;
+    ~restore() { flag = saved; }
+  } keep{current_jsonata_, current_jsonata_};
   if (pick_query_language(v, loc) == "JSONata") {
-    collect_targets_loosely(v, s);
+    current_jsonata_ = true;
+    uses_jsonata_ = true;
+    s.jsonata = true;
+    compile_jsonata_state(v, loc, s);
     return;
   }
+  current_jsonata_ = false;
 
   check_fields(v, loc, allowed_fields(s.type));
   if (auto c = string_field(v, loc, "Comment")) s.comment = *c;
@@ -328,6 +350,7 @@ void compiler::compile_state(const json::value& v, const std::string& loc, state
     case state_type::parallel: compile_parallel(v, loc, s); break;
     case state_type::map: compile_map(v, loc, s); break;
   }
+  if (s.type != state_type::succeed && s.type != state_type::fail) s.assign = assign_field(v, loc);
   if (s.type != state_type::choice && s.type != state_type::succeed && s.type != state_type::fail)
     compile_transition(v, loc, s);
 }

@@ -102,9 +102,12 @@ parse_result parse_unguarded(std::string_view text) {
   if (!def)  // cannot happen: the compiler reports why it gives up
     return fail(detail::kSchemaValidationFailed, "The definition could not be compiled", "");
   def->text = std::string(text);
-  // No "$$" anywhere: no path, template or intrinsic can read the context
-  // object, so the interpreter never builds it.
-  def->uses_context = def->text.find("$$") != std::string::npos;
+  // No "$$" anywhere and no JSONata: no path, template, intrinsic or
+  // expression can read the context object, so the interpreter never
+  // builds it.
+  // JSONata reads it as $states.context (an expression may also build the
+  // name, so any JSONata state counts).
+  def->uses_context = def->text.find("$$") != std::string::npos || def->uses_jsonata;
   r.def = std::move(def);
   return r;
 }

@@ -24,6 +24,7 @@
 #include "runtime/interp/step.hpp"
 
 #include "runtime/eval/failure.hpp"
+#include "runtime/eval/jsonata_template.hpp"
 #include "runtime/eval/payload.hpp"
 #include "runtime/json/json.hpp"
 
@@ -62,6 +63,13 @@ class details {
   /// The text is viewed, not copied: it must outlive the emit() call the
   /// details are built for (they always are built in its argument list or
   /// just before it).
+  /// `k` holds JSON text written as is (an object, not a payload).
+  details& raw(const char* k, std::string_view json_text) {
+    if (!record_details) return *this;
+    key(k);
+    out_ += json_text;
+    return *this;
+  }
   details& payload(const char* k, std::string_view json_text) {
     if (!record_details) return *this;
     payload_key_ = k;
@@ -235,11 +243,89 @@ class runner {
   std::optional<failure> apply_output_path(const thread& t, const asl::state& st,
                                            const std::string& in, std::string& out);
   /// InputPath then Parameters: the effective input of Task/Parallel/Map.
-  std::optional<failure> effective_input(const thread& t, const asl::state& st,
-                                         std::string& out);
+  std::optional<failure> effective_input(thread& t, const asl::state& st, std::string& out);
   /// ResultSelector → ResultPath → OutputPath for a state's result.
   flow finish_with_result(thread& t, const asl::state& st, json::value&& result,
                           json::allocator& ra);
+
+  /// Selects path `p` for thread `t`: from `in`, the context object
+  /// (`$$…`) or a workflow variable (`$name…`). False when nothing matched.
+  bool select(const thread& t, const eval::path& p, const json::value& in, json::value& out,
+              json::allocator& a);
+
+  // runner_variables.cpp
+  /// The workflow variables `t` can read: its own scope's and its
+  /// ancestors' (a Distributed Map iteration starts a new chain), merged
+  /// into one object; nullptr when the definition assigns none. Valid until
+  /// the next `assign`.
+  const json::value* variables(const thread& t);
+  /// Assign: evaluates `tpl` against `from` with the variables from before
+  /// (every expression of the state has been evaluated already), stores the
+  /// values as `t`'s pending scope and keeps the assignedVariables for the
+  /// Exited event.
+  std::optional<failure> assign(thread& t, const eval::payload_template& tpl,
+                                const json::value& from);
+  /// Stores the members of `values` as `t`'s pending assignments, within
+  /// AWS's limits (256 KiB per variable and per Assign, 10 MiB for all of
+  /// an execution's variables): past them, States.DataLimitExceeded.
+  std::optional<failure> store_assigned(thread& t, const json::value& values);
+  /// At the Exited event: stores `t`'s pending scope (if any) and adds the
+  /// assignedVariables to the event's details.
+  details& commit_assigned(thread& t, details& d);
+
+  // runner_jsonata.cpp: JSONata states
+  const jsonata::environment& jsonata_env();
+  /// The bindings for the expressions of `fields`: `$states` (input, and
+  /// result / errorOutput / context when given or read) and the variables
+  /// the fields read.
+  eval::jsonata_scope jsonata_scope_for(thread& t,
+                                        std::initializer_list<const asl::jsonata_field*> fields,
+                                        const json::value* result = nullptr,
+                                        const json::value* error_output = nullptr,
+                                        const json::value* map_item = nullptr,
+                                        int64_t map_index = 0);
+  /// Records EvaluationFailed (and a Map's/Parallel's …StateFailed) for a
+  /// failed expression and returns the failure with the state prefix.
+  /// `at_entry`: the state failed as it started (AWS chains the event to
+  /// the one before …StateEntered).
+  failure query_failed(thread& t, const asl::state& st, failure f, const std::string& location,
+                       bool at_entry);
+  std::optional<failure> eval_field(thread& t, const asl::state& st,
+                                    const asl::jsonata_field& field,
+                                    const eval::jsonata_scope& scope, json::value& out,
+                                    json::allocator& a, bool at_entry);
+  std::optional<failure> jsonata_assign(thread& t, const asl::state& st,
+                                        const asl::jsonata_field& field,
+                                        const eval::jsonata_scope& scope, bool at_entry);
+  /// A numeric field given as an expression (MaxConcurrency, Seconds, …).
+  std::optional<failure> jsonata_number(thread& t, const asl::state& st,
+                                        const asl::jsonata_field& field,
+                                        const eval::jsonata_scope& scope, const char* name,
+                                        bool integer, double& out);
+  /// Output (or the default), then Assign, then the Exited event.
+  flow jsonata_exit(thread& t, const asl::state& st, const asl::jsonata_field& output,
+                    const asl::jsonata_field& assign, const json::value* result,
+                    const std::string* default_output, bool at_entry);
+  flow exec_pass_jsonata(thread& t, const asl::state& st);
+  flow exec_succeed_jsonata(thread& t, const asl::state& st);
+  flow exec_fail_jsonata(thread& t, const asl::state& st);
+  flow exec_choice_jsonata(thread& t, const asl::state& st);
+  flow exec_wait_jsonata(thread& t, const asl::state& st);
+  flow wait_done_jsonata(thread& t, const asl::state& st);
+  /// Arguments (the input of a Task or of each Parallel branch).
+  std::optional<failure> jsonata_arguments(thread& t, const asl::state& st, std::string& out);
+  std::optional<failure> jsonata_task_timeouts(thread& t, const asl::state& st, int64_t& timeout,
+                                               int64_t& heartbeat);
+  /// Output and Assign over a Task's/Parallel's/Map's result.
+  flow finish_jsonata(thread& t, const asl::state& st, const json::value& result);
+  std::optional<failure> jsonata_map_items(thread& t, const asl::state& st, json::document& items);
+  std::optional<failure> jsonata_map_limits(thread& t, const asl::state& st, int64_t& maxc,
+                                            int64_t& tol_count, double& tol_pct);
+  std::optional<failure> jsonata_item_selector(thread& m, const asl::state& st,
+                                               const json::value& item, int64_t index,
+                                               std::string& out);
+  flow catch_jsonata(thread& t, const asl::state& st, const asl::catcher& c,
+                     const json::value& error_output);
 
   // runner_flow.cpp
   /// Emits the Exited event and moves to the next state (or ends).
@@ -323,6 +409,14 @@ class runner {
   std::set<std::pair<int, int64_t>> launching_;
   /// Continuations from `drive_later`: (thread id, flow), newest last.
   std::vector<std::pair<int, flow>> deferred_;
+  std::optional<jsonata::environment> jenv_;  ///< JSONata's time and generator for this step
+  /// Per thread: (its …StateEntered id, that event's previousEventId).
+  std::map<int, std::pair<int64_t, int64_t>> entered_prev_;
+  json::document vars_;          ///< `variables()`'s merged view …
+  int vars_thread_ = -1;         ///< … for this thread (-1 = none built)
+  std::string assigned_;         ///< assignedVariables of the state about to exit
+  int pending_thread_ = -1;      ///< the thread whose Assign awaits its Exited event
+  std::string pending_scope_;    ///< … and its scope's text with the new values
   int drive_depth_ = 0;          ///< nested `drive` calls on the stack
   bool over_limit_ = false;      ///< the history limit was reached in this step
   bool over_bytes_ = false;      ///< ... and it was the limit on its bytes

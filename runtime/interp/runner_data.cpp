@@ -2,6 +2,7 @@
 // ResultPath, OutputPath), the context object $$, and runtime-failure text.
 #include "runtime/interp/runner.hpp"
 
+#include "runtime/eval/intrinsics.hpp"
 #include "runtime/model/time.hpp"
 
 #include <cstdio>
@@ -94,10 +95,12 @@ std::optional<failure> runner::apply_input_path(const thread& t, const asl::path
   if (pf.path->is_context()) {
     build_context(t, ctx);
     root = &ctx;
+  } else if (pf.path->is_variable()) {
+    root = eval::intrinsic::root_of(*pf.path, in, ctx, variables(t));
   }
   json::value sel;
   eval::maybe_failure too_large;
-  if (!pf.path->select(*root, sel, a, &too_large)) {
+  if (!root || !pf.path->select(*root, sel, a, &too_large)) {
     if (too_large) return too_large;
     return runtime(t, "Invalid path '" + pf.path->text() + "' : No results for path: " +
                           pf.path->canonical());
@@ -113,7 +116,10 @@ std::optional<failure> runner::apply_template(const thread& t, const eval::paylo
   json::document ctx;
   build_context(t, ctx, map_item, map_index);
   json::value v;
-  if (auto f = tpl.evaluate(in, ctx, v, out.GetAllocator(), random_)) return decorate(t, *f);
+  const json::value* vars = variables(t);
+  json::value none(rapidjson::kObjectType);
+  if (auto f = tpl.evaluate(in, ctx, vars ? *vars : none, v, out.GetAllocator(), random_))
+    return decorate(t, *f);
   static_cast<json::value&>(out) = std::move(v);
   return std::nullopt;
 }
@@ -166,8 +172,9 @@ std::optional<failure> runner::apply_output_path(const thread& t, const asl::sta
   return std::nullopt;
 }
 
-std::optional<failure> runner::effective_input(const thread& t, const asl::state& st,
+std::optional<failure> runner::effective_input(thread& t, const asl::state& st,
                                                std::string& out) {
+  if (st.jsonata) return jsonata_arguments(t, st, out);
   json::document in;
   json::parse(t.input, in);
   json::document eff;
@@ -185,6 +192,7 @@ std::optional<failure> runner::effective_input(const thread& t, const asl::state
 
 flow runner::finish_with_result(thread& t, const asl::state& st, json::value&& result,
                                 json::allocator& ra) {
+  if (st.jsonata) return finish_jsonata(t, st, result);
   json::document selected;
   json::value res(std::move(result), ra);
   if (st.result_selector) {
@@ -194,6 +202,8 @@ flow runner::finish_with_result(thread& t, const asl::state& st, json::value&& r
   } else {
     static_cast<json::value&>(selected) = json::value(res, selected.GetAllocator());
   }
+  if (st.assign)
+    if (auto f = assign(t, *st.assign, selected)) return flow::fail(*f);
   json::document raw;
   json::parse(t.input, raw);
   json::value moved(selected, raw.GetAllocator());

@@ -61,11 +61,18 @@ flow runner::handle_error(thread& t, const flow& f) {
       auto& a = raw.GetAllocator();
       if (f.has_error) eo.AddMember("Error", json::value(err.c_str(), a), a);
       if (f.has_cause) eo.AddMember("Cause", json::value(f.f.cause.c_str(), a), a);
+      // The catcher's Assign replaces the state's (whose values, if it
+      // was evaluated, are dropped).
+      pending_thread_ = -1;
+      if (st.jsonata) return catch_jsonata(t, st, c, eo);
+      if (c.assign)
+        if (auto af = assign(t, *c.assign, eo)) return flow::fail(*af);
       if (auto rf = apply_result_path(t, c.result_path, raw, std::move(eo))) return flow::fail(*rf);
       std::string out = json::dump(raw);
       if (too_deep(out)) return flow::fail(too_deep(t, "The state's output"));
-      emit(t, exited_type(st.type), "stateExitedEventDetails",
-           details().str("name", st.name).payload("output", out).done());
+      details d;
+      d.str("name", st.name).payload("output", out);
+      emit(t, exited_type(st.type), "stateExitedEventDetails", commit_assigned(t, d).done());
       return flow::go(c.next_index, out);
     }
   }

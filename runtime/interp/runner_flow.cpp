@@ -14,8 +14,9 @@ flow runner::exit_state(thread& t, const asl::state& st, const std::string& out)
     carried_.reset();  // exec_pass's document: never the next input
     return flow::fail(too_deep(t, "The state's output"));
   }
-  emit(t, exited_type(st.type), "stateExitedEventDetails",
-       details().str("name", st.name).payload("output", out).done());
+  details d;
+  d.str("name", st.name).payload("output", out);
+  emit(t, exited_type(st.type), "stateExitedEventDetails", commit_assigned(t, d).done());
   if (st.type == asl::state_type::succeed || st.end) return flow::end(out);
   return flow::go(st.next_index, out);
 }
@@ -91,8 +92,10 @@ flow runner::enter(thread& t, int index, std::string input) {
   }
   t.input = std::move(input);
   const size_t before = r_.events.size();
+  const int64_t prev = t.last_event;
   t.entered_event = emit(t, entered_type(st.type), "stateEnteredEventDetails",
                          details().str("name", st.name).payload("input", t.input).done());
+  if (st.jsonata) entered_prev_[t.id] = {t.entered_event, prev};
   // The event that holds this input's text, for later events to refer to.
   t.input_event = 0;
   if (r_.events.size() > before) {
@@ -103,6 +106,16 @@ flow runner::enter(thread& t, int index, std::string input) {
 }
 
 flow runner::execute(thread& t, const asl::state& st) {
+  if (st.jsonata) {
+    switch (st.type) {
+      case asl::state_type::pass: return exec_pass_jsonata(t, st);
+      case asl::state_type::succeed: return exec_succeed_jsonata(t, st);
+      case asl::state_type::fail: return exec_fail_jsonata(t, st);
+      case asl::state_type::choice: return exec_choice_jsonata(t, st);
+      case asl::state_type::wait: return exec_wait_jsonata(t, st);
+      default: break;  // Task, Parallel, Map: their own files ask `st.jsonata`
+    }
+  }
   switch (st.type) {
     case asl::state_type::pass: return exec_pass(t, st);
     case asl::state_type::succeed: return exec_succeed(t, st);

@@ -67,6 +67,12 @@ void runner::fire(int64_t timer) {
       t.timer = 0;
       t.ph = phase::idle;
       const asl::state& st = state_of(t);
+      if (st.jsonata) return drive(t, wait_done_jsonata(t, st));
+      if (st.assign) {
+        json::document eff;
+        json::parse(t.effective, eff);
+        if (auto f = assign(t, *st.assign, eff)) return drive(t, flow::fail(*f));
+      }
       std::string out;
       if (auto f = apply_output_path(t, st, t.effective, out)) return drive(t, flow::fail(*f));
       drive(t, exit_state(t, st, out));

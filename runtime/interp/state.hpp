@@ -46,6 +46,9 @@ struct thread {
   int64_t entered_ms = 0;       ///< when the current state was entered
   int64_t last_event = 0;       ///< previousEventId for the next event of this thread
   std::vector<int64_t> retries; ///< attempts so far, per retrier of the current state
+  /// Workflow variables assigned in this thread's scope (a JSON object's
+  /// text; "" = none). A thread reads its own and its ancestors' scopes.
+  std::string variables;
 
   // Task
   int64_t task_id = 0;          ///< current activity task (0 = none)

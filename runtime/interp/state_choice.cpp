@@ -13,11 +13,14 @@ flow runner::exec_choice(thread& t, const asl::state& st) {
   json::document ctx;
   build_context(t, ctx);
   int target = -1;
+  const eval::payload_template* assign_tpl = st.assign.get();
+  const json::value* vars = variables(t);
   for (const auto& rule : st.choices) {
     bool matched = false;
-    if (auto f = asl::evaluate(rule, eff, ctx, matched)) return flow::fail(decorate(t, *f));
+    if (auto f = asl::evaluate(rule, eff, ctx, matched, vars)) return flow::fail(decorate(t, *f));
     if (matched) {
       target = rule.next_index;
+      if (rule.assign) assign_tpl = rule.assign.get();
       break;
     }
   }
@@ -25,10 +28,13 @@ flow runner::exec_choice(thread& t, const asl::state& st) {
   if (target < 0)
     return flow::fail(failure{"States.NoChoiceMatched",
                               "No Matches! at state '" + st.name + "'"});  // refined by conformance
+  if (assign_tpl)
+    if (auto f = assign(t, *assign_tpl, eff)) return flow::fail(*f);
   std::string out;
   if (auto f = apply_output_path(t, st, json::dump(eff), out)) return flow::fail(*f);
-  emit(t, "ChoiceStateExited", "stateExitedEventDetails",
-       details().str("name", st.name).payload("output", out).done());
+  details d;
+  d.str("name", st.name).payload("output", out);
+  emit(t, "ChoiceStateExited", "stateExitedEventDetails", commit_assigned(t, d).done());
   return flow::go(target, out);
 }
 

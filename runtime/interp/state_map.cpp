@@ -10,7 +10,7 @@ std::optional<failure> runner::int_field(const thread& t, const json::value& in,
   if (!p) return std::nullopt;
   json::value v;
   json::document tmp;
-  bool found = p->select(in, v, tmp.GetAllocator());
+  bool found = select(t, *p, in, v, tmp.GetAllocator());
   if (!found || !v.IsNumber() || !(v.IsInt64() || v.IsUint64()) || (v.IsInt64() && v.GetInt64() < 0)) {
     std::string shown = found ? (v.IsString() ? std::string(v.GetString()) : json::dump(v)) : "null";
     return runtime(t, std::string("The ") + field + " field refers to value \"" + shown +
@@ -24,39 +24,59 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   json::document in;
   json::parse(t.input, in);
   json::document eff;
-  if (auto f = apply_input_path(t, st.input_path, in, eff)) return flow::fail(*f);
   json::document items;
-  if (auto f = apply_input_path(t, st.items_path, eff, items)) return flow::fail(*f);
+  int64_t jsonata_maxc = -1, jsonata_count = -1;
+  double jsonata_pct = -1;
+  if (st.jsonata) {
+    eff.CopyFrom(in, eff.GetAllocator());
+    if (auto f = jsonata_map_items(t, st, items)) return flow::fail(*f);
+    if (auto f = jsonata_map_limits(t, st, jsonata_maxc, jsonata_count, jsonata_pct))
+      return flow::fail(*f);
+  } else {
+    if (auto f = apply_input_path(t, st.input_path, in, eff)) return flow::fail(*f);
+    if (auto f = apply_input_path(t, st.items_path, eff, items)) return flow::fail(*f);
+  }
   if (!items.IsArray())
     return flow::fail(runtime(t, "Map state input must be an array but was: " +
                                      (items.IsString() ? std::string(items.GetString())
                                                        : json::dump(items))));
-  int64_t maxc = st.max_concurrency.value_or(0);
+  int64_t maxc = jsonata_maxc >= 0 ? jsonata_maxc : st.max_concurrency.value_or(0);
   if (auto f = int_field(t, eff, st.max_concurrency_path, "MaxConcurrencyPath", maxc))
     return flow::fail(*f);
   int64_t n = static_cast<int64_t>(items.Size());
   emit(t, "MapStateStarted", "mapStateStartedEventDetails", details().num("length", n).done());
-  int64_t tol_count = st.tolerated_failure_count.value_or(-1);
+  int64_t tol_count = jsonata_count >= 0 ? jsonata_count : st.tolerated_failure_count.value_or(-1);
   if (st.tolerated_failure_count_path) {
     json::value v;
     json::document tmp;
-    if (!st.tolerated_failure_count_path->select(eff, v, tmp.GetAllocator()) || !v.IsInt64())
+    // A numeric string is taken as its number (AWS accepts "1").
+    bool found = select(t, *st.tolerated_failure_count_path, eff, v, tmp.GetAllocator());
+    if (found && v.IsString()) {
+      json::document num;
+      if (json::parse(v.GetString(), num) && num.IsInt64()) v.SetInt64(num.GetInt64());
+    }
+    if (!found || !v.IsInt64())
       return flow::fail(runtime(t, "The ToleratedFailureCountPath field refers to an invalid value: " +
                                        st.tolerated_failure_count_path->text()));
     if (v.GetInt64() < 0) return flow::fail(runtime(t, "ToleratedFailureCount cannot be negative."));
     tol_count = v.GetInt64();
   }
-  double tol_pct = st.tolerated_failure_percentage.value_or(-1);
+  double tol_pct = jsonata_pct >= 0 ? jsonata_pct : st.tolerated_failure_percentage.value_or(-1);
   // A Distributed Map tolerates no failure unless told otherwise (its Map
   // Run reports thresholds of 0), and exceeding it is
   // States.ExceedToleratedFailureThreshold.
   if (st.map_distributed && tol_count < 0 && !st.tolerated_failure_percentage &&
-      !st.tolerated_failure_percentage_path)
+      !st.tolerated_failure_percentage_path && !st.tolerated_percentage_expr)
     tol_count = 0;
   if (st.tolerated_failure_percentage_path) {
     json::value v;
     json::document tmp;
-    if (!st.tolerated_failure_percentage_path->select(eff, v, tmp.GetAllocator()) || !v.IsNumber())
+    bool found = select(t, *st.tolerated_failure_percentage_path, eff, v, tmp.GetAllocator());
+    if (found && v.IsString()) {
+      json::document num;
+      if (json::parse(v.GetString(), num) && num.IsNumber()) v.SetDouble(num.GetDouble());
+    }
+    if (!found || !v.IsNumber())
       return flow::fail(runtime(t, "The ToleratedFailurePercentagePath field refers to an invalid value: " +
                                        st.tolerated_failure_percentage_path->text()));
     tol_pct = v.GetDouble();
@@ -118,7 +138,12 @@ void runner::launch_iterations(thread& p) {
     c.last_event = started;
     m.children.push_back(c.id);
     std::string input;
-    if (st.parameters) {
+    if (st.jsonata && st.item_selector) {
+      if (auto f = jsonata_item_selector(m, st, item, idx, input)) {
+        thread_failed(c, flow::fail(*f));
+        continue;
+      }
+    } else if (st.parameters) {
       json::document eff;
       json::parse(m.effective, eff);
       json::document sel;

@@ -25,13 +25,17 @@ flow runner::exec_pass(thread& t, const asl::state& st) {
   if (st.parameters) {
     json::document ctx;
     build_context(t, ctx);
-    if (auto f = st.parameters->evaluate(*eff, ctx, res, a, random_))
+    const json::value* vars = variables(t);
+    json::value none(rapidjson::kObjectType);
+    if (auto f = st.parameters->evaluate(*eff, ctx, vars ? *vars : none, res, a, random_))
       return flow::fail(decorate(t, *f));
   }
   if (st.result)
     res.CopyFrom(*st.result, a);
   else if (!st.parameters)
     res.CopyFrom(*eff, a);
+  if (st.assign)
+    if (auto f = assign(t, *st.assign, res)) return flow::fail(*f);
   if (auto f = apply_result_path(t, st.result_path, in, std::move(res))) return flow::fail(*f);
   std::string out;
   if (auto f = apply_output_path(t, st, in, out)) return flow::fail(*f);

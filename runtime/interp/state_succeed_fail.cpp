@@ -35,15 +35,17 @@ flow runner::exec_fail(thread& t, const asl::state& st) {
     json::document v;
     if (expr.rfind("States.", 0) == 0) {
       json::value r;
-      if (auto e = eval::evaluate_intrinsic(expr, in, ctx, r, v.GetAllocator(), random_))
+      const json::value* vars = variables(t);
+      json::value none(rapidjson::kObjectType);
+      if (auto e = eval::evaluate_intrinsic(expr, in, ctx, vars ? *vars : none, r,
+                                            v.GetAllocator(), random_))
         return decorate(t, *e);
       static_cast<json::value&>(v) = std::move(r);
     } else {
       auto p = eval::path::compile(expr);
       if (!p) return runtime(t, std::string("Invalid path '") + expr + "'");
       json::value r;
-      if (!p->select(p->is_context() ? static_cast<json::value&>(ctx) : in, r,
-                     v.GetAllocator()))
+      if (!select(t, *p, in, r, v.GetAllocator()))
         return runtime(t, std::string("Invalid path '") + expr + "' : No results for path: " +
                               p->canonical());
       static_cast<json::value&>(v) = std::move(r);

@@ -28,7 +28,7 @@ flow runner::exec_task(thread& t, const asl::state& st) {
     if (p) {
       json::value v;
       json::document tmp;
-      if (!p->select(in, v, tmp.GetAllocator()) || !v.IsInt64() || v.GetInt64() <= 0)
+      if (!select(t, *p, in, v, tmp.GetAllocator()) || !v.IsInt64() || v.GetInt64() <= 0)
         return runtime(t, std::string("The ") + field + " field references an invalid value: " +
                               p->text());
       out = v.GetInt64();
@@ -41,6 +41,8 @@ flow runner::exec_task(thread& t, const asl::state& st) {
   if (auto f = resolve(st.heartbeat_seconds, st.heartbeat_seconds_path, "HeartbeatSecondsPath",
                        heartbeat))
     return flow::fail(*f);
+  if (st.jsonata)
+    if (auto f = jsonata_task_timeouts(t, st, timeout, heartbeat)) return flow::fail(*f);
   if (eff.size() > lim_.payload_bytes)
     return flow::fail(failure{"States.DataLimitExceeded",
                               "The state/task '" + st.name +
@@ -48,8 +50,10 @@ flow runner::exec_task(thread& t, const asl::state& st) {
                                   "bytes service limit."});
   details d;
   d.str("resource", st.resource).payload("input", eff);
-  if (st.timeout_seconds || st.timeout_seconds_path) d.num("timeoutInSeconds", timeout);
-  if (st.heartbeat_seconds || st.heartbeat_seconds_path) d.num("heartbeatInSeconds", heartbeat);
+  if (st.timeout_seconds || st.timeout_seconds_path || st.timeout_expr)
+    d.num("timeoutInSeconds", timeout);
+  if (st.heartbeat_seconds || st.heartbeat_seconds_path || st.heartbeat_expr)
+    d.num("heartbeatInSeconds", heartbeat);
   emit(t, "ActivityScheduled", "activityScheduledEventDetails", d.done());
   int64_t task = s_.next_task++;
   t.effective = eff;

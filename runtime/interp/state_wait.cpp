@@ -31,7 +31,7 @@ flow runner::exec_wait(thread& t, const asl::state& st) {
   } else if (st.seconds_path) {
     json::value v;
     json::document tmp;
-    if (!st.seconds_path->select(eff, v, tmp.GetAllocator()))
+    if (!select(t, *st.seconds_path, eff, v, tmp.GetAllocator()))
       return flow::fail(runtime(t, "Invalid path '" + st.seconds_path->text() +
                                        "' : No results for path: " +
                                        st.seconds_path->canonical()));
@@ -48,7 +48,7 @@ flow runner::exec_wait(thread& t, const asl::state& st) {
   } else if (st.timestamp_path) {
     json::value v;
     json::document tmp;
-    if (!st.timestamp_path->select(eff, v, tmp.GetAllocator()))
+    if (!select(t, *st.timestamp_path, eff, v, tmp.GetAllocator()))
       return flow::fail(runtime(t, "Invalid path '" + st.timestamp_path->text() +
                                        "' : No results for path: " +
                                        st.timestamp_path->canonical()));

@@ -330,6 +330,34 @@ def definitions():
                 "Done": {"Type": "Pass", "End": True},
             },
         },
+        # (g) JSONata with workflow variables: assigned before a Wait and a
+        # task, read after them (Arguments, Wait Seconds, a Map's Items and
+        # ItemSelector, an iteration's Output, the final Output). A crash
+        # in between must not lose or change a variable.
+        "jsonata_vars": {
+            "QueryLanguage": "JSONata",
+            "StartAt": "Init",
+            "States": {
+                "Init": {"Type": "Pass", "Next": "Nap",
+                         "Assign": {"k": "{% $states.input.k %}",
+                                    "tag": "{% 'order-' & $string($states.input.k) %}"}},
+                "Nap": {"Type": "Wait", "Seconds": "{% 5 + $k %}", "Next": "Work"},
+                "Work": {"Type": "Task", "Resource": a, "Next": "Fan",
+                         "Arguments": {"tag": "{% $tag %}", "k": "{% $k %}"},
+                         "Assign": {"n": "{% $states.result.n %}"}},
+                "Fan": {"Type": "Map", "Items": "{% [1..($k % 3 + 2)] %}", "MaxConcurrency": 2,
+                        "ItemSelector": {"v": "{% $states.context.Map.Item.Value %}",
+                                         "tag": "{% $tag %}"},
+                        "ItemProcessor": {"StartAt": "Sleep", "States": {
+                            "Sleep": {"Type": "Wait", "Seconds": 4, "Next": "Out"},
+                            "Out": {"Type": "Pass", "End": True,
+                                    "Output": "{% $states.input.v * ($k + 1) %}"}}},
+                        "Assign": {"total": "{% $sum($states.result) %}"}, "Next": "Done"},
+                "Done": {"Type": "Pass", "End": True,
+                         "Output": {"k": "{% $k %}", "tag": "{% $tag %}", "n": "{% $n %}",
+                                    "total": "{% $total %}"}},
+            },
+        },
         # (e) Map with an activity task per item (MaxConcurrency 1: the
         # order of the answers then cannot change the history).
         "map_activity": {

@@ -53,7 +53,7 @@ import common  # noqa: E402
 from common import log  # noqa: E402
 
 MIX = (("wait_chain", 30), ("activity_seq", 25), ("map_wait", 15), ("parallel_wait", 20),
-       ("map_activity", 10))
+       ("map_activity", 10), ("jsonata_vars", 10))
 
 
 class Abort(Exception):
@@ -366,6 +366,22 @@ def main():
         if overdue_execs < 20:
             failures.append("coverage: only %d burst executions had 2+ overdue Waits at the "
                             "restart (want >= 20)" % overdue_execs)
+        # JSONata executions holding workflow variables when the node died.
+        holding = 0
+        for name, ev in histories.items():
+            if "jsonata_vars" not in name:
+                continue
+            seen = [e for e in ev if ts(e) is not None and ts(e) <= kill_time]
+            assigned = any("assignedVariables" in e.get("stateExitedEventDetails", {})
+                           for e in seen)
+            ended = any(e["type"].startswith("Execution") and e["type"] != "ExecutionStarted"
+                        for e in seen)
+            if assigned and not ended:
+                holding += 1
+        log("jsonata_vars executions holding variables at the kill: %d" % holding)
+        if holding < 20:
+            failures.append("coverage: only %d JSONata executions held variables at the kill "
+                            "(want >= 20)" % holding)
         need = {"in a Wait": 100, "task queued, not taken": 50, "task taken by a worker": 20,
                 "inside Map/Parallel": 50}
         for what, n in need.items():
