@@ -333,8 +333,8 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
           return input.as_array().size() ? input.as_array().items[0] : value();
         return input;
       }
-      const value* v = lookup_var(env, n->str);
-      return v ? *v : value();
+      if (const value* v = env->lookup(n->str)) return *v;
+      return n->lit;  // the built-in of that name (set by the parser), or undefined
     }
     case nt::lambda:
       return eval_lambda(n, input, env);
