@@ -272,7 +272,8 @@ value evaluator::eval_apply(const node* n, const value& input, const frame_ptr& 
 // --- call_context ------------------------------------------------------------------
 
 value evaluator::apply(const value& fn, std::vector<value> args) {
-  return apply_fn(fn, std::move(args), value(), std::nullopt, position_, false);
+  // jsonata-js calls callbacks with a null context (for `-` parameters)
+  return apply_fn(fn, std::move(args), value::null(), std::nullopt, position_, false);
 }
 
 size_t evaluator::arity(const value& fn) const {
