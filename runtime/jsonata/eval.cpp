@@ -159,6 +159,15 @@ bool strict_equal(const value& a, const value& b) {
 evaluator::evaluator(std::shared_ptr<const program> prog, const environment& env)
     : prog_(std::move(prog)), env_(env) {}
 
+evaluator::~evaluator() {
+  while (tracked_) {
+    frame* f = tracked_;
+    f->unlink();
+    auto keep = f->shared_from_this();  // clearing may drop the last other reference
+    f->clear();
+  }
+}
+
 void evaluator::tick(size_t n) {
   steps_ += n;
   if (steps_ > env_.lim.max_steps) {
@@ -321,6 +330,7 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
     case nt::bind: {
       value v = eval(n->rhs, input, env);
       env->bind(n->lhs->str, v);
+      track(env.get());
       return v;
     }
     case nt::regex:
