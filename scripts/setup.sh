@@ -38,4 +38,21 @@ python3 - <<'PY' || { echo "setup: python3 with boto3 is required for the end-to
 import boto3, botocore  # noqa: F401  (shipped with the machine's Python)
 PY
 command -v aws >/dev/null || echo "setup: warning: the AWS CLI is not on PATH; its end-to-end tests will fail" >&2
+# jsonata-js 2.0.6, the reference for the JSONata differential check and
+# benchmark (tests/jsonata/differential, bench/jsonata), from npm into a cache
+# folder outside the repository. Optional: without npm or the registry those
+# two are skipped.
+jsonata_js=${STATECRAFT_JSONATA_JS:-${XDG_CACHE_HOME:-$HOME/.cache}/statecraft/jsonata-js-2.0.6}
+differential="$(cd "$(dirname "$0")/.." && pwd)/tests/jsonata/differential"
+lock=$differential/package-lock.json
+if ! cmp -s "$lock" "$jsonata_js/package-lock.json" 2>/dev/null || [ ! -f "$jsonata_js/node_modules/jsonata/package.json" ]; then
+  if command -v npm >/dev/null && mkdir -p "$jsonata_js" &&
+     cp "$differential/package.json" "$lock" "$jsonata_js/" &&
+     (cd "$jsonata_js" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
+    echo "setup: jsonata-js 2.0.6 installed in $jsonata_js"
+  else
+    rm -f "$jsonata_js/package-lock.json"  # retried by the next run
+    echo "setup: warning: could not install jsonata-js 2.0.6 with npm; the JSONata differential check and benchmark will be skipped" >&2
+  fi
+fi
 echo "setup: ok"
