@@ -46,11 +46,17 @@ value append_values(const value& a, const value& b) {
 }
 
 namespace {
-void lookup_into(const value& input, const std::string& key, std::vector<value>& out) {
+// Values nest as deep as an expression builds them; walks over nested
+// arrays stop here instead of exhausting the stack.
+constexpr size_t max_walk_depth = 5000;
+
+void lookup_into(const value& input, const std::string& key, std::vector<value>& out,
+                 size_t depth = 0) {
+  if (depth > max_walk_depth) raise("U1001");
   for (const value& item : input.as_array().items) {
     if (item.is_array()) {
       std::vector<value> inner;
-      lookup_into(item, key, inner);
+      lookup_into(item, key, inner, depth + 1);
       for (auto& v : inner) out.push_back(std::move(v));
     } else if (item.is_object()) {
       const value* v = item.as_object().find(key);
@@ -108,16 +114,17 @@ void set_token(error& err, const std::string& token) {
 // built-ins are objects there (true), regex matchers plain functions
 // (false). Built-ins receive functions wrapped as plain functions, which is
 // why $boolean(λ) is false while `λ ? 1 : 2` is 1.
-static bool eval_truthy(const value& v) {
+static bool eval_truthy(const value& v, size_t depth = 0) {
+  if (depth > max_walk_depth) raise("U1001");
   switch (v.type()) {
     case kind::boolean: return v.as_bool();
     case kind::number: return is_numeric(v) && v.as_number() != 0;
     case kind::string: return !v.as_string().empty();
     case kind::array: {
       const auto& items = v.as_array().items;
-      if (items.size() == 1) return eval_truthy(items[0]);
+      if (items.size() == 1) return eval_truthy(items[0], depth + 1);
       for (const value& x : items)
-        if (eval_truthy(x)) return true;
+        if (eval_truthy(x, depth + 1)) return true;
       return false;
     }
     case kind::object: return v.as_object().size() > 0;
@@ -151,6 +158,15 @@ bool strict_equal(const value& a, const value& b) {
 
 evaluator::evaluator(std::shared_ptr<const program> prog, const environment& env)
     : prog_(std::move(prog)), env_(env) {}
+
+evaluator::~evaluator() {
+  while (tracked_) {
+    frame* f = tracked_;
+    f->unlink();
+    auto keep = f->shared_from_this();  // clearing may drop the last other reference
+    f->clear();
+  }
+}
 
 void evaluator::tick(size_t n) {
   steps_ += n;
@@ -251,14 +267,15 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
         if (v.is_array()) {
           // flatten fully, then append
           std::vector<value> flat;
-          std::function<void(const value&)> rec = [&](const value& x) {
+          std::function<void(const value&, size_t)> rec = [&](const value& x, size_t depth) {
+            if (depth > max_walk_depth) raise("U1001", n->position);
             if (x.is_array()) {
-              for (const value& y : x.as_array().items) rec(y);
+              for (const value& y : x.as_array().items) rec(y, depth + 1);
             } else {
               flat.push_back(x);
             }
           };
-          rec(v);
+          rec(v, 0);
           for (auto& f : flat) out.push_back(std::move(f));
         } else {
           out.push_back(v);
@@ -281,7 +298,7 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
       if (input.is_undefined()) return value();
       std::vector<value> out;
       std::function<void(const value&, size_t)> rec = [&](const value& v, size_t depth) {
-        if (depth > 10000) raise("U1001", n->position);
+        if (depth > max_walk_depth) raise("U1001", n->position);
         if (!v.is_array()) out.push_back(v);
         if (v.is_array()) {
           for (const value& m : v.as_array().items) rec(m, depth + 1);
@@ -313,6 +330,7 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
     case nt::bind: {
       value v = eval(n->rhs, input, env);
       env->bind(n->lhs->str, v);
+      track(env.get());
       return v;
     }
     case nt::regex:
@@ -325,8 +343,8 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
           return input.as_array().size() ? input.as_array().items[0] : value();
         return input;
       }
-      const value* v = lookup_var(env, n->str);
-      return v ? *v : value();
+      if (const value* v = env->lookup(n->str)) return *v;
+      return n->lit;  // the built-in of that name (set by the parser), or undefined
     }
     case nt::lambda:
       return eval_lambda(n, input, env);

@@ -44,8 +44,11 @@ struct program {
 struct frame;
 using frame_ptr = std::shared_ptr<frame>;
 
-struct frame {
+struct frame : std::enable_shared_from_this<frame> {
   explicit frame(frame_ptr p) : parent(std::move(p)) {}
+  ~frame() { unlink(); }
+  frame(const frame&) = delete;
+  frame& operator=(const frame&) = delete;
   frame_ptr parent;
   const bindings* ext = nullptr;  ///< the caller's bindings (outermost frame)
   const value* root = nullptr;    ///< `$$` (outermost frame): the input document
@@ -64,6 +67,27 @@ struct frame {
     }
     more_.emplace_back(std::string(name), std::move(v));
   }
+  /// Drops every binding (breaking reference cycles through lambdas).
+  void clear() {
+    for (size_t i = 0; i < n_inline_; ++i) inline_[i].second = value();
+    more_.clear();
+    parent.reset();
+  }
+
+  // Frames that `:=` wrote to can sit in a reference cycle (a lambda bound
+  // in the frame it closes over). The evaluator keeps them in an intrusive
+  // list and clears them when the evaluation ends; a frame freed earlier
+  // leaves the list itself.
+  frame** reg_prev = nullptr;
+  frame* reg_next = nullptr;
+  void unlink() {
+    if (!reg_prev) return;
+    *reg_prev = reg_next;
+    if (reg_next) reg_next->reg_prev = reg_prev;
+    reg_prev = nullptr;
+    reg_next = nullptr;
+  }
+
   /// The binding of `name` in this frame or an enclosing one, or nullptr.
   const value* lookup(std::string_view name) const {
     for (const frame* f = this; f; f = f->parent.get()) {
@@ -116,6 +140,10 @@ struct partial_fn final : function_node {
 class evaluator final : public call_context {
  public:
   evaluator(std::shared_ptr<const program> prog, const environment& env);
+  /// Clears the frames `:=` wrote to (see frame::reg_prev).
+  ~evaluator();
+  evaluator(const evaluator&) = delete;
+  evaluator& operator=(const evaluator&) = delete;
 
   value eval(const node* n, const value& input, const frame_ptr& env);
 
@@ -165,8 +193,17 @@ class evaluator final : public call_context {
   const value* lookup_var(const frame_ptr& env, std::string_view name) const;
   frame_ptr tuple_frame(const frame_ptr& env, const value& tuple);
 
+  void track(frame* f) {
+    if (f->reg_prev) return;
+    f->reg_next = tracked_;
+    if (tracked_) tracked_->reg_prev = &f->reg_next;
+    f->reg_prev = &tracked_;
+    tracked_ = f;
+  }
+
   std::shared_ptr<const program> prog_;
   const environment& env_;
+  frame* tracked_ = nullptr;
   size_t depth_ = 0;
   uint64_t steps_ = 0;
   size_t position_ = 0;

@@ -272,7 +272,8 @@ value evaluator::eval_apply(const node* n, const value& input, const frame_ptr& 
 // --- call_context ------------------------------------------------------------------
 
 value evaluator::apply(const value& fn, std::vector<value> args) {
-  return apply_fn(fn, std::move(args), value(), std::nullopt, position_, false);
+  // jsonata-js calls callbacks with a null context (for `-` parameters)
+  return apply_fn(fn, std::move(args), value::null(), std::nullopt, position_, false);
 }
 
 size_t evaluator::arity(const value& fn) const {
@@ -322,8 +323,10 @@ value evaluator::eval_transform(const node* n, const frame_ptr& env) {
 namespace {
 
 // A structural copy made of fresh nodes that only the transform holds.
+constexpr size_t max_value_depth = 5000;  // nesting the transform walks recursively
+
 value deep_copy(const value& v, size_t depth = 0) {
-  if (depth > 100000) raise("U1001");
+  if (depth > max_value_depth) raise("U1001");
   if (v.is_array()) {
     std::vector<value> items;
     items.reserve(v.as_array().size());
@@ -338,12 +341,33 @@ value deep_copy(const value& v, size_t depth = 0) {
   return v;
 }
 
-void collect_nodes(const value& v, std::unordered_set<const sc::jsonata::node*>& out) {
-  if (v.is_object()) {
-    out.insert(v.node_ptr());
-    for (const auto& [k, x] : v.as_object().entries) collect_nodes(x, out);
-  } else if (v.is_array()) {
-    for (const value& x : v.as_array().items) collect_nodes(x, out);
+// True when `root` nests deeper than `limit` (checked without recursion).
+bool nests_deeper_than(const value& root, size_t limit) {
+  std::vector<std::pair<const value*, size_t>> todo{{&root, 0}};
+  while (!todo.empty()) {
+    auto [v, d] = todo.back();
+    todo.pop_back();
+    if (d > limit) return true;
+    if (v->is_object()) {
+      for (const auto& [k, x] : v->as_object().entries) todo.emplace_back(&x, d + 1);
+    } else if (v->is_array()) {
+      for (const value& x : v->as_array().items) todo.emplace_back(&x, d + 1);
+    }
+  }
+  return false;
+}
+
+void collect_nodes(const value& root, std::unordered_set<const sc::jsonata::node*>& out) {
+  std::vector<const value*> todo{&root};
+  while (!todo.empty()) {
+    const value* v = todo.back();
+    todo.pop_back();
+    if (v->is_object()) {
+      out.insert(v->node_ptr());
+      for (const auto& [k, x] : v->as_object().entries) todo.push_back(&x);
+    } else if (v->is_array()) {
+      for (const value& x : v->as_array().items) todo.push_back(&x);
+    }
   }
 }
 
@@ -351,6 +375,7 @@ void collect_nodes(const value& v, std::unordered_set<const sc::jsonata::node*>&
 
 value evaluator::run_transform(const node* n, const frame_ptr& env, const value& obj) {
   if (obj.is_undefined()) return value();
+  if (nests_deeper_than(obj, max_value_depth)) raise("U1001", n->position);
   const value* clone = env->lookup("clone");
   const value* builtin_clone = builtin_value("clone");
   if (!clone) clone = builtin_clone;

@@ -17,6 +17,7 @@
 
 #include "runtime/jsonata/ast.hpp"
 #include "runtime/jsonata/error.hpp"
+#include "runtime/jsonata/functions.hpp"
 #include "runtime/jsonata/regex.hpp"
 
 namespace sc::jsonata::detail {
@@ -409,6 +410,8 @@ class parser {
         return t;
       case 'v':
         t->type = nt::variable;
+        // the built-in of that name, for lookups that no frame answers
+        if (const value* b = builtin_value(t->str)) t->lit = *b;
         return t;
       case 's': case 'd': case 'l':
         t->type = nt::literal;

@@ -199,3 +199,25 @@ TEST_CASE("Bindings and the input are visible; builtins can be shadowed", "[json
   CHECK(to_json(run("$$.n", doc)) == "5");
   CHECK(run("$", "undefined").is_undefined());
 }
+
+TEST_CASE("Deeply nested values built by an expression stop walks with U1001", "[jsonata][eval]") {
+  const char* deep = "$reduce([1..100000], function($a, $v){[[$a]]})";
+  CHECK(eval_error(std::string(deep) + ".x").code == "U1001");
+  CHECK(eval_error(std::string(deep) + " ? 1 : 2").code == "U1001");
+  CHECK(eval_error(std::string(deep) + ".*").code == "U1001");
+  CHECK(eval_error(std::string(deep) + " ~> |$|{}|").code == "U1001");
+  CHECK(eval_error("$reduce([1..100000], function($a, $v){{\"a\": $a}}).**").code == "U1001");
+}
+
+TEST_CASE("A string context is iterated by UTF-16 units, as jsonata-js does", "[jsonata][eval]") {
+  CHECK(json("[\"abc\"][0].$") == R"(["a","b","c"])");
+  CHECK(json("[{\"a\":1}][0].a") == "undefined");
+  CHECK(json("[5][0].$") == "undefined");
+}
+
+TEST_CASE("Functions are true in conditions but false for $boolean", "[jsonata][eval]") {
+  CHECK(json("function($x){1} ? 1 : 2") == "1");
+  CHECK(json("$sum ? 1 : 2") == "1");
+  CHECK(json("/a/ ? 1 : 2") == "2");
+  CHECK(json("\"a\" and function($x){1}") == "true");
+}
