@@ -329,7 +329,9 @@ class runner {
 
   // runner_flow.cpp
   /// Emits the Exited event and moves to the next state (or ends).
-  flow exit_state(thread& t, const asl::state& st, const std::string& out);
+  /// `depth_checked`: the caller knows `out` nests at most json::max_depth.
+  flow exit_state(thread& t, const asl::state& st, const std::string& out,
+                  bool depth_checked = false);
   /// Runs `t` forward from `f` until it blocks or finishes. The outermost
   /// call also runs the continuations deferred by `drive_later`.
   void drive(thread& t, flow f);

@@ -4,13 +4,14 @@
 
 namespace sc::interp::detail {
 
-flow runner::exit_state(thread& t, const asl::state& st, const std::string& out) {
+flow runner::exit_state(thread& t, const asl::state& st, const std::string& out,
+                        bool depth_checked) {
   if (out.size() > lim_.payload_bytes)
     return flow::fail(failure{"States.DataLimitExceeded",
                               "The state/task '" + st.name +
                                   "' returned a result with a size exceeding the maximum "
                                   "number of bytes service limit."});
-  if (too_deep(out)) {
+  if (!depth_checked && too_deep(out)) {
     carried_.reset();  // exec_pass's document: never the next input
     return flow::fail(too_deep(t, "The state's output"));
   }

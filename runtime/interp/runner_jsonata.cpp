@@ -168,11 +168,12 @@ flow runner::jsonata_exit(thread& t, const asl::state& st, const asl::jsonata_fi
   }
   if (assign)
     if (auto f = jsonata_assign(t, st, assign, scope, at_entry)) return flow::fail(*f);
-  if (!out_value.is_undefined()) {
+  const bool checked = !out_value.is_undefined();  // to_json measured its depth
+  if (checked) {
     carried_value_ = std::move(out_value);
     carried_value_text_ = out;
   }
-  return exit_state(t, st, out);
+  return exit_state(t, st, out, checked);
 }
 
 flow runner::exec_pass_jsonata(thread& t, const asl::state& st) {
