@@ -22,7 +22,9 @@
 #   --scenarios LIST          comma list of pass-chain,express-sync,
 #                             express-sync-rate,activity,resident,history,mix,
 #                             polls (default all; express-sync-rate is
-#                             express-sync in open loop at the target rate)
+#                             express-sync in open loop at the target rate),
+#                             pass-chain-jsonata, express-sync-jsonata (the
+#                             chain written in JSONata; not in the default)
 #   --duration S              override the per-scenario duration
 #   --node-args "ARGS"        extra statecraftd flags (e.g. "--io-threads 2")
 #   --out DIR                 results directory
@@ -234,6 +236,8 @@ gen_args() {
   case "$scen" in
     pass-chain)   echo "--scenario pass-chain --concurrency $C_CHAIN --duration $D" ;;
     express-sync) echo "--scenario express-sync --concurrency $C --duration $D" ;;
+    pass-chain-jsonata)   echo "--scenario pass-chain-jsonata --concurrency $C_CHAIN --duration $D" ;;
+    express-sync-jsonata) echo "--scenario express-sync-jsonata --concurrency $C --duration $D" ;;
     express-sync-rate)
       echo "--scenario express-sync --rate $EXPRESS_RATE --connections 128 --duration $D" ;;
     activity)     echo "--scenario activity --concurrency $C_ACT --workers 64 --duration $D" ;;
@@ -251,7 +255,8 @@ gen_args() {
 # What moto 5.2.1 cannot run (HTTP 500 for an unknown action).
 moto_skip() {
   case "$1" in
-    express-sync|express-sync-rate) echo "moto has no StartSyncExecution (HTTP 500)" ;;
+    express-sync|express-sync-rate|express-sync-jsonata) echo "moto has no StartSyncExecution (HTTP 500)" ;;
+    pass-chain-jsonata) echo "moto does not run JSONata" ;;
     activity)     echo "moto has no GetActivityTask (HTTP 500)" ;;
     polls)        echo "moto has no GetActivityTask (HTTP 500)" ;;
     mix)          echo "the mix includes express-sync and activity" ;;

@@ -9,7 +9,7 @@
 #   --jobs J      targets fuzzed at the same time (default 1)
 #   --build-dir   fuzz build directory (default build-fuzz, or $STATECRAFT_FUZZ_BUILD_DIR)
 #   targets       any of: json_reader asl_parse jsonpath intrinsics payload
-#                 execution http_request (default: all)
+#                 execution http_request jsonata (default: all)
 #
 # The corpus each target grows is kept in <build-dir>/corpus/<target> and
 # reused by the next run. Crashes, leaks, timeouts and OOMs are kept in
@@ -20,12 +20,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-all_targets=(json_reader asl_parse jsonpath intrinsics payload execution http_request)
+all_targets=(json_reader asl_parse jsonpath intrinsics payload execution http_request jsonata)
 # Longest input per target (bytes): room for a definition, a request with a
 # definition in it, or a document; small enough to keep executions fast.
 declare -A max_len=(
   [json_reader]=16384 [asl_parse]=16384 [jsonpath]=4096 [intrinsics]=4096
-  [payload]=8192 [execution]=16384 [http_request]=16384
+  [payload]=8192 [execution]=16384 [http_request]=16384 [jsonata]=4096
 )
 
 seconds=60

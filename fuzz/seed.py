@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import pathlib
+import re
 import shutil
 import sys
 
@@ -30,9 +31,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 FUZZ = ROOT / "fuzz"
 GOLDEN = ROOT / "tests" / "golden"
 CONFORMANCE = ROOT / ".." / "shared" / "conformance" / "cases"
+JSONATA_SUITE = ROOT / ".." / "shared" / "jsonata-suite"
 
 TARGETS = ["json_reader", "asl_parse", "jsonpath", "intrinsics", "payload", "execution",
-           "http_request"]
+           "http_request", "jsonata"]
 
 # Which fuzz/*.dict files make up each target's dictionary.
 DICTS = {
@@ -43,13 +45,14 @@ DICTS = {
     "payload": ["intrinsics", "jsonpath", "json"],
     "execution": ["asl", "jsonpath", "intrinsics", "json"],
     "http_request": ["http", "json", "asl"],
+    "jsonata": ["jsonata", "json"],
 }
 
 # Seeds larger than this are left out (libFuzzer would cut them at the
 # target's -max_len anyway; fuzz/run.sh uses the same figures).
 MAX_LEN = {
     "json_reader": 16384, "asl_parse": 16384, "jsonpath": 4096, "intrinsics": 4096,
-    "payload": 8192, "execution": 16384, "http_request": 16384,
+    "payload": 8192, "execution": 16384, "http_request": 16384, "jsonata": 4096,
 }
 
 SEP = b"\0"
@@ -276,6 +279,8 @@ def seeds_for(target, cases):
             for i in inputs:
                 out.append(http_request("StartExecution", {
                     "stateMachineArn": SM_ARN, "name": "run", "input": i}))
+    if target == "jsonata":
+        out += jsonata_seeds(c[0] for c in cases.cases)
     for p in HANDWRITTEN.get(target, []):
         out.append(parts(*p))
     if target == "http_request":
@@ -289,6 +294,39 @@ def seeds_for(target, cases):
         out.append(http_request("ListActivities", b"", ("Connection: close",)))
         out.append(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         out.append(http_request("Nope", {}) + b"garbage")
+    return out
+
+
+def jsonata_seeds(definitions):
+    """"expression\0document" seeds for fuzz_jsonata: every case of the
+    official JSONata suite (../shared/jsonata-suite, when present) with its
+    input, and the {% ... %} expressions of the definitions."""
+    out = []
+    if JSONATA_SUITE.is_dir():
+        datasets = {p.stem: p.read_text() for p in (JSONATA_SUITE / "datasets").glob("*.json")}
+        for f in sorted((JSONATA_SUITE / "groups").glob("*/*.json")):
+            try:
+                spec = json.loads(f.read_text())
+            except ValueError:
+                continue
+            for case in spec if isinstance(spec, list) else [spec]:
+                expr = case.get("expr")
+                if "expr-file" in case:
+                    expr = (f.parent / case["expr-file"]).read_text()
+                if not isinstance(expr, str):
+                    continue
+                if "data" in case:
+                    doc = json.dumps(case["data"])
+                else:
+                    doc = datasets.get(case.get("dataset") or "", "")
+                doc = doc if len(doc) < 3000 else ""
+                out.append(parts(expr.encode("utf-8", "surrogatepass"), doc.encode("utf-8", "surrogatepass")))
+    for definition in definitions:
+        for m in re.finditer(r'\{%(.*?)%\}', definition):
+            try:
+                out.append(parts(json.loads('"%s"' % m.group(1)), '{"a":1}'))
+            except ValueError:
+                pass
     return out
 
 

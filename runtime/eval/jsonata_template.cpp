@@ -241,7 +241,13 @@ maybe_failure jsonata_template::evaluate(const jsonata_scope& scope, json::value
   }
   jsonata::value v;
   if (auto f = evaluate_value(scope, v, where)) return f;
-  jsonata::to_json(v, out, a);
+  if (!jsonata::to_json(v, out, a)) {
+    if (where) *where = root_->field;
+    return failure{"States.Runtime",
+                   "The value of the field '" + root_->field +
+                       "' nests JSON arrays and objects deeper than the maximum of " +
+                       std::to_string(json::max_depth) + " levels."};
+  }
   return std::nullopt;
 }
 

@@ -410,6 +410,8 @@ class runner {
   /// Continuations from `drive_later`: (thread id, flow), newest last.
   std::vector<std::pair<int, flow>> deferred_;
   std::optional<jsonata::environment> jenv_;  ///< JSONata's time and generator for this step
+  jsonata::value carried_value_;     ///< the last JSONata Output, as a value …
+  std::string carried_value_text_;   ///< … and as the text the next state gets
   /// Per thread: (its …StateEntered id, that event's previousEventId).
   std::map<int, std::pair<int64_t, int64_t>> entered_prev_;
   json::document vars_;          ///< `variables()`'s merged view …

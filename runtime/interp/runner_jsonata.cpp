@@ -56,7 +56,12 @@ eval::jsonata_scope runner::jsonata_scope_for(thread& t, std::initializer_list<c
   scope.env = &jsonata_env();
   jsonata::value states = jsonata::value::object();
   auto& o = states.mutable_object();
-  o.set("input", parse_value(t.input));
+  // The previous JSONata state's output is usually this state's input:
+  // take its value instead of parsing the text again.
+  if (carried_value_text_ == t.input && !carried_value_.is_undefined())
+    o.set("input", carried_value_);
+  else
+    o.set("input", parse_value(t.input));
   bool context = false;
   std::vector<std::string> names;
   for (const asl::jsonata_field* f : fields) {
@@ -146,11 +151,14 @@ flow runner::jsonata_exit(thread& t, const asl::state& st, const asl::jsonata_fi
                           const std::string* default_output, bool at_entry) {
   auto scope = jsonata_scope_for(t, {&output, &assign}, result);
   std::string out;
+  jsonata::value out_value;
   if (output) {
-    json::document o;
-    if (auto f = eval_field(t, st, output, scope, o, o.GetAllocator(), at_entry))
-      return flow::fail(*f);
-    out = json::dump(o);
+    std::string where;
+    if (auto f = output->evaluate_value(scope, out_value, &where))
+      return flow::fail(query_failed(t, st, *f, where, at_entry));
+    size_t depth = 0;
+    out = jsonata::to_json(out_value, &depth);
+    if (depth > json::max_depth) return flow::fail(too_deep(t, "The state's output"));
   } else if (default_output) {
     out = *default_output;
   } else if (result) {
@@ -160,6 +168,10 @@ flow runner::jsonata_exit(thread& t, const asl::state& st, const asl::jsonata_fi
   }
   if (assign)
     if (auto f = jsonata_assign(t, st, assign, scope, at_entry)) return flow::fail(*f);
+  if (!out_value.is_undefined()) {
+    carried_value_ = std::move(out_value);
+    carried_value_text_ = out;
+  }
   return exit_state(t, st, out);
 }
 
@@ -349,7 +361,7 @@ std::optional<failure> runner::jsonata_map_items(thread& t, const asl::state& st
     return query_failed(t, st,
                         eval::jsonata_unexpected_type(st.items->expression_text(), "Items", "array", v),
                         "Items", true);
-  jsonata::to_json(v, items, items.GetAllocator());
+  if (!jsonata::to_json(v, items, items.GetAllocator())) return too_deep(t, "The Map's Items");
   return std::nullopt;
 }
 

@@ -1,5 +1,8 @@
 #include "runtime/jsonata/value.hpp"
 
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -64,6 +67,52 @@ std::shared_ptr<const function_node> value::function_ptr() const {
 }
 array_node& value::mutable_array() { return *static_cast<array_node*>(p_.get()); }
 object_node& value::mutable_object() { return *static_cast<object_node*>(p_.get()); }
+
+// --- destruction ---------------------------------------------------------------
+//
+// Destroying a value nested 200,000 levels deep (JSONata can build one in a
+// loop: `$reduce([1..200000], function($a){{'a': $a}}, {})`) would recurse
+// once per level. Instead the outermost container being destroyed on a
+// thread collects the nested containers it releases into a list and
+// destroys them one by one; their own nested containers join the list.
+
+namespace {
+thread_local std::vector<value>* g_graveyard = nullptr;
+
+bool is_container(const value& v) { return v.is_array() || v.is_object(); }
+
+template <typename Take>
+void bury(Take take) {
+  if (g_graveyard) {
+    take(*g_graveyard);
+    return;
+  }
+  std::vector<value> graveyard;
+  g_graveyard = &graveyard;
+  take(graveyard);
+  while (!graveyard.empty()) {
+    value v = std::move(graveyard.back());
+    graveyard.pop_back();
+    // `v` is released here; if it held the last reference, its node's
+    // destructor adds that node's containers to `graveyard`.
+  }
+  g_graveyard = nullptr;
+}
+}  // namespace
+
+array_node::~array_node() {
+  bury([this](std::vector<value>& g) {
+    for (auto& v : items)
+      if (is_container(v)) g.push_back(std::move(v));
+  });
+}
+
+object_node::~object_node() {
+  bury([this](std::vector<value>& g) {
+    for (auto& [k, v] : entries)
+      if (is_container(v)) g.push_back(std::move(v));
+  });
+}
 
 // --- objects -----------------------------------------------------------------
 
@@ -143,6 +192,10 @@ std::string format_number_js(double d) {
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
   if (d == 0) return "0";
   char buf[64];
+  if (d == std::floor(d) && std::fabs(d) < 1e15) {  // integers: the common case
+    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+    return std::string(buf, r.ptr);
+  }
   auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
   std::string_view sci(buf, size_t(res.ptr - buf));
   bool negative = sci[0] == '-';
@@ -211,7 +264,86 @@ value from_json(const json::value& v) {
   return {};
 }
 
+namespace {
+
+/// Builds values straight from RapidJSON's reader: no DOM in between (the
+/// interpreter parses each JSONata state's input this way). Numbers come
+/// as text and are converted with from_chars, which rounds correctly.
+struct sax_builder {
+  std::vector<value> stack;     // containers being built
+  std::vector<std::string> keys;  // pending member names
+  value result;
+  bool failed = false;
+
+  bool add(value v) {
+    if (stack.empty()) {
+      result = std::move(v);
+      return true;
+    }
+    value& top = stack.back();
+    if (top.is_array()) {
+      top.mutable_array().items.push_back(std::move(v));
+    } else {
+      top.mutable_object().set(std::move(keys.back()), std::move(v));
+      keys.pop_back();
+    }
+    return true;
+  }
+  bool Null() { return add(value::null()); }
+  bool Bool(bool b) { return add(value::boolean(b)); }
+  bool Int(int i) { return add(value::number(i)); }
+  bool Uint(unsigned u) { return add(value::number(u)); }
+  bool Int64(int64_t i) { return add(value::number(double(i))); }
+  bool Uint64(uint64_t u) { return add(value::number(double(u))); }
+  bool Double(double d) { return add(value::number(d)); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(s, s + n, d);
+    if (ec != std::errc() || ptr != s + n) {
+      failed = true;  // out of range: the slow path decides
+      return false;
+    }
+    return add(value::number(d));
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return add(value::string(std::string(s, n)));
+  }
+  bool StartObject() {
+    if (stack.size() >= json::max_depth) return failed = true, false;
+    stack.push_back(value::object());
+    return true;
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    keys.emplace_back(s, n);
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    value v = std::move(stack.back());
+    stack.pop_back();
+    return add(std::move(v));
+  }
+  bool StartArray() {
+    if (stack.size() >= json::max_depth) return failed = true, false;
+    stack.push_back(value::array());
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) { return EndObject(0); }
+};
+
+}  // namespace
+
 bool from_json_text(std::string_view text, value& out, std::string* error) {
+  {
+    sax_builder b;
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream bytes(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+    if (reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(in, b) && !b.failed) {
+      out = std::move(b.result);
+      return true;
+    }
+  }
+  // Malformed text or an unusual number: json::parse's rules and message.
   json::document doc;
   if (!json::parse(text, doc, error)) return false;
   out = from_json(doc);
@@ -226,8 +358,13 @@ namespace {
 // JSON.stringify's output would be once encoded as UTF-8.
 void append_escaped(std::string& out, const std::string& s) {
   out += '"';
+  size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
+    bool lone_surrogate = c == 0xED && i + 2 < s.size() &&
+                          (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0;
+    if (c >= 0x20 && c != '"' && c != '\\' && !lone_surrogate) continue;
+    out.append(s, run, i - run);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -241,15 +378,14 @@ void append_escaped(std::string& out, const std::string& s) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
-        } else if (c == 0xED && i + 2 < s.size() &&
-                   (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0) {
+        } else {  // a lone surrogate (WTF-8) is written as U+FFFD
           out += "\xEF\xBF\xBD";
           i += 2;
-        } else {
-          out += char(c);
         }
     }
+    run = i + 1;
   }
+  out.append(s, run, s.size() - run);
   out += '"';
 }
 
@@ -259,7 +395,12 @@ void newline(std::string& out, int indent, int level) {
   out.append(size_t(indent * level), ' ');
 }
 
-void write(std::string& out, const value& v, int indent, int level) {
+void write(std::string& out, const value& v, int indent, int level, size_t& deepest) {
+  if (size_t(level) > deepest) deepest = size_t(level);
+  if (size_t(level) > max_write_depth && (v.is_array() || v.is_object())) {
+    out += "null";
+    return;
+  }
   switch (v.type()) {
     case kind::undefined:
     case kind::null:
@@ -287,7 +428,7 @@ void write(std::string& out, const value& v, int indent, int level) {
         first = false;
         newline(out, indent, level + 1);
         // JSON.stringify writes undefined array members as null.
-        write(out, e, indent, level + 1);
+        write(out, e, indent, level + 1, deepest);
       }
       if (!a.items.empty()) newline(out, indent, level);
       out += ']';
@@ -304,7 +445,7 @@ void write(std::string& out, const value& v, int indent, int level) {
         newline(out, indent, level + 1);
         append_escaped(out, k);
         out += indent > 0 ? ": " : ":";
-        write(out, e, indent, level + 1);
+        write(out, e, indent, level + 1, deepest);
       }
       if (!first) newline(out, indent, level);
       out += '}';
@@ -315,29 +456,46 @@ void write(std::string& out, const value& v, int indent, int level) {
 
 }  // namespace
 
-std::string to_json(const value& v) {
-  if (v.is_undefined()) return "";
+std::string to_json(const value& v, size_t* depth) {
+  size_t deepest = 0;
   std::string out;
-  write(out, v, 0, 0);
+  if (!v.is_undefined()) write(out, v, 0, 0, deepest);
+  if (depth) *depth = deepest;
   return out;
 }
+
+std::string to_json(const value& v) { return to_json(v, nullptr); }
 
 std::string to_json_pretty(const value& v, int indent) {
   if (v.is_undefined()) return "";
   std::string out;
-  write(out, v, indent, 0);
+  size_t deepest = 0;
+  write(out, v, indent, 0, deepest);
   return out;
 }
 
-void to_json(const value& v, json::value& out, json::allocator& a) {
+namespace {
+bool to_json_at(const value& v, json::value& out, json::allocator& a, size_t level);
+}
+
+bool to_json(const value& v, json::value& out, json::allocator& a) {
+  return to_json_at(v, out, a, 0);
+}
+
+namespace {
+bool to_json_at(const value& v, json::value& out, json::allocator& a, size_t level) {
+  if (level > max_write_depth && (v.is_array() || v.is_object())) {
+    out.SetNull();
+    return false;
+  }
   switch (v.type()) {
     case kind::undefined:
     case kind::null:
       out.SetNull();
-      return;
+      return true;
     case kind::boolean:
       out.SetBool(v.as_bool());
-      return;
+      return true;
     case kind::number: {
       double d = v.as_number();
       if (!std::isfinite(d)) {
@@ -347,10 +505,10 @@ void to_json(const value& v, json::value& out, json::allocator& a) {
       } else {
         out.SetDouble(d);
       }
-      return;
+      return true;
     }
     case kind::string: {
-      // Through the text form so lone surrogates become U+FFFD.
+      // Lone surrogates (WTF-8) become U+FFFD, as in the text form.
       const std::string& s = v.as_string();
       if (s.find('\xED') == std::string::npos) {
         out.SetString(s.data(), rapidjson::SizeType(s.size()), a);
@@ -367,40 +525,55 @@ void to_json(const value& v, json::value& out, json::allocator& a) {
         }
         out.SetString(fixed.data(), rapidjson::SizeType(fixed.size()), a);
       }
-      return;
+      return true;
     }
     case kind::function:
       out.SetString("", a);
-      return;
+      return true;
     case kind::array: {
+      bool ok = true;
       out.SetArray();
       auto& arr = v.as_array();
       out.Reserve(rapidjson::SizeType(arr.items.size()), a);
       for (auto& e : arr.items) {
         json::value x;
-        to_json(e, x, a);
+        ok = to_json_at(e, x, a, level + 1) && ok;
         out.PushBack(x, a);
       }
-      return;
+      return ok;
     }
     case kind::object: {
+      bool ok = true;
       out.SetObject();
       for (auto& [k, e] : v.as_object().entries) {
         if (e.is_undefined()) continue;
         json::value name(k.data(), rapidjson::SizeType(k.size()), a);
         json::value x;
-        to_json(e, x, a);
+        ok = to_json_at(e, x, a, level + 1) && ok;
         out.AddMember(name, x, a);
       }
-      return;
+      return ok;
     }
   }
+  return true;
 }
+}  // namespace
 
 // --- equality ----------------------------------------------------------------
 
-bool deep_equal(const value& a, const value& b) {
+namespace {
+bool deep_equal_at(const value& a, const value& b, size_t level);
+}
+
+bool deep_equal(const value& a, const value& b) { return deep_equal_at(a, b, 0); }
+
+namespace {
+// Past max_write_depth levels containers compare by identity: no JSON
+// document is that deep, and the recursion stays bounded.
+bool deep_equal_at(const value& a, const value& b, size_t level) {
   if (a.type() != b.type()) return false;
+  if (level > max_write_depth && (a.is_array() || a.is_object()))
+    return a.node_ptr() == b.node_ptr();
   switch (a.type()) {
     case kind::undefined:
     case kind::null:
@@ -418,7 +591,7 @@ bool deep_equal(const value& a, const value& b) {
       auto& y = b.as_array();
       if (x.size() != y.size()) return false;
       for (size_t i = 0; i < x.size(); ++i)
-        if (!deep_equal(x[i], y[i])) return false;
+        if (!deep_equal_at(x[i], y[i], level + 1)) return false;
       return true;
     }
     case kind::object: {
@@ -427,12 +600,14 @@ bool deep_equal(const value& a, const value& b) {
       if (x.size() != y.size()) return false;
       for (auto& [k, v] : x.entries) {
         const value* w = y.find(k);
-        if (!w || !deep_equal(v, *w)) return false;
+        if (!w || !deep_equal_at(v, *w, level + 1)) return false;
       }
       return true;
     }
   }
   return false;
 }
+
+}  // namespace
 
 }  // namespace sc::jsonata

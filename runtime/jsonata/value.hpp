@@ -107,6 +107,7 @@ struct array_node final : node {
   };
   std::vector<value> items;
   uint8_t flags = 0;
+  ~array_node() override;  ///< iterative: a deeply nested value cannot overflow the stack
   bool has(flag f) const { return (flags & f) != 0; }
   void set(flag f, bool on = true) { flags = on ? (flags | f) : (flags & ~f); }
   size_t size() const { return items.size(); }
@@ -115,6 +116,7 @@ struct array_node final : node {
 
 struct object_node final : node {
   std::vector<std::pair<std::string, value>> entries;  ///< in JavaScript key order
+  ~object_node() override;  ///< iterative, as ~array_node
   /// The value under `key`, or nullptr.
   const value* find(std::string_view key) const;
   /// Sets `key` (replacing its value in place, or inserting it where
@@ -148,17 +150,26 @@ value from_json(const json::value& v);
 /// Parses JSON text (json::parse's rules); false on malformed text.
 bool from_json_text(std::string_view text, value& out, std::string* error = nullptr);
 
+/// Nesting the JSON writers follow: a value nested deeper is written with
+/// `null` in place of what lies past this level, and `depth` reports it.
+inline constexpr size_t max_write_depth = json::max_depth;
+
 /// The value as JSON.stringify(v) would write it: undefined members are
 /// dropped, functions become "" inside containers (as JSONata's
 /// serialisation does), non-finite numbers are written as null, numbers in
 /// JavaScript's shortest round-trip form (1e+21, 0.1, 100). An undefined
 /// top-level value yields "" (callers decide what nothing means).
 std::string to_json(const value& v);
+/// As above; `*depth` receives the deepest nesting met (more than
+/// max_write_depth when the value was cut there).
+std::string to_json(const value& v, size_t* depth);
 /// `to_json` with indentation (JSON.stringify(v, null, indent)).
 std::string to_json_pretty(const value& v, int indent = 2);
 /// Into a RapidJSON value (undefined members dropped; top-level undefined
 /// becomes null, callers check first).
-void to_json(const value& v, json::value& out, json::allocator& a);
+/// Returns false (and writes null past max_write_depth) for a value nested
+/// deeper than max_write_depth.
+bool to_json(const value& v, json::value& out, json::allocator& a);
 
 /// A double as JavaScript's Number.prototype.toString writes it.
 std::string format_number_js(double d);

@@ -11,8 +11,9 @@
 namespace sc::traffic {
 
 const std::vector<std::string>& scenario_names() {
-  static const std::vector<std::string> names = {"pass-chain", "express-sync", "activity", "resident",
-                                                 "history",    "mix",          "polls"};
+  static const std::vector<std::string> names = {
+      "pass-chain", "express-sync", "pass-chain-jsonata", "express-sync-jsonata", "activity",
+      "resident",   "history",      "mix",                "polls"};
   return names;
 }
 
@@ -30,6 +31,10 @@ Scenarios:
                  until final, verify the output exactly
   express-sync   EXPRESS machine with the same 10 states: StartSyncExecution
                  (Host: sync-<host>), verify status and output
+  pass-chain-jsonata, express-sync-jsonata
+                 the same two with the machine written in JSONata (each
+                 state's Output merges the same object into its input), for
+                 the JSONata-vs-JSONPath cost comparison
   activity       one activity Task; --workers built-in workers long-poll
                  GetActivityTask and answer SendTaskSuccess; measures
                  schedule-to-worker latency and tasks/s
@@ -187,7 +192,8 @@ std::vector<std::string> parse_options(int argc, char** argv, options& o) {
              continue;
            }
            bool known = name == "pass-chain" || name == "express-sync" || name == "activity" ||
-                        name == "resident" || name == "history";
+                        name == "resident" || name == "history" || name == "pass-chain-jsonata" ||
+                        name == "express-sync-jsonata";
            if (!known) {
              problems.push_back("--mix: unknown scenario '" + name +
                                 "' (pass-chain, express-sync, activity, resident, history)");
@@ -253,7 +259,8 @@ std::vector<std::string> parse_options(int argc, char** argv, options& o) {
     problems.push_back("--scenario is required");
   else if (std::find(scenario_names().begin(), scenario_names().end(), o.scenario) == scenario_names().end())
     problems.push_back("--scenario: unknown '" + o.scenario +
-                       "' (pass-chain, express-sync, activity, resident, history, mix, polls)");
+                       "' (pass-chain, express-sync, pass-chain-jsonata, express-sync-jsonata, "
+                       "activity, resident, history, mix, polls)");
   if (o.concurrency > 0 && o.rate > 0) problems.push_back("--concurrency and --rate exclude each other");
   if (o.rate == 0 && o.concurrency == 0) o.concurrency = 16;
   if (o.connections == 0) o.connections = o.rate > 0 ? 64 : o.concurrency;

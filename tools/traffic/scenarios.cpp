@@ -39,10 +39,14 @@ void put(writer& w, const char* k, std::string_view v) {
 
 /// 10 Pass states; state k: Parameters {"step": k, "id.$": "$.id",
 /// "seq.$": "$.seq"}, ResultPath "$.r<k>".
-std::string chain_definition() {
-  return build([](writer& w) {
+/// The 10-state chain; with `jsonata`, the same data flow written in JSONata
+/// (Output merges {"rK": {step, id, seq}} into the input, as ResultPath does).
+std::string chain_definition(bool jsonata) {
+  return build([jsonata](writer& w) {
     w.StartObject();
-    put(w, "Comment", "statecraft-traffic: 10 Pass states with Parameters and ResultPath");
+    put(w, "Comment", jsonata ? "statecraft-traffic: 10 JSONata Pass states with Output"
+                              : "statecraft-traffic: 10 Pass states with Parameters and ResultPath");
+    if (jsonata) put(w, "QueryLanguage", "JSONata");
     put(w, "StartAt", "S0");
     w.Key("States");
     w.StartObject();
@@ -50,14 +54,20 @@ std::string chain_definition() {
       w.Key(("S" + std::to_string(k)).c_str());
       w.StartObject();
       put(w, "Type", "Pass");
-      w.Key("Parameters");
-      w.StartObject();
-      w.Key("step");
-      w.Int(k);
-      put(w, "id.$", "$.id");
-      put(w, "seq.$", "$.seq");
-      w.EndObject();
-      put(w, "ResultPath", "$.r" + std::to_string(k));
+      if (jsonata) {
+        put(w, "Output", "{% $merge([$states.input, {'r" + std::to_string(k) + "': {'step': " +
+                             std::to_string(k) +
+                             ", 'id': $states.input.id, 'seq': $states.input.seq}}]) %}");
+      } else {
+        w.Key("Parameters");
+        w.StartObject();
+        w.Key("step");
+        w.Int(k);
+        put(w, "id.$", "$.id");
+        put(w, "seq.$", "$.seq");
+        w.EndObject();
+        put(w, "ResultPath", "$.r" + std::to_string(k));
+      }
       if (k + 1 < kChainStates)
         put(w, "Next", "S" + std::to_string(k + 1));
       else {
@@ -138,14 +148,17 @@ std::uint64_t seq_of(const std::string& name) {
 
 class chain : public scenario {
  public:
-  chain(runner& r, bool express) : scenario(r), express_(express) {
+  chain(runner& r, bool express, bool jsonata = false)
+      : scenario(r), express_(express), jsonata_(jsonata) {
     pad_.assign(static_cast<size_t>(r.opts().payload), 'x');
   }
-  std::string name() const override { return express_ ? "express-sync" : "pass-chain"; }
+  std::string name() const override {
+    return std::string(express_ ? "express-sync" : "pass-chain") + (jsonata_ ? "-jsonata" : "");
+  }
   std::string headline() const override { return express_ ? "StartSyncExecution" : "iteration"; }
 
   void setup(std::function<void(std::string)> done) override {
-    create_machine(r_, r_.resource_name(express_ ? "express" : "chain"), chain_definition(),
+    create_machine(r_, r_.resource_name(express_ ? "express" : "chain"), chain_definition(jsonata_),
                    express_ ? "EXPRESS" : "STANDARD", [this, done](std::string arn, std::string err) {
                      arn_ = arn;
                      done(err);
@@ -191,6 +204,7 @@ class chain : public scenario {
 
  private:
   bool express_;
+  bool jsonata_;
   std::string arn_, pad_;
 };
 
@@ -828,6 +842,8 @@ class mix : public scenario {
 std::unique_ptr<scenario> make_scenario(const std::string& name, runner& r, bool in_mix) {
   if (name == "pass-chain") return std::make_unique<chain>(r, false);
   if (name == "express-sync") return std::make_unique<chain>(r, true);
+  if (name == "pass-chain-jsonata") return std::make_unique<chain>(r, false, true);
+  if (name == "express-sync-jsonata") return std::make_unique<chain>(r, true, true);
   if (name == "activity") return std::make_unique<activity>(r);
   if (name == "resident") return std::make_unique<resident>(r, in_mix);
   if (name == "history") return std::make_unique<history>(r);
