@@ -427,7 +427,14 @@ value evaluator::eval_path(const node* n, const value& input, const frame_ptr& e
     while (first < count) {
       const node* step = n->items[first];
       if (!plain_step(step) || (first == 0 && step->consarray)) break;
-      value res = eval(step, single, env);
+      value res;
+      if (step->type == nt::name && single.is_object() && step->predicate.empty() &&
+          !step->group && !step->keep_array) {
+        tick();  // a field of an object: the lookup is the whole evaluation
+        if (const value* v = single.as_object().find(step->str)) res = *v;
+      } else {
+        res = eval(step, single, env);
+      }
       if (res.is_array() && !res.as_array().has(array_node::cons)) {
         if (first == count - 1 && !res.as_array().has(array_node::sequence)) {
           single = std::move(res);  // the last step's array is the result as it is
