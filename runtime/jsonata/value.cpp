@@ -83,8 +83,14 @@ namespace {
 // allocating a list each time showed in profiles), the rest in a vector.
 class graveyard_list {
  public:
+  graveyard_list() = default;
+  graveyard_list(const graveyard_list&) = delete;
+  graveyard_list& operator=(const graveyard_list&) = delete;
+  ~graveyard_list() {
+    while (n_) slot(--n_)->~value();
+  }
   void push_back(value&& v) {
-    if (n_ < std::size(small_)) small_[n_++] = std::move(v);
+    if (n_ < small_slots) new (slot(n_++)) value(std::move(v));
     else more_.push_back(std::move(v));
   }
   bool take(value& out) {
@@ -94,12 +100,16 @@ class graveyard_list {
       return true;
     }
     if (n_ == 0) return false;
-    out = std::move(small_[--n_]);
+    value* v = slot(--n_);
+    out = std::move(*v);
+    v->~value();
     return true;
   }
 
  private:
-  value small_[16];
+  static constexpr size_t small_slots = 16;
+  value* slot(size_t i) { return reinterpret_cast<value*>(raw_) + i; }
+  alignas(value) unsigned char raw_[small_slots * sizeof(value)];
   size_t n_ = 0;
   std::vector<value> more_;
 };
@@ -128,6 +138,7 @@ void bury(Take take) {
 }  // namespace
 
 array_node::~array_node() {
+  if (std::none_of(items.begin(), items.end(), is_container)) return;
   bury([this](graveyard_list& g) {
     for (auto& v : items)
       if (is_container(v)) g.push_back(std::move(v));
@@ -135,6 +146,8 @@ array_node::~array_node() {
 }
 
 object_node::~object_node() {
+  if (std::none_of(entries.begin(), entries.end(), [](const auto& e) { return is_container(e.second); }))
+    return;
   bury([this](graveyard_list& g) {
     for (auto& [k, v] : entries)
       if (is_container(v)) g.push_back(std::move(v));
@@ -388,19 +401,19 @@ namespace {
 class out_buf {
  public:
   out_buf() { s_.resize(256); }
-  void reserve(size_t k) {
-    if (n_ + k > s_.size()) s_.resize(std::max(s_.size() * 2, n_ + k));
+  [[gnu::always_inline]] void reserve(size_t k) {
+    if (n_ + k > s_.size()) grow(k);
   }
-  void put(char c) { s_[n_++] = c; }
-  void add(const char* p, size_t k) {
+  [[gnu::always_inline]] void put(char c) { s_[n_++] = c; }
+  [[gnu::always_inline]] void add(const char* p, size_t k) {
     std::memcpy(s_.data() + n_, p, k);
     n_ += k;
   }
-  void lit(std::string_view t) {
+  [[gnu::always_inline]] void lit(std::string_view t) {
     reserve(t.size());
     add(t.data(), t.size());
   }
-  void one(char c) {
+  [[gnu::always_inline]] void one(char c) {
     reserve(1);
     put(c);
   }
@@ -410,6 +423,7 @@ class out_buf {
   }
 
  private:
+  [[gnu::noinline]] void grow(size_t k) { s_.resize(std::max(s_.size() * 2, n_ + k)); }
   std::string s_;
   size_t n_ = 0;
 };
