@@ -190,102 +190,23 @@ class processor {
     switch (expr->type) {
       case nt::raw_binary:
         return binary(expr);
-      case nt::raw_unary: {
-        const std::string& op = expr->str;
-        if (op == "[") {
-          node* r = a_.make(nt::array, expr->position);
-          for (node* item : expr->items) {
-            node* v = process(item);
-            push_ancestry(r, v);
-            r->items.push_back(v);
-          }
-          return r;
-        }
-        if (op == "{") {
-          node* r = a_.make(nt::object, expr->position);
-          for (auto& [k, v] : expr->pairs) {
-            node* pk = process(k);
-            push_ancestry(r, pk);
-            node* pv = process(v);
-            push_ancestry(r, pv);
-            r->pairs.emplace_back(pk, pv);
-          }
-          return r;
-        }
-        // unary minus
-        node* operand = process(expr->lhs);
-        if (operand->type == nt::literal && operand->tok == 'd') {
-          operand->lit = value::number(-operand->lit.as_number());
-          operand->str = format_number_js(operand->lit.as_number());
-          return operand;
-        }
-        node* r = a_.make(nt::negate, expr->position);
-        r->lhs = operand;
-        push_ancestry(r, operand);
-        return r;
-      }
+      case nt::raw_unary:
+        return process_raw_unary(expr);
       case nt::function:
-      case nt::partial: {
-        node* r = a_.make(expr->type, expr->position);
-        for (node* arg : expr->items) {
-          node* v = process(arg);
-          push_ancestry(r, v);
-          r->items.push_back(v);
-        }
-        r->lhs = process(expr->lhs);
-        return r;
-      }
-      case nt::lambda: {
-        node* r = a_.make(nt::lambda, expr->position);
-        r->params = expr->params;
-        r->sig = expr->sig;
-        r->body = tail_call_optimize(process(expr->body));
-        return r;
-      }
-      case nt::condition: {
-        node* r = a_.make(nt::condition, expr->position);
-        r->lhs = process(expr->lhs);
-        push_ancestry(r, r->lhs);
-        r->rhs = process(expr->rhs);
-        push_ancestry(r, r->rhs);
-        if (expr->third) {
-          r->third = process(expr->third);
-          push_ancestry(r, r->third);
-        }
-        return r;
-      }
-      case nt::transform: {
-        node* r = a_.make(nt::transform, expr->position);
-        r->lhs = process(expr->lhs);
-        r->rhs = process(expr->rhs);
-        if (expr->third) r->third = process(expr->third);
-        return r;
-      }
-      case nt::block: {
-        node* r = a_.make(nt::block, expr->position);
-        for (node* item : expr->items) {
-          node* part = process(item);
-          push_ancestry(r, part);
-          if (part->consarray || (part->type == nt::path && part->items[0]->consarray))
-            r->consarray = true;
-          r->items.push_back(part);
-        }
-        return r;
-      }
-      case nt::name: {
-        node* r = make_path(expr);
-        if (expr->keep_array) r->keep_singleton_array = true;
-        return r;
-      }
-      case nt::parent: {
-        node* r = a_.make(nt::parent, expr->position);
-        r->pslot = a_.make_slot();
-        r->pslot->label = "!" + std::to_string(label_++);
-        r->pslot->level = 1;
-        r->pslot->index = ancestry_.size();
-        ancestry_.push_back(r->pslot);
-        return r;
-      }
+      case nt::partial:
+        return process_call(expr);
+      case nt::lambda:
+        return process_lambda(expr);
+      case nt::condition:
+        return process_condition(expr);
+      case nt::transform:
+        return process_transform(expr);
+      case nt::block:
+        return process_block(expr);
+      case nt::name:
+        return process_name(expr);
+      case nt::parent:
+        return process_parent(expr);
       case nt::literal:
       case nt::wildcard:
       case nt::descendant:
@@ -303,142 +224,267 @@ class processor {
     }
   }
 
-  node* binary(node* expr) {
+
+  [[gnu::noinline]] node* process_raw_unary(node* expr) {
     const std::string& op = expr->str;
-    if (op == ".") {
-      node* lstep = process(expr->lhs);
-      node* result = lstep->type == nt::path ? lstep : make_path(lstep);
-      if (lstep->type == nt::parent) {
-        result->seeking = true;
-        result->seeking_parent = {lstep->pslot};
-      }
-      node* rest = process(expr->rhs);
-      if (rest->type == nt::path) {
-        result->items.insert(result->items.end(), rest->items.begin(), rest->items.end());
-      } else {
-        if (!rest->predicate.empty()) {
-          rest->stages = std::move(rest->predicate);
-          rest->predicate.clear();
-        }
-        result->items.push_back(rest);
-      }
-      for (node* step : result->items) {
-        if (step->type == nt::literal && step->tok != 's')
-          raise("S0213", step->position, std::nullopt, step->lit);
-        if (step->type == nt::literal) {
-          step->type = nt::name;
-          step->str = step->lit.as_string();
-        }
-      }
-      if (std::any_of(result->items.begin(), result->items.end(),
-                      [](const node* s) { return s->keep_array; }))
-        result->keep_singleton_array = true;
-      if (result->items.front()->type == nt::array) result->items.front()->consarray = true;
-      if (result->items.back()->type == nt::array) result->items.back()->consarray = true;
-      resolve_ancestry(result);
-      return result;
-    }
     if (op == "[") {
-      node* result = process(expr->lhs);
-      node* step = result;
-      bool stages = false;
-      if (result->type == nt::path) {
-        step = result->items.back();
-        stages = true;
+      node* r = a_.make(nt::array, expr->position);
+      for (node* item : expr->items) {
+        node* v = process(item);
+        push_ancestry(r, v);
+        r->items.push_back(v);
       }
-      if (step->group) raise("S0209", expr->position);
-      node* pred = process(expr->rhs);
-      if (pred->seeking) {
-        for (slot* s : pred->seeking_parent) {
-          if (s->level == 1) seek_parent(step, s);
-          else --s->level;
-        }
-        push_ancestry(step, pred);
-      }
-      stage st;
-      st.expr = pred;
-      st.position = expr->position;
-      (stages ? step->stages : step->predicate).push_back(st);
-      return result;
+      return r;
     }
     if (op == "{") {
-      node* result = process(expr->lhs);
-      if (result->group) raise("S0210", expr->position);
-      auto g = std::make_unique<group_spec>();
-      g->position = expr->position;
+      node* r = a_.make(nt::object, expr->position);
       for (auto& [k, v] : expr->pairs) {
-        node* pk = process(k);  // keys before values, as jsonata-js reports errors
+        node* pk = process(k);
+        push_ancestry(r, pk);
         node* pv = process(v);
-        g->pairs.emplace_back(pk, pv);
+        push_ancestry(r, pv);
+        r->pairs.emplace_back(pk, pv);
       }
-      result->group = std::move(g);
-      return result;
-    }
-    if (op == "^") {
-      node* result = process(expr->lhs);
-      if (result->type != nt::path) result = make_path(result);
-      node* sort_step = a_.make(nt::sort, expr->position);
-      for (const sort_term& t : expr->terms) {
-        sort_term pt;
-        pt.descending = t.descending;
-        pt.expr = process(t.expr);
-        push_ancestry(sort_step, pt.expr);
-        sort_step->terms.push_back(pt);
-      }
-      result->items.push_back(sort_step);
-      resolve_ancestry(result);
-      return result;
-    }
-    if (op == ":=") {
-      node* r = a_.make(nt::bind, expr->position);
-      r->lhs = process(expr->lhs);
-      r->rhs = process(expr->rhs);
-      push_ancestry(r, r->rhs);
       return r;
     }
-    if (op == "@") {
-      node* result = process(expr->lhs);
-      node* step = result->type == nt::path ? result->items.back() : result;
-      if (!step->stages.empty() || !step->predicate.empty()) raise("S0215", expr->position);
-      if (step->type == nt::sort) raise("S0216", expr->position);
-      if (expr->keep_array) step->keep_array = true;
-      step->focus = expr->rhs->str;
-      step->has_focus = true;
-      step->tuple = true;
-      return result;
+    // unary minus
+    node* operand = process(expr->lhs);
+    if (operand->type == nt::literal && operand->tok == 'd') {
+      operand->lit = value::number(-operand->lit.as_number());
+      operand->str = format_number_js(operand->lit.as_number());
+      return operand;
     }
-    if (op == "#") {
-      node* result = process(expr->lhs);
-      node* step = result;
-      if (result->type == nt::path) {
-        step = result->items.back();
-      } else {
-        result = make_path(result);
-        if (!step->predicate.empty()) {
-          step->stages = std::move(step->predicate);
-          step->predicate.clear();
-        }
+    node* r = a_.make(nt::negate, expr->position);
+    r->lhs = operand;
+    push_ancestry(r, operand);
+    return r;
+  }
+
+  [[gnu::noinline]] node* process_call(node* expr) {
+    node* r = a_.make(expr->type, expr->position);
+    for (node* arg : expr->items) {
+      node* v = process(arg);
+      push_ancestry(r, v);
+      r->items.push_back(v);
+    }
+    r->lhs = process(expr->lhs);
+    return r;
+  }
+
+  [[gnu::noinline]] node* process_lambda(node* expr) {
+    node* r = a_.make(nt::lambda, expr->position);
+    r->params = expr->params;
+    r->sig = expr->sig;
+    r->body = tail_call_optimize(process(expr->body));
+    return r;
+  }
+
+  [[gnu::noinline]] node* process_condition(node* expr) {
+    node* r = a_.make(nt::condition, expr->position);
+    r->lhs = process(expr->lhs);
+    push_ancestry(r, r->lhs);
+    r->rhs = process(expr->rhs);
+    push_ancestry(r, r->rhs);
+    if (expr->third) {
+      r->third = process(expr->third);
+      push_ancestry(r, r->third);
+    }
+    return r;
+  }
+
+  [[gnu::noinline]] node* process_transform(node* expr) {
+    node* r = a_.make(nt::transform, expr->position);
+    r->lhs = process(expr->lhs);
+    r->rhs = process(expr->rhs);
+    if (expr->third) r->third = process(expr->third);
+    return r;
+  }
+
+  [[gnu::noinline]] node* process_block(node* expr) {
+    node* r = a_.make(nt::block, expr->position);
+    for (node* item : expr->items) {
+      node* part = process(item);
+      push_ancestry(r, part);
+      if (part->consarray || (part->type == nt::path && part->items[0]->consarray))
+        r->consarray = true;
+      r->items.push_back(part);
+    }
+    return r;
+  }
+
+  [[gnu::noinline]] node* process_name(node* expr) {
+    node* r = make_path(expr);
+    if (expr->keep_array) r->keep_singleton_array = true;
+    return r;
+  }
+
+  [[gnu::noinline]] node* process_parent(node* expr) {
+    node* r = a_.make(nt::parent, expr->position);
+    r->pslot = a_.make_slot();
+    r->pslot->label = "!" + std::to_string(label_++);
+    r->pslot->level = 1;
+    r->pslot->index = ancestry_.size();
+    ancestry_.push_back(r->pslot);
+    return r;
+  }
+
+  node* binary(node* expr) {
+    const std::string& op = expr->str;
+    if (op == ".") return binary_path_step(expr);
+    if (op == "[") return binary_predicate(expr);
+    if (op == "{") return binary_group(expr);
+    if (op == "^") return binary_sort(expr);
+    if (op == ":=") return binary_bind(expr);
+    if (op == "@") return binary_focus(expr);
+    if (op == "#") return binary_index(expr);
+    if (op == "~>") return binary_apply(expr);
+    return binary_operator(expr);
+  }
+
+  [[gnu::noinline]] node* binary_path_step(node* expr) {
+    node* lstep = process(expr->lhs);
+    node* result = lstep->type == nt::path ? lstep : make_path(lstep);
+    if (lstep->type == nt::parent) {
+      result->seeking = true;
+      result->seeking_parent = {lstep->pslot};
+    }
+    node* rest = process(expr->rhs);
+    if (rest->type == nt::path) {
+      result->items.insert(result->items.end(), rest->items.begin(), rest->items.end());
+    } else {
+      if (!rest->predicate.empty()) {
+        rest->stages = std::move(rest->predicate);
+        rest->predicate.clear();
       }
-      if (step->stages.empty()) {
-        step->index = expr->rhs->str;
-        step->has_index = true;
-      } else {
-        stage st;
-        st.is_index = true;
-        st.var = expr->rhs->str;
-        st.position = expr->position;
-        step->stages.push_back(st);
+      result->items.push_back(rest);
+    }
+    for (node* step : result->items) {
+      if (step->type == nt::literal && step->tok != 's')
+        raise("S0213", step->position, std::nullopt, step->lit);
+      if (step->type == nt::literal) {
+        step->type = nt::name;
+        step->str = step->lit.as_string();
       }
-      step->tuple = true;
-      return result;
     }
-    if (op == "~>") {
-      node* r = a_.make(nt::apply, expr->position);
-      r->lhs = process(expr->lhs);
-      r->rhs = process(expr->rhs);
-      r->keep_array = r->lhs->keep_array || r->rhs->keep_array;
-      return r;
+    if (std::any_of(result->items.begin(), result->items.end(),
+                    [](const node* s) { return s->keep_array; }))
+      result->keep_singleton_array = true;
+    if (result->items.front()->type == nt::array) result->items.front()->consarray = true;
+    if (result->items.back()->type == nt::array) result->items.back()->consarray = true;
+    resolve_ancestry(result);
+    return result;
+  }
+
+  [[gnu::noinline]] node* binary_predicate(node* expr) {
+    node* result = process(expr->lhs);
+    node* step = result;
+    bool stages = false;
+    if (result->type == nt::path) {
+      step = result->items.back();
+      stages = true;
     }
+    if (step->group) raise("S0209", expr->position);
+    node* pred = process(expr->rhs);
+    if (pred->seeking) {
+      for (slot* s : pred->seeking_parent) {
+        if (s->level == 1) seek_parent(step, s);
+        else --s->level;
+      }
+      push_ancestry(step, pred);
+    }
+    stage st;
+    st.expr = pred;
+    st.position = expr->position;
+    (stages ? step->stages : step->predicate).push_back(st);
+    return result;
+  }
+
+  [[gnu::noinline]] node* binary_group(node* expr) {
+    node* result = process(expr->lhs);
+    if (result->group) raise("S0210", expr->position);
+    auto g = std::make_unique<group_spec>();
+    g->position = expr->position;
+    for (auto& [k, v] : expr->pairs) {
+      node* pk = process(k);  // keys before values, as jsonata-js reports errors
+      node* pv = process(v);
+      g->pairs.emplace_back(pk, pv);
+    }
+    result->group = std::move(g);
+    return result;
+  }
+
+  [[gnu::noinline]] node* binary_sort(node* expr) {
+    node* result = process(expr->lhs);
+    if (result->type != nt::path) result = make_path(result);
+    node* sort_step = a_.make(nt::sort, expr->position);
+    for (const sort_term& t : expr->terms) {
+      sort_term pt;
+      pt.descending = t.descending;
+      pt.expr = process(t.expr);
+      push_ancestry(sort_step, pt.expr);
+      sort_step->terms.push_back(pt);
+    }
+    result->items.push_back(sort_step);
+    resolve_ancestry(result);
+    return result;
+  }
+
+  [[gnu::noinline]] node* binary_bind(node* expr) {
+    node* r = a_.make(nt::bind, expr->position);
+    r->lhs = process(expr->lhs);
+    r->rhs = process(expr->rhs);
+    push_ancestry(r, r->rhs);
+    return r;
+  }
+
+  [[gnu::noinline]] node* binary_focus(node* expr) {
+    node* result = process(expr->lhs);
+    node* step = result->type == nt::path ? result->items.back() : result;
+    if (!step->stages.empty() || !step->predicate.empty()) raise("S0215", expr->position);
+    if (step->type == nt::sort) raise("S0216", expr->position);
+    if (expr->keep_array) step->keep_array = true;
+    step->focus = expr->rhs->str;
+    step->has_focus = true;
+    step->tuple = true;
+    return result;
+  }
+
+  [[gnu::noinline]] node* binary_index(node* expr) {
+    node* result = process(expr->lhs);
+    node* step = result;
+    if (result->type == nt::path) {
+      step = result->items.back();
+    } else {
+      result = make_path(result);
+      if (!step->predicate.empty()) {
+        step->stages = std::move(step->predicate);
+        step->predicate.clear();
+      }
+    }
+    if (step->stages.empty()) {
+      step->index = expr->rhs->str;
+      step->has_index = true;
+    } else {
+      stage st;
+      st.is_index = true;
+      st.var = expr->rhs->str;
+      st.position = expr->position;
+      step->stages.push_back(st);
+    }
+    step->tuple = true;
+    return result;
+  }
+
+  [[gnu::noinline]] node* binary_apply(node* expr) {
+    node* r = a_.make(nt::apply, expr->position);
+    r->lhs = process(expr->lhs);
+    r->rhs = process(expr->rhs);
+    r->keep_array = r->lhs->keep_array || r->rhs->keep_array;
+    return r;
+  }
+
+  [[gnu::noinline]] node* binary_operator(node* expr) {
+    const std::string& op = expr->str;
     node* r = a_.make(nt::binary, expr->position);
     r->op = binary_op(op);
     r->str = op;

@@ -20,7 +20,13 @@ namespace sc::jsonata::detail {
 
 // --- helpers ------------------------------------------------------------------
 
-value with_flags(const value& v, uint8_t flags) {
+// Raising builds strings; kept out of line so recursive functions keep small frames.
+[[gnu::noinline, gnu::cold]] static void raise_with(const char* code, size_t position,
+                                                   const value& v) {
+  raise(code, position, std::nullopt, v);
+}
+
+[[gnu::noinline]] value with_flags(const value& v, uint8_t flags) {
   const array_node& a = v.as_array();
   if ((a.flags & flags) == flags) return v;
   return value::array(a.items, uint8_t(a.flags | flags));
@@ -199,11 +205,13 @@ frame_ptr evaluator::tuple_frame(const frame_ptr& env, const value& tuple) {
 }
 
 namespace {
+[[gnu::noinline, gnu::cold]] void raise_depth(size_t pos) { raise("U1001", pos); }
+
 struct depth_scope {
   depth_scope(size_t& d, size_t max, size_t pos) : d_(d) {
     if (++d_ > max) {
       --d_;
-      raise("U1001", pos);
+      raise_depth(pos);
     }
   }
   ~depth_scope() { --d_; }
@@ -243,12 +251,8 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
       return eval_path(n, input, env);
     case nt::binary:
       return eval_binary(n, input, env);
-    case nt::negate: {
-      value v = eval(n->lhs, input, env);
-      if (v.is_undefined()) return v;
-      if (is_numeric(v)) return value::number(-v.as_number());
-      raise("D1002", n->position, std::string("-"), v);
-    }
+    case nt::negate:
+      return eval_negate(n, input, env);
     case nt::array:
       return eval_array(n, input, env);
     case nt::object:
@@ -257,60 +261,10 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
       return lookup_field(input, n->str);
     case nt::literal:
       return n->lit;
-    case nt::wildcard: {
-      std::vector<value> out;
-      const value* in = &input;
-      if (input.is_array() && input.as_array().has(array_node::outer_wrapper) &&
-          input.as_array().size() > 0)
-        in = &input.as_array().items[0];
-      auto add = [&](const value& v) {
-        if (v.is_array()) {
-          // flatten fully, then append
-          std::vector<value> flat;
-          std::function<void(const value&, size_t)> rec = [&](const value& x, size_t depth) {
-            if (depth > max_walk_depth) raise("U1001", n->position);
-            if (x.is_array()) {
-              for (const value& y : x.as_array().items) rec(y, depth + 1);
-            } else {
-              flat.push_back(x);
-            }
-          };
-          rec(v, 0);
-          for (auto& f : flat) out.push_back(std::move(f));
-        } else {
-          out.push_back(v);
-        }
-      };
-      if (in->is_object()) {
-        for (const auto& [k, v] : in->as_object().entries) add(v);
-      } else if (in->is_array()) {
-        // jsonata-js takes Object.keys of the array: its items, then the
-        // flags it set on the array as properties (each one `true`).
-        const array_node& a = in->as_array();
-        for (const value& v : a.items) add(v);
-        for (auto f : {array_node::sequence, array_node::tuple_stream, array_node::outer_wrapper,
-                       array_node::keep_singleton})
-          if (a.has(f)) out.push_back(value::boolean(true));
-      }
-      return make_seq(std::move(out));
-    }
-    case nt::descendant: {
-      if (input.is_undefined()) return value();
-      std::vector<value> out;
-      std::function<void(const value&, size_t)> rec = [&](const value& v, size_t depth) {
-        if (depth > max_walk_depth) raise("U1001", n->position);
-        if (!v.is_array()) out.push_back(v);
-        if (v.is_array()) {
-          for (const value& m : v.as_array().items) rec(m, depth + 1);
-        } else if (v.is_object()) {
-          for (const auto& [k, m] : v.as_object().entries) rec(m, depth + 1);
-        }
-      };
-      rec(input, 0);
-      tick(out.size());
-      if (out.size() == 1) return out[0];
-      return make_seq(std::move(out));
-    }
+    case nt::wildcard:
+      return eval_wildcard(n, input);
+    case nt::descendant:
+      return eval_descendants(n, input);
     case nt::parent: {
       const value* v = env->lookup(n->pslot->label);
       return v ? *v : value();
@@ -321,12 +275,8 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
       if (n->third) return eval(n->third, input, env);
       return value();
     }
-    case nt::block: {
-      auto f = std::make_shared<frame>(env);
-      value result;
-      for (const node* e : n->items) result = eval(e, input, f);
-      return result;
-    }
+    case nt::block:
+      return eval_block(n, input, env);
     case nt::bind: {
       value v = eval(n->rhs, input, env);
       env->bind(n->lhs->str, v);
@@ -359,6 +309,78 @@ value evaluator::eval_inner(const node* n, const value& input, const frame_ptr& 
     default:
       return value();
   }
+}
+
+// Cold cases of eval_inner live apart, so that the frame of the function
+// every nesting level passes through stays small.
+value evaluator::eval_negate(const node* n, const value& input, const frame_ptr& env) {
+  value v = eval(n->lhs, input, env);
+  if (v.is_undefined()) return v;
+  if (is_numeric(v)) return value::number(-v.as_number());
+  raise("D1002", n->position, std::string("-"), v);
+}
+
+value evaluator::eval_block(const node* n, const value& input, const frame_ptr& env) {
+  auto f = std::make_shared<frame>(env);
+  value result;
+  for (const node* e : n->items) result = eval(e, input, f);
+  return result;
+}
+
+value evaluator::eval_wildcard(const node* n, const value& input) {
+  std::vector<value> out;
+  const value* in = &input;
+  if (input.is_array() && input.as_array().has(array_node::outer_wrapper) &&
+      input.as_array().size() > 0)
+    in = &input.as_array().items[0];
+  auto add = [&](const value& v) {
+    if (v.is_array()) {
+      // flatten fully, then append
+      std::vector<value> flat;
+      std::function<void(const value&, size_t)> rec = [&](const value& x, size_t depth) {
+        if (depth > max_walk_depth) raise("U1001", n->position);
+        if (x.is_array()) {
+          for (const value& y : x.as_array().items) rec(y, depth + 1);
+        } else {
+          flat.push_back(x);
+        }
+      };
+      rec(v, 0);
+      for (auto& f : flat) out.push_back(std::move(f));
+    } else {
+      out.push_back(v);
+    }
+  };
+  if (in->is_object()) {
+    for (const auto& [k, v] : in->as_object().entries) add(v);
+  } else if (in->is_array()) {
+    // jsonata-js takes Object.keys of the array: its items, then the
+    // flags it set on the array as properties (each one `true`).
+    const array_node& a = in->as_array();
+    for (const value& v : a.items) add(v);
+    for (auto f : {array_node::sequence, array_node::tuple_stream, array_node::outer_wrapper,
+                   array_node::keep_singleton})
+      if (a.has(f)) out.push_back(value::boolean(true));
+  }
+  return make_seq(std::move(out));
+}
+
+value evaluator::eval_descendants(const node* n, const value& input) {
+  if (input.is_undefined()) return value();
+  std::vector<value> out;
+  std::function<void(const value&, size_t)> rec = [&](const value& v, size_t depth) {
+    if (depth > max_walk_depth) raise("U1001", n->position);
+    if (!v.is_array()) out.push_back(v);
+    if (v.is_array()) {
+      for (const value& m : v.as_array().items) rec(m, depth + 1);
+    } else if (v.is_object()) {
+      for (const auto& [k, m] : v.as_object().entries) rec(m, depth + 1);
+    }
+  };
+  rec(input, 0);
+  tick(out.size());
+  if (out.size() == 1) return out[0];
+  return make_seq(std::move(out));
 }
 
 value evaluator::eval_array(const node* n, const value& input, const frame_ptr& env) {
@@ -678,6 +700,28 @@ value evaluator::eval_group(const group_spec& g, const value& input, const frame
   return eval_group_pairs(g.pairs, g.position, input, env);
 }
 
+namespace {
+// The tuples of one group as one tuple: each binding is the append of all
+// (jsonata-js's reduceTupleStream).
+[[gnu::noinline]] value merge_tuples(const value& data) {
+  value merged = value::object();
+  if (data.is_array()) {
+    const auto& ts = data.as_array().items;
+    if (!ts.empty() && ts[0].is_object()) merged.mutable_object() = ts[0].as_object();
+    for (size_t i = 1; i < ts.size(); ++i) {
+      if (!ts[i].is_object()) continue;
+      for (const auto& [k, v] : ts[i].as_object().entries) {
+        const value* prev = merged.as_object().find(k);
+        merged.mutable_object().set(k, append_values(prev ? *prev : value(), v));
+      }
+    }
+  } else if (data.is_object()) {
+    merged.mutable_object() = data.as_object();
+  }
+  return merged;
+}
+}  // namespace
+
 value evaluator::eval_group_pairs(const std::vector<std::pair<node*, node*>>& pairs,
                                   size_t position, const value& input, const frame_ptr& env) {
   bool reduce = has_flag(input, array_node::tuple_stream);
@@ -706,7 +750,7 @@ value evaluator::eval_group_pairs(const std::vector<std::pair<node*, node*>>& pa
     for (size_t p = 0; p < pairs.size(); ++p) {
       value key = eval(pairs[p].first, reduce ? tuple_at(item) : item, item_env);
       if (key.is_undefined()) continue;
-      if (!key.is_string()) raise("T1003", position, std::nullopt, key);
+      if (!key.is_string()) raise_with("T1003", position, key);
       size_t found = groups.size();
       if (groups.size() <= 8) {
         for (size_t g = 0; g < groups.size(); ++g)
@@ -722,7 +766,7 @@ value evaluator::eval_group_pairs(const std::vector<std::pair<node*, node*>>& pa
       }
       if (found != groups.size()) {
         entry& e = groups[found].second;
-        if (e.expr_index != p) raise("D1009", position, std::nullopt, key);
+        if (e.expr_index != p) raise_with("D1009", position, key);
         e.data = append_values(e.data, item);
       } else {
         if (!where.empty()) where.emplace(key.as_string(), groups.size());
@@ -735,21 +779,7 @@ value evaluator::eval_group_pairs(const std::vector<std::pair<node*, node*>>& pa
     value context = e.data;
     frame_ptr ctx_env = env;
     if (reduce) {
-      // merge the tuples of the group: each binding becomes the append of all
-      value merged = value::object();
-      if (e.data.is_array()) {
-        const auto& ts = e.data.as_array().items;
-        if (!ts.empty() && ts[0].is_object()) merged.mutable_object() = ts[0].as_object();
-        for (size_t i = 1; i < ts.size(); ++i) {
-          if (!ts[i].is_object()) continue;
-          for (const auto& [k, v] : ts[i].as_object().entries) {
-            const value* prev = merged.as_object().find(k);
-            merged.mutable_object().set(k, append_values(prev ? *prev : value(), v));
-          }
-        }
-      } else if (e.data.is_object()) {
-        merged.mutable_object() = e.data.as_object();
-      }
+      value merged = merge_tuples(e.data);
       const value* at = merged.as_object().find("@");
       context = at ? *at : value();
       merged.mutable_object().erase("@");

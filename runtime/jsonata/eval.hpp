@@ -175,6 +175,9 @@ class evaluator final : public call_context {
   value eval_stages(const std::vector<stage>& stages, value input, const frame_ptr& env);
   value eval_filter(const node* pred, const value& input, const frame_ptr& env);
   value eval_binary(const node* n, const value& input, const frame_ptr& env);
+  [[gnu::noinline]] value eval_boolean(const node* n, const value& l, const value& input,
+                                       const frame_ptr& env);
+  [[gnu::noinline]] value binary_operator(const node* n, const value& l, const value& r);
   value eval_group(const group_spec& g, const value& input, const frame_ptr& env);
   value eval_group_pairs(const std::vector<std::pair<node*, node*>>& pairs, size_t position,
                          const value& input, const frame_ptr& env);
@@ -188,6 +191,10 @@ class evaluator final : public call_context {
   value eval_transform(const node* n, const frame_ptr& env);
   value eval_lambda(const node* n, const value& input, const frame_ptr& env);
   value eval_array(const node* n, const value& input, const frame_ptr& env);
+  [[gnu::noinline]] value eval_negate(const node* n, const value& input, const frame_ptr& env);
+  [[gnu::noinline]] value eval_block(const node* n, const value& input, const frame_ptr& env);
+  [[gnu::noinline]] value eval_wildcard(const node* n, const value& input);
+  [[gnu::noinline]] value eval_descendants(const node* n, const value& input);
   value apply_inner(const value& fn, std::vector<value>& args, const value& input,
                     const std::optional<std::string>& name, size_t position);
   value apply_lambda(const lambda_fn& l, std::vector<value>& args);

@@ -62,23 +62,31 @@ value comparison(bop op, const value& l, const value& r) {
 }  // namespace
 
 value evaluator::eval_binary(const node* n, const value& input, const frame_ptr& env) {
+  // Kept small: every nesting level of an arithmetic chain passes through it.
   value l = eval(n->lhs, input, env);
+  if (n->op == bop::and_ || n->op == bop::or_) return eval_boolean(n, l, input, env);
+  value r = eval(n->rhs, input, env);
+  return binary_operator(n, l, r);
+}
+
+value evaluator::eval_boolean(const node* n, const value& l, const value& input,
+                              const frame_ptr& env) {
   try {
     if (n->op == bop::and_) {
       if (!boolize(l)) return value::boolean(false);
       return value::boolean(boolize(eval(n->rhs, input, env)));
     }
-    if (n->op == bop::or_) {
-      if (boolize(l)) return value::boolean(true);
-      return value::boolean(boolize(eval(n->rhs, input, env)));
-    }
+    if (boolize(l)) return value::boolean(true);
+    return value::boolean(boolize(eval(n->rhs, input, env)));
   } catch (exception& e) {
     // jsonata-js re-labels errors raised while evaluating the right side
     e.err().position = n->position;
     replace_token(e.err(), n->str);
     throw;
   }
-  value r = eval(n->rhs, input, env);
+}
+
+value evaluator::binary_operator(const node* n, const value& l, const value& r) {
   try {
     switch (n->op) {
       case bop::add: case bop::sub: case bop::mul: case bop::div: case bop::mod:

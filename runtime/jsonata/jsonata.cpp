@@ -121,7 +121,7 @@ class free_var_walker {
     return false;
   }
   void use(const std::string& name) {
-    if (name.empty() || name == "$") return;
+    if (name.empty()) return;  // the context `$`; `$$` is listed as "$"
     if (is_bound(name)) return;
     if (std::find(vars.begin(), vars.end(), name) == vars.end()) vars.push_back(name);
   }

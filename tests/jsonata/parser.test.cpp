@@ -127,11 +127,17 @@ TEST_CASE("Free variables and $states fields are listed", "[jsonata][parser]") {
       "($x := 1; $f := function($a){$a + $y}; $states.input.v & $states.result.w & $x & $$.z & $)");
   REQUIRE(std::holds_alternative<expression>(r));
   const expression& e = std::get<expression>(r);
-  CHECK(e.free_variables() == std::vector<std::string>{"y", "states"});
+  // `$$` (the input document) is listed as "$"; built-ins read as variables
+  // are listed too (a caller binding of that name would shadow them).
+  CHECK(e.free_variables() == std::vector<std::string>{"y", "states", "$"});
   CHECK(e.states_fields() == std::vector<std::string>{"input", "result"});
 
   auto shadow = expression::compile("($states := {}; $states.result)");
   REQUIRE(std::holds_alternative<expression>(shadow));
   CHECK(std::get<expression>(shadow).states_fields().empty());
   CHECK(std::get<expression>(shadow).free_variables().empty());
+
+  auto builtin = expression::compile("$sum($x)");
+  REQUIRE(std::holds_alternative<expression>(builtin));
+  CHECK(std::get<expression>(builtin).free_variables() == std::vector<std::string>{"sum", "x"});
 }

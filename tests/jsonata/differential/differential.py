@@ -358,6 +358,12 @@ def gen_case(r):
     if r.random() < 0.1:
         case["bindings"] = {"x": gen_number(r)}
         case["expr"] = "($x; " + expr + ")" if r.random() < 0.5 else expr
+    elif r.random() < 0.15 and "data" in case:
+        # As Step Functions evaluates: the document under $states.input.
+        case["bindings"] = {"states": {"input": case["data"], "context": {"Execution": {"Name": "run"}}}}
+        case["expr"] = "$states.input.(" + expr + ")"
+        if r.random() < 0.5:
+            del case["data"]
     return case
 
 
