@@ -226,6 +226,62 @@ signature signature::parse(std::string_view text) {
   return s;
 }
 
+namespace {
+
+using match_groups = std::optional<std::vector<std::pair<size_t, size_t>>>;
+
+/// `run(whole, supplied)`, remembered per thread by (signature id, shape).
+const match_groups& cached_match(uint64_t id, const pcre2_code* whole, std::string_view supplied) {
+  thread_local std::unordered_map<std::string, match_groups> cache;
+  std::string key(reinterpret_cast<const char*>(&id), sizeof id);
+  key += supplied;
+  auto hit = cache.find(key);
+  if (hit == cache.end()) {
+    if (cache.size() >= 4096) cache.clear();
+    hit = cache.emplace(std::move(key), run(whole, supplied)).first;
+  }
+  return hit->second;
+}
+
+}  // namespace
+
+void signature::validate_in_place(std::vector<value>& args, const value& context,
+                                  std::string_view name, size_t position) const {
+  const impl& s = *p_;
+  // The arguments pass as they are when each parameter matched exactly one
+  // present argument, and array parameters got arrays whose items satisfy
+  // a declared item type; anything else takes the general path.
+  if (args.size() == s.params.size() && args.size() <= 16) {
+    char buf[16];
+    for (size_t i = 0; i < args.size(); ++i) buf[i] = symbol_of(args[i]);
+    std::string_view supplied(buf, args.size());
+    const match_groups& groups = cached_match(s.id, s.whole.get(), supplied);
+    bool as_is = groups.has_value();
+    for (size_t i = 0; as_is && i < s.params.size(); ++i) {
+      auto [b, e] = (*groups)[i + 1];
+      if (e != b + 1 || supplied[b] == 'm' || b != i) {
+        as_is = false;
+        break;
+      }
+      const param& q = s.params[i];
+      if (!q.is_array) continue;
+      if (supplied[b] != 'a') {
+        as_is = false;  // wrapped in an array (and its type checked) below
+        break;
+      }
+      if (q.subtype && !args[i].as_array().items.empty()) {
+        const auto& items = args[i].as_array().items;
+        char first = symbol_of(items[0]);
+        if (first != (*q.subtype)[0]) as_is = false;
+        for (size_t k = 1; as_is && k < items.size(); ++k)
+          if (symbol_of(items[k]) != first) as_is = false;
+      }
+    }
+    if (as_is) return;
+  }
+  args = validate(args, context, name, position);
+}
+
 size_t signature::parameter_count() const { return p_->params.size(); }
 const std::string& signature::text() const { return p_->text; }
 
@@ -252,16 +308,7 @@ std::vector<value> signature::validate(const std::vector<value>& args, const val
   // its match-data allocation) runs once per shape. Signature ids are never
   // reused, so an entry cannot outlive the meaning of its key; the cache is
   // dropped when it grows past a bound.
-  using groups_t = std::optional<std::vector<std::pair<size_t, size_t>>>;
-  thread_local std::unordered_map<std::string, groups_t> cache;
-  std::string key(reinterpret_cast<const char*>(&s.id), sizeof s.id);
-  key += supplied;
-  auto hit = cache.find(key);
-  if (hit == cache.end()) {
-    if (cache.size() >= 4096) cache.clear();
-    hit = cache.emplace(std::move(key), run(s.whole.get(), supplied)).first;
-  }
-  const groups_t& groups = hit->second;
+  const match_groups& groups = cached_match(s.id, s.whole.get(), supplied);
   if (!groups) {
     // Find the first parameter whose partial pattern stops matching; the
     // argument after the part that did match is the culprit.
