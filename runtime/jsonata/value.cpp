@@ -116,7 +116,7 @@ class graveyard_list {
 
 thread_local graveyard_list* g_graveyard = nullptr;
 
-bool is_container(const value& v) { return v.is_array() || v.is_object(); }
+inline bool is_container(const value& v) { return v.is_array() || v.is_object(); }
 
 template <typename Take>
 void bury(Take take) {
@@ -138,7 +138,6 @@ void bury(Take take) {
 }  // namespace
 
 array_node::~array_node() {
-  if (std::none_of(items.begin(), items.end(), is_container)) return;
   bury([this](graveyard_list& g) {
     for (auto& v : items)
       if (is_container(v)) g.push_back(std::move(v));
@@ -146,8 +145,6 @@ array_node::~array_node() {
 }
 
 object_node::~object_node() {
-  if (std::none_of(entries.begin(), entries.end(), [](const auto& e) { return is_container(e.second); }))
-    return;
   bury([this](graveyard_list& g) {
     for (auto& [k, v] : entries)
       if (is_container(v)) g.push_back(std::move(v));
