@@ -436,6 +436,28 @@ struct escape_table {
 };
 constexpr escape_table escapes{};
 
+// True when one of the 8 bytes of `w` is special (exact as a whole, by the
+// usual has-zero-byte arithmetic): plain text is skipped a word at a time.
+inline bool word_has_special(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  auto has_zero = [](uint64_t x) { return (x - ones) & ~x & highs; };
+  uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+  return (below_space | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\')) |
+          has_zero(w ^ (ones * 0xED))) != 0;
+}
+
+/// The index of the first special byte at or after `i` (or `n`).
+inline size_t next_special(const char* p, size_t i, size_t n) {
+  while (i + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (word_has_special(w)) break;
+    i += 8;
+  }
+  while (i < n && !escapes.special[static_cast<unsigned char>(p[i])]) ++i;
+  return i;
+}
+
 // Lone surrogates (WTF-8: ED A0..BF xx) are written as U+FFFD, as
 // JSON.stringify's output would be once encoded as UTF-8.
 void append_escaped(out_buf& out, const std::string& s) {
@@ -443,11 +465,11 @@ void append_escaped(out_buf& out, const std::string& s) {
   out.reserve(s.size() * 6 + 2);
   out.put('"');
   const char* p = s.data();
+  const size_t n = s.size();
   size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (size_t i = next_special(p, 0, n); i < n; i = next_special(p, i + 1, n)) {
     unsigned char c = static_cast<unsigned char>(p[i]);
-    if (!escapes.special[c]) continue;
-    bool lone_surrogate = c == 0xED && i + 2 < s.size() &&
+    bool lone_surrogate = c == 0xED && i + 2 < n &&
                           (static_cast<unsigned char>(p[i + 1]) & 0xE0) == 0xA0;
     if (c == 0xED && !lone_surrogate) continue;
     out.add(p + run, i - run);
@@ -471,7 +493,7 @@ void append_escaped(out_buf& out, const std::string& s) {
     }
     run = i + 1;
   }
-  out.add(p + run, s.size() - run);
+  out.add(p + run, n - run);
   out.put('"');
 }
 
