@@ -12,7 +12,8 @@ import os
 import sys
 
 TARGETS = ["memory", "redis", "moto"]
-SCENARIOS = ["pass-chain", "express-sync", "express-sync-rate", "activity", "resident", "history", "mix", "polls"]
+SCENARIOS = ["pass-chain", "express-sync", "express-sync-rate", "activity", "resident", "history", "mix", "polls",
+             "pass-chain-jsonata", "express-sync-jsonata"]
 
 
 def load(base):
@@ -67,6 +68,10 @@ ROWS = [
     ("express-sync", "StartSyncExecution p50 ms", lambda r, m: lat(r, "p50"), False, "", None, None),
     ("express-sync", "StartSyncExecution p99 ms", lambda r, m: lat(r, "p99"), False, "< 5 ms", lambda v: v < 5, None),
     ("express-sync", "node CPU µs/op", cpu_us_per_op, False, "", None, None),
+    ("pass-chain-jsonata", "executions/s", lambda r, m: r["executions_per_s"], True, "", None, None),
+    ("pass-chain-jsonata", "node CPU µs/op", cpu_us_per_op, False, "", None, None),
+    ("express-sync-jsonata", "executions/s", lambda r, m: r["executions_per_s"], True, "", None, None),
+    ("express-sync-jsonata", "node CPU µs/op", cpu_us_per_op, False, "≤ 1.5× express-sync", None, None),
     ("express-sync-rate", "offered rate /s (open loop)", lambda r, m: r["settings"]["rate"], True, "20k/s",
      None, None),
     ("express-sync-rate", "achieved executions/s", lambda r, m: r["executions_per_s"], True, "20k/s",

@@ -8,9 +8,11 @@ scripts/setup.sh
 scripts/build.sh
 cd "${STATECRAFT_BUILD_DIR:-build}"
 rc=0
-rm -f jsonata-suite.txt
+rm -f jsonata-suite.txt jsonata-differential.txt
 ctest --output-on-failure --timeout 1500 "$@" || rc=$?
-# The JSONata conformance figure (tests/jsonata/suite.cpp writes it), shown
-# whether or not that test failed.
-[ -f jsonata-suite.txt ] && cat jsonata-suite.txt
+# The JSONata figures (tests/jsonata/suite.cpp and differential.py write
+# them), shown whether or not those tests failed.
+for f in jsonata-suite.txt jsonata-differential.txt; do
+  [ -f "$f" ] && cat "$f"
+done
 exit "$rc"

@@ -427,7 +427,14 @@ value evaluator::eval_path(const node* n, const value& input, const frame_ptr& e
     while (first < count) {
       const node* step = n->items[first];
       if (!plain_step(step) || (first == 0 && step->consarray)) break;
-      value res = eval(step, single, env);
+      value res;
+      if (step->type == nt::name && single.is_object() && step->predicate.empty() &&
+          !step->group && !step->keep_array) {
+        tick();  // a field of an object: the lookup is the whole evaluation
+        if (const value* v = single.as_object().find(step->str)) res = *v;
+      } else {
+        res = eval(step, single, env);
+      }
       if (res.is_array() && !res.as_array().has(array_node::cons)) {
         if (first == count - 1 && !res.as_array().has(array_node::sequence)) {
           single = std::move(res);  // the last step's array is the result as it is
@@ -533,8 +540,19 @@ value evaluator::eval_step(const node* step, const value& input, const frame_ptr
   const auto& in = input.is_array() ? input.as_array().items : chars;
   std::vector<value> results;
   results.reserve(in.size());
+  // A field name over objects is the common step: look it up in place of a
+  // full evaluation (for an object, eval() of a name is exactly the lookup
+  // and its post-processing cannot change a stored value).
+  const bool plain_name = step->type == nt::name && step->predicate.empty() && !step->group &&
+                          !step->keep_array;
   for (const value& item : in) {
-    value res = eval(step, item, env);
+    value res;
+    if (plain_name && item.is_object()) {
+      tick();
+      if (const value* v = item.as_object().find(step->str)) res = *v;
+    } else {
+      res = eval(step, item, env);
+    }
     for (const stage& s : step->stages) {
       if (!s.is_index) res = eval_filter(s.expr, res, env);
     }

@@ -418,8 +418,18 @@ str format_number(double number, const str& picture, const properties& p, call_c
   return pic.prefix + s + pic.suffix;
 }
 
+// The picture argument: jsonata-js lets an undefined one through its
+// signature and then fails with a JavaScript TypeError; here it is the
+// signature error that names it (argument 2), so the caller gets a code.
+const std::string& picture_arg(call_context& ctx, std::vector<value>& args) {
+  if (args.size() < 2 || !args[1].is_string())
+    raise("T0410", ctx.position(), {}, args.size() > 1 ? args[1] : value(), {}, 2);
+  return args[1].as_string();
+}
+
 value fn_format_number(call_context& ctx, std::vector<value>& args) {
   if (args[0].is_undefined()) return {};
+  picture_arg(ctx, args);
   properties p = read_properties(args.size() > 2 ? args[2] : value());
   return value::string(u8(format_number(args[0].as_number(), u16(args[1].as_string()), p, ctx)));
 }
@@ -440,13 +450,13 @@ value fn_format_base(call_context& ctx, std::vector<value>& args) {
 value fn_format_integer(call_context& ctx, std::vector<value>& args) {
   if (args[0].is_undefined()) return {};
   double v = std::floor(args[0].as_number());
-  fmt::integer_format f = fmt::analyse_integer_picture(u16(args[1].as_string()), ctx);
+  fmt::integer_format f = fmt::analyse_integer_picture(u16(picture_arg(ctx, args)), ctx);
   return value::string(u8(fmt::format_integer(v, f, ctx)));
 }
 
 value fn_parse_integer(call_context& ctx, std::vector<value>& args) {
   if (args[0].is_undefined()) return {};
-  fmt::integer_format f = fmt::analyse_integer_picture(u16(args[1].as_string()), ctx);
+  fmt::integer_format f = fmt::analyse_integer_picture(u16(picture_arg(ctx, args)), ctx);
   return value::number(fmt::parse_integer(u16(args[0].as_string()), f, ctx));
 }
 

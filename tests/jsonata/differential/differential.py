@@ -507,6 +507,7 @@ def main():
     ap.add_argument("--node-modules", default=None)
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--report", help="write every difference here (JSON Lines)")
+    ap.add_argument("--summary-file", help="also write the one-line figure here")
     ap.add_argument("--dump", help="write the generated cases here (JSON Lines) and stop")
     args = ap.parse_args()
 
@@ -560,14 +561,18 @@ def main():
             print("  %s\n    data: %s\n    js:   %s\n    ours: %s" % (c["expr"], short(c.get("data"), 160),
                                                                    short(a), short(b)))
     agreed_kinds = ", ".join("%d %s" % (n, k) for k, n in sorted(outcomes.items()) if n)
-    print("differential vs jsonata-js %s: %d cases (seed %d): %d agree (%s), %d disagree "
-          "(+%d allowed), %d same code with another message, %d results with another key order "
-          "%s[js %.1fs, ours %.1fs]" % (version, len(cases), args.seed,
-                                      counts["agree"] + counts["message"] + counts["order"],
-                                      agreed_kinds, counts["disagree"], counts["allowed"],
-                                      counts["message"], counts["order"],
-                                      "%d cases hung or killed jsonata-js (not compared) " % counts["refhang"]
-                                      if counts["refhang"] else "", t1 - t0, t2 - t1))
+    figure = ("differential vs jsonata-js %s: %d cases (seed %d): %d agree (%s), %d disagree "
+              "(+%d allowed), %d same code with another message, %d results with another key order "
+              "%s[js %.1fs, ours %.1fs]" % (version, len(cases), args.seed,
+                                          counts["agree"] + counts["message"] + counts["order"],
+                                          agreed_kinds, counts["disagree"], counts["allowed"],
+                                          counts["message"], counts["order"],
+                                          "%d cases hung or killed jsonata-js (not compared) " % counts["refhang"]
+                                          if counts["refhang"] else "", t1 - t0, t2 - t1))
+    print(figure)
+    if args.summary_file:
+        with open(args.summary_file, "w") as f:
+            f.write("JSONata " + figure + "\n")
     return 1 if counts["disagree"] else 0
 
 
