@@ -743,6 +743,8 @@ namespace {
 value evaluator::eval_group_pairs(const std::vector<std::pair<node*, node*>>& pairs,
                                   size_t position, const value& input, const frame_ptr& env) {
   bool reduce = has_flag(input, array_node::tuple_stream);
+  if (!reduce && !input.is_array() && pairs.size() <= 16)
+    return eval_object_single(pairs, position, input, env);
   static const std::vector<value> nothing{value()};
   std::vector<value> single;
   const std::vector<value>* itemsp;
@@ -803,6 +805,48 @@ value evaluator::eval_group_pairs(const std::vector<std::pair<node*, node*>>& pa
     }
     value v = eval(pairs[e.expr_index].second, context, ctx_env);
     if (!v.is_undefined()) result.mutable_object().set(key, std::move(v));
+  }
+  return result;
+}
+
+// An object constructor over one item (not an array), the common case:
+// every key is evaluated once, so a key met twice always comes from another
+// pair (D1009), and no grouping is needed. As in the general case, all keys
+// are evaluated before any value; the entries are written in place and
+// reordered at the end only when an array-index key makes it necessary.
+value evaluator::eval_object_single(const std::vector<std::pair<node*, node*>>& pairs,
+                                    size_t position, const value& input, const frame_ptr& env) {
+  value result = value::object();
+  auto& entries = result.mutable_object().entries;
+  entries.reserve(pairs.size());
+  uint8_t expr_of[16];
+  bool index_keys = false;
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    value key = eval(pairs[p].first, input, env);
+    if (key.is_undefined()) continue;
+    if (!key.is_string()) raise("T1003", position, std::nullopt, key);
+    const std::string& k = key.as_string();
+    for (const auto& e : entries)
+      if (e.first == k) raise("D1009", position, std::nullopt, key);
+    index_keys = index_keys || is_array_index_key(k);
+    expr_of[entries.size()] = uint8_t(p);
+    entries.emplace_back(k, value());
+  }
+  bool missing = false;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    entries[i].second = eval(pairs[expr_of[i]].second, input, env);
+    missing = missing || entries[i].second.is_undefined();
+  }
+  if (missing)
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [](const auto& e) { return e.second.is_undefined(); }),
+                  entries.end());
+  if (index_keys) {
+    auto mid = std::stable_partition(entries.begin(), entries.end(),
+                                     [](const auto& e) { return is_array_index_key(e.first); });
+    std::stable_sort(entries.begin(), mid, [](const auto& a, const auto& b) {
+      return a.first.size() != b.first.size() ? a.first.size() < b.first.size() : a.first < b.first;
+    });
   }
   return result;
 }

@@ -181,6 +181,8 @@ class evaluator final : public call_context {
   value eval_group(const group_spec& g, const value& input, const frame_ptr& env);
   value eval_group_pairs(const std::vector<std::pair<node*, node*>>& pairs, size_t position,
                          const value& input, const frame_ptr& env);
+  value eval_object_single(const std::vector<std::pair<node*, node*>>& pairs, size_t position,
+                           const value& input, const frame_ptr& env);
   value eval_sort(const node* n, const value& input, const frame_ptr& env);
   value eval_function(const node* n, const value& input, const frame_ptr& env,
                       const value* apply_to);

@@ -145,14 +145,12 @@ value evaluator::apply_inner(const value& fn, std::vector<value>& args, const va
     case function_node::variety::lambda: {
       const auto& l = static_cast<const lambda_fn&>(f);
       if (l.use_sig && l.def->sig) {
-        std::vector<value> v;
         try {
-          v = l.def->sig->validate(args, input, name ? *name : "", position);
+          l.def->sig->validate_in_place(args, input, name ? *name : "", position);
         } catch (exception& e) {
           anonymous_function_error(e.err(), name ? *name : std::string());
           throw;
         }
-        return apply_lambda(l, v);
       }
       return apply_lambda(l, args);
     }
@@ -162,17 +160,14 @@ value evaluator::apply_inner(const value& fn, std::vector<value>& args, const va
       position_ = position;
       value r;
       if (nf.sig) {
-        std::vector<value> v;
         try {
-          v = nf.sig->validate(args, input, name ? *name : nf.name, position);
+          nf.sig->validate_in_place(args, input, name ? *name : nf.name, position);
         } catch (exception& e) {
           anonymous_function_error(e.err(), name ? *name : nf.name);
           throw;
         }
-        r = nf.fn(*this, v);
-      } else {
-        r = nf.fn(*this, args);
       }
+      r = nf.fn(*this, args);
       position_ = saved;
       return r;
     }

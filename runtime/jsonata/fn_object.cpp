@@ -134,16 +134,65 @@ value spread(const value& v, int depth = 0) {
 
 value f_spread(call_context&, std::vector<value>& args) { return spread(arg(args, 0)); }
 
+// $merge runs once per state in typical JSONata machines (`$merge([$states.input,
+// {...}])`), so it builds the result in place: the first object's entries
+// are copied as they are (its keys are distinct and already in JavaScript
+// order), later keys are looked up linearly while the result is small or few
+// keys remain, through a hash map of key views otherwise. Only when an
+// array-index key was added after the first object does the result need
+// reordering.
 value f_merge(call_context&, std::vector<value>& args) {
   const value& v = arg(args, 0);
   if (v.is_undefined()) return value();
-  ordered_keys merged;
-  for (auto& obj : v.as_array().items) {
-    if (!obj.is_object()) continue;
-    for (auto& [k, member] : obj.as_object().entries) merged.set(k, member);
-  }
+  const auto& objs = v.as_array().items;
+  size_t first = 0;
+  while (first < objs.size() && !objs[first].is_object()) ++first;
   value out = value::object();
-  out.mutable_object().entries = std::move(merged).entries();
+  if (first == objs.size()) return out;
+  auto& entries = out.mutable_object().entries;
+  size_t total = 0;
+  for (size_t i = first; i < objs.size(); ++i)
+    if (objs[i].is_object()) total += objs[i].as_object().size();
+  entries.reserve(total);
+  entries = objs[first].as_object().entries;
+  const size_t rest = total - entries.size();
+  const bool hashed = rest > 8 && entries.size() > 16;
+  std::unordered_map<std::string_view, size_t> pos;
+  if (hashed) {
+    pos.reserve(total);
+    for (size_t i = 0; i < entries.size(); ++i) pos.emplace(entries[i].first, i);
+  }
+  bool reorder = false;
+  for (size_t o = first + 1; o < objs.size(); ++o) {
+    if (!objs[o].is_object()) continue;
+    for (auto& [k, member] : objs[o].as_object().entries) {
+      size_t at = entries.size();
+      if (hashed) {
+        auto it = pos.find(k);
+        if (it != pos.end()) at = it->second;
+      } else {
+        for (size_t i = 0; i < entries.size(); ++i)
+          if (entries[i].first == k) {
+            at = i;
+            break;
+          }
+      }
+      if (at != entries.size()) {
+        entries[at].second = member;
+        continue;
+      }
+      if (hashed) pos.emplace(k, entries.size());  // views the argument's key: alive until return
+      reorder = reorder || is_array_index_key(k);
+      entries.emplace_back(k, member);
+    }
+  }
+  if (reorder) {
+    auto mid = std::stable_partition(entries.begin(), entries.end(),
+                                     [](const auto& e) { return is_array_index_key(e.first); });
+    std::stable_sort(entries.begin(), mid, [](const auto& a, const auto& b) {
+      return a.first.size() != b.first.size() ? a.first.size() < b.first.size() : a.first < b.first;
+    });
+  }
   return out;
 }
 

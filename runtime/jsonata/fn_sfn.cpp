@@ -23,6 +23,7 @@
 // jsonata-js) with messages that say what was wrong.
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "runtime/jsonata/fn_util.hpp"
@@ -47,12 +48,16 @@ value f_partition(call_context& ctx, std::vector<value>& args) {
                   "The size argument of $partition must be a positive integer: " +
                       format_number_js(arg(args, 1).as_number()),
                   "partition", ctx, arg(args, 1), 2);
-  std::vector<value> out, chunk;
-  for (auto& item : arr.as_array().items) {
-    chunk.push_back(item);
-    if (int64_t(chunk.size()) == size) out.push_back(value::array(std::exchange(chunk, {})));
+  // Each chunk is allocated once at its final size.
+  const auto& items = arr.as_array().items;
+  const size_t n = items.size();
+  const size_t step = uint64_t(size) >= n ? std::max<size_t>(n, 1) : size_t(size);
+  std::vector<value> out;
+  out.reserve((n + step - 1) / step);
+  for (size_t at = 0; at < n; at += step) {
+    size_t end = std::min(n, at + step);
+    out.push_back(value::array(std::vector<value>(items.begin() + long(at), items.begin() + long(end))));
   }
-  if (!chunk.empty()) out.push_back(value::array(std::move(chunk)));
   return value::array(std::move(out));
 }
 

@@ -14,7 +14,11 @@
 // pattern text and runs it with PCRE2, whose semantics for this subset
 // (character classes, `?`, `+`, lazy forms, capture groups) are
 // JavaScript's. Patterns are compiled once per signature; matching runs
-// over a string as long as the argument list.
+// over a string as long as the argument list, and its outcome is memoised
+// per thread by (signature, argument shape), so a call site that keeps
+// passing the same kinds of arguments runs PCRE2 once. `validate_in_place`
+// leaves the argument list untouched when it passes as it is (one argument
+// per parameter, nothing inserted or wrapped), the common case.
 //
 // The fix-ups after a match follow the reference line by line, including
 // its quirks, because they are observable: a parameter whose group matched
@@ -29,7 +33,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <atomic>
 #include <optional>
+#include <unordered_map>
 
 namespace sc::jsonata {
 
@@ -101,12 +107,14 @@ struct param {
   std::string type;     // "s", "a", "(sf)", …
   std::optional<std::string> subtype;  // a<…>, f<…>
   bool context = false;
+  bool is_array = false;  // type == "a"
   std::shared_ptr<pcre2_code> context_regex;  // the class before `?` was appended
 };
 
 }  // namespace
 
 struct signature::impl {
+  uint64_t id = 0;  // unique for the process's lifetime: keys the match cache
   std::string text;
   std::vector<param> params;
   std::shared_ptr<pcre2_code> whole;  // ^(p1)(p2)…$
@@ -148,7 +156,9 @@ signature::signature(const signature&) = default;
 signature& signature::operator=(const signature&) = default;
 
 signature signature::parse(std::string_view text) {
+  static std::atomic<uint64_t> next_id{1};
   auto p = std::make_shared<impl>();
+  p->id = next_id.fetch_add(1, std::memory_order_relaxed);
   p->text = std::string(text);
   param current;
   // jsonata-js keeps a reference to the parameter pushed last; `-`, `?`,
@@ -212,11 +222,68 @@ signature signature::parse(std::string_view text) {
     prefix += q.regex;
     p->prefixes.push_back(shared_compile(prefix));
   }
+  for (auto& q : p->params) q.is_array = q.type == "a";
   whole += "$";
   p->whole = shared_compile(whole);
   signature s;
   s.p_ = std::move(p);
   return s;
+}
+
+namespace {
+
+using match_groups = std::optional<std::vector<std::pair<size_t, size_t>>>;
+
+/// `run(whole, supplied)`, remembered per thread by (signature id, shape).
+const match_groups& cached_match(uint64_t id, const pcre2_code* whole, std::string_view supplied) {
+  thread_local std::unordered_map<std::string, match_groups> cache;
+  std::string key(reinterpret_cast<const char*>(&id), sizeof id);
+  key += supplied;
+  auto hit = cache.find(key);
+  if (hit == cache.end()) {
+    if (cache.size() >= 4096) cache.clear();
+    hit = cache.emplace(std::move(key), run(whole, supplied)).first;
+  }
+  return hit->second;
+}
+
+}  // namespace
+
+void signature::validate_in_place(std::vector<value>& args, const value& context,
+                                  std::string_view name, size_t position) const {
+  const impl& s = *p_;
+  // The arguments pass as they are when each parameter matched exactly one
+  // present argument, and array parameters got arrays whose items satisfy
+  // a declared item type; anything else takes the general path.
+  if (args.size() == s.params.size() && args.size() <= 16) {
+    char buf[16];
+    for (size_t i = 0; i < args.size(); ++i) buf[i] = symbol_of(args[i]);
+    std::string_view supplied(buf, args.size());
+    const match_groups& groups = cached_match(s.id, s.whole.get(), supplied);
+    bool as_is = groups.has_value();
+    for (size_t i = 0; as_is && i < s.params.size(); ++i) {
+      auto [b, e] = (*groups)[i + 1];
+      if (e != b + 1 || supplied[b] == 'm' || b != i) {
+        as_is = false;
+        break;
+      }
+      const param& q = s.params[i];
+      if (!q.is_array) continue;
+      if (supplied[b] != 'a') {
+        as_is = false;  // wrapped in an array (and its type checked) below
+        break;
+      }
+      if (q.subtype && !args[i].as_array().items.empty()) {
+        const auto& items = args[i].as_array().items;
+        char first = symbol_of(items[0]);
+        if (first != (*q.subtype)[0]) as_is = false;
+        for (size_t k = 1; as_is && k < items.size(); ++k)
+          if (symbol_of(items[k]) != first) as_is = false;
+      }
+    }
+    if (as_is) return;
+  }
+  args = validate(args, context, name, position);
 }
 
 size_t signature::parameter_count() const { return p_->params.size(); }
@@ -227,17 +294,25 @@ std::vector<value> signature::validate(const std::vector<value>& args, const val
   const impl& s = *p_;
   // An anonymous function (a lambda called where it is defined) has no
   // name: jsonata-js writes `function undefined` in the message.
-  std::optional<std::string> token;
-  if (!name.empty()) token = std::string(name);
+  auto token = [&]() -> std::optional<std::string> {
+    if (name.empty()) return std::nullopt;
+    return std::string(name);
+  };
   auto fail = [&](const char* code, const value& v, size_t index) -> exception {
-    return exception(make_error(code, position, token, v, value(), index));
+    return exception(make_error(code, position, token(), v, value(), index));
   };
 
   std::string supplied;
   supplied.reserve(args.size());
   for (auto& a : args) supplied += symbol_of(a);
 
-  auto groups = run(s.whole.get(), supplied);
+  // The match depends only on the signature and the symbol string, and a
+  // program calls its functions with the same few shapes again and again:
+  // each thread remembers the outcome per (signature, shape), so PCRE2 (and
+  // its match-data allocation) runs once per shape. Signature ids are never
+  // reused, so an entry cannot outlive the meaning of its key; the cache is
+  // dropped when it grows past a bound.
+  const match_groups& groups = cached_match(s.id, s.whole.get(), supplied);
   if (!groups) {
     // Find the first parameter whose partial pattern stops matching; the
     // argument after the part that did match is the culprit.
@@ -256,6 +331,27 @@ std::vector<value> signature::validate(const std::vector<value>& args, const val
   for (size_t i = 0; i < s.params.size(); ++i) {
     const param& q = s.params[i];
     value arg = arg_index < args.size() ? args[arg_index] : value();
+    if (!q.is_array) {
+      // Not an array parameter: the argument it started at, once per symbol
+      // matched (the common case; see the loop below for arrays).
+      auto [b, e] = (*groups)[i + 1];
+      if (b == e) {
+        if (q.context && q.context_regex) {
+          std::string ctx(1, symbol_of(context));
+          if (!run(q.context_regex.get(), ctx)) throw fail("T0411", context, arg_index + 1);
+          out.push_back(context);
+        } else {
+          out.push_back(std::move(arg));
+          ++arg_index;
+        }
+        continue;
+      }
+      for (size_t k = b; k < e; ++k) {
+        out.push_back(arg);  // sic: the argument the parameter started at
+        ++arg_index;
+      }
+      continue;
+    }
     auto [b, e] = (*groups)[i + 1];
     std::string_view match(supplied.data() + b, e - b);
     if (match.empty()) {
@@ -273,11 +369,6 @@ std::vector<value> signature::validate(const std::vector<value>& args, const val
       continue;
     }
     for (char single : match) {
-      if (q.type != "a") {
-        out.push_back(arg);  // sic: the argument the parameter started at
-        ++arg_index;
-        continue;
-      }
       if (single == 'm') {
         arg = value();
       } else {
@@ -300,7 +391,7 @@ std::vector<value> signature::validate(const std::vector<value>& args, const val
         if (!ok) {
           // {{type}} is filled from val2 (error.cpp's mapping).
           const char* plural = plural_of(*q.subtype);
-          throw exception(make_error("T0412", position, token, arg,
+          throw exception(make_error("T0412", position, token(), arg,
                                      plural ? value::string(plural) : value(), arg_index + 1));
         }
         if (single != 'a') arg = value::array({arg});

@@ -31,6 +31,12 @@ class signature {
   std::vector<value> validate(const std::vector<value>& args, const value& context,
                               std::string_view name, size_t position) const;
 
+  /// As `validate`, rewriting `args` in place: when the arguments pass as
+  /// they are (one argument per parameter, nothing inserted or wrapped, the
+  /// common case) no new list is built.
+  void validate_in_place(std::vector<value>& args, const value& context, std::string_view name,
+                         size_t position) const;
+
   /// Number of declared parameters (for $map/$filter arity decisions).
   size_t parameter_count() const;
   const std::string& text() const;

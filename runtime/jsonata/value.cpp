@@ -77,9 +77,46 @@ object_node& value::mutable_object() { return *static_cast<object_node*>(p_.get(
 // destroys them one by one; their own nested containers join the list.
 
 namespace {
-thread_local std::vector<value>* g_graveyard = nullptr;
 
-bool is_container(const value& v) { return v.is_array() || v.is_object(); }
+// The list of containers waiting to be destroyed: the first few live on the
+// stack of the outermost destructor (destroying a value is frequent, and
+// allocating a list each time showed in profiles), the rest in a vector.
+class graveyard_list {
+ public:
+  graveyard_list() = default;
+  graveyard_list(const graveyard_list&) = delete;
+  graveyard_list& operator=(const graveyard_list&) = delete;
+  ~graveyard_list() {
+    while (n_) slot(--n_)->~value();
+  }
+  void push_back(value&& v) {
+    if (n_ < small_slots) new (slot(n_++)) value(std::move(v));
+    else more_.push_back(std::move(v));
+  }
+  bool take(value& out) {
+    if (!more_.empty()) {
+      out = std::move(more_.back());
+      more_.pop_back();
+      return true;
+    }
+    if (n_ == 0) return false;
+    value* v = slot(--n_);
+    out = std::move(*v);
+    v->~value();
+    return true;
+  }
+
+ private:
+  static constexpr size_t small_slots = 16;
+  value* slot(size_t i) { return reinterpret_cast<value*>(raw_) + i; }
+  alignas(value) unsigned char raw_[small_slots * sizeof(value)];
+  size_t n_ = 0;
+  std::vector<value> more_;
+};
+
+thread_local graveyard_list* g_graveyard = nullptr;
+
+inline bool is_container(const value& v) { return v.is_array() || v.is_object(); }
 
 template <typename Take>
 void bury(Take take) {
@@ -87,28 +124,28 @@ void bury(Take take) {
     take(*g_graveyard);
     return;
   }
-  std::vector<value> graveyard;
+  graveyard_list graveyard;
   g_graveyard = &graveyard;
   take(graveyard);
-  while (!graveyard.empty()) {
-    value v = std::move(graveyard.back());
-    graveyard.pop_back();
+  value v;
+  while (graveyard.take(v)) {
     // `v` is released here; if it held the last reference, its node's
     // destructor adds that node's containers to `graveyard`.
+    v = value();
   }
   g_graveyard = nullptr;
 }
 }  // namespace
 
 array_node::~array_node() {
-  bury([this](std::vector<value>& g) {
+  bury([this](graveyard_list& g) {
     for (auto& v : items)
       if (is_container(v)) g.push_back(std::move(v));
   });
 }
 
 object_node::~object_node() {
-  bury([this](std::vector<value>& g) {
+  bury([this](graveyard_list& g) {
     for (auto& [k, v] : entries)
       if (is_container(v)) g.push_back(std::move(v));
   });
@@ -354,101 +391,186 @@ bool from_json_text(std::string_view text, value& out, std::string* error) {
 
 namespace {
 
+// The writer appends to a buffer it manages itself: `std::string::push_back`
+// for every comma and quote is not inlined and re-checks capacity each time.
+// `reserve(k)` guarantees room for k more bytes; `put`/`add` then write
+// without checks. `text()` hands over the result.
+class out_buf {
+ public:
+  out_buf() { s_.resize(256); }
+  [[gnu::always_inline]] void reserve(size_t k) {
+    if (n_ + k > s_.size()) grow(k);
+  }
+  [[gnu::always_inline]] void put(char c) { s_[n_++] = c; }
+  [[gnu::always_inline]] void add(const char* p, size_t k) {
+    std::memcpy(s_.data() + n_, p, k);
+    n_ += k;
+  }
+  [[gnu::always_inline]] void lit(std::string_view t) {
+    reserve(t.size());
+    add(t.data(), t.size());
+  }
+  [[gnu::always_inline]] void one(char c) {
+    reserve(1);
+    put(c);
+  }
+  std::string text() && {
+    s_.resize(n_);
+    return std::move(s_);
+  }
+
+ private:
+  [[gnu::noinline]] void grow(size_t k) { s_.resize(std::max(s_.size() * 2, n_ + k)); }
+  std::string s_;
+  size_t n_ = 0;
+};
+
+// Bytes that end a plain run in a JSON string: control characters, the
+// quote, the backslash, and 0xED (the lead byte of a surrogate in WTF-8).
+struct escape_table {
+  bool special[256] = {};
+  constexpr escape_table() {
+    for (int c = 0; c < 0x20; ++c) special[c] = true;
+    special[int('"')] = special[int('\\')] = special[0xED] = true;
+  }
+};
+constexpr escape_table escapes{};
+
+// True when one of the 8 bytes of `w` is special (exact as a whole, by the
+// usual has-zero-byte arithmetic): plain text is skipped a word at a time.
+inline bool word_has_special(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  auto has_zero = [](uint64_t x) { return (x - ones) & ~x & highs; };
+  uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+  return (below_space | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\')) |
+          has_zero(w ^ (ones * 0xED))) != 0;
+}
+
+/// The index of the first special byte at or after `i` (or `n`).
+inline size_t next_special(const char* p, size_t i, size_t n) {
+  while (i + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (word_has_special(w)) break;
+    i += 8;
+  }
+  while (i < n && !escapes.special[static_cast<unsigned char>(p[i])]) ++i;
+  return i;
+}
+
 // Lone surrogates (WTF-8: ED A0..BF xx) are written as U+FFFD, as
 // JSON.stringify's output would be once encoded as UTF-8.
-void append_escaped(std::string& out, const std::string& s) {
-  out += '"';
+void append_escaped(out_buf& out, const std::string& s) {
+  // the worst case: every byte becomes \u00XX
+  out.reserve(s.size() * 6 + 2);
+  out.put('"');
+  const char* p = s.data();
+  const size_t n = s.size();
   size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    bool lone_surrogate = c == 0xED && i + 2 < s.size() &&
-                          (static_cast<unsigned char>(s[i + 1]) & 0xE0) == 0xA0;
-    if (c >= 0x20 && c != '"' && c != '\\' && !lone_surrogate) continue;
-    out.append(s, run, i - run);
+  for (size_t i = next_special(p, 0, n); i < n; i = next_special(p, i + 1, n)) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    bool lone_surrogate = c == 0xED && i + 2 < n &&
+                          (static_cast<unsigned char>(p[i + 1]) & 0xE0) == 0xA0;
+    if (c == 0xED && !lone_surrogate) continue;
+    out.add(p + run, i - run);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"': out.add("\\\"", 2); break;
+      case '\\': out.add("\\\\", 2); break;
+      case '\b': out.add("\\b", 2); break;
+      case '\f': out.add("\\f", 2); break;
+      case '\n': out.add("\\n", 2); break;
+      case '\r': out.add("\\r", 2); break;
+      case '\t': out.add("\\t", 2); break;
       default:
         if (c < 0x20) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
+          out.add(buf, 6);
         } else {  // a lone surrogate (WTF-8) is written as U+FFFD
-          out += "\xEF\xBF\xBD";
+          out.add("\xEF\xBF\xBD", 3);
           i += 2;
         }
     }
     run = i + 1;
   }
-  out.append(s, run, s.size() - run);
-  out += '"';
+  out.add(p + run, n - run);
+  out.put('"');
 }
 
-void newline(std::string& out, int indent, int level) {
+void newline(out_buf& out, int indent, int level) {
   if (indent <= 0) return;
-  out += '\n';
-  out.append(size_t(indent * level), ' ');
+  out.reserve(size_t(indent * level) + 1);
+  out.put('\n');
+  for (int i = 0; i < indent * level; ++i) out.put(' ');
 }
 
-void write(std::string& out, const value& v, int indent, int level, size_t& deepest) {
+void write_number(out_buf& out, double d) {
+  if (!std::isfinite(d)) {
+    out.lit("null");
+    return;
+  }
+  if (d == std::floor(d) && std::fabs(d) < 1e15 && !(d == 0 && std::signbit(d))) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+    out.lit(std::string_view(buf, size_t(r.ptr - buf)));
+    return;
+  }
+  out.lit(format_number_js(d));
+}
+
+void write(out_buf& out, const value& v, int indent, int level, size_t& deepest) {
   if (size_t(level) > deepest) deepest = size_t(level);
   if (size_t(level) > max_write_depth && (v.is_array() || v.is_object())) {
-    out += "null";
+    out.lit("null");
     return;
   }
   switch (v.type()) {
     case kind::undefined:
     case kind::null:
-      out += "null";
+      out.lit("null");
       return;
     case kind::boolean:
-      out += v.as_bool() ? "true" : "false";
+      out.lit(v.as_bool() ? "true" : "false");
       return;
     case kind::number:
-      if (!std::isfinite(v.as_number())) out += "null";
-      else out += format_number_js(v.as_number());
+      write_number(out, v.as_number());
       return;
     case kind::string:
       append_escaped(out, v.as_string());
       return;
     case kind::function:
-      out += "\"\"";
+      out.lit("\"\"");
       return;
     case kind::array: {
       auto& a = v.as_array();
-      out += '[';
+      out.one('[');
       bool first = true;
       for (auto& e : a.items) {
-        if (!first) out += ',';
+        if (!first) out.one(',');
         first = false;
         newline(out, indent, level + 1);
         // JSON.stringify writes undefined array members as null.
         write(out, e, indent, level + 1, deepest);
       }
       if (!a.items.empty()) newline(out, indent, level);
-      out += ']';
+      out.one(']');
       return;
     }
     case kind::object: {
       auto& o = v.as_object();
-      out += '{';
+      out.one('{');
       bool first = true;
       for (auto& [k, e] : o.entries) {
         if (e.is_undefined()) continue;
-        if (!first) out += ',';
+        if (!first) out.one(',');
         first = false;
         newline(out, indent, level + 1);
         append_escaped(out, k);
-        out += indent > 0 ? ": " : ":";
+        out.lit(indent > 0 ? ": " : ":");
         write(out, e, indent, level + 1, deepest);
       }
       if (!first) newline(out, indent, level);
-      out += '}';
+      out.one('}');
       return;
     }
   }
@@ -458,20 +580,22 @@ void write(std::string& out, const value& v, int indent, int level, size_t& deep
 
 std::string to_json(const value& v, size_t* depth) {
   size_t deepest = 0;
-  std::string out;
-  if (!v.is_undefined()) write(out, v, 0, 0, deepest);
+  if (depth) *depth = 0;
+  if (v.is_undefined()) return std::string();
+  out_buf out;
+  write(out, v, 0, 0, deepest);
   if (depth) *depth = deepest;
-  return out;
+  return std::move(out).text();
 }
 
 std::string to_json(const value& v) { return to_json(v, nullptr); }
 
 std::string to_json_pretty(const value& v, int indent) {
   if (v.is_undefined()) return "";
-  std::string out;
+  out_buf out;
   size_t deepest = 0;
   write(out, v, indent, 0, deepest);
-  return out;
+  return std::move(out).text();
 }
 
 namespace {
