@@ -74,9 +74,9 @@ jsonata_field compiler::jsonata_value(const json::value& obj, const std::string&
   for (auto& p : problems) error(p.message, p.location, p.code == kInvalidJsonata
                                                           ? kInvalidJsonata
                                                           : "UNSUPPORTED_JSONATA_EXPRESSION");
-  if (t)
-    for (const auto& name : t->variables())
-      if (name != "states") uses_variables_ = true;
+  // Reading a name assigns nothing: only Assign makes variables exist
+  // (uses_variables_), so a name read here with no Assign anywhere is
+  // simply undefined (and may be a built-in's name).
   return t;
 }
 

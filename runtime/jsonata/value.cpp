@@ -178,12 +178,20 @@ const value* object_node::find(std::string_view key) const {
       if (k == key) return &v;
     return nullptr;
   }
-  if (!index_valid_) {
-    index_.resize(entries.size());
-    for (uint32_t i = 0; i < entries.size(); ++i) index_[i] = i;
-    std::sort(index_.begin(), index_.end(),
-              [&](uint32_t a, uint32_t b) { return entries[a].first < entries[b].first; });
-    index_valid_ = true;
+  uint8_t state = index_state_.load(std::memory_order_acquire);
+  if (state != 2) {
+    uint8_t expected = 0;
+    if (state == 0 && index_state_.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+      index_.resize(entries.size());
+      for (uint32_t i = 0; i < entries.size(); ++i) index_[i] = i;
+      std::sort(index_.begin(), index_.end(),
+                [&](uint32_t a, uint32_t b) { return entries[a].first < entries[b].first; });
+      index_state_.store(2, std::memory_order_release);
+    } else {
+      for (auto& [k, v] : entries)  // another thread is building it
+        if (k == key) return &v;
+      return nullptr;
+    }
   }
   auto it = std::lower_bound(index_.begin(), index_.end(), key, [&](uint32_t i, std::string_view k) {
     return std::string_view(entries[i].first) < k;
@@ -197,7 +205,7 @@ void object_node::set(std::string key, value v) {
     const_cast<value&>(*existing) = std::move(v);
     return;
   }
-  index_valid_ = false;
+  index_state_.store(0, std::memory_order_relaxed);
   if (!is_array_index_key(key)) {
     entries.emplace_back(std::move(key), std::move(v));
     return;
@@ -215,7 +223,7 @@ bool object_node::erase(std::string_view key) {
   for (auto it = entries.begin(); it != entries.end(); ++it) {
     if (it->first == key) {
       entries.erase(it);
-      index_valid_ = false;
+      index_state_.store(0, std::memory_order_relaxed);
       return true;
     }
   }

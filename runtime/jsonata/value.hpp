@@ -25,6 +25,7 @@
 // (`$length("😀")` is 2); utf16.hpp converts between the two.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -116,6 +117,15 @@ struct array_node final : node {
 
 struct object_node final : node {
   std::vector<std::pair<std::string, value>> entries;  ///< in JavaScript key order
+  object_node() = default;
+  /// Copies the entries (the copy builds its own index when needed).
+  object_node(const object_node& o) : node(), entries(o.entries) {}
+  object_node& operator=(const object_node& o) {
+    entries = o.entries;
+    index_.clear();
+    index_state_.store(0, std::memory_order_relaxed);
+    return *this;
+  }
   ~object_node() override;  ///< iterative, as ~array_node
   /// The value under `key`, or nullptr.
   const value* find(std::string_view key) const;
@@ -128,8 +138,12 @@ struct object_node final : node {
 
  private:
   // Built lazily for objects with many keys; entries stay the source of truth.
-  mutable std::vector<uint32_t> index_;  // sorted positions by key, when size > 16
-  mutable bool index_valid_ = false;
+  // Sorted positions by key, built by the first lookup in an object of
+  // more than 16 keys. An object shared between threads (a constant of a
+  // compiled expression) may be looked up by two at once: the first to
+  // claim `index_state_` builds the index, others scan linearly meanwhile.
+  mutable std::vector<uint32_t> index_;
+  mutable std::atomic<uint8_t> index_state_{0};  // 0 none, 1 building, 2 ready
 };
 
 /// True for keys JavaScript orders first ("0", "1", …, "4294967294").
