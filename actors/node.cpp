@@ -348,10 +348,16 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   rec.revision_id = req.machine.revision_id;
   rec.express = express;
   rec.trace_header = req.trace_header;
+  rec.version_arn = req.version_arn;
+  rec.alias_arn = req.alias_arn;
+  // $$.StateMachine.Id is the ARN the execution was started through.
+  const std::string& context_machine_arn =
+      !req.alias_arn.empty() ? req.alias_arn
+                             : (!req.version_arn.empty() ? req.version_arn : req.machine.arn);
 
   spawn_request sp;
   sp.def = req.def;
-  sp.state = interp::make_execution(exec_arn, req.machine.arn, req.machine.name, req.name,
+  sp.state = interp::make_execution(exec_arn, context_machine_arn, req.machine.name, req.name,
                                     req.machine.role_arn, req.input, start,
                                     uuid_rng() ^ static_cast<uint64_t>(start));
   sp.express = express;
