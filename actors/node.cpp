@@ -379,6 +379,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     if (owner) {
       first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), n.limits);
       fill_record(rec, first.next);
+      note_started_through(first.events, rec);
       // Finished in its first step: no task of it can be answered and no
       // timer can fire, so its state is of no further use; not storing it
       // saves a write and the memory.

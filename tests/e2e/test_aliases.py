@@ -230,6 +230,12 @@ class AliasExecutions(AliasCase):
         self.assertEqual(d["stateMachineVersionArn"], arn + ":1")
         self.assertEqual(d["stateMachineAliasArn"], arn + ":live")
         self.assertEqual(json.loads(d["output"]), {"tag": "v1"})
+        started = self.sfn.get_execution_history(executionArn=ex)["events"][0]
+        self.assertEqual(started["type"], "ExecutionStarted")
+        details = started["executionStartedEventDetails"]
+        self.assertEqual(details["stateMachineAliasArn"], arn + ":live")
+        self.assertEqual(details["stateMachineVersionArn"], arn + ":1")
+        self.assertEqual(details["roleArn"], ROLE_ARN)
         by_version = self.start(arn + ":2")
         wait_for_status(self.sfn, by_version)
         listed = self.sfn.list_executions(stateMachineArn=arn + ":live")["executions"]

@@ -207,6 +207,11 @@ class VersionExecutions(E2ETestCase):
         self.assertNotIn("stateMachineAliasArn", d)
         self.assertEqual(json.loads(d["output"]), {"tag": "v1"})
         self.assertNotIn("stateMachineVersionArn", self.sfn.describe_execution(executionArn=plain))
+        details = self.sfn.get_execution_history(executionArn=ex)["events"][0]["executionStartedEventDetails"]
+        self.assertEqual(details["stateMachineVersionArn"], arn + ":1")
+        self.assertNotIn("stateMachineAliasArn", details)
+        plain_details = self.sfn.get_execution_history(executionArn=plain)["events"][0]["executionStartedEventDetails"]
+        self.assertNotIn("stateMachineVersionArn", plain_details)
         sm = self.sfn.describe_state_machine_for_execution(executionArn=ex)
         self.assertEqual(sm["stateMachineArn"], arn)
         self.assertEqual(json.loads(sm["definition"])["Comment"], "v1")
