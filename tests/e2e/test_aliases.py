@@ -143,6 +143,22 @@ class Lifecycle(AliasCase):
         self.assertEqual(self.sfn.list_state_machine_aliases(stateMachineArn=arn)["stateMachineAliases"], [])
 
 
+    def test_quota_of_100_aliases(self):
+        arn, _ = self.machine_with_versions(1)
+        for i in range(100):
+            self.sfn.create_state_machine_alias(name="a%d" % i, routingConfiguration=[self.route(arn + ":1")])
+        self.assertClientError(self.sfn.exceptions.ServiceQuotaExceededException,
+                               self.sfn.create_state_machine_alias, name="more",
+                               routingConfiguration=[self.route(arn + ":1")])
+        # an identical create of an existing alias is still answered
+        self.sfn.create_state_machine_alias(name="a7", routingConfiguration=[self.route(arn + ":1")])
+        pages = [a for p in self.sfn.get_paginator("list_state_machine_aliases").paginate(
+            stateMachineArn=arn, PaginationConfig={"PageSize": 30}) for a in p["stateMachineAliases"]] \
+            if self.sfn.can_paginate("list_state_machine_aliases") else \
+            self.sfn.list_state_machine_aliases(stateMachineArn=arn, maxResults=1000)["stateMachineAliases"]
+        self.assertEqual(len(pages), 100)
+
+
 class Validation(AliasCase):
 
     def test_names(self):

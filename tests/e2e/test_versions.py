@@ -132,6 +132,19 @@ class Publish(E2ETestCase):
         self.assertEqual(p["stateMachineVersionArn"], arn + ":3")
 
 
+    def test_quota_of_1000_versions(self):
+        arn, _ = self.create_sm(pass_def("0"), publish=True)
+        for i in range(1, 1000):
+            self.sfn.update_state_machine(stateMachineArn=arn, definition=dumps(pass_def(str(i))),
+                                          publish=True)
+        self.sfn.update_state_machine(stateMachineArn=arn, definition=dumps(pass_def("last")))
+        self.assertClientError(self.sfn.exceptions.ServiceQuotaExceededException,
+                               self.sfn.publish_state_machine_version, stateMachineArn=arn)
+        self.sfn.delete_state_machine_version(stateMachineVersionArn=arn + ":1")
+        p = self.sfn.publish_state_machine_version(stateMachineArn=arn)
+        self.assertEqual(p["stateMachineVersionArn"], arn + ":1001")
+
+
 class ListDelete(E2ETestCase):
 
     def test_paging_newest_first(self):
