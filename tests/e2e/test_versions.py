@@ -245,6 +245,18 @@ class VersionExecutions(E2ETestCase):
         out = json.loads(self.sfn.describe_execution(executionArn=ex)["output"])
         self.assertEqual(out, {"id": arn + ":1", "name": name})
 
+    def test_distributed_map_run_arn_has_no_qualifier(self):
+        definition = {"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}}
+        arn, name = self.create_sm(definition, publish=True)
+        ex = self.start(arn + ":1", {"items": [1, 2]})
+        self.assertEqual(wait_for_status(self.sfn, ex)["status"], "SUCCEEDED")
+        events = self.sfn.get_execution_history(executionArn=ex)["events"]
+        run = [e for e in events if e["type"] == "MapRunStarted"][0]["mapRunStartedEventDetails"]["mapRunArn"]
+        self.assertTrue(run.startswith("arn:aws:states:us-east-1:123456789012:mapRun:%s/" % name), run)
+
     def test_start_unknown_version(self):
         arn, _ = self.create_sm(PASS_DEF, publish=True)
         e = self.assertClientError(self.sfn.exceptions.StateMachineDoesNotExist,
