@@ -378,6 +378,10 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
 /// Copies status, output, error and cause from an execution state into its
 /// record (actors/execution.cpp).
 void fill_record(cluster::execution_record& r, const interp::execution_state& st);
+/// Adds stateMachineAliasArn / stateMachineVersionArn to the ExecutionStarted
+/// event among `events` when `r` was started through an alias or version.
+void note_started_through(std::vector<model::history_event>& events,
+                          const cluster::execution_record& r);
 
 /// Inbox messages for an execution owned by another node (actors/cluster.cpp).
 std::string remote_task_message(const std::string& kind, const std::string& arn, int64_t task,

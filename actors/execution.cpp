@@ -25,6 +25,20 @@
 
 namespace sc::actors {
 
+void note_started_through(std::vector<model::history_event>& events,
+                          const cluster::execution_record& r) {
+  if (r.version_arn.empty() && r.alias_arn.empty()) return;
+  for (auto& e : events) {
+    if (e.type != "ExecutionStarted" || e.details.size() < 2) continue;
+    // ARNs hold no character JSON would escape (names exclude '"' and '\').
+    std::string extra;
+    if (!r.alias_arn.empty()) extra += "\"stateMachineAliasArn\":\"" + r.alias_arn + "\"";
+    if (!r.version_arn.empty())
+      extra += (extra.empty() ? "" : ",") + ("\"stateMachineVersionArn\":\"" + r.version_arn + "\"");
+    e.details.insert(e.details.size() - 1, (e.details.size() > 2 ? "," : "") + extra);
+  }
+}
+
 void fill_record(cluster::execution_record& r, const interp::execution_state& st) {
   r.status = interp::to_string(st.status);
   r.stop_ms = st.stop_ms;
@@ -147,6 +161,7 @@ bool run_item(self_ptr self, work_item item) {
   sync_record(s);
   s.pending_commands = std::move(r.commands);
   s.pending_events = std::move(r.events);
+  note_started_through(s.pending_events, s.rec);
   s.pending_item = std::move(item);
   if (s.express) {
     take_effect(self);

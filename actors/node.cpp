@@ -348,10 +348,16 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   rec.revision_id = req.machine.revision_id;
   rec.express = express;
   rec.trace_header = req.trace_header;
+  rec.version_arn = req.version_arn;
+  rec.alias_arn = req.alias_arn;
+  // $$.StateMachine.Id is the ARN the execution was started through.
+  const std::string& context_machine_arn =
+      !req.alias_arn.empty() ? req.alias_arn
+                             : (!req.version_arn.empty() ? req.version_arn : req.machine.arn);
 
   spawn_request sp;
   sp.def = req.def;
-  sp.state = interp::make_execution(exec_arn, req.machine.arn, req.machine.name, req.name,
+  sp.state = interp::make_execution(exec_arn, context_machine_arn, req.machine.name, req.name,
                                     req.machine.role_arn, req.input, start,
                                     uuid_rng() ^ static_cast<uint64_t>(start));
   sp.express = express;
@@ -373,6 +379,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     if (owner) {
       first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), n.limits);
       fill_record(rec, first.next);
+      note_started_through(first.events, rec);
       // Finished in its first step: no task of it can be answered and no
       // timer can fire, so its state is of no further use; not storing it
       // saves a write and the memory.

@@ -35,6 +35,9 @@ struct start_request {
   std::string input;      ///< JSON text (already validated)
   bool sync = false;      ///< StartSyncExecution
   std::string trace_header;
+  /// Started through a version ARN / an alias ARN (then `machine` is the
+  /// version's record with the unqualified arn).
+  std::string version_arn, alias_arn;
 };
 
 struct start_reply {

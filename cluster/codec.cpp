@@ -173,6 +173,7 @@ const char* kind_name(kind k) {
     case kind::history_event: return "history event";
     case kind::execution_state: return "execution state";
     case kind::tags: return "tags";
+    case kind::alias: return "alias";
   }
   return "?";
 }
@@ -360,7 +361,10 @@ std::string encode(const execution_record& r, identity id) {
   static const std::string none;
   writer w(kind::execution);
   auto& p = w.pk();
-  p.pack_array(execution_fields);
+  // Two more fields (version and alias ARN) only when there are any; older
+  // blobs have 19 and decode unchanged.
+  const bool extra = !r.version_arn.empty() || !r.alias_arn.empty();
+  p.pack_array(extra ? execution_fields + 2 : execution_fields);
   put_s(p, keep ? r.arn : none);
   put_s(p, keep ? r.machine_arn : none);
   put_s(p, r.name);
@@ -380,6 +384,10 @@ std::string encode(const execution_record& r, identity id) {
   put_s(p, keep ? r.revision_id : none);
   put_b(p, r.express);
   put_s(p, r.trace_header);
+  if (extra) {
+    put_s(p, r.version_arn);
+    put_s(p, r.alias_arn);
+  }
   return w.take();
 }
 
@@ -521,6 +529,13 @@ bool decode(std::string_view blob, execution_record& out, std::string* error) {
                           r.revision_id = f.s();
                           r.express = f.b();
                           r.trace_header = f.s();
+                          if (f.more()) {
+                            r.version_arn = f.s();
+                            r.alias_arn = f.s();
+                          } else {
+                            r.version_arn.clear();
+                            r.alias_arn.clear();
+                          }
                         });
   out.state = std::move(state);
   return ok;
@@ -610,6 +625,44 @@ bool decode(std::string_view blob, std::vector<tag>& out, std::string* error) {
                          v.push_back(std::move(t));
                        }
                      });
+}
+
+std::string encode(const alias_record& a) {
+  writer w(kind::alias);
+  auto& p = w.pk();
+  p.pack_array(6);
+  put_s(p, a.arn);
+  put_s(p, a.name);
+  put_s(p, a.description);
+  put_i(p, a.creation_ms);
+  put_i(p, a.update_ms);
+  p.pack_array(static_cast<uint32_t>(a.routes.size()));
+  for (const auto& r : a.routes) {
+    p.pack_array(2);
+    put_s(p, r.version_arn);
+    put_i(p, r.weight);
+  }
+  return w.take();
+}
+
+bool decode(std::string_view blob, alias_record& out, std::string* error) {
+  return decode_blob(blob, kind::alias, out, error, [](const msgpack::object& o, alias_record& a) {
+    fields f(o, 6, "alias");
+    a.arn = f.s();
+    a.name = f.s();
+    a.description = f.s();
+    a.creation_ms = f.i64();
+    a.update_ms = f.i64();
+    const auto& routes = as_array(f.next(), "routes");
+    a.routes.clear();
+    for (uint32_t i = 0; i < routes.size; ++i) {
+      fields rf(routes.ptr[i], 2, "route");
+      route r;
+      r.version_arn = rf.s();
+      r.weight = rf.i64();
+      a.routes.push_back(std::move(r));
+    }
+  });
 }
 
 }  // namespace sc::cluster::codec

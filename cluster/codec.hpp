@@ -38,6 +38,7 @@ enum class kind : uint8_t {
   history_event = 'H',
   execution_state = 'S',
   tags = 'T',
+  alias = 'L',
 };
 
 std::string encode(const state_machine_record& r);
@@ -53,6 +54,7 @@ std::string encode(const execution_record& r, identity id = identity::keep);  //
 std::string encode(const model::history_event& e);
 std::string encode(const interp::execution_state& s, identity id = identity::keep);
 std::string encode(const std::vector<tag>& tags);
+std::string encode(const alias_record& a);
 
 bool decode(std::string_view blob, state_machine_record& out, std::string* error = nullptr);
 bool decode(std::string_view blob, activity_record& out, std::string* error = nullptr);
@@ -61,5 +63,6 @@ bool decode(std::string_view blob, execution_record& out, std::string* error = n
 bool decode(std::string_view blob, model::history_event& out, std::string* error = nullptr);
 bool decode(std::string_view blob, interp::execution_state& out, std::string* error = nullptr);
 bool decode(std::string_view blob, std::vector<tag>& out, std::string* error = nullptr);
+bool decode(std::string_view blob, alias_record& out, std::string* error = nullptr);
 
 }  // namespace sc::cluster::codec

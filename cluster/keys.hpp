@@ -66,6 +66,39 @@ inline std::string state_machine_index() { return "sc:{g}:sm:idx"; }
 /// check "is my machine being deleted?" with one SISMEMBER.
 inline std::string deleting_machines() { return "sc:{g}:sm:deleting"; }
 
+/// HASH `sc:{g}:smv:<machine arn>`: that machine's published versions,
+/// version ARN → state_machine_record blob written with an empty `arn`
+/// (the field is the ARN). Written with the three keys below by one script
+/// (PublishStateMachineVersion); all four deleted with the machine.
+inline std::string versions(std::string_view machine_arn) {
+  return "sc:{g}:smv:" + std::string(machine_arn);
+}
+
+/// ZSET `sc:{g}:smv:idx:<machine arn>`: version ARN, score = its number
+/// (ListStateMachineVersions newest first with ZREVRANGEBYSCORE).
+inline std::string version_index(std::string_view machine_arn) {
+  return "sc:{g}:smv:idx:" + std::string(machine_arn);
+}
+
+/// STRING `sc:{g}:smv:n:<machine arn>`: the highest version number ever
+/// published (INCR; numbers of deleted versions are not reused).
+inline std::string version_counter(std::string_view machine_arn) {
+  return "sc:{g}:smv:n:" + std::string(machine_arn);
+}
+
+/// HASH `sc:{g}:smv:rev:<machine arn>`: version ARN → the revision id it
+/// froze (the publish script's "nothing changed since the newest version"
+/// check).
+inline std::string version_revisions(std::string_view machine_arn) {
+  return "sc:{g}:smv:rev:" + std::string(machine_arn);
+}
+
+/// HASH `sc:{g}:sma:<machine arn>`: that machine's aliases, alias ARN →
+/// alias_record blob. Deleted with the machine.
+inline std::string aliases(std::string_view machine_arn) {
+  return "sc:{g}:sma:" + std::string(machine_arn);
+}
+
 /// HASH `sc:{g}:act`: activity ARN → activity_record blob.
 inline std::string activities() { return "sc:{g}:act"; }
 

@@ -77,6 +77,115 @@ class memory_store final : public store {
     return list_map(machines_, after, limit);
   }
 
+  // Versions and aliases -------------------------------------------------
+
+  publish_outcome publish_version(const std::string& machine_arn, const state_machine_record& v,
+                                  size_t max_versions, state_machine_record& out) override {
+    std::lock_guard lock(mu_);
+    auto& c = children_[machine_arn];
+    if (!c.versions.empty() && c.versions.rbegin()->second.revision_id == v.revision_id) {
+      out = c.versions.rbegin()->second;
+      return publish_outcome::existing;
+    }
+    if (c.versions.size() >= max_versions) return publish_outcome::quota;
+    int64_t n = ++c.last_version;
+    out = v;
+    out.arn = machine_arn + ":" + std::to_string(n);
+    c.versions.emplace(n, out);
+    return publish_outcome::created;
+  }
+
+  std::optional<state_machine_record> get_version(const std::string& arn) override {
+    std::lock_guard lock(mu_);
+    auto* c = children_of(arn);
+    if (!c) return std::nullopt;
+    auto it = c->versions.find(version_number(arn));
+    if (it == c->versions.end() || it->second.arn != arn) return std::nullopt;
+    return it->second;
+  }
+
+  page<state_machine_record> list_versions(const std::string& machine_arn,
+                                           const std::string& after, size_t limit) override {
+    std::lock_guard lock(mu_);
+    page<state_machine_record> out;
+    auto it = children_.find(machine_arn);
+    if (it == children_.end()) return out;
+    auto& vs = it->second.versions;
+    auto v = after.empty() ? vs.rbegin()
+                           : std::make_reverse_iterator(vs.lower_bound(version_number(after)));
+    for (; v != vs.rend(); ++v) {
+      if (out.items.size() == limit) {
+        out.next = out.items.back().arn;
+        break;
+      }
+      out.items.push_back(v->second);
+    }
+    return out;
+  }
+
+  bool delete_version(const std::string& arn) override {
+    std::lock_guard lock(mu_);
+    auto* c = children_of(arn);
+    if (!c) return false;
+    auto it = c->versions.find(version_number(arn));
+    if (it == c->versions.end() || it->second.arn != arn) return false;
+    c->versions.erase(it);
+    return true;
+  }
+
+  create_outcome create_alias(const alias_record& a, size_t max_aliases,
+                              alias_record& existing) override {
+    std::lock_guard lock(mu_);
+    auto& c = children_[unqualified_arn(a.arn)];
+    auto it = c.aliases.find(a.arn);
+    if (it != c.aliases.end()) {
+      existing = it->second;
+      return same_alias(existing, a) ? create_outcome::existing : create_outcome::conflict;
+    }
+    if (c.aliases.size() >= max_aliases) return create_outcome::deleting;
+    c.aliases.emplace(a.arn, a);
+    return create_outcome::created;
+  }
+
+  std::optional<alias_record> get_alias(const std::string& arn) override {
+    std::lock_guard lock(mu_);
+    auto* c = children_of(arn);
+    if (!c) return std::nullopt;
+    auto it = c->aliases.find(arn);
+    if (it == c->aliases.end()) return std::nullopt;
+    return it->second;
+  }
+
+  bool put_alias(const alias_record& a) override {
+    std::lock_guard lock(mu_);
+    auto* c = children_of(a.arn);
+    if (!c) return false;
+    auto it = c->aliases.find(a.arn);
+    if (it == c->aliases.end()) return false;
+    it->second = a;
+    return true;
+  }
+
+  bool delete_alias(const std::string& arn) override {
+    std::lock_guard lock(mu_);
+    auto* c = children_of(arn);
+    return c && c->aliases.erase(arn) > 0;
+  }
+
+  std::vector<alias_record> list_aliases(const std::string& machine_arn) override {
+    std::lock_guard lock(mu_);
+    std::vector<alias_record> out;
+    auto it = children_.find(machine_arn);
+    if (it != children_.end())
+      for (auto& [arn, a] : it->second.aliases) out.push_back(a);
+    return out;
+  }
+
+  void delete_versions_and_aliases(const std::string& machine_arn) override {
+    std::lock_guard lock(mu_);
+    children_.erase(machine_arn);
+  }
+
   create_outcome create_activity(const activity_record& r, activity_record& existing) override {
     std::lock_guard lock(mu_);
     auto it = activities_.find(r.arn);
@@ -442,7 +551,26 @@ class memory_store final : public store {
     return r;
   }
 
+  struct machine_children {
+    int64_t last_version = 0;  ///< the highest number ever published
+    std::map<int64_t, state_machine_record> versions;
+    std::map<std::string, alias_record> aliases;
+  };
+  static int64_t version_number(const std::string& arn) {
+    auto colon = arn.rfind(':');
+    try {
+      return std::stoll(arn.substr(colon + 1));
+    } catch (...) {
+      return -1;
+    }
+  }
+  machine_children* children_of(const std::string& qualified_arn) {
+    auto it = children_.find(unqualified_arn(qualified_arn));
+    return it == children_.end() ? nullptr : &it->second;
+  }
+
   std::mutex mu_;
+  std::unordered_map<std::string, machine_children> children_;
   std::map<std::string, state_machine_record> machines_;
   std::map<std::string, activity_record> activities_;
   std::unordered_map<std::string, std::vector<tag>> tags_;

@@ -395,6 +395,39 @@ end
 return 1
 )lua"};
 
+// PublishStateMachineVersion. KEYS: 1 versions hash, 2 version index,
+// 3 counter, 4 revisions hash. ARGV: 1 machine arn, 2 revision id, 3 blob
+// (empty arn), 4 most versions. → {1, arn} published, {0, arn} the newest
+// version has that revision, {-1, ''} quota reached.
+const script publish_version_lua{R"lua(
+local top = redis.call('ZREVRANGE', KEYS[2], 0, 0)
+if top[1] and redis.call('HGET', KEYS[4], top[1]) == ARGV[2] then return {0, top[1]} end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {-1, ''} end
+local n = redis.call('INCR', KEYS[3])
+local arn = ARGV[1] .. ':' .. n
+redis.call('HSET', KEYS[1], arn, ARGV[3])
+redis.call('HSET', KEYS[4], arn, ARGV[2])
+redis.call('ZADD', KEYS[2], n, arn)
+return {1, arn}
+)lua"};
+
+// CreateStateMachineAlias. KEYS: 1 aliases hash. ARGV: 1 alias arn, 2 blob,
+// 3 most aliases. → {1} created, {0, blob} exists, {-1} quota reached.
+const script create_alias_lua{R"lua(
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then return {0, cur} end
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return {-1} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return {1}
+)lua"};
+
+// KEYS: 1 aliases hash. ARGV: 1 alias arn, 2 blob. → 1 replaced, 0 absent.
+const script put_alias_lua{R"lua(
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+)lua"};
+
 // KEYS: 1 machines hash, 2 deleting set. ARGV: 1 arn, 2 blob, 3 '1' if DELETING.
 const script put_machine_lua{R"lua(
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -619,6 +652,163 @@ class redis_store final : public store {
                                                  size_t limit) override {
     return lex_page<state_machine_record>(keys::state_machines(), keys::state_machine_index(),
                                           after, limit);
+  }
+
+  // Versions and aliases -------------------------------------------------
+
+  publish_outcome publish_version(const std::string& machine_arn, const state_machine_record& v,
+                                  size_t max_versions, state_machine_record& out) override {
+    state_machine_record blob_rec = v;
+    blob_rec.arn.clear();
+    lease c(pool_);
+    auto rep = eval(c, publish_version_lua,
+                    {keys::versions(machine_arn), keys::version_index(machine_arn),
+                     keys::version_counter(machine_arn), keys::version_revisions(machine_arn)},
+                    {machine_arn, v.revision_id, codec::encode(blob_rec),
+                     std::to_string(max_versions)});
+    const redisReply* r = rep.get();
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+      throw store_unavailable("Redis: unexpected publish reply");
+    long long code = r->element[0]->integer;
+    if (code < 0) return publish_outcome::quota;
+    std::string arn(str(r->element[1]));
+    if (code == 1) {
+      out = v;
+      out.arn = arn;
+      return publish_outcome::created;
+    }
+    auto got = read_version(c, machine_arn, arn);
+    if (!got) throw store_unavailable("Redis: version vanished");
+    out = *got;
+    return publish_outcome::existing;
+  }
+
+  std::optional<state_machine_record> get_version(const std::string& arn) override {
+    std::string machine = unqualified_arn(arn);
+    if (machine.empty()) return std::nullopt;
+    lease c(pool_);
+    return read_version(c, machine, arn);
+  }
+
+  page<state_machine_record> list_versions(const std::string& machine_arn,
+                                           const std::string& after, size_t limit) override {
+    page<state_machine_record> out;
+    if (limit == 0) return out;
+    lease c(pool_);
+    std::string max = "+inf";
+    if (!after.empty()) {
+      auto colon = after.rfind(':');
+      max = "(" + after.substr(colon + 1);
+    }
+    auto ids = c.one({"ZREVRANGEBYSCORE", keys::version_index(machine_arn), max, "-inf", "LIMIT",
+                      "0", std::to_string(limit + 1)});
+    if (ids->type != REDIS_REPLY_ARRAY) throw store_unavailable("Redis: unexpected ZRANGE reply");
+    size_t n = std::min<size_t>(ids->elements, limit);
+    if (n == 0) return out;
+    resp q;
+    q.begin(2 + n);
+    q.arg("HMGET");
+    q.arg(keys::versions(machine_arn));
+    for (size_t i = 0; i < n; ++i) q.arg(str(ids->element[i]));
+    auto rep = c.run(q);
+    const redisReply* blobs = rep.front().get();
+    for (size_t i = 0; i < n && i < blobs->elements; ++i) {
+      if (is_nil(blobs->element[i])) continue;
+      state_machine_record m;
+      decode_or_throw(str(blobs->element[i]), m);
+      m.arn = std::string(str(ids->element[i]));
+      out.items.push_back(std::move(m));
+    }
+    if (ids->elements > limit && !out.items.empty()) out.next = out.items.back().arn;
+    return out;
+  }
+
+  bool delete_version(const std::string& arn) override {
+    std::string machine = unqualified_arn(arn);
+    if (machine.empty()) return false;
+    lease c(pool_);
+    resp q;
+    q.cmd({"MULTI"});
+    q.cmd({"HDEL", keys::versions(machine), arn});
+    q.cmd({"ZREM", keys::version_index(machine), arn});
+    q.cmd({"HDEL", keys::version_revisions(machine), arn});
+    q.cmd({"EXEC"});
+    auto rep = c.run(q);
+    const redisReply* ex = rep.back().get();
+    return ex && ex->type == REDIS_REPLY_ARRAY && ex->elements > 0 && ex->element[0]->integer == 1;
+  }
+
+  create_outcome create_alias(const alias_record& a, size_t max_aliases,
+                              alias_record& existing) override {
+    lease c(pool_);
+    auto rep = eval(c, create_alias_lua, {keys::aliases(unqualified_arn(a.arn))},
+                    {a.arn, codec::encode(a), std::to_string(max_aliases)});
+    const redisReply* r = rep.get();
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1)
+      throw store_unavailable("Redis: unexpected alias reply");
+    long long code = r->element[0]->integer;
+    if (code == 1) return create_outcome::created;
+    if (code < 0) return create_outcome::deleting;
+    decode_or_throw(str(r->element[1]), existing);
+    return same_alias(existing, a) ? create_outcome::existing : create_outcome::conflict;
+  }
+
+  std::optional<alias_record> get_alias(const std::string& arn) override {
+    std::string machine = unqualified_arn(arn);
+    if (machine.empty()) return std::nullopt;
+    lease c(pool_);
+    auto r = c.one({"HGET", keys::aliases(machine), arn});
+    if (is_nil(r.get())) return std::nullopt;
+    alias_record a;
+    decode_or_throw(str(r.get()), a);
+    return a;
+  }
+
+  bool put_alias(const alias_record& a) override {
+    lease c(pool_);
+    auto rep = eval(c, put_alias_lua, {keys::aliases(unqualified_arn(a.arn))},
+                    {a.arn, codec::encode(a)});
+    return rep->integer == 1;
+  }
+
+  bool delete_alias(const std::string& arn) override {
+    std::string machine = unqualified_arn(arn);
+    if (machine.empty()) return false;
+    lease c(pool_);
+    auto r = c.one({"HDEL", keys::aliases(machine), arn});
+    return r->integer == 1;
+  }
+
+  std::vector<alias_record> list_aliases(const std::string& machine_arn) override {
+    std::vector<alias_record> out;
+    lease c(pool_);
+    auto r = c.one({"HVALS", keys::aliases(machine_arn)});
+    if (r->type != REDIS_REPLY_ARRAY) throw store_unavailable("Redis: unexpected HVALS reply");
+    for (size_t i = 0; i < r->elements; ++i) {
+      alias_record a;
+      decode_or_throw(str(r->element[i]), a);
+      out.push_back(std::move(a));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const alias_record& x, const alias_record& y) { return x.arn < y.arn; });
+    return out;
+  }
+
+  void delete_versions_and_aliases(const std::string& machine_arn) override {
+    lease c(pool_);
+    c.one({"DEL", keys::versions(machine_arn), keys::version_index(machine_arn),
+           keys::version_counter(machine_arn), keys::version_revisions(machine_arn),
+           keys::aliases(machine_arn)});
+  }
+
+  std::optional<state_machine_record> read_version(lease& c, const std::string& machine,
+                                                   const std::string& arn) {
+    auto r = c.one({"HGET", keys::versions(machine), arn});
+    if (is_nil(r.get())) return std::nullopt;
+    state_machine_record m;
+    decode_or_throw(str(r.get()), m);
+    m.arn = arn;
+    return m;
   }
 
   // Activities -----------------------------------------------------------

@@ -79,6 +79,19 @@ struct state_machine_record {
   std::string status = "ACTIVE";       ///< ACTIVE | DELETING (executions still running)
 };
 
+/// One entry of an alias's routing configuration.
+struct route {
+  std::string version_arn;
+  int64_t weight = 0;
+};
+
+/// A state machine alias (arn = machine ARN + ":" + name).
+struct alias_record {
+  std::string arn, name, description;
+  std::vector<route> routes;
+  int64_t creation_ms = 0, update_ms = 0;
+};
+
 struct activity_record {
   std::string arn, name;
   int64_t creation_ms = 0;
@@ -97,12 +110,36 @@ struct execution_record {
   std::string revision_id;
   bool express = false;
   std::string trace_header;
+  /// Started through a version ARN (or an alias, which picked this version).
+  std::string version_arn;
+  /// Started through an alias ARN.
+  std::string alias_arn;
   /// The interpreter state after the last step (absent once finished and
   /// compacted). Shared and immutable.
   std::shared_ptr<const interp::execution_state> state;
 };
 
 enum class create_outcome { created, existing, conflict, deleting };
+
+/// CreateStateMachineAlias's idempotency: same description and routes.
+inline bool same_alias(const alias_record& a, const alias_record& b) {
+  if (a.description != b.description || a.routes.size() != b.routes.size()) return false;
+  for (size_t i = 0; i < a.routes.size(); ++i)
+    if (a.routes[i].version_arn != b.routes[i].version_arn || a.routes[i].weight != b.routes[i].weight)
+      return false;
+  return true;
+}
+
+enum class publish_outcome { created, existing, quota };
+
+/// The state machine ARN a version or alias ARN qualifies ("" when `arn`
+/// has no qualifier: fewer than eight ':'-separated parts).
+inline std::string unqualified_arn(const std::string& arn) {
+  size_t colons = 0;
+  for (char c : arn) colons += c == ':';
+  if (colons != 7) return {};
+  return arn.substr(0, arn.rfind(':'));
+}
 
 template <class T>
 struct page {
@@ -128,6 +165,35 @@ class store {
   /// Ordered by ARN; `after` is the last ARN of the previous page.
   virtual page<state_machine_record> list_state_machines(const std::string& after,
                                                          size_t limit) = 0;
+
+  // Versions and aliases (kept per state machine; a version is a frozen
+  // copy of the machine record whose arn is the version ARN and whose
+  // creation_ms is the publication time) ---------------------------------
+  /// Publishes `v` (arn ignored) as the next version of `machine_arn`,
+  /// numbered after every version ever published, unless the newest
+  /// existing version has v.revision_id: then that one is `out` and the
+  /// outcome `existing`. `quota` when `max_versions` exist already.
+  virtual publish_outcome publish_version(const std::string& machine_arn,
+                                          const state_machine_record& v, size_t max_versions,
+                                          state_machine_record& out) = 0;
+  virtual std::optional<state_machine_record> get_version(const std::string& version_arn) = 0;
+  /// Newest first; `after` is the last version ARN of the previous page.
+  virtual page<state_machine_record> list_versions(const std::string& machine_arn,
+                                                   const std::string& after, size_t limit) = 0;
+  virtual bool delete_version(const std::string& version_arn) = 0;
+  /// Creates `a` unless an alias with that ARN exists (then `existing` gets
+  /// it; outcome existing or conflict as for state machines: same
+  /// description and routes = existing). `deleting` stands for "quota".
+  virtual create_outcome create_alias(const alias_record& a, size_t max_aliases,
+                                      alias_record& existing) = 0;
+  virtual std::optional<alias_record> get_alias(const std::string& alias_arn) = 0;
+  /// Replaces the alias; false when it does not exist.
+  virtual bool put_alias(const alias_record& a) = 0;
+  virtual bool delete_alias(const std::string& alias_arn) = 0;
+  /// Every alias of the machine, ordered by ARN.
+  virtual std::vector<alias_record> list_aliases(const std::string& machine_arn) = 0;
+  /// Forgets every version and alias of the machine (and its version count).
+  virtual void delete_versions_and_aliases(const std::string& machine_arn) = 0;
 
   // Activities ---------------------------------------------------------
   virtual create_outcome create_activity(const activity_record& r, activity_record& existing) = 0;

@@ -51,7 +51,8 @@ constexpr int max_pipelined = 4;
 enum class kind { str, required_str, integer, boolean, object, array };
 enum class check {
   none, sm_arn, exec_arn, activity_arn, resource_arn, name, json, definition, task_token,
-  role_arn, page_sm, page_act, page_exec, page_hist, tags, tag_keys, logging, tracing
+  role_arn, page_sm, page_act, page_exec, page_hist, tags, tag_keys, logging, tracing,
+  qualified_sm_arn, page_smv, page_sma, routing
 };
 
 struct rule {
@@ -79,7 +80,8 @@ const std::unordered_map<std::string, action>& actions() {
         {"publish", k::boolean},
         {"versionDescription", k::str, 0, 256}}},
       {"DescribeStateMachine",
-       {{"stateMachineArn", k::required_str, 1, 256, c::sm_arn}, {"includedData", k::str}}},
+       {{"stateMachineArn", k::required_str, 1, 256, c::qualified_sm_arn},
+        {"includedData", k::str}}},
       {"UpdateStateMachine",
        {{"stateMachineArn", k::required_str, 1, 256, c::sm_arn},
         {"definition", k::str, 1, 1048576, c::definition},
@@ -97,19 +99,45 @@ const std::unordered_map<std::string, action>& actions() {
         {"type", k::str},
         {"severity", k::str},
         max_results}},
+      {"PublishStateMachineVersion",
+       {{"stateMachineArn", k::required_str, 1, 256, c::sm_arn},
+        {"revisionId", k::str},
+        {"description", k::str, 0, 256}}},
+      {"ListStateMachineVersions",
+       {{"stateMachineArn", k::required_str, 1, 256, c::sm_arn},
+        max_results,
+        {"nextToken", k::str, 1, 1024, c::page_smv}}},
+      {"DeleteStateMachineVersion",
+       {{"stateMachineVersionArn", k::required_str, 1, 2000, c::qualified_sm_arn}}},
+      {"CreateStateMachineAlias",
+       {{"description", k::str, 0, 256},
+        {"name", k::required_str, 1, 80},
+        {"routingConfiguration", k::array, 0, SIZE_MAX, c::routing}}},
+      {"DescribeStateMachineAlias",
+       {{"stateMachineAliasArn", k::required_str, 1, 256, c::qualified_sm_arn}}},
+      {"UpdateStateMachineAlias",
+       {{"stateMachineAliasArn", k::required_str, 1, 256, c::qualified_sm_arn},
+        {"description", k::str, 0, 256},
+        {"routingConfiguration", k::array, 0, SIZE_MAX, c::routing}}},
+      {"DeleteStateMachineAlias",
+       {{"stateMachineAliasArn", k::required_str, 1, 256, c::qualified_sm_arn}}},
+      {"ListStateMachineAliases",
+       {{"stateMachineArn", k::required_str, 1, 256, c::qualified_sm_arn},
+        max_results,
+        {"nextToken", k::str, 1, 1024, c::page_sma}}},
       {"CreateActivity",
        {{"name", k::required_str, 1, 80, c::name}, {"tags", k::array, 0, SIZE_MAX, c::tags}}},
       {"DescribeActivity", {{"activityArn", k::required_str, 1, 256, c::activity_arn}}},
       {"DeleteActivity", {{"activityArn", k::required_str, 1, 256, c::activity_arn}}},
       {"ListActivities", {max_results, {"nextToken", k::str, 1, 1024, c::page_act}}},
       {"StartExecution",
-       {{"stateMachineArn", k::required_str, 1, 256, c::sm_arn},
+       {{"stateMachineArn", k::required_str, 1, 256, c::qualified_sm_arn},
         {"name", k::str, 1, 80, c::name},
         {"input", k::str, 0, 262144, c::json},
         {"traceHeader", k::str, 0, 256},
         {"includedData", k::str}}},
       {"StartSyncExecution",
-       {{"stateMachineArn", k::required_str, 1, 256, c::sm_arn},
+       {{"stateMachineArn", k::required_str, 1, 256, c::qualified_sm_arn},
         {"name", k::str, 1, 80, c::name},
         {"input", k::str, 0, 262144, c::json},
         {"traceHeader", k::str, 0, 256},
@@ -121,7 +149,7 @@ const std::unordered_map<std::string, action>& actions() {
       {"DescribeExecution",
        {{"executionArn", k::required_str, 1, 256, c::exec_arn}, {"includedData", k::str}}},
       {"ListExecutions",
-       {{"stateMachineArn", k::str, 1, 256, c::sm_arn},
+       {{"stateMachineArn", k::str, 1, 256, c::qualified_sm_arn},
         {"statusFilter", k::str},
         {"mapRunArn", k::str, 1, 2000},
         {"redriveFilter", k::str},
@@ -211,14 +239,40 @@ void check_value(const rule& r, const api::members& m) {
         else throw api::aws_error("InvalidToken", "Invalid Token: '" + *s + "'");
       }
       return;
+    case check::qualified_sm_arn:
+      // api/actions/versions.cpp parse_machine_ref: an optional qualifier.
+      if (auto s = m.str(r.member)) {
+        size_t colons = 0;
+        for (char ch : *s) colons += ch == ':';
+        std::string base = colons == 7 ? s->substr(0, s->rfind(':')) : *s;
+        if (colons == 7 && base.size() + 1 == s->size())
+          throw api::aws_error("InvalidArn", "Invalid Arn: '" + *s + "'");
+        require_arn(base, model::arn_kind::state_machine);
+      }
+      return;
+    case check::routing:
+      // api/actions/aliases.cpp read_routes: item shapes and ranges.
+      if (auto* arr = m.array(r.member))
+        for (auto& item : arr->GetArray()) {
+          if (!item.IsObject())
+            throw api::aws_error("SerializationException", "Unexpected value in routingConfiguration");
+          api::members im(item);
+          im.str("stateMachineVersionArn");
+          im.integer("weight");
+        }
+      return;
     case check::page_sm:
     case check::page_act:
     case check::page_exec:
     case check::page_hist:
+    case check::page_smv:
+    case check::page_sma:
       if (auto s = m.str(r.member)) {
-        const char* kind = r.c == check::page_sm    ? "sm"
-                           : r.c == check::page_act ? "act"
+        const char* kind = r.c == check::page_sm     ? "sm"
+                           : r.c == check::page_act  ? "act"
                            : r.c == check::page_exec ? "exec"
+                           : r.c == check::page_smv  ? "smv"
+                           : r.c == check::page_sma  ? "sma"
                                                      : "hist";
         static const model::token_codec codec("fuzz-secret");
         (void)api::decode_page_token(codec, kind, *s);

@@ -174,6 +174,18 @@ HTTP_BODIES = [
     ("TagResource", {"resourceArn": SM_ARN, "tags": [{"key": "a", "value": "b"}]}),
     ("UntagResource", {"resourceArn": ACT_ARN, "tagKeys": ["a"]}),
     ("ListTagsForResource", {"resourceArn": SM_ARN}),
+    ("PublishStateMachineVersion", {"stateMachineArn": SM_ARN, "revisionId": "r", "description": "d"}),
+    ("ListStateMachineVersions", {"stateMachineArn": SM_ARN, "maxResults": 2}),
+    ("DeleteStateMachineVersion", {"stateMachineVersionArn": SM_ARN + ":1"}),
+    ("CreateStateMachineAlias", {"name": "prod", "description": "d", "routingConfiguration": [
+        {"stateMachineVersionArn": SM_ARN + ":1", "weight": 60},
+        {"stateMachineVersionArn": SM_ARN + ":2", "weight": 40}]}),
+    ("DescribeStateMachineAlias", {"stateMachineAliasArn": SM_ARN + ":prod"}),
+    ("UpdateStateMachineAlias", {"stateMachineAliasArn": SM_ARN + ":prod", "routingConfiguration": [
+        {"stateMachineVersionArn": SM_ARN + ":2", "weight": 100}]}),
+    ("DeleteStateMachineAlias", {"stateMachineAliasArn": SM_ARN + ":prod"}),
+    ("ListStateMachineAliases", {"stateMachineArn": SM_ARN + ":1", "nextToken": "abc.c21h"}),
+    ("StartExecution", {"stateMachineArn": SM_ARN + ":prod"}),
 ]
 
 

@@ -1,6 +1,6 @@
 // StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
 // ListExecutions, GetExecutionHistory.
-#include "api/service.hpp"
+#include "api/actions/qualified.hpp"
 #include "runtime/model/arn.hpp"
 
 namespace sc::api {
@@ -12,6 +12,7 @@ constexpr size_t max_payload = 262144;
 struct start_params {
   cluster::state_machine_record machine;
   std::string name, input, trace_header;
+  std::string version_arn, alias_arn;
 };
 
 start_params read_start(context& c) {
@@ -21,7 +22,7 @@ start_params read_start(context& c) {
   auto input = c.m.str("input", 0, max_payload);
   auto trace = c.m.str("traceHeader", 0, 256);
   c.m.str("includedData");
-  require_arn(arn, model::arn_kind::state_machine);
+  auto ref = parse_machine_ref(arn);
   if (name) require_name(*name);
   p.input = input.value_or("{}");
   std::string err;
@@ -29,11 +30,21 @@ start_params read_start(context& c) {
   if (!json::parse(p.input, d, &err))
     throw aws_error("InvalidExecutionInput",
                     "Invalid State Machine Execution Input: '" + err + "'");
-  auto m = c.node.machine_for_start(arn);
-  if (!m) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
-  if (m->status == "DELETING")
-    throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");
-  p.machine = *m;
+  if (!ref.qualifier.empty()) {
+    // A version ARN, or an alias that picks one: the execution runs the
+    // version's frozen record and belongs to the unqualified machine.
+    auto t = resolve_start_target(c, ref);
+    p.version_arn = t.version.arn;
+    p.alias_arn = t.alias_arn;
+    p.machine = std::move(t.version);
+    p.machine.arn = ref.machine_arn;
+  } else {
+    auto m = c.node.machine_for_start(arn);
+    if (!m) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
+    if (m->status == "DELETING")
+      throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");
+    p.machine = *m;
+  }
   p.name = name ? *name : actors::random_uuid();
   p.trace_header = trace.value_or("");
   return p;
@@ -53,7 +64,8 @@ void start_execution(context& c) {
   auto p = read_start(c);
   auto def = c.node.definition_for(p.machine);
   if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
-  actors::start_request req{p.machine, def, p.name, p.input, false, p.trace_header};
+  actors::start_request req{p.machine, def,          p.name,        p.input, false,
+                            p.trace_header, p.version_arn, p.alias_arn};
   auto done = c.done;
   c.node.start_execution(std::move(req), [done](actors::start_reply r) {
     if (r.error) return send_error(done, *r.error);
@@ -70,7 +82,8 @@ void start_sync_execution(context& c) {
                     "This operation is not supported by this type of state machine");
   auto def = c.node.definition_for(p.machine);
   if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
-  actors::start_request req{p.machine, def, p.name, p.input, true, p.trace_header};
+  actors::start_request req{p.machine, def,          p.name,        p.input, true,
+                            p.trace_header, p.version_arn, p.alias_arn};
   auto done = c.done;
   c.node.start_execution(std::move(req), [done](actors::start_reply r) {
     if (r.error) return send_error(done, *r.error);
@@ -124,6 +137,8 @@ void describe_execution(context& c) {
       .str("name", e->name)
       .str("status", e->status)
       .time("startDate", e->start_ms);
+  if (!e->version_arn.empty()) o.str("stateMachineVersionArn", e->version_arn);
+  if (!e->alias_arn.empty()) o.str("stateMachineAliasArn", e->alias_arn);
   if (e->status != "RUNNING") o.time("stopDate", e->stop_ms);
   write_payload(o, "input", "inputDetails", e->input);
   if (e->has_output) write_payload(o, "output", "outputDetails", e->output);
@@ -154,15 +169,37 @@ void list_executions(context& c) {
     validation_error("'" + *status + "'", "statusFilter",
                      "Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, FAILED, "
                      "PENDING_REDRIVE, ABORTED, RUNNING]");
-  require_arn(*arn, model::arn_kind::state_machine);
+  auto ref = parse_machine_ref(*arn);
   std::string after;
   if (auto tok = c.m.str("nextToken", 1, 3096)) after = decode_page_token(c.node.tokens(), "exec", *tok);
-  auto m = c.store.get_state_machine(*arn);
+  std::optional<cluster::state_machine_record> m;
+  if (ref.version()) m = c.store.get_version(*arn);
+  else if (ref.alias()) {
+    if (c.store.get_alias(*arn)) m = c.store.get_state_machine(ref.machine_arn);
+  } else {
+    m = c.store.get_state_machine(*arn);
+  }
   if (!m) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + *arn + "'");
   if (m->type == "EXPRESS")
     throw aws_error("StateMachineTypeNotSupported",
                     "This operation is not supported by this type of state machine");
-  auto page = c.store.list_executions(*arn, status.value_or(""), after, limit);
+  // A version or alias ARN lists the executions started through it: pages
+  // of the machine's executions, filtered, until this page is full.
+  cluster::page<cluster::execution_record> page;
+  if (ref.qualifier.empty()) {
+    page = c.store.list_executions(*arn, status.value_or(""), after, limit);
+  } else {
+    std::string from = after;
+    for (;;) {
+      auto part = c.store.list_executions(ref.machine_arn, status.value_or(""), from,
+                                          limit - page.items.size());
+      for (auto& e : part.items)
+        if ((ref.version() ? e.version_arn : e.alias_arn) == *arn) page.items.push_back(std::move(e));
+      page.next = part.next;
+      if (part.next.empty() || page.items.size() == limit) break;
+      from = part.next;
+    }
+  }
   out o;
   auto& w = o.key("executions").writer();
   w.StartArray();
@@ -172,6 +209,14 @@ void list_executions(context& c) {
     w.String(e.arn.c_str());
     w.Key("stateMachineArn");
     w.String(e.machine_arn.c_str());
+    if (!e.version_arn.empty()) {
+      w.Key("stateMachineVersionArn");
+      w.String(e.version_arn.c_str());
+    }
+    if (!e.alias_arn.empty()) {
+      w.Key("stateMachineAliasArn");
+      w.String(e.alias_arn.c_str());
+    }
     w.Key("name");
     w.String(e.name.c_str());
     w.Key("status");

@@ -1,6 +1,6 @@
 // CreateStateMachine, DescribeStateMachine, UpdateStateMachine,
 // DeleteStateMachine, ListStateMachines, DescribeStateMachineForExecution.
-#include "api/service.hpp"
+#include "api/actions/qualified.hpp"
 #include "runtime/asl/parse.hpp"
 #include "runtime/model/arn.hpp"
 
@@ -64,8 +64,9 @@ void create_state_machine(context& c) {
   }
   auto logging = read_logging(c.m);
   auto tracing = read_tracing(c.m);
-  c.m.boolean("publish");
-  c.m.str("versionDescription", 0, 256);
+  std::optional<bool> publish;
+  std::optional<std::string> version_description;
+  check_publish_members(c.m, publish, version_description);
   check_definition(definition);
 
   cluster::state_machine_record r;
@@ -91,7 +92,12 @@ void create_state_machine(context& c) {
     case cluster::create_outcome::deleting:
       throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");
   }
-  c.ok(out().str("stateMachineArn", r.arn).time("creationDate", r.creation_ms).done());
+  out o;
+  o.str("stateMachineArn", r.arn).time("creationDate", r.creation_ms);
+  if (publish.value_or(false))
+    o.str("stateMachineVersionArn",
+          publish_version_of(c, r, version_description.value_or("")).arn);
+  c.ok(o.done());
 }
 
 static cluster::state_machine_record require_machine(context& c, const std::string& arn) {
@@ -104,7 +110,12 @@ static cluster::state_machine_record require_machine(context& c, const std::stri
 void describe_state_machine(context& c) {
   auto arn = c.m.required_str("stateMachineArn", 1, 256);
   c.m.str("includedData");
-  auto r = require_machine(c, arn);
+  auto ref = parse_machine_ref(arn);
+  if (ref.alias()) throw aws_error("InvalidArn", "Invalid Arn: '" + arn + "'");
+  std::optional<cluster::state_machine_record> found =
+      ref.version() ? c.store.get_version(arn) : c.store.get_state_machine(arn);
+  if (!found) throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
+  auto& r = *found;
   out o;
   o.str("stateMachineArn", r.arn)
       .str("name", r.name)
@@ -119,6 +130,7 @@ void describe_state_machine(context& c) {
   o.writer().Bool(r.tracing_enabled);
   o.writer().EndObject();
   if (r.update_ms) o.str("revisionId", r.revision_id);
+  if (!r.description.empty()) o.str("description", r.description);
   c.ok(o.done());
 }
 
@@ -129,8 +141,9 @@ void update_state_machine(context& c) {
   bool has_logging = c.m.object("loggingConfiguration") != nullptr;
   auto logging = read_logging(c.m);
   auto tracing = read_tracing(c.m);
-  c.m.boolean("publish");
-  c.m.str("versionDescription", 0, 256);
+  std::optional<bool> publish;
+  std::optional<std::string> version_description;
+  check_publish_members(c.m, publish, version_description);
   require_arn(arn, model::arn_kind::state_machine);
   if (!definition && !role && !has_logging && !tracing)
     throw aws_error("MissingRequiredParameter",
@@ -140,22 +153,41 @@ void update_state_machine(context& c) {
     throw aws_error("InvalidArn", "Invalid Arn: '" + *role + "'");
   if (definition) check_definition(*definition);
   auto r = require_machine(c, arn);
+  auto before = r;
   if (definition) r.definition = *definition;
   if (role) r.role_arn = *role;
   if (has_logging) r.logging_json = logging;
   if (tracing) r.tracing_enabled = *tracing;
-  r.update_ms = actors::now_ms();
-  r.revision_id = revision(r.update_ms);
-  if (!c.store.put_state_machine(r))
-    throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
-  c.node.forget_machine(arn);
-  c.ok(out().time("updateDate", r.update_ms).str("revisionId", r.revision_id).done());
+  // An update that changes nothing makes no new revision (AWS: publishing
+  // it then answers the existing version).
+  bool changed = r.definition != before.definition || r.role_arn != before.role_arn ||
+                 r.logging_json != before.logging_json ||
+                 r.tracing_enabled != before.tracing_enabled;
+  int64_t update_ms = actors::now_ms();
+  if (changed) {
+    r.update_ms = update_ms;
+    r.revision_id = revision(r.update_ms);
+    if (!c.store.put_state_machine(r))
+      throw aws_error("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'");
+    c.node.forget_machine(arn);
+  }
+  out o;
+  o.time("updateDate", update_ms);
+  if (r.update_ms) o.str("revisionId", r.revision_id);
+  if (publish.value_or(false)) {
+    if (r.status == "DELETING")
+      throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");
+    o.str("stateMachineVersionArn",
+          publish_version_of(c, r, version_description.value_or("")).arn);
+  }
+  c.ok(o.done());
 }
 
 void delete_state_machine(context& c) {
   auto arn = c.m.required_str("stateMachineArn", 1, 256);
   require_arn(arn, model::arn_kind::state_machine);
   c.store.delete_state_machine(arn);
+  c.store.delete_versions_and_aliases(arn);
   c.node.forget_machine(arn);
   c.ok("{}");
 }

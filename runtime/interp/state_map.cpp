@@ -2,6 +2,8 @@
 // MaxConcurrency at a time, with tolerated failures.
 #include "runtime/interp/runner.hpp"
 
+#include <algorithm>
+
 namespace sc::interp::detail {
 
 std::optional<failure> runner::int_field(const thread& t, const json::value& in,
@@ -98,7 +100,12 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   if (st.map_distributed) {
     std::string prefix = s_.state_machine_arn;
     auto pos = prefix.find(":stateMachine:");
-    if (pos != std::string::npos) prefix.replace(pos, 14, ":mapRun:");
+    if (pos != std::string::npos) {
+      // Started through a version or alias ARN: the Map Run belongs to the
+      // machine (no qualifier in its ARN).
+      if (std::count(prefix.begin(), prefix.end(), ':') == 7) prefix.erase(prefix.rfind(':'));
+      prefix.replace(pos, 14, ":mapRun:");
+    }
     t.map_run_arn = prefix + "/" + (st.map_label.empty() ? uuid() : st.map_label) + ":" + uuid();
     emit(t, "MapRunStarted", "mapRunStartedEventDetails",
          details().str("mapRunArn", t.map_run_arn).done());

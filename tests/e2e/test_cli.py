@@ -158,6 +158,31 @@ class Cli(E2ETestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("InvalidDefinition", p.stderr)
 
+    def test_versions_and_aliases_from_cli(self):
+        name = uname("cliver")
+        definition = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+        created = self.aws("create-state-machine", "--name", name, "--definition", definition,
+                           "--role-arn", ROLE_ARN, "--publish", "--version-description", "first")
+        self.addCleanup(self._quiet, self.sfn.delete_state_machine, stateMachineArn=sm_arn(name))
+        self.assertEqual(created["stateMachineVersionArn"], sm_arn(name) + ":1")
+        published = self.aws("publish-state-machine-version", "--state-machine-arn", sm_arn(name))
+        self.assertEqual(published["stateMachineVersionArn"], sm_arn(name) + ":1")
+        versions = self.aws("list-state-machine-versions", "--state-machine-arn", sm_arn(name))
+        self.assertEqual([v["stateMachineVersionArn"] for v in versions["stateMachineVersions"]],
+                         [sm_arn(name) + ":1"])
+        alias = self.aws("create-state-machine-alias", "--name", "prod", "--routing-configuration",
+                         json.dumps([{"stateMachineVersionArn": sm_arn(name) + ":1", "weight": 100}]))
+        self.assertEqual(alias["stateMachineAliasArn"], sm_arn(name) + ":prod")
+        described = self.aws("describe-state-machine-alias", "--state-machine-alias-arn",
+                             sm_arn(name) + ":prod")
+        self.assertEqual(described["routingConfiguration"][0]["weight"], 100)
+        started = self.aws("start-execution", "--state-machine-arn", sm_arn(name) + ":prod")
+        self.assertEqual(wait_for_status(self.sfn, started["executionArn"])["status"], "SUCCEEDED")
+        p = self.aws("delete-state-machine-version", "--state-machine-version-arn",
+                     sm_arn(name) + ":1", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ConflictException", p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

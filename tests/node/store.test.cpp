@@ -916,6 +916,111 @@ void async_group_commit(store& s) {
 }
 STORE_CONFORMANCE("save_execution_async: many in flight, all acked, in order", async_group_commit)
 
+void versions_and_aliases(store& s) {
+  auto m = machine("ver");
+  state_machine_record existing;
+  REQUIRE(s.create_state_machine(m, existing) == create_outcome::created);
+  auto v = m;
+  v.creation_ms = 1700000000999;
+  v.description = "first";
+  state_machine_record out;
+  REQUIRE(s.publish_version(m.arn, v, 3, out) == publish_outcome::created);
+  CHECK(out.arn == m.arn + ":1");
+  CHECK(out.description == "first");
+  // Same revision as the newest version: that version again.
+  auto same = v;
+  same.creation_ms = 5;
+  REQUIRE(s.publish_version(m.arn, same, 3, out) == publish_outcome::existing);
+  CHECK(out.arn == m.arn + ":1");
+  CHECK(out.creation_ms == 1700000000999);
+  for (int i = 2; i <= 3; ++i) {
+    auto vi = v;
+    vi.revision_id = "rev-" + std::to_string(i);
+    vi.definition = "{\"v\":" + std::to_string(i) + "}";
+    REQUIRE(s.publish_version(m.arn, vi, 3, out) == publish_outcome::created);
+    CHECK(out.arn == m.arn + ":" + std::to_string(i));
+  }
+  auto v4 = v;
+  v4.revision_id = "rev-4";
+  CHECK(s.publish_version(m.arn, v4, 3, out) == publish_outcome::quota);
+  auto got = s.get_version(m.arn + ":2");
+  REQUIRE(got);
+  CHECK(got->arn == m.arn + ":2");
+  CHECK(got->definition == "{\"v\":2}");
+  CHECK_FALSE(s.get_version(m.arn + ":9"));
+  CHECK_FALSE(s.get_version(m.arn + ":02"));
+  auto p1 = s.list_versions(m.arn, "", 2);
+  REQUIRE(p1.items.size() == 2);
+  CHECK(p1.items[0].arn == m.arn + ":3");
+  CHECK(p1.items[1].arn == m.arn + ":2");
+  CHECK(p1.next == m.arn + ":2");
+  auto p2 = s.list_versions(m.arn, p1.next, 2);
+  REQUIRE(p2.items.size() == 1);
+  CHECK(p2.items[0].arn == m.arn + ":1");
+  CHECK(p2.next.empty());
+  CHECK(s.delete_version(m.arn + ":3"));
+  CHECK_FALSE(s.delete_version(m.arn + ":3"));
+  REQUIRE(s.publish_version(m.arn, v4, 3, out) == publish_outcome::created);
+  CHECK(out.arn == m.arn + ":4");  // numbers are never reused
+
+  alias_record a;
+  a.arn = m.arn + ":prod";
+  a.name = "prod";
+  a.description = "d";
+  a.routes = {{m.arn + ":1", 30}, {m.arn + ":2", 70}};
+  a.creation_ms = a.update_ms = 1700000001000;
+  alias_record ex;
+  CHECK(s.create_alias(a, 2, ex) == create_outcome::created);
+  CHECK(s.create_alias(a, 2, ex) == create_outcome::existing);
+  auto diff = a;
+  diff.routes[0].weight = 31;
+  CHECK(s.create_alias(diff, 2, ex) == create_outcome::conflict);
+  CHECK(ex.routes[0].weight == 30);
+  auto b = a;
+  b.arn = m.arn + ":beta";
+  b.name = "beta";
+  CHECK(s.create_alias(b, 2, ex) == create_outcome::created);
+  auto c = a;
+  c.arn = m.arn + ":gamma";
+  CHECK(s.create_alias(c, 2, ex) == create_outcome::deleting);  // quota
+  auto ga = s.get_alias(a.arn);
+  REQUIRE(ga);
+  CHECK(ga->routes.size() == 2);
+  CHECK(ga->routes[1].version_arn == m.arn + ":2");
+  CHECK(ga->routes[1].weight == 70);
+  diff.description = "new";
+  CHECK(s.put_alias(diff));
+  CHECK(s.get_alias(a.arn)->description == "new");
+  CHECK_FALSE(s.put_alias(c));
+  auto all = s.list_aliases(m.arn);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].arn == b.arn);  // ARN order
+  CHECK(all[1].arn == a.arn);
+  CHECK(s.delete_alias(b.arn));
+  CHECK_FALSE(s.delete_alias(b.arn));
+  s.delete_versions_and_aliases(m.arn);
+  CHECK(s.list_aliases(m.arn).empty());
+  CHECK(s.list_versions(m.arn, "", 10).items.empty());
+  CHECK_FALSE(s.get_alias(a.arn));
+  REQUIRE(s.publish_version(m.arn, v, 3, out) == publish_outcome::created);
+  CHECK(out.arn == m.arn + ":1");  // a new machine starts again at 1
+
+  // Executions remember the version and alias they were started through.
+  auto e = execution("ver", "e1", 10);
+  e.version_arn = m.arn + ":1";
+  e.alias_arn = a.arn;
+  execution_record ee;
+  REQUIRE(s.create_execution(e, {}, ee) == create_outcome::created);
+  auto back = s.get_execution_record(e.arn);
+  REQUIRE(back);
+  CHECK(back->version_arn == e.version_arn);
+  CHECK(back->alias_arn == e.alias_arn);
+  auto listed = s.list_executions(m.arn, "", "", 10);
+  REQUIRE(listed.items.size() == 1);
+  CHECK(listed.items[0].version_arn == e.version_arn);
+}
+STORE_CONFORMANCE("versions and aliases", versions_and_aliases)
+
 // ---------------------------------------------------------------------------
 // Codec.
 
@@ -970,6 +1075,24 @@ TEST_CASE("codec: every record round-trips exactly", "[store][codec]") {
   model::history_event evb;
   REQUIRE(codec::decode(codec::encode(ev), evb, &err));
   check_same(evb, ev);
+
+  e.version_arn = "v";
+  e.alias_arn = "a";
+  REQUIRE(codec::decode(codec::encode(e), eb, &err));
+  CHECK(eb.version_arn == "v");
+  CHECK(eb.alias_arn == "a");
+
+  alias_record al;
+  al.arn = "arn";
+  al.name = "n";
+  al.description = "d";
+  al.routes = {{"v1", 0}, {"v2", 100}};
+  al.creation_ms = -3;
+  al.update_ms = 4;
+  alias_record alb;
+  REQUIRE(codec::decode(codec::encode(al), alb, &err));
+  CHECK((alb.arn == al.arn && alb.name == al.name && alb.description == al.description));
+  CHECK((alb.creation_ms == -3 && alb.update_ms == 4 && same_alias(alb, al)));
 
   std::vector<tag> tags = {{"a", "1"}, {"", ""}}, tb;
   REQUIRE(codec::decode(codec::encode(tags), tb, &err));
