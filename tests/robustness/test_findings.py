@@ -550,12 +550,15 @@ class Finding6DisconnectedPolls(NodeTestCase):
         time.sleep(0.5)
         base = node.fds()
         hang_up_polls(node.port, act, 200)
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline and node.fds() > base + 10:
+        # 200 leaked polls would leave ~200 descriptors; the margin covers
+        # descriptors the node opens meanwhile for other reasons (a Redis
+        # connection opened on demand: 11 over the base was seen once).
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline and node.fds() > base + 20:
             time.sleep(0.1)
         self.assertAlive(node)
-        self.assertLessEqual(node.fds(), base + 10,
-                             "200 hung-up GetActivityTask polls: %d descriptors open 2 s later "
+        self.assertLessEqual(node.fds(), base + 20,
+                             "200 hung-up GetActivityTask polls: %d descriptors open 5 s later "
                              "(%d before)" % (node.fds(), base))
         self.live_poller_gets_task(node, act, within=3.0)
         self.assertServing(node)
