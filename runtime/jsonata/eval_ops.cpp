@@ -105,6 +105,10 @@ value evaluator::binary_operator(const node* n, const value& l, const value& r) 
         if (!r.is_undefined()) s += stringify(r);
         if (s.size() > env_.lim.max_string_bytes)
           raise("D2014", n->position, std::nullopt, value::number(double(s.size())));
+        // Copying counts as work: a loop that grows a string by appending
+        // to it is quadratic, and must meet the step budget, not run for
+        // minutes (`$reduce([1..9000000], function($a){$a & "x"}, "")`).
+        tick(s.size() / 16);
         return value::string(std::move(s));
       }
       case bop::range: {

@@ -343,11 +343,13 @@ std::string base64_decode(const std::string& s) {
 
 // --- the functions -------------------------------------------------------------
 
-value f_string(call_context&, std::vector<value>& args) {
+value f_string(call_context& ctx, std::vector<value>& args) {
   const value& v = arg(args, 0);
   if (v.is_undefined()) return value();
   const value& pretty = arg(args, 1);
-  return value::string(stringify(v, pretty.is_boolean() && pretty.as_bool()));
+  std::string s = stringify(v, pretty.is_boolean() && pretty.as_bool());
+  ctx.tick(s.size() / 16);  // writing a large value is work (see eval_ops.cpp's `&`)
+  return value::string(std::move(s));
 }
 
 value f_length(call_context&, std::vector<value>& args) {
@@ -447,6 +449,7 @@ value f_join(call_context& ctx, std::vector<value>& args) {
     if (item.is_string()) out += item.as_string();
     check_string_size(out.size(), ctx);
   }
+  ctx.tick(out.size() / 16);
   return value::string(std::move(out));
 }
 
