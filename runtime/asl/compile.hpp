@@ -139,7 +139,10 @@ class compiler {
                          int64_t min, int64_t max, std::optional<int64_t>& lit,
                          jsonata_field& expr);
   void compile_jsonata_state(const json::value& v, const std::string& loc, state& s);
-  std::vector<catcher> jsonata_catch_field(const json::value& obj, const std::string& loc);
+  /// Assign of a JSONata state, rule or catcher (names checked, recorded
+  /// for the scope check); null when absent or empty.
+  jsonata_field jsonata_assign_field(const json::value& obj, const std::string& loc, bool result,
+                                     bool error_output);
   choice_rule compile_jsonata_rule(const json::value& v, const std::string& loc);
 
   // ---- machines and states (compile_states.cpp) ---------------------------

@@ -486,7 +486,10 @@ std::vector<catcher> compiler::catch_field(const json::value& obj, const std::st
   const json::value* v = find(obj, "Catch");
   if (!v) return out;
   if (!check_type(*v, jtype::array, field_loc(loc, "Catch"))) return out;
-  static const field_names allowed = {"ErrorEquals", "Next", "ResultPath", "Comment", "Assign"};
+  // A JSONata state's catchers have Output instead of ResultPath.
+  static const field_names jsonpath = {"ErrorEquals", "Next", "ResultPath", "Comment", "Assign"};
+  static const field_names jsonata = {"ErrorEquals", "Next", "Comment", "Output", "Assign"};
+  const field_names& allowed = current_jsonata_ ? jsonata : jsonpath;
   for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
     const json::value& e = (*v)[i];
     std::string at = index_loc(loc, "Catch", i);
@@ -496,8 +499,13 @@ std::vector<catcher> compiler::catch_field(const json::value& obj, const std::st
     catcher c;
     compile_error_equals(e, at, i + 1 == v->Size(), c.error_equals);
     c.next = target_field(e, at, "Next");
-    c.result_path = io_path(e, at, "ResultPath", true);
-    c.assign = assign_field(e, at);
+    if (current_jsonata_) {
+      c.output = jsonata_value(e, at, "Output", false, true);
+      c.assign_jsonata = jsonata_assign_field(e, at, false, true);
+    } else {
+      c.result_path = io_path(e, at, "ResultPath", true);
+      c.assign = assign_field(e, at);
+    }
     string_field(e, at, "Comment");
     out.push_back(std::move(c));
   }

@@ -80,6 +80,18 @@ jsonata_field compiler::jsonata_value(const json::value& obj, const std::string&
   return t;
 }
 
+jsonata_field compiler::jsonata_assign_field(const json::value& obj, const std::string& loc,
+                                            bool result, bool error_output) {
+  const json::value* a = find(obj, "Assign");
+  if (!a) return nullptr;
+  std::string at = field_loc(loc, "Assign");
+  if (!check_type(*a, jtype::object, at)) return nullptr;
+  note_assigned(*a, at, false);
+  uses_variables_ = true;
+  if (a->ObjectEmpty()) return nullptr;  // assigns nothing: no assignedVariables either
+  return jsonata_value(obj, loc, "Assign", result, error_output);
+}
+
 void compiler::int_or_expression(const json::value& obj, const std::string& loc,
                                  std::string_view name, int64_t min, int64_t max,
                                  std::optional<int64_t>& lit, jsonata_field& expr) {
@@ -102,16 +114,8 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
   const bool has_result = s.type == state_type::task || s.type == state_type::parallel ||
                           s.type == state_type::map;
   if (s.type != state_type::fail) s.output = jsonata_value(v, loc, "Output", has_result, false);
-  if (s.type != state_type::succeed && s.type != state_type::fail) {
-    if (const json::value* a = find(v, "Assign")) {
-      std::string at = field_loc(loc, "Assign");
-      if (check_type(*a, jtype::object, at)) {
-        note_assigned(*a, at, false);
-        uses_variables_ = true;
-        if (!a->ObjectEmpty()) s.assign_jsonata = jsonata_value(v, loc, "Assign", has_result, false);
-      }
-    }
-  }
+  if (s.type != state_type::succeed && s.type != state_type::fail)
+    s.assign_jsonata = jsonata_assign_field(v, loc, has_result, false);
 
   switch (s.type) {
     case state_type::pass:
@@ -127,7 +131,7 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
       }
       s.arguments = jsonata_value(v, loc, "Arguments", false, false);
       s.retry = retry_field(v, loc);
-      s.catchers = jsonata_catch_field(v, loc);
+      s.catchers = catch_field(v, loc);
       int_or_expression(v, loc, "TimeoutSeconds", 1, 99999999, s.timeout_seconds, s.timeout_expr);
       int_or_expression(v, loc, "HeartbeatSeconds", 1, 99999999, s.heartbeat_seconds,
                         s.heartbeat_expr);
@@ -187,7 +191,7 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
       require(v, loc, {"Branches"});
       s.arguments = jsonata_value(v, loc, "Arguments", false, false);
       s.retry = retry_field(v, loc);
-      s.catchers = jsonata_catch_field(v, loc);
+      s.catchers = catch_field(v, loc);
       const json::value* branches = find(v, "Branches");
       std::string at = field_loc(loc, "Branches");
       if (branches && check_type(*branches, jtype::array, at)) {
@@ -203,7 +207,7 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
     }
     case state_type::map: {
       s.retry = retry_field(v, loc);
-      s.catchers = jsonata_catch_field(v, loc);
+      s.catchers = catch_field(v, loc);
       if (const json::value* items = find(v, "Items")) {
         std::string at = field_loc(loc, "Items");
         if (items->IsArray() || is_expression_string(*items))
@@ -256,36 +260,6 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
     compile_transition(v, loc, s);
 }
 
-std::vector<catcher> compiler::jsonata_catch_field(const json::value& obj, const std::string& loc) {
-  std::vector<catcher> out;
-  const json::value* v = find(obj, "Catch");
-  if (!v) return out;
-  if (!check_type(*v, jtype::array, field_loc(loc, "Catch"))) return out;
-  static const field_names allowed = {"ErrorEquals", "Next", "Comment", "Output", "Assign"};
-  for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
-    const json::value& e = (*v)[i];
-    std::string at = index_loc(loc, "Catch", i);
-    if (!check_type(e, jtype::object, at)) continue;
-    check_fields(e, at, allowed);
-    require(e, at, {"ErrorEquals", "Next"});
-    catcher c;
-    compile_error_equals(e, at, i + 1 == v->Size(), c.error_equals);
-    c.next = target_field(e, at, "Next");
-    c.output = jsonata_value(e, at, "Output", false, true);
-    if (const json::value* a = find(e, "Assign")) {
-      std::string aat = field_loc(at, "Assign");
-      if (check_type(*a, jtype::object, aat)) {
-        note_assigned(*a, aat, false);
-        uses_variables_ = true;
-        if (!a->ObjectEmpty()) c.assign_jsonata = jsonata_value(e, at, "Assign", false, true);
-      }
-    }
-    string_field(e, at, "Comment");
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
 choice_rule compiler::compile_jsonata_rule(const json::value& v, const std::string& loc) {
   choice_rule r;
   if (!check_type(v, jtype::object, loc)) return r;
@@ -301,14 +275,7 @@ choice_rule compiler::compile_jsonata_rule(const json::value& v, const std::stri
       error("Expected value of type [BOOLEAN]", field_loc(loc, "Condition"));
   }
   r.output = jsonata_value(v, loc, "Output", false, false);
-  if (const json::value* a = find(v, "Assign")) {
-    std::string at = field_loc(loc, "Assign");
-    if (check_type(*a, jtype::object, at)) {
-      note_assigned(*a, at, false);
-      uses_variables_ = true;
-      if (!a->ObjectEmpty()) r.assign_jsonata = jsonata_value(v, loc, "Assign", false, false);
-    }
-  }
+  r.assign_jsonata = jsonata_assign_field(v, loc, false, false);
   return r;
 }
 
