@@ -349,7 +349,7 @@ const std::vector<field>& fields() {
                              &api_settings::header_timeout_seconds, 3600.0));
     // activities
     t.push_back(double_field("activities", "poll_timeout_seconds", &settings::activities,
-                             &activities_settings::poll_timeout_seconds, 59.0)
+                             &activities_settings::poll_timeout_seconds, 60.0)
                     .cli("--activity-poll-timeout", "SECONDS",
                          "GetActivityTask long-poll wait, > 0 and <= 60"));
     t.push_back(string_field("activities", "task_token_secret", &settings::activities,
