@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import unittest
 import urllib.parse
 
@@ -44,10 +45,11 @@ def setUpModule():
         raise unittest.SkipTest(reason)
 
 
-def call(sdk, operation, params=None, **options):
-    """Runs one operation through SDK "v2" or "v3"; returns call.js's answer."""
+def call(sdk, operation, params=None, env=None, **options):
+    """Runs one operation through SDK "v2" or "v3"; returns call.js's answer.
+    `env`: more environment variables for node."""
     options.setdefault("endpoint", endpoint())
-    env = dict(os.environ, NODE_PATH=node_modules()[0], NODE_NO_WARNINGS="1")
+    env = dict(os.environ, NODE_PATH=node_modules()[0], NODE_NO_WARNINGS="1", **(env or {}))
     p = subprocess.run([NODE, os.path.join(JS, "call.js"), sdk, json.dumps(options), operation,
                         json.dumps(params or {})],
                        capture_output=True, text=True, timeout=60, env=env)
@@ -69,8 +71,8 @@ class _Sdk:
     """The checks, for one SDK (SDK = "v2" or "v3")."""
     SDK = None
 
-    def call(self, operation, params=None, **options):
-        return call(self.SDK, operation, params, **options)
+    def call(self, operation, params=None, env=None, **options):
+        return call(self.SDK, operation, params, env, **options)
 
     def ok(self, answer):
         self.assertTrue(answer["ok"], answer)
@@ -113,6 +115,22 @@ class _Sdk:
         self.assertFalse(e["ok"], e)
         self.assertEqual(e["error"]["hostname"], "sync-" + urllib.parse.urlparse(endpoint()).hostname,
                          e)
+        self.assertEqual(e["error"]["code"], self.UNRESOLVED_CODE, e)
+
+    def test_environment_and_config_file_do_not_apply(self):
+        # botocore's AWS_DISABLE_HOST_PREFIX_INJECTION and the config file's
+        # disable_host_prefix_injection are not read by these SDKs (the
+        # README says so): the prefix stays.
+        sm = self.express()
+        d = tempfile.mkdtemp(prefix="statecraft-aws-config-")
+        self.addCleanup(shutil.rmtree, d, True)
+        cfg = os.path.join(d, "config")
+        with open(cfg, "w") as f:
+            f.write("[default]\ndisable_host_prefix_injection = true\n")
+        e = self.call("StartSyncExecution", {"stateMachineArn": sm},
+                      env={"AWS_DISABLE_HOST_PREFIX_INJECTION": "true", "AWS_CONFIG_FILE": cfg,
+                           "AWS_SDK_LOAD_CONFIG": "1"})
+        self.assertFalse(e["ok"], e)
         self.assertEqual(e["error"]["code"], self.UNRESOLVED_CODE, e)
 
     def test_default_prefix_with_the_name_resolved(self):
