@@ -34,8 +34,9 @@ def node_modules():
             if p.returncode == 0:
                 _MODULES = (p.stdout.strip().splitlines()[-1], None)
             else:
-                _MODULES = (None, "the AWS SDKs for JavaScript could not be installed with npm "
-                                  "(tests/e2e/js/install.sh: %s)" % p.stderr.strip()[-300:])
+                lines = p.stderr.strip().splitlines() or ["(no output)"]
+                _MODULES = (None, "the AWS SDKs for JavaScript could not be installed with npm: %s"
+                                  % " / ".join(dict.fromkeys([lines[0], lines[-1]])))
     return _MODULES
 
 

@@ -24,8 +24,8 @@ mkdir -p "$dest"
 cp "$here/package.json" "$here/package-lock.json" "$dest/"
 if ! out=$(cd "$dest" && timeout 300 npm ci --no-audit --no-fund --loglevel=error 2>&1); then
   rm -f "$dest/package-lock.json"  # retried by the next run
-  echo "install.sh: npm ci failed in $dest (registry unreachable?):" >&2
-  echo "$out" | tail -5 >&2
+  why=$(echo "$out" | grep -m1 -E '^npm (error|ERR!) (code|network|errno) ' || echo "$out" | tail -1)
+  echo "install.sh: npm ci failed in $dest (registry unreachable?): $why" >&2
   exit 1
 fi
 echo "$dest/node_modules"
