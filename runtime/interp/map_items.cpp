@@ -159,7 +159,7 @@ std::optional<failure> runner::batch_map_items(thread& t, const asl::state& st,
   flush();
   for (const auto& b : batches.GetArray())
     if (too_deep(json::dump(b))) return too_deep(t, "The ItemBatcher result");
-  items.Swap(batches);
+  items.CopyFrom(batches, items.GetAllocator());  // not Swap: each document owns its pool
   return std::nullopt;
 }
 
