@@ -5,7 +5,8 @@
 //     service integrations yet, so a Map using them fails as it starts, with
 //     the errors AWS raises when those calls cannot be made
 //     (States.ItemReaderFailed, States.ResultWriterFailed) and a cause that
-//     says why. Both are ordinary errors: Retry and Catch see them.
+//     says why. Both are ordinary errors of the Map (MapStateFailed is
+//     recorded): Retry and Catch see them.
 //   * ItemBatcher: AWS applies ItemSelector to each item, then groups the
 //     selected items into batches; each iteration's input is
 //     {"BatchInput": <BatchInput>, "Items": [...]} ("BatchInput" only when
@@ -31,21 +32,24 @@ std::string shown(const json::value& v) {
 }  // namespace
 
 std::optional<failure> runner::map_sources_unavailable(thread& t, const asl::state& st) {
-  (void)t;
+  std::optional<failure> f;
   if (st.item_reader)
-    return failure{"States.ItemReaderFailed",
+    f = failure{"States.ItemReaderFailed",
                    "The Map state's ItemReader could not read its items: Statecraft cannot call " +
                        (st.item_reader_resource.empty() ? std::string("Amazon S3")
                                                         : st.item_reader_resource) +
                        " yet (the AWS service integrations are not available)."};
-  if (st.result_writer)
-    return failure{"States.ResultWriterFailed",
+  else if (st.result_writer)
+    f = failure{"States.ResultWriterFailed",
                    "The Map state's ResultWriter could not write its results: Statecraft cannot "
                    "call " +
                        (st.result_writer_resource.empty() ? std::string("Amazon S3")
                                                           : st.result_writer_resource) +
                        " yet (the AWS service integrations are not available)."};
-  return std::nullopt;
+  // A catchable error of the Map itself: MapStateFailed, as when an
+  // iteration fails it (unless a Retry will run the state again).
+  if (f && !will_retry(t, f->error)) emit(t, "MapStateFailed", "", "");
+  return f;
 }
 
 std::optional<failure> runner::batch_limit(thread& t, const asl::state& st, const json::value& eff,

@@ -6,6 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 using namespace sc;
 
 namespace {
@@ -122,7 +125,7 @@ TEST_CASE("JSONata ItemBatcher: expressions for the limits and BatchInput",
   CHECK(bad.state.error == "States.QueryEvaluationError");
 }
 
-TEST_CASE("An ItemReader fails at run time with States.ItemReaderFailed, which Catch sees",
+TEST_CASE("An ItemReader fails at run time with States.ItemReaderFailed",
           "[interp][map][reader]") {
   const std::string reader = R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
       "ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k.json"}},)";
@@ -130,6 +133,10 @@ TEST_CASE("An ItemReader fails at run time with States.ItemReaderFailed, which C
   CHECK(sim.state.status == interp::exec_status::failed);
   CHECK(sim.state.error == "States.ItemReaderFailed");
   CHECK(sim.state.cause.find("arn:aws:states:::s3:getObject") != std::string::npos);
+  std::vector<std::string> types;
+  for (const auto& e : sim.history) types.push_back(e.type);
+  CHECK(types == std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapStateFailed",
+                                          "ExecutionFailed"});
 
 }
 
