@@ -226,10 +226,10 @@ void compiler::compile_map_sources(const json::value& obj, const std::string& lo
         if (jsonata) {
           std::optional<int64_t> lit;
           jsonata_field expr;
-          int_or_expression(*rc, rat, "MaxItems", 1, 100000000, lit, expr);
+          int_or_expression(*rc, rat, "MaxItems", 0, 100000000, lit, expr);
         } else {
           exclusive(*rc, rat, {"MaxItems", "MaxItemsPath"}, false);
-          int_field(*rc, rat, "MaxItems", 1, 100000000);
+          int_field(*rc, rat, "MaxItems", 0, 100000000);  // 0: no limit
           path_value(*rc, rat, "MaxItemsPath", true);
         }
         if (auto p = string_field(*rc, rat, "ItemsPointer")) {

@@ -146,8 +146,13 @@ TEST_CASE("ItemReader is validated and accepted", "[asl][validate][map]") {
                   kSchema, "These fields are required: [CSVHeaders]",
                   "/States/S/ItemReader/ReaderConfig");
   REQUIRE_PROBLEM(map(R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
-      "ReaderConfig":{"InputType":"JSON","MaxItems":0},"Parameters":{"Bucket":"b","Key":"k"}},)"),
-                  kSchema, "Minimum value is 1", "/States/S/ItemReader/ReaderConfig/MaxItems");
+      "ReaderConfig":{"InputType":"JSON","MaxItems":-1},"Parameters":{"Bucket":"b","Key":"k"}},)"),
+                  kSchema, "Minimum value is 0", "/States/S/ItemReader/ReaderConfig/MaxItems");
+  REQUIRE_PROBLEM(map(R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "ReaderConfig":{"InputType":"JSON","MaxItems":100000001},"Parameters":{"Bucket":"b","Key":"k"}},)"),
+                  kSchema, "Maximum value is 100000000", "/States/S/ItemReader/ReaderConfig/MaxItems");
+  parse_ok(map(R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+      "ReaderConfig":{"InputType":"JSON","MaxItems":0},"Parameters":{"Bucket":"b","Key":"k"}},)"));
   REQUIRE_PROBLEM(map(R"("ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
       "ReaderConfig":{"InputType":"JSON","ItemsPointer":"data"},"Parameters":{"Bucket":"b","Key":"k"}},)"),
                   kSchema, "The value for the field 'ItemsPointer' must be a valid JSON Pointer",
