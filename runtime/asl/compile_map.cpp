@@ -25,7 +25,9 @@
 // Nothing here can run the S3 calls: a definition using ItemReader or
 // ResultWriter is accepted and fails at run time (interp/map_items.cpp).
 #include <algorithm>
+#include <cstdint>
 #include <initializer_list>
+#include <vector>
 
 #include "runtime/asl/compile.hpp"
 
@@ -72,23 +74,25 @@ std::string join_values(std::initializer_list<std::string_view> values) {
 
 /// Empty when `label` may name a Map Run; else the problem.
 std::string compiler::label_problem(std::string_view label) {
-  size_t length = static_cast<size_t>(
-      std::count_if(label.begin(), label.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-  if (length < 1 || length > 40) return "Label must be between 1 and 40 characters long";
-  static constexpr std::string_view forbidden = " ?*<>{}[]\"#%\\^|~`$&,;:/";
-  for (size_t i = 0; i < label.size(); ++i) {
+  // Decode UTF-8 (the parser has checked it) into code points.
+  std::vector<uint32_t> cps;
+  for (size_t i = 0; i < label.size();) {
     unsigned char c = static_cast<unsigned char>(label[i]);
-    bool bad = forbidden.find(static_cast<char>(c)) != std::string_view::npos || c < 0x20 ||
-               c == 0x7F;
-    // U+0080 .. U+009F (C1 controls) are C2 80 .. C2 9F in UTF-8.
-    if (c == 0xC2 && i + 1 < label.size()) {
-      unsigned char d = static_cast<unsigned char>(label[i + 1]);
-      if (d >= 0x80 && d <= 0x9F) bad = true;
-    }
-    // Other Unicode whitespace: U+00A0, U+2000..U+200A, U+2028/9, U+3000 …
-    if (c == 0xC2 && i + 1 < label.size() && static_cast<unsigned char>(label[i + 1]) == 0xA0)
-      bad = true;
-    if (bad)
+    int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+    uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
+    for (int k = 1; k <= extra && i + k < label.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(label[i + k]) & 0x3F);
+    cps.push_back(cp);
+    i += static_cast<size_t>(extra) + 1;
+  }
+  if (cps.empty() || cps.size() > 40) return "Label must be between 1 and 40 characters long";
+  static constexpr std::string_view forbidden = "?*<>{}[]\"#%\\^|~`$&,;:/";
+  for (uint32_t cp : cps) {
+    bool control = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+    bool space = cp == ' ' || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+                 cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    bool special = cp < 0x80 && forbidden.find(static_cast<char>(cp)) != std::string_view::npos;
+    if (control || space || special)
       return "Label must not contain whitespace, brackets (< > { } [ ]), wildcards (? *), "
              "special characters (\" # % \\ ^ | ~ ` $ & , ; : /) or control characters";
   }

@@ -101,7 +101,7 @@ TEST_CASE("Label: 1 to 40 characters, none of the forbidden ones", "[asl][valida
       "characters (\" # % \\ ^ | ~ ` $ & , ; : /) or control characters";
   for (const char* bad : {"a b", "a?", "a*", "<a", "a>", "{a", "a}", "[a", "a]", "a:b", "a;b",
                           "a,b", "a\\\\b", "a|b", "a^b", "a~b", "a$b", "a#b", "a%b", "a&b",
-                          "a`b", "a\\\"b", "a/b", "a\\tb", "a\\u0001b", "a\\u007fb", "a\\u0085b"}) {
+                          "a`b", "a\\\"b", "a/b", "a\\tb", "a\\u0001b", "a\\u007fb", "a\\u0085b", "a\\u00a0b", "a\\u2003b", "a\\u3000b"}) {
     INFO(bad);
     REQUIRE_PROBLEM(map(std::string("\"Label\":\"") + bad + "\","), kSchema, chars,
                     "/States/S/Label");
