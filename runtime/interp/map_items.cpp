@@ -35,17 +35,18 @@ std::optional<failure> runner::map_sources_unavailable(thread& t, const asl::sta
   std::optional<failure> f;
   if (st.item_reader)
     f = failure{"States.ItemReaderFailed",
-                   "The Map state's ItemReader could not read its items: Statecraft cannot call " +
-                       (st.item_reader_resource.empty() ? std::string("Amazon S3")
-                                                        : st.item_reader_resource) +
-                       " yet (the AWS service integrations are not available)."};
-  else if (st.result_writer)
+                "The Map state's ItemReader could not read its items: Statecraft cannot call " +
+                    st.item_reader_resource +
+                    " yet (the AWS service integrations are not available)."};
+  else if (st.result_writer && !st.result_writer_resource.empty())
     f = failure{"States.ResultWriterFailed",
-                   "The Map state's ResultWriter could not write its results: Statecraft cannot "
-                   "call " +
-                       (st.result_writer_resource.empty() ? std::string("Amazon S3")
-                                                          : st.result_writer_resource) +
-                       " yet (the AWS service integrations are not available)."};
+                "The Map state's ResultWriter could not write its results: Statecraft cannot call " +
+                    st.result_writer_resource +
+                    " yet (the AWS service integrations are not available)."};
+  else if (st.result_writer)  // WriterConfig alone: no S3 call, but not applied either
+    f = failure{"States.ResultWriterFailed",
+                "The Map state's ResultWriter could not be applied: Statecraft does not support "
+                "ResultWriter's WriterConfig yet."};
   // A catchable error of the Map itself: MapStateFailed, as when an
   // iteration fails it (unless a Retry will run the state again).
   if (f && !will_retry(t, f->error)) emit(t, "MapStateFailed", "", "");
