@@ -3,6 +3,7 @@
 #include "cluster/coordinator.hpp"
 
 #include "cluster/hiredis_util.hpp"
+#include "cluster/redis_endpoint.hpp"
 
 #include "cluster/redis_store.hpp"
 #include "cluster/store.hpp"
@@ -88,11 +89,11 @@ timeval to_timeval(milliseconds d) {
 /// every connection: after a failure, dial() fails at once until it ends.
 class dialer {
  public:
-  dialer(redis_address a, milliseconds connect_timeout, milliseconds command_timeout)
+  dialer(redis_endpoint a, milliseconds connect_timeout, milliseconds command_timeout)
       : addr_(std::move(a)), connect_timeout_(connect_timeout),
         command_timeout_(command_timeout) {}
 
-  std::string where() const { return addr_.host + ":" + std::to_string(addr_.port); }
+  std::string where() const { return addr_.describe(); }
 
   /// A connected context (DB selected), or store_unavailable.
   redisContext* dial() {
@@ -102,28 +103,11 @@ class dialer {
         throw store_unavailable("Redis at " + where() + " unavailable (" + last_error_ + ")");
     }
     no_sigpipe guard;
-    redisContext* c = redisConnectWithTimeout(addr_.host.c_str(), addr_.port,
-                                              to_timeval(connect_timeout_));
+    // Directly, or the master the sentinels name (redis_endpoint.hpp).
     std::string err;
-    if (!c)
-      err = "out of memory";
-    else if (c->err)
-      err = c->errstr;
-    if (err.empty()) {
-      redisSetTimeout(c, to_timeval(command_timeout_));
-      redisEnableKeepAlive(c);
-      if (addr_.db != 0) {
-        std::string db = std::to_string(addr_.db);
-        reply r(static_cast<redisReply*>(redisCommand(c, "SELECT %s", db.c_str())));
-        if (!r)
-          err = c->errstr;
-        else if (is_error(r.get()))
-          err = "SELECT " + db + ": " + std::string(str(r.get()));
-      }
-    }
+    redisContext* c = connect_redis_master(addr_, connect_timeout_, command_timeout_, &err);
     std::lock_guard lock(mu_);
-    if (!err.empty()) {
-      if (c) redisFree(c);
+    if (!c) {
       last_error_ = err;
       retry_at_ = steady::now() + backoff_;
       backoff_ = std::min(backoff_ * 2, milliseconds(1000));
@@ -135,7 +119,7 @@ class dialer {
   }
 
  private:
-  redis_address addr_;
+  redis_endpoint addr_;
   milliseconds connect_timeout_, command_timeout_;
   std::mutex mu_;
   steady::time_point retry_at_{};
@@ -195,6 +179,9 @@ class conn {
       if (redisGetReply(c_, &r) != REDIS_OK || !r) fail();
       out.emplace_back(static_cast<redisReply*>(r));
     }
+    // Not (or no longer) the master: drop it; the next dial asks again.
+    for (auto& r : out)
+      if (is_failover_error(r.get())) close();
     return out;
   }
 
@@ -912,9 +899,11 @@ struct coordinator::impl {
     if (opts.heartbeat.count() <= 0 || opts.lease_ttl <= opts.heartbeat)
       return fail("the lease ttl must be longer than the heartbeat (both > 0)");
     if (opts.shards == 0) return fail("the shard count must be positive");
-    auto addr = parse_redis_address(opts.url);
+    std::string why;
+    auto addr = parse_redis_endpoint(opts.url, &why);
     if (!addr)
-      return fail("malformed Redis URL '" + opts.url + "' (expected redis://HOST:PORT[/DB])");
+      return fail("malformed Redis URL '" + opts.url + "': " + why + " (expected " +
+                  redis_url_forms + ")");
     // Commands must fail well before a lease runs out.
     const milliseconds io = std::max(opts.lease_ttl / 2, milliseconds(1));
     io_timeout = io;
@@ -1093,9 +1082,11 @@ void coordinator::release_taken(const std::string& token) {
 // Status.
 
 std::optional<cluster_status> read_cluster_status(const std::string& url, std::string* error) {
-  auto addr = parse_redis_address(url);
+  std::string why;
+  auto addr = parse_redis_endpoint(url, &why);
   if (!addr) {
-    if (error) *error = "malformed Redis URL '" + url + "' (expected redis://HOST:PORT[/DB])";
+    if (error)
+      *error = "malformed Redis URL '" + url + "': " + why + " (expected " + redis_url_forms + ")";
     return std::nullopt;
   }
   try {

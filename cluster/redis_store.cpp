@@ -5,6 +5,7 @@
 #include "cluster/codec.hpp"
 #include "cluster/hiredis_util.hpp"
 #include "cluster/keys.hpp"
+#include "cluster/redis_endpoint.hpp"
 
 #include <hiredis/hiredis.h>
 
@@ -95,8 +96,11 @@ class resp {
     buf_ += '*';
     number(nargs);
     ++count_;
+    first_ = true;
   }
   void arg(std::string_view a) {
+    if (first_) writes_ = writes_ || redis_command_writes(a);
+    first_ = false;
     buf_ += '$';
     number(a.size());
     buf_.append(a);
@@ -108,6 +112,8 @@ class resp {
   }
   const std::string& data() const { return buf_; }
   size_t count() const { return count_; }
+  /// Some command changes data (callers wait for replicas after it).
+  bool writes() const { return writes_; }
 
  private:
   void number(size_t n) {
@@ -118,6 +124,7 @@ class resp {
   }
   std::string buf_;
   size_t count_ = 0;
+  bool first_ = false, writes_ = false;
 };
 
 std::string to_str(int64_t v) { return std::to_string(v); }
@@ -127,10 +134,32 @@ std::string to_str(int64_t v) { return std::to_string(v); }
 
 class connector {
  public:
-  connector(redis_address a, const redis_store_options& o)
-      : addr_(std::move(a)), opts_(o), backoff_(o.backoff_min) {}
+  connector(redis_endpoint e, const redis_store_options& o)
+      : ep_(std::move(e)), opts_(o), backoff_(o.backoff_min), watch_(ep_) {}
 
-  std::string where() const { return addr_.host + ":" + std::to_string(addr_.port); }
+  std::string where() const {
+    std::lock_guard lock(mu_);
+    return where_.empty() ? ep_.describe() : where_;
+  }
+  /// Master switches announced by the sentinels (redis_endpoint.hpp):
+  /// connections opened at an older generation are dropped.
+  uint64_t generation() const { return watch_.generation(); }
+
+  /// With store.redis_wait_replicas: waits until the replicas acknowledged
+  /// every write made on `c`. "" when they did (or nothing to wait for),
+  /// otherwise why not; the caller then treats its writes as failed and
+  /// drops `c` (the master may be gone: the next connection asks again).
+  std::string await_replicas(redisContext* c) const {
+    if (opts_.wait_replicas <= 0) return {};
+    std::string err;
+    long long n = wait_for_replicas(c, opts_.wait_replicas, opts_.wait_timeout, &err);
+    if (n < 0) return "Redis at " + where() + ": " + err;
+    if (n < opts_.wait_replicas)
+      return "Redis at " + where() + ": the write reached " + std::to_string(n) + " of " +
+             std::to_string(opts_.wait_replicas) + " replicas within " +
+             std::to_string(opts_.wait_timeout.count()) + " ms (store.redis_wait_replicas)";
+    return {};
+  }
 
   /// A new connection, or store_unavailable. During the back-off after a
   /// failed attempt, fails at once.
@@ -144,35 +173,20 @@ class connector {
                                 "); next attempt in " + std::to_string(ms) + " ms");
       }
     }
-    timeval tv = to_timeval(opts_.connect_timeout);
-    redisContext* c = redisConnectWithTimeout(addr_.host.c_str(), addr_.port, tv);
-    std::string err;
-    if (!c)
-      err = "out of memory";
-    else if (c->err)
-      err = c->errstr;
-    if (err.empty()) {
-      redisSetTimeout(c, to_timeval(opts_.command_timeout));
-      redisEnableKeepAlive(c);
-      if (addr_.db != 0) {
-        sigpipe_guard g;
-        std::string db = std::to_string(addr_.db);
-        const char* argv[] = {"SELECT", db.c_str()};
-        size_t lens[] = {6, db.size()};
-        reply r(static_cast<redisReply*>(redisCommandArgv(c, 2, argv, lens)));
-        if (!r)
-          err = c->errstr;
-        else if (r->type == REDIS_REPLY_ERROR)
-          err = "SELECT " + db + ": " + std::string(str(r.get()));
-      }
+    // Directly, or the master the sentinels name (redis_endpoint.hpp).
+    std::string err, at;
+    redisContext* c =
+        connect_redis_master(ep_, opts_.connect_timeout, opts_.command_timeout, &err, &at);
+    {
+      std::lock_guard lock(mu_);
+      where_ = at;
     }
-    if (!err.empty()) {
-      if (c) redisFree(c);
+    if (!c) {
       std::lock_guard lock(mu_);
       last_error_ = err;
       retry_at_ = steady::now() + backoff_;
       backoff_ = std::min(backoff_ * 2, opts_.backoff_max);
-      throw store_unavailable("cannot connect to Redis at " + where() + ": " + err);
+      throw store_unavailable("cannot connect to Redis at " + at + ": " + err);
     }
     std::lock_guard lock(mu_);
     backoff_ = opts_.backoff_min;
@@ -181,19 +195,14 @@ class connector {
   }
 
  private:
-  static timeval to_timeval(std::chrono::milliseconds ms) {
-    timeval tv;
-    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-    return tv;
-  }
-
-  redis_address addr_;
+  redis_endpoint ep_;
   redis_store_options opts_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::string where_;  ///< the server last dialled
   steady::time_point retry_at_{};
   std::chrono::milliseconds backoff_;
   std::string last_error_;
+  sentinel_watch watch_;
 };
 
 /// Sends `q` on `c` and reads exactly q.count() replies. Returns false when
@@ -231,6 +240,11 @@ class pool {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !idle_.empty() || leased_ < max_; });
     ++leased_;
+    if (uint64_t g = conn_.generation(); g != gen_) {  // the master switched
+      for (auto* c : idle_) redisFree(c);
+      idle_.clear();
+      gen_ = g;
+    }
     if (!idle_.empty()) {
       auto* c = idle_.back();
       idle_.pop_back();
@@ -267,6 +281,7 @@ class pool {
   std::condition_variable cv_;
   std::vector<redisContext*> idle_;
   size_t leased_ = 0;
+  uint64_t gen_ = 0;
 };
 
 /// One leased connection. run() pipelines commands; transport failures and
@@ -286,6 +301,15 @@ class lease {
     if (!roundtrip(c_, q, out, &why)) {
       broken_ = true;
       throw store_unavailable("Redis at " + p_.conn().where() + ": " + why);
+    }
+    // Not (or no longer) the master: drop it, the next one asks again.
+    for (auto& r : out)
+      if (is_failover_error(r.get())) broken_ = true;
+    if (q.writes() && !broken_) {
+      if (std::string short_of = p_.conn().await_replicas(c_); !short_of.empty()) {
+        broken_ = true;
+        throw store_unavailable(short_of);
+      }
     }
     return out;
   }
@@ -366,11 +390,13 @@ const script create_execution_lua{create_execution_text.c_str()};
 //       9 machine running set
 // ARGV: 1 expected lease value, 2 arn, 3 record blob, 4 state blob,
 //       5 '1' when there is a state, 6 index member, 7 status,
-//       8 express ('1'/'0'), 9 retention seconds, 10.. event blobs
+//       8 express ('1'/'0'), 9 retention seconds, 10 LTRIM stop of the
+//       history before appending (-1 = keep all; see build_save), 11.. event blobs
 // → 1 saved, 0 fenced out (nothing written).
 const script save_execution_fenced_lua{R"lua(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-for i = 10, #ARGV, 1000 do
+redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[10]))
+for i = 11, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 if ARGV[5] == '1' then
@@ -529,7 +555,7 @@ class finished_cache {
 
 class redis_store final : public store {
  public:
-  redis_store(redis_address a, const redis_store_options& o)
+  redis_store(redis_endpoint a, const redis_store_options& o)
       : opts_(o),
         shards_(o.shards ? o.shards : 1),
         connector_(std::move(a), o),
@@ -1286,6 +1312,11 @@ class redis_store final : public store {
     const std::string hist_key = keys::history(s, r.arn);
     auto& q = p.cmds;
     q.cmd({"MULTI"});
+    // A save may be sent again after its acknowledgement was lost (a broken
+    // connection, a failover, too few replicas): cut the history back to the
+    // events before this save's first, so appending again repeats nothing.
+    if (!events.empty() && events.front().id > 1)
+      q.cmd({"LTRIM", hist_key, "0", to_str(events.front().id - 2)});
     if (!events.empty()) {
       q.begin(2 + events.size());
       q.arg("RPUSH");
@@ -1331,7 +1362,7 @@ class redis_store final : public store {
     p.fenced = true;
     const std::string member = keys::execution_index_member(r.start_ms, r.arn);
     auto& q = p.cmds;
-    q.begin(3 + 9 + 9 + events.size());
+    q.begin(3 + 9 + 10 + events.size());
     q.arg("EVALSHA");
     q.arg(fenced_save_sha_);
     q.arg("9");
@@ -1353,6 +1384,7 @@ class redis_store final : public store {
     q.arg(r.status);
     q.arg(r.express ? "1" : "0");
     q.arg(r.status == "RUNNING" ? std::string("0") : to_str(retention_.load()));
+    q.arg(!events.empty() && events.front().id > 1 ? to_str(events.front().id - 2) : "-1");
     for (const auto& e : events) q.arg(codec::encode(e));
     if (r.status != "RUNNING") {
       q.cmd({"SISMEMBER", keys::deleting_machines(), r.machine_arn});
@@ -1415,8 +1447,13 @@ class redis_store final : public store {
     std::vector<char> fenced_out(batch.size(), 0);
     std::string why;
     std::vector<std::string> deleting;
+    if (wctx_ && wgen_ != connector_.generation()) {  // the master switched
+      redisFree(wctx_);
+      wctx_ = nullptr;
+    }
     if (!wctx_) {
       try {
+        wgen_ = connector_.generation();
         wctx_ = connector_.connect();
         wctx_has_fenced_ = false;
       } catch (const store_error& e) {
@@ -1424,7 +1461,7 @@ class redis_store final : public store {
       }
     }
     if (wctx_) {
-      bool broken = false;
+      bool broken = false, stale = false;
       // Fenced saves run a script by digest: load it first on a connection
       // that has not (the reply is read before the saves').
       bool loading = false;
@@ -1461,6 +1498,7 @@ class redis_store final : public store {
             break;
           }
           reply r(static_cast<redisReply*>(raw));
+          if (is_failover_error(r.get())) stale = true;
           if (k == exec_at && p.fenced) {
             // The script's 1 = saved, 0 = fenced out (nothing written).
             good = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
@@ -1484,6 +1522,20 @@ class redis_store final : public store {
         }
         if (!broken) ok[i] = good;
         if (broken) fenced_out[i] = 0;
+      }
+      // store.redis_wait_replicas: acknowledged only once replicated; a
+      // failed save is retried by its caller (saves are idempotent).
+      if (!broken && std::find(ok.begin(), ok.end(), 1) != ok.end()) {
+        if (std::string short_of = connector_.await_replicas(wctx_); !short_of.empty()) {
+          why = short_of;
+          std::fill(ok.begin(), ok.end(), 0);
+          deleting.clear();
+          stale = true;
+        }
+      }
+      if (stale && !broken) {  // not the master any more, or not replicated
+        redisFree(wctx_);
+        wctx_ = nullptr;
       }
       if (broken) {
         why = std::string("Redis at ") + connector_.where() + ": " +
@@ -1545,6 +1597,7 @@ class redis_store final : public store {
   std::atomic<std::thread::id> writer_id_{};
   redisContext* wctx_ = nullptr;  ///< writer thread only
   bool wctx_has_fenced_ = false;  ///< writer thread only: wctx_ loaded the fenced save script
+  uint64_t wgen_ = 0;             ///< writer thread only: connector generation of wctx_
 
   std::atomic<uint64_t> st_saves_{0}, st_failed_{0}, st_flushes_{0}, st_max_group_{0};
   std::atomic<uint64_t> st_fenced_{0};
@@ -1554,9 +1607,11 @@ class redis_store final : public store {
 
 std::unique_ptr<store> make_redis_store(const std::string& url, const redis_store_options& opts,
                                         std::string* error) {
-  auto addr = parse_redis_address(url);
+  std::string why;
+  auto addr = parse_redis_endpoint(url, &why);
   if (!addr) {
-    if (error) *error = "malformed Redis URL '" + url + "' (expected redis://HOST:PORT[/DB])";
+    if (error)
+      *error = "malformed Redis URL '" + url + "': " + why + " (expected " + redis_url_forms + ")";
     return nullptr;
   }
   auto s = std::make_unique<redis_store>(std::move(*addr), opts);

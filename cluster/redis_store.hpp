@@ -25,6 +25,15 @@
 // save reports done(false). Unfenced shards keep the MULTI … EXEC path
 // unchanged. create_execution is never fenced (see store::set_fence).
 //
+// Sentinel (redis+sentinel:// URLs): every connection is opened to the
+// master the sentinels name (cluster/redis_endpoint.hpp); broken
+// connections, READONLY/MASTERDOWN replies and +switch-master drop
+// connections, so the next call follows a failover. With wait_replicas,
+// each write is followed by WAIT and acknowledged only when enough replicas
+// have it. History appends are idempotent (LTRIM to the events before the
+// save's first, then RPUSH), so a save re-sent after a lost
+// acknowledgement repeats no event.
+//
 // Failure: see store.hpp. Any call throws store_unavailable when Redis is
 // unreachable, times out (`command_timeout`) or refuses a command; a failed
 // connection is dropped and the next call reconnects, with an exponential
@@ -61,6 +70,11 @@ struct redis_store_options {
   std::chrono::milliseconds backoff_min{50};    ///< first wait after a failed connect
   std::chrono::milliseconds backoff_max{1000};  ///< longest wait between attempts
   size_t max_batch = 1024;                      ///< saves per pipeline flush
+  /// store.redis_wait_replicas: > 0 = a write is acknowledged only after
+  /// WAIT reports this many replicas have it (else the write counts as
+  /// failed: saves are retried, API calls answer an error).
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{1000};  ///< store.redis_wait_timeout_ms
 };
 
 /// The parts of redis://HOST:PORT[/DB] (IPv6 hosts in brackets).
@@ -74,7 +88,9 @@ struct redis_address {
 /// port 1..65535, DB a non-negative integer).
 std::optional<redis_address> parse_redis_address(std::string_view url);
 
-/// Connects to Redis at `url` (redis://HOST:PORT[/DB]) and returns the store,
+/// Connects to Redis at `url` (redis://HOST:PORT[/DB], or
+/// redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]: see
+/// redis_endpoint.hpp) and returns the store,
 /// or nullptr with *error set when the URL is malformed, Redis cannot be
 /// reached now, or the keyspace was created with another shard count.
 std::unique_ptr<store> make_redis_store(const std::string& url, std::string* error);

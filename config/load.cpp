@@ -10,6 +10,8 @@
 // try/catch so that load_file() never throws.
 #include "config/load.hpp"
 
+#include "cluster/redis_endpoint.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <arpa/inet.h>
@@ -375,10 +377,22 @@ const std::vector<field>& fields() {
     t.push_back(enum_field("store", "backend", &settings::store, &store_settings::backend,
                            {"memory", "redis"}));
     t.push_back(string_field("store", "redis_url", &settings::store, &store_settings::redis_url,
-                             [](std::string_view v) { return v.empty() || parse_redis_url(v); },
-                             "must be a URL of the form redis://HOST:PORT[/DB]")
-                    .cli("--redis", "URL", "Store in Redis at redis://HOST:PORT[/DB]")
+                             [](std::string_view v) {
+                               return v.empty() || cluster::parse_redis_endpoint(v).has_value();
+                             },
+                             std::string("must be a URL of the form ") + cluster::redis_url_forms)
+                    .cli("--redis", "URL",
+                         "Store in Redis at redis://HOST:PORT[/DB], or at the master Redis "
+                         "Sentinel names: redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]")
                     .then([](settings& s) { s.store.backend = "redis"; }));
+    t.push_back(int_field("store", "redis_wait_replicas", &settings::store,
+                          &store_settings::redis_wait_replicas, 0, 64)
+                    .cli("--redis-wait-replicas", "N",
+                         "Acknowledge work only once N Redis replicas have it (WAIT); 0 = off"));
+    t.push_back(int_field("store", "redis_wait_timeout_ms", &settings::store,
+                          &store_settings::redis_wait_timeout_ms, 1, 60000)
+                    .cli("--redis-wait-timeout-ms", "MS",
+                         "Longest WAIT for the replicas; fewer in time = the write failed"));
     t.push_back(int_field("store", "retention_hours", &settings::store,
                           &store_settings::retention_hours, 0,
                           std::numeric_limits<int>::max()));

@@ -97,7 +97,8 @@ struct executions_settings {
 struct store_settings {
   /// "memory" (lost on exit) or "redis".
   std::string backend = "memory";
-  /// redis://HOST:PORT[/DB]; required when backend is "redis".
+  /// redis://HOST:PORT[/DB], or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]
+  /// (cluster/redis_endpoint.hpp); required when backend is "redis".
   std::string redis_url = "";
   /// Hours a finished execution is kept; 0 = keep forever.
   int retention_hours = 0;
@@ -105,6 +106,13 @@ struct store_settings {
   /// finished executions are forgotten first. 0 = a quarter of the
   /// machine's physical memory.
   std::size_t memory_budget_mb = 0;
+  /// Redis: > 0 = a write (an execution's save, StartExecution, …) is
+  /// acknowledged only after WAIT reports this many replicas have it; with
+  /// fewer within redis_wait_timeout_ms the write counts as failed (saves
+  /// are retried, API calls answer an error).
+  int redis_wait_replicas = 0;
+  /// Redis: the longest WAIT for the replicas, 1..60000 ms.
+  int redis_wait_timeout_ms = 1000;
 
   bool operator==(const store_settings&) const = default;
 };

@@ -11,6 +11,8 @@ packages=(
   # JSONata's regular expressions (runtime/jsonata/regex.cpp)
   libpcre2-dev
   redis-server
+  # Redis high availability (tests/durability/sentinel_failover.py)
+  redis-sentinel
   # fuzz/run.sh (the fuzz-short test): clang with libFuzzer and the
   # sanitizer runtimes (Debian ships them in libclang-rt-14-dev).
   clang libclang-rt-14-dev

@@ -75,9 +75,15 @@ int main(int argc, char** argv) {
     std::string err;
     auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     for (int attempt = 0;; ++attempt) {
-      store = sc::cluster::make_redis_store(s.store.redis_url, &err);
+      sc::cluster::redis_store_options ro;
+      ro.wait_replicas = s.store.redis_wait_replicas;
+      ro.wait_timeout = std::chrono::milliseconds(s.store.redis_wait_timeout_ms);
+      // WAIT blocks its connection: commands may take that long on top.
+      ro.command_timeout += ro.wait_timeout;
+      store = sc::cluster::make_redis_store(s.store.redis_url, ro, &err);
       if (store || std::chrono::steady_clock::now() > give_up ||
-          err.find("shard") != std::string::npos || err.find("malformed") != std::string::npos)
+          err.find("shard") != std::string::npos || err.find("malformed") != std::string::npos ||
+          err.find("does not monitor") != std::string::npos)
         break;
       if (attempt == 0)
         std::cerr << "statecraftd: waiting for Redis at " << s.store.redis_url << ": " << err
