@@ -169,7 +169,8 @@ class connector {
       auto now = steady::now();
       if (now < retry_at_) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count();
-        throw store_unavailable("Redis at " + where() + " unavailable (" + last_error_ +
+        throw store_unavailable("Redis at " + (where_.empty() ? ep_.describe() : where_) +
+                                " unavailable (" + last_error_ +
                                 "); next attempt in " + std::to_string(ms) + " ms");
       }
     }

@@ -204,7 +204,45 @@ def main():
             failures.append("the sentinels did not promote the replica within 30 s")
         else:
             log("the sentinels promoted the replica %.1f s after the kill" % promoted)
-        starter.join(120, node=node)
+        # With one replica and --redis-wait-replicas 1, nothing can be
+        # acknowledged until the new master has a replica again: the old
+        # master comes back (as an operator or systemd would restart it) and
+        # the sentinels turn it into a replica of the new one. Meanwhile the
+        # node must answer 503, not acknowledge writes only one server has.
+        time.sleep(2)
+        st, body = raw.call("StartExecution", {
+            "stateMachineArn": common.machine_arn("wait_chain"), "name": "ha-probe-alone",
+            "input": common.make_input("wait_chain", 0)})
+        log("StartExecution with no replica left: %s %s" % (st, body.get("message", "")))
+        if st == 200 or "replicas" not in body.get("message", ""):
+            failures.append("a StartExecution was not refused while the new master had no "
+                            "replica: %s %s" % (st, body))
+        master.start()
+        restarted = time.monotonic()
+        while time.monotonic() < restarted + 30:
+            if b"slave" in master.command("ROLE")[:20]:
+                log("the old master is back as a replica %.1f s after its restart" % (
+                    time.monotonic() - restarted))
+                break
+            time.sleep(0.1)
+        else:
+            failures.append("the old master did not become a replica within 30 s")
+        # What the node answers now (diagnostics for a node that does not
+        # follow).
+        for _ in range(2):
+            time.sleep(1.0)
+            st, body = raw.call("DescribeStateMachine",
+                                {"stateMachineArn": common.machine_arn("wait_chain")})
+            st2, body2 = raw.call("StartExecution", {
+                "stateMachineArn": common.machine_arn("wait_chain"), "name": "probe-%d" % _,
+                "input": common.make_input("wait_chain", 0)})
+            log("%.1f s after the kill: DescribeStateMachine %s %s, StartExecution %s %s" % (
+                time.monotonic() - kill_t, st, "" if st == 200 else body, st2,
+                "" if st2 == 200 else body2))
+        starter.join(60, node=node)
+        if len(starter.acked) < len(plan):
+            failures.append("only %d of %d starts were acknowledged: the node did not follow "
+                            "the failover" % (len(starter.acked), len(plan)))
         log("%d/%d starts acknowledged (errors during the failover: %s)" % (
             len(starter.acked), len(plan), dict(starter.errors)))
         if not starter.errors:
