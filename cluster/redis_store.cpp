@@ -114,6 +114,8 @@ class resp {
   size_t count() const { return count_; }
   /// Some command changes data (callers wait for replicas after it).
   bool writes() const { return writes_; }
+  /// Acknowledged without waiting for replicas (idempotent setup writes).
+  void no_replica_wait() { writes_ = false; }
 
  private:
   void number(size_t n) {
@@ -582,6 +584,7 @@ class redis_store final : public store {
       q.cmd({"HSETNX", keys::meta(), "format", std::to_string(codec::format_version)});
       q.cmd({"HGET", keys::meta(), "shards"});
       q.cmd({"SCRIPT", "LOAD", save_execution_fenced_lua.text});
+      q.no_replica_wait();  // a node may start while the replicas are away
       auto r = c.run(q);
       // The digest of a script is a function of its text: valid for any
       // Redis, also after a restart (the writer loads it again per connection).
