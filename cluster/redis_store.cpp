@@ -1142,7 +1142,15 @@ class redis_store final : public store {
 
   int64_t history_length(const std::string& arn) override {
     lease c(pool_);
-    return c.one({"LLEN", keys::history(shard(arn), arn)})->integer;
+    if (opts_.wait_replicas <= 0) return c.one({"LLEN", keys::history(shard(arn), arn)})->integer;
+    // The execution actor asks this before re-sending a failed save (did it
+    // land?): with wait_replicas the answer must only count replicated
+    // events. A write after the read, then WAIT (lease::run_raw), covers
+    // everything before it in the replication stream.
+    resp q;
+    q.cmd({"LLEN", keys::history(shard(arn), arn)});
+    q.cmd({"INCR", keys::shard_prefix(shard(arn)) + "wait-probe"});
+    return c.run(q)[0]->integer;
   }
 
   std::vector<execution_record> running_executions() override {
