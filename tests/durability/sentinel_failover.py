@@ -14,10 +14,15 @@ acknowledged only once the replica has it), --time-scale 10,
 --activity-poll-timeout 1. Workers (boto3) answer activity tasks all along.
 
 Load: StartExecution of Wait chains, activity Task sequences, a Map of Waits
-and a Parallel of Waits at --rate starts/s. Half-way through, the master is
-killed with SIGKILL; the sentinels promote the replica; the node must follow
-(it never restarts). Starts failing meanwhile (5xx or transport errors) are
-retried with the same name by the starter, as a client would.
+and a Parallel of Waits at --rate starts/s, workers answering with
+SendTaskSuccess. Half-way through, the master is killed with SIGKILL; the
+sentinels promote the replica; the node must follow (it never restarts).
+With one replica and --redis-wait-replicas 1 the new master has no replica
+left, so the node must refuse writes (503 naming the replicas) until the old
+master is restarted (as systemd would) and the sentinels make it a replica
+of the new one; then the load completes. Starts failing meanwhile (5xx or
+transport errors) are retried with the same name by the starter, as a
+client would. About 40 s on two cores.
 
 Checks:
   * the sentinels promoted the replica (ROLE master) and statecraftd stayed up;
@@ -26,7 +31,9 @@ Checks:
     history `statecraft run` gives (no event lost or repeated), so each
     ran exactly once;
   * every SendTaskSuccess a worker got 200 for counts (the histories above);
-  * a start was refused or delayed during the failover (it was real).
+  * a start was refused or delayed during the failover (it was real), and
+    a StartExecution while the new master had no replica answered 503;
+  * every planned start was acknowledged in the end (the node followed).
 Exit 0 when every check passed, 1 otherwise, 2 when it cannot run
 (no redis-server / redis-sentinel).
 """
