@@ -103,6 +103,8 @@ bool node::impl::start_cluster(const std::string& url, std::string* error) {
       static_cast<int64_t>(cfg.cluster.heartbeat_seconds * 1000));
   opts.lease_ttl = std::chrono::milliseconds(
       static_cast<int64_t>(cfg.cluster.lease_ttl_seconds * 1000));
+  opts.wait_replicas = cfg.store.redis_wait_replicas;
+  opts.wait_timeout = std::chrono::milliseconds(cfg.store.redis_wait_timeout_ms);
   cluster::coordinator_callbacks cb;
   cb.gained = [this](int shard, uint64_t epoch) { on_gained(shard, epoch); };
   cb.lost = [this](int shard) { on_lost(shard); };

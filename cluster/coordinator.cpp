@@ -493,11 +493,26 @@ struct coordinator::impl {
   }
 
   /// Runs `cmds` on a pooled connection.
-  std::vector<reply> call(const std::vector<command>& cmds) {
+  /// With `replicated` and opts.wait_replicas, also WAITs for the replicas
+  /// (redis_endpoint.hpp); too few = store_unavailable, connection dropped.
+  std::vector<reply> call(const std::vector<command>& cmds, bool replicated = false) {
     if (!dial) throw store_unavailable("cluster coordinator not started");
     conn c = pool_take();
     try {
       auto r = run(c, cmds);
+      if (replicated && opts.wait_replicas > 0 && c.open()) {
+        std::string err;
+        long long n = wait_for_replicas(c.get(), opts.wait_replicas, opts.wait_timeout, &err);
+        if (n < opts.wait_replicas) {
+          c.close();
+          throw store_unavailable(
+              n < 0 ? "Redis: " + err
+                    : "Redis: the write reached " + std::to_string(n) + " of " +
+                          std::to_string(opts.wait_replicas) + " replicas within " +
+                          std::to_string(opts.wait_timeout.count()) +
+                          " ms (store.redis_wait_replicas)");
+        }
+      }
       pool_give(std::move(c));
       return r;
     } catch (...) {
@@ -1008,7 +1023,8 @@ uint32_t checked_shard(int shard, uint32_t count) {
 void coordinator::post(int shard, const std::string& msg) {
   const uint32_t s = checked_shard(shard, impl_->shard_count);
   auto r = impl_->call({{"RPUSH", keys::inbox(s), msg},
-                        {"PUBLISH", keys::wake_channel(), std::to_string(s)}});
+                        {"PUBLISH", keys::wake_channel(), std::to_string(s)}},
+                       /*replicated=*/true);
   check(r[0].get());
 }
 

@@ -83,6 +83,11 @@ struct coordinator_options {
   std::chrono::milliseconds forget_after{std::chrono::minutes(10)};
   /// Connections for the synchronous calls (post, take, ...).
   int pool_size = 4;
+  /// store.redis_wait_replicas / redis_wait_timeout_ms: post() (an inbox
+  /// message some API caller is answered on) returns only once this many
+  /// replicas have it (WAIT), else throws store_unavailable. 0 = no wait.
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{1000};
 };
 
 /// Notifications from the coordinator. Each may be empty.

@@ -208,6 +208,11 @@ inline std::string task_taken(std::string_view token) {
   return "sc:{g}:taken:" + std::string(token);
 }
 
+/// STRING `sc:{S}:wait-probe`: a counter INCRed (never read) by the Redis
+/// store with store.redis_wait_replicas, to WAIT for everything before it in
+/// the replication stream (redis_store.cpp, history_length).
+inline std::string wait_probe(uint32_t shard) { return shard_prefix(shard) + "wait-probe"; }
+
 /// STRING `sc:{S}:lease`: shard S's owner, lease_value(node, epoch), with a
 /// PX expiry of the owner's lease ttl. Set / renewed / deleted only by the
 /// coordinator's scripts; the Redis store's fenced writes compare it.

@@ -1149,7 +1149,7 @@ class redis_store final : public store {
     // everything before it in the replication stream.
     resp q;
     q.cmd({"LLEN", keys::history(shard(arn), arn)});
-    q.cmd({"INCR", keys::shard_prefix(shard(arn)) + "wait-probe"});
+    q.cmd({"INCR", keys::wait_probe(shard(arn))});
     return c.run(q)[0]->integer;
   }
 
