@@ -81,7 +81,8 @@ constexpr std::string_view kClusterStatusHelp =
     "epoch and the time left on the lease).\n"
     "\n"
     "options:\n"
-    "  --redis URL   redis://HOST:PORT[/DB] of the cluster (required)\n"
+    "  --redis URL   redis://HOST:PORT[/DB] of the cluster, or\n"
+    "                redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] (required)\n"
     "\n"
     "exit status: 0 shown; 1 Redis unreachable or not a Statecraft keyspace;\n"
     "2 usage error.\n";
