@@ -132,6 +132,9 @@ def main():
     ap.add_argument("--executions", type=int, default=300)
     ap.add_argument("--rate", type=float, default=40, help="starts per second (default 40)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--nodes", type=int, default=1,
+                    help="statecraftd nodes on the sentinel URL (default 1); with more, the "
+                         "workers poll the last one, starts go to the first")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     problem = common.cannot_run(args.statecraftd, args.statecraft)
@@ -151,9 +154,15 @@ def main():
         "sentinel parallel-syncs %s 1" % MASTER_NAME], sentinel=True) for i in range(3)]
     url = "redis+sentinel://%s/%s" % (",".join("127.0.0.1:%d" % s.port for s in sentinels),
                                       MASTER_NAME)
-    node = SentinelNode(os.path.abspath(args.statecraftd), tmp, url, extra=[
+    nodes = [SentinelNode(os.path.abspath(args.statecraftd), tmp, url, extra=[
+        "--node-id", "n%d" % (i + 1),
         "--redis-wait-replicas", "1", "--redis-wait-timeout-ms", "1000",
         "--activity-poll-timeout", "1", "--time-scale", "10", "--idle-actor-seconds", "0.5"])
+        for i in range(args.nodes)]
+    node = nodes[0]
+    # With several nodes, the workers poll the last one: task answers and
+    # most starts cross nodes (shard inboxes, the shared task queue).
+    worker_node = nodes[-1]
     failures = []
     workers = None
     procs = [master, replica] + sentinels
@@ -173,9 +182,10 @@ def main():
             time.sleep(0.2)
         else:
             raise RuntimeError("the replica or the sentinels were not ready within 20 s")
-        node.start()
-        log("master %d, replica %d, sentinels %s, statecraftd %d on %s" % (
-            master.port, replica.port, [s.port for s in sentinels], node.port, url))
+        for n in nodes:
+            n.start()
+        log("master %d, replica %d, sentinels %s, statecraftd %s on %s" % (
+            master.port, replica.port, [s.port for s in sentinels], [n.port for n in nodes], url))
         client = common.boto(node.port)
         raw = common.Raw(node.port)
         defs = common.definitions()
@@ -184,7 +194,7 @@ def main():
         for m, _ in MACHINES:
             for k in range(common.VARIANTS):
                 golden.get(m, common.make_input(m, k))
-        workers = common.Workers(node.port, node, threads_per_activity=2)
+        workers = common.Workers(worker_node.port, worker_node, threads_per_activity=2)
         workers.start()
 
         plan = make_plan(args.executions, args.seed)
@@ -262,10 +272,11 @@ def main():
                                         node=node, only=mine)
         if left:
             failures.append("%d executions still RUNNING: %s" % (len(left), left[:3]))
-        if not node.alive():
-            failures.append("statecraftd exited (status %s):\n%s" % (
-                node.proc.returncode, common.tail(node.log_path)))
-        else:
+        dead = [n for n in nodes if not n.alive()]
+        for n in dead:
+            failures.append("statecraftd %d exited (status %s):\n%s" % (
+                n.port, n.proc.returncode, common.tail(n.log_path)))
+        if not dead:
             acked = [(m, k, n) for m, k, n in plan if n in starter.acked]
             missing = [n for m, _, n in acked if raw.call(
                 "DescribeExecution", {"executionArn": common.execution_arn(m, n)})[0] != 200]
@@ -292,10 +303,12 @@ def main():
         if bad:
             failures.append("%d SendTaskSuccess calls failed: %s" % (
                 len(bad), collections.Counter(r.result for r in bad)))
-        if node.alive():
-            status = node.terminate()
-            if status != 0:
-                failures.append("statecraftd did not exit 0 on SIGTERM (status %s)" % status)
+        for n in nodes:
+            if n.alive():
+                status = n.terminate()
+                if status != 0:
+                    failures.append("statecraftd %d did not exit 0 on SIGTERM (status %s)" % (
+                        n.port, status))
         log("done in %.1f s" % (time.monotonic() - common._T0))
     except Exception:
         import traceback
@@ -304,9 +317,10 @@ def main():
     finally:
         if workers is not None:
             workers.stopping.set()
-        if node.alive():
-            node.proc.kill()
-            node.proc.wait()
+        for n in nodes:
+            if n.alive():
+                n.proc.kill()
+                n.proc.wait()
         for p in procs:
             p.stop()
     return common.conclude(failures, tmp, args.keep)
