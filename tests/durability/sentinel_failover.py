@@ -132,6 +132,9 @@ def main():
     ap.add_argument("--executions", type=int, default=300)
     ap.add_argument("--rate", type=float, default=40, help="starts per second (default 40)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--mode", choices=("kill", "stop"), default="kill",
+                    help="kill: SIGKILL the master, restart it after the promotion; stop: "
+                         "SIGSTOP it (a hung or cut-off master), SIGCONT after the promotion")
     ap.add_argument("--nodes", type=int, default=1,
                     help="statecraftd nodes on the sentinel URL (default 1); with more, the "
                          "workers poll the last one, starts go to the first")
@@ -206,11 +209,15 @@ def main():
         with starter.lock:
             acked_before = dict(starter.acked)
         tasks_before = len(workers.records)
-        master.proc.send_signal(signal.SIGKILL)
-        master.proc.wait()
+        if args.mode == "kill":
+            master.proc.send_signal(signal.SIGKILL)
+            master.proc.wait()
+        else:  # a master that hangs (or is cut off): connections to it time out
+            master.proc.send_signal(signal.SIGSTOP)
         kill_t = time.monotonic()
-        log("SIGKILL the master after %.1f s (%d starts acknowledged, %d tasks taken)" % (
-            kill_t - t0, len(acked_before), tasks_before))
+        log("%s the master after %.1f s (%d starts acknowledged, %d tasks taken)" % (
+            "SIGKILL" if args.mode == "kill" else "SIGSTOP", kill_t - t0, len(acked_before),
+            tasks_before))
         promoted = None
         while time.monotonic() < kill_t + 30:
             if b"master" in replica.command("ROLE")[:20]:
@@ -220,7 +227,7 @@ def main():
         if promoted is None:
             failures.append("the sentinels did not promote the replica within 30 s")
         else:
-            log("the sentinels promoted the replica %.1f s after the kill" % promoted)
+            log("the sentinels promoted the replica %.1f s after the master failed" % promoted)
         # With one replica and --redis-wait-replicas 1, nothing can be
         # acknowledged until the new master has a replica again: the old
         # master comes back (as an operator or systemd would restart it) and
@@ -231,14 +238,17 @@ def main():
             "stateMachineArn": common.machine_arn("wait_chain"), "name": "ha-probe-alone",
             "input": common.make_input("wait_chain", 0)})
         log("StartExecution with no replica left: %s %s" % (st, body.get("message", "")))
-        if st == 200 or "replicas" not in body.get("message", ""):
+        if st == 200 or (args.mode == "kill" and "replicas" not in body.get("message", "")):
             failures.append("a StartExecution was not refused while the new master had no "
                             "replica: %s %s" % (st, body))
-        master.start()
+        if args.mode == "kill":
+            master.start()
+        else:
+            master.proc.send_signal(signal.SIGCONT)
         restarted = time.monotonic()
         while time.monotonic() < restarted + 30:
             if b"slave" in master.command("ROLE")[:20]:
-                log("the old master is back as a replica %.1f s after its restart" % (
+                log("the old master is back as a replica %.1f s after its restart (or SIGCONT)" % (
                     time.monotonic() - restarted))
                 break
             time.sleep(0.1)
@@ -253,7 +263,7 @@ def main():
             st2, body2 = raw.call("StartExecution", {
                 "stateMachineArn": common.machine_arn("wait_chain"), "name": "probe-%d" % _,
                 "input": common.make_input("wait_chain", 0)})
-            log("%.1f s after the kill: DescribeStateMachine %s %s, StartExecution %s %s" % (
+            log("%.1f s after the master failed: DescribeStateMachine %s %s, StartExecution %s %s" % (
                 time.monotonic() - kill_t, st, "" if st == 200 else body, st2,
                 "" if st2 == 200 else body2))
         starter.join(60, node=node)
