@@ -325,6 +325,18 @@ class IncludedData(E2ETestCase):
         self.assertEqual(r["inputDetails"], {"included": False})
         self.assertEqual(r["traceHeader"], "Root=1-5e1b4151-5ac6c58f5b1e2b2d0b1e0c1d")
 
+    def test_cli_describe_state_machine_metadata_only(self):
+        arn, _ = self.create_sm(VARS_DEF)
+        code, out, err = cli("describe-state-machine", "--state-machine-arn", arn,
+                             "--included-data", "METADATA_ONLY")
+        self.assertEqual(code, 0, err)
+        r = json.loads(out)
+        self.assertEqual(r["definition"], "{}")
+        self.assertNotIn("variableReferences", r)
+        code, out, err = cli("describe-state-machine", "--state-machine-arn", arn)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["variableReferences"], VARS_REFS)
+
     def test_enum(self):
         for op, arn_key in (("DescribeExecution", "executionArn"), ("DescribeStateMachine", "stateMachineArn"),
                             ("DescribeStateMachineForExecution", "executionArn")):
