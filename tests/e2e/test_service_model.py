@@ -73,7 +73,8 @@ OUTPUT_ALLOWLIST = {
     "GetExecutionHistory.events[].executionTimedOutEventDetails.cause": "AWS gives no cause for a timeout",
     # Activity events and fields this scenario does not bring about.
     "GetExecutionHistory.events[].activityScheduleFailedEventDetails*":
-        "AWS fails scheduling only for IAM/KMS reasons, which have no counterpart here",
+        "Statecraft never fails to schedule an activity task (no IAM, no KMS); when AWS emits "
+        "ActivityScheduleFailed has not been recorded",
 }
 
 # Input constraints not enforced, with why. Keys: (operation, member path, kind).
