@@ -29,25 +29,24 @@ void create_state_machine(context& c) {
   auto name = c.m.required_str("name", 1, 80);
   auto definition = c.m.required_str("definition", 1, 1048576);
   auto role = c.m.required_str("roleArn", 1, 256);
-  auto type = c.m.str("type").value_or("STANDARD");
-  require_name(name);
-  if (type != "STANDARD" && type != "EXPRESS")
-    validation_error("'" + type + "'", "type",
-                     "Member must satisfy enum value set: [STANDARD, EXPRESS]");
-  if (role.rfind("arn:", 0) != 0) throw aws_error("InvalidArn", "Invalid Arn: '" + role + "'");
+  auto type = c.m.enumeration("type", {"STANDARD", "EXPRESS"}).value_or("STANDARD");
   std::string arn = model::state_machine_arn(c.cfg.node.region, c.cfg.node.account_id, name);
+  // Every member's own rules first (Coral validates before the service
+  // looks at anything), then the service's checks.
   auto tags = read_tags(c.m.array("tags"), arn);
-  if (tags.size() > 50) {
-    aws_error e("TooManyTags", "Too many tags: the limit is 50 tags per resource");
-    e.extra_json = "\"resourceName\":" + json::quote(arn);
-    throw e;
-  }
   auto logging = read_logging(c.m);
   auto tracing = read_tracing(c.m);
   auto encryption = read_encryption(c.m);
   std::optional<bool> publish;
   std::optional<std::string> version_description;
   check_publish_members(c.m, publish, version_description);
+  require_name(name);
+  if (role.rfind("arn:", 0) != 0) throw aws_error("InvalidArn", "Invalid Arn: '" + role + "'");
+  if (tags.size() > 50) {
+    aws_error e("TooManyTags", "Too many tags: the limit is 50 tags per resource");
+    e.extra_json = "\"resourceName\":" + json::quote(arn);
+    throw e;
+  }
   check_definition(definition);
 
   cluster::state_machine_record r;
