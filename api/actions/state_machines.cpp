@@ -151,6 +151,8 @@ void update_state_machine(context& c) {
                  encryption_or_default(r.encryption_json) !=
                      encryption_or_default(before.encryption_json);
   int64_t update_ms = actors::now_ms();
+  if (publish.value_or(false) && r.status == "DELETING")
+    throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");
   if (changed) {
     r.update_ms = update_ms;
     r.revision_id = revision(r.update_ms);
@@ -162,10 +164,17 @@ void update_state_machine(context& c) {
   o.time("updateDate", update_ms);
   if (r.update_ms) o.str("revisionId", r.revision_id);
   if (publish.value_or(false)) {
-    if (r.status == "DELETING")
-      throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");
-    o.str("stateMachineVersionArn",
-          publish_version_of(c, r, version_description.value_or("")).arn);
+    try {
+      o.str("stateMachineVersionArn",
+            publish_version_of(c, r, version_description.value_or("")).arn);
+    } catch (const aws_error& e) {
+      // Over the versions quota the update does not happen either.
+      if (changed && e.type == "ServiceQuotaExceededException") {
+        c.store.put_state_machine(before);
+        c.node.forget_machine(arn);
+      }
+      throw;
+    }
   }
   c.ok(o.done());
 }
