@@ -258,9 +258,9 @@ std::optional<joined_secrets> join_secrets(const std::string& url, const std::st
                  "activities.task_token_secret, key id " +
                  model::key_id_hex(configured) + ") is not one of the cluster's: Redis at " +
                  url + " holds " + std::to_string(ring->size()) + " secret" +
-                 (ring->size() == 1 ? "" : "s") + " (key id" + (ring->size() == 1 ? " " : "s ") +
-                 id_list(*ring) + ", in " + keys::token_secrets() +
-                 "). Tokens signed by this node would be InvalidToken on the others. Start it "
+                 (ring->size() == 1 ? "" : "s") + " in " + keys::token_secrets() + ", key id" +
+                 (ring->size() == 1 ? " " : "s ") + id_list(*ring) +
+                 ". Tokens signed by this node would be InvalidToken on the others. Start it "
                  "without a task token secret to use the cluster's (nodes on Redis share one "
                  "by default), give it the cluster's secret, or make the configured one the "
                  "cluster's with 'statecraft secrets rotate --redis " +
