@@ -168,17 +168,23 @@ std::string nodes_text(const std::vector<node_view>& nodes, const node_view& tot
                        const std::string& unit, const std::string& headline) {
   std::string out;
   char b[512];
+  // Tasks and workers only where the scenario has workers (activity, mix).
+  const bool tasks = total.workers > 0;
   size_t width = 5;
   for (auto& n : nodes) width = std::max(width, n.endpoint.size() + n.label.size() + 1);
-  std::snprintf(b, sizeof b, "  %-13s %-*s %9s %10s %10s %9s %9s %9s %9s %7s\n", "by node", static_cast<int>(width),
-                "endpoint", "ops/s", "started/s", (unit + "s/s").c_str(), "tasks/s", "p50 ms", "p90 ms", "p99 ms",
-                "errors");
+  std::string done_col = unit + "s/s";
+  std::snprintf(b, sizeof b, "  %-13s %-*s %9s %10s %*s%s %9s %9s %9s %7s\n", "by node", static_cast<int>(width),
+                "endpoint", "ops/s", "started/s", static_cast<int>(std::max<size_t>(10, done_col.size())),
+                done_col.c_str(), tasks ? "   tasks/s" : "", "p50 ms", "p90 ms", "p99 ms", "errors");
   out += b;
   auto row = [&](const node_view& n) {
     std::string name = n.endpoint.empty() ? n.label : n.label + " " + n.endpoint;
-    std::snprintf(b, sizeof b, "  %-13s %-*s %9.1f %10.1f %10.1f %9.1f %9.3f %9.3f %9.3f %7" PRIu64 "\n", "",
-                  static_cast<int>(width), name.c_str(), n.ops / el, n.started / el, (n.verified + n.mismatches) / el,
-                  n.tasks / el, n.head.p50, n.head.p90, n.head.p99, n.load->errors_total());
+    char t[32] = "";
+    if (tasks) std::snprintf(t, sizeof t, " %9.1f", n.tasks / el);
+    std::snprintf(b, sizeof b, "  %-13s %-*s %9.1f %10.1f %*.1f%s %9.3f %9.3f %9.3f %7" PRIu64 "\n", "",
+                  static_cast<int>(width), name.c_str(), n.ops / el, n.started / el,
+                  static_cast<int>(std::max<size_t>(10, done_col.size())), (n.verified + n.mismatches) / el, t,
+                  n.head.p50, n.head.p90, n.head.p99, n.load->errors_total());
     out += b;
   };
   for (auto& n : nodes) row(n);
@@ -186,12 +192,17 @@ std::string nodes_text(const std::vector<node_view>& nodes, const node_view& tot
   std::snprintf(b, sizeof b, "  %-13s (latency columns: %s)\n", "", headline.c_str());
   out += b;
   for (auto& n : nodes) {
+    std::string workers = tasks ? ", " + std::to_string(n.workers) + " worker(s)" : "";
     std::snprintf(b, sizeof b,
-                  "  node %-8s %s: %d user(s), %d worker(s), %d connection(s); %ss started %" PRIu64
-                  ", verified %" PRIu64 ", mismatched %" PRIu64 ", failed %" PRIu64 ", tasks %" PRIu64 "\n",
-                  n.label.c_str(), n.endpoint.c_str(), n.users, n.workers, n.connections, unit.c_str(), n.started,
-                  n.verified, n.mismatches, n.failed, n.tasks);
+                  "  node %-8s %s: %d user(s)%s, %d connection(s); %ss started %" PRIu64 ", verified %" PRIu64
+                  ", mismatched %" PRIu64 ", failed %" PRIu64 "\n",
+                  n.label.c_str(), n.endpoint.c_str(), n.users, workers.c_str(), n.connections, unit.c_str(),
+                  n.started, n.verified, n.mismatches, n.failed);
     out += b;
+    if (tasks) {
+      std::snprintf(b, sizeof b, "                tasks %" PRIu64 " (%.1f/s)\n", n.tasks, n.tasks / el);
+      out += b;
+    }
     if (headline != "iteration" || n.iteration->count() == 0)
       out += "                " + headline + ": " + fmt_summary(n.head) + "\n";
     if (n.iteration->count()) out += "                " + unit + " (whole): " + fmt_summary(n.iteration->summary()) + "\n";
