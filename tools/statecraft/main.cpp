@@ -89,7 +89,9 @@ constexpr std::string_view kClusterStatusHelp =
 constexpr std::string_view kTrafficHelp =
     "The traffic generator: drives any Step Functions endpoint over HTTP with\n"
     "a scenario and reports throughput, latency percentiles, errors and a\n"
-    "correctness check. 'statecraft traffic --help' lists its options.\n";
+    "correctness check. Repeat --endpoint to drive the nodes of a cluster\n"
+    "(figures per node and in total). 'statecraft traffic --help' lists its\n"
+    "options.\n";
 
 constexpr std::string_view kHelpHelp =
     "Shows the list of commands, or the help of one command.\n";
@@ -106,7 +108,7 @@ const std::vector<subcommand>& subcommands() {
       {"cluster status", "--redis URL",
        "show a cluster's nodes, heartbeats and shard ownership", kClusterStatusHelp,
        cmd_cluster_status},
-      {"traffic", "[--scenario NAME] [--endpoint URL] ...",
+      {"traffic", "--scenario NAME [--endpoint URL]... [options]",
        "load-test any Step Functions endpoint (see statecraft traffic --help)", kTrafficHelp,
        cmd_traffic},
       {"help", "[COMMAND]", "show help for a command", kHelpHelp, cmd_help},
