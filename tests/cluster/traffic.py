@@ -22,9 +22,13 @@ real and add up.
    executions the cluster lists (ListExecutions on each node) equal to the
    starts the report counts; and every node's CPU time (/proc/PID/stat)
    grown by at least a tenth of the three nodes' total during the run.
+   The activity run also gives --workers 5, which --workers-per-node must
+   override (6 workers in all, a note on stderr).
 3. Attribution check: pass-chain through n1, n2 and a port nobody listens
    on. The run must fail (exit 1) with transport errors counted on the
    third endpoint only, and none on the two live ones.
+4. One --endpoint: no per-node part in the report; 2 users for 3
+   endpoints: a usage error (exit 2).
 
 Exit status: 0 passed, 1 a check failed (node log tails printed), 2 could
 not run.
@@ -151,6 +155,7 @@ class Test:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=self.args.seconds + 60)
         err = p.stderr.decode(errors="replace").strip()
+        self.last_stderr = err
         if err:
             log("generator stderr: " + err)
         try:
@@ -233,6 +238,11 @@ class Test:
                            rep["iteration_latency_ms"]["count"]),
         }
         if scenario == "activity":
+            # --workers-per-node 2 wins over the --workers 5 also given.
+            self.check(rep["settings"]["workers"] == 6 and rep["settings"].get("workers_per_node") == 2,
+                       "%s: settings %s" % (label, rep["settings"]))
+            self.check("--workers 5 ignored" in self.last_stderr,
+                       "%s: no note that --workers was ignored: %r" % (label, self.last_stderr))
             sums["tasks"] = (sum(n["tasks"] for n in nodes), int(rep["values"]["tasks"]))
             sums["workers"] = (sum(n["workers"] for n in nodes), rep["settings"]["workers"])
         for key, (got, want) in sums.items():
@@ -272,11 +282,26 @@ class Test:
                    "attribution: %d errors in all, %d on the dead endpoint" % (rep["errors_total"],
                                                                                 nodes[2]["errors_total"]))
 
+    def run_single_and_usage(self):
+        """One --endpoint: the report has no per-node part. Fewer users than
+        endpoints: a usage error."""
+        rc, rep = self.traffic([self.nodes[2][1]], "--scenario", "pass-chain", "--concurrency", "2",
+                               "--duration", "0.5")
+        self.check(rc == 0 and rep.get("endpoint") == self.nodes[2][1] and "nodes" not in rep and
+                   "endpoints" not in rep and "total" not in rep,
+                   "single endpoint: exit %d, keys %s" % (rc, sorted(rep)))
+        p = subprocess.run([self.args.statecraft, "traffic", "--scenario", "pass-chain", "--concurrency", "2"] +
+                           sum((["--endpoint", n[1]] for n in self.nodes), []),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        self.check(p.returncode == 2 and b"without a user" in p.stderr,
+                   "2 users for 3 endpoints: exit %d, %r" % (p.returncode, p.stderr[:200]))
+
     def run(self):
         self.start()
         self.run_scenario("pass-chain", "chain", [])
-        self.run_scenario("activity", "activity-sm", ["--workers-per-node", "2"])
+        self.run_scenario("activity", "activity-sm", ["--workers", "5", "--workers-per-node", "2"])
         self.run_attribution()
+        self.run_single_and_usage()
 
     def print_logs(self):
         for nid, _, _, path in self.nodes:
