@@ -1,11 +1,10 @@
-// statecraft-traffic: the driver and the report.
+// statecraft-traffic: the driver (one connection pool per endpoint, users
+// and open-loop starts spread over them). The report is in report.cpp.
 #include "tools/traffic/runner.hpp"
 
-#include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,7 +12,6 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <iostream>
 
 namespace sc::traffic {
 
