@@ -132,7 +132,9 @@ constexpr std::string_view kSecretsRetireHelp =
 constexpr std::string_view kTrafficHelp =
     "The traffic generator: drives any Step Functions endpoint over HTTP with\n"
     "a scenario and reports throughput, latency percentiles, errors and a\n"
-    "correctness check. 'statecraft traffic --help' lists its options.\n";
+    "correctness check. Repeat --endpoint to drive the nodes of a cluster\n"
+    "(figures per node and in total). 'statecraft traffic --help' lists its\n"
+    "options.\n";
 
 constexpr std::string_view kHelpHelp =
     "Shows the list of commands, or the help of one command.\n";
@@ -157,7 +159,7 @@ const std::vector<subcommand>& subcommands() {
       {"secrets retire", "--redis URL [--key-id ID]",
        "remove old task token secrets (their tokens become invalid)", kSecretsRetireHelp,
        cmd_secrets_retire},
-      {"traffic", "[--scenario NAME] [--endpoint URL] ...",
+      {"traffic", "--scenario NAME [--endpoint URL]... [options]",
        "load-test any Step Functions endpoint (see statecraft traffic --help)", kTrafficHelp,
        cmd_traffic},
       {"help", "[COMMAND]", "show help for a command", kHelpHelp, cmd_help},
