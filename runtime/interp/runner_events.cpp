@@ -36,7 +36,7 @@ const char* exited_type(asl::state_type t) {
 
 int64_t runner::emit(thread& t, const char* type, const char* key, details det,
                      bool advance) {
-  if (t.silent) return t.last_event;
+  if (t.silent) return child_emit(t, type, key, std::move(det), advance);
   int64_t id = push_event(type, key, std::move(det), t.last_event, false, &t);
   if (advance) t.last_event = id;
   return id;

@@ -1,0 +1,118 @@
+// The memory store's Map Runs and child executions (store.hpp, map_writes).
+// Not thread-safe: the memory store calls it under its own mutex.
+#pragma once
+
+#include "cluster/codec.hpp"
+#include "cluster/store.hpp"
+
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace sc::cluster {
+
+class map_run_memory {
+ public:
+  void apply(const map_writes& w) {
+    for (const auto& r : w.runs) {
+      auto [it, fresh] = runs_.insert_or_assign(r.arn, r);
+      if (fresh) by_execution_[r.execution_arn].push_back(r.arn);
+    }
+    for (const auto& c : w.children) {
+      auto [it, fresh] = children_.try_emplace(c.arn);
+      child& e = it->second;
+      e.record = codec::encode(child_record(c));
+      e.status = c.status;
+      for (const auto& ev : c.events) e.history.push_back(codec::encode(ev));
+      if (fresh) {
+        auto& list = by_run_[c.map_run_arn];
+        e.position = list.size();
+        list.push_back(c.arn);
+      }
+    }
+  }
+
+  std::optional<interp::map_run_record> get_run(const std::string& arn) const {
+    auto it = runs_.find(arn);
+    if (it == runs_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  page<interp::map_run_record> list_runs(const std::string& execution_arn,
+                                         const std::string& after, size_t limit) const {
+    page<interp::map_run_record> out;
+    auto it = by_execution_.find(execution_arn);
+    if (it == by_execution_.end()) return out;
+    const auto& v = it->second;
+    size_t end = v.size();
+    if (!after.empty()) {
+      end = 0;
+      for (size_t i = 0; i < v.size(); ++i)
+        if (v[i] == after) end = i;
+    }
+    for (size_t i = end; i-- > 0;) {
+      if (out.items.size() == limit) {
+        out.next = out.items.back().arn;
+        break;
+      }
+      out.items.push_back(runs_.at(v[i]));
+    }
+    return out;
+  }
+
+  page<execution_record> list_children(const std::string& map_run_arn, const std::string& status,
+                                       const std::string& after, size_t limit) const {
+    page<execution_record> out;
+    auto it = by_run_.find(map_run_arn);
+    if (it == by_run_.end()) return out;
+    const auto& v = it->second;
+    size_t end = v.size();
+    if (!after.empty()) {
+      auto c = children_.find(after);
+      if (c == children_.end()) return out;
+      end = c->second.position;
+    }
+    for (size_t i = end; i-- > 0;) {
+      const child& e = children_.at(v[i]);
+      if (!status.empty() && e.status != status) continue;
+      if (out.items.size() == limit) {
+        out.next = out.items.back().arn;
+        break;
+      }
+      out.items.push_back(record(e));
+    }
+    return out;
+  }
+
+  std::optional<execution_record> get_child(const std::string& arn) const {
+    auto it = children_.find(arn);
+    if (it == children_.end()) return std::nullopt;
+    return record(it->second);
+  }
+
+  /// nullptr when `arn` is not a child.
+  const std::vector<std::string>* history(const std::string& arn) const {
+    auto it = children_.find(arn);
+    return it == children_.end() ? nullptr : &it->second.history;
+  }
+
+ private:
+  struct child {
+    std::string record;                ///< codec blob
+    std::string status;
+    std::vector<std::string> history;  ///< event blobs
+    size_t position = 0;               ///< in by_run_[its Map Run]
+  };
+  static execution_record record(const child& c) {
+    execution_record r;
+    if (!codec::decode(c.record, r)) throw store_error("memory store: undecodable child record");
+    return r;
+  }
+  std::unordered_map<std::string, interp::map_run_record> runs_;
+  std::unordered_map<std::string, std::vector<std::string>> by_execution_;  ///< start order
+  std::unordered_map<std::string, child> children_;
+  std::unordered_map<std::string, std::vector<std::string>> by_run_;        ///< start order
+};
+
+}  // namespace sc::cluster
