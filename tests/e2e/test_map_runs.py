@@ -141,6 +141,18 @@ class StandardChildren(MapRunBase):
         self.assertEqual([e["executionArn"] for e in listed], [arn])
         self.assertNotIn("mapRunArn", listed[0])
 
+    def test_context_object_of_a_child(self):
+        child = {"P": {"Type": "Pass", "End": True, "Parameters": {
+            "id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name",
+            "input.$": "$$.Execution.Input", "sm.$": "$$.StateMachine.Id"}}}
+        sm, name = self.create_sm(dmap(child, "P", label="ctx"))
+        arn, d = self.run_to_end(sm, {"items": [{"k": 1}]})
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        kid = self.children(self.map_run_of(arn)["mapRunArn"])[0]
+        self.assertEqual(json.loads(d["output"]), [{
+            "id": kid["executionArn"], "name": kid["name"], "input": {"k": 1},
+            "sm": kid["stateMachineArn"]}])
+
     def test_generated_label_and_two_map_runs(self):
         a = dmap(PASS_CHILD, "P")["States"]["M"]
         del a["End"]
