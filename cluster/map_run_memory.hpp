@@ -33,6 +33,22 @@ class map_run_memory {
     }
   }
 
+  /// The parent execution is forgotten (retention, memory budget): so are
+  /// its Map Runs and their children.
+  void forget(const std::string& execution_arn) {
+    auto it = by_execution_.find(execution_arn);
+    if (it == by_execution_.end()) return;
+    for (const auto& run : it->second) {
+      auto kids = by_run_.find(run);
+      if (kids != by_run_.end()) {
+        for (const auto& c : kids->second) children_.erase(c);
+        by_run_.erase(kids);
+      }
+      runs_.erase(run);
+    }
+    by_execution_.erase(it);
+  }
+
   std::optional<interp::map_run_record> get_run(const std::string& arn) const {
     auto it = runs_.find(arn);
     if (it == runs_.end()) return std::nullopt;

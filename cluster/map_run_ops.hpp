@@ -14,18 +14,29 @@
 namespace sc::cluster {
 
 struct redis_op {
-  char code;                      ///< 'S' SET, 'Z' ZADD 0, 'R' ZREM, 'P' RPUSH
+  char code;                      ///< 'S' SET, 'Z' ZADD 0, 'R' ZREM, 'P' RPUSH, 'X' EXPIRE
   std::string key;
   std::vector<std::string> values;
 };
 
-inline std::vector<redis_op> map_run_ops(const map_writes& w, uint32_t shard) {
+/// `ttl_seconds` > 0 (the store's retention): what finished expires then,
+/// like a finished execution's own keys.
+inline std::vector<redis_op> map_run_ops(const map_writes& w, uint32_t shard,
+                                         int64_t ttl_seconds = 0) {
+  const std::string ttl = std::to_string(ttl_seconds);
   std::vector<redis_op> ops;
   ops.reserve(w.runs.size() * 2 + w.children.size() * 4);
   for (const auto& r : w.runs) {
     ops.push_back({'S', keys::map_run(shard, r.arn), {codec::encode(r)}});
     ops.push_back({'Z', keys::execution_map_runs(shard, r.execution_arn),
                    {keys::execution_index_member(r.start_ms, r.arn)}});
+    if (ttl_seconds > 0 && r.status != "RUNNING") {
+      ops.push_back({'X', keys::map_run(shard, r.arn), {ttl}});
+      ops.push_back({'X', keys::execution_map_runs(shard, r.execution_arn), {ttl}});
+      ops.push_back({'X', keys::map_run_children(shard, r.arn), {ttl}});
+      for (const char* st : {"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+        ops.push_back({'X', keys::map_run_children_by_status(shard, st, r.arn), {ttl}});
+    }
   }
   for (const auto& c : w.children) {
     std::string member = keys::execution_index_member(c.start_ms, c.arn);
@@ -38,9 +49,14 @@ inline std::vector<redis_op> map_run_ops(const map_writes& w, uint32_t shard) {
     ops.push_back({'S', keys::execution(shard, c.arn), {codec::encode(child_record(c))}});
     ops.push_back({'Z', keys::map_run_children(shard, c.map_run_arn), {member}});
     ops.push_back({'Z', keys::map_run_children_by_status(shard, c.status, c.map_run_arn), {member}});
-    if (c.status != "RUNNING")
+    if (c.status != "RUNNING") {
       ops.push_back(
           {'R', keys::map_run_children_by_status(shard, "RUNNING", c.map_run_arn), {member}});
+      if (ttl_seconds > 0) {
+        ops.push_back({'X', keys::execution(shard, c.arn), {ttl}});
+        ops.push_back({'X', keys::history(shard, c.arn), {ttl}});
+      }
+    }
   }
   return ops;
 }
@@ -60,6 +76,7 @@ local function apply_ops(k0, a0, a1)
     if op == 'S' then redis.call('SET', key, ARGV[a + 2])
     elseif op == 'Z' then redis.call('ZADD', key, 0, ARGV[a + 2])
     elseif op == 'R' then redis.call('ZREM', key, ARGV[a + 2])
+    elseif op == 'X' then redis.call('EXPIRE', key, ARGV[a + 2])
     elseif op == 'P' then
       for i = a + 2, a + 1 + n, 1000 do
         redis.call('RPUSH', key, unpack(ARGV, i, math.min(i + 999, a + 1 + n)))

@@ -447,6 +447,7 @@ class memory_store final : public store {
       if (m != machine_ids_.end())
         order_.erase(order_key{m->second, it->second.start_ms, it->first});
       bytes_ -= std::min(bytes_, footprint(it->first, it->second));
+      map_runs_.forget(it->first);
       executions_.erase(it);
     }
   }

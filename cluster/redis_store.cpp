@@ -932,7 +932,7 @@ class redis_store final : public store {
       // The first step started a Distributed Map: its Map Run and children
       // are created in the same script.
       const std::string last = std::to_string(args.size());
-      map_run_ops_args(map_run_ops(*r.map_changes, s), ks, args);
+      map_run_ops_args(map_run_ops(*r.map_changes, s, retention_.load()), ks, args);
       args.push_back(last);
     }
     reply rep = eval(c, ops ? create_execution_ops_lua : create_execution_lua, ks, args);
@@ -1416,10 +1416,10 @@ class redis_store final : public store {
       }
     }
     if (r.map_changes && !r.map_changes->empty()) {
-      static const char* const names[] = {"SET", "ZADD", "ZREM", "RPUSH"};
-      for (const auto& o : map_run_ops(*r.map_changes, s)) {
+      static const char* const names[] = {"SET", "ZADD", "ZREM", "RPUSH", "EXPIRE"};
+      for (const auto& o : map_run_ops(*r.map_changes, s, retention_.load())) {
         const char* name = o.code == 'S' ? names[0] : o.code == 'Z' ? names[1]
-                           : o.code == 'R' ? names[2] : names[3];
+                           : o.code == 'R' ? names[2] : o.code == 'P' ? names[3] : names[4];
         q.begin(2 + o.values.size() + (o.code == 'Z' ? 1 : 0));
         q.arg(name);
         q.arg(o.key);
@@ -1449,7 +1449,7 @@ class redis_store final : public store {
     // (sent as EVAL: such saves are a minority).
     std::vector<std::string> op_keys, op_args;
     const bool ops = r.map_changes && !r.map_changes->empty();
-    if (ops) map_run_ops_args(map_run_ops(*r.map_changes, s), op_keys, op_args);
+    if (ops) map_run_ops_args(map_run_ops(*r.map_changes, s, retention_.load()), op_keys, op_args);
     q.begin(3 + 9 + 9 + events.size() + op_keys.size() + op_args.size() + (ops ? 1 : 0));
     q.arg(ops ? "EVAL" : "EVALSHA");
     q.arg(ops ? std::string_view(fenced_save_ops_text) : std::string_view(fenced_save_sha_));
