@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Map Runs across a node crash (Redis): a Distributed Map whose STANDARD
+"""Map Runs across a node crash and in a cluster (Redis): a Distributed Map whose STANDARD
 children wait for activity tasks; kill -9 the node mid-run, start it again,
 and check that the Map Run and its children carry on from what was stored.
 
@@ -10,7 +10,11 @@ Checks: DescribeMapRun counts are exact before the crash, after the restart
 and at the end; UpdateMapRun after the restart takes effect at once (more
 children start); each child's history is whole (ids 1..n, ExecutionStarted
 to ExecutionSucceeded, no duplicate); the parent SUCCEEDED with every item's
-output. Exit status 0 when every check passed, 1 otherwise."""
+output. Then a second node joins (a cluster of two): UpdateMapRun sent to
+either node reaches the parent on its owner (through the shard inbox when
+the other node owns it) and takes effect; StopExecution aborts the Map Runs
+(children ABORTED, pending items stay pending). Exit status 0 when every
+check passed, 1 otherwise."""
 
 import argparse
 import json
@@ -104,8 +108,41 @@ def main():
             assert types == ["ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
                              "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
                              "ExecutionSucceeded"], types
-        ok = True
         common.log("map run restart: OK")
+
+        # A second node on the same Redis (a cluster of two): UpdateMapRun
+        # sent to either node reaches the parent where it runs (through the
+        # shard inbox when the other node owns it), and takes effect.
+        node2 = common.Node(os.path.abspath(args.statecraftd), tmp, redis.port,
+                            extra=["--activity-poll-timeout", "1", "--idle-actor-seconds", "0.3",
+                                   "--node-id", "second", "--heartbeat-seconds", "0.5"])
+        node2.start()
+        try:
+            sfn2 = common.boto(node2.port)
+            time.sleep(3)  # shards rebalance
+            parents = [sfn.start_execution(stateMachineArn=sm, input=json.dumps(
+                {"items": list(range(ITEMS))}))["executionArn"] for _ in range(4)]
+            runs = [wait(lambda a=a: (sfn.list_map_runs(executionArn=a)["mapRuns"] or [None])[0],
+                         "a Map Run")["mapRunArn"] for a in parents]
+            for run in runs:
+                wait(lambda run=run: counts(sfn, run) == (3, 2, 0, ITEMS), "2 running")
+            for i, run in enumerate(runs):
+                via = sfn if i % 2 == 0 else sfn2
+                via.update_map_run(mapRunArn=run, maxConcurrency=3)
+                wait(lambda run=run: counts(sfn2, run) == (2, 3, 0, ITEMS),
+                     "3 running after UpdateMapRun through node %d" % (1 + i % 2))
+            for a in parents:
+                sfn2.stop_execution(executionArn=a)
+            for run in runs:
+                m = wait(lambda run=run: (lambda d: d if d["status"] != "RUNNING" else None)(
+                    sfn.describe_map_run(mapRunArn=run)), "ABORTED")
+                assert m["status"] == "ABORTED", m
+                assert counts(sfn, run) == (2, 0, 0, ITEMS), counts(sfn, run)
+                assert m["itemCounts"]["aborted"] == 3, m
+            common.log("cluster UpdateMapRun and StopExecution: OK")
+        finally:
+            node2.terminate()
+        ok = True
     except AssertionError as e:
         common.log("FAILED: %s" % e)
     finally:
