@@ -97,6 +97,7 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   t.children.clear();
   t.results.assign(static_cast<size_t>(n), std::string());
   t.ph = phase::children;
+  t.map_run_arn.clear();  // an earlier Distributed Map of this thread is over
   if (st.map_distributed) {
     map_run_begin(t, st);
     emit(t, "MapRunStarted", "mapRunStartedEventDetails",

@@ -78,6 +78,7 @@ void runner::map_run_begin(thread& m, const asl::state& st) {
 void runner::note_map_run(thread& m, const char* status) {
   if (m.map_run_arn.empty() || m.state < 0) return;
   const asl::state& st = state_of(m);
+  if (st.type != asl::state_type::map || !st.map_distributed) return;
   auto [slot, fresh] = map_run_slot_.try_emplace(m.map_run_arn, r_.map_runs.size());
   if (fresh) r_.map_runs.emplace_back();
   map_run_record& r = r_.map_runs[slot->second];

@@ -144,3 +144,21 @@ TEST_CASE("UpdateMapRun raises the concurrency at once; stop aborts the Map Run"
   CHECK(types(s.events) == std::vector<std::string>{"MapRunAborted", "MapStateAborted",
                                                     "ExecutionAborted"});
 }
+
+TEST_CASE("An inline Map after a Distributed Map in the same thread writes no Map Run",
+          "[interp][maprun]") {
+  auto def = compile(R"J({"StartAt":"D","States":{
+    "D":{"Type":"Map","ItemsPath":"$.items","ResultPath":null,"Next":"I","ItemProcessor":{
+      "ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}},
+    "I":{"Type":"Map","ItemsPath":"$.items","End":true,"ItemProcessor":{
+      "StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}}}}})J");
+  auto r = interp::step(*def, fresh(R"({"items":[1,2]})"), interp::ev_start{}, 0);
+  REQUIRE(r.map_runs.size() == 1);
+  CHECK(r.map_runs[0].status == "SUCCEEDED");
+  CHECK(r.map_runs[0].items.succeeded == 2);
+  int64_t timer = r.next.timers.begin()->first;
+  auto t = interp::step(*def, r.next, interp::ev_timer{timer}, 5000);
+  CHECK(t.map_runs.empty());
+  CHECK(t.children.empty());
+}
