@@ -116,7 +116,7 @@ void runner::launch_iterations(thread& p) {
   if (!launching_.insert(entry).second) return;
   int pid = p.id;
   json::document items;
-  bool items_parsed = false;
+  int64_t last_launched = INT64_MAX;  // index launched last (MAX: none yet, so parse)
   for (;;) {
     auto pit = s_.threads.find(pid);
     if (pit == s_.threads.end() || s_.status != exec_status::running) break;
@@ -128,12 +128,13 @@ void runner::launch_iterations(thread& p) {
     if (m.max_concurrency > 0 && running >= m.max_concurrency) break;
     int64_t idx = m.next_item++;
     // The items are parsed once per launch loop, not once per iteration (a
-    // 10,000-item Map spent most of its time re-parsing them); the checks
-    // above end the loop before anything could change m.items.
-    if (!items_parsed) {
+    // 10,000-item Map spent most of its time re-parsing them). The Map can
+    // only have started over meanwhile (a Retry from a continuation run
+    // inside this loop) if its next item went back: then parse again.
+    if (idx <= last_launched) {
       json::parse(m.items, items);
-      items_parsed = true;
     }
+    last_launched = idx;
     const json::value& item = items[static_cast<rapidjson::SizeType>(idx)];
     int64_t started =
         st.map_distributed
