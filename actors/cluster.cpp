@@ -344,12 +344,19 @@ void node::impl::dispatch(int shard, const std::string& msg) {
     }
     return;
   }
-  if (kind == "mapupdate") {
+  if (kind == "mapupdate" || kind == "mapstop") {
     map_update_request r;
-    r.ev.map_run_arn = str(d, "mr");
-    r.ev.max_concurrency = num(d, "mc");
-    r.ev.tolerated_count = num(d, "tc");
-    r.ev.tolerated_percentage = num(d, "tp") >= 0 ? double(num(d, "tp")) / 1e6 : -1;
+    if (kind == "mapupdate") {
+      interp::ev_update_map_run ev;
+      ev.map_run_arn = str(d, "mr");
+      ev.max_concurrency = num(d, "mc");
+      ev.tolerated_count = num(d, "tc");
+      ev.tolerated_percentage = num(d, "tp") >= 0 ? double(num(d, "tp")) / 1e6 : -1;
+      r.ev = std::move(ev);
+    } else {
+      r.ev = interp::ev_stop_child{str(d, "child"), str(d, "error"), str(d, "cause"),
+                                   flag(d, "he"), flag(d, "hc")};
+    }
     r.done = reply<std::pair<std::optional<api_error>, int64_t>>(
         [acked](std::pair<std::optional<api_error>, int64_t> res) {
           if (!res.first || res.first->type != "Dropped") (*acked)();
@@ -419,6 +426,13 @@ std::string remote_map_update_message(const std::string& execution_arn,
   int64_t tp = ev.tolerated_percentage < 0 ? -1 : int64_t(ev.tolerated_percentage * 1e6 + 0.5);
   return message({{"t", "mapupdate"}, {"arn", execution_arn}, {"mr", ev.map_run_arn}},
                  {{"mc", ev.max_concurrency}, {"tc", ev.tolerated_count}, {"tp", tp}});
+}
+
+std::string remote_stop_child_message(const std::string& execution_arn,
+                                      const interp::ev_stop_child& ev) {
+  return message({{"t", "mapstop"}, {"arn", execution_arn}, {"child", ev.child_arn},
+                  {"error", ev.error}, {"cause", ev.cause}},
+                 {}, {{"he", ev.has_error}, {"hc", ev.has_cause}});
 }
 
 std::string remote_start_message(const std::string& arn) {

@@ -9,7 +9,7 @@
 //     (task_atom, task_outcome)                      SendTaskSuccess/Failure/Heartbeat
 //     (timer_atom, int64 timer)                      a timer of the execution fell due
 //     (stop_atom, stop_request)                      StopExecution
-//     (map_update_atom, map_update_request)          UpdateMapRun (a Map Run of it)
+//     (map_update_atom, map_update_request)          UpdateMapRun, StopExecution of a child
 //     (persisted_atom, uint64 seq, bool ok)          the store acknowledged save `seq`
 //     (resave_atom, uint64 seq)                      retry save `seq` after a failure
 //     (passivate_atom, uint64 epoch)                 idle check: go to sleep if still idle
@@ -136,9 +136,10 @@ struct stop_request {
   reply<std::pair<std::optional<api_error>, int64_t>> done;
 };
 
-/// UpdateMapRun, routed to the parent execution like a stop.
+/// UpdateMapRun, or StopExecution of a child execution: routed to the
+/// parent execution like a stop (ev is ev_update_map_run or ev_stop_child).
 struct map_update_request {
-  interp::ev_update_map_run ev;
+  interp::event ev;
   reply<std::pair<std::optional<api_error>, int64_t>> done;
 };
 
@@ -402,6 +403,8 @@ std::string remote_stop_message(const std::string& arn, const std::string& error
 std::string remote_start_message(const std::string& arn);
 std::string remote_map_update_message(const std::string& execution_arn,
                                       const interp::ev_update_map_run& ev);
+std::string remote_stop_child_message(const std::string& execution_arn,
+                                      const interp::ev_stop_child& ev);
 caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, node::impl* n,
                              std::string arn);
 caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node::impl* n);

@@ -77,6 +77,12 @@ class node {
                       double tolerated_percentage,
                       std::function<void(std::optional<api_error>)> done);
 
+  /// StopExecution of a Map Run's child execution `child_arn`, routed to its
+  /// parent `execution_arn` like update_map_run.
+  void stop_child(const std::string& execution_arn, const std::string& child_arn,
+                  std::string error, std::string cause, bool has_error, bool has_cause,
+                  std::function<void(std::optional<api_error>)> done);
+
   /// GetActivityTask: answered at once when a task is queued, otherwise
   /// parked until one arrives or the poll timeout passes (empty token).
   void get_activity_task(const std::string& activity_arn, std::string worker_name,

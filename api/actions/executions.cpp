@@ -115,8 +115,9 @@ void stop_execution(context& c) {
   auto error = c.m.str("error", 0, 256);
   auto cause = c.m.str("cause", 0, 32768);
   require_arn(arn, model::arn_kind::execution);
-  if (!c.store.get_execution_record(arn))
-    throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
+  auto rec = c.store.get_execution_record(arn);
+  if (!rec) throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
+  if (!rec->map_run_arn.empty()) return stop_child_execution(c, *rec, error, cause);
   auto done = c.done;
   c.node.stop_execution(arn, error.value_or(""), cause.value_or(""), error.has_value(),
                         cause.has_value(),

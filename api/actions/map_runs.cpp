@@ -202,6 +202,22 @@ void list_map_run_executions(context& c, const std::string& map_run_arn,
   c.ok(o.done());
 }
 
+void stop_child_execution(context& c, const cluster::execution_record& child,
+                          const std::optional<std::string>& error,
+                          const std::optional<std::string>& cause) {
+  // Already over: the stop date it has (as for any execution).
+  if (child.status != "RUNNING") return c.ok(out().time("stopDate", child.stop_ms).done());
+  auto run = c.store.get_map_run(child.map_run_arn);
+  if (!run) not_found(child.map_run_arn);
+  auto done = c.done;
+  c.node.stop_child(run->execution_arn, child.arn, error.value_or(""), cause.value_or(""),
+                    error.has_value(), cause.has_value(),
+                    [done](std::optional<actors::api_error> err) {
+                      if (err) return send_error(done, *err);
+                      done(response{200, out().time("stopDate", cluster::wall_ms()).done(), {}});
+                    });
+}
+
 bool describe_child_state_machine(context& c, const std::string& arn) {
   if (!is_map_run_resource(arn)) return false;
   auto e = c.store.get_execution_record(arn);

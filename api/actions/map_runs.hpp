@@ -17,4 +17,10 @@ bool describe_child_state_machine(context& c, const std::string& arn);
 void list_map_run_executions(context& c, const std::string& map_run_arn,
                              const std::optional<std::string>& status, size_t limit);
 
+/// StopExecution of a child execution (`child` is its record): the child
+/// ends ABORTED in its parent's interpreter, its iteration failed.
+void stop_child_execution(context& c, const cluster::execution_record& child,
+                          const std::optional<std::string>& error,
+                          const std::optional<std::string>& cause);
+
 }  // namespace sc::api

@@ -23,7 +23,14 @@ struct ev_update_map_run {
   double tolerated_percentage = -1;
 };
 
+/// StopExecution of a Map Run's child execution: that child ends ABORTED
+/// (its iteration counts as failed for the Map's tolerated failures).
+struct ev_stop_child {
+  std::string child_arn, error, cause;
+  bool has_error = false, has_cause = false;
+};
+
 using event = std::variant<ev_start, ev_activity_started, ev_task_succeeded, ev_task_failed,
-                           ev_task_heartbeat, ev_timer, ev_stop, ev_update_map_run>;
+                           ev_task_heartbeat, ev_timer, ev_stop, ev_update_map_run, ev_stop_child>;
 
 }  // namespace sc::interp

@@ -152,6 +152,8 @@ class runner {
   /// UpdateMapRun (state_map_run.cpp): new limits for a running Map Run,
   /// in force at once (more iterations start when the concurrency grew).
   void on_update_map_run(const ev_update_map_run& e);
+  /// StopExecution of a child execution (state_map_run.cpp).
+  void on_stop_child(const ev_stop_child& e);
   /// Called after every event: enforces the history limit for events
   /// recorded outside `drive` (ActivityStarted, …).
   void finish_step();
@@ -412,8 +414,9 @@ class runner {
   void note_map_run(thread& m, const char* status);
   /// Iteration `c` of Map thread `m` starts as a child execution.
   void child_begin(thread& m, thread& c, const std::string& input);
-  /// The child execution of `c` ends: SUCCEEDED, FAILED or ABORTED.
-  void child_end(thread& c, const char* status);
+  /// The child execution of `c` ends: SUCCEEDED, FAILED or ABORTED (with
+  /// `stop`'s error and cause when stopped by StopExecution).
+  void child_end(thread& c, const char* status, const ev_stop_child* stop = nullptr);
   /// The step's output record of `c`'s child execution (created once per step).
   child_execution& child_write(thread& c);
 

@@ -145,7 +145,7 @@ child_execution& runner::child_write(thread& c) {
   return r_.children[slot->second];
 }
 
-void runner::child_end(thread& c, const char* status) {
+void runner::child_end(thread& c, const char* status, const ev_stop_child* stop) {
   if (c.child_arn.empty() || c.child_next_event <= 0) return;
   const std::string st = status;
   auto [he, hc] = fail_flag(c.id);
@@ -160,6 +160,8 @@ void runner::child_end(thread& c, const char* status) {
     child_emit(c, "ExecutionFailed", "executionFailedEventDetails", d.done(), true);
   } else {
     details d;
+    if (stop && stop->has_error) d.str("error", stop->error);
+    if (stop && stop->has_cause) d.str("cause", stop->cause);
     child_emit(c, "ExecutionAborted", "executionAbortedEventDetails", d.done(), true);
   }
   child_execution& w = child_write(c);
@@ -173,6 +175,11 @@ void runner::child_end(thread& c, const char* status) {
     w.cause = c.cause;
     w.has_error = he;
     w.has_cause = hc;
+  } else if (stop) {
+    w.error = stop->error;
+    w.cause = stop->cause;
+    w.has_error = stop->has_error;
+    w.has_cause = stop->has_cause;
   }
   c.child_next_event = 0;  // closed
   c.child_input.clear();
@@ -196,6 +203,19 @@ void runner::on_update_map_run(const ev_update_map_run& e) {
     int mid = id;
     if (!launching_.count({m.id, m.entered_event})) launch_iterations(m);
     (void)mid;
+    return;
+  }
+}
+
+void runner::on_stop_child(const ev_stop_child& e) {
+  for (auto& [id, c] : s_.threads) {
+    if (c.child_arn != e.child_arn || c.child_next_event <= 0) continue;
+    child_end(c, "ABORTED", &e);
+    abort_thread(c);  // its tasks, timers and inner threads
+    // For the Map the iteration failed: within the tolerated failures it
+    // is one of them, beyond them the Map Run fails.
+    thread_failed(c, flow::fail(failure{e.has_error ? e.error : "States.Aborted",
+                                        e.has_cause ? e.cause : "The child execution was stopped"}));
     return;
   }
 }

@@ -291,6 +291,35 @@ class RunningMapRuns(MapRunBase):
         self.assertErrorCode("ValidationException", self.sfn.update_map_run, mapRunArn=run,
                              maxConcurrency=5)
 
+    def test_stop_a_child_execution(self):
+        act, _ = self.create_activity()
+        sm, _ = self.create_sm(self.task_map(act, MaxConcurrency=2, ToleratedFailureCount=1))
+        arn = self.start(sm, {"items": [1, 2, 3]})
+        run = self.wait_for_map_run(arn)
+        self.wait_map_run(run, lambda d: d["itemCounts"]["running"] == 2)
+        child = self.children(run, statusFilter="RUNNING")[0]["executionArn"]
+        r = self.sfn.stop_execution(executionArn=child, error="MyErr", cause="stopped by me")
+        self.assertRecent(r["stopDate"])
+        # The child ends ABORTED; within the tolerated failures the Map goes on.
+        m = self.wait_map_run(run, lambda d: d["itemCounts"]["aborted"] == 1 and d["itemCounts"]["running"] == 2)
+        self.assertEqual(m["itemCounts"], counts(3, running=2, aborted=1))
+        c = self.sfn.describe_execution(executionArn=child)
+        self.assertEqual((c["status"], c["error"], c["cause"]), ("ABORTED", "MyErr", "stopped by me"))
+        h = self.sfn.get_execution_history(executionArn=child)["events"]
+        self.assertEqual(h[-1]["type"], "ExecutionAborted")
+        self.assertEqual(h[-1]["executionAbortedEventDetails"], {"error": "MyErr", "cause": "stopped by me"})
+        # Stopping it again answers with its stop date.
+        again = self.sfn.stop_execution(executionArn=child)
+        self.assertEqual(again["stopDate"], c["stopDate"])
+        for _ in range(2):
+            token = poll_task(self.sfn, act)["taskToken"]
+            self.sfn.send_task_success(taskToken=token, output="{}")
+        d = wait_for_status(self.sfn, arn)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        m = self.sfn.describe_map_run(mapRunArn=run)
+        self.assertEqual(m["status"], "SUCCEEDED")
+        self.assertEqual(m["itemCounts"], counts(3, succeeded=2, aborted=1))
+
     def wait_for_map_run(self, arn, timeout=10.0):
         end = time.time() + timeout
         while time.time() < end:

@@ -162,3 +162,33 @@ TEST_CASE("An inline Map after a Distributed Map in the same thread writes no Ma
   CHECK(t.map_runs.empty());
   CHECK(t.children.empty());
 }
+
+TEST_CASE("Stopping a child aborts it; beyond the tolerance the Map Run fails",
+          "[interp][maprun]") {
+  auto def = compile(dmap(R"({"W":{"Type":"Wait","Seconds":100,"End":true}})", "W",
+                          R"("MaxConcurrency":2,"ToleratedFailureCount":1,)"));
+  auto r = interp::step(*def, fresh(R"({"items":[1,2,3,4]})"), interp::ev_start{}, 0);
+  REQUIRE(r.children.size() == 2);
+  std::string first = r.children[0].arn, second = r.children[1].arn;
+  auto s1 = interp::step(*def, r.next, interp::ev_stop_child{first, "E", "C", true, true}, 10);
+  REQUIRE(s1.map_runs.size() == 1);
+  CHECK(s1.map_runs[0].status == "RUNNING");
+  CHECK(s1.map_runs[0].items.aborted == 1);
+  CHECK(s1.map_runs[0].items.running == 2);  // the third item started
+  REQUIRE(s1.children.size() == 2);
+  CHECK(s1.children[0].status == "ABORTED");
+  CHECK(s1.children[0].error == "E");
+  CHECK(s1.children[0].events.back().type == "ExecutionAborted");
+  CHECK(s1.children[0].events.back().details == R"({"error":"E","cause":"C"})");
+  auto s2 = interp::step(*def, s1.next, interp::ev_stop_child{second, "", "", false, false}, 20);
+  REQUIRE(s2.map_runs.size() == 1);
+  CHECK(s2.map_runs[0].status == "FAILED");
+  CHECK(s2.map_runs[0].items.aborted == 3);  // the stopped one and the one still running
+  CHECK(s2.map_runs[0].items.pending == 1);
+  CHECK(s2.next.status == interp::exec_status::failed);
+  CHECK(s2.next.error == "States.ExceedToleratedFailureThreshold");
+  // A stopped or unknown child changes nothing.
+  auto none = interp::step(*def, s1.next, interp::ev_stop_child{first, "", "", false, false}, 30);
+  CHECK(none.map_runs.empty());
+  CHECK(none.children.empty());
+}
