@@ -159,6 +159,11 @@ void runner::close_execution(exec_status status, const char* type, const char* k
 }
 
 void runner::finish(exec_status status) {
+  // Child executions and Map Runs still open (the execution ended while a
+  // Distributed Map ran, e.g. at the history limit) end ABORTED with it.
+  for (auto& [id, t] : s_.threads) child_end(t, "ABORTED");
+  for (auto& [id, t] : s_.threads)
+    if (!t.map_run_arn.empty() && t.ph == phase::children) note_map_run(t, "ABORTED");
   s_.status = status;
   s_.stop_ms = now_;
   for (auto& [id, t] : s_.threads) {
