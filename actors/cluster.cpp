@@ -22,7 +22,9 @@
 //    (each task to exactly one).
 //
 // Inbox messages are small JSON objects: {"t": kind, "arn": execution,
-// ...}; kinds: start, success, failure, heartbeat, stop, act.
+// ...}; kinds: start, success, failure, heartbeat, stop, act, mapupdate
+// (UpdateMapRun) and mapstop (StopExecution of a Map Run's child), both
+// addressed to the parent execution.
 #include "actors/detail.hpp"
 
 #include "cluster/coordinator.hpp"
