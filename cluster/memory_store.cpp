@@ -243,7 +243,7 @@ class memory_store final : public store {
     auto& e = slot->second;
     keep(e, r);
     append(e, events);
-    if (r.map_changes) map_runs_.apply(*r.map_changes);
+    if (r.map_changes) bytes_ += map_runs_.apply(*r.map_changes);
     bytes_ += footprint(slot->first, e);
     order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
     if (r.status == "RUNNING") ++running_[r.machine_arn];
@@ -281,7 +281,7 @@ class memory_store final : public store {
       if (m != machines_.end() && m->second.status == "DELETING") erase_machine(r.machine_arn);
     }
     append(e, events);
-    if (r.map_changes) map_runs_.apply(*r.map_changes);
+    if (r.map_changes) bytes_ += map_runs_.apply(*r.map_changes);
     // Finished: it grows no more, give back what growing reserved.
     if (r.status != "RUNNING") {
       e.history.shrink_to_fit();
@@ -446,8 +446,7 @@ class memory_store final : public store {
       auto m = machine_ids_.find(it->second.rev->machine_arn);
       if (m != machine_ids_.end())
         order_.erase(order_key{m->second, it->second.start_ms, it->first});
-      bytes_ -= std::min(bytes_, footprint(it->first, it->second));
-      map_runs_.forget(it->first);
+      bytes_ -= std::min(bytes_, footprint(it->first, it->second) + map_runs_.forget(it->first));
       executions_.erase(it);
     }
   }

@@ -1263,7 +1263,7 @@ TEST_CASE("codec: garbage is an error, never a crash", "[store][codec]") {
     if (codec::decode(b, out)) ++accepted;  // may decode (changed a string byte): fine
   }
   for (int i = 0; i < 3000; ++i) {
-    std::string b = std::string("\x01") + "SMAEHT"[rng() % 6];
+    std::string b = std::string("\x01") + "SMAEHTR"[rng() % 7];
     size_t len = rng() % 64;
     for (size_t k = 0; k < len; ++k) b += static_cast<char>(rng());
     interp::execution_state a1;
@@ -1278,6 +1278,8 @@ TEST_CASE("codec: garbage is an error, never a crash", "[store][codec]") {
     codec::decode(b, a4);
     codec::decode(b, a5);
     codec::decode(b, a6);
+    interp::map_run_record a7;
+    codec::decode(b, a7);
   }
   SUCCEED("no crash; " << accepted << " corrupted blobs still decoded");
 }
@@ -1401,6 +1403,46 @@ TEST_CASE("memory store: memory budget forgets the oldest finished executions", 
   auto l = s->list_executions(machine_arn("bud"), "", "", 1000);
   CHECK(l.items.size() < 60);
   CHECK(l.items.size() > 5);
+}
+
+TEST_CASE("memory store: a forgotten execution takes its Map Runs and children along",
+          "[store]") {
+  auto s = make_memory_store();
+  s->set_memory_budget(256 * 1024);
+  execution_record ex;
+  // A finished parent whose 100 children hold ~1 KB of history each.
+  auto parent = execution("mrb", "parent", 1);
+  parent.status = "SUCCEEDED";
+  parent.state.reset();
+  interp::map_run_record run;
+  run.arn = "arn:aws:states:us-east-1:123456789012:mapRun:mrb/L:" +
+            interp::placed_uuid(1, 2, interp::placement_hash(parent.arn));
+  run.execution_arn = parent.arn;
+  run.status = "SUCCEEDED";
+  auto w = std::make_shared<map_writes>();
+  w->runs.push_back(run);
+  for (int k = 0; k < 100; ++k) {
+    auto c = child_of(parent, run.arn, k, "SUCCEEDED", 1, 4);
+    for (auto& e : c.events) e.details = "{\"x\":\"" + std::string(250, 'c') + "\"}";
+    w->children.push_back(std::move(c));
+  }
+  parent.map_changes = w;
+  REQUIRE(s->create_execution(parent, events(1, 1), ex) == create_outcome::created);
+  const auto first_child = w->children[0].arn;
+  REQUIRE(s->get_execution_record(first_child));
+  // The children count against the budget: ~150 small executions later the
+  // parent (oldest) is forgotten, and its Map Run and children with it.
+  for (int i = 0; i < 150; ++i) {
+    auto e = execution("mrb", "f" + std::to_string(i), 10 + i);
+    e.status = "SUCCEEDED";
+    e.state.reset();
+    REQUIRE(s->create_execution(e, events(1, 2), ex) == create_outcome::created);
+  }
+  CHECK_FALSE(s->get_execution_record(parent.arn));
+  CHECK_FALSE(s->get_map_run(run.arn));
+  CHECK_FALSE(s->get_execution_record(first_child));
+  CHECK(s->history_length(first_child) == 0);
+  CHECK(s->list_map_run_executions(run.arn, "", "", 10).items.empty());
 }
 
 // Shared payloads (history_event::payload_ref) come back filled in, also when
