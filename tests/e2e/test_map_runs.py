@@ -382,6 +382,14 @@ class Errors(MapRunBase):
         self.assertErrorCode("InvalidToken", self.sfn.list_executions, mapRunArn=run,
                              nextToken="garbage")
 
+    def test_unknown_child_executions(self):
+        _, _, run = self.finished_map_run()
+        kid = self.children(run)[0]["executionArn"]
+        missing = kid[:-36] + "00000000-0000-4000-8000-000000000000"
+        for fn in (self.sfn.describe_execution, self.sfn.get_execution_history,
+                   self.sfn.describe_state_machine_for_execution, self.sfn.stop_execution):
+            self.assertErrorCode("ExecutionDoesNotExist", fn, executionArn=missing)
+
     def test_update_map_run_errors(self):
         _, _, run = self.finished_map_run()
         # (boto3 checks these ranges itself: raw requests.)
@@ -430,6 +438,27 @@ class Cli(MapRunBase):
         p = self.aws("describe-map-run", "--map-run-arn", run[:-36] + "00000000-0000-4000-8000-000000000000",
                      check=False)
         self.assertIn("ResourceNotFound", p.stderr)
+
+    def test_cli_update_map_run_on_a_running_map_run(self):
+        act, _ = self.create_activity()
+        sm, _ = self.create_sm(dmap({"T": {"Type": "Task", "Resource": act, "End": True}}, "T",
+                                    MaxConcurrency=1))
+        arn = self.start(sm, {"items": [1, 2, 3]})
+        run = None
+        end = time.time() + 10
+        while run is None and time.time() < end:
+            runs = self.aws("list-map-runs", "--execution-arn", arn)["mapRuns"]
+            run = runs[0]["mapRunArn"] if runs else None
+        self.assertIsNotNone(run)
+        self.wait_map_run(run, lambda d: d["itemCounts"]["running"] == 1)
+        self.aws("update-map-run", "--map-run-arn", run, "--max-concurrency", "3",
+                 "--tolerated-failure-percentage", "10", "--tolerated-failure-count", "1")
+        d = self.wait_map_run(run, lambda d: d["itemCounts"]["running"] == 3)
+        self.assertEqual(d["itemCounts"]["running"], 3)
+        shown = self.aws("describe-map-run", "--map-run-arn", run)
+        self.assertEqual((shown["maxConcurrency"], shown["toleratedFailurePercentage"],
+                          shown["toleratedFailureCount"]), (3, 10.0, 1))
+        self.sfn.stop_execution(executionArn=arn)
 
 
 if __name__ == "__main__":
