@@ -83,7 +83,9 @@ void runner::note_map_run(thread& m, const char* status) {
   if (fresh) r_.map_runs.emplace_back();
   map_run_record& r = r_.map_runs[slot->second];
   r.arn = m.map_run_arn;
-  r.execution_arn = s_.execution_arn;
+  // A Distributed Map inside a child execution belongs to that child.
+  const thread* owner = child_root(m);
+  r.execution_arn = owner ? owner->child_arn : s_.execution_arn;
   r.machine_arn = labelled_machine_arn(m.map_run_arn);
   r.label = label_of(m.map_run_arn);
   r.status = status;

@@ -192,3 +192,32 @@ TEST_CASE("Stopping a child aborts it; beyond the tolerance the Map Run fails",
   CHECK(none.map_runs.empty());
   CHECK(none.children.empty());
 }
+
+TEST_CASE("A Distributed Map inside a child execution is that child's Map Run",
+          "[interp][maprun]") {
+  auto def = compile(R"J({"StartAt":"D","States":{
+    "D":{"Type":"Map","ItemsPath":"$.items","End":true,"ItemProcessor":{
+      "ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"N","States":{"N":{"Type":"Map","ItemsPath":"$.inner","End":true,"Label":"In",
+        "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+          "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}}}}}})J");
+  auto r = interp::step(*def, fresh(R"({"items":[{"inner":[1,2]}]})"), interp::ev_start{}, 0);
+  REQUIRE(r.next.status == interp::exec_status::succeeded);
+  REQUIRE(r.map_runs.size() == 2);
+  const interp::map_run_record* outer = nullptr;
+  const interp::map_run_record* inner = nullptr;
+  for (auto& m : r.map_runs) (m.label == "In" ? inner : outer) = &m;
+  REQUIRE((outer && inner));
+  CHECK(outer->execution_arn == parent_arn);
+  REQUIRE(r.children.size() == 3);
+  const interp::child_execution* outer_child = nullptr;
+  for (auto& c : r.children)
+    if (c.map_run_arn == outer->arn) outer_child = &c;
+  REQUIRE(outer_child);
+  CHECK(inner->execution_arn == outer_child->arn);
+  CHECK(inner->items.succeeded == 2);
+  // The outer child's history shows the inner Map Run's events.
+  std::vector<std::string> t = types(outer_child->events);
+  CHECK(std::find(t.begin(), t.end(), "MapRunStarted") != t.end());
+  CHECK(t.back() == "ExecutionSucceeded");
+}
