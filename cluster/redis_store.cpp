@@ -400,20 +400,19 @@ return 1
 // (map_run_ops.hpp) after everything else: extra KEYS (one per operation)
 // after the script's own, extra ARGV (the operations') after the events,
 // and ARGV[#ARGV] = the index of the last event.
-std::string with_ops(std::string text, const char* events_from, const char* returns, int k0) {
+std::string with_ops(std::string text, const char* returns, int k0) {
   const std::string loop_end = "#ARGV";
   // The event loops read up to `last` instead of #ARGV.
   size_t at = 0;
   while ((at = text.find(loop_end, at)) != std::string::npos) text.replace(at, loop_end.size(), "last");
   size_t ret = text.rfind(returns);
   text.insert(ret, "apply_ops(" + std::to_string(k0) + ", last + 1, #ARGV - 1)\n");
-  (void)events_from;
   return std::string(map_run_ops_lua()) + "local last = tonumber(ARGV[#ARGV])\n" + text;
 }
-const std::string create_execution_ops_text = with_ops(create_execution_body, "8", "return {1}", 8);
+const std::string create_execution_ops_text = with_ops(create_execution_body, "return {1}", 8);
 const script create_execution_ops_lua{create_execution_ops_text.c_str()};
 const std::string fenced_save_ops_text =
-    with_ops(save_execution_fenced_lua.text, "10", "return 1", 10);
+    with_ops(save_execution_fenced_lua.text, "return 1", 10);
 
 // PublishStateMachineVersion. KEYS: 1 versions hash, 2 version index,
 // 3 counter, 4 revisions hash. ARGV: 1 machine arn, 2 revision id, 3 blob

@@ -195,22 +195,20 @@ void runner::child_end(thread& c, const char* status, const ev_stop_child* stop)
 }
 
 void runner::on_update_map_run(const ev_update_map_run& e) {
-  for (auto& [id, m] : s_.threads) {
+  for (auto& [unused, m] : s_.threads) {
     if (m.map_run_arn != e.map_run_arn || m.ph != phase::children || m.state < 0) continue;
     if (!state_of(m).map_distributed) continue;
     if (e.max_concurrency >= 0) m.max_concurrency = e.max_concurrency;
     if (e.tolerated_count >= 0) m.tolerated_count = e.tolerated_count;
     if (e.tolerated_percentage >= 0) m.tolerated_percentage = e.tolerated_percentage;
     note_map_run(m, "RUNNING");
-    int mid = id;
     if (!launching_.count({m.id, m.entered_event})) launch_iterations(m);
-    (void)mid;
     return;
   }
 }
 
 void runner::on_stop_child(const ev_stop_child& e) {
-  for (auto& [id, c] : s_.threads) {
+  for (auto& [unused, c] : s_.threads) {
     if (c.child_arn != e.child_arn || c.child_next_event <= 0) continue;
     child_end(c, "ABORTED", &e);
     abort_thread(c);  // its tasks, timers and inner threads
