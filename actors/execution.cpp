@@ -331,10 +331,21 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         auto& s = self->state;
         if (seq != s.save_seq || !s.saving) return;
         // A failed save may still have been applied (the reply was lost):
-        // if the store already holds the last event, it is durable.
-        if (!s.pending_events.empty()) {
+        // if the store already holds the last event, it is durable. With no
+        // event of its own, a save that appended to a Map Run child's history
+        // is checked by that child (its other writes are idempotent).
+        std::string check_arn = s.st.execution_arn;
+        int64_t check_id = s.pending_events.empty() ? 0 : s.pending_events.back().id;
+        if (!check_id && s.rec.map_changes)
+          for (const auto& ch : s.rec.map_changes->children)
+            if (!ch.events.empty()) {
+              check_arn = ch.arn;
+              check_id = ch.events.back().id;
+              break;
+            }
+        if (check_id) {
           try {
-            if (s.owner->store.history_length(s.st.execution_arn) >= s.pending_events.back().id) {
+            if (s.owner->store.history_length(check_arn) >= check_id) {
               s.saving = false;
               s.save_failures = 0;
               take_effect(self);
