@@ -165,6 +165,39 @@ inline std::string machine_running(uint32_t shard, std::string_view machine_arn)
   return shard_prefix(shard) + "mrun:" + std::string(machine_arn);
 }
 
+// Map Runs (Distributed Map). Every key of a Map Run and of its child
+// executions is in the PARENT execution's shard S: Map Run ids and child
+// names carry the placement hash of the parent's ARN
+// (interp::embedded_placement), so placement_shard() finds S from a Map Run
+// or child ARN alone, and the parent's save writes them in its own
+// transaction. A child's record and history use execution() and history()
+// with the child's ARN (so DescribeExecution and GetExecutionHistory read
+// them like any execution); children are in no machine_executions() index.
+
+/// STRING `sc:{S}:mr:<map run arn>`: the interp::map_run_record blob,
+/// replaced by each save that changed the Map Run.
+inline std::string map_run(uint32_t shard, std::string_view map_run_arn) {
+  return shard_prefix(shard) + "mr:" + std::string(map_run_arn);
+}
+
+/// ZSET `sc:{S}:mrs:<execution arn>`: the execution's Map Runs, score 0,
+/// member execution_index_member(start, map run arn) (ListMapRuns).
+inline std::string execution_map_runs(uint32_t shard, std::string_view execution_arn) {
+  return shard_prefix(shard) + "mrs:" + std::string(execution_arn);
+}
+
+/// ZSET `sc:{S}:mrx:<map run arn>`: the Map Run's child executions, score
+/// 0, member execution_index_member(start, child arn) (ListExecutions with
+/// mapRunArn). `sc:{S}:mrx:<STATUS>:<map run arn>` holds those with that
+/// status (a child leaving RUNNING is removed from the RUNNING set).
+inline std::string map_run_children(uint32_t shard, std::string_view map_run_arn) {
+  return shard_prefix(shard) + "mrx:" + std::string(map_run_arn);
+}
+inline std::string map_run_children_by_status(uint32_t shard, std::string_view status,
+                                              std::string_view map_run_arn) {
+  return shard_prefix(shard) + "mrx:" + std::string(status) + ":" + std::string(map_run_arn);
+}
+
 /// The member for an execution in the machine_executions*() indexes: the
 /// start time as 16 hex digits (sign bit flipped, so negative times sort
 /// first) followed by the ARN. Byte order = (start, arn) order.
@@ -200,12 +233,15 @@ inline std::string activity_queue(std::string_view activity_arn) {
   return "sc:{g}:actq:" + std::string(activity_arn);
 }
 
-/// STRING `sc:{g}:taken:<task token>` (TTL 1 h): a task popped from a shared
-/// activity queue whose ActivityStarted is not stored yet. Recovery does not
-/// queue a task again while its marker exists; the owner deletes it once
-/// ActivityStarted is stored. Makes hand-out exactly-once across crashes.
-inline std::string task_taken(std::string_view token) {
-  return "sc:{g}:taken:" + std::string(token);
+/// STRING `sc:{g}:taken:<task>` (TTL 1 h), <task> = the task token up to
+/// its first '.' (the signed payload, the same under every secret of the
+/// ring): a task popped from a shared activity queue whose ActivityStarted
+/// is not stored yet. Recovery does not queue a task again while its marker
+/// exists, and a pop skips a queued copy whose marker exists; the owner
+/// deletes it once ActivityStarted is stored. Makes hand-out exactly-once
+/// across crashes and secret rotations.
+inline std::string task_taken(std::string_view task) {
+  return "sc:{g}:taken:" + std::string(task);
 }
 
 /// STRING `sc:{S}:wait-probe`: a counter INCRed (never read) by the Redis
@@ -238,6 +274,13 @@ inline std::string inbox_processing(uint32_t shard) {
   return shard_prefix(shard) + "inbox:processing";
 }
 
+/// STRING `sc:{g}:secrets`: the cluster's task-token (and page-token)
+/// secrets, newest first, one line each: "<created_ms> <base64url(secret)>"
+/// (cluster/secrets.hpp). Created once with SET NX by the first node to
+/// start; changed only by `statecraft secrets rotate|retire` (a
+/// compare-and-set script). The coordinators read it every heartbeat.
+inline std::string token_secrets() { return "sc:{g}:secrets"; }
+
 // Pub/sub channels (not keys; nothing depends on a message arriving).
 
 /// Channel `sc:wake`: message "<S>" after a post to inbox(S).
@@ -245,7 +288,10 @@ inline std::string wake_channel() { return "sc:wake"; }
 /// Channel `sc:act`: message "<activity arn>" after a push to its queue.
 inline std::string activity_channel() { return "sc:act"; }
 /// Channel `sc:members`: a node joined, left or released shards; the others
-/// rebalance now instead of at their next heartbeat.
+/// rebalance now instead of at their next heartbeat. Message "*secrets"
+/// (never a node id): token_secrets() changed; the nodes read it now.
 inline std::string members_channel() { return "sc:members"; }
+/// The members_channel() message after a change of token_secrets().
+inline std::string secrets_changed_message() { return "*secrets"; }
 
 }  // namespace sc::cluster::keys
