@@ -3,6 +3,7 @@
 
 #include "cluster/hiredis_util.hpp"
 #include "cluster/keys.hpp"
+#include "cluster/redis_endpoint.hpp"
 #include "cluster/redis_store.hpp"
 #include "runtime/model/task_token.hpp"
 
@@ -40,21 +41,15 @@ context connect(const std::string& url, std::string* error) {
     if (error) *error = e;
     return context();
   };
-  auto addr = parse_redis_address(url);
-  if (!addr) return fail("malformed Redis URL '" + url + "' (expected redis://HOST:PORT[/DB])");
-  hiredis::sigpipe_guard guard;
-  timeval tv{2, 0};
-  context c(redisConnectWithTimeout(addr->host.c_str(), addr->port, tv));
-  const std::string where = "Redis at " + url;
-  if (!c) return fail("cannot connect to " + where + ": out of memory");
-  if (c->err) return fail("cannot connect to " + where + ": " + c->errstr);
-  redisSetTimeout(c.get(), tv);
-  if (addr->db != 0) {
-    std::string db = std::to_string(addr->db);
-    reply r(static_cast<redisReply*>(redisCommand(c.get(), "SELECT %s", db.c_str())));
-    if (!r) return fail(where + ": " + c->errstr);
-    if (hiredis::is_error(r.get())) return fail(where + ": SELECT " + db + ": " + std::string(str(r.get())));
-  }
+  std::string why;
+  auto addr = parse_redis_endpoint(url, &why);
+  if (!addr)
+    return fail("malformed Redis URL '" + url + "': " + why + " (expected " + redis_url_forms +
+                ")");
+  // Directly, or the master the sentinels name (redis_endpoint.hpp).
+  std::string err;
+  context c(connect_redis_master(*addr, std::chrono::seconds(2), std::chrono::seconds(2), &err));
+  if (!c) return fail("cannot connect to Redis at " + url + ": " + err);
   return c;
 }
 
