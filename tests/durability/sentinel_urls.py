@@ -10,7 +10,8 @@
     (a real sentinel on a free port, watching another name) stops the node
     at once with exit status 1 and a message naming the master;
   * the same URL with the right name starts the node (it found the master
-    through the sentinel and answers ListStateMachines).
+    through the sentinel and answers ListStateMachines), and, with
+    --statecraft, `statecraft cluster status` reads the cluster through it.
 Exit 0 when every check passed, 1 otherwise, 2 when it cannot run.
 """
 
@@ -50,6 +51,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--statecraftd", required=True)
+    ap.add_argument("--statecraft", help="also check `statecraft cluster status` on the URL")
     args = ap.parse_args()
     binary = os.path.abspath(args.statecraftd)
     if not os.access(binary, os.X_OK) or not shutil.which("redis-server"):
@@ -112,6 +114,15 @@ def main():
                 failures.append("%s: ListStateMachines answered %r" % (url, body))
             else:
                 print("ok  %-48s -> serving (master found through the sentinel)" % url)
+            if args.statecraft:
+                p = subprocess.run([os.path.abspath(args.statecraft), "cluster", "status",
+                                    "--redis", url], capture_output=True, text=True, timeout=30)
+                if p.returncode != 0 or "node" not in p.stdout.lower():
+                    failures.append("statecraft cluster status --redis %s: exit %s, %r %r" % (
+                        url, p.returncode, p.stdout[-300:], p.stderr[-300:]))
+                else:
+                    print("ok  statecraft cluster status --redis %s: %s" % (
+                        url, p.stdout.strip().splitlines()[0][:80]))
     except Exception as e:  # report, do not hide
         import traceback
         traceback.print_exc()
