@@ -15,8 +15,12 @@ acknowledged only once the replica has it), --time-scale 10,
 
 Load: StartExecution of Wait chains, activity Task sequences, a Map of Waits
 and a Parallel of Waits at --rate starts/s, workers answering with
-SendTaskSuccess. Half-way through, the master is killed with SIGKILL; the
-sentinels promote the replica; the node must follow (it never restarts).
+SendTaskSuccess. Half-way through, the replica is cut off for --lag seconds
+(SIGSTOP, and the master closes its replication link: replication lag at
+the crash), then the master is killed with SIGKILL and the replica resumes;
+the sentinels promote it; the node must follow (it never restarts).
+With --wait-replicas 0 this test fails: the master acknowledged steps and
+starts during the lag that the promoted replica never got.
 With one replica and --redis-wait-replicas 1 the new master has no replica
 left, so the node must refuse writes (503 naming the replicas) until the old
 master is restarted (as systemd would) and the sentinels make it a replica
