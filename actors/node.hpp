@@ -69,6 +69,12 @@ class node {
                       bool has_error, bool has_cause,
                       std::function<void(std::optional<api_error>, int64_t stop_ms)> done);
 
+  /// RedriveExecution of a Standard execution that ended without
+  /// succeeding (the caller checked it can be redriven; the execution's
+  /// step has the last word). `done` gets the redrive date.
+  void redrive_execution(const std::string& execution_arn, std::string client_token,
+                         std::function<void(std::optional<api_error>, int64_t redrive_ms)> done);
+
   /// GetActivityTask: answered at once when a task is queued, otherwise
   /// parked until one arrives or the poll timeout passes (empty token).
   void get_activity_task(const std::string& activity_arn, std::string worker_name,

@@ -220,7 +220,7 @@ bool decode_blob(std::string_view blob, kind k, T& out, std::string* error, F&& 
 constexpr uint32_t thread_fields = 34;
 
 void put_thread(packer& p, const interp::thread& t) {
-  p.pack_array(thread_fields + 2);
+  p.pack_array(thread_fields + 4);
   put_i(p, t.id);
   put_i(p, t.parent);
   put_i(p, t.machine);
@@ -260,6 +260,11 @@ void put_thread(packer& p, const interp::thread& t) {
   put_s(p, t.map_run_arn);
   put_i(p, t.input_event);  // optional (absent in older blobs)
   put_s(p, t.variables);    // optional (absent in older blobs)
+  // Redrive bookkeeping of a Map (optional, absent in older blobs).
+  p.pack_array(static_cast<uint32_t>(t.failed_items.size()));
+  for (int64_t i : t.failed_items) put_i(p, i);
+  p.pack_array(static_cast<uint32_t>(t.redo.size()));
+  for (int64_t i : t.redo) put_i(p, i);
 }
 
 interp::thread get_thread(const msgpack::object& o) {
@@ -313,6 +318,14 @@ interp::thread get_thread(const msgpack::object& o) {
   t.map_run_arn = f.s();
   t.input_event = f.more() ? f.i64() : 0;
   if (f.more()) t.variables = f.s();
+  if (f.more()) {
+    const auto& a = as_array(f.next(), "thread.failed_items");
+    for (uint32_t i = 0; i < a.size; ++i) t.failed_items.push_back(as_i64(a.ptr[i]));
+  }
+  if (f.more()) {
+    const auto& a = as_array(f.next(), "thread.redo");
+    for (uint32_t i = 0; i < a.size; ++i) t.redo.push_back(as_i64(a.ptr[i]));
+  }
   return t;
 }
 
@@ -363,8 +376,11 @@ std::string encode(const execution_record& r, identity id) {
   auto& p = w.pk();
   // Two more fields (version and alias ARN) only when there are any; older
   // blobs have 19 and decode unchanged.
-  const bool extra = !r.version_arn.empty() || !r.alias_arn.empty();
-  p.pack_array(extra ? execution_fields + 2 : execution_fields);
+  // …and three more (redrive count, date, redrivable) for one that can be
+  // or was redriven.
+  const bool redriven = r.redrive_count > 0 || r.redrivable;
+  const bool extra = !r.version_arn.empty() || !r.alias_arn.empty() || redriven;
+  p.pack_array(redriven ? execution_fields + 5 : extra ? execution_fields + 2 : execution_fields);
   put_s(p, keep ? r.arn : none);
   put_s(p, keep ? r.machine_arn : none);
   put_s(p, r.name);
@@ -387,6 +403,11 @@ std::string encode(const execution_record& r, identity id) {
   if (extra) {
     put_s(p, r.version_arn);
     put_s(p, r.alias_arn);
+  }
+  if (redriven) {
+    put_i(p, r.redrive_count);
+    put_i(p, r.redrive_ms);
+    put_b(p, r.redrivable);
   }
   return w.take();
 }
@@ -414,7 +435,7 @@ std::string encode(const interp::execution_state& s, identity id) {
   static const std::string none;
   writer w(kind::execution_state);
   auto& p = w.pk();
-  p.pack_array(state_fields + 1);
+  p.pack_array(state_fields + 2);
   put_s(p, keep ? s.execution_arn : none);
   put_s(p, keep ? s.state_machine_arn : none);
   put_s(p, keep ? s.state_machine_name : none);
@@ -458,6 +479,21 @@ std::string encode(const interp::execution_state& s, identity id) {
     put_u(p, static_cast<uint8_t>(end));
   }
   put_i(p, s.history_bytes);  // optional (absent in older blobs)
+  // Redrive (optional): [count, date, kept threads, client tokens].
+  p.pack_array(4);
+  put_i(p, s.redrive_count);
+  put_i(p, s.redrive_ms);
+  p.pack_map(static_cast<uint32_t>(s.redrive.size()));
+  for (const auto& [id, t] : s.redrive) {
+    put_i(p, id);
+    put_thread(p, t);
+  }
+  p.pack_array(static_cast<uint32_t>(s.redrive_tokens.size()));
+  for (const auto& [token, ms] : s.redrive_tokens) {
+    p.pack_array(2);
+    put_s(p, token);
+    put_i(p, ms);
+  }
   return w.take();
 }
 
@@ -536,6 +572,9 @@ bool decode(std::string_view blob, execution_record& out, std::string* error) {
                             r.version_arn.clear();
                             r.alias_arn.clear();
                           }
+                          r.redrive_count = f.more() ? f.i64() : 0;
+                          r.redrive_ms = f.more() ? f.i64() : 0;
+                          r.redrivable = f.more() ? f.b() : false;
                         });
   out.state = std::move(state);
   return ok;
@@ -609,6 +648,20 @@ bool decode(std::string_view blob, interp::execution_state& out, std::string* er
                                    as_enum(m.ptr[i].val, interp::task_end::timed_out));
         }
         s.history_bytes = f.more() ? f.i64() : 0;
+        if (f.more()) {
+          fields r(f.next(), 4, "redrive");
+          s.redrive_count = r.i64();
+          s.redrive_ms = r.i64();
+          const auto& m = as_map(r.next(), "redrive threads");
+          for (uint32_t i = 0; i < m.size; ++i)
+            s.redrive.emplace(as_int(m.ptr[i].key), get_thread(m.ptr[i].val));
+          const auto& a = as_array(r.next(), "redrive tokens");
+          for (uint32_t i = 0; i < a.size; ++i) {
+            fields t(a.ptr[i], 2, "redrive token");
+            std::string token = t.s();
+            s.redrive_tokens.emplace_back(std::move(token), t.i64());
+          }
+        }
       });
 }
 

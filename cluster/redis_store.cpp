@@ -363,14 +363,15 @@ const script create_execution_lua{create_execution_text.c_str()};
 // used instead of the MULTI when the shard is fenced (store::set_fence).
 // KEYS: 1 lease, 2 record, 3 state, 4 history, 5 machine index,
 //       6 machine+status index, 7 machine+RUNNING index, 8 running set,
-//       9 machine running set
+//       9 machine running set, 10-12 machine+FAILED/TIMED_OUT/ABORTED indexes
 // ARGV: 1 expected lease value, 2 arn, 3 record blob, 4 state blob,
 //       5 '1' when there is a state, 6 index member, 7 status,
-//       8 express ('1'/'0'), 9 retention seconds, 10.. event blobs
+//       8 express ('1'/'0'), 9 retention seconds, 10 '1' when redriven,
+//       11.. event blobs
 // → 1 saved, 0 fenced out (nothing written).
 const script save_execution_fenced_lua{R"lua(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-for i = 10, #ARGV, 1000 do
+for i = 11, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 if ARGV[5] == '1' then
@@ -383,6 +384,11 @@ redis.call('ZADD', KEYS[5], 0, ARGV[6])
 redis.call('ZADD', KEYS[6], 0, ARGV[6])
 if ARGV[7] == 'RUNNING' then
   if ARGV[8] ~= '1' then redis.call('SADD', KEYS[8], ARGV[2]) end
+  if ARGV[10] == '1' then
+    for i = 10, 12 do redis.call('ZREM', KEYS[i], ARGV[6]) end
+    redis.call('SADD', KEYS[9], ARGV[2])
+    for i = 2, 4 do redis.call('PERSIST', KEYS[i]) end
+  end
 else
   redis.call('ZREM', KEYS[7], ARGV[6])
   redis.call('SREM', KEYS[8], ARGV[2])
@@ -1302,6 +1308,15 @@ class redis_store final : public store {
     q.cmd({"ZADD", keys::machine_executions_by_status(s, r.status, r.machine_arn), "0", member});
     if (r.status == "RUNNING") {
       if (!r.express) q.cmd({"SADD", keys::running(s), r.arn});
+      if (r.redrive_count > 0) {
+        // Redriven: out of the status it ended with, running again, kept.
+        for (const char* old : {"FAILED", "TIMED_OUT", "ABORTED"})
+          q.cmd({"ZREM", keys::machine_executions_by_status(s, old, r.machine_arn), member});
+        q.cmd({"SADD", keys::machine_running(s, r.machine_arn), r.arn});
+        q.cmd({"PERSIST", rec_key});
+        q.cmd({"PERSIST", state_key});
+        q.cmd({"PERSIST", hist_key});
+      }
     } else {
       q.cmd({"ZREM", keys::machine_executions_by_status(s, "RUNNING", r.machine_arn), member});
       q.cmd({"SREM", keys::running(s), r.arn});
@@ -1331,10 +1346,10 @@ class redis_store final : public store {
     p.fenced = true;
     const std::string member = keys::execution_index_member(r.start_ms, r.arn);
     auto& q = p.cmds;
-    q.begin(3 + 9 + 9 + events.size());
+    q.begin(3 + 12 + 10 + events.size());
     q.arg("EVALSHA");
     q.arg(fenced_save_sha_);
-    q.arg("9");
+    q.arg("12");
     q.arg(keys::lease(s));
     q.arg(keys::execution(s, r.arn));
     q.arg(keys::state(s, r.arn));
@@ -1344,6 +1359,8 @@ class redis_store final : public store {
     q.arg(keys::machine_executions_by_status(s, "RUNNING", r.machine_arn));
     q.arg(keys::running(s));
     q.arg(keys::machine_running(s, r.machine_arn));
+    for (const char* old : {"FAILED", "TIMED_OUT", "ABORTED"})
+      q.arg(keys::machine_executions_by_status(s, old, r.machine_arn));
     q.arg(fence);
     q.arg(r.arn);
     q.arg(codec::encode(r));
@@ -1353,6 +1370,7 @@ class redis_store final : public store {
     q.arg(r.status);
     q.arg(r.express ? "1" : "0");
     q.arg(r.status == "RUNNING" ? std::string("0") : to_str(retention_.load()));
+    q.arg(r.status == "RUNNING" && r.redrive_count > 0 ? "1" : "0");
     for (const auto& e : events) q.arg(codec::encode(e));
     if (r.status != "RUNNING") {
       q.cmd({"SISMEMBER", keys::deleting_machines(), r.machine_arn});

@@ -128,10 +128,17 @@ void runner::launch_iterations(thread& p) {
     thread& m = pit->second;
     if (m.ph != phase::children || m.entered_event != key) break;
     const asl::state& st = state_of(m);
-    if (m.next_item >= m.item_count) break;
+    if (m.redo.empty() && m.next_item >= m.item_count) break;
     int64_t running = static_cast<int64_t>(m.children.size());
     if (m.max_concurrency > 0 && running >= m.max_concurrency) break;
-    int64_t idx = m.next_item++;
+    // A redrive's iterations to run again come first (runner_redrive.cpp).
+    int64_t idx = m.next_item;
+    if (!m.redo.empty()) {
+      idx = m.redo.front();
+      m.redo.erase(m.redo.begin());
+    } else {
+      ++m.next_item;
+    }
     json::document items;
     json::parse(m.items, items);
     const json::value& item = items[static_cast<rapidjson::SizeType>(idx)];
@@ -215,6 +222,7 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
                    : flow::fail(failure{c.error, c.cause}, fail_flag(cid).first,
                                 fail_flag(cid).second);
       if (!quiet) p.last_event = c.last_event;
+      stash_children(p);  // for a redrive
       abort_map_children(p, cid, st);
       if (quiet) emit(p, "MapRunFailed", "", "");
       if (!will_retry(p, f.f.error)) emit(p, "MapStateFailed", "", "");
@@ -224,6 +232,7 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
       drive_later(p, std::move(f));
       return;
     }
+    p.failed_items.push_back(c.child_index);  // a redrive runs it again
     p.results[static_cast<size_t>(c.child_index)] =
         "{\"Error\":" + json::quote(c.error) + ",\"Cause\":" + json::quote(c.cause) + "}";
   } else {

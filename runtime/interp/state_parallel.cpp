@@ -64,6 +64,7 @@ void runner::parallel_child_done(thread& p, thread& c, const asl::state& st) {
     flow f = flow::fail(failure{c.error, c.cause}, fail_flag(cid).first,
                         fail_flag(cid).second);
     p.last_event = c.last_event;
+    stash_children(p);  // for a redrive
     abort_children(p, cid);
     if (!will_retry(p, f.f.error)) emit(p, "ParallelStateFailed", "", "");
     p.ph = phase::idle;
