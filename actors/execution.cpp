@@ -45,8 +45,8 @@ void fill_record(cluster::execution_record& r, const interp::execution_state& st
   r.redrive_count = st.redrive_count;
   r.redrive_ms = st.redrive_ms;
   r.redrivable = !st.redrive.empty();
-  if (st.status == interp::exec_status::running && st.redrive_count > 0) {
-    // Redriven: the previous attempt's outcome is history now.
+  if (st.redrive_count > 0) {
+    // Redriven: an earlier attempt's outcome is history now.
     r.output.clear();
     r.error.clear();
     r.cause.clear();

@@ -149,10 +149,9 @@ flow runner::resume(thread& t) {
   t.output.clear();
   t.error.clear();
   t.cause.clear();
-  if (t.state < 0) {  // failed before its first state
+  if (t.state < 0) {  // the top level, failed before its first state
     t.ph = phase::idle;
-    const auto& m = *def_.machines[t.machine];
-    return flow::go(m.start_index, t.parent < 0 ? s_.input : t.input);
+    return flow::go(def_.root->start_index, s_.input);
   }
   const asl::state& st = state_of(t);
   t.retries.assign(st.retry.size(), 0);
@@ -171,6 +170,12 @@ flow runner::resume_children(thread& p, const asl::state& st) {
   for (int k : p.children) {
     auto it = s_.threads.find(k);
     if (it == s_.threads.end()) continue;
+    if (it->second.state < 0) {
+      // Never entered a state (a branch not yet started, an iteration whose
+      // ItemSelector failed): it starts anew below.
+      s_.threads.erase(it);
+      continue;
+    }
     kept_kids.push_back(k);
     covered.insert(it->second.child_index);
   }
