@@ -512,10 +512,18 @@ class finished_cache {
     }
   }
 
+  /// A redrive: the record changes after all. The entry stays (order_
+  /// points at its key) but misses until a later put replaces it.
+  void forget(const std::string& arn) {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(arn);
+    if (it != map_.end()) it->second.stale = true;
+  }
+
   std::optional<execution_record> get(const std::string& arn, int64_t retention_s) {
     std::lock_guard lock(mu_);
     auto it = map_.find(arn);
-    if (it == map_.end()) return std::nullopt;
+    if (it == map_.end() || it->second.stale) return std::nullopt;
     // Past the retention Redis has dropped it: so must we (it stays in
     // order_ and goes when its turn comes).
     if (retention_s > 0 && wall_ms() - it->second.cached_ms > retention_s * 1000) return std::nullopt;
@@ -526,6 +534,7 @@ class finished_cache {
   struct entry {
     execution_record rec;
     int64_t cached_ms;
+    bool stale = false;  ///< redriven since (forget)
   };
   size_t capacity_;
   std::mutex mu_;
@@ -1283,6 +1292,7 @@ class redis_store final : public store {
   /// SISMEMBER on the deleting set after the EXEC).
   pending_save build_save(const execution_record& r,
                           const std::vector<model::history_event>& events) {
+    if (r.status == "RUNNING" && r.redrive_count > 0) finished_.forget(r.arn);  // redriven
     const uint32_t s = shard(r.arn);
     if (std::string fence = fence_of(s); !fence.empty()) return build_fenced_save(r, events, s, fence);
     pending_save p;

@@ -332,8 +332,8 @@ class Redrive(E2ETestCase):
         # A redriven Wait waits again, and the timeout counts again: it times out again.
         self.sfn.redrive_execution(executionArn=arn)
         d = wait_for_status(self.sfn, arn, timeout=10)
-        self.assertEqual(d["status"], "TIMED_OUT")
-        self.assertEqual(d["redriveCount"], 1)
+        self.assertEqual(d["status"], "TIMED_OUT", full_history(self.sfn, arn))
+        self.assertEqual(d["redriveCount"], 1, full_history(self.sfn, arn))
         types = event_types(full_history(self.sfn, arn))
         self.assertEqual(types.count("ExecutionTimedOut"), 2)
         self.assertEqual(types.count("WaitStateEntered"), 2)
