@@ -132,6 +132,15 @@ class Redrive(E2ETestCase):
         reds = [e for e in full_history(self.sfn, arn) if e["type"] == "ExecutionRedriven"]
         self.assertEqual([e["executionRedrivenEventDetails"]["redriveCount"] for e in reds], [1, 2])
 
+    def test_redrive_uses_the_definition_the_execution_ran(self):
+        sm, arn = self.failed_execution()
+        self.sfn.update_state_machine(stateMachineArn=sm, definition=json.dumps(
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": "new", "End": True}}}))
+        self.sfn.redrive_execution(executionArn=arn)
+        d = wait_for_status(self.sfn, arn)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"])["count"], 1)  # the old B ran, not the new A
+
     # -- clientToken ---------------------------------------------------------------
     def test_client_token_idempotent(self):
         sm, arn = self.failed_execution(
