@@ -180,3 +180,30 @@ TEST_CASE("A Parallel caught earlier does not come back: the later failed state 
   CHECK(count(d.events, "FailStateEntered") == 0);
   CHECK(count(d.events, "PassStateEntered") == 1);
 }
+
+TEST_CASE("A Distributed Map records MapRunRedriven and runs its failed iterations again",
+          "[interp][redrive][map]") {
+  auto def = compile(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+    "ItemSelector":{"v.$":"$$.Map.Item.Value"},
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"C","States":{
+      "C":{"Type":"Choice","Choices":[{"Variable":"$.v","NumericEquals":1,"Next":"Bad"}],
+           "Default":"Good"},
+      "Good":{"Type":"Pass","End":true},)" +
+                     needs_redrive("Bad", "\"End\":true") + R"(}},"End":true}}})");
+  auto r = step(*def, execution("[0,1,2]"), ev_start{}, 0);
+  REQUIRE(r.next.status == exec_status::failed);
+  std::string run_arn;
+  for (const auto& e : r.events)
+    if (e.type == "MapRunStarted") run_arn = e.details;
+  auto d = step(*def, r.next, ev_redrive{}, 100);
+  REQUIRE(d.next.status == exec_status::succeeded);
+  REQUIRE(d.events.size() >= 2);
+  CHECK(d.events[1].type == "MapRunRedriven");
+  CHECK(d.events[1].details.find("\"redriveCount\":1") != std::string::npos);
+  CHECK(d.events[1].details.find("\"mapRunArn\":") != std::string::npos);
+  CHECK(run_arn.find(d.events[1].details.substr(13, 40)) != std::string::npos);
+  CHECK(count(d.events, "MapIterationStarted") == 0);
+  CHECK(count(d.events, "PassStateEntered") == 0);  // iterations record nothing here
+  CHECK(count(d.events, "MapRunSucceeded") == 1);
+}
