@@ -15,8 +15,9 @@ struct ev_task_heartbeat { int64_t task; };
 struct ev_timer { int64_t timer; };
 struct ev_stop { std::string error, cause; bool has_error = false, has_cause = false; };
 /// RedriveExecution: `at_ms` is the redriveDate the caller answers with
-/// (0 = the step's time); a `client_token` seen in the last redrives
-/// answers with that redrive's date and changes nothing.
+/// (0 = the step's time); a `client_token` of one of the last 10 redrives,
+/// less than 15 minutes old, answers with that redrive's date and changes
+/// nothing.
 struct ev_redrive { std::string client_token; int64_t at_ms = 0; };
 
 using event = std::variant<ev_start, ev_activity_started, ev_task_succeeded, ev_task_failed,

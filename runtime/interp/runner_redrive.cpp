@@ -41,8 +41,10 @@
 namespace sc::interp {
 
 namespace {
-/// AWS keeps idempotent answers for the last 10 client tokens.
+/// AWS keeps idempotent answers for the last 10 client tokens, each for
+/// 15 minutes after its first use.
 constexpr size_t kept_tokens = 10;
+constexpr int64_t token_window_ms = 15 * 60 * 1000;
 }  // namespace
 
 std::string redrive_refusal(const execution_state& s, const limits& lim) {
@@ -94,8 +96,9 @@ void runner::keep_for_redrive() {
 
 void runner::on_redrive(const ev_redrive& e) {
   if (!e.client_token.empty()) {
+    const int64_t at = e.at_ms ? e.at_ms : now_;
     for (const auto& [token, ms] : s_.redrive_tokens)
-      if (token == e.client_token) {
+      if (token == e.client_token && at - ms <= token_window_ms) {
         r_.redrive_ms = ms;  // the same request again: the same answer
         return;
       }

@@ -207,3 +207,16 @@ TEST_CASE("A Distributed Map records MapRunRedriven and runs its failed iteratio
   CHECK(count(d.events, "PassStateEntered") == 0);  // iterations record nothing here
   CHECK(count(d.events, "MapRunSucceeded") == 1);
 }
+
+TEST_CASE("A client token older than 15 minutes is a new request", "[interp][redrive]") {
+  auto def = compile(R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}})");
+  auto r = step(*def, execution("{}"), ev_start{}, 0);
+  auto d1 = step(*def, r.next, ev_redrive{"t", 1000}, 1000);
+  REQUIRE(d1.next.status == exec_status::failed);
+  auto same = step(*def, d1.next, ev_redrive{"t", 1000 + 15 * 60 * 1000}, 0);
+  CHECK(same.events.empty());
+  CHECK(same.redrive_ms == 1000);
+  auto later = step(*def, d1.next, ev_redrive{"t", 1001 + 15 * 60 * 1000}, 0);
+  CHECK_FALSE(later.events.empty());
+  CHECK(later.next.redrive_count == 2);
+}
