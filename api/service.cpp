@@ -93,23 +93,20 @@ void require_name(const std::string& name) {
 std::vector<cluster::tag> read_tags(const json::value* arr, const std::string& resource) {
   std::vector<cluster::tag> tags;
   if (!arr) return tags;
+  size_t i = 0;
   for (auto& t : arr->GetArray()) {
     if (!t.IsObject()) throw aws_error("SerializationException", "Expected a tag object");
-    members tm(t);
+    members tm(t, "tags." + std::to_string(++i) + ".member.");
     cluster::tag tag;
-    tag.key = tm.str("key", 1, 128).value_or("");
+    tag.key = tm.required_str("key", 1, 128);
     tag.value = tm.str("value", 0, 256).value_or("");
-    if (tag.key.empty()) validation_error("null", "tags.member.key", "Member must not be null");
     tags.push_back(std::move(tag));
   }
   return tags;
 }
 
 size_t page_size(const members& m) {
-  auto n = m.integer("maxResults").value_or(0);
-  if (n < 0 || n > 1000)
-    validation_error("'" + std::to_string(n) + "'", "maxResults",
-                     "Member must have value less than or equal to 1000");
+  auto n = m.integer("maxResults", 0, 1000).value_or(0);
   return n == 0 ? 100 : static_cast<size_t>(n);
 }
 

@@ -38,18 +38,75 @@ std::optional<std::string> members::str(const char* name, size_t min_len, size_t
                         json::type_name(*v));
   std::string s(v->GetString(), v->GetStringLength());
   if (s.size() < min_len)
-    validation_error(shown(s), name,
+    validation_error(shown(s), at(name),
                      "Member must have length greater than or equal to " + std::to_string(min_len));
   if (s.size() > max_len)
-    validation_error(shown(s), name,
+    validation_error(shown(s), at(name),
                      "Member must have length less than or equal to " + std::to_string(max_len));
   return s;
 }
 
 std::string members::required_str(const char* name, size_t min_len, size_t max_len) const {
   auto s = str(name, min_len, max_len);
-  if (!s) missing_member(name);
+  if (!s) missing_member(at(name));
   return *s;
+}
+
+std::optional<int64_t> members::integer(const char* name, int64_t min, int64_t max) const {
+  auto n = integer(name);
+  if (n && *n < min)
+    validation_error("'" + std::to_string(*n) + "'", at(name),
+                     "Member must have value greater than or equal to " + std::to_string(min));
+  if (n && *n > max)
+    validation_error("'" + std::to_string(*n) + "'", at(name),
+                     "Member must have value less than or equal to " + std::to_string(max));
+  return n;
+}
+
+std::optional<std::string> members::enumeration(const char* name,
+                                                std::initializer_list<const char*> values) const {
+  auto s = str(name);
+  if (!s) return s;
+  std::string set;
+  for (const char* v : values) {
+    if (*s == v) return s;
+    set += (set.empty() ? "" : ", ") + std::string(v);
+  }
+  validation_error(shown(*s), at(name), "Member must satisfy enum value set: [" + set + "]");
+}
+
+std::optional<std::string> members::patterned(const char* name, size_t min_len, size_t max_len,
+                                              bool (*ok)(std::string_view),
+                                              const char* pattern) const {
+  auto s = str(name, min_len, max_len);
+  if (s && !ok(*s))
+    validation_error(shown(*s), at(name),
+                     std::string("Member must satisfy regular expression pattern: ") + pattern);
+  return s;
+}
+
+const json::value* members::string_list(const char* name, size_t min_len, size_t max_len) const {
+  const json::value* v = array(name);
+  if (!v) return v;
+  std::string all = "[";
+  bool too_short = false, too_long = false;
+  for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+    const json::value& e = (*v)[i];
+    if (!e.IsString())
+      throw aws_error("SerializationException", std::string("Expected a list of strings for member '") +
+                                                    name + "' but found " + json::type_name(e));
+    all += (i ? ", " : "") + std::string(e.GetString(), e.GetStringLength());
+    too_short |= e.GetStringLength() < min_len;
+    too_long |= e.GetStringLength() > max_len;
+  }
+  all += "]";
+  if (too_short || too_long)
+    validation_error(shown(all), at(name),
+                     "Member must satisfy constraint: [Member must have length less than or equal "
+                     "to " + std::to_string(max_len) +
+                         ", Member must have length greater than or equal to " +
+                         std::to_string(min_len) + "]");
+  return v;
 }
 
 std::optional<int64_t> members::integer(const char* name) const {

@@ -15,6 +15,7 @@
 #include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,13 +24,31 @@ namespace sc::api {
 
 class members {
  public:
-  explicit members(const json::value& obj) : obj_(obj) {}
+  /// `path` prefixes member names in messages, as Coral names nested
+  /// members: "loggingConfiguration." or "tags.1.member.".
+  explicit members(const json::value& obj, std::string path = {})
+      : obj_(obj), path_(std::move(path)) {}
 
   /// String member; absent (or JSON null) → nullopt. Length checked when
   /// min/max given (bytes, like AWS's UTF-8 length for ASCII).
   std::optional<std::string> str(const char* name, size_t min_len = 0, size_t max_len = SIZE_MAX) const;
   std::string required_str(const char* name, size_t min_len = 0, size_t max_len = SIZE_MAX) const;
   std::optional<int64_t> integer(const char* name) const;
+  /// Integer member checked against [min, max] in Coral's wording.
+  std::optional<int64_t> integer(const char* name, int64_t min, int64_t max) const;
+  /// String member that must be one of `values` ("Member must satisfy enum
+  /// value set: [A, B]", listed in the given order).
+  std::optional<std::string> enumeration(const char* name,
+                                         std::initializer_list<const char*> values) const;
+  /// String member matched against a pattern by `ok`; `pattern` is the
+  /// model's text for the message.
+  std::optional<std::string> patterned(const char* name, size_t min_len, size_t max_len,
+                                       bool (*ok)(std::string_view), const char* pattern) const;
+  /// List of strings whose items have length [min_len, max_len] (Coral:
+  /// "Member must satisfy constraint: [...]" at the list).
+  const json::value* string_list(const char* name, size_t min_len, size_t max_len) const;
+  /// The name as Coral shows it ("encryptionConfiguration.type").
+  std::string at(const char* name) const { return path_ + name; }
   std::optional<bool> boolean(const char* name) const;
   /// Object / array members (type-checked); nullptr when absent.
   const json::value* object(const char* name) const;
@@ -38,6 +57,7 @@ class members {
  private:
   const json::value* find(const char* name) const;
   const json::value& obj_;
+  std::string path_;
 };
 
 /// Compact JSON writer for response bodies.

@@ -343,7 +343,7 @@ constexpr uint32_t event_fields = 8;
 std::string encode(const state_machine_record& r) {
   writer w(kind::state_machine);
   auto& p = w.pk();
-  p.pack_array(machine_fields);
+  p.pack_array(machine_fields + 1);
   put_s(p, r.arn);
   put_s(p, r.name);
   put_s(p, r.definition);
@@ -356,16 +356,18 @@ std::string encode(const state_machine_record& r) {
   put_s(p, r.revision_id);
   put_s(p, r.description);
   put_s(p, r.status);
+  put_s(p, r.encryption_json);  // optional (absent in older blobs)
   return w.take();
 }
 
 std::string encode(const activity_record& r) {
   writer w(kind::activity);
   auto& p = w.pk();
-  p.pack_array(activity_fields);
+  p.pack_array(activity_fields + 1);
   put_s(p, r.arn);
   put_s(p, r.name);
   put_i(p, r.creation_ms);
+  put_s(p, r.encryption_json);  // optional (absent in older blobs)
   return w.take();
 }
 
@@ -528,6 +530,7 @@ bool decode(std::string_view blob, state_machine_record& out, std::string* error
                        r.revision_id = f.s();
                        r.description = f.s();
                        r.status = f.s();
+                       if (f.more()) r.encryption_json = f.s();
                      });
 }
 
@@ -538,6 +541,7 @@ bool decode(std::string_view blob, activity_record& out, std::string* error) {
                        r.arn = f.s();
                        r.name = f.s();
                        r.creation_ms = f.i64();
+                       if (f.more()) r.encryption_json = f.s();
                      });
 }
 

@@ -77,6 +77,7 @@ struct state_machine_record {
   std::string revision_id;
   std::string description;
   std::string status = "ACTIVE";       ///< ACTIVE | DELETING (executions still running)
+  std::string encryption_json;         ///< encryptionConfiguration JSON text ("" = AWS_OWNED_KEY)
 };
 
 /// One entry of an alias's routing configuration.
@@ -95,6 +96,7 @@ struct alias_record {
 struct activity_record {
   std::string arn, name;
   int64_t creation_ms = 0;
+  std::string encryption_json;         ///< encryptionConfiguration JSON text ("" = AWS_OWNED_KEY)
 };
 
 struct execution_record {

@@ -62,8 +62,10 @@ struct api_settings {
 /// `activities:` — GetActivityTask long polling and task tokens.
 struct activities_settings {
   /// How long GetActivityTask waits for work before returning an empty
-  /// token, in seconds: > 0 and <= 60 (AWS uses 60; tests use less).
-  double poll_timeout_seconds = 60.0;
+  /// token, in seconds: > 0 and <= 60 (AWS holds a poll up to 60; the
+  /// default answers just before, so clients whose read timeout is exactly
+  /// 60 s, botocore's and the AWS CLI's, never give up first; tests use less).
+  double poll_timeout_seconds = 59.0;
   /// HMAC key for task tokens; "" = random per process (tokens do not
   /// survive a restart). When set, at least 16 characters, and every node of
   /// a cluster must use the same value.

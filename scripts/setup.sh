@@ -55,4 +55,11 @@ if ! cmp -s "$lock" "$jsonata_js/package-lock.json" 2>/dev/null || [ ! -f "$json
     echo "setup: warning: could not install jsonata-js 2.0.6 with npm; the JSONata differential check and benchmark will be skipped" >&2
   fi
 fi
+# The AWS SDKs for JavaScript v2 (aws-sdk) and v3 (@aws-sdk/client-sfn) for
+# the end-to-end client tests (tests/e2e/test_js_sdks.py), the same way: the
+# versions pinned by tests/e2e/js/package-lock.json, from npm into a cache
+# folder. Optional: without npm or the registry those tests are skipped.
+if ! "$(dirname "$0")/../tests/e2e/js/install.sh" >/dev/null; then
+  echo "setup: warning: could not install the AWS SDKs for JavaScript with npm; their end-to-end tests will be skipped" >&2
+fi
 echo "setup: ok"

@@ -1,4 +1,5 @@
 // CreateActivity, DescribeActivity, DeleteActivity, ListActivities.
+#include "api/actions/configuration.hpp"
 #include "api/service.hpp"
 #include "runtime/model/arn.hpp"
 
@@ -6,15 +7,16 @@ namespace sc::api {
 
 void create_activity(context& c) {
   auto name = c.m.required_str("name", 1, 80);
-  require_name(name);
   std::string arn = model::activity_arn(c.cfg.node.region, c.cfg.node.account_id, name);
   auto tags = read_tags(c.m.array("tags"), arn);
+  auto encryption = read_encryption(c.m);
+  require_name(name);
   if (tags.size() > 50) {
     aws_error e("TooManyTags", "Too many tags: the limit is 50 tags per resource");
     e.extra_json = "\"resourceName\":" + json::quote(arn);
     throw e;
   }
-  cluster::activity_record r{arn, name, actors::now_ms()};
+  cluster::activity_record r{arn, name, actors::now_ms(), encryption.value_or("")};
   cluster::activity_record existing;
   // Idempotent on the name: a repeated create returns the existing activity
   // (different tags are ignored, as AWS documents).
@@ -31,7 +33,12 @@ void describe_activity(context& c) {
   require_arn(arn, model::arn_kind::activity);
   auto r = c.store.get_activity(arn);
   if (!r) throw aws_error("ActivityDoesNotExist", "Activity Does Not Exist: '" + arn + "'");
-  c.ok(out().str("activityArn", r->arn).str("name", r->name).time("creationDate", r->creation_ms).done());
+  c.ok(out()
+           .str("activityArn", r->arn)
+           .str("name", r->name)
+           .time("creationDate", r->creation_ms)
+           .raw("encryptionConfiguration", encryption_or_default(r->encryption_json))
+           .done());
 }
 
 void delete_activity(context& c) {

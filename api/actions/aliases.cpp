@@ -173,7 +173,8 @@ void create_state_machine_alias(context& c) {
     case cluster::create_outcome::deleting:
       throw aws_error("ServiceQuotaExceededException",
                       "Maximum number of aliases (" + std::to_string(max_aliases) +
-                          ") reached for state machine: '" + machine_arn + "'");
+                          ") reached for state machine: '" + machine_arn + "'",
+                  402);
   }
   c.ok(out().str("stateMachineAliasArn", a.arn).time("creationDate", a.creation_ms).done());
 }

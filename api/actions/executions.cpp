@@ -1,5 +1,6 @@
 // StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
 // ListExecutions, GetExecutionHistory.
+#include "api/actions/configuration.hpp"
 #include "api/actions/qualified.hpp"
 #include "api/actions/redrive.hpp"
 #include "runtime/model/arn.hpp"
@@ -16,12 +17,18 @@ struct start_params {
   std::string version_arn, alias_arn;
 };
 
+bool ascii_only(std::string_view s) {
+  for (unsigned char ch : s)
+    if (ch >= 0x80) return false;
+  return true;
+}
+
 start_params read_start(context& c) {
   start_params p;
   auto arn = c.m.required_str("stateMachineArn", 1, 256);
   auto name = c.m.str("name", 1, 80);
   auto input = c.m.str("input", 0, max_payload);
-  auto trace = c.m.str("traceHeader", 0, 256);
+  auto trace = c.m.patterned("traceHeader", 0, 256, ascii_only, "\\p{ASCII}*");
   c.m.str("includedData");
   auto ref = parse_machine_ref(arn);
   if (name) require_name(*name);
@@ -51,11 +58,14 @@ start_params read_start(context& c) {
   return p;
 }
 
-void write_payload(out& o, const char* key, const char* details_key, const std::string& v) {
-  o.str(key, v);
+/// A payload and its details; with includedData METADATA_ONLY only the
+/// details, saying it was left out.
+void write_payload(out& o, const char* key, const char* details_key, const std::string& v,
+                   bool include = true) {
+  if (include) o.str(key, v);
   o.key(details_key).writer().StartObject();
   o.writer().Key("included");
-  o.writer().Bool(true);
+  o.writer().Bool(include);
   o.writer().EndObject();
 }
 
@@ -77,6 +87,7 @@ void start_execution(context& c) {
 }
 
 void start_sync_execution(context& c) {
+  bool all_data = read_included_data(c.m);
   auto p = read_start(c);
   if (p.machine.type != "EXPRESS")
     throw aws_error("StateMachineTypeNotSupported",
@@ -86,7 +97,7 @@ void start_sync_execution(context& c) {
   actors::start_request req{p.machine, def,          p.name,        p.input, true,
                             p.trace_header, p.version_arn, p.alias_arn};
   auto done = c.done;
-  c.node.start_execution(std::move(req), [done](actors::start_reply r) {
+  c.node.start_execution(std::move(req), [done, all_data](actors::start_reply r) {
     if (r.error) return send_error(done, *r.error);
     const auto& e = r.result;
     out o;
@@ -98,8 +109,9 @@ void start_sync_execution(context& c) {
         .str("status", e.status);
     if (e.has_error) o.str("error", e.error);
     if (e.has_cause) o.str("cause", e.cause);
-    write_payload(o, "input", "inputDetails", e.input);
-    if (e.has_output) write_payload(o, "output", "outputDetails", e.output);
+    write_payload(o, "input", "inputDetails", e.input, all_data);
+    if (e.has_output) write_payload(o, "output", "outputDetails", e.output, all_data);
+    if (!e.trace_header.empty()) o.str("traceHeader", e.trace_header);
     o.key("billingDetails").writer().StartObject();
     o.writer().Key("billedMemoryUsedInMB");
     o.writer().Int64(64);
@@ -128,7 +140,7 @@ void stop_execution(context& c) {
 
 void describe_execution(context& c) {
   auto arn = c.m.required_str("executionArn", 1, 256);
-  c.m.str("includedData");
+  bool all_data = read_included_data(c.m);
   require_arn(arn, model::arn_kind::execution);
   auto e = c.store.get_execution_record(arn);
   if (!e) throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
@@ -141,8 +153,8 @@ void describe_execution(context& c) {
   if (!e->version_arn.empty()) o.str("stateMachineVersionArn", e->version_arn);
   if (!e->alias_arn.empty()) o.str("stateMachineAliasArn", e->alias_arn);
   if (e->status != "RUNNING") o.time("stopDate", e->stop_ms);
-  write_payload(o, "input", "inputDetails", e->input);
-  if (e->has_output) write_payload(o, "output", "outputDetails", e->output);
+  write_payload(o, "input", "inputDetails", e->input, all_data);
+  if (e->has_output) write_payload(o, "output", "outputDetails", e->output, all_data);
   if (e->has_error) o.str("error", e->error);
   if (e->has_cause) o.str("cause", e->cause);
   if (!e->trace_header.empty()) o.str("traceHeader", e->trace_header);
@@ -154,11 +166,8 @@ void list_executions(context& c) {
   auto arn = c.m.str("stateMachineArn", 1, 256);
   auto status = c.m.str("statusFilter");
   auto map_run = c.m.str("mapRunArn", 1, 2000);
-  auto redrive_filter = c.m.str("redriveFilter");
+  auto redrive_filter = c.m.enumeration("redriveFilter", {"REDRIVEN", "NOT_REDRIVEN"});
   size_t limit = page_size(c.m);
-  if (redrive_filter && *redrive_filter != "REDRIVEN" && *redrive_filter != "NOT_REDRIVEN")
-    validation_error("'" + *redrive_filter + "'", "redriveFilter",
-                     "Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]");
   if (!arn && !map_run)
     throw aws_error("ValidationException", "Must provide a StateMachine ARN or MapRun ARN");
   if (map_run) throw aws_error("ResourceNotFound", "Resource not found: '" + *map_run + "'");

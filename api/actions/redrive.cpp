@@ -23,7 +23,11 @@ constexpr int64_t max_open_ms = 365 * day_ms;
 /// AWS's idempotency window for client tokens.
 constexpr int64_t token_window_ms = 15 * 60 * 1000;
 
-bool token_char_ok(char ch) { return ch >= '!' && ch <= '~'; }
+bool token_ok(std::string_view s) {
+  for (char ch : s)
+    if (ch < '!' || ch > '~') return false;
+  return true;
+}
 
 }  // namespace
 
@@ -65,13 +69,7 @@ void write_redrive_fields(out& o, context& c, const cluster::execution_record& e
 
 void redrive_execution(context& c) {
   auto arn = c.m.required_str("executionArn", 1, 256);
-  auto token = c.m.str("clientToken", 1, 64);
-  if (token) {
-    for (char ch : *token)
-      if (!token_char_ok(ch))
-        validation_error("'" + *token + "'", "clientToken",
-                         "Member must satisfy regular expression pattern: [!-~]+");
-  }
+  auto token = c.m.patterned("clientToken", 1, 64, token_ok, "[!-~]+");
   if (auto a = model::parse_arn(arn); a && a->kind == model::arn_kind::express_execution)
     throw aws_error("ExecutionNotRedrivable",
                     "Execution of an EXPRESS state machine cannot be redriven");

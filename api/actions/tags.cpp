@@ -29,8 +29,8 @@ std::string require_resource(context& c) {
 
 void tag_resource(context& c) {
   if (!c.m.array("tags")) missing_member("tags");
+  auto add = read_tags(c.m.array("tags"), c.m.str("resourceArn").value_or(""));
   auto arn = require_resource(c);
-  auto add = read_tags(c.m.array("tags"), arn);
   auto tags = c.store.get_tags(arn);
   for (auto& t : add) {
     auto it = std::find_if(tags.begin(), tags.end(), [&](auto& x) { return x.key == t.key; });
@@ -49,7 +49,7 @@ void tag_resource(context& c) {
 }
 
 void untag_resource(context& c) {
-  const json::value* keys = c.m.array("tagKeys");
+  const json::value* keys = c.m.string_list("tagKeys", 1, 128);
   if (!keys) missing_member("tagKeys");
   auto arn = require_resource(c);
   auto tags = c.store.get_tags(arn);

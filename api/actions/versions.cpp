@@ -49,7 +49,8 @@ cluster::state_machine_record publish_version_of(context& c, const cluster::stat
   }
   throw aws_error("ServiceQuotaExceededException",
                   "Maximum number of versions (" + std::to_string(max_versions) +
-                      ") reached for state machine: '" + m.arn + "'");
+                      ") reached for state machine: '" + m.arn + "'",
+                  402);
 }
 
 start_target resolve_start_target(context& c, const machine_ref& ref) {

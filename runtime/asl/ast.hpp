@@ -165,6 +165,26 @@ struct state {
   std::optional<eval::path> tolerated_failure_count_path;
   std::optional<double> tolerated_failure_percentage;
   std::optional<eval::path> tolerated_failure_percentage_path;
+
+  // Distributed Map data sources and sinks (compile_map.cpp; run in
+  // interp/map_items.cpp). ItemBatcher: each iteration gets
+  // {"BatchInput": …, "Items": [...]} instead of one item.
+  bool item_batcher = false;
+  std::optional<int64_t> max_items_per_batch;
+  std::optional<eval::path> max_items_per_batch_path;
+  jsonata_field max_items_per_batch_expr;
+  std::optional<int64_t> max_input_bytes_per_batch;
+  std::optional<eval::path> max_input_bytes_per_batch_path;
+  jsonata_field max_input_bytes_per_batch_expr;
+  std::shared_ptr<const eval::payload_template> batch_input;  ///< JSONPath BatchInput
+  jsonata_field batch_input_expr;                              ///< JSONata BatchInput
+  /// ItemReader / ResultWriter: their S3 Resource ("" when absent). Accepted
+  /// and validated; the S3 calls themselves fail at run time until the
+  /// service integrations exist.
+  bool item_reader = false;
+  std::string item_reader_resource;
+  bool result_writer = false;
+  std::string result_writer_resource;
 };
 
 struct machine {

@@ -145,6 +145,14 @@ class compiler {
                                      bool error_output);
   choice_rule compile_jsonata_rule(const json::value& v, const std::string& loc);
 
+  // ---- the Distributed Map's fields (compile_map.cpp) ---------------------
+  /// Empty when `label` may be a Map's Label (it names the Map Run); else
+  /// the problem.
+  static std::string label_problem(std::string_view label);
+  /// Label, ItemBatcher, ItemReader and ResultWriter of the Map state `obj`
+  /// (JSONPath or JSONata, as the state being compiled is).
+  void compile_map_sources(const json::value& obj, const std::string& loc, state& s);
+
   // ---- machines and states (compile_states.cpp) ---------------------------
   std::shared_ptr<machine> compile_machine(const json::value& obj, const std::string& loc,
                                            machine_kind kind);

@@ -62,7 +62,8 @@ bool jsonpath_only(std::string_view f) {
       "InputPath", "OutputPath", "ResultPath", "ResultSelector", "Parameters", "Result",
       "ItemsPath", "MaxConcurrencyPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath",
       "TimeoutSecondsPath", "HeartbeatSecondsPath", "ToleratedFailureCountPath",
-      "ToleratedFailurePercentagePath", "Variable", "And", "Or", "Not"};
+      "ToleratedFailurePercentagePath", "MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath",
+      "MaxItemsPath", "Variable", "And", "Or", "Not"};
   if (std::find(std::begin(fields), std::end(fields), f) != std::end(fields)) return true;
   // Choice comparison operators (StringEquals, NumericLessThanPath, IsNull, …).
   static const std::string_view prefixes[] = {"String", "Numeric", "Boolean", "Timestamp", "Is"};

@@ -231,12 +231,7 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
           s.tolerated_failure_percentage =
               number_field(v, loc, "ToleratedFailurePercentage", 0, 100, "0", "100");
       }
-      if (auto label = string_field(v, loc, "Label")) s.map_label = *label;
-      for (const char* f : {"ItemReader", "ItemBatcher", "ResultWriter"})
-        if (find(v, f))
-          error(std::string("Field '") + f +
-                    "' (Distributed Map) is not supported by Statecraft yet; Map states run inline",
-                loc);
+      compile_map_sources(v, loc, s);
       int processors = exclusive(v, loc, {"ItemProcessor", "Iterator"}, true);
       if (processors == 1) {
         const char* field = find(v, "ItemProcessor") ? "ItemProcessor" : "Iterator";

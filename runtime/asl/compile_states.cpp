@@ -18,11 +18,8 @@
 //     by incoming transitions, not by a walk from StartAt: with a dangling
 //     StartAt it reports only the states nothing points to.
 //
-// Map DISTRIBUTED mode: accepted and run like INLINE (same results for items
-// taken from the state input; no child executions or Map Runs). The
-// distributed-only data sources/sinks (ItemReader, ItemBatcher, ResultWriter)
-// change what the iterations see and produce, so they are refused with a
-// clear diagnostic rather than silently ignored. Label is accepted.
+// Map DISTRIBUTED mode: Label, ItemBatcher, ItemReader and ResultWriter are
+// validated in compile_map.cpp.
 #include <algorithm>
 #include <initializer_list>
 
@@ -497,13 +494,7 @@ void compiler::compile_map(const json::value& obj, const std::string& loc, state
       number_field(obj, loc, "ToleratedFailurePercentage", 0, 100, "0", "100");
   s.tolerated_failure_percentage_path =
       path_value(obj, loc, "ToleratedFailurePercentagePath", true);
-  if (auto label = string_field(obj, loc, "Label")) s.map_label = *label;
-
-  for (const char* f : {"ItemReader", "ItemBatcher", "ResultWriter"})
-    if (find(obj, f))
-      error(std::string("Field '") + f +
-                "' (Distributed Map) is not supported by Statecraft yet; Map states run inline",
-            loc);
+  compile_map_sources(obj, loc, s);
 
   int processors = exclusive(obj, loc, {"ItemProcessor", "Iterator"}, true);
   if (processors != 1) return;

@@ -17,6 +17,7 @@
 
 #include <exception>
 
+#include "runtime/asl/analysis.hpp"
 #include "runtime/asl/compile.hpp"
 
 namespace sc::asl {
@@ -98,6 +99,7 @@ parse_result parse_unguarded(std::string_view text) {
   std::shared_ptr<definition> def = c.compile(doc);
   parse_result r;
   r.diagnostics = c.diagnostics();
+  r.warnings = warnings(doc);
   if (!r.diagnostics.empty()) return r;
   if (!def)  // cannot happen: the compiler reports why it gives up
     return fail(detail::kSchemaValidationFailed, "The definition could not be compiled", "");

@@ -20,6 +20,8 @@ struct diagnostic {
 struct parse_result {
   std::shared_ptr<const definition> def;  ///< null when diagnostics is non-empty
   std::vector<diagnostic> diagnostics;
+  /// WARNING diagnostics (analysis.hpp): never make a definition invalid.
+  std::vector<diagnostic> warnings;
 };
 
 parse_result parse(std::string_view text);

@@ -413,6 +413,23 @@ class runner {
   void map_child_done(thread& p, thread& c, const asl::state& st);
   void abort_map_children(thread& p, int failed_child, const asl::state& st);
 
+  // map_items.cpp
+  /// ItemReader / ResultWriter: the S3 calls Statecraft cannot make yet.
+  std::optional<failure> map_sources_unavailable(thread& t, const asl::state& st);
+  /// ItemSelector on each item, then ItemBatcher: `items` becomes the
+  /// iterations' inputs, {"BatchInput": …, "Items": [...]}. No-op unbatched.
+  std::optional<failure> batch_map_items(thread& t, const asl::state& st, const json::value& eff,
+                                         json::document& items);
+  std::optional<failure> batch_limit(thread& t, const asl::state& st, const json::value& eff,
+                                     const char* name, const std::optional<int64_t>& lit,
+                                     const std::optional<eval::path>& path,
+                                     const asl::jsonata_field& expr, int64_t max, int64_t& out);
+  /// How many items iteration `index` carries (1 unless batched), and all.
+  int64_t map_iteration_items(const thread& p, const asl::state& st, int64_t index) const;
+  int64_t map_total_items(const thread& p, const asl::state& st) const;
+  /// Failed items past ToleratedFailureCount or ToleratedFailurePercentage.
+  bool map_threshold_exceeded(const thread& p, const asl::state& st) const;
+
   const asl::definition& def_;
   execution_state& s_;
   step_result& r_;

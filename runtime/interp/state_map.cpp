@@ -23,6 +23,7 @@ std::optional<failure> runner::int_field(const thread& t, const json::value& in,
 }
 
 flow runner::exec_map(thread& t, const asl::state& st) {
+  if (auto f = map_sources_unavailable(t, st)) return flow::fail(*f);  // map_items.cpp
   json::document in;
   json::parse(t.input, in);
   json::document eff;
@@ -38,6 +39,7 @@ flow runner::exec_map(thread& t, const asl::state& st) {
     if (auto f = apply_input_path(t, st.input_path, in, eff)) return flow::fail(*f);
     if (auto f = apply_input_path(t, st.items_path, eff, items)) return flow::fail(*f);
   }
+  if (auto f = batch_map_items(t, st, eff, items)) return flow::fail(*f);  // map_items.cpp
   if (!items.IsArray())
     return flow::fail(runtime(t, "Map state input must be an array but was: " +
                                      (items.IsString() ? std::string(items.GetString())
@@ -152,7 +154,9 @@ void runner::launch_iterations(thread& p) {
     c.last_event = started;
     m.children.push_back(c.id);
     std::string input;
-    if (st.jsonata && st.item_selector) {
+    if (st.item_batcher) {
+      input = json::dump(item);  // a batch, its items already selected (map_items.cpp)
+    } else if (st.jsonata && st.item_selector) {
       if (auto f = jsonata_item_selector(m, st, item, idx, input)) {
         thread_failed(c, flow::fail(*f));
         continue;
@@ -209,12 +213,9 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
   if (c.failed) {
     emit(c, "MapIterationFailed", "mapIterationFailedEventDetails",
          details().num("index", c.child_index).str("name", st.name).done(), false);
-    p.failures++;
-    bool tolerated = false;
-    if (p.tolerated_count >= 0 && p.failures <= p.tolerated_count) tolerated = true;
-    if (p.tolerated_percentage >= 0 && p.item_count > 0 &&
-        double(p.failures) * 100.0 / double(p.item_count) <= p.tolerated_percentage)
-      tolerated = true;
+    p.failures += map_iteration_items(p, st, c.child_index);  // map_items.cpp
+    bool tolerated = (p.tolerated_count >= 0 || p.tolerated_percentage >= 0) &&
+                     !map_threshold_exceeded(p, st);
     if (!tolerated) {
       flow f = (p.tolerated_count >= 0 || p.tolerated_percentage >= 0)
                    ? flow::fail(failure{"States.ExceedToleratedFailureThreshold",

@@ -20,7 +20,8 @@ class ActivityCrud(E2ETestCase):
         self.assertRecent(r["creationDate"])
         d = self.sfn.describe_activity(activityArn=r["activityArn"])
         self.assertEqual({k: v for k, v in d.items() if k != "ResponseMetadata"},
-                         {"activityArn": r["activityArn"], "name": name, "creationDate": r["creationDate"]})
+                         {"activityArn": r["activityArn"], "name": name, "creationDate": r["creationDate"],
+                          "encryptionConfiguration": {"type": "AWS_OWNED_KEY"}})
 
     def test_create_is_idempotent(self):
         name = uname("act")

@@ -147,9 +147,12 @@ class Lifecycle(AliasCase):
         arn, _ = self.machine_with_versions(1)
         for i in range(100):
             self.sfn.create_state_machine_alias(name="a%d" % i, routingConfiguration=[self.route(arn + ":1")])
-        self.assertClientError(self.sfn.exceptions.ServiceQuotaExceededException,
-                               self.sfn.create_state_machine_alias, name="more",
-                               routingConfiguration=[self.route(arn + ":1")])
+        e = self.assertClientError(self.sfn.exceptions.ServiceQuotaExceededException,
+                                   self.sfn.create_state_machine_alias, name="more",
+                                   routingConfiguration=[self.route(arn + ":1")])
+        self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 402)  # as AWS documents
+        self.assertEqual(e.response["Error"]["Message"],
+                         "Maximum number of aliases (100) reached for state machine: '%s'" % arn)
         # an identical create of an existing alias is still answered
         self.sfn.create_state_machine_alias(name="a7", routingConfiguration=[self.route(arn + ":1")])
         pages = [a for p in self.sfn.get_paginator("list_state_machine_aliases").paginate(

@@ -40,6 +40,7 @@ class CreateDescribe(E2ETestCase):
             "type": "STANDARD",
             "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
             "tracingConfiguration": {"enabled": False},
+            "encryptionConfiguration": {"type": "AWS_OWNED_KEY"},
         })
 
     def test_describe_express_type(self):

@@ -51,6 +51,7 @@ class Publish(E2ETestCase):
             "description": "HelloWorld!",
             "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
             "tracingConfiguration": {"enabled": False},
+            "encryptionConfiguration": {"type": "AWS_OWNED_KEY"},
         })
         base = self.sfn.describe_state_machine(stateMachineArn=r["stateMachineArn"])
         self.assertNotIn("description", base)
@@ -138,8 +139,21 @@ class Publish(E2ETestCase):
             self.sfn.update_state_machine(stateMachineArn=arn, definition=dumps(pass_def(str(i))),
                                           publish=True)
         self.sfn.update_state_machine(stateMachineArn=arn, definition=dumps(pass_def("last")))
-        self.assertClientError(self.sfn.exceptions.ServiceQuotaExceededException,
-                               self.sfn.publish_state_machine_version, stateMachineArn=arn)
+        e = self.assertClientError(self.sfn.exceptions.ServiceQuotaExceededException,
+                                   self.sfn.publish_state_machine_version, stateMachineArn=arn)
+        self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 402)  # as AWS documents
+        self.assertEqual(e.response["Error"]["Message"],
+                         "Maximum number of versions (1000) reached for state machine: '%s'" % arn)
+        # publish=true on UpdateStateMachine hits the same quota, and the
+        # update does not happen either
+        before = self.sfn.describe_state_machine(stateMachineArn=arn)
+        e = self.assertClientError(self.sfn.exceptions.ServiceQuotaExceededException,
+                                   self.sfn.update_state_machine, stateMachineArn=arn,
+                                   definition=dumps(pass_def("later")), publish=True)
+        self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], 402)
+        after = self.sfn.describe_state_machine(stateMachineArn=arn)
+        self.assertEqual((after["definition"], after["revisionId"]), (before["definition"], before["revisionId"]))
+        self.sfn.update_state_machine(stateMachineArn=arn, definition=dumps(pass_def("last")))
         self.sfn.delete_state_machine_version(stateMachineVersionArn=arn + ":1")
         p = self.sfn.publish_state_machine_version(stateMachineArn=arn)
         self.assertEqual(p["stateMachineVersionArn"], arn + ":1001")

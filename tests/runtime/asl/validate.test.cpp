@@ -762,14 +762,3 @@ TEST_CASE("Map ProcessorConfig is validated", "[asl][validate]") {
                   "Value should be one of the following: [STANDARD, EXPRESS]",
                   "/States/S/ItemProcessor/ProcessorConfig/ExecutionType");
 }
-
-TEST_CASE("Distributed Map data sources and sinks are refused as not supported yet",
-          "[asl][validate]") {
-  auto ds = problems(one_state(R"("Type":"Map","End":true,
-    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"}},
-    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
-      "StartAt":"I","States":{"I":{"Type":"Succeed"}}})"));
-  REQUIRE(ds.size() == 1);
-  CHECK(ds[0].location == "/States/S");
-  CHECK(ds[0].message.find("ItemReader") != std::string::npos);
-}
