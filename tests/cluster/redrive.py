@@ -36,11 +36,27 @@ DEFINITION = {"StartAt": "A", "States": {
                                          "n.$": "$$.Execution.RedriveCount"}, "End": True}}}
 
 
-def wait_end(sfn, arn, timeout=30):
+def shard_of(arn, shards=64):
+    """cluster/keys.hpp's shard_of (FNV-1a 64)."""
+    h = 14695981039346656037
+    for c in arn.encode():
+        h ^= c
+        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h % shards
+
+
+def owner(redis, arn):
+    raw = redis.command("GET", "sc:{%d}:lease" % shard_of(arn))
+    # "$<len>\r\n<node>:<epoch>\r\n"
+    text = raw.split(b"\r\n")[1].decode() if raw.startswith(b"$") else ""
+    return text.rsplit(":", 1)[0]
+
+
+def wait_end(sfn, arn, timeout=30, until=("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")):
     deadline = time.monotonic() + timeout
     while True:
         d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING" or time.monotonic() > deadline:
+        if d["status"] in until or time.monotonic() > deadline:
             return d
         time.sleep(0.05)
 
@@ -78,11 +94,20 @@ def main():
         if failures:
             return 1
         dates = {}
+        remote = 0
         for k, arn in enumerate(arns):
-            r = clients[(k + 1) % 2].redrive_execution(executionArn=arn, clientToken="t%d" % k)
+            via = (k + 1) % 2
+            remote += owner(redis, arn) != "n%d" % (via + 1)
+            r = clients[via].redrive_execution(executionArn=arn, clientToken="t%d" % k)
             dates[arn] = r["redriveDate"]
+        log("%d of %d redrives sent to the node that does not own the execution"
+            % (remote, len(arns)))
+        if remote < 5 or remote > len(arns) - 5:
+            failures.append("coverage: %d remote redrives of %d" % (remote, len(arns)))
         for k, arn in enumerate(arns):
-            d = wait_end(clients[k % 2], arn)
+            # (Through a non-owner the redrive is queued: the old FAILED
+            # shows until the owner applied it.)
+            d = wait_end(clients[k % 2], arn, until=("SUCCEEDED",))
             other = clients[(k + 1) % 2].describe_execution(executionArn=arn)
             if d["status"] != "SUCCEEDED" or d.get("redriveCount") != 1:
                 failures.append("%s: %s redriveCount=%s" % (arn, d["status"], d.get("redriveCount")))
