@@ -507,10 +507,46 @@ void node::stop_execution(const std::string& execution_arn, std::string error, s
   (*shared_done)(std::nullopt, rec->stop_ms ? rec->stop_ms : now_ms());
 }
 
+namespace {
+
+using redrive_cb = std::function<void(std::optional<api_error>, int64_t)>;
+
+/// Hands a redrive to the execution's actor (waking it from the store).
+/// A message dropped by an actor that was just quitting (the execution had
+/// finished a moment before) is routed again, a few times.
+void route_redrive(node::impl& n, const std::string& arn, std::string token, int64_t at,
+                   std::shared_ptr<redrive_cb> done, int attempt) {
+  redrive_request req;
+  req.token = token;
+  req.at_ms = at;
+  node::impl* np = &n;
+  req.done = reply<std::pair<std::optional<api_error>, int64_t>>(
+      [np, arn, token, at, done, attempt](std::pair<std::optional<api_error>, int64_t> r) {
+        if (r.first && r.first->type == "Dropped") {
+          if (attempt < 3) return route_redrive(*np, arn, token, at, done, attempt + 1);
+          r.first = api_error{"ServiceUnavailable", "The execution could not be reached"};
+        }
+        (*done)(std::move(r.first), r.second);
+      },
+      {api_error{"Dropped", ""}, 0});
+  auto holder = std::make_shared<redrive_request>(std::move(req));
+  auto routed = n.route(
+      arn, [holder](const caf::actor& a) { caf::anon_send(a, redrive_atom::value, std::move(*holder)); },
+      true);
+  if (routed == route_result::delivered) return;
+  holder->done.release();
+  if (routed == route_result::unavailable)
+    return (*done)(api_error{"ServiceUnavailable", "The execution store is unavailable"}, 0);
+  (*done)(api_error{"ExecutionNotRedrivable",
+                    "Execution was started before the launch of RedriveExecution"},
+          0);
+}
+
+}  // namespace
+
 void node::redrive_execution(const std::string& execution_arn, std::string client_token,
                              std::function<void(std::optional<api_error>, int64_t)> done) {
-  auto shared_done = std::make_shared<std::function<void(std::optional<api_error>, int64_t)>>(
-      std::move(done));
+  auto shared_done = std::make_shared<redrive_cb>(std::move(done));
   const int64_t at = now_ms();
   if (!impl_->owns(execution_arn)) {
     // Cluster: its owner takes it from the shard's inbox (durably), with
@@ -518,26 +554,7 @@ void node::redrive_execution(const std::string& execution_arn, std::string clien
     impl_->post_remote(execution_arn, remote_redrive_message(execution_arn, client_token, at));
     return (*shared_done)(std::nullopt, at);
   }
-  redrive_request req;
-  req.token = std::move(client_token);
-  req.at_ms = at;
-  req.done = reply<std::pair<std::optional<api_error>, int64_t>>(
-      [shared_done](std::pair<std::optional<api_error>, int64_t> r) {
-        (*shared_done)(std::move(r.first), r.second);
-      },
-      {api_error{"ServiceUnavailable", "The execution could not be reached"}, 0});
-  auto holder = std::make_shared<redrive_request>(std::move(req));
-  auto routed = impl_->route(
-      execution_arn,
-      [holder](const caf::actor& a) { caf::anon_send(a, redrive_atom::value, std::move(*holder)); },
-      true);
-  if (routed == route_result::delivered) return;
-  holder->done.release();
-  if (routed == route_result::unavailable)
-    return (*shared_done)(api_error{"ServiceUnavailable", "The execution store is unavailable"}, 0);
-  (*shared_done)(api_error{"ExecutionNotRedrivable",
-                           "Execution was started before the launch of RedriveExecution"},
-                 0);
+  route_redrive(*impl_, execution_arn, std::move(client_token), at, shared_done, 0);
 }
 
 void node::get_activity_task(const std::string& activity_arn, std::string worker_name,
