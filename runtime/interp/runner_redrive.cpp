@@ -192,7 +192,8 @@ flow runner::resume_children(thread& p, const asl::state& st) {
     p.redo.clear();
     // Started before, not running when it failed and without a result: a
     // tolerated failure. It runs again from the start.
-    for (int64_t i = 0; i < p.next_item && i < static_cast<int64_t>(p.results.size()); ++i)
+    for (int64_t i = std::min<int64_t>(p.next_item, static_cast<int64_t>(p.results.size())) - 1;
+         i >= 0; --i)  // descending: launch_iterations takes from the back
       if (p.results[static_cast<size_t>(i)].empty() && !covered.count(i)) p.redo.push_back(i);
     if (quiet)
       emit(p, "MapRunRedriven", "mapRunRedrivenEventDetails",

@@ -96,6 +96,8 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   t.max_concurrency = maxc;
   t.tolerated_count = tol_count;
   t.tolerated_percentage = tol_pct;
+  t.failed_items.clear();
+  t.redo.clear();
   t.children.clear();
   t.results.assign(static_cast<size_t>(n), std::string());
   t.ph = phase::children;
@@ -133,11 +135,12 @@ void runner::launch_iterations(thread& p) {
     if (m.redo.empty() && m.next_item >= m.item_count) break;
     int64_t running = static_cast<int64_t>(m.children.size());
     if (m.max_concurrency > 0 && running >= m.max_concurrency) break;
-    // A redrive's iterations to run again come first (runner_redrive.cpp).
+    // A redrive's iterations to run again come first (runner_redrive.cpp;
+    // kept in descending order).
     int64_t idx = m.next_item;
     if (!m.redo.empty()) {
-      idx = m.redo.front();
-      m.redo.erase(m.redo.begin());
+      idx = m.redo.back();
+      m.redo.pop_back();
     } else {
       ++m.next_item;
     }

@@ -55,6 +55,7 @@ flow runner::finish_children(thread& t, const asl::state& st) {
   t.children.clear();
   t.results.clear();
   t.items.clear();
+  t.failed_items.clear();
   return finish_with_result(t, st, std::move(arr), arr.GetAllocator());
 }
 

@@ -220,3 +220,32 @@ TEST_CASE("A client token older than 15 minutes is a new request", "[interp][red
   CHECK_FALSE(later.events.empty());
   CHECK(later.next.redrive_count == 2);
 }
+
+TEST_CASE("Tolerated failures of an earlier Map do not leak into a later Map's redrive",
+          "[interp][redrive][map]") {
+  const std::string proc = R"({"StartAt":"C","States":{
+      "C":{"Type":"Choice","Choices":[{"Variable":"$.v","NumericEquals":1,"Next":"Bad"}],
+           "Default":"Good"},
+      "Good":{"Type":"Pass","End":true},
+      "Bad":{"Type":"Fail","Error":"E"}}})";
+  const std::string proc2 = R"({"StartAt":"C2","States":{
+      "C2":{"Type":"Choice","Choices":[{"Variable":"$.v","NumericEquals":2,"Next":"Bad2"}],
+           "Default":"Good2"},
+      "Good2":{"Type":"Pass","End":true},)" +
+                            needs_redrive("Bad2", "\"End\":true") + "}}";
+  auto def = compile(R"({"StartAt":"M1","States":{
+    "M1":{"Type":"Map","ToleratedFailureCount":1,"ItemSelector":{"v.$":"$$.Map.Item.Value"},
+          "ItemProcessor":)" + proc + R"(,"ResultPath":null,"Next":"M2"},
+    "M2":{"Type":"Map","ItemSelector":{"v.$":"$$.Map.Item.Value"},"ItemProcessor":)" +
+                     proc2 + R"(,"End":true}}})");
+  auto r = step(*def, execution("[0,1,2,3]"), ev_start{}, 0);
+  REQUIRE(r.next.status == exec_status::failed);
+  auto d = step(*def, r.next, ev_redrive{}, 100);
+  REQUIRE(d.next.status == exec_status::succeeded);
+  std::vector<std::string> started;
+  for (const auto& e : d.events)
+    if (e.type == "MapIterationStarted") started.push_back(e.details);
+  REQUIRE(started.size() == 2);  // item 2 (failed) and item 3 (never started)
+  CHECK(started[0].find("\"index\":2") != std::string::npos);
+  CHECK(started[1].find("\"index\":3") != std::string::npos);
+}
