@@ -27,6 +27,7 @@
 
 #include "cluster/coordinator.hpp"
 #include "cluster/keys.hpp"
+#include "cluster/secrets.hpp"
 #include "runtime/json/json.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -116,6 +117,11 @@ bool node::impl::start_cluster(const std::string& url, std::string* error) {
       q = it->second;
     }
     caf::anon_send(q, ready_atom::value);
+  };
+  cb.secrets_changed = [this](const std::string& stored) {
+    // A rotation or retirement (cluster/secrets.hpp): sign and verify with
+    // the cluster's ring from now on.
+    if (auto ring = cluster::parse_secrets(stored)) codec.set_secrets(cluster::secret_values(*ring));
   };
   // The housekeeping thread: jobs, plus a periodic inbox sweep.
   cw_thread = std::thread([this] {

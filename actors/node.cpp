@@ -276,6 +276,9 @@ node::node(const config::settings& s, cluster::store& st) : impl_(std::make_uniq
 node::~node() { shutdown(); }
 
 const model::token_codec& node::tokens() const { return impl_->codec; }
+void node::set_token_secrets(std::vector<std::string> secrets) {
+  impl_->codec.set_secrets(std::move(secrets));
+}
 const config::settings& node::settings() const { return impl_->cfg; }
 cluster::store& node::store() { return impl_->store; }
 

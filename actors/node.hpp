@@ -97,6 +97,10 @@ class node {
   std::shared_ptr<const asl::definition> definition_for(const cluster::state_machine_record& m);
 
   const model::token_codec& tokens() const;
+  /// Signs new task and page tokens with secrets[0] and accepts tokens
+  /// signed with any of `secrets` (newest first, not empty), from now on.
+  /// In cluster mode the ring follows the cluster's (cluster/secrets.hpp).
+  void set_token_secrets(std::vector<std::string> secrets);
   const config::settings& settings() const;
   cluster::store& store();
 

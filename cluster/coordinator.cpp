@@ -417,6 +417,7 @@ struct coordinator::impl {
   uint64_t ticks = 0;  ///< completed ticks (start() waits for the first)
   conn tick_conn;      ///< ticker thread only
   std::string started_ms = "0";  ///< ticker thread only; set by the first heartbeat
+  std::string secrets_seen;      ///< ticker thread only: keys::token_secrets() last read
 
   // Subscriber.
   std::thread subscriber;
@@ -582,6 +583,23 @@ struct coordinator::impl {
     }
   }
 
+  /// The token secrets as read by this heartbeat (see
+  /// coordinator_callbacks::secrets_changed).
+  void watch_secrets(const redisReply* r) {
+    if (r && r->type == REDIS_REPLY_STRING) {
+      std::string now(str(r));
+      if (now != secrets_seen) {
+        secrets_seen = std::move(now);
+        cb.secrets_changed(secrets_seen);
+      }
+    } else if (is_nil(r) && !secrets_seen.empty()) {
+      try {
+        tick_run({{"SET", keys::token_secrets(), secrets_seen, "NX"}});
+      } catch (const store_error&) {
+      }
+    }
+  }
+
   /// Heartbeat, rebalance, renew / release / acquire, inbox backstop.
   void tick() {
     expire_overdue();
@@ -591,9 +609,12 @@ struct coordinator::impl {
     // Heartbeat and membership (Redis time).
     std::vector<std::string> live;
     try {
-      auto r = tick_run({evalsha(heartbeat_lua, {keys::nodes()},
-                                       {me, instance, started_ms, ttl_ms(), opts.address,
-                                        std::to_string(opts.forget_after.count())})});
+      std::vector<command> cmds{evalsha(heartbeat_lua, {keys::nodes()},
+                                        {me, instance, started_ms, ttl_ms(), opts.address,
+                                         std::to_string(opts.forget_after.count())})};
+      if (cb.secrets_changed) cmds.push_back({"GET", keys::token_secrets()});
+      auto r = tick_run(cmds);
+      if (cb.secrets_changed) watch_secrets(r[1].get());
       const redisReply* hb = r[0].get();
       if (hb->type != REDIS_REPLY_ARRAY || hb->elements != 2 ||
           hb->element[1]->type != REDIS_REPLY_ARRAY)
@@ -1051,6 +1072,14 @@ void coordinator::push_task(const std::string& activity_arn, const std::string& 
   check(r[0].get());
 }
 
+namespace {
+/// What a "taken" marker is keyed by: the token's first segment (its
+/// payload, task and execution), the same whichever of the cluster's
+/// secrets signed it, so a rotation between a hand-out and a re-queue does
+/// not hand the task out twice.
+std::string taken_key(const std::string& token) { return token.substr(0, token.find('.')); }
+}  // namespace
+
 bool coordinator::push_task_once(const std::string& activity_arn, const std::string& payload,
                                  const std::string& token) {
   // Atomic "append unless already queued or taken by a worker" (LPOS needs
@@ -1061,7 +1090,7 @@ bool coordinator::push_task_once(const std::string& activity_arn, const std::str
       "redis.call('RPUSH', KEYS[1], ARGV[1]) "
       "redis.call('PUBLISH', ARGV[2], ARGV[3]) return 1";
   auto r = impl_->call({{"EVAL", script, "2", keys::activity_queue(activity_arn),
-                         keys::task_taken(token), payload, keys::activity_channel(),
+                         keys::task_taken(taken_key(token)), payload, keys::activity_channel(),
                          activity_arn}});
   check(r[0].get());
   return r[0]->type == REDIS_REPLY_INTEGER && r[0]->integer == 1;
@@ -1070,13 +1099,19 @@ bool coordinator::push_task_once(const std::string& activity_arn, const std::str
 std::optional<std::string> coordinator::pop_task(const std::string& activity_arn) {
   // Pop and mark as taken in one step (the marker holds until the owner has
   // stored ActivityStarted; see keys::task_taken).
+  // A task whose marker exists already was handed out: a copy queued
+  // again under a token signed with another secret (a rotation between the
+  // hand-out and a re-queue) is dropped, not handed out twice.
   static const char* script =
-      "local v = redis.call('LPOP', KEYS[1]) "
-      "if not v then return false end "
-      "local ok, t = pcall(cjson.decode, v) "
-      "if ok and type(t) == 'table' and type(t.token) == 'string' then "
-      "  redis.call('SET', ARGV[1] .. t.token, '1', 'EX', 3600) end "
-      "return v";
+      "for i = 1, 64 do "
+      "  local v = redis.call('LPOP', KEYS[1]) "
+      "  if not v then return false end "
+      "  local ok, t = pcall(cjson.decode, v) "
+      "  if not (ok and type(t) == 'table' and type(t.token) == 'string') then return v end "
+      "  if redis.call('SET', ARGV[1] .. string.match(t.token, '^[^.]*'), '1', 'EX', 3600, "
+      "                'NX') then return v end "
+      "end "
+      "return false";
   auto r = impl_->call({{"EVAL", script, "1", keys::activity_queue(activity_arn),
                          keys::task_taken("")}});
   check(r[0].get());
@@ -1085,7 +1120,7 @@ std::optional<std::string> coordinator::pop_task(const std::string& activity_arn
 }
 
 void coordinator::release_taken(const std::string& token) {
-  auto r = impl_->call({{"DEL", keys::task_taken(token)}});
+  auto r = impl_->call({{"DEL", keys::task_taken(taken_key(token))}});
   check(r[0].get());
 }
 

@@ -100,6 +100,13 @@ struct coordinator_callbacks {
   std::function<void(int shard)> inbox_ready;
   /// `activity_arn`'s queue may have tasks (subscriber thread). A hint.
   std::function<void(const std::string& activity_arn)> activity_ready;
+  /// The cluster's token secrets (keys::token_secrets(), the stored text;
+  /// cluster/secrets.hpp parses it) as read by the first heartbeat, and
+  /// again whenever they change (ticker thread; read every heartbeat and at
+  /// once after `statecraft secrets rotate|retire`). When set and the key
+  /// is found missing (Redis lost its data), the coordinator stores the
+  /// last text it read again (SET NX), so the nodes keep their secrets.
+  std::function<void(const std::string& stored)> secrets_changed;
 };
 
 /// One node's membership, leases, inboxes and task queues (see the top of

@@ -200,12 +200,15 @@ inline std::string activity_queue(std::string_view activity_arn) {
   return "sc:{g}:actq:" + std::string(activity_arn);
 }
 
-/// STRING `sc:{g}:taken:<task token>` (TTL 1 h): a task popped from a shared
-/// activity queue whose ActivityStarted is not stored yet. Recovery does not
-/// queue a task again while its marker exists; the owner deletes it once
-/// ActivityStarted is stored. Makes hand-out exactly-once across crashes.
-inline std::string task_taken(std::string_view token) {
-  return "sc:{g}:taken:" + std::string(token);
+/// STRING `sc:{g}:taken:<task>` (TTL 1 h), <task> = the task token up to
+/// its first '.' (the signed payload, the same under every secret of the
+/// ring): a task popped from a shared activity queue whose ActivityStarted
+/// is not stored yet. Recovery does not queue a task again while its marker
+/// exists, and a pop skips a queued copy whose marker exists; the owner
+/// deletes it once ActivityStarted is stored. Makes hand-out exactly-once
+/// across crashes and secret rotations.
+inline std::string task_taken(std::string_view task) {
+  return "sc:{g}:taken:" + std::string(task);
 }
 
 /// STRING `sc:{S}:lease`: shard S's owner, lease_value(node, epoch), with a
@@ -233,6 +236,13 @@ inline std::string inbox_processing(uint32_t shard) {
   return shard_prefix(shard) + "inbox:processing";
 }
 
+/// STRING `sc:{g}:secrets`: the cluster's task-token (and page-token)
+/// secrets, newest first, one line each: "<created_ms> <base64url(secret)>"
+/// (cluster/secrets.hpp). Created once with SET NX by the first node to
+/// start; changed only by `statecraft secrets rotate|retire` (a
+/// compare-and-set script). The coordinators read it every heartbeat.
+inline std::string token_secrets() { return "sc:{g}:secrets"; }
+
 // Pub/sub channels (not keys; nothing depends on a message arriving).
 
 /// Channel `sc:wake`: message "<S>" after a post to inbox(S).
@@ -240,7 +250,10 @@ inline std::string wake_channel() { return "sc:wake"; }
 /// Channel `sc:act`: message "<activity arn>" after a push to its queue.
 inline std::string activity_channel() { return "sc:act"; }
 /// Channel `sc:members`: a node joined, left or released shards; the others
-/// rebalance now instead of at their next heartbeat.
+/// rebalance now instead of at their next heartbeat. Message "*secrets"
+/// (never a node id): token_secrets() changed; the nodes read it now.
 inline std::string members_channel() { return "sc:members"; }
+/// The members_channel() message after a change of token_secrets().
+inline std::string secrets_changed_message() { return "*secrets"; }
 
 }  // namespace sc::cluster::keys

@@ -358,7 +358,7 @@ const std::vector<field>& fields() {
                              "must be at least 16 characters, or empty for a random secret")
                     .with_secret()
                     .cli("--task-token-secret", "S",
-                         "Task token HMAC key, >= 16 chars (default: random per process)"));
+                         "Task token HMAC key, >= 16 chars (default: the cluster's on Redis, else random)"));
     // executions
     t.push_back(double_field("executions", "time_scale", &settings::executions,
                              &executions_settings::time_scale, std::nullopt)
@@ -821,7 +821,9 @@ std::string describe(const settings& s) {
   out += " header_timeout=" + show_double(s.api.header_timeout_seconds) + "s";
   out += " activity_poll_timeout=" + show_double(s.activities.poll_timeout_seconds) + "s";
   out += std::string(" task_token_secret=") +
-         (s.activities.task_token_secret.empty() ? "random" : "configured");
+         (s.activities.task_token_secret.empty()
+              ? (s.store.backend == "redis" ? "cluster" : "random")
+              : "configured");
   out += " time_scale=" + show_double(s.executions.time_scale);
   out += " history_event_limit=" + std::to_string(s.executions.history_event_limit);
   out += " store=" + s.store.backend;

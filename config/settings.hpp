@@ -66,9 +66,12 @@ struct activities_settings {
   /// default answers just before, so clients whose read timeout is exactly
   /// 60 s, botocore's and the AWS CLI's, never give up first; tests use less).
   double poll_timeout_seconds = 59.0;
-  /// HMAC key for task tokens; "" = random per process (tokens do not
-  /// survive a restart). When set, at least 16 characters, and every node of
-  /// a cluster must use the same value.
+  /// HMAC key for task (and page) tokens, at least 16 characters when set.
+  /// Memory store: "" = random per process (tokens do not survive a
+  /// restart). Redis store: "" = the cluster's secrets kept in Redis (the
+  /// first node creates one; every node and restart shares them; see
+  /// cluster/secrets.hpp); when set, it must be one of the cluster's (the
+  /// first node stores it as the cluster's), or the node refuses to start.
   std::string task_token_secret = "";
 
   bool operator==(const activities_settings&) const = default;

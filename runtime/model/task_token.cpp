@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <stdexcept>
+
 namespace sc::model {
 
 namespace {
@@ -64,17 +66,81 @@ std::optional<std::string> base64url_decode(std::string_view in) {
   return out;
 }
 
-std::string token_codec::mac(std::string_view payload) const {
+namespace {
+
+std::string hmac(std::string_view key, std::string_view payload, size_t bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), md, &len);
-  return std::string(reinterpret_cast<char*>(md), mac_bytes);
+  return std::string(reinterpret_cast<char*>(md), bytes);
+}
+
+constexpr size_t id_bytes = 4;
+
+std::shared_ptr<const std::vector<token_codec::key>> make_ring(std::vector<std::string> secrets) {
+  if (secrets.empty()) throw std::invalid_argument("token_codec: no secret");
+  auto r = std::make_shared<std::vector<token_codec::key>>();
+  r->reserve(secrets.size());
+  for (auto& s : secrets) {
+    std::string id = key_id(s);
+    r->push_back(token_codec::key{std::move(s), std::move(id)});
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string key_id(std::string_view secret) {
+  return hmac(secret, "statecraft key id", id_bytes);
+}
+
+std::string key_id_hex(std::string_view secret) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : key_id(secret)) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+token_codec::token_codec(std::string secret)
+    : ring_(make_ring(std::vector<std::string>{std::move(secret)})) {}
+
+token_codec::token_codec(std::vector<std::string> secrets) : ring_(make_ring(std::move(secrets))) {}
+
+token_codec::token_codec(const token_codec& o) : ring_(o.keys()) {}
+
+token_codec& token_codec::operator=(const token_codec& o) {
+  ring_.store(o.keys(), std::memory_order_release);
+  return *this;
+}
+
+void token_codec::set_secrets(std::vector<std::string> secrets) {
+  ring_.store(make_ring(std::move(secrets)), std::memory_order_release);
+}
+
+std::vector<std::string> token_codec::key_ids() const {
+  std::vector<std::string> out;
+  for (const auto& k : *keys()) out.push_back(key_id_hex(k.secret));
+  return out;
+}
+
+token_codec token_codec::derived(std::string_view label) const {
+  auto base = keys();
+  auto r = std::make_shared<ring>();
+  r->reserve(base->size());
+  const std::string what = std::string("derive|") + std::string(label);
+  for (const auto& k : *base) r->push_back(key{hmac(k.secret, what, mac_bytes) + k.secret, k.id});
+  return token_codec(std::shared_ptr<const ring>(std::move(r)));
 }
 
 std::string token_codec::encode(const task_token& t) const {
+  auto r = keys();
+  const key& k = r->front();
   std::string payload = "v1|" + std::to_string(t.task_id) + "|" + t.execution_arn;
-  return base64url_encode(payload) + "." + base64url_encode(mac(payload));
+  return base64url_encode(payload) + "." + base64url_encode(k.id + hmac(k.secret, payload, mac_bytes));
 }
 
 std::optional<task_token> token_codec::decode(std::string_view token) const {
@@ -83,9 +149,30 @@ std::optional<task_token> token_codec::decode(std::string_view token) const {
   if (dot == std::string_view::npos) return std::nullopt;
   auto payload = base64url_decode(token.substr(0, dot));
   auto sig = base64url_decode(token.substr(dot + 1));
-  if (!payload || !sig || sig->size() != mac_bytes) return std::nullopt;
-  auto expect = mac(*payload);
-  if (CRYPTO_memcmp(expect.data(), sig->data(), mac_bytes) != 0) return std::nullopt;
+  if (!payload || !sig) return std::nullopt;
+  auto verifies = [&](const key& k, std::string_view mac) {
+    auto expect = hmac(k.secret, *payload, mac_bytes);
+    return CRYPTO_memcmp(expect.data(), mac.data(), mac_bytes) == 0;
+  };
+  bool ok = false;
+  auto r = keys();
+  if (sig->size() == id_bytes + mac_bytes) {
+    std::string_view id = std::string_view(*sig).substr(0, id_bytes);
+    std::string_view mac = std::string_view(*sig).substr(id_bytes);
+    for (const auto& k : *r)
+      if (k.id == id && verifies(k, mac)) {
+        ok = true;
+        break;
+      }
+  } else if (sig->size() == mac_bytes) {
+    // The format before key ids: any secret of the ring.
+    for (const auto& k : *r)
+      if (verifies(k, *sig)) {
+        ok = true;
+        break;
+      }
+  }
+  if (!ok) return std::nullopt;
   // v1|<id>|<arn>
   if (payload->rfind("v1|", 0) != 0) return std::nullopt;
   auto bar = payload->find('|', 3);

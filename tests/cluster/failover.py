@@ -9,9 +9,10 @@ exactly as if nothing had happened.
         [--executions N] [--fault kill|pause] [--keep]
 
 1. Starts redis-server on a free loopback port (temporary directory, no RDB,
-   appendonly yes) and nodes n1, n2, n3 on it (same --task-token-secret,
-   --heartbeat-seconds 0.5, --lease-ttl-seconds 2, --activity-poll-timeout 2,
-   --idle-actor-seconds 0.5, --time-scale 5).
+   appendonly yes) and nodes n1, n2, n3 on it with default settings but
+   for the timings (no --task-token-secret: the nodes share the secret the
+   first one stores in Redis; --heartbeat-seconds 0.5, --lease-ttl-seconds
+   2, --activity-poll-timeout 2, --idle-actor-seconds 0.5, --time-scale 5).
 2. Creates four state machines (a chain of Waits and Passes, two activity
    Tasks with a Wait between them, a Map of Wait+Pass with MaxConcurrency 2,
    a Parallel of three branches with Waits of different lengths), a
@@ -88,7 +89,6 @@ except ImportError:  # pragma: no cover
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ROLE = "arn:aws:iam::%s:role/statecraft" % ACCOUNT
-SECRET = "cluster-failover-test-secret"
 WORKER = "golden-worker"
 SHARDS = 64
 
@@ -392,7 +392,7 @@ class Node:
         self.url = "http://127.0.0.1:%d" % self.port
         self.log_path = os.path.join(tmp, "%s.log" % node_id)
         self.cmd = [binary, "--node-id", node_id, "--bind", "127.0.0.1", "--port", str(self.port),
-                    "--redis", redis_url, "--task-token-secret", SECRET,
+                    "--redis", redis_url,
                     "--heartbeat-seconds", str(HEARTBEAT), "--lease-ttl-seconds", str(LEASE_TTL),
                     "--activity-poll-timeout", str(POLL_TIMEOUT), "--idle-actor-seconds", "0.5",
                     "--time-scale", str(TIME_SCALE), "--log-level", "info"]
@@ -619,18 +619,23 @@ class Test:
                           (arn_, shard_of(arn_), task, first_via, node))
             # Think a little, so that tasks are in workers' hands at any time.
             time.sleep(rnd.uniform(0, self.args.think))
-            self.answer(token, encode_answer(r["input"]))
+            self.answer(token, encode_answer(r["input"]), via=node)
 
-    def answer(self, token, output):
+    def answer(self, token, output, via=None):
+        """SendTaskSuccess to a random live node; `via` is the node that
+        handed the task out (answers elsewhere are counted: the nodes share
+        the cluster's token secret)."""
         tried = []
         for attempt in range(8):
             target = self.any_live()
             try:
                 self.c(target).send_task_success(taskToken=token, output=output)
                 self.stat("answers accepted")
+                if via is not None and target != via:
+                    self.stat("answers accepted by another node than the one that handed out")
                 if attempt:
                     self.stat("answers accepted after a retry")
-                return
+                return True
             except Exception as e:  # noqa: BLE001
                 tried.append("%s: %s" % (target, err_text(e)))
                 if is_retryable(e):
@@ -653,6 +658,27 @@ class Test:
                 return
         arn_, task = token_task(token)
         self.fail("SendTaskSuccess for %s task %d never accepted: %s" % (arn_, task, "; ".join(tried)))
+
+    def hold_tasks(self, node, want=2, timeout=PAUSE):
+        """Tasks handed out by `node` and held (not answered): [(token,
+        input)], answered after `node` is gone (hold_answer)."""
+        held = []
+        deadline = time.monotonic() + timeout
+        while len(held) < want and time.monotonic() < deadline:
+            for a in (ACT_ONE, ACT_TWO):
+                try:
+                    r = self.c(node).get_activity_task(activityArn=activity_arn(a),
+                                                       workerName=WORKER)
+                except Exception as e:  # noqa: BLE001
+                    self.fail("GetActivityTask on %s (held task): %s" % (node, err_text(e)))
+                    return held
+                token = r.get("taskToken")
+                if token:
+                    with self.token_lock:
+                        self.tokens[token] += 1
+                        self.token_via.setdefault(token, node)
+                    held.append((token, r["input"]))
+        return held
 
     def start_workers(self, per_node):
         self.worker_threads = []
@@ -1018,7 +1044,15 @@ class Test:
         # queues (among them tasks of the shards about to lose their owner).
         self.workers_paused.set()
         log("workers paused")
-        time.sleep(PAUSE)
+        # Tasks handed out by the victim just before it dies, answered on
+        # the survivors after the takeover: the nodes share the cluster's
+        # token secret (no --task-token-secret given).
+        t0 = time.monotonic()
+        held = self.hold_tasks(victim)
+        log("%d tasks handed out by %s held until after the kill" % (len(held), victim))
+        if not held:
+            self.fail("%s handed out no task to hold across the kill" % victim)
+        time.sleep(max(0.0, PAUSE - (time.monotonic() - t0)))
 
         print("--- cluster status before the kill ---\n" + text, end="", flush=True)
         running_before = len(self.wait_all_finished_snapshot())
@@ -1063,6 +1097,10 @@ class Test:
         time.sleep(0.5)
         self.workers_paused.clear()
         log("workers resumed")
+        accepted = sum(1 for token, inp in held
+                       if self.answer(token, encode_answer(inp), via=victim))
+        log("%d of the %d tasks %s handed out before the kill answered on the survivors" %
+            (accepted, len(held), victim))
         if pause:
             # It wakes up holding actors of shards it no longer owns: fencing
             # must keep their saves out, and it must then rejoin.
@@ -1130,6 +1168,9 @@ class Test:
             dups = sum(1 for k in self.tokens.values() if k > 1)
             log("activity tasks: %d tokens handed out, %d to more than one worker; %s" %
                 (len(self.tokens), dups, dict(self.task_stats)))
+            elsewhere = self.task_stats["answers accepted by another node than the one that handed out"]
+        if elsewhere == 0:
+            self.fail("no task token was answered on another node than the one that handed it out")
         if in_flight < 10:
             self.fail("only %d executions of %s's shards were in flight at the kill" % (in_flight, victim))
         msg = "%d executions of %s's shards were in flight at the kill and were resumed" % (in_flight, victim)

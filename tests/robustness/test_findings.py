@@ -759,11 +759,14 @@ class Finding8dPageTokenSecret(NodeTestCase):
     def test_page_token_from_other_secret_rejected(self):
         a = self.start_node(secret="secret-A-0123456789abcdef")
         if store() == "redis":
-            b = self.start_node(secret="secret-B-0123456789abcdef", redis=a.redis)
-            nodes = [a]
-        else:
-            b = self.start_node(secret="secret-B-0123456789abcdef")
-            nodes = [a, b]
+            # On A's Redis the cluster's secret is A's: a node given another
+            # one refuses to start (docs/cluster.md, Task token secrets).
+            with self.assertRaises(AssertionError) as refused:
+                self.start_node(secret="secret-B-0123456789abcdef", redis=a.redis)
+            self.assertIn("is not one of the cluster's", str(refused.exception))
+        # B on its own store (in Redis mode its own redis-server).
+        b = self.start_node(secret="secret-B-0123456789abcdef")
+        nodes = [a, b]
         name = uname("sm")
         for n in nodes:
             sm = self.create_sm(n, PASS_DEF_LOCAL, name=name)

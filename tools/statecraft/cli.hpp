@@ -84,6 +84,9 @@ void print_diagnostics(std::ostream& out, const std::string& name,
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_cluster_status(const std::vector<std::string>& args);
+int cmd_secrets_list(const std::vector<std::string>& args);
+int cmd_secrets_rotate(const std::vector<std::string>& args);
+int cmd_secrets_retire(const std::vector<std::string>& args);
 int cmd_traffic(const std::vector<std::string>& args);
 
 }  // namespace statecraft

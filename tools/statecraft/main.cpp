@@ -86,10 +86,55 @@ constexpr std::string_view kClusterStatusHelp =
     "exit status: 0 shown; 1 Redis unreachable or not a Statecraft keyspace;\n"
     "2 usage error.\n";
 
+constexpr std::string_view kSecretsListHelp =
+    "Lists the task token secrets of the cluster on this Redis, newest first,\n"
+    "by key id (the values are never shown): the newest signs new task and\n"
+    "page tokens, every listed one verifies. Nodes on Redis share these\n"
+    "secrets; the first node to start creates one.\n"
+    "\n"
+    "options:\n"
+    "  --redis URL   redis://HOST:PORT[/DB] of the cluster (required)\n"
+    "\n"
+    "exit status: 0 shown; 1 Redis unreachable or the stored secrets malformed;\n"
+    "2 usage error.\n";
+
+constexpr std::string_view kSecretsRotateHelp =
+    "Adds a new task token secret in front of the cluster's: every node signs\n"
+    "new task and page tokens with it from its next heartbeat (sooner: the\n"
+    "nodes are told at once), and tokens signed with the older secrets keep\n"
+    "working until those are retired. No restart.\n"
+    "\n"
+    "options:\n"
+    "  --redis URL          redis://HOST:PORT[/DB] of the cluster (required)\n"
+    "  --secret-file FILE   the new secret (at least 16 characters, trailing\n"
+    "                       line breaks ignored; - reads standard input);\n"
+    "                       default: 32 random bytes\n"
+    "\n"
+    "At most 16 secrets: retire old ones first.\n"
+    "\n"
+    "exit status: 0 rotated; 1 refused (already a secret of the cluster, too\n"
+    "many) or Redis unreachable; 2 usage error or unreadable file.\n";
+
+constexpr std::string_view kSecretsRetireHelp =
+    "Removes old task token secrets: tokens signed with them are InvalidToken\n"
+    "on every node from its next heartbeat. Without --key-id, retires every\n"
+    "secret but the newest. The newest (the one that signs) cannot be retired:\n"
+    "rotate first. Tasks handed out before the rotation whose workers still\n"
+    "hold their tokens cannot be answered once their secret is retired.\n"
+    "\n"
+    "options:\n"
+    "  --redis URL     redis://HOST:PORT[/DB] of the cluster (required)\n"
+    "  --key-id ID     retire only this secret (see 'statecraft secrets list')\n"
+    "\n"
+    "exit status: 0 done (also when there was nothing to retire); 1 refused\n"
+    "(unknown key id, the newest) or Redis unreachable; 2 usage error.\n";
+
 constexpr std::string_view kTrafficHelp =
     "The traffic generator: drives any Step Functions endpoint over HTTP with\n"
     "a scenario and reports throughput, latency percentiles, errors and a\n"
-    "correctness check. 'statecraft traffic --help' lists its options.\n";
+    "correctness check. Repeat --endpoint to drive the nodes of a cluster\n"
+    "(figures per node and in total). 'statecraft traffic --help' lists its\n"
+    "options.\n";
 
 constexpr std::string_view kHelpHelp =
     "Shows the list of commands, or the help of one command.\n";
@@ -106,7 +151,15 @@ const std::vector<subcommand>& subcommands() {
       {"cluster status", "--redis URL",
        "show a cluster's nodes, heartbeats and shard ownership", kClusterStatusHelp,
        cmd_cluster_status},
-      {"traffic", "[--scenario NAME] [--endpoint URL] ...",
+      {"secrets list", "--redis URL", "list a cluster's task token secrets by key id",
+       kSecretsListHelp, cmd_secrets_list},
+      {"secrets rotate", "--redis URL [--secret-file FILE]",
+       "add a new task token secret that signs from now on", kSecretsRotateHelp,
+       cmd_secrets_rotate},
+      {"secrets retire", "--redis URL [--key-id ID]",
+       "remove old task token secrets (their tokens become invalid)", kSecretsRetireHelp,
+       cmd_secrets_retire},
+      {"traffic", "--scenario NAME [--endpoint URL]... [options]",
        "load-test any Step Functions endpoint (see statecraft traffic --help)", kTrafficHelp,
        cmd_traffic},
       {"help", "[COMMAND]", "show help for a command", kHelpHelp, cmd_help},

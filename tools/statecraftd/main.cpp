@@ -6,6 +6,7 @@
 #include "api/http_server.hpp"
 #include "api/service.hpp"
 #include "cluster/redis_store.hpp"
+#include "cluster/secrets.hpp"
 #include "cluster/store.hpp"
 #include "config/load.hpp"
 
@@ -17,6 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -91,6 +93,31 @@ int main(int argc, char** argv) {
   } else {
     store = sc::cluster::make_memory_store();
   }
+  // Task and page tokens: on Redis, the cluster's secrets (shared by every
+  // node and restart; the first node stores them); in memory, the
+  // configured secret or a random one per process.
+  std::vector<std::string> token_secrets;
+  if (s.store.backend == "redis") {
+    std::string err;
+    auto joined = sc::cluster::join_secrets(s.store.redis_url, s.activities.task_token_secret, &err);
+    if (!joined) {
+      std::cerr << "statecraftd: refusing to start: " << err << "\n";
+      return 1;
+    }
+    token_secrets = sc::cluster::secret_values(joined->ring);
+    if (!quiet_log(s)) {
+      std::cerr << "statecraftd: task token secret: the cluster's, key id "
+                << joined->ring.front().key_id
+                << (joined->created ? " (stored in Redis by this node)" : "");
+      if (joined->ring.size() > 1)
+        std::cerr << ", " << joined->ring.size() - 1 << " older accepted";
+      std::cerr << "\n";
+      if (joined->configured_is_older)
+        std::cerr << "statecraftd: the configured task token secret is an older secret of the "
+                     "cluster's; this node signs with the newest, key id "
+                  << joined->ring.front().key_id << "\n";
+    }
+  }
   if (s.store.retention_hours > 0)
     store->set_retention(std::chrono::hours(s.store.retention_hours));
   {
@@ -103,6 +130,7 @@ int main(int argc, char** argv) {
     store->set_memory_budget(mb << 20);
   }
   sc::actors::node node(s, *store);
+  if (!token_secrets.empty()) node.set_token_secrets(std::move(token_secrets));
   sc::api::service service(node);
   sc::api::server_options opts;
   opts.bind = s.node.bind;

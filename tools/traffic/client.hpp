@@ -57,6 +57,7 @@ class pool {
     size_t connections = 16;
     std::chrono::milliseconds timeout{75000};  ///< per request, connect included
     std::string region = "us-east-1";
+    size_t node = 0;  ///< which endpoint (--endpoint index) the pool talks to
   };
   pool(asio::io_context& io, const endpoint& ep, options opts);
   ~pool();
@@ -81,6 +82,8 @@ class pool {
   size_t in_flight() const { return busy_; }
   size_t queued() const { return queue_.size(); }
   size_t size() const { return conns_.size(); }
+  /// The --endpoint index this pool talks to.
+  size_t node() const { return opts_.node; }
   /// Connections that currently have an open socket.
   size_t open_connections() const;
 

@@ -53,14 +53,18 @@ Load shape (bounded by --executions and --duration, whichever comes first):
   --rate R               open loop: R iterations started per second
   --executions N         at most N iterations (default 1000000)
   --duration S           at most S seconds of load (default 10)
-  --connections N        HTTP connections (default: C, or 64 with --rate)
+  --connections N        HTTP connections in all, split evenly over the
+                         endpoints (default: C, or 64 per endpoint with --rate)
   --max-inflight N       open loop: iterations in flight before new ones are
                          skipped and counted as such (default 10000)
   --drain S              seconds in-flight iterations may take after the end
                          before they are abandoned (default 10)
 
 Scenario settings:
-  --workers N            activity workers (default 64); parked polls for polls
+  --workers N            activity workers in all (default 64), spread
+                         round-robin over the endpoints; parked polls for polls
+  --workers-per-node K   K workers on every endpoint (K x endpoints in all);
+                         wins over --workers
   --mix SPEC             weights, e.g. pass-chain=40,express-sync=30,activity=20,
                          resident=5,history=5 (the default)
   --hold S               resident/polls: seconds to stay parked before stopping
@@ -73,7 +77,13 @@ Scenario settings:
   --payload BYTES        extra padding in each execution input (default 0)
 
 Target:
-  --endpoint URL         http://HOST[:PORT] (default http://127.0.0.1:8083)
+  --endpoint URL         http://HOST[:PORT] (default http://127.0.0.1:8083);
+                         repeat it to drive a cluster: users (closed loop) or
+                         starts (open loop) go round-robin to the endpoints,
+                         each iteration's calls go to its user's endpoint,
+                         each worker polls and answers on its own endpoint,
+                         setup and cleanup go to the first; the report adds
+                         figures per endpoint (node)
   --region R             region for the Authorization scope (default us-east-1)
   --prefix P             prefix of resource and execution names (default
                          sctraffic; letters, digits, '-' and '_')
@@ -141,7 +151,7 @@ std::vector<std::string> parse_options(int argc, char** argv, options& o) {
   using setter = std::function<void(std::string_view flag, std::string_view value)>;
   const std::map<std::string, setter, std::less<>> valued = {
       {"--scenario", [&](auto f, auto v) { o.scenario = std::string(v); }},
-      {"--endpoint", [&](auto f, auto v) { o.endpoint = std::string(v); }},
+      {"--endpoint", [&](auto f, auto v) { o.endpoints.push_back(std::string(v)); }},
       {"--region",
        [&](auto f, auto v) {
          if (v.empty()) problems.push_back("--region: empty");
@@ -176,6 +186,7 @@ std::vector<std::string> parse_options(int argc, char** argv, options& o) {
          int_in(f, v, 1, 100000, o.workers);
          o.workers_set = true;
        }},
+      {"--workers-per-node", [&](auto f, auto v) { int_in(f, v, 1, 100000, o.workers_per_node); }},
       {"--mix",
        [&](auto f, auto v) {
          o.mix.clear();
@@ -262,8 +273,23 @@ std::vector<std::string> parse_options(int argc, char** argv, options& o) {
                        "' (pass-chain, express-sync, pass-chain-jsonata, express-sync-jsonata, "
                        "activity, resident, history, mix, polls)");
   if (o.concurrency > 0 && o.rate > 0) problems.push_back("--concurrency and --rate exclude each other");
+  if (o.endpoints.empty()) o.endpoints.push_back("http://127.0.0.1:8083");
+  const int nodes = static_cast<int>(o.endpoints.size());
+  if (o.workers_per_node > 0) {
+    if (o.workers_set) o.workers_given = o.workers;
+    if (static_cast<int64_t>(o.workers_per_node) * nodes > 1000000)
+      problems.push_back("--workers-per-node: more than 1000000 workers in all");
+    else
+      o.workers = o.workers_per_node * nodes;
+  }
   if (o.rate == 0 && o.concurrency == 0) o.concurrency = 16;
-  if (o.connections == 0) o.connections = o.rate > 0 ? 64 : o.concurrency;
+  if (o.connections == 0) o.connections = o.rate > 0 ? 64 * nodes : o.concurrency;
+  if (o.rate == 0 && o.concurrency < nodes)
+    problems.push_back("--concurrency " + std::to_string(o.concurrency) + " leaves some of the " +
+                       std::to_string(nodes) + " endpoints without a user");
+  if (o.connections < nodes)
+    problems.push_back("--connections " + std::to_string(o.connections) + ": at least one per endpoint (" +
+                       std::to_string(nodes) + ")");
   if (o.mix.empty()) o.mix = {{"pass-chain", 40}, {"express-sync", 30}, {"activity", 20}, {"resident", 5},
                               {"history", 5}};
   return problems;

@@ -11,7 +11,8 @@ namespace sc::traffic {
 
 struct options {
   std::string scenario;
-  std::string endpoint = "http://127.0.0.1:8083";
+  /// --endpoint, repeatable: one URL per node (default http://127.0.0.1:8083).
+  std::vector<std::string> endpoints;
   std::string region = "us-east-1";
   std::string prefix = "sctraffic";
   int concurrency = 0;     ///< closed loop users (0 = not set)
@@ -19,8 +20,10 @@ struct options {
   uint64_t executions = 1000000;
   double duration = 10;
   int connections = 0;     ///< 0 = concurrency (closed loop) or 64 (open loop)
-  int workers = 64;        ///< activity workers; parked polls for `polls`
+  int workers = 64;        ///< activity workers in all; parked polls for `polls`
   bool workers_set = false;
+  int workers_per_node = 0;  ///< --workers-per-node (0 = not set); wins over --workers
+  int workers_given = 0;     ///< the --workers value when --workers-per-node overrode it
   std::map<std::string, int> mix;  ///< scenario -> weight
   double hold = 0;         ///< resident/polls: seconds to stay parked
   bool no_stop = false;    ///< resident: leave the executions parked
@@ -36,6 +39,14 @@ struct options {
   bool cleanup = true;
   bool help = false;
 };
+
+/// `total` spread over `n` nodes: node `i` gets total / n, the first
+/// total % n nodes one more (round-robin: item k goes to node k % n).
+inline int share(int total, size_t n, size_t i) {
+  if (n == 0) return total;
+  int base = total / static_cast<int>(n);
+  return base + (static_cast<int>(i) < total % static_cast<int>(n) ? 1 : 0);
+}
 
 /// The scenarios `--scenario` accepts.
 const std::vector<std::string>& scenario_names();

@@ -52,8 +52,9 @@ class scenario {
   virtual std::string name() const = 0;
   /// Creates what the scenario needs; done("") on success, else a message.
   virtual void setup(std::function<void(std::string)> done) = 0;
-  /// One unit of load; `done` exactly once.
-  virtual void iterate(std::function<void(outcome)> done) = 0;
+  /// One unit of load for a user of endpoint `node` (its calls go to
+  /// r_.main_pool(node)); `done` exactly once.
+  virtual void iterate(size_t node, std::function<void(outcome)> done) = 0;
   /// Scenarios that drive the load themselves (polls) return true and call
   /// `done` when finished.
   virtual bool custom_load(std::function<void()> done) { return false; }
@@ -80,7 +81,8 @@ std::unique_ptr<scenario> make_scenario(const std::string& name, runner& r, bool
 
 class runner {
  public:
-  runner(options opts, endpoint ep);
+  /// One endpoint per --endpoint, in order (node 0 gets setup and cleanup).
+  runner(options opts, std::vector<endpoint> eps);
   ~runner();
   /// Runs everything; returns the exit status (0 ok, 1 correctness failure).
   int run();
@@ -89,15 +91,20 @@ class runner {
   const options& opts() const { return opts_; }
   stats& st() { return st_; }
   asio::io_context& io() { return io_; }
-  pool& main_pool() { return *main_; }
-  const endpoint& ep() const { return ep_; }
-  /// POSTs op with body to `p` (main pool when null); records ops, latency
-  /// and errors in the current phase.
+  /// The iterations' pool of endpoint `node`.
+  pool& main_pool(size_t node = 0) { return *mains_[node]; }
+  const endpoint& ep(size_t node = 0) const { return eps_[node]; }
+  size_t nodes() const { return eps_.size(); }
+  /// Records a scenario latency metric in the totals and for `node`.
+  void add_metric(const std::string& name, size_t node, int64_t us);
+  /// POSTs op with body to `p` (node 0's main pool when null); records ops,
+  /// latency and errors in the current phase (and, during the load, for the
+  /// pool's node).
   void aws(std::string_view op, std::string body, aws_callback cb, pool* p = nullptr, bool sync_host = false);
-  /// Polls DescribeExecution (back-off from 1 ms, x2, at most 50 ms) until
-  /// the status is not RUNNING; cb(reply) with the final describe, or the
-  /// failed call.
-  void await_final(std::string arn, aws_callback cb);
+  /// Polls DescribeExecution on endpoint `node` (back-off from 1 ms, x2, at
+  /// most 50 ms) until the status is not RUNNING; cb(reply) with the final
+  /// describe, or the failed call.
+  void await_final(std::string arn, aws_callback cb, size_t node = 0);
   void after(clock::duration d, std::function<void()> fn);
   std::string run_id() const { return run_id_; }
   std::string next_name();  ///< a unique execution name
@@ -114,8 +121,8 @@ class runner {
   void begin();
   void start_load();
   bool may_start() const;
-  void launch(std::function<void()> after);
-  void user_next();
+  void launch(size_t node, std::function<void()> after);
+  void user_next(size_t node);
   void tick();
   void load_finished();
   void check_open_loop_done();
@@ -125,11 +132,13 @@ class runner {
   void progress();
   void poll_final(std::shared_ptr<poll_state> s);
   int report();
+  std::string endpoints_text() const;
 
   options opts_;
-  endpoint ep_;
+  std::vector<endpoint> eps_;
   asio::io_context io_;
-  std::unique_ptr<pool> main_;
+  std::vector<std::unique_ptr<pool>> mains_;  ///< one per endpoint
+  size_t next_node_ = 0;                      ///< open loop: round-robin
   std::unique_ptr<scenario> scenario_;
   stats st_;
   std::string run_id_;

@@ -165,7 +165,7 @@ class chain : public scenario {
                    });
   }
 
-  void iterate(std::function<void(outcome)> done) override {
+  void iterate(size_t node, std::function<void(outcome)> done) override {
     std::string name = r_.next_name();
     uint64_t seq = seq_of(name);
     std::string input = chain_input(name, seq, pad_);
@@ -186,18 +186,18 @@ class chain : public scenario {
       done(outcome::verified);
     };
     if (express_) {
-      r_.aws("StartSyncExecution", std::move(body), check, nullptr, true);
+      r_.aws("StartSyncExecution", std::move(body), check, &r_.main_pool(node), true);
       return;
     }
-    r_.aws("StartExecution", std::move(body), [this, done, check](aws_reply& rep) {
+    r_.aws("StartExecution", std::move(body), [this, node, done, check](aws_reply& rep) {
       if (!rep.ok) return done(rep.as_outcome());
       auto arn = rep.str("executionArn");
       if (arn.empty()) {
         r_.st().sample("StartExecution answered without executionArn");
         return done(outcome::mismatch);
       }
-      r_.await_final(arn, check);
-    });
+      r_.await_final(arn, check, node);
+    }, &r_.main_pool(node));
   }
 
   void cleanup(std::function<void()> done) override { delete_machine(r_, arn_, done); }
@@ -248,7 +248,7 @@ class activity : public scenario {
     });
   }
 
-  void iterate(std::function<void(outcome)> done) override {
+  void iterate(size_t node, std::function<void(outcome)> done) override {
     std::string name = r_.next_name();
     std::string input = build([&](writer& w) {
       w.StartObject();
@@ -261,7 +261,7 @@ class activity : public scenario {
     });
     pending_[name] = pend{};
     r_.aws("StartExecution", json_object({{"stateMachineArn", sm_arn_}, {"name", name}, {"input", input}}),
-           [this, name, done](aws_reply& rep) {
+           [this, name, node, done](aws_reply& rep) {
              auto it = pending_.find(name);
              if (!rep.ok) {
                pending_.erase(it);
@@ -270,7 +270,7 @@ class activity : public scenario {
              it->second.have_resp = true;
              it->second.start_resp = rep.http.done;
              std::string arn = rep.str("executionArn");
-             auto next = [this, name, arn, done] {
+             auto next = [this, name, arn, node, done] {
                auto it = pending_.find(name);
                if (it == pending_.end()) return done(outcome::abandoned);
                bool ok = it->second.worker_done;
@@ -290,13 +290,14 @@ class activity : public scenario {
                    return done(outcome::mismatch);
                  }
                  done(outcome::verified);
-               });
+               }, node);
              };
              if (it->second.worker_done || it->second.worker_failed)
                next();
              else
                it->second.waiter = next;
-           });
+           },
+           &r_.main_pool(node));
   }
 
   void on_abandon() override {
@@ -316,7 +317,7 @@ class activity : public scenario {
 
   void shutdown() override {
     stop_ = true;
-    if (wpool_) wpool_->close_all();
+    for (auto& p : wpools_) p->close_all();
   }
 
   void cleanup(std::function<void()> done) override {
@@ -336,21 +337,29 @@ class activity : public scenario {
     std::function<void()> waiter;
   };
 
+  /// Worker k lives on endpoint k % N: it polls and answers there, on that
+  /// endpoint's worker pool (one connection per worker).
   void start_workers() {
-    pool::options po;
-    po.connections = static_cast<size_t>(r_.opts().workers);
-    po.timeout = std::chrono::milliseconds(static_cast<int64_t>(r_.opts().timeout * 1000));
-    po.region = r_.opts().region;
-    wpool_ = std::make_unique<pool>(r_.io(), r_.ep(), po);
+    size_t n = r_.nodes();
+    for (size_t i = 0; i < n; ++i) {
+      pool::options po;
+      po.connections = static_cast<size_t>(std::max(1, share(r_.opts().workers, n, i)));
+      po.timeout = std::chrono::milliseconds(static_cast<int64_t>(r_.opts().timeout * 1000));
+      po.region = r_.opts().region;
+      po.node = i;
+      wpools_.push_back(std::make_unique<pool>(r_.io(), r_.ep(i), po));
+    }
     for (int k = 0; k < r_.opts().workers; ++k) poll(k);
   }
 
   void poll(int k) {
     if (stop_) return;
+    size_t node = static_cast<size_t>(k) % wpools_.size();
+    pool* wpool = wpools_[node].get();
     std::string worker = "w" + std::to_string(k);
     r_.aws(
         "GetActivityTask", json_object({{"activityArn", activity_arn_}, {"workerName", worker}}),
-        [this, k, worker](aws_reply& rep) {
+        [this, k, node, wpool, worker](aws_reply& rep) {
           if (stop_ || rep.cancelled) return;
           if (!rep.ok) {
             r_.after(100ms, [this, k] { poll(k); });
@@ -368,25 +377,30 @@ class activity : public scenario {
             if (auto m = in.FindMember("id"); m != in.MemberEnd() && m->value.IsString()) id = m->value.GetString();
             if (auto m = in.FindMember("t0"); m != in.MemberEnd() && m->value.IsInt64() && r_.st().recording &&
                                                r_.st().in_load)
-              r_.st().metrics["start_request_to_worker"].add_us(received_sys - m->value.GetInt64());
+              r_.add_metric("start_request_to_worker", node, received_sys - m->value.GetInt64());
           }
           auto it = pending_.find(id);
           if (it == pending_.end()) {
             ++unknown_;
           } else if (r_.st().recording && r_.st().in_load) {
             if (it->second.have_resp) {
-              r_.st().metrics["schedule_to_worker"].add(received - it->second.start_resp);
+              r_.add_metric("schedule_to_worker", node,
+                            std::chrono::duration_cast<std::chrono::microseconds>(received - it->second.start_resp)
+                                .count());
             } else {
               ++early_;
-              r_.st().metrics["schedule_to_worker"].add_us(0);
+              r_.add_metric("schedule_to_worker", node, 0);
             }
           }
           std::string output = json_object({{"id", id}, {"worker", worker}, {"ok", true}});
           r_.aws(
               "SendTaskSuccess", json_object({{"taskToken", token}, {"output", output}}),
-              [this, k, id, output](aws_reply& s) {
+              [this, k, node, id, output](aws_reply& s) {
                 if (s.cancelled) return;
-                if (s.ok && r_.st().in_load && r_.st().recording) ++tasks_;
+                if (s.ok && r_.st().in_load && r_.st().recording) {
+                  ++tasks_;
+                  ++r_.st().nodes[node].tasks;
+                }
                 auto it = pending_.find(id);
                 if (it != pending_.end()) {
                   if (s.ok) {
@@ -403,13 +417,13 @@ class activity : public scenario {
                 }
                 poll(k);
               },
-              wpool_.get());
+              wpool);
         },
-        wpool_.get());
+        wpool);
   }
 
   std::string activity_arn_, sm_arn_;
-  std::unique_ptr<pool> wpool_;
+  std::vector<std::unique_ptr<pool>> wpools_;  ///< one per endpoint
   std::unordered_map<std::string, pend> pending_;
   bool stop_ = false;
   uint64_t tasks_ = 0, early_ = 0, unknown_ = 0;
@@ -452,20 +466,21 @@ class resident : public scenario {
     });
   }
 
-  void iterate(std::function<void(outcome)> done) override {
+  void iterate(size_t node, std::function<void(outcome)> done) override {
     std::string name = r_.next_name();
     std::string input = json_object({{"id", name}});
     r_.aws("StartExecution", json_object({{"stateMachineArn", arn_}, {"name", name}, {"input", input}}),
-           [this, done](aws_reply& rep) {
+           [this, node, done](aws_reply& rep) {
              if (!rep.ok) return done(rep.as_outcome());
              std::string arn = rep.str("executionArn");
              if (arn.empty()) return done(outcome::mismatch);
              if (!mixed_) {
-               parked_.push_back(arn);
+               parked_.push_back({arn, node});
                return done(outcome::verified);
              }
-             stop_one(arn, [done](outcome o) { done(o); });
-           });
+             stop_one(arn, node, [done](outcome o) { done(o); });
+           },
+           &r_.main_pool(node));
   }
 
   void after_load(std::function<void()> done) override {
@@ -489,10 +504,11 @@ class resident : public scenario {
   }
 
  private:
-  void stop_one(const std::string& arn, std::function<void(outcome)> done) {
+  /// Stops an execution through the endpoint that started it.
+  void stop_one(const std::string& arn, size_t node, std::function<void(outcome)> done) {
     r_.aws("StopExecution",
            json_object({{"executionArn", arn}, {"error", "statecraft-traffic"}, {"cause", "stop phase"}}),
-           [this, arn, done](aws_reply& rep) {
+           [this, arn, node, done](aws_reply& rep) {
              if (!rep.ok) return done(rep.as_outcome());
              r_.await_final(arn, [this, arn, done](aws_reply& d) {
                if (!d.ok) return done(d.as_outcome());
@@ -502,8 +518,9 @@ class resident : public scenario {
                  return done(outcome::mismatch);
                }
                done(outcome::verified);
-             });
-           });
+             }, node);
+           },
+           &r_.main_pool(node));
   }
 
   void stop_phase(std::function<void()> done) {
@@ -534,16 +551,19 @@ class resident : public scenario {
       }
       return;
     }
-    std::string arn = parked_[next_stop_++];
+    auto [arn, node] = parked_[next_stop_++];
     auto t = clock::now();
-    stop_one(arn, [this, t](outcome o) {
+    stop_one(arn, node, [this, t, node = node](outcome o) {
       if (o == outcome::verified) {
         ++stop_ok_;
-        r_.st().metrics["stop_and_verify"].add(clock::now() - t);
+        r_.add_metric("stop_and_verify", node,
+                      std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t).count());
       } else if (o == outcome::mismatch) {
         ++stop_bad_;
+        ++r_.st().nodes[node].mismatches;
       } else {
         ++stop_failed_;
+        ++r_.st().nodes[node].failed;
       }
       asio::post(r_.io(), [this] { stop_next(); });
     });
@@ -551,7 +571,7 @@ class resident : public scenario {
 
   bool mixed_;
   std::string arn_;
-  std::vector<std::string> parked_;
+  std::vector<std::pair<std::string, size_t>> parked_;  ///< (execution ARN, endpoint)
   size_t next_stop_ = 0, stop_users_ = 0;
   uint64_t stop_ok_ = 0, stop_bad_ = 0, stop_failed_ = 0;
   clock::time_point stop_t0_;
@@ -628,7 +648,7 @@ class history : public scenario {
                    });
   }
 
-  void iterate(std::function<void(outcome)> done) override {
+  void iterate(size_t node, std::function<void(outcome)> done) override {
     r_.aws("GetExecutionHistory", json_object({{"executionArn", exec_arn_}, {"maxResults", int64_t{1000}}}),
            [this, done](aws_reply& rep) {
              if (!rep.ok) return done(rep.as_outcome());
@@ -652,7 +672,8 @@ class history : public scenario {
                }
              }
              done(outcome::verified);
-           });
+           },
+           &r_.main_pool(node));
   }
 
   void cleanup(std::function<void()> done) override { delete_machine(r_, sm_arn_, done); }
@@ -701,14 +722,19 @@ class polls : public scenario {
     });
   }
 
-  void iterate(std::function<void(outcome)> done) override { done(outcome::abandoned); }
+  void iterate(size_t, std::function<void(outcome)> done) override { done(outcome::abandoned); }
 
+  /// Poll k is parked on endpoint k % N.
   bool custom_load(std::function<void()> done) override {
-    pool::options po;
-    po.connections = static_cast<size_t>(r_.opts().workers);
-    po.timeout = std::chrono::milliseconds(static_cast<int64_t>(r_.opts().timeout * 1000));
-    po.region = r_.opts().region;
-    ppool_ = std::make_unique<pool>(r_.io(), r_.ep(), po);
+    size_t n = r_.nodes();
+    for (size_t i = 0; i < n; ++i) {
+      pool::options po;
+      po.connections = static_cast<size_t>(std::max(1, share(r_.opts().workers, n, i)));
+      po.timeout = std::chrono::milliseconds(static_cast<int64_t>(r_.opts().timeout * 1000));
+      po.region = r_.opts().region;
+      po.node = i;
+      ppools_.push_back(std::make_unique<pool>(r_.io(), r_.ep(i), po));
+    }
     t0_ = clock::now();
     for (int k = 0; k < r_.opts().workers; ++k) poll(k);
     wait_open(std::move(done));
@@ -717,7 +743,7 @@ class polls : public scenario {
 
   void shutdown() override {
     stop_ = true;
-    if (ppool_) ppool_->close_all();
+    for (auto& p : ppools_) p->close_all();
   }
 
   void cleanup(std::function<void()> done) override {
@@ -728,53 +754,68 @@ class polls : public scenario {
  private:
   void poll(int k) {
     if (stop_) return;
+    size_t node = static_cast<size_t>(k) % ppools_.size();
     ++r_.st().started;
+    ++r_.st().nodes[node].started;
     r_.aws(
         "GetActivityTask", json_object({{"activityArn", activity_arn_}, {"workerName", "p" + std::to_string(k)}}),
-        [this, k](aws_reply& rep) {
+        [this, k, node](aws_reply& rep) {
           if (stop_ || rep.cancelled) return;
           if (!rep.ok) {
             ++r_.st().failed;
+            ++r_.st().nodes[node].failed;
             return;
           }
           if (!rep.str("taskToken").empty()) ++unexpected_;
           poll(k);  // the long poll timed out: park again
         },
-        ppool_.get());
+        ppools_[node].get());
   }
 
   void wait_open(std::function<void()> done) {
     size_t want = static_cast<size_t>(r_.opts().workers);
     double el = std::chrono::duration<double>(clock::now() - t0_).count();
-    if (ppool_->open_connections() < want && el < 120 && !r_.stopping()) {
+    if (open_connections() < want && el < 120 && !r_.stopping()) {
       r_.after(20ms, [this, done] { wait_open(done); });
       return;
     }
     r_.st().values["connect_all_s"] = el;
     // Give the node a moment to read and park every request.
     r_.after(1s, [this, done, want] {
-      size_t parked = ppool_->in_flight();
+      size_t parked = in_flight();
       r_.st().values["polls_parked"] = static_cast<double>(parked);
-      r_.st().values["open_connections"] = static_cast<double>(ppool_->open_connections());
+      r_.st().values["open_connections"] = static_cast<double>(open_connections());
       char msg[160];
       std::snprintf(msg, sizeof msg, "parked %zu polls; holding %.1f s", parked, r_.opts().hold);
       r_.note(msg);
       r_.after(std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(r_.opts().hold)),
                [this, done, want] {
-                 size_t still = ppool_->in_flight();
+                 size_t still = in_flight();
                  r_.st().values["polls_parked_at_end"] = static_cast<double>(still);
                  r_.st().verified = still;
+                 for (size_t i = 0; i < ppools_.size(); ++i) r_.st().nodes[i].verified = ppools_[i]->in_flight();
                  if (still < want) r_.st().sample(std::to_string(want - still) + " poll(s) were not parked at the end");
                  if (unexpected_) r_.st().values["unexpected_tasks"] = static_cast<double>(unexpected_);
                  stop_ = true;
-                 ppool_->close_all();
+                 for (auto& p : ppools_) p->close_all();
                  done();
                });
     });
   }
 
+  size_t open_connections() const {
+    size_t n = 0;
+    for (auto& p : ppools_) n += p->open_connections();
+    return n;
+  }
+  size_t in_flight() const {
+    size_t n = 0;
+    for (auto& p : ppools_) n += p->in_flight();
+    return n;
+  }
+
   std::string activity_arn_;
-  std::unique_ptr<pool> ppool_;
+  std::vector<std::unique_ptr<pool>> ppools_;  ///< one per endpoint
   clock::time_point t0_;
   bool stop_ = false;
   uint64_t unexpected_ = 0;
@@ -794,7 +835,7 @@ class mix : public scenario {
 
   void setup(std::function<void(std::string)> done) override { setup_from(0, std::move(done)); }
 
-  void iterate(std::function<void(outcome)> done) override {
+  void iterate(size_t node, std::function<void(outcome)> done) override {
     uint64_t pick = r_.rng()() % static_cast<uint64_t>(total_);
     size_t i = 0;
     while (pick >= static_cast<uint64_t>(subs_[i].second)) {
@@ -803,8 +844,10 @@ class mix : public scenario {
     }
     auto t = clock::now();
     auto* s = subs_[i].first.get();
-    s->iterate([this, s, t, done](outcome o) {
-      if (o == outcome::verified && r_.st().recording) r_.st().metrics["iteration:" + s->name()].add(clock::now() - t);
+    s->iterate(node, [this, s, t, node, done](outcome o) {
+      if (o == outcome::verified && r_.st().recording)
+        r_.add_metric("iteration:" + s->name(), node,
+                      std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t).count());
       done(o);
     });
   }

@@ -45,6 +45,17 @@ struct phase_stats {
   }
 };
 
+/// The load phase seen from one endpoint (node): the calls sent to it and
+/// the iterations whose user it serves.
+struct node_stats {
+  phase_stats load;                        ///< calls sent to this node
+  uint64_t started = 0, verified = 0, mismatches = 0, failed = 0;
+  latency iteration;                       ///< iterations of this node's users
+  std::map<std::string, latency> metrics;  ///< scenario metrics attributed here
+  uint64_t tasks = 0;                      ///< activity tasks answered through it
+  int users = 0, workers = 0, connections = 0;
+};
+
 struct stats {
   phase_stats load;                 ///< the measured load phase
   phase_stats other;                ///< setup, stop phase, cleanup
@@ -55,6 +66,7 @@ struct stats {
   std::map<std::string, latency> metrics;  ///< scenario latency metrics (ms)
   std::map<std::string, double> values;    ///< scenario figures
   std::vector<std::string> samples;        ///< first mismatch/failure descriptions
+  std::vector<node_stats> nodes;           ///< one per --endpoint
   void sample(std::string s) {
     if (samples.size() < 10) samples.push_back(std::move(s));
   }

@@ -24,12 +24,20 @@ int run_traffic(int argc, char** argv) {
     std::cerr << "\n" << usage(prog);
     return 2;
   }
-  std::string err;
-  auto ep = parse_endpoint(o.endpoint, err);
-  if (!ep) {
-    std::cerr << "statecraft-traffic: " << err << "\n\n" << usage(prog);
-    return 2;
+  std::vector<endpoint> eps;
+  for (auto& url : o.endpoints) {
+    std::string err;
+    auto ep = parse_endpoint(url, err);
+    if (!ep) {
+      std::cerr << "statecraft-traffic: " << err << "\n\n" << usage(prog);
+      return 2;
+    }
+    eps.push_back(std::move(*ep));
   }
+  if (o.workers_given > 0 && o.workers_given != o.workers)
+    std::cerr << "statecraft-traffic: note: --workers-per-node " << o.workers_per_node << " x "
+              << eps.size() << " endpoint(s) = " << o.workers << " workers (--workers " << o.workers_given
+              << " ignored)\n";
   // Many connections (parked polls) need many descriptors: raise the soft
   // limit to the hard one.
   rlimit rl{};
@@ -44,7 +52,7 @@ int run_traffic(int argc, char** argv) {
               << "\n";
   std::signal(SIGPIPE, SIG_IGN);
   try {
-    runner r(o, *ep);
+    runner r(o, std::move(eps));
     return r.run();
   } catch (const std::exception& e) {
     std::cerr << "statecraft-traffic: " << e.what() << "\n";

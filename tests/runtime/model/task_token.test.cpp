@@ -44,3 +44,65 @@ TEST_CASE("derived codecs: page tokens need the same secret and are not task tok
   CHECK_FALSE(a.decode(tok));
   CHECK_FALSE(pa.decode(a.encode(task_token{"key", 0})));
 }
+
+TEST_CASE("a ring of secrets: the newest signs, every one verifies, one HMAC per check") {
+  const std::string arn = "arn:aws:states:us-east-1:123456789012:execution:m:e";
+  token_codec old_only("the-old-secret-0000");
+  std::string old_tok = old_only.encode(task_token{arn, 3});
+
+  token_codec ring(std::vector<std::string>{"the-new-secret-1111", "the-old-secret-0000"});
+  auto t = ring.decode(old_tok);
+  REQUIRE(t);
+  CHECK(t->task_id == 3);
+  CHECK(t->execution_arn == arn);
+  std::string new_tok = ring.encode(task_token{arn, 3});
+  CHECK(new_tok != old_tok);
+  // The payload (first segment) does not depend on the secret.
+  CHECK(new_tok.substr(0, new_tok.find('.')) == old_tok.substr(0, old_tok.find('.')));
+  CHECK(token_codec("the-new-secret-1111").decode(new_tok));
+  CHECK_FALSE(old_only.decode(new_tok));
+  CHECK(ring.key_ids() == std::vector<std::string>{key_id_hex("the-new-secret-1111"),
+                                                   key_id_hex("the-old-secret-0000")});
+
+  // Retiring the old secret: its tokens no longer verify; replacing the ring
+  // affects existing references (the node's codec is shared).
+  const token_codec& shared = ring;
+  ring.set_secrets({"the-new-secret-1111"});
+  CHECK_FALSE(shared.decode(old_tok));
+  CHECK(shared.decode(new_tok));
+
+  // Page tokens follow the ring.
+  token_codec two(std::vector<std::string>{"the-new-secret-1111", "the-old-secret-0000"});
+  std::string page = old_only.derived("page-token").encode(task_token{"k", 0});
+  CHECK(two.derived("page-token").decode(page));
+  CHECK_FALSE(token_codec("the-new-secret-1111").derived("page-token").decode(page));
+}
+
+TEST_CASE("a token whose key id names another secret of the ring does not verify") {
+  const std::string arn = "arn:aws:states:us-east-1:123456789012:execution:m:e";
+  token_codec a("secret-a-aaaaaaaaaa"), b("secret-b-bbbbbbbbbb");
+  token_codec ring(std::vector<std::string>{"secret-a-aaaaaaaaaa", "secret-b-bbbbbbbbbb"});
+  std::string ta = a.encode(task_token{arn, 1});
+  std::string tb = b.encode(task_token{arn, 1});
+  auto sa = *base64url_decode(ta.substr(ta.find('.') + 1));
+  auto sb = *base64url_decode(tb.substr(tb.find('.') + 1));
+  REQUIRE(sa.size() == 20);
+  // b's key id with a's MAC.
+  std::string forged = ta.substr(0, ta.find('.') + 1) + base64url_encode(sb.substr(0, 4) + sa.substr(4));
+  CHECK(ring.decode(ta));
+  CHECK(ring.decode(tb));
+  CHECK_FALSE(ring.decode(forged));
+}
+
+TEST_CASE("tokens of the format before key ids still verify") {
+  // The earlier format: the 16-byte MAC alone after the dot.
+  const std::string arn = "arn:aws:states:us-east-1:123456789012:execution:m:e";
+  token_codec ring(std::vector<std::string>{"the-new-secret-1111", "the-old-secret-0000"});
+  std::string tok = token_codec("the-old-secret-0000").encode(task_token{arn, 9});
+  auto sig = *base64url_decode(tok.substr(tok.find('.') + 1));
+  std::string legacy = tok.substr(0, tok.find('.') + 1) + base64url_encode(sig.substr(4));
+  auto t = ring.decode(legacy);
+  REQUIRE(t);
+  CHECK(t->task_id == 9);
+  CHECK_FALSE(token_codec("another-secret-2222").decode(legacy));
+}
