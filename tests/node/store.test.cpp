@@ -160,8 +160,14 @@ interp::execution_state complex_state() {
     t.output = "{\"o\":" + std::to_string(id) + "}";
     t.error = "E" + std::to_string(id);
     t.cause = "C" + std::to_string(id);
+    t.failed_items = {id, 7};
+    t.redo = {INT64_MAX, 0};
     s.threads[id] = t;
   }
+  s.redrive_count = 3;
+  s.redrive_ms = 1700000005555;
+  s.redrive[1] = s.threads[3];
+  s.redrive_tokens = {{"tok-a", 1}, {"tok-b", -2}};
   s.timers[1] = {0, interp::timer_kind::execution_timeout, 1700000009999};
   s.timers[2] = {3, interp::timer_kind::heartbeat, 1700000001111};
   s.timers[3] = {16, interp::timer_kind::retry, -5};
@@ -208,6 +214,8 @@ void check_same(const interp::thread& a, const interp::thread& b) {
   CHECK(a.output == b.output);
   CHECK(a.error == b.error);
   CHECK(a.cause == b.cause);
+  CHECK(a.failed_items == b.failed_items);
+  CHECK(a.redo == b.redo);
 }
 
 void check_same(const interp::execution_state& a, const interp::execution_state& b) {
@@ -244,6 +252,14 @@ void check_same(const interp::execution_state& a, const interp::execution_state&
   }
   CHECK(a.tasks == b.tasks);
   CHECK(a.closed_tasks == b.closed_tasks);
+  CHECK(a.redrive_count == b.redrive_count);
+  CHECK(a.redrive_ms == b.redrive_ms);
+  REQUIRE(a.redrive.size() == b.redrive.size());
+  for (auto ia = a.redrive.begin(), ib = b.redrive.begin(); ia != a.redrive.end(); ++ia, ++ib) {
+    CHECK(ia->first == ib->first);
+    check_same(ia->second, ib->second);
+  }
+  CHECK(a.redrive_tokens == b.redrive_tokens);
 }
 
 void check_same(const state_machine_record& a, const state_machine_record& b) {
@@ -1081,6 +1097,22 @@ TEST_CASE("codec: every record round-trips exactly", "[store][codec]") {
   REQUIRE(codec::decode(codec::encode(e), eb, &err));
   CHECK(eb.version_arn == "v");
   CHECK(eb.alias_arn == "a");
+  CHECK(eb.redrive_count == 0);
+  CHECK_FALSE(eb.redrivable);
+  e.redrive_count = 4;
+  e.redrive_ms = 1700000000444;
+  e.redrivable = true;
+  REQUIRE(codec::decode(codec::encode(e), eb, &err));
+  CHECK(eb.redrive_count == 4);
+  CHECK(eb.redrive_ms == 1700000000444);
+  CHECK(eb.redrivable);
+  CHECK(eb.alias_arn == "a");
+  e.version_arn.clear();
+  e.alias_arn.clear();
+  e.redrive_count = 0;
+  REQUIRE(codec::decode(codec::encode(e), eb, &err));
+  CHECK(eb.redrivable);
+  CHECK(eb.version_arn.empty());
 
   alias_record al;
   al.arn = "arn";
