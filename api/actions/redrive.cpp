@@ -48,6 +48,18 @@ redrive_view redrive_status(context& c, const cluster::execution_record& e) {
   auto no = [](std::string why) { return redrive_view{"NOT_REDRIVABLE", std::move(why)}; };
   if (e.status == "RUNNING" || e.status == "SUCCEEDED")
     return no("Execution is " + e.status + " and cannot be redriven");
+  if (!e.map_run_arn.empty()) {
+    // A Map Run's child: redriven by redriving its parent (the Map Run then
+    // continues it), so REDRIVABLE_BY_MAP_RUN while the parent can be.
+    auto run = c.store.get_map_run(e.map_run_arn);
+    auto parent = run ? c.store.get_execution_record(run->execution_arn) : std::nullopt;
+    if (!parent) return no("Execution was started before the launch of RedriveExecution");
+    auto v = redrive_status(c, *parent);
+    if (v.status == "REDRIVABLE" || v.status == "REDRIVABLE_BY_MAP_RUN")
+      return {"REDRIVABLE_BY_MAP_RUN", {}};
+    // The parent itself succeeded or runs: nothing can redrive this child.
+    return v;
+  }
   auto m = c.store.get_state_machine(e.machine_arn);
   if (!m || m->status == "DELETING") return no("State machine is in DELETING status");
   const int64_t now = actors::now_ms();
@@ -87,6 +99,10 @@ void redrive_execution(context& c) {
         return c.ok(out().time("redriveDate", ms).done());
   }
   auto v = redrive_status(c, *e);
+  if (v.status == "REDRIVABLE_BY_MAP_RUN")
+    throw aws_error("ExecutionNotRedrivable",
+                    "Execution is a child execution of a Map Run and is redriven with its parent "
+                    "execution");
   if (v.status != "REDRIVABLE") throw aws_error("ExecutionNotRedrivable", v.reason);
   auto done = c.done;
   c.node.redrive_execution(arn, token.value_or(""),

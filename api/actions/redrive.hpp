@@ -11,7 +11,8 @@ namespace sc::api {
 /// tests of the "period exceeded" answer).
 int64_t redrive_period_ms();
 
-/// redriveStatus (REDRIVABLE / NOT_REDRIVABLE) and, when not redrivable,
+/// redriveStatus (REDRIVABLE / NOT_REDRIVABLE / REDRIVABLE_BY_MAP_RUN for a
+/// Map Run's child whose parent can be redriven) and, when not redrivable,
 /// AWS's redriveStatusReason.
 struct redrive_view {
   std::string status;

@@ -20,7 +20,23 @@ struct ev_stop { std::string error, cause; bool has_error = false, has_cause = f
 /// nothing.
 struct ev_redrive { std::string client_token; int64_t at_ms = 0; };
 
+/// UpdateMapRun: new settings for a running Map Run (-1 = unchanged).
+struct ev_update_map_run {
+  std::string map_run_arn;
+  int64_t max_concurrency = -1;
+  int64_t tolerated_count = -1;
+  double tolerated_percentage = -1;
+};
+
+/// StopExecution of a Map Run's child execution: that child ends ABORTED
+/// (its iteration counts as failed for the Map's tolerated failures).
+struct ev_stop_child {
+  std::string child_arn, error, cause;
+  bool has_error = false, has_cause = false;
+};
+
 using event = std::variant<ev_start, ev_activity_started, ev_task_succeeded, ev_task_failed,
-                           ev_task_heartbeat, ev_timer, ev_stop, ev_redrive>;
+                           ev_task_heartbeat, ev_timer, ev_stop, ev_update_map_run, ev_stop_child,
+                           ev_redrive>;
 
 }  // namespace sc::interp

@@ -195,10 +195,17 @@ flow runner::resume_children(thread& p, const asl::state& st) {
     for (int64_t i = std::min<int64_t>(p.next_item, static_cast<int64_t>(p.results.size())) - 1;
          i >= 0; --i)  // descending: launch_iterations takes from the back
       if (p.results[static_cast<size_t>(i)].empty() && !covered.count(i)) p.redo.push_back(i);
-    if (quiet)
+    if (quiet) {
+      // The Map Run is redriven: its failed and aborted child executions
+      // continue (reopened below), tolerated failures run again as new
+      // children, items never started start.
+      ++p.map_run_redrives;
+      p.map_run_failed = std::max<int64_t>(
+          0, p.map_run_failed - static_cast<int64_t>(p.redo.size()));
       emit(p, "MapRunRedriven", "mapRunRedrivenEventDetails",
-           details().str("mapRunArn", p.map_run_arn).num("redriveCount", s_.redrive_count).done(),
+           details().str("mapRunArn", p.map_run_arn).num("redriveCount", p.map_run_redrives).done(),
            false);
+    }
   }
   p.finished = 0;
   for (const auto& r : p.results) p.finished += r.empty() ? 0 : 1;
@@ -210,15 +217,35 @@ flow runner::resume_children(thread& p, const asl::state& st) {
   std::vector<std::pair<int, flow>> runs;
   for (int k : kept_kids) {
     thread& c = s_.threads[k];
+    if (quiet && !c.child_arn.empty()) {
+      // A Map Run child that failed or was aborted: the same child
+      // execution continues, its history with ExecutionRedriven. A failed
+      // one was closed before its Map stashed it (next event id negated);
+      // an aborted one was stashed just before its ExecutionAborted took
+      // the next id (none for an Express child, which records no events).
+      const bool was_failed = c.ph == phase::done && c.failed;
+      if (was_failed) p.map_run_failed = std::max<int64_t>(0, p.map_run_failed - 1);
+      else p.map_run_aborted = std::max<int64_t>(0, p.map_run_aborted - 1);
+      const bool express = c.child_arn.find(":express:") != std::string::npos;
+      c.child_next_event = c.child_next_event < 0   ? -c.child_next_event
+                           : express               ? c.child_next_event
+                                                   : c.child_next_event + 1;
+      ++c.child_redrives;
+      c.last_event = c.child_next_event - 1;
+      child_emit(c, "ExecutionRedriven", "executionRedrivenEventDetails",
+                 details().num("redriveCount", c.child_redrives).done(), true);
+      child_write(c);
+    }
     if (is_map && !quiet) {
       c.last_event = emit(p, "MapIterationStarted", "mapIterationStartedEventDetails",
                           details().num("index", c.child_index).str("name", st.name).done(),
                           false);
-    } else {
+    } else if (!quiet) {
       c.last_event = p.last_event;
     }
     p.children.push_back(k);
   }
+  if (quiet) note_map_run(p, "RUNNING");
   if (!is_map) {
     for (size_t i = 0; i < p.results.size() && i < st.branches.size(); ++i) {
       if (!p.results[i].empty() || covered.count(static_cast<int64_t>(i))) continue;

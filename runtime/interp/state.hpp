@@ -77,6 +77,20 @@ struct thread {
   /// them again), and indices a redrive launches before `next_item`.
   std::vector<int64_t> failed_items;
   std::vector<int64_t> redo;
+  /// Redrives of this thread's Map Run (Map thread) / of the child
+  /// execution this iteration thread is (runner_redrive.cpp).
+  int64_t map_run_redrives = 0;
+  int64_t child_redrives = 0;
+  // Distributed Map (runtime/interp/map_run.hpp). On the Map's thread: the
+  // Map Run's start and its children's outcomes so far.
+  int64_t map_run_start_ms = 0;
+  int64_t map_run_succeeded = 0, map_run_failed = 0, map_run_aborted = 0;
+  // On an iteration's thread: the child execution it is (its ARN, input,
+  // start and the id of its next history event).
+  std::string child_arn;
+  std::string child_input;
+  int64_t child_start_ms = 0;
+  int64_t child_next_event = 1;
 
   // Outcome (ph == done)
   bool failed = false;

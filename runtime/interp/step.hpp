@@ -11,6 +11,7 @@
 #include "runtime/asl/ast.hpp"
 #include "runtime/interp/command.hpp"
 #include "runtime/interp/event.hpp"
+#include "runtime/interp/map_run.hpp"
 #include "runtime/interp/state.hpp"
 #include "runtime/model/history_event.hpp"
 
@@ -44,6 +45,11 @@ struct step_result {
   /// when `rejected`, AWS's reason (redriveStatusReason) in `not_redrivable`.
   int64_t redrive_ms = 0;
   std::string not_redrivable;
+  /// Distributed Map: Map Runs and child executions that changed in this
+  /// step (each once, as it is now; a child with its new history events).
+  /// Stored with the parent's save.
+  std::vector<map_run_record> map_runs;
+  std::vector<child_execution> children;
 };
 
 /// Why `state` cannot be redriven now ("" = it can), as far as the state

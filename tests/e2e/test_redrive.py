@@ -290,6 +290,48 @@ class Redrive(E2ETestCase):
                          if e["type"] == "MapIterationStarted")
         self.assertEqual(started, [47, 48, 49])
 
+    # -- Distributed Map: the Map Run is redriven ---------------------------------------
+    def test_distributed_map_redrive_continues_the_failed_children(self):
+        definition = {"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.items", "ToleratedFailureCount": 0,
+            "ItemSelector": {"v.$": "$$.Map.Item.Value"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "C", "States": {
+                                  "C": {"Type": "Choice", "Choices": [
+                                      {"Variable": "$.v", "NumericEquals": 3, "Next": "Bad"}],
+                                        "Default": "Good"},
+                                  "Good": {"Type": "Pass", "End": True},
+                                  "Bad": needs_redrive()}},
+            "End": True}}}
+        sm, arn = self.failed_execution(definition, {"items": list(range(6))})
+        run = self.sfn.list_map_runs(executionArn=arn)["mapRuns"][0]["mapRunArn"]
+        children = self.sfn.list_executions(mapRunArn=run)["executions"]
+        failed = [c["executionArn"] for c in children if c["status"] == "FAILED"]
+        self.assertEqual(len(failed), 1, children)
+        d = self.sfn.describe_execution(executionArn=failed[0])
+        self.assertEqual(d["redriveStatus"], "REDRIVABLE_BY_MAP_RUN")
+        self.assertClientError(self.sfn.exceptions.ExecutionNotRedrivable,
+                               self.sfn.redrive_execution, executionArn=failed[0])
+        self.sfn.redrive_execution(executionArn=arn)
+        d = wait_for_status(self.sfn, arn)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        mr = self.sfn.describe_map_run(mapRunArn=run)
+        self.assertEqual(mr["status"], "SUCCEEDED")
+        self.assertEqual(mr["redriveCount"], 1)
+        self.assertIn("redriveDate", mr)
+        self.assertEqual(mr["executionCounts"]["failed"], 0)
+        self.assertEqual(mr["executionCounts"]["succeeded"], len(self.sfn.list_executions(
+            mapRunArn=run, statusFilter="SUCCEEDED")["executions"]))
+        child = self.sfn.describe_execution(executionArn=failed[0])
+        self.assertEqual(child["status"], "SUCCEEDED")  # the same child execution
+        types = event_types(full_history(self.sfn, failed[0]))
+        self.assertEqual(types.count("ExecutionRedriven"), 1)
+        self.assertEqual(types[-1], "ExecutionSucceeded")
+        parent = event_types(full_history(self.sfn, arn))
+        self.assertEqual(parent.count("MapRunRedriven"), 1)
+        self.assertEqual(parent[-4:], ["MapRunSucceeded", "MapStateSucceeded", "MapStateExited",
+                                       "ExecutionSucceeded"])
+
     # -- Retry counters reset ------------------------------------------------------------
     def test_retry_attempts_reset_on_redrive(self):
         act, _ = self.create_activity()

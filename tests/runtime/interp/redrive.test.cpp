@@ -181,7 +181,7 @@ TEST_CASE("A Parallel caught earlier does not come back: the later failed state 
   CHECK(count(d.events, "PassStateEntered") == 1);
 }
 
-TEST_CASE("A Distributed Map records MapRunRedriven and runs its failed iterations again",
+TEST_CASE("A Distributed Map: MapRunRedriven, the failed child execution continues",
           "[interp][redrive][map]") {
   auto def = compile(R"({"StartAt":"M","States":{"M":{"Type":"Map",
     "ItemSelector":{"v.$":"$$.Map.Item.Value"},
@@ -193,19 +193,33 @@ TEST_CASE("A Distributed Map records MapRunRedriven and runs its failed iteratio
                      needs_redrive("Bad", "\"End\":true") + R"(}},"End":true}}})");
   auto r = step(*def, execution("[0,1,2]"), ev_start{}, 0);
   REQUIRE(r.next.status == exec_status::failed);
-  std::string run_arn;
-  for (const auto& e : r.events)
-    if (e.type == "MapRunStarted") run_arn = e.details;
-  auto d = step(*def, r.next, ev_redrive{}, 100);
+  std::string failed_child;
+  for (const auto& c : r.children)
+    if (c.status == "FAILED") failed_child = c.arn;
+  REQUIRE_FALSE(failed_child.empty());
+  auto d = step(*def, r.next, ev_redrive{"", 100}, 100);
   REQUIRE(d.next.status == exec_status::succeeded);
   REQUIRE(d.events.size() >= 2);
   CHECK(d.events[1].type == "MapRunRedriven");
   CHECK(d.events[1].details.find("\"redriveCount\":1") != std::string::npos);
-  CHECK(d.events[1].details.find("\"mapRunArn\":") != std::string::npos);
-  CHECK(run_arn.find(d.events[1].details.substr(13, 40)) != std::string::npos);
   CHECK(count(d.events, "MapIterationStarted") == 0);
-  CHECK(count(d.events, "PassStateEntered") == 0);  // iterations record nothing here
+  CHECK(count(d.events, "PassStateEntered") == 0);  // children's events are their own
   CHECK(count(d.events, "MapRunSucceeded") == 1);
+  REQUIRE_FALSE(d.map_runs.empty());
+  CHECK(d.map_runs.back().status == "SUCCEEDED");
+  CHECK(d.map_runs.back().redrive_count == 1);
+  CHECK(d.map_runs.back().executions.failed == 0);
+  CHECK(d.map_runs.back().executions.succeeded == 3);
+  const child_execution* again = nullptr;
+  for (const auto& c : d.children)
+    if (c.arn == failed_child) again = &c;
+  REQUIRE(again);  // the same child execution, not a new one
+  CHECK(again->status == "SUCCEEDED");
+  REQUIRE_FALSE(again->events.empty());
+  CHECK(again->events.front().type == "ExecutionRedriven");
+  CHECK(again->events.front().details == R"({"redriveCount":1})");
+  CHECK(again->events.back().type == "ExecutionSucceeded");
+  CHECK(again->output.find("\"n\":1") != std::string::npos);  // the child's RedriveCount
 }
 
 TEST_CASE("A client token older than 15 minutes is a new request", "[interp][redrive]") {
