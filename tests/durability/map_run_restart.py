@@ -27,6 +27,8 @@ import tempfile
 import threading
 import time
 
+import botocore.exceptions
+
 import common
 
 ITEMS = 5
@@ -43,7 +45,17 @@ def wait(pred, what, timeout=15.0):
 
 
 def counts(sfn, run):
-    c = sfn.describe_map_run(mapRunArn=run)["itemCounts"]
+    # Right after a Redis outage the node's readers may still be in their
+    # reconnect back-off: ServiceUnavailable, which a client retries.
+    deadline = time.time() + 15
+    while True:
+        try:
+            c = sfn.describe_map_run(mapRunArn=run)["itemCounts"]
+            break
+        except botocore.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] != "ServiceUnavailable" or time.time() > deadline:
+                raise
+            time.sleep(0.2)
     return (c["pending"], c["running"], c["succeeded"], c["total"])
 
 
