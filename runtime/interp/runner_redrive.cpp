@@ -28,10 +28,11 @@
 //     new MapIterationStarted {index, name}; iterations whose failure was
 //     tolerated run again from the start, iterations never started start as
 //     usual (MaxConcurrency applies); succeeded ones keep their outputs;
-//   * in a Distributed Map: MapRunRedriven {mapRunArn, redriveCount} and
-//     then as for the inline Map without iteration events. This is the hook
-//     for Map Runs as child executions: `resume_children` is where a Map Run
-//     would redrive its unfinished child executions instead of threads.
+//   * in a Distributed Map: MapRunRedriven {mapRunArn, redriveCount of the
+//     Map Run} and then as for the inline Map without iteration events; each
+//     failed or aborted child execution (an iteration thread) is reopened:
+//     ExecutionRedriven in its own history, its record RUNNING again, the
+//     Map Run's counts and record updated (state_map_run.cpp writes them).
 //   The state machine's TimeoutSeconds counts again from the redrive.
 #include "runtime/interp/runner.hpp"
 
