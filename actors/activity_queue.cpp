@@ -202,7 +202,13 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         for (auto it = q.begin(); it != q.end(); ++it)
           if (it->token == token) {
             q.erase(it);
-            break;
+            return;
+          }
+        // Not held here: it may wait in the shared queue, where no worker
+        // may get it now (a poll would be handed a task that timed out).
+        if (n->coord) try {
+            n->coord->withdraw_task(token);
+          } catch (const cluster::store_error&) {
           }
       },
       [=](flush_atom) {

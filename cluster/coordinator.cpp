@@ -1129,6 +1129,13 @@ void coordinator::release_taken(const std::string& token) {
   check(r[0].get());
 }
 
+void coordinator::withdraw_task(const std::string& token) {
+  // Longer than any task waits in a queue in practice (AWS keeps a task
+  // schedulable for at most a year; a marker per closed task is small).
+  auto r = impl_->call({{"SET", keys::task_taken(taken_key(token)), "closed", "EX", "2592000"}});
+  check(r[0].get());
+}
+
 // ---------------------------------------------------------------------------
 // Status.
 

@@ -176,6 +176,10 @@ class coordinator {
                       const std::string& token);
   /// Removes the taken marker of `token` (its ActivityStarted is stored).
   void release_taken(const std::string& token);
+  /// The task of `token` was closed (timed out, aborted) before a worker
+  /// took it: marks it taken for good, so a copy still in the shared queue
+  /// is dropped by pop_task instead of handed out. Throws store_unavailable.
+  void withdraw_task(const std::string& token);
   /// The oldest task of `activity_arn`'s queue, removed and marked taken
   /// (keys::task_taken; payloads are JSON with a "token" member); each task goes to
   /// exactly one caller cluster-wide. nullopt when empty. Throws

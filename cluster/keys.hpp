@@ -239,7 +239,9 @@ inline std::string activity_queue(std::string_view activity_arn) {
 /// is not stored yet. Recovery does not queue a task again while its marker
 /// exists, and a pop skips a queued copy whose marker exists; the owner
 /// deletes it once ActivityStarted is stored. Makes hand-out exactly-once
-/// across crashes and secret rotations.
+/// across crashes and secret rotations. A task closed before any worker
+/// took it (timed out, aborted) is marked for 30 days (withdraw_task), so
+/// its copy in a shared queue is dropped, never handed out.
 inline std::string task_taken(std::string_view task) {
   return "sc:{g}:taken:" + std::string(task);
 }

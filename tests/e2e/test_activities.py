@@ -350,6 +350,20 @@ class TaskLifecycle(E2ETestCase):
         self.assertClientError(self.sfn.exceptions.TaskTimedOut, self.sfn.send_task_heartbeat,
                                taskToken=t["taskToken"])
 
+    def test_task_closed_before_any_poll_is_never_handed_out(self):
+        # Nobody polls until the task has timed out (on Redis it waits in the
+        # shared queue meanwhile); later polls must not get the dead task.
+        act, _ = self.create_activity()
+        sm, _ = self.create_sm(activity_task_def(act, TimeoutSeconds=1))
+        ex = self.start(sm, {})
+        d = wait_for_status(self.sfn, ex, timeout=8)
+        self.assertEqual(d["error"], "States.Timeout")
+        ex2 = self.start(sm, {})
+        t = poll_task(self.sfn, act)
+        self.sfn.send_task_success(taskToken=t["taskToken"], output="{}")
+        self.assertEqual(wait_for_status(self.sfn, ex2, timeout=8)["status"], "SUCCEEDED")
+        self.assertNotIn("taskToken", self.sfn.get_activity_task(activityArn=act))
+
     def test_heartbeat_timeout(self):
         act, _ = self.create_activity()
         sm, _ = self.create_sm(activity_task_def(act, TimeoutSeconds=30, HeartbeatSeconds=1))
