@@ -33,7 +33,7 @@ PASS = {"Type": "Pass", "Next": "After"}
 IO_PASS = {"Type": "Pass", "InputPath": "$.initialData",
            "Parameters": {"staticValue": "some value", "inputValue.$": "$.fieldFromInput"},
            "ResultPath": "$.modifiedData", "Next": "After"}
-RESULT_PASS = {"Type": "Pass", "InputPath": "$.ignored", "Result": {"resultKey": "result value"},
+RESULT_PASS = {"Type": "Pass", "InputPath": "$.Value", "Result": {"resultKey": "result value"},
                "ResultPath": "$.r", "End": True}
 IO_INPUT = {"initialData": {"fieldFromInput": "value from input", "otherField": "other"},
             "unrelatedData": {"someOtherField": 1234}}
@@ -103,7 +103,8 @@ class TestStateTest(E2ETestCase):
 
     def check_levels(self, definition, fields, expect, **kw):
         """The same test at the three levels: same answer, inspectionData only
-        at DEBUG/TRACE, with exactly `fields`."""
+        at DEBUG/TRACE, with exactly `fields`. Returns TRACE's inspectionData."""
+        last = None
         for level in LEVELS:
             with self.subTest(level=level):
                 r = self.ts(definition, level, **kw)
@@ -144,8 +145,10 @@ class TestStateTest(E2ETestCase):
 
     def test_choice(self):
         inp = {"data": {"type": "Private", "value": 22}}
+        # A Choice passes on its input after InputPath (and OutputPath).
         insp = self.check_levels(CHOICE, FIELDS["choice"],
-                                 {"status": "SUCCEEDED", "output": inp, "nextState": "Twenties"}, input=inp)
+                                 {"status": "SUCCEEDED", "output": inp["data"], "nextState": "Twenties"},
+                                 input=inp)
         self.assertEqual(loads(insp["afterInputPath"]), inp["data"])
         r = self.ts(CHOICE, "INFO", input={"data": {"value": 3}})
         self.assertEqual(r["nextState"], "Other")
@@ -157,7 +160,7 @@ class TestStateTest(E2ETestCase):
     def test_wait_answers_without_waiting(self):
         t0 = time.monotonic()
         insp = self.check_levels(WAIT, FIELDS["wait"],
-                                 {"status": "SUCCEEDED", "output": {"keep": 1, "x": 2}, "nextState": "Done"},
+                                 {"status": "SUCCEEDED", "output": 1, "nextState": "Done"},
                                  input={"keep": 1, "x": 2})
         self.assertEqual(loads(insp["afterInputPath"]), 1)
         self.assertLess(time.monotonic() - t0, 10)
@@ -262,7 +265,7 @@ class TestStateTest(E2ETestCase):
         self.assertEqual(loads(r["inspectionData"]["afterArguments"]), {"FunctionName": "f", "Payload": 5})
         # Catch with JSONata Output over $states.errorOutput.
         st["Catch"] = [{"ErrorEquals": ["States.ALL"], "Output": "{% $states.errorOutput.Error %}", "Next": "H"}]
-        r = self.ts(st, "DEBUG", mock={"errorOutput": {"error": "Boom", "cause": "x"}})
+        r = self.ts(st, "DEBUG", input={"x": 1}, mock={"errorOutput": {"error": "Boom", "cause": "x"}})
         self.assertEqual((r["status"], loads(r["output"]), r["nextState"]), ("CAUGHT_ERROR", "Boom", "H"))
 
     def test_jsonata_choice_and_fail(self):
