@@ -194,6 +194,12 @@ test_result test_state(const test_request& req) {
                    "Statecraft does not call the resource '" + st.resource +
                        "' yet: test this Task state with a mock of its result or error.");
   }
+  if (req.mock && req.mock->result && st.type == state_type::task) {
+    json::document result;
+    json::parse(*req.mock->result, result);
+    auto problem = detail::check_mock_shape(st.resource, result, req.mock->field_validation);
+    if (!problem.empty()) return refused("ValidationException", problem);
+  }
   if (req.error_caused_by_state) {
     if (st.type != state_type::map && st.type != state_type::parallel)
       return refused("ValidationException",

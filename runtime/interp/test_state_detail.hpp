@@ -14,4 +14,11 @@ namespace sc::interp::detail {
 void run_test_state(const asl::definition& def, int machine, int index, const test_request& req,
                     const json::value* context, test_result& out);
 
+/// fieldValidationMode (test_state_mock_shapes.cpp): a mocked Task result
+/// against the output shape of the API `resource` calls, when Statecraft
+/// knows it (Step Functions' own). "" when it passes (or is not checked),
+/// else AWS's ValidationException message.
+std::string check_mock_shape(const std::string& resource, const json::value& result,
+                             const std::string& mode);
+
 }  // namespace sc::interp::detail

@@ -280,6 +280,55 @@ class TestStateTest(E2ETestCase):
         r = self.ts(bad, "INFO")
         self.assertEqual((r["status"], r["error"]), ("FAILED", "States.QueryEvaluationError"))
 
+    def test_jsonata_every_state_type_at_every_level(self):
+        ql = {"QueryLanguage": "JSONata"}
+        items = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+        cases = [
+            (dict(ql, Type="Pass", Output="{% $states.input.a %}", End=True), {}, 1, {"input"}),
+            (dict(ql, Type="Wait", Seconds="{% $states.input.a * 3600 %}", Next="W"), {}, {"a": 1}, {"input"}),
+            (dict(ql, Type="Succeed", Output="{% [$states.input.a] %}"), {}, [1], {"input"}),
+            (dict(ql, Type="Choice", Choices=[{"Condition": "{% $states.input.a = 1 %}", "Next": "One",
+                                               "Output": "{% 'one' %}"}]), {}, "one", {"input"}),
+            (dict(ql, Type="Task", Resource=LAMBDA, Output="{% $states.result.r %}", End=True),
+             {"mock": {"result": '{"r": 5}'}}, 5, {"input", "result"}),
+            (dict(ql, Type="Parallel", Output="{% $states.result[1] %}", End=True,
+                  Branches=[items, {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": True}}}]),
+             {"mock": {"result": "[3, 4]"}}, 4, {"input", "result"}),
+            (dict(ql, Type="Map", Items="{% [1, 2] %}", Output="{% $sum($states.result) %}", End=True,
+                  ItemProcessor=items),
+             {"mock": {"result": "[3, 4]"}}, 7, {"input", "maxConcurrency"}),
+        ]
+        for st, kw, out, fields in cases:
+            for level in LEVELS:
+                with self.subTest(type=st["Type"], level=level):
+                    r = self.ts(st, level, input={"a": 1}, **kw)
+                    self.assertEqual((r["status"], loads(r["output"])), ("SUCCEEDED", out), r)
+                    if level == "INFO":
+                        self.assertNotIn("inspectionData", r)
+                    else:
+                        self.assertEqual(set(r["inspectionData"]), fields)
+        fail = dict(ql, Type="Fail", Error="{% $states.input.e %}", Cause="{% 'c' %}")
+        for level in LEVELS:
+            r = self.ts(fail, level, input={"e": "Bad"})
+            self.assertEqual((r["status"], r["error"], r["cause"]), ("FAILED", "Bad", "c"))
+
+    def test_field_validation_mode(self):
+        st = {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+              "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:t"},
+              "ResultPath": "$.started", "End": True}
+        good = {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:t:e", "StartDate": "2025-11-20"}
+        r = self.ts(st, "INFO", mock={"result": dumps(good)})
+        self.assertEqual(loads(r["output"]), {"started": good})
+        msg = self.refused("ValidationException", definition=dumps(st), mock={"result": '{"executionArn": "x"}'})
+        self.assertEqual(msg, "Mock result schema validation error: Required field 'ExecutionArn' is missing")
+        r = self.ts(st, "INFO", mock={"result": '{"executionArn": "x"}', "fieldValidationMode": "PRESENT"})
+        self.assertEqual(r["status"], "SUCCEEDED")
+        msg = self.refused("ValidationException", definition=dumps(st),
+                           mock={"result": dumps(dict(good, StartDate=5)), "fieldValidationMode": "PRESENT"})
+        self.assertEqual(msg, "Mock result schema validation error: Field 'StartDate' must be a string")
+        r = self.ts(st, "INFO", mock={"result": '{"StartDate": 5}', "fieldValidationMode": "NONE"})
+        self.assertEqual(r["status"], "SUCCEEDED")
+
     # -- variables in and out (JSONPath) ---------------------------------------------
     def test_jsonpath_variables_in_and_out(self):
         st = {"Type": "Pass", "Parameters": {"greet.$": "States.Format('hi {}', $name)"},

@@ -250,3 +250,34 @@ TEST_CASE("TestState answer JSON", "[interp][test_state]") {
         R"("afterParameters":"{}","errorDetails":{"retryIndex":1,"retryBackoffIntervalSeconds":3}},)"
         R"("status":"RETRIABLE"})");
 }
+
+TEST_CASE("TestState fieldValidationMode checks a Step Functions integration's result",
+          "[interp][test_state][mock]") {
+  auto req = request(R"({"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
+                         "Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:x"},
+                         "End":true})");
+  auto message = [&](std::string result, std::string mode) {
+    req.mock = mock_result(std::move(result));
+    req.mock->field_validation = std::move(mode);
+    auto r = interp::test_state(req);
+    return r.refusal ? r.refusal->message : std::string("ok");
+  };
+  const std::string ok_result = R"({"ExecutionArn":"arn:e","StartDate":"2025-01-01T00:00:00Z","Extra":1})";
+  CHECK(message(ok_result, "STRICT") == "ok");
+  CHECK(message(R"({"executionArn":"arn:e"})", "STRICT") ==
+        "Mock result schema validation error: Required field 'ExecutionArn' is missing");
+  CHECK(message(R"({"executionArn":"arn:e"})", "PRESENT") == "ok");
+  CHECK(message(R"({"ExecutionArn":"arn:e","StartDate":true})", "PRESENT") ==
+        "Mock result schema validation error: Field 'StartDate' must be a string");
+  CHECK(message(R"({"ExecutionArn":"arn:e","StartDate":true})", "NONE") == "ok");
+  req.definition = R"({"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+                       "Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:x"},
+                       "End":true})";
+  CHECK(message(R"({"ExecutionArn":"a","StateMachineArn":"b","Status":"DONE","StartDate":"d","Output":{"x":1}})",
+                "STRICT") == "Mock result schema validation error: Field 'Status' is not an expected value");
+  CHECK(message(R"({"ExecutionArn":"a","StateMachineArn":"b","Status":"SUCCEEDED","StartDate":"d","Output":{"x":1}})",
+                "STRICT") == "ok");
+  // An API Statecraft does not know: taken as it is.
+  req.definition = R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true})";
+  CHECK(message(R"({"StatusCode":"two hundred"})", "STRICT") == "ok");
+}
