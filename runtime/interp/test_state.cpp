@@ -2,10 +2,10 @@
 // JSON. The step itself is test_state_exec.cpp.
 //
 // A single state is tested as the only real state of a machine built
-// around it: its name is `stateName` (or "StateName"), and every state it
-// names as Next, Default or a catcher's Next is a placeholder Succeed
-// state, so AWS's own validation of the state applies and the answer's
-// nextState is the name the state gave. A whole machine is validated as
+// around it (machine_around): its name is `stateName` (or "StateName"), and
+// every state it names as Next, Default or a catcher's Next is a
+// placeholder Succeed state, so AWS's own validation of the state applies
+// and the answer's nextState is the name the state gave. A whole machine is validated as
 // CreateStateMachine would, then `stateName` is looked up in it (top level,
 // branches, item processors).
 #include "runtime/interp/test_state.hpp"
@@ -48,15 +48,25 @@ void targets(const json::value& st, std::set<std::string>& out) {
   }
 }
 
-/// The machine around a single state: {"StartAt": name, "States": {name:
-/// state, target: {"Type": "Succeed"}, …}}.
+/// The machine around a single state: an entry Choice leading to the state
+/// (and to a Succeed state, so that the machine has a terminal state even
+/// when the tested state loops to itself), the state, and a Succeed state
+/// per target it names. No state is unreachable.
+constexpr const char* entry_name = "TestState:entry";
+constexpr const char* exit_name = "TestState:exit";
+
 std::string machine_around(const json::value& st, const std::string& name) {
   std::set<std::string> names;
   targets(st, names);
-  std::string text = "{\"StartAt\":" + json::quote(name) + ",\"States\":{" + json::quote(name) +
-                     ":" + json::dump(st);
+  const std::string succeed = ":{\"Type\":\"Succeed\"}";
+  std::string text = "{\"StartAt\":" + json::quote(entry_name) + ",\"States\":{" +
+                     json::quote(entry_name) +
+                     ":{\"Type\":\"Choice\",\"Choices\":[{\"Variable\":\"$\",\"IsPresent\":true,"
+                     "\"Next\":" + json::quote(name) + "}],\"Default\":" + json::quote(exit_name) +
+                     "}," + json::quote(exit_name) + succeed + "," + json::quote(name) + ":" +
+                     json::dump(st);
   for (const auto& n : names)
-    if (n != name) text += "," + json::quote(n) + ":{\"Type\":\"Succeed\"}";
+    if (n != name && n != entry_name && n != exit_name) text += "," + json::quote(n) + succeed;
   return text + "}}";
 }
 

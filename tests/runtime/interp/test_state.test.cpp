@@ -281,3 +281,16 @@ TEST_CASE("TestState fieldValidationMode checks a Step Functions integration's r
   req.definition = R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true})";
   CHECK(message(R"({"StatusCode":"two hundred"})", "STRICT") == "ok");
 }
+
+TEST_CASE("TestState single state: its own problems only, loops allowed", "[interp][test_state]") {
+  auto loop = ok(request(R"({"Type":"Wait","Seconds":5,"Next":"StateName"})"));
+  CHECK(*loop.next_state == "StateName");
+  auto named = request(R"({"Type":"Pass","Next":"Again"})");
+  named.state_name = "Again";
+  CHECK(*ok(named).next_state == "Again");
+  auto r = interp::test_state(request(R"({"Type":"Pass"})"));
+  REQUIRE(r.refusal);
+  CHECK(r.refusal->message ==
+        "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: This object should have only "
+        "one of the following fields: [Next, End] at /States/StateName'");
+}
