@@ -116,9 +116,6 @@ test_result test_state(const test_request& req) {
     json::document d;
     if (m.result && !json::parse(*m.result, d, &err))
       return refused("ValidationException", "Mocked result must be valid JSON: " + err);
-  } else if (req.role_arn.empty()) {
-    return refused("ValidationException",
-                   "A roleArn is required when no mock is specified in the test request.");
   }
   if (!req.role_arn.empty() && !role_arn_ok(req.role_arn))
     return refused("InvalidArn", "Invalid Arn: '" + req.role_arn + "'");
@@ -143,6 +140,20 @@ test_result test_state(const test_request& req) {
                      "The context field may only be specified together with a mock.");
     if (!json::parse(*req.context, context, &err) || !context.IsObject())
       return refused("ValidationException", "The context must be a JSON object.");
+  } else {
+    context.SetObject();
+  }
+  if (req.role_arn.empty()) {
+    // No role: $$.Execution.RoleArn is null (as AWS answers), unless the
+    // request's context says otherwise.
+    auto& a = context.GetAllocator();
+    auto exec = context.FindMember("Execution");
+    if (exec == context.MemberEnd()) {
+      context.AddMember("Execution", json::value(rapidjson::kObjectType), a);
+      exec = context.FindMember("Execution");
+    }
+    if (exec->value.IsObject() && !exec->value.HasMember("RoleArn"))
+      exec->value.AddMember("RoleArn", json::value(), a);
   }
   if (req.map_item_reader_data) {
     json::document d;
@@ -197,6 +208,8 @@ test_result test_state(const test_request& req) {
                    "TestState API does not support Map or Parallel states. Supported state types "
                    "include: [Task, Wait, Pass, Succeed, Fail, Choice]");
   if (!req.mock && st.type == state_type::task) {
+    if (req.role_arn.empty())
+      return refused("ValidationException", "RoleArn must be specified when testing a Task state");
     if (is_activity(st.resource))
       return refused("ValidationException",
                      "TestState supports an Activity task only when a mock is specified.");
@@ -229,7 +242,8 @@ test_result test_state(const test_request& req) {
   def.uses_variables = true;
   def.uses_context = true;
   test_result out;
-  detail::run_test_state(def, machine, index, run, req.context ? &context : nullptr, out);
+  detail::run_test_state(def, machine, index, run,
+                         context.ObjectEmpty() ? nullptr : &context, out);
   return out;
 }
 

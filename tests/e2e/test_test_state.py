@@ -428,6 +428,17 @@ class TestStateTest(E2ETestCase):
                          {"name": "my-exec", "state": "StateName", "token": "tok"})
         self.refused("ValidationException", definition=dumps(PASS), roleArn=ROLE_ARN, context="{}")
 
+    def test_no_role_needed_but_for_an_unmocked_task(self):
+        st = {"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+              "Output": {"ctx": "{% $states.context.Execution %}", "v": "{% $v %}"}}
+        r = self.sfn.test_state(definition=dumps(st), input='{"a":1}', variables='{"v":2}',
+                                inspectionLevel="DEBUG")
+        out = loads(r["output"])
+        self.assertEqual(out["v"], 2)
+        self.assertIsNone(out["ctx"]["RoleArn"])
+        self.assertEqual(out["ctx"]["Input"], {"a": 1})
+        self.assertEqual(loads(r["inspectionData"]["variables"]), {"v": 2})
+
     # -- bad requests -------------------------------------------------------------------
     def test_bad_requests(self):
         d = dumps(PASS)
@@ -449,7 +460,8 @@ class TestStateTest(E2ETestCase):
         self.refused("ValidationException", definition=dumps(TASK), mock={"result": "not JSON",
                                                                           "fieldValidationMode": "NONE"})
         self.refused("ValidationException", definition=dumps(TASK), roleArn=ROLE_ARN)  # no mock
-        self.refused("ValidationException", definition=d)  # no mock, no role
+        msg = self.refused("ValidationException", definition=dumps(TASK))  # no mock, no role
+        self.assertEqual(msg, "RoleArn must be specified when testing a Task state")
         self.refused("InvalidArn", definition=d, roleArn="not-an-arn")
         self.refused("ValidationException", definition=d, roleArn=ROLE_ARN, variables="[1]")
         # Coral's member checks, on the wire.

@@ -239,6 +239,11 @@ TEST_CASE("TestState refuses what AWS refuses", "[interp][test_state]") {
         "A test mock should have only one of the following fields: [result, errorOutput].");
   auto task = request(R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true})");
   CHECK(refused(task).type == "ValidationException");
+  task.role_arn.clear();
+  CHECK(refused(task).message == "RoleArn must be specified when testing a Task state");
+  auto pass = request(R"({"Type":"Pass","Parameters":{"r.$":"$$.Execution.RoleArn"},"End":true})");
+  pass.role_arn.clear();  // no role needed: $$.Execution.RoleArn is null
+  CHECK(*ok(pass).output == R"({"r":null})");
 }
 
 TEST_CASE("TestState answer JSON", "[interp][test_state]") {
