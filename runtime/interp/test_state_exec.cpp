@@ -325,14 +325,18 @@ void state_tester::conclude(thread& t, const asl::state& st, const flow& f) {
   if (req_.retrier_retry_count)
     for (auto& n : t.retries) n = *req_.retrier_retry_count;
   const std::string& err = f.f.error;
+  // The retrier that matches is reported (AWS: also when its attempts are
+  // used up, without a back-off), and the catcher that takes the error.
   std::optional<int64_t> retry_index, catch_index;
+  bool retries_left = false;
   if (err != "States.Runtime") {
     for (size_t i = 0; i < st.retry.size(); ++i) {
       if (!runner::matches(st.retry[i].error_equals, err)) continue;
-      if (t.retries[i] < st.retry[i].max_attempts) retry_index = static_cast<int64_t>(i);
+      retry_index = static_cast<int64_t>(i);
+      retries_left = t.retries[i] < st.retry[i].max_attempts;
       break;  // the first retrier that matches decides, attempts left or not
     }
-    if (!retry_index)
+    if (!retries_left)
       for (size_t i = 0; i < st.catchers.size(); ++i)
         if (runner::matches(st.catchers[i].error_equals, err)) {
           catch_index = static_cast<int64_t>(i);
@@ -356,9 +360,13 @@ void state_tester::conclude(thread& t, const asl::state& st, const flow& f) {
     out_.status = "CAUGHT_ERROR";
     out_.output = g.data;
     out_.next_state = m.states[g.next].name;
-    if (debug_) insp().catch_index = catch_index.value_or(0);
+    if (debug_) {
+      insp().catch_index = catch_index.value_or(0);
+      insp().retry_index = retry_index;
+    }
   } else {
     out_.status = "FAILED";
+    if (debug_) insp().retry_index = retry_index;
   }
 }
 

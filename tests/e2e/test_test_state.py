@@ -226,7 +226,7 @@ class TestStateTest(E2ETestCase):
         self.assertEqual((r["status"], r["error"], r["cause"], r["nextState"]),
                          ("CAUGHT_ERROR", "MockException", "c", "Handler"))
         self.assertEqual(loads(r["output"]), {"a": 1, "err": {"Error": "MockException", "Cause": "c"}})
-        self.assertEqual(r["inspectionData"]["errorDetails"], {"catchIndex": 1})
+        self.assertEqual(r["inspectionData"]["errorDetails"], {"catchIndex": 1, "retryIndex": 1})
         # An error no retrier matches goes straight to the catcher.
         r = self.ts(RETRY_TASK, "DEBUG", mock={"errorOutput": {"error": "Nope"}})
         self.assertEqual((r["status"], r["nextState"], r["inspectionData"]["errorDetails"]),
@@ -240,6 +240,10 @@ class TestStateTest(E2ETestCase):
         r = self.ts(t, "DEBUG", mock={"errorOutput": {"error": "MockException", "cause": "c"}},
                     stateConfiguration={"retrierRetryCount": 9})
         self.assertEqual((r["status"], r["error"]), ("FAILED", "MockException"))
+        # The retrier that matched, its attempts used up: no back-off (as AWS).
+        self.assertEqual(r["inspectionData"]["errorDetails"], {"retryIndex": 1})
+        r = self.ts(t, "DEBUG", mock={"errorOutput": {"error": "Unmatched"}})
+        self.assertEqual(r["status"], "FAILED")
         self.assertNotIn("errorDetails", r["inspectionData"])
 
     # -- JSONata ------------------------------------------------------------------

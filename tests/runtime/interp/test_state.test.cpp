@@ -149,7 +149,8 @@ TEST_CASE("TestState reports a retry as RETRIABLE with the retrier's back-off",
   CHECK(*r.next_state == "H");
   CHECK(*r.output == R"({"error":{"Error":"E","Cause":"c"}})");
   CHECK(*r.inspection->catch_index == 0);
-  CHECK_FALSE(r.inspection->retry_index);
+  CHECK(*r.inspection->retry_index == 1);  // the retrier that matched, used up
+  CHECK_FALSE(r.inspection->retry_backoff_seconds);
   CHECK(*r.error == "E");
 }
 
