@@ -22,7 +22,9 @@
 //    (each task to exactly one).
 //
 // Inbox messages are small JSON objects: {"t": kind, "arn": execution,
-// ...}; kinds: start, success, failure, heartbeat, stop, act.
+// ...}; kinds: start, success, failure, heartbeat, stop, act, mapupdate
+// (UpdateMapRun) and mapstop (StopExecution of a Map Run's child), both
+// addressed to the parent execution.
 #include "actors/detail.hpp"
 
 #include "cluster/coordinator.hpp"
@@ -350,6 +352,35 @@ void node::impl::dispatch(int shard, const std::string& msg) {
     }
     return;
   }
+  if (kind == "mapupdate" || kind == "mapstop") {
+    map_update_request r;
+    if (kind == "mapupdate") {
+      interp::ev_update_map_run ev;
+      ev.map_run_arn = str(d, "mr");
+      ev.max_concurrency = num(d, "mc");
+      ev.tolerated_count = num(d, "tc");
+      ev.tolerated_percentage = num(d, "tp") >= 0 ? double(num(d, "tp")) / 1e6 : -1;
+      r.ev = std::move(ev);
+    } else {
+      r.ev = interp::ev_stop_child{str(d, "child"), str(d, "error"), str(d, "cause"),
+                                   flag(d, "he"), flag(d, "hc")};
+    }
+    r.done = reply<std::pair<std::optional<api_error>, int64_t>>(
+        [acked](std::pair<std::optional<api_error>, int64_t> res) {
+          if (!res.first || res.first->type != "Dropped") (*acked)();
+        },
+        {api_error{"Dropped", ""}, 0});
+    auto holder = std::make_shared<map_update_request>(std::move(r));
+    auto routed = route(arn, [holder](const caf::actor& a) {
+      caf::anon_send(a, map_update_atom::value, std::move(*holder));
+    });
+    if (routed != route_result::delivered) {
+      holder->done.release();
+      if (routed == route_result::not_running) { if (owns(arn)) ack(); }
+      else later();
+    }
+    return;
+  }
   task_outcome o;
   if (kind == "success") {
     o.k = task_outcome::kind::success;
@@ -395,6 +426,21 @@ std::string remote_stop_message(const std::string& arn, const std::string& error
                                 const std::string& cause, bool he, bool hc) {
   return message({{"t", "stop"}, {"arn", arn}, {"error", error}, {"cause", cause}}, {},
                  {{"he", he}, {"hc", hc}});
+}
+
+std::string remote_map_update_message(const std::string& execution_arn,
+                                      const interp::ev_update_map_run& ev) {
+  // The percentage travels in millionths (the message's numbers are integers).
+  int64_t tp = ev.tolerated_percentage < 0 ? -1 : int64_t(ev.tolerated_percentage * 1e6 + 0.5);
+  return message({{"t", "mapupdate"}, {"arn", execution_arn}, {"mr", ev.map_run_arn}},
+                 {{"mc", ev.max_concurrency}, {"tc", ev.tolerated_count}, {"tp", tp}});
+}
+
+std::string remote_stop_child_message(const std::string& execution_arn,
+                                      const interp::ev_stop_child& ev) {
+  return message({{"t", "mapstop"}, {"arn", execution_arn}, {"child", ev.child_arn},
+                  {"error", ev.error}, {"cause", ev.cause}},
+                 {}, {{"he", ev.has_error}, {"hc", ev.has_cause}});
 }
 
 std::string remote_start_message(const std::string& arn) {

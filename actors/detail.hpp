@@ -9,6 +9,7 @@
 //     (task_atom, task_outcome)                      SendTaskSuccess/Failure/Heartbeat
 //     (timer_atom, int64 timer)                      a timer of the execution fell due
 //     (stop_atom, stop_request)                      StopExecution
+//     (map_update_atom, map_update_request)          UpdateMapRun, StopExecution of a child
 //     (persisted_atom, uint64 seq, bool ok)          the store acknowledged save `seq`
 //     (resave_atom, uint64 seq)                      retry save `seq` after a failure
 //     (passivate_atom, uint64 epoch)                 idle check: go to sleep if still idle
@@ -69,6 +70,7 @@ using act_start_atom = caf::atom_constant<caf::atom("actstart")>;
 using task_atom = caf::atom_constant<caf::atom("task")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using map_update_atom = caf::atom_constant<caf::atom("mapupd")>;
 using persisted_atom = caf::atom_constant<caf::atom("persisted")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using resave_atom = caf::atom_constant<caf::atom("resave")>;
@@ -131,6 +133,13 @@ struct task_outcome {
 struct stop_request {
   std::string error, cause;
   bool has_error = false, has_cause = false;
+  reply<std::pair<std::optional<api_error>, int64_t>> done;
+};
+
+/// UpdateMapRun, or StopExecution of a child execution: routed to the
+/// parent execution like a stop (ev is ev_update_map_run or ev_stop_child).
+struct map_update_request {
+  interp::event ev;
   reply<std::pair<std::optional<api_error>, int64_t>> done;
 };
 
@@ -378,6 +387,8 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
 /// Copies status, output, error and cause from an execution state into its
 /// record (actors/execution.cpp).
 void fill_record(cluster::execution_record& r, const interp::execution_state& st);
+/// Moves a step's Map Run and child changes into a store write (null: none).
+std::shared_ptr<const cluster::map_writes> take_map_changes(interp::step_result& r);
 /// Adds stateMachineAliasArn / stateMachineVersionArn to the ExecutionStarted
 /// event among `events` when `r` was started through an alias or version.
 void note_started_through(std::vector<model::history_event>& events,
@@ -390,6 +401,10 @@ std::string remote_task_message(const std::string& kind, const std::string& arn,
 std::string remote_stop_message(const std::string& arn, const std::string& error,
                                 const std::string& cause, bool he, bool hc);
 std::string remote_start_message(const std::string& arn);
+std::string remote_map_update_message(const std::string& execution_arn,
+                                      const interp::ev_update_map_run& ev);
+std::string remote_stop_child_message(const std::string& execution_arn,
+                                      const interp::ev_stop_child& ev);
 caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, node::impl* n,
                              std::string arn);
 caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node::impl* n);
@@ -399,6 +414,7 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, node::impl
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::task_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::stop_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::map_update_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::queued_task)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::poll_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::spawn_request)

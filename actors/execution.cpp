@@ -39,6 +39,14 @@ void note_started_through(std::vector<model::history_event>& events,
   }
 }
 
+std::shared_ptr<const cluster::map_writes> take_map_changes(interp::step_result& r) {
+  if (r.map_runs.empty() && r.children.empty()) return nullptr;
+  auto w = std::make_shared<cluster::map_writes>();
+  w->runs = std::move(r.map_runs);
+  w->children = std::move(r.children);
+  return w;
+}
+
 void fill_record(cluster::execution_record& r, const interp::execution_state& st) {
   r.status = interp::to_string(st.status);
   r.stop_ms = st.stop_ms;
@@ -104,6 +112,7 @@ void take_effect(self_ptr self) {
   }
   s.pending_commands.clear();
   s.pending_events.clear();
+  s.rec.map_changes.reset();
   auto& item = s.pending_item;
   // Cluster: the task's ActivityStarted is stored, so its "taken" marker in
   // the shared queue (which kept recovery from queueing it again) can go,
@@ -149,7 +158,8 @@ bool run_item(self_ptr self, work_item item) {
     if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms});
     return false;
   }
-  if (r.events.empty() && r.commands.empty()) {  // nothing changed
+  if (r.events.empty() && r.commands.empty() && r.map_runs.empty() &&
+      r.children.empty()) {  // nothing changed
     // (An ActivityStarted for a task already started or over: nothing for
     // the ledger of unsaved starts to remember either.)
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev); st && s.owner->coord)
@@ -159,6 +169,9 @@ bool run_item(self_ptr self, work_item item) {
     return false;
   }
   sync_record(s);
+  // Distributed Map: the Map Runs and child executions this step changed
+  // go into the store with this save (cleared once it is durable).
+  s.rec.map_changes = take_map_changes(r);
   s.pending_commands = std::move(r.commands);
   s.pending_events = std::move(r.events);
   note_started_through(s.pending_events, s.rec);
@@ -287,6 +300,11 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
       [=](timer_atom, int64_t timer) {
         enqueue(self, work_item{interp::ev_timer{timer}, {}, {}});
       },
+      [=](map_update_atom, map_update_request& r) {
+        work_item item{std::move(r.ev), {}, {}};
+        item.stop_reply = std::move(r.done);
+        enqueue(self, std::move(item));
+      },
       [=](stop_atom, stop_request& r) {
         work_item item{interp::ev_stop{r.error, r.cause, r.has_error, r.has_cause}, {}, {}};
         item.stop_reply = std::move(r.done);
@@ -313,10 +331,21 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         auto& s = self->state;
         if (seq != s.save_seq || !s.saving) return;
         // A failed save may still have been applied (the reply was lost):
-        // if the store already holds the last event, it is durable.
-        if (!s.pending_events.empty()) {
+        // if the store already holds the last event, it is durable. With no
+        // event of its own, a save that appended to a Map Run child's history
+        // is checked by that child (its other writes are idempotent).
+        std::string check_arn = s.st.execution_arn;
+        int64_t check_id = s.pending_events.empty() ? 0 : s.pending_events.back().id;
+        if (!check_id && s.rec.map_changes)
+          for (const auto& ch : s.rec.map_changes->children)
+            if (!ch.events.empty()) {
+              check_arn = ch.arn;
+              check_id = ch.events.back().id;
+              break;
+            }
+        if (check_id) {
           try {
-            if (s.owner->store.history_length(s.st.execution_arn) >= s.pending_events.back().id) {
+            if (s.owner->store.history_length(check_arn) >= check_id) {
               s.saving = false;
               s.save_failures = 0;
               take_effect(self);

@@ -383,6 +383,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), n.limits);
       fill_record(rec, first.next);
       note_started_through(first.events, rec);
+      rec.map_changes = take_map_changes(first);
       // Finished in its first step: no task of it can be answered and no
       // timer can fire, so its state is of no further use; not storing it
       // saves a write and the memory.
@@ -407,6 +408,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       return done(std::move(rep));
     }
     rec.state.reset();
+    rec.map_changes.reset();
     if (first.next.status != interp::exec_status::running) return done(std::move(rep));
     if (sleeps_from_start(n, first.commands)) {
       // Parked in a long Wait: nothing for an actor to do until the timer
@@ -505,6 +507,56 @@ void node::stop_execution(const std::string& execution_arn, std::string error, s
         api_error{"ExecutionDoesNotExist", "Execution Does Not Exist: '" + execution_arn + "'"}, 0);
   // Already finished: AWS answers with the stop date it has.
   (*shared_done)(std::nullopt, rec->stop_ms ? rec->stop_ms : now_ms());
+}
+
+namespace {
+
+/// Routes a Map Run event to the parent execution (this node's, or through
+/// the owner's inbox).
+void route_map_event(node::impl& n, const std::string& execution_arn, interp::event ev,
+                     std::string remote, std::function<void(std::optional<api_error>)> done) {
+  auto shared_done = std::make_shared<std::function<void(std::optional<api_error>)>>(
+      std::move(done));
+  if (!n.owns(execution_arn)) {
+    n.post_remote(execution_arn, remote);
+    return (*shared_done)(std::nullopt);
+  }
+  map_update_request req;
+  req.ev = std::move(ev);
+  req.done = reply<std::pair<std::optional<api_error>, int64_t>>(
+      [shared_done](std::pair<std::optional<api_error>, int64_t> r) {
+        (*shared_done)(std::move(r.first));
+      },
+      {api_error{"ServiceUnavailable", "The execution could not be reached"}, 0});
+  auto holder = std::make_shared<map_update_request>(std::move(req));
+  auto routed = n.route(execution_arn, [holder](const caf::actor& a) {
+    caf::anon_send(a, map_update_atom::value, std::move(*holder));
+  });
+  if (routed == route_result::delivered) return;
+  holder->done.release();
+  if (routed == route_result::unavailable)
+    return (*shared_done)(api_error{"ServiceUnavailable", "The execution store is unavailable"});
+  (*shared_done)(std::nullopt);  // the parent ended meanwhile: nothing to change
+}
+
+}  // namespace
+
+void node::update_map_run(const std::string& execution_arn, const std::string& map_run_arn,
+                          int64_t max_concurrency, int64_t tolerated_count,
+                          double tolerated_percentage,
+                          std::function<void(std::optional<api_error>)> done) {
+  interp::ev_update_map_run ev{map_run_arn, max_concurrency, tolerated_count,
+                               tolerated_percentage};
+  auto remote = remote_map_update_message(execution_arn, ev);
+  route_map_event(*impl_, execution_arn, std::move(ev), std::move(remote), std::move(done));
+}
+
+void node::stop_child(const std::string& execution_arn, const std::string& child_arn,
+                      std::string error, std::string cause, bool has_error, bool has_cause,
+                      std::function<void(std::optional<api_error>)> done) {
+  interp::ev_stop_child ev{child_arn, std::move(error), std::move(cause), has_error, has_cause};
+  auto remote = remote_stop_child_message(execution_arn, ev);
+  route_map_event(*impl_, execution_arn, std::move(ev), std::move(remote), std::move(done));
 }
 
 void node::get_activity_task(const std::string& activity_arn, std::string worker_name,

@@ -69,6 +69,20 @@ class node {
                       bool has_error, bool has_cause,
                       std::function<void(std::optional<api_error>, int64_t stop_ms)> done);
 
+  /// UpdateMapRun: routed to the parent execution `execution_arn` (like a
+  /// stop, also to another node's), whose interpreter applies it at once.
+  /// Fields < 0 stay unchanged.
+  void update_map_run(const std::string& execution_arn, const std::string& map_run_arn,
+                      int64_t max_concurrency, int64_t tolerated_count,
+                      double tolerated_percentage,
+                      std::function<void(std::optional<api_error>)> done);
+
+  /// StopExecution of a Map Run's child execution `child_arn`, routed to its
+  /// parent `execution_arn` like update_map_run.
+  void stop_child(const std::string& execution_arn, const std::string& child_arn,
+                  std::string error, std::string cause, bool has_error, bool has_cause,
+                  std::function<void(std::optional<api_error>)> done);
+
   /// GetActivityTask: answered at once when a task is queued, otherwise
   /// parked until one arrives or the poll timeout passes (empty token).
   void get_activity_task(const std::string& activity_arn, std::string worker_name,

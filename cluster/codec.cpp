@@ -174,6 +174,7 @@ const char* kind_name(kind k) {
     case kind::execution_state: return "execution state";
     case kind::tags: return "tags";
     case kind::alias: return "alias";
+    case kind::map_run: return "map run";
   }
   return "?";
 }
@@ -220,7 +221,7 @@ bool decode_blob(std::string_view blob, kind k, T& out, std::string* error, F&& 
 constexpr uint32_t thread_fields = 34;
 
 void put_thread(packer& p, const interp::thread& t) {
-  p.pack_array(thread_fields + 2);
+  p.pack_array(thread_fields + 10);
   put_i(p, t.id);
   put_i(p, t.parent);
   put_i(p, t.machine);
@@ -260,6 +261,15 @@ void put_thread(packer& p, const interp::thread& t) {
   put_s(p, t.map_run_arn);
   put_i(p, t.input_event);  // optional (absent in older blobs)
   put_s(p, t.variables);    // optional (absent in older blobs)
+  // Distributed Map (optional, absent in older blobs).
+  put_i(p, t.map_run_start_ms);
+  put_i(p, t.map_run_succeeded);
+  put_i(p, t.map_run_failed);
+  put_i(p, t.map_run_aborted);
+  put_s(p, t.child_arn);
+  put_s(p, t.child_input);
+  put_i(p, t.child_start_ms);
+  put_i(p, t.child_next_event);
 }
 
 interp::thread get_thread(const msgpack::object& o) {
@@ -313,6 +323,16 @@ interp::thread get_thread(const msgpack::object& o) {
   t.map_run_arn = f.s();
   t.input_event = f.more() ? f.i64() : 0;
   if (f.more()) t.variables = f.s();
+  if (f.more()) {
+    t.map_run_start_ms = f.i64();
+    t.map_run_succeeded = f.i64();
+    t.map_run_failed = f.i64();
+    t.map_run_aborted = f.i64();
+    t.child_arn = f.s();
+    t.child_input = f.s();
+    t.child_start_ms = f.i64();
+    t.child_next_event = f.i64();
+  }
   return t;
 }
 
@@ -365,8 +385,10 @@ std::string encode(const execution_record& r, identity id) {
   auto& p = w.pk();
   // Two more fields (version and alias ARN) only when there are any; older
   // blobs have 19 and decode unchanged.
-  const bool extra = !r.version_arn.empty() || !r.alias_arn.empty();
-  p.pack_array(extra ? execution_fields + 2 : execution_fields);
+  // A third (the Map Run of a child execution) only when there is one.
+  const bool child = !r.map_run_arn.empty();
+  const bool extra = child || !r.version_arn.empty() || !r.alias_arn.empty();
+  p.pack_array(child ? execution_fields + 3 : extra ? execution_fields + 2 : execution_fields);
   put_s(p, keep ? r.arn : none);
   put_s(p, keep ? r.machine_arn : none);
   put_s(p, r.name);
@@ -390,6 +412,7 @@ std::string encode(const execution_record& r, identity id) {
     put_s(p, r.version_arn);
     put_s(p, r.alias_arn);
   }
+  if (child) put_s(p, r.map_run_arn);
   return w.take();
 }
 
@@ -540,6 +563,7 @@ bool decode(std::string_view blob, execution_record& out, std::string* error) {
                             r.version_arn.clear();
                             r.alias_arn.clear();
                           }
+                          r.map_run_arn = f.more() ? f.s() : std::string();
                         });
   out.state = std::move(state);
   return ok;
@@ -667,6 +691,73 @@ bool decode(std::string_view blob, alias_record& out, std::string* error) {
       a.routes.push_back(std::move(r));
     }
   });
+}
+
+namespace {
+void put_counts(packer& p, const interp::map_run_counts& c) {
+  p.pack_array(10);
+  for (int64_t v : {c.pending, c.running, c.succeeded, c.failed, c.timed_out, c.aborted, c.total,
+                    c.results_written, c.pending_redrive, c.failures_not_redrivable})
+    put_i(p, v);
+}
+interp::map_run_counts get_counts(const msgpack::object& o) {
+  fields f(o, 10, "map run counts");
+  interp::map_run_counts c;
+  for (int64_t* v : {&c.pending, &c.running, &c.succeeded, &c.failed, &c.timed_out, &c.aborted,
+                     &c.total, &c.results_written, &c.pending_redrive,
+                     &c.failures_not_redrivable})
+    *v = f.i64();
+  return c;
+}
+constexpr uint32_t map_run_fields = 17;
+}  // namespace
+
+std::string encode(const interp::map_run_record& r) {
+  writer w(kind::map_run);
+  auto& p = w.pk();
+  p.pack_array(map_run_fields);
+  put_s(p, r.arn);
+  put_s(p, r.execution_arn);
+  put_s(p, r.machine_arn);
+  put_s(p, r.label);
+  put_s(p, r.status);
+  put_i(p, r.start_ms);
+  put_i(p, r.stop_ms);
+  put_i(p, r.max_concurrency);
+  put_i(p, r.tolerated_count);
+  put_d(p, r.tolerated_percentage);
+  put_b(p, r.express);
+  put_i(p, r.processor);
+  put_counts(p, r.items);
+  put_counts(p, r.executions);
+  put_i(p, r.redrive_count);
+  put_i(p, r.redrive_ms);
+  put_i(p, 0);  // reserved
+  return w.take();
+}
+
+bool decode(std::string_view blob, interp::map_run_record& out, std::string* error) {
+  return decode_blob(blob, kind::map_run, out, error,
+                     [](const msgpack::object& o, interp::map_run_record& r) {
+                       fields f(o, map_run_fields, "map run");
+                       r.arn = f.s();
+                       r.execution_arn = f.s();
+                       r.machine_arn = f.s();
+                       r.label = f.s();
+                       r.status = f.s();
+                       r.start_ms = f.i64();
+                       r.stop_ms = f.i64();
+                       r.max_concurrency = f.i64();
+                       r.tolerated_count = f.i64();
+                       r.tolerated_percentage = f.d();
+                       r.express = f.b();
+                       r.processor = f.i32();
+                       r.items = get_counts(f.next());
+                       r.executions = get_counts(f.next());
+                       r.redrive_count = f.i64();
+                       r.redrive_ms = f.i64();
+                       f.i64();
+                     });
 }
 
 }  // namespace sc::cluster::codec

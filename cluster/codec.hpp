@@ -39,6 +39,7 @@ enum class kind : uint8_t {
   execution_state = 'S',
   tags = 'T',
   alias = 'L',
+  map_run = 'R',
 };
 
 std::string encode(const state_machine_record& r);
@@ -55,6 +56,7 @@ std::string encode(const model::history_event& e);
 std::string encode(const interp::execution_state& s, identity id = identity::keep);
 std::string encode(const std::vector<tag>& tags);
 std::string encode(const alias_record& a);
+std::string encode(const interp::map_run_record& r);
 
 bool decode(std::string_view blob, state_machine_record& out, std::string* error = nullptr);
 bool decode(std::string_view blob, activity_record& out, std::string* error = nullptr);
@@ -64,5 +66,6 @@ bool decode(std::string_view blob, model::history_event& out, std::string* error
 bool decode(std::string_view blob, interp::execution_state& out, std::string* error = nullptr);
 bool decode(std::string_view blob, std::vector<tag>& out, std::string* error = nullptr);
 bool decode(std::string_view blob, alias_record& out, std::string* error = nullptr);
+bool decode(std::string_view blob, interp::map_run_record& out, std::string* error = nullptr);
 
 }  // namespace sc::cluster::codec

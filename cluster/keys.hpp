@@ -165,6 +165,39 @@ inline std::string machine_running(uint32_t shard, std::string_view machine_arn)
   return shard_prefix(shard) + "mrun:" + std::string(machine_arn);
 }
 
+// Map Runs (Distributed Map). Every key of a Map Run and of its child
+// executions is in the PARENT execution's shard S: Map Run ids and child
+// names carry the placement hash of the parent's ARN
+// (interp::embedded_placement), so placement_shard() finds S from a Map Run
+// or child ARN alone, and the parent's save writes them in its own
+// transaction. A child's record and history use execution() and history()
+// with the child's ARN (so DescribeExecution and GetExecutionHistory read
+// them like any execution); children are in no machine_executions() index.
+
+/// STRING `sc:{S}:mr:<map run arn>`: the interp::map_run_record blob,
+/// replaced by each save that changed the Map Run.
+inline std::string map_run(uint32_t shard, std::string_view map_run_arn) {
+  return shard_prefix(shard) + "mr:" + std::string(map_run_arn);
+}
+
+/// ZSET `sc:{S}:mrs:<execution arn>`: the execution's Map Runs, score 0,
+/// member execution_index_member(start, map run arn) (ListMapRuns).
+inline std::string execution_map_runs(uint32_t shard, std::string_view execution_arn) {
+  return shard_prefix(shard) + "mrs:" + std::string(execution_arn);
+}
+
+/// ZSET `sc:{S}:mrx:<map run arn>`: the Map Run's child executions, score
+/// 0, member execution_index_member(start, child arn) (ListExecutions with
+/// mapRunArn). `sc:{S}:mrx:<STATUS>:<map run arn>` holds those with that
+/// status (a child leaving RUNNING is removed from the RUNNING set).
+inline std::string map_run_children(uint32_t shard, std::string_view map_run_arn) {
+  return shard_prefix(shard) + "mrx:" + std::string(map_run_arn);
+}
+inline std::string map_run_children_by_status(uint32_t shard, std::string_view status,
+                                              std::string_view map_run_arn) {
+  return shard_prefix(shard) + "mrx:" + std::string(status) + ":" + std::string(map_run_arn);
+}
+
 /// The member for an execution in the machine_executions*() indexes: the
 /// start time as 16 hex digits (sign bit flipped, so negative times sort
 /// first) followed by the ARN. Byte order = (start, arn) order.

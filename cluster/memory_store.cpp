@@ -5,6 +5,7 @@
 // finished execution is forgotten that long after it finished (checked on
 // every create and save, oldest first).
 #include "cluster/codec.hpp"
+#include "cluster/map_run_memory.hpp"
 #include "cluster/store.hpp"
 
 #include <chrono>
@@ -242,6 +243,7 @@ class memory_store final : public store {
     auto& e = slot->second;
     keep(e, r);
     append(e, events);
+    if (r.map_changes) bytes_ += map_runs_.apply(*r.map_changes);
     bytes_ += footprint(slot->first, e);
     order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
     if (r.status == "RUNNING") ++running_[r.machine_arn];
@@ -253,14 +255,14 @@ class memory_store final : public store {
   std::optional<execution_record> get_execution(const std::string& arn) override {
     std::lock_guard lock(mu_);
     auto it = executions_.find(arn);
-    if (it == executions_.end()) return std::nullopt;
+    if (it == executions_.end()) return map_runs_.get_child(arn);
     return load(it->first, it->second, true);
   }
 
   std::optional<execution_record> get_execution_record(const std::string& arn) override {
     std::lock_guard lock(mu_);
     auto it = executions_.find(arn);
-    if (it == executions_.end()) return std::nullopt;
+    if (it == executions_.end()) return map_runs_.get_child(arn);
     return load(it->first, it->second, false);
   }
 
@@ -279,6 +281,7 @@ class memory_store final : public store {
       if (m != machines_.end() && m->second.status == "DELETING") erase_machine(r.machine_arn);
     }
     append(e, events);
+    if (r.map_changes) bytes_ += map_runs_.apply(*r.map_changes);
     // Finished: it grows no more, give back what growing reserved.
     if (r.status != "RUNNING") {
       e.history.shrink_to_fit();
@@ -332,7 +335,25 @@ class memory_store final : public store {
     std::lock_guard lock(mu_);
     std::vector<model::history_event> out;
     auto it = executions_.find(arn);
-    if (it == executions_.end()) return out;
+    if (it == executions_.end()) {
+      // A child execution: its events never refer to shared payloads.
+      const auto* h = map_runs_.history(arn);
+      if (!h) return out;
+      int64_t n = static_cast<int64_t>(h->size());
+      auto add = [&](int64_t i) {
+        model::history_event ev;
+        if (!codec::decode((*h)[static_cast<size_t>(i - 1)], ev))
+          throw store_error("memory store: undecodable history event");
+        out.push_back(std::move(ev));
+      };
+      if (!reverse) {
+        for (int64_t i = std::max<int64_t>(from, 1); i <= n && out.size() < limit; ++i) add(i);
+      } else {
+        for (int64_t i = from == 0 ? n : std::min(from, n); i >= 1 && out.size() < limit; --i)
+          add(i);
+      }
+      return out;
+    }
     const auto& e = it->second;
     int64_t n = static_cast<int64_t>(e.ends.size());
     auto add = [&](int64_t i) {
@@ -369,7 +390,29 @@ class memory_store final : public store {
   int64_t history_length(const std::string& arn) override {
     std::lock_guard lock(mu_);
     auto it = executions_.find(arn);
-    return it == executions_.end() ? 0 : static_cast<int64_t>(it->second.ends.size());
+    if (it == executions_.end()) {
+      const auto* h = map_runs_.history(arn);
+      return h ? static_cast<int64_t>(h->size()) : 0;
+    }
+    return static_cast<int64_t>(it->second.ends.size());
+  }
+
+  std::optional<interp::map_run_record> get_map_run(const std::string& arn) override {
+    std::lock_guard lock(mu_);
+    return map_runs_.get_run(arn);
+  }
+
+  page<interp::map_run_record> list_map_runs(const std::string& execution_arn,
+                                             const std::string& after, size_t limit) override {
+    std::lock_guard lock(mu_);
+    return map_runs_.list_runs(execution_arn, after, limit);
+  }
+
+  page<execution_record> list_map_run_executions(const std::string& map_run_arn,
+                                                 const std::string& status,
+                                                 const std::string& after, size_t limit) override {
+    std::lock_guard lock(mu_);
+    return map_runs_.list_children(map_run_arn, status, after, limit);
   }
 
   std::vector<execution_record> running_executions() override {
@@ -403,7 +446,7 @@ class memory_store final : public store {
       auto m = machine_ids_.find(it->second.rev->machine_arn);
       if (m != machine_ids_.end())
         order_.erase(order_key{m->second, it->second.start_ms, it->first});
-      bytes_ -= std::min(bytes_, footprint(it->first, it->second));
+      bytes_ -= std::min(bytes_, footprint(it->first, it->second) + map_runs_.forget(it->first));
       executions_.erase(it);
     }
   }
@@ -575,6 +618,7 @@ class memory_store final : public store {
   std::map<std::string, activity_record> activities_;
   std::unordered_map<std::string, std::vector<tag>> tags_;
   std::unordered_map<std::string, exec_entry> executions_;
+  map_run_memory map_runs_;  ///< Map Runs and child executions
   std::set<order_key> order_;
   std::unordered_map<std::string, uint32_t> machine_ids_;
   std::unordered_map<std::string, int64_t> running_;  ///< running executions per machine

@@ -5,6 +5,7 @@
 #include "cluster/codec.hpp"
 #include "cluster/hiredis_util.hpp"
 #include "cluster/keys.hpp"
+#include "cluster/map_run_ops.hpp"
 
 #include <hiredis/hiredis.h>
 
@@ -394,6 +395,24 @@ else
 end
 return 1
 )lua"};
+
+// The create and fenced save scripts with a save's Map Run operations
+// (map_run_ops.hpp) after everything else: extra KEYS (one per operation)
+// after the script's own, extra ARGV (the operations') after the events,
+// and ARGV[#ARGV] = the index of the last event.
+std::string with_ops(std::string text, const char* returns, int k0) {
+  const std::string loop_end = "#ARGV";
+  // The event loops read up to `last` instead of #ARGV.
+  size_t at = 0;
+  while ((at = text.find(loop_end, at)) != std::string::npos) text.replace(at, loop_end.size(), "last");
+  size_t ret = text.rfind(returns);
+  text.insert(ret, "apply_ops(" + std::to_string(k0) + ", last + 1, #ARGV - 1)\n");
+  return std::string(map_run_ops_lua()) + "local last = tonumber(ARGV[#ARGV])\n" + text;
+}
+const std::string create_execution_ops_text = with_ops(create_execution_body, "return {1}", 8);
+const script create_execution_ops_lua{create_execution_ops_text.c_str()};
+const std::string fenced_save_ops_text =
+    with_ops(save_execution_fenced_lua.text, "return 1", 10);
 
 // PublishStateMachineVersion. KEYS: 1 versions hash, 2 version index,
 // 3 counter, 4 revisions hash. ARGV: 1 machine arn, 2 revision id, 3 blob
@@ -902,12 +921,20 @@ class redis_store final : public store {
     // (an atomic create-if-absent) and then tells the shard's owner through
     // its inbox; only the owner's later saves must carry the lease epoch.
     lease c(pool_);
-    reply rep = eval(c, create_execution_lua,
-                     {keys::execution(s, r.arn), keys::state(s, r.arn), keys::history(s, r.arn),
-                      keys::machine_executions(s, r.machine_arn),
-                      keys::machine_executions_by_status(s, r.status, r.machine_arn),
-                      keys::running(s), keys::machine_running(s, r.machine_arn)},
-                     args);
+    std::vector<std::string> ks{keys::execution(s, r.arn), keys::state(s, r.arn),
+                                keys::history(s, r.arn),
+                                keys::machine_executions(s, r.machine_arn),
+                                keys::machine_executions_by_status(s, r.status, r.machine_arn),
+                                keys::running(s), keys::machine_running(s, r.machine_arn)};
+    const bool ops = r.map_changes && !r.map_changes->empty();
+    if (ops) {
+      // The first step started a Distributed Map: its Map Run and children
+      // are created in the same script.
+      const std::string last = std::to_string(args.size());
+      map_run_ops_args(map_run_ops(*r.map_changes, s, retention_.load()), ks, args);
+      args.push_back(last);
+    }
+    reply rep = eval(c, ops ? create_execution_ops_lua : create_execution_lua, ks, args);
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1)
       throw store_unavailable("Redis: unexpected reply from the create script");
     if (rep->element[0]->integer == 1) {
@@ -1142,6 +1169,70 @@ class redis_store final : public store {
     return out;
   }
 
+  // Map Runs ---------------------------------------------------------------
+
+  std::optional<interp::map_run_record> get_map_run(const std::string& arn) override {
+    if (!interp::embedded_placement(arn)) return std::nullopt;
+    lease c(pool_);
+    auto r = c.one({"GET", keys::map_run(shard(arn), arn)});
+    if (is_nil(r.get())) return std::nullopt;
+    interp::map_run_record m;
+    if (!codec::decode(str(r.get()), m)) throw store_error("Redis: undecodable map run");
+    return m;
+  }
+
+  page<interp::map_run_record> list_map_runs(const std::string& execution_arn,
+                                             const std::string& after, size_t limit) override {
+    page<interp::map_run_record> out;
+    const uint32_t s = shard(execution_arn);
+    lease c(pool_);
+    auto ids = c.one({"ZREVRANGEBYLEX", keys::execution_map_runs(s, execution_arn),
+                      after.empty() ? std::string("+") : "(" + after, "-", "LIMIT", "0",
+                      std::to_string(limit + 1)});
+    if (ids->type != REDIS_REPLY_ARRAY || ids->elements == 0) return out;
+    resp g;
+    const size_t n = std::min<size_t>(ids->elements, limit);
+    for (size_t i = 0; i < n; ++i)
+      g.cmd({"GET", keys::map_run(s, keys::execution_index_arn(str(ids->element[i])))});
+    auto recs = c.run(g);
+    for (size_t i = 0; i < n; ++i) {
+      if (is_nil(recs[i].get())) continue;
+      interp::map_run_record m;
+      if (!codec::decode(str(recs[i].get()), m)) throw store_error("Redis: undecodable map run");
+      out.items.push_back(std::move(m));
+    }
+    if (ids->elements > limit) out.next = std::string(str(ids->element[limit - 1]));
+    return out;
+  }
+
+  page<execution_record> list_map_run_executions(const std::string& map_run_arn,
+                                                 const std::string& status,
+                                                 const std::string& after, size_t limit) override {
+    page<execution_record> out;
+    if (!interp::embedded_placement(map_run_arn) || limit == 0) return out;
+    const uint32_t s = shard(map_run_arn);
+    lease c(pool_);
+    auto ids = c.one({"ZREVRANGEBYLEX",
+                      status.empty() ? keys::map_run_children(s, map_run_arn)
+                                     : keys::map_run_children_by_status(s, status, map_run_arn),
+                      after.empty() ? std::string("+") : "(" + after, "-", "LIMIT", "0",
+                      std::to_string(limit + 1)});
+    if (ids->type != REDIS_REPLY_ARRAY || ids->elements == 0) return out;
+    resp g;
+    const size_t n = std::min<size_t>(ids->elements, limit);
+    for (size_t i = 0; i < n; ++i)
+      g.cmd({"GET", keys::execution(s, keys::execution_index_arn(str(ids->element[i])))});
+    auto recs = c.run(g);
+    for (size_t i = 0; i < n; ++i) {
+      if (is_nil(recs[i].get())) continue;
+      execution_record e;
+      decode_or_throw(str(recs[i].get()), e);
+      out.items.push_back(std::move(e));
+    }
+    if (ids->elements > limit) out.next = std::string(str(ids->element[limit - 1]));
+    return out;
+  }
+
   redis_store_stats stats() const {
     redis_store_stats s;
     s.saves = st_saves_.load();
@@ -1153,7 +1244,12 @@ class redis_store final : public store {
   }
 
  private:
-  uint32_t shard(std::string_view arn) const { return keys::shard_of(arn, shards_); }
+  /// The shard of an execution, or of a Map Run or child execution (the
+  /// parent's: keys.hpp, "Map Runs").
+  uint32_t shard(std::string_view arn) const {
+    if (auto h = interp::embedded_placement(arn)) return static_cast<uint32_t>(*h % shards_);
+    return keys::shard_of(arn, shards_);
+  }
 
   /// The lease value shard `s`'s writes must see ("" = not fenced).
   std::string fence_of(uint32_t s) {
@@ -1186,6 +1282,11 @@ class redis_store final : public store {
   /// Runs a script: EVALSHA with the digest Redis gave at SCRIPT LOAD, or
   /// EVAL when Redis has forgotten it (restart, SCRIPT FLUSH).
   reply eval(lease& c, const script& sc, std::initializer_list<std::string> keys_,
+             const std::vector<std::string>& args) {
+    return eval(c, sc, std::vector<std::string>(keys_), args);
+  }
+
+  reply eval(lease& c, const script& sc, const std::vector<std::string>& keys_,
              const std::vector<std::string>& args) {
     std::string sha;
     {
@@ -1313,6 +1414,18 @@ class redis_store final : public store {
         q.cmd({"EXPIRE", hist_key, t});
       }
     }
+    if (r.map_changes && !r.map_changes->empty()) {
+      static const char* const names[] = {"SET", "ZADD", "ZREM", "RPUSH", "EXPIRE"};
+      for (const auto& o : map_run_ops(*r.map_changes, s, retention_.load())) {
+        const char* name = o.code == 'S' ? names[0] : o.code == 'Z' ? names[1]
+                           : o.code == 'R' ? names[2] : o.code == 'P' ? names[3] : names[4];
+        q.begin(2 + o.values.size() + (o.code == 'Z' ? 1 : 0));
+        q.arg(name);
+        q.arg(o.key);
+        if (o.code == 'Z') q.arg("0");
+        for (const auto& v : o.values) q.arg(v);
+      }
+    }
     q.cmd({"EXEC"});
     if (r.status != "RUNNING") {
       q.cmd({"SISMEMBER", keys::deleting_machines(), r.machine_arn});
@@ -1331,10 +1444,15 @@ class redis_store final : public store {
     p.fenced = true;
     const std::string member = keys::execution_index_member(r.start_ms, r.arn);
     auto& q = p.cmds;
-    q.begin(3 + 9 + 9 + events.size());
-    q.arg("EVALSHA");
-    q.arg(fenced_save_sha_);
-    q.arg("9");
+    // With Map Run changes: the same script with their operations
+    // (sent as EVAL: such saves are a minority).
+    std::vector<std::string> op_keys, op_args;
+    const bool ops = r.map_changes && !r.map_changes->empty();
+    if (ops) map_run_ops_args(map_run_ops(*r.map_changes, s, retention_.load()), op_keys, op_args);
+    q.begin(3 + 9 + 9 + events.size() + op_keys.size() + op_args.size() + (ops ? 1 : 0));
+    q.arg(ops ? "EVAL" : "EVALSHA");
+    q.arg(ops ? std::string_view(fenced_save_ops_text) : std::string_view(fenced_save_sha_));
+    q.arg(std::to_string(9 + op_keys.size()));
     q.arg(keys::lease(s));
     q.arg(keys::execution(s, r.arn));
     q.arg(keys::state(s, r.arn));
@@ -1344,6 +1462,7 @@ class redis_store final : public store {
     q.arg(keys::machine_executions_by_status(s, "RUNNING", r.machine_arn));
     q.arg(keys::running(s));
     q.arg(keys::machine_running(s, r.machine_arn));
+    for (const auto& k : op_keys) q.arg(k);
     q.arg(fence);
     q.arg(r.arn);
     q.arg(codec::encode(r));
@@ -1354,6 +1473,10 @@ class redis_store final : public store {
     q.arg(r.express ? "1" : "0");
     q.arg(r.status == "RUNNING" ? std::string("0") : to_str(retention_.load()));
     for (const auto& e : events) q.arg(codec::encode(e));
+    if (ops) {
+      for (const auto& a : op_args) q.arg(a);
+      q.arg(std::to_string(9 + events.size()));
+    }
     if (r.status != "RUNNING") {
       q.cmd({"SISMEMBER", keys::deleting_machines(), r.machine_arn});
       p.check_deleting = true;

@@ -22,6 +22,7 @@
 // reports failure through its callback instead of throwing.
 #pragma once
 
+#include "runtime/interp/map_run.hpp"
 #include "runtime/interp/state.hpp"
 #include "runtime/model/history_event.hpp"
 
@@ -86,6 +87,18 @@ struct route {
   int64_t weight = 0;
 };
 
+/// Distributed Map changes a step made (runtime/interp/map_run.hpp), written
+/// by the store in the same atomic write as the parent execution's save or
+/// create: Map Run records (replaced whole; each is small) and child
+/// executions (record replaced, `events` appended to the child's history).
+/// Only what changed in the step is here, so a parent with 10,000 children
+/// writes each child when it starts and when it ends, not on every save.
+struct map_writes {
+  std::vector<interp::map_run_record> runs;
+  std::vector<interp::child_execution> children;
+  bool empty() const { return runs.empty() && children.empty(); }
+};
+
 /// A state machine alias (arn = machine ARN + ":" + name).
 struct alias_record {
   std::string arn, name, description;
@@ -119,7 +132,34 @@ struct execution_record {
   /// The interpreter state after the last step (absent once finished and
   /// compacted). Shared and immutable.
   std::shared_ptr<const interp::execution_state> state;
+  /// A child execution of a Distributed Map: its Map Run ("" otherwise).
+  /// machine_arn is then the labelled machine ARN (…:stateMachine:M/label).
+  std::string map_run_arn;
+  /// Not part of the record: Map Run and child changes to write with this
+  /// save or create (null = none).
+  std::shared_ptr<const map_writes> map_changes;
 };
+
+/// A child execution's record as the stores keep it.
+inline execution_record child_record(const interp::child_execution& c) {
+  execution_record r;
+  r.arn = c.arn;
+  r.machine_arn = c.machine_arn;
+  r.name = c.name;
+  r.status = c.status;
+  r.start_ms = c.start_ms;
+  r.stop_ms = c.stop_ms;
+  r.input = c.input;
+  r.output = c.output;
+  r.error = c.error;
+  r.cause = c.cause;
+  r.has_output = c.has_output;
+  r.has_error = c.has_error;
+  r.has_cause = c.has_cause;
+  r.express = c.express;
+  r.map_run_arn = c.map_run_arn;
+  return r;
+}
 
 enum class create_outcome { created, existing, conflict, deleting };
 
@@ -236,6 +276,21 @@ class store {
   virtual int64_t history_length(const std::string& arn) = 0;
   /// Executions not yet finished (for restart/recovery).
   virtual std::vector<execution_record> running_executions() = 0;
+
+  // Map Runs (written only through execution_record::map_changes) --------
+  /// get_execution_record, get_history and history_length also answer for
+  /// child executions (their records carry map_run_arn); list_executions
+  /// never lists them.
+  virtual std::optional<interp::map_run_record> get_map_run(const std::string& arn) = 0;
+  /// The Map Runs of an execution, newest first; `after` is the previous
+  /// page's key.
+  virtual page<interp::map_run_record> list_map_runs(const std::string& execution_arn,
+                                                     const std::string& after, size_t limit) = 0;
+  /// A Map Run's child executions, newest first; `status` empty = all.
+  virtual page<execution_record> list_map_run_executions(const std::string& map_run_arn,
+                                                         const std::string& status,
+                                                         const std::string& after,
+                                                         size_t limit) = 0;
 
   // Additions with defaults (the memory store keeps them) ----------------
   /// save_execution without waiting: `done(true)` once the save is durable

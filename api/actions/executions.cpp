@@ -1,6 +1,7 @@
 // StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
 // ListExecutions, GetExecutionHistory.
 #include "api/actions/configuration.hpp"
+#include "api/actions/map_runs.hpp"
 #include "api/actions/qualified.hpp"
 #include "runtime/model/arn.hpp"
 
@@ -126,8 +127,9 @@ void stop_execution(context& c) {
   auto error = c.m.str("error", 0, 256);
   auto cause = c.m.str("cause", 0, 32768);
   require_arn(arn, model::arn_kind::execution);
-  if (!c.store.get_execution_record(arn))
-    throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
+  auto rec = c.store.get_execution_record(arn);
+  if (!rec) throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
+  if (!rec->map_run_arn.empty()) return stop_child_execution(c, *rec, error, cause);
   auto done = c.done;
   c.node.stop_execution(arn, error.value_or(""), cause.value_or(""), error.has_value(),
                         cause.has_value(),
@@ -140,7 +142,11 @@ void stop_execution(context& c) {
 void describe_execution(context& c) {
   auto arn = c.m.required_str("executionArn", 1, 256);
   bool all_data = read_included_data(c.m);
-  require_arn(arn, model::arn_kind::execution);
+  // AWS describes the Express children of a Map Run (not other Express
+  // executions).
+  if (!(is_map_run_resource(arn) && model::parse_arn(arn) &&
+        model::parse_arn(arn)->kind == model::arn_kind::express_execution))
+    require_arn(arn, model::arn_kind::execution);
   auto e = c.store.get_execution_record(arn);
   if (!e) throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
   out o;
@@ -157,6 +163,7 @@ void describe_execution(context& c) {
   if (e->has_error) o.str("error", e->error);
   if (e->has_cause) o.str("cause", e->cause);
   if (!e->trace_header.empty()) o.str("traceHeader", e->trace_header);
+  if (!e->map_run_arn.empty()) o.str("mapRunArn", e->map_run_arn);
   o.num("redriveCount", 0);
   if (e->status == "RUNNING" || e->status == "SUCCEEDED") {
     o.str("redriveStatus", "NOT_REDRIVABLE");
@@ -175,12 +182,18 @@ void list_executions(context& c) {
   size_t limit = page_size(c.m);
   if (!arn && !map_run)
     throw aws_error("ValidationException", "Must provide a StateMachine ARN or MapRun ARN");
-  if (map_run) throw aws_error("ResourceNotFound", "Resource not found: '" + *map_run + "'");
   if (status && *status != "RUNNING" && *status != "SUCCEEDED" && *status != "FAILED" &&
       *status != "TIMED_OUT" && *status != "ABORTED" && *status != "PENDING_REDRIVE")
     validation_error("'" + *status + "'", "statusFilter",
                      "Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, FAILED, "
                      "PENDING_REDRIVE, ABORTED, RUNNING]");
+  if (arn && map_run)
+    throw aws_error("ValidationException",
+                    "Only one of StateMachine ARN or MapRun ARN can be provided");
+  if (map_run) return list_map_run_executions(c, *map_run, status, limit);
+  if (status && *status == "PENDING_REDRIVE")
+    throw aws_error("ValidationException",
+                    "PENDING_REDRIVE statusFilter is only supported with a MapRun ARN");
   auto ref = parse_machine_ref(*arn);
   std::string after;
   if (auto tok = c.m.str("nextToken", 1, 3096)) after = decode_page_token(c.node.tokens(), "exec", *tok);

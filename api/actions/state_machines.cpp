@@ -1,6 +1,7 @@
 // CreateStateMachine, DescribeStateMachine, UpdateStateMachine,
 // DeleteStateMachine, ListStateMachines, DescribeStateMachineForExecution.
 #include "api/actions/configuration.hpp"
+#include "api/actions/map_runs.hpp"
 #include "api/actions/qualified.hpp"
 #include "runtime/asl/parse.hpp"
 #include "runtime/model/arn.hpp"
@@ -217,6 +218,7 @@ void list_state_machines(context& c) {
 void describe_state_machine_for_execution(context& c) {
   auto arn = c.m.required_str("executionArn", 1, 256);
   bool all_data = read_included_data(c.m);
+  if (describe_child_state_machine(c, arn)) return;  // a Map Run's child (map_runs.cpp)
   require_arn(arn, model::arn_kind::execution);
   auto e = c.store.get_execution(arn);
   if (!e) throw aws_error("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");

@@ -195,6 +195,11 @@ struct machine {
   std::unordered_map<std::string, int> by_name;
   std::optional<int64_t> timeout_seconds;  ///< top level only
   std::string comment;
+  /// A Distributed Map's ItemProcessor: ProcessorConfig.ExecutionType
+  /// EXPRESS, and the processor as JSON text (the definition a child
+  /// execution shows in DescribeStateMachineForExecution).
+  bool express = false;
+  std::string text;
 
   const state* find(const std::string& name) const {
     auto it = by_name.find(name);

@@ -161,7 +161,20 @@ std::shared_ptr<machine> compiler::compile_machine(const json::value& obj, const
     static const field_names branch = {"StartAt", "States", "Comment"};
     static const field_names processor = {"StartAt", "States", "Comment", "ProcessorConfig"};
     check_fields(obj, at, kind == machine_kind::branch ? branch : processor);
-    if (kind == machine_kind::processor) compile_processor_config(obj, at);
+    if (kind == machine_kind::processor) {
+      compile_processor_config(obj, at);
+      const json::value* pc = find(obj, "ProcessorConfig");
+      if (pc && pc->IsObject()) {
+        auto mode = pc->FindMember("Mode");
+        auto type = pc->FindMember("ExecutionType");
+        if (mode != pc->MemberEnd() && mode->value.IsString() &&
+            std::string_view(mode->value.GetString()) == "DISTRIBUTED") {
+          m->express = type != pc->MemberEnd() && type->value.IsString() &&
+                       std::string_view(type->value.GetString()) == "EXPRESS";
+          m->text = json::dump(obj);
+        }
+      }
+    }
   }
   require(obj, at, {"States", "StartAt"});
   if (auto c = string_field(obj, at, "Comment")) m->comment = *c;

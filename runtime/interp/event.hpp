@@ -15,7 +15,22 @@ struct ev_task_heartbeat { int64_t task; };
 struct ev_timer { int64_t timer; };
 struct ev_stop { std::string error, cause; bool has_error = false, has_cause = false; };
 
+/// UpdateMapRun: new settings for a running Map Run (-1 = unchanged).
+struct ev_update_map_run {
+  std::string map_run_arn;
+  int64_t max_concurrency = -1;
+  int64_t tolerated_count = -1;
+  double tolerated_percentage = -1;
+};
+
+/// StopExecution of a Map Run's child execution: that child ends ABORTED
+/// (its iteration counts as failed for the Map's tolerated failures).
+struct ev_stop_child {
+  std::string child_arn, error, cause;
+  bool has_error = false, has_cause = false;
+};
+
 using event = std::variant<ev_start, ev_activity_started, ev_task_succeeded, ev_task_failed,
-                           ev_task_heartbeat, ev_timer, ev_stop>;
+                           ev_task_heartbeat, ev_timer, ev_stop, ev_update_map_run, ev_stop_child>;
 
 }  // namespace sc::interp

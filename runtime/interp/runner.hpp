@@ -155,6 +155,11 @@ class runner {
   void on_task_failed(const ev_task_failed& e);
   void on_task_heartbeat(const ev_task_heartbeat& e);
   void on_stop(const ev_stop& e);
+  /// UpdateMapRun (state_map_run.cpp): new limits for a running Map Run,
+  /// in force at once (more iterations start when the concurrency grew).
+  void on_update_map_run(const ev_update_map_run& e);
+  /// StopExecution of a child execution (state_map_run.cpp).
+  void on_stop_child(const ev_stop_child& e);
   /// Called after every event: enforces the history limit for events
   /// recorded outside `drive` (ActivityStarted, …).
   void finish_step();
@@ -419,6 +424,25 @@ class runner {
   /// Failed items past ToleratedFailureCount or ToleratedFailurePercentage.
   bool map_threshold_exceeded(const thread& p, const asl::state& st) const;
 
+  // state_map_run.cpp: Map Runs and child executions (map_run.hpp)
+  /// The iteration thread whose child execution `t` runs in (itself or an
+  /// ancestor); nullptr when `t` is not inside a Distributed Map iteration.
+  thread* child_root(thread& t);
+  /// emit() for a thread inside a child execution: the event goes to the
+  /// child's own history (STANDARD children), numbered from 1.
+  int64_t child_emit(thread& t, const char* type, const char* key, details det, bool advance);
+  /// A Distributed Map starts its Map Run (ARN, start, record).
+  void map_run_begin(thread& m, const asl::state& st);
+  /// The Map Run's record as it is now, with `status`, into the step's output.
+  void note_map_run(thread& m, const char* status);
+  /// Iteration `c` of Map thread `m` starts as a child execution.
+  void child_begin(thread& m, thread& c, const std::string& input);
+  /// The child execution of `c` ends: SUCCEEDED, FAILED or ABORTED (with
+  /// `stop`'s error and cause when stopped by StopExecution).
+  void child_end(thread& c, const char* status, const ev_stop_child* stop = nullptr);
+  /// The step's output record of `c`'s child execution (created once per step).
+  child_execution& child_write(thread& c);
+
   const asl::definition& def_;
   execution_state& s_;
   step_result& r_;
@@ -447,6 +471,8 @@ class runner {
   int pending_thread_ = -1;      ///< the thread whose Assign awaits its Exited event
   std::string pending_scope_;    ///< … and its scope's text with the new values
   int drive_depth_ = 0;          ///< nested `drive` calls on the stack
+  std::map<std::string, size_t> map_run_slot_;  ///< r_.map_runs index by ARN
+  std::map<std::string, size_t> child_slot_;    ///< r_.children index by ARN
   bool over_limit_ = false;      ///< the history limit was reached in this step
   bool over_bytes_ = false;      ///< ... and it was the limit on its bytes
   int64_t earlier_ref_ = 0;      ///< an earlier step's payload event referred to in this one

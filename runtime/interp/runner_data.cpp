@@ -34,22 +34,50 @@ void runner::build_context(const thread& t, json::document& ctx, const json::val
   auto& a = ctx.GetAllocator();
   ctx.SetObject();
   if (!def_.uses_context) return;  // nothing can read it
-  json::value exec(rapidjson::kObjectType);
-  exec.AddMember("Id", json::value(s_.execution_arn.c_str(), a), a);
-  if (!exec_input_parsed_) {
-    json::parse(s_.input, exec_input_);
-    exec_input_parsed_ = true;
+  // Inside a Distributed Map iteration, the execution is the child
+  // execution (state_map_run.cpp) and the machine its labelled machine.
+  const thread* child = &t;
+  while (child && child->child_arn.empty()) {
+    auto it = child->parent >= 0 ? s_.threads.find(child->parent) : s_.threads.end();
+    child = it == s_.threads.end() ? nullptr : &it->second;
   }
-  exec.AddMember("Input", json::value(exec_input_, a), a);
-  exec.AddMember("StartTime", json::value(model::format_iso8601(s_.start_ms).c_str(), a), a);
-  exec.AddMember("Name", json::value(s_.name.c_str(), a), a);
-  exec.AddMember("RoleArn", json::value(s_.role_arn.c_str(), a), a);
-  exec.AddMember("RedriveCount", 0, a);
-  ctx.AddMember("Execution", exec, a);
-  json::value sm(rapidjson::kObjectType);
-  sm.AddMember("Id", json::value(s_.state_machine_arn.c_str(), a), a);
-  sm.AddMember("Name", json::value(s_.state_machine_name.c_str(), a), a);
-  ctx.AddMember("StateMachine", sm, a);
+  json::value exec(rapidjson::kObjectType);
+  if (child) {
+    const std::string& arn = child->child_arn;
+    auto slash = arn.find('/');
+    auto colon = arn.find(':', slash);
+    std::string machine = labelled_machine_arn(s_.threads.at(child->parent).map_run_arn);
+    json::document in;
+    json::parse(child->child_input.empty() ? std::string("null") : child->child_input, in);
+    exec.AddMember("Id", json::value(arn.c_str(), a), a);
+    exec.AddMember("Input", json::value(in, a), a);
+    exec.AddMember("StartTime",
+                   json::value(model::format_iso8601(child->child_start_ms).c_str(), a), a);
+    exec.AddMember("Name", json::value(arn.substr(colon + 1, 36).c_str(), a), a);
+    exec.AddMember("RoleArn", json::value(s_.role_arn.c_str(), a), a);
+    exec.AddMember("RedriveCount", 0, a);
+    ctx.AddMember("Execution", exec, a);
+    json::value sm(rapidjson::kObjectType);
+    sm.AddMember("Id", json::value(machine.c_str(), a), a);
+    sm.AddMember("Name", json::value(machine.substr(machine.rfind(':') + 1).c_str(), a), a);
+    ctx.AddMember("StateMachine", sm, a);
+  } else {
+    exec.AddMember("Id", json::value(s_.execution_arn.c_str(), a), a);
+    if (!exec_input_parsed_) {
+      json::parse(s_.input, exec_input_);
+      exec_input_parsed_ = true;
+    }
+    exec.AddMember("Input", json::value(exec_input_, a), a);
+    exec.AddMember("StartTime", json::value(model::format_iso8601(s_.start_ms).c_str(), a), a);
+    exec.AddMember("Name", json::value(s_.name.c_str(), a), a);
+    exec.AddMember("RoleArn", json::value(s_.role_arn.c_str(), a), a);
+    exec.AddMember("RedriveCount", 0, a);
+    ctx.AddMember("Execution", exec, a);
+    json::value sm(rapidjson::kObjectType);
+    sm.AddMember("Id", json::value(s_.state_machine_arn.c_str(), a), a);
+    sm.AddMember("Name", json::value(s_.state_machine_name.c_str(), a), a);
+    ctx.AddMember("StateMachine", sm, a);
+  }
   if (t.state >= 0) {
     json::value st(rapidjson::kObjectType);
     st.AddMember("EnteredTime", json::value(model::format_iso8601(t.entered_ms).c_str(), a), a);

@@ -36,7 +36,7 @@ const char* exited_type(asl::state_type t) {
 
 int64_t runner::emit(thread& t, const char* type, const char* key, details det,
                      bool advance) {
-  if (t.silent) return t.last_event;
+  if (t.silent) return child_emit(t, type, key, std::move(det), advance);
   int64_t id = push_event(type, key, std::move(det), t.last_event, false, &t);
   if (advance) t.last_event = id;
   return id;
@@ -159,6 +159,11 @@ void runner::close_execution(exec_status status, const char* type, const char* k
 }
 
 void runner::finish(exec_status status) {
+  // Child executions and Map Runs still open (the execution ended while a
+  // Distributed Map ran, e.g. at the history limit) end ABORTED with it.
+  for (auto& [id, t] : s_.threads) child_end(t, "ABORTED");
+  for (auto& [id, t] : s_.threads)
+    if (!t.map_run_arn.empty() && t.ph == phase::children) note_map_run(t, "ABORTED");
   s_.status = status;
   s_.stop_ms = now_;
   for (auto& [id, t] : s_.threads) {

@@ -91,6 +91,9 @@ void runner::abort_children(thread& p, int keep) {
 }
 
 void runner::abort_thread(thread& t) {
+  // A child execution of a Distributed Map ends ABORTED, and a running
+  // Map Run with it (state_map_run.cpp).
+  child_end(t, "ABORTED");
   for (int k : std::vector<int>(t.children)) {
     auto it = s_.threads.find(k);
     if (it != s_.threads.end()) {
@@ -98,6 +101,9 @@ void runner::abort_thread(thread& t) {
       s_.threads.erase(k);
     }
   }
+  if (!t.map_run_arn.empty() && t.ph == phase::children && t.state >= 0 &&
+      state_of(t).type == asl::state_type::map && state_of(t).map_distributed)
+    note_map_run(t, "ABORTED");
   t.children.clear();
   if (t.ph == phase::task) close_task(t, task_end::done);
   cancel_timer(t.timer);

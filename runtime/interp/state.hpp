@@ -72,6 +72,16 @@ struct thread {
   int64_t tolerated_count = -1;         ///< -1 = not set
   double tolerated_percentage = -1;     ///< -1 = not set
   std::string map_run_arn;              ///< Distributed Map: the Map Run
+  // Distributed Map (runtime/interp/map_run.hpp). On the Map's thread: the
+  // Map Run's start and its children's outcomes so far.
+  int64_t map_run_start_ms = 0;
+  int64_t map_run_succeeded = 0, map_run_failed = 0, map_run_aborted = 0;
+  // On an iteration's thread: the child execution it is (its ARN, input,
+  // start and the id of its next history event).
+  std::string child_arn;
+  std::string child_input;
+  int64_t child_start_ms = 0;
+  int64_t child_next_event = 1;
 
   // Outcome (ph == done)
   bool failed = false;

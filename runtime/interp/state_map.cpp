@@ -99,16 +99,9 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   t.children.clear();
   t.results.assign(static_cast<size_t>(n), std::string());
   t.ph = phase::children;
+  t.map_run_arn.clear();  // an earlier Distributed Map of this thread is over
   if (st.map_distributed) {
-    std::string prefix = s_.state_machine_arn;
-    auto pos = prefix.find(":stateMachine:");
-    if (pos != std::string::npos) {
-      // Started through a version or alias ARN: the Map Run belongs to the
-      // machine (no qualifier in its ARN).
-      if (std::count(prefix.begin(), prefix.end(), ':') == 7) prefix.erase(prefix.rfind(':'));
-      prefix.replace(pos, 14, ":mapRun:");
-    }
-    t.map_run_arn = prefix + "/" + (st.map_label.empty() ? uuid() : st.map_label) + ":" + uuid();
+    map_run_begin(t, st);
     emit(t, "MapRunStarted", "mapRunStartedEventDetails",
          details().str("mapRunArn", t.map_run_arn).done());
   }
@@ -124,6 +117,8 @@ void runner::launch_iterations(thread& p) {
   const std::pair<int, int64_t> entry{p.id, key};
   if (!launching_.insert(entry).second) return;
   int pid = p.id;
+  json::document items;
+  int64_t last_launched = INT64_MAX;  // index launched last (MAX: none yet, so parse)
   for (;;) {
     auto pit = s_.threads.find(pid);
     if (pit == s_.threads.end() || s_.status != exec_status::running) break;
@@ -134,8 +129,14 @@ void runner::launch_iterations(thread& p) {
     int64_t running = static_cast<int64_t>(m.children.size());
     if (m.max_concurrency > 0 && running >= m.max_concurrency) break;
     int64_t idx = m.next_item++;
-    json::document items;
-    json::parse(m.items, items);
+    // The items are parsed once per launch loop, not once per iteration (a
+    // 10,000-item Map spent most of its time re-parsing them). The Map can
+    // only have started over meanwhile (a Retry from a continuation run
+    // inside this loop) if its next item went back: then parse again.
+    if (idx <= last_launched) {
+      json::parse(m.items, items);
+    }
+    last_launched = idx;
     const json::value& item = items[static_cast<rapidjson::SizeType>(idx)];
     int64_t started =
         st.map_distributed
@@ -146,11 +147,17 @@ void runner::launch_iterations(thread& p) {
     c.silent = c.silent || st.map_distributed;
     c.last_event = started;
     m.children.push_back(c.id);
+    // A Distributed Map iteration is a child execution (state_map_run.cpp):
+    // it starts before its input is formed (a failing ItemSelector fails it).
+    auto start_child = [&](const std::string& in) {
+      if (st.map_distributed) child_begin(m, c, in);
+    };
     std::string input;
     if (st.item_batcher) {
       input = json::dump(item);  // a batch, its items already selected (map_items.cpp)
     } else if (st.jsonata && st.item_selector) {
       if (auto f = jsonata_item_selector(m, st, item, idx, input)) {
+        start_child(json::dump(item));
         thread_failed(c, flow::fail(*f));
         continue;
       }
@@ -160,17 +167,20 @@ void runner::launch_iterations(thread& p) {
       json::document sel;
       if (auto f = apply_template(m, *st.parameters, eff, sel, &item, idx)) {
         flow fl = flow::fail(*f);
+        start_child(json::dump(item));
         thread_failed(c, fl);
         continue;
       }
       input = json::dump(sel);
       if (too_deep(input)) {
+        start_child(json::dump(item));
         thread_failed(c, flow::fail(too_deep(m, "The ItemSelector result")));
         continue;
       }
     } else {
       input = json::dump(item);
     }
+    start_child(input);
     int cid = c.id;
     int start = st.processor->start_index;
     drive(c, flow::go(start, std::move(input)));
@@ -180,6 +190,8 @@ void runner::launch_iterations(thread& p) {
   auto pit = s_.threads.find(pid);
   if (pit == s_.threads.end() || s_.status != exec_status::running) return;
   thread& m = pit->second;
+  if (m.ph == phase::children && m.entered_event == key && !m.map_run_arn.empty())
+    note_map_run(m, "RUNNING");
   if (m.ph == phase::children && m.entered_event == key && m.finished == m.item_count)
     drive_later(m, map_done(m, state_of(m)));
 }
@@ -190,6 +202,7 @@ flow runner::map_done(thread& t, const asl::state& st) {
     // MapRunSucceeded; MapStateExited too when the Map is the execution's
     // first state, and from MapRunStarted otherwise.
     int64_t run_started = t.last_event;
+    note_map_run(t, "SUCCEEDED");
     int64_t run_succeeded = emit(t, "MapRunSucceeded", "", "");
     bool first_state = t.parent < 0 && t.entered_event == 2;
     emit(t, "MapStateSucceeded", "", "", false);
@@ -203,6 +216,7 @@ flow runner::map_done(thread& t, const asl::state& st) {
 void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
   int cid = c.id;
   const bool quiet = st.map_distributed;
+  if (quiet) child_end(c, c.failed ? "FAILED" : "SUCCEEDED");
   if (c.failed) {
     emit(c, "MapIterationFailed", "mapIterationFailedEventDetails",
          details().num("index", c.child_index).str("name", st.name).done(), false);
@@ -217,7 +231,10 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
                                 fail_flag(cid).second);
       if (!quiet) p.last_event = c.last_event;
       abort_map_children(p, cid, st);
-      if (quiet) emit(p, "MapRunFailed", "", "");
+      if (quiet) {
+        note_map_run(p, "FAILED");
+        emit(p, "MapRunFailed", "", "");
+      }
       if (!will_retry(p, f.f.error)) emit(p, "MapStateFailed", "", "");
       p.ph = phase::idle;
       p.items.clear();
@@ -247,7 +264,7 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
 
 void runner::abort_map_children(thread& p, int failed_child, const asl::state& st) {
   for (int k : std::vector<int>(p.children)) {
-    if (k == failed_child) continue;
+    if (k == failed_child || st.map_distributed) continue;
     auto it = s_.threads.find(k);
     if (it == s_.threads.end()) continue;
     emit(it->second, "MapIterationAborted", "mapIterationAbortedEventDetails",

@@ -11,6 +11,7 @@
 #include "runtime/asl/ast.hpp"
 #include "runtime/interp/command.hpp"
 #include "runtime/interp/event.hpp"
+#include "runtime/interp/map_run.hpp"
 #include "runtime/interp/state.hpp"
 #include "runtime/model/history_event.hpp"
 
@@ -40,6 +41,11 @@ struct step_result {
   /// tells the API to answer TaskTimedOut rather than TaskDoesNotExist.
   bool rejected = false;
   bool rejected_timed_out = false;
+  /// Distributed Map: Map Runs and child executions that changed in this
+  /// step (each once, as it is now; a child with its new history events).
+  /// Stored with the parent's save.
+  std::vector<map_run_record> map_runs;
+  std::vector<child_execution> children;
 };
 
 /// A fresh execution state (not yet started: feed it ev_start).

@@ -1021,6 +1021,134 @@ void versions_and_aliases(store& s) {
 }
 STORE_CONFORMANCE("versions and aliases", versions_and_aliases)
 
+// Map Runs: written only through a parent's create/save (map_changes).
+interp::child_execution child_of(const execution_record& parent, const std::string& run,
+                                  int k, const std::string& status, int64_t events_from,
+                                  int64_t n_events) {
+  uint64_t h = interp::placement_hash(parent.arn);
+  interp::child_execution c;
+  c.name = interp::placed_uuid(uint64_t(k), uint64_t(k) * 7, h);
+  c.arn = parent.arn.substr(0, parent.arn.rfind(':')) + "/L:" + c.name;
+  c.map_run_arn = run;
+  c.machine_arn = parent.machine_arn + "/L";
+  c.status = status;
+  c.start_ms = 100 + k;
+  c.stop_ms = status == "RUNNING" ? 0 : 200 + k;
+  c.input = std::to_string(k);
+  if (status == "SUCCEEDED") {
+    c.output = "{\"k\":" + std::to_string(k) + "}";
+    c.has_output = true;
+  }
+  c.events = events(events_from, n_events, "c" + std::to_string(k));
+  return c;
+}
+
+void map_runs(store& s) {
+  auto parent = execution("mr", "parent", 50);
+  uint64_t h = interp::placement_hash(parent.arn);
+  interp::map_run_record run;
+  run.arn = "arn:aws:states:us-east-1:123456789012:mapRun:mr/L:" + interp::placed_uuid(1, 2, h);
+  run.execution_arn = parent.arn;
+  run.machine_arn = parent.machine_arn + "/L";
+  run.label = "L";
+  run.start_ms = 100;
+  run.max_concurrency = 2;
+  run.tolerated_percentage = 12.5;
+  run.items.total = run.executions.total = 3;
+  run.items.running = 2;
+  run.items.pending = 1;
+  auto w = std::make_shared<map_writes>();
+  w->runs.push_back(run);
+  for (int k = 0; k < 2; ++k) w->children.push_back(child_of(parent, run.arn, k, "RUNNING", 1, 2));
+  parent.map_changes = w;
+  execution_record ex;
+  REQUIRE(s.create_execution(parent, events(1, 3), ex) == create_outcome::created);
+
+  auto got = s.get_map_run(run.arn);
+  REQUIRE(got);
+  CHECK(got->execution_arn == parent.arn);
+  CHECK(got->tolerated_percentage == 12.5);
+  CHECK(got->items.running == 2);
+  CHECK_FALSE(s.get_map_run(run.arn.substr(0, run.arn.size() - 1) + "0"));
+
+  // A later save: child 0 ends, child 2 starts and ends, the run ends.
+  auto w2 = std::make_shared<map_writes>();
+  run.status = "SUCCEEDED";
+  run.items.running = 0;
+  run.items.pending = 0;
+  run.items.succeeded = 3;
+  w2->runs.push_back(run);
+  w2->children.push_back(child_of(parent, run.arn, 0, "SUCCEEDED", 3, 2));
+  w2->children.push_back(child_of(parent, run.arn, 2, "FAILED", 1, 3));
+  parent.map_changes = w2;
+  parent.status = "SUCCEEDED";
+  parent.state.reset();
+  s.save_execution(parent, events(4, 1));
+
+  CHECK(s.get_map_run(run.arn)->status == "SUCCEEDED");
+  auto runs = s.list_map_runs(parent.arn, "", 10);
+  REQUIRE(runs.items.size() == 1);
+  CHECK(runs.items[0].arn == run.arn);
+  CHECK(s.list_map_runs(exec_arn("mr", "other"), "", 10).items.empty());
+
+  auto c0 = child_of(parent, run.arn, 0, "SUCCEEDED", 1, 1);
+  auto rec = s.get_execution_record(c0.arn);
+  REQUIRE(rec);
+  CHECK(rec->map_run_arn == run.arn);
+  CHECK(rec->status == "SUCCEEDED");
+  CHECK(rec->input == "0");
+  CHECK(rec->output == "{\"k\":0}");
+  CHECK(rec->machine_arn == parent.machine_arn + "/L");
+  CHECK(s.history_length(c0.arn) == 4);
+  auto h0 = s.get_history(c0.arn, 1, 10, false);
+  REQUIRE(h0.size() == 4);
+  CHECK(h0[3].details == "{\"name\":\"S4c0\"}");
+  CHECK(s.get_history(c0.arn, 0, 1, true).at(0).id == 4);
+
+  // Newest first; status filters; paging.
+  auto all = s.list_map_run_executions(run.arn, "", "", 10);
+  REQUIRE(all.items.size() == 3);
+  CHECK(all.items[0].arn == child_of(parent, run.arn, 2, "FAILED", 1, 1).arn);
+  CHECK(s.list_map_run_executions(run.arn, "RUNNING", "", 10).items.size() == 1);
+  CHECK(s.list_map_run_executions(run.arn, "SUCCEEDED", "", 10).items.size() == 1);
+  CHECK(s.list_map_run_executions(run.arn, "FAILED", "", 10).items.size() == 1);
+  auto p1 = s.list_map_run_executions(run.arn, "", "", 2);
+  REQUIRE(p1.items.size() == 2);
+  REQUIRE_FALSE(p1.next.empty());
+  auto p2 = s.list_map_run_executions(run.arn, "", p1.next, 2);
+  REQUIRE(p2.items.size() == 1);
+  CHECK(p2.next.empty());
+  CHECK(p2.items[0].arn == all.items[2].arn);
+  // Children are not executions of the machine.
+  auto listed = s.list_executions(parent.machine_arn, "", "", 10);
+  REQUIRE(listed.items.size() == 1);
+  CHECK(listed.items[0].arn == parent.arn);
+}
+STORE_CONFORMANCE("map runs and child executions", map_runs)
+
+TEST_CASE("redis store: a Map Run's keys are in its parent's shard", "[store][redis]") {
+  auto s = fresh_redis_store();
+  auto parent = execution("mrk", "p", 5);
+  uint64_t h = interp::placement_hash(parent.arn);
+  const uint32_t shard = keys::shard_of(parent.arn, keys::default_shards);
+  CHECK(h % keys::default_shards == shard);
+  std::string run = "arn:aws:states:us-east-1:123456789012:mapRun:mrk/L:" + interp::placed_uuid(3, 4, h);
+  interp::map_run_record r;
+  r.arn = run;
+  r.execution_arn = parent.arn;
+  auto w = std::make_shared<map_writes>();
+  w->runs.push_back(r);
+  w->children.push_back(child_of(parent, run, 1, "RUNNING", 1, 1));
+  parent.map_changes = w;
+  s->save_execution(parent, events(1, 1));
+  peek p(test::shared_redis().port());
+  CHECK(p.integer({"EXISTS", keys::map_run(shard, run)}) == 1);
+  CHECK(p.integer({"EXISTS", keys::execution(shard, w->children[0].arn)}) == 1);
+  CHECK(p.integer({"LLEN", keys::history(shard, w->children[0].arn)}) == 1);
+  CHECK(p.integer({"ZCARD", keys::map_run_children(shard, run)}) == 1);
+  CHECK(p.integer({"ZCARD", keys::execution_map_runs(shard, parent.arn)}) == 1);
+}
+
 // ---------------------------------------------------------------------------
 // Codec.
 
@@ -1135,7 +1263,7 @@ TEST_CASE("codec: garbage is an error, never a crash", "[store][codec]") {
     if (codec::decode(b, out)) ++accepted;  // may decode (changed a string byte): fine
   }
   for (int i = 0; i < 3000; ++i) {
-    std::string b = std::string("\x01") + "SMAEHT"[rng() % 6];
+    std::string b = std::string("\x01") + "SMAEHTR"[rng() % 7];
     size_t len = rng() % 64;
     for (size_t k = 0; k < len; ++k) b += static_cast<char>(rng());
     interp::execution_state a1;
@@ -1150,6 +1278,8 @@ TEST_CASE("codec: garbage is an error, never a crash", "[store][codec]") {
     codec::decode(b, a4);
     codec::decode(b, a5);
     codec::decode(b, a6);
+    interp::map_run_record a7;
+    codec::decode(b, a7);
   }
   SUCCEED("no crash; " << accepted << " corrupted blobs still decoded");
 }
@@ -1273,6 +1403,46 @@ TEST_CASE("memory store: memory budget forgets the oldest finished executions", 
   auto l = s->list_executions(machine_arn("bud"), "", "", 1000);
   CHECK(l.items.size() < 60);
   CHECK(l.items.size() > 5);
+}
+
+TEST_CASE("memory store: a forgotten execution takes its Map Runs and children along",
+          "[store]") {
+  auto s = make_memory_store();
+  s->set_memory_budget(256 * 1024);
+  execution_record ex;
+  // A finished parent whose 100 children hold ~1 KB of history each.
+  auto parent = execution("mrb", "parent", 1);
+  parent.status = "SUCCEEDED";
+  parent.state.reset();
+  interp::map_run_record run;
+  run.arn = "arn:aws:states:us-east-1:123456789012:mapRun:mrb/L:" +
+            interp::placed_uuid(1, 2, interp::placement_hash(parent.arn));
+  run.execution_arn = parent.arn;
+  run.status = "SUCCEEDED";
+  auto w = std::make_shared<map_writes>();
+  w->runs.push_back(run);
+  for (int k = 0; k < 100; ++k) {
+    auto c = child_of(parent, run.arn, k, "SUCCEEDED", 1, 4);
+    for (auto& e : c.events) e.details = "{\"x\":\"" + std::string(250, 'c') + "\"}";
+    w->children.push_back(std::move(c));
+  }
+  parent.map_changes = w;
+  REQUIRE(s->create_execution(parent, events(1, 1), ex) == create_outcome::created);
+  const auto first_child = w->children[0].arn;
+  REQUIRE(s->get_execution_record(first_child));
+  // The children count against the budget: ~150 small executions later the
+  // parent (oldest) is forgotten, and its Map Run and children with it.
+  for (int i = 0; i < 150; ++i) {
+    auto e = execution("mrb", "f" + std::to_string(i), 10 + i);
+    e.status = "SUCCEEDED";
+    e.state.reset();
+    REQUIRE(s->create_execution(e, events(1, 2), ex) == create_outcome::created);
+  }
+  CHECK_FALSE(s->get_execution_record(parent.arn));
+  CHECK_FALSE(s->get_map_run(run.arn));
+  CHECK_FALSE(s->get_execution_record(first_child));
+  CHECK(s->history_length(first_child) == 0);
+  CHECK(s->list_map_run_executions(run.arn, "", "", 10).items.empty());
 }
 
 // Shared payloads (history_event::payload_ref) come back filled in, also when
