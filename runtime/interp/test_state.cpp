@@ -16,6 +16,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdio>
 #include <set>
 
 namespace sc::interp {
@@ -235,6 +236,24 @@ test_result test_state(const test_request& req) {
     if (!(req.mock && req.mock->error_output))
       return refused("ValidationException",
                      "stateConfiguration.errorCausedByState requires a mocked errorOutput.");
+  }
+
+  // A callback Task reads its task token from $$.Task.Token: one is made up
+  // unless the request's context gives it.
+  if (st.type == state_type::task && st.resource.ends_with(".waitForTaskToken")) {
+    auto& a = context.GetAllocator();
+    auto task = context.FindMember("Task");
+    if (task == context.MemberEnd()) {
+      context.AddMember("Task", json::value(rapidjson::kObjectType), a);
+      task = context.FindMember("Task");
+    }
+    if (task->value.IsObject() && !task->value.HasMember("Token")) {
+      char token[33];
+      std::snprintf(token, sizeof token, "%016llx%016llx",
+                    static_cast<unsigned long long>(req.seed * 0x9E3779B97F4A7C15ull),
+                    static_cast<unsigned long long>(req.now_ms ^ 0x5DEECE66Dull));
+      task->value.AddMember("Token", json::value(token, a), a);
+    }
   }
 
   // A copy that lets the request's variables and context be read.

@@ -420,6 +420,27 @@ class TestStateTest(E2ETestCase):
         self.assertEqual((r["status"], loads(r["output"]), r["inspectionData"]["maxConcurrency"]),
                          ("SUCCEEDED", 2, 3))
 
+    def test_distributed_map_with_item_reader_data(self):
+        m = {"Type": "Map", "End": True, "MaxConcurrency": 1,
+             "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
+                            "ReaderConfig": {"InputType": "JSON"},
+                            "Parameters": {"Bucket.$": "$.Bucket", "Key.$": "$.Key"}},
+             "ItemSelector": {"n.$": "$$.Map.Item.Value"},
+             "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                               "StartAt": "Sq", "States": {"Sq": {"Type": "Pass", "End": True}}}}
+        r = self.ts(m, "DEBUG", input={"Bucket": "b", "Key": "k"}, mock={"result": "[1, 4, 9]"},
+                    stateConfiguration={"mapItemReaderData": "[1, 2, 3]"})
+        self.assertEqual((r["status"], loads(r["output"])), ("SUCCEEDED", [1, 4, 9]))
+        self.assertEqual(r["inspectionData"]["maxConcurrency"], 1)
+        self.assertEqual(loads(r["inspectionData"]["afterItemSelector"]), [{"n": 1}, {"n": 2}, {"n": 3}])
+
+    def test_callback_task_token(self):
+        st = {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+              "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}
+        r = self.ts(st, "DEBUG", mock={"result": '{"approved": true}'})
+        self.assertEqual(loads(r["output"]), {"approved": True})
+        self.assertTrue(loads(r["inspectionData"]["afterParameters"])["MessageBody"]["token"])
+
     # -- the Context object --------------------------------------------------------------
     def test_context_is_merged_over_the_generated_one(self):
         st = {"Type": "Task", "Resource": LAMBDA, "Parameters": {"name.$": "$$.Execution.Name",

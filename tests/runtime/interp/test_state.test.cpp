@@ -300,3 +300,16 @@ TEST_CASE("TestState single state: its own problems only, loops allowed", "[inte
         "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: This object should have only "
         "one of the following fields: [Next, End] at /States/StateName'");
 }
+
+TEST_CASE("TestState gives a callback Task a task token in $$.Task.Token",
+          "[interp][test_state][context]") {
+  auto req = request(R"({"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                         "Parameters":{"QueueUrl":"q","MessageBody":{"token.$":"$$.Task.Token"}},"End":true})");
+  req.mock = mock_result(R"({"done":true})");
+  auto r = ok(req);
+  json::document params;
+  REQUIRE(json::parse(*r.inspection->after_parameters, params));
+  CHECK(std::string(params["MessageBody"]["token"].GetString()).size() == 32);
+  req.context = R"({"Task":{"Token":"mine"}})";
+  CHECK(*ok(req).inspection->after_parameters == R"({"QueueUrl":"q","MessageBody":{"token":"mine"}})");
+}
