@@ -238,6 +238,18 @@ test_result test_state(const test_request& req) {
                      "stateConfiguration.errorCausedByState requires a mocked errorOutput.");
   }
 
+  // stateConfiguration.retrierRetryCount is also the state's
+  // $$.State.RetryCount, unless the request's context says otherwise.
+  if (req.retrier_retry_count) {
+    auto& a = context.GetAllocator();
+    auto state = context.FindMember("State");
+    if (state == context.MemberEnd()) {
+      context.AddMember("State", json::value(rapidjson::kObjectType), a);
+      state = context.FindMember("State");
+    }
+    if (state->value.IsObject() && !state->value.HasMember("RetryCount"))
+      state->value.AddMember("RetryCount", json::value(*req.retrier_retry_count), a);
+  }
   // A callback Task reads its task token from $$.Task.Token: one is made up
   // unless the request's context gives it.
   if (st.type == state_type::task && st.resource.ends_with(".waitForTaskToken")) {

@@ -562,6 +562,35 @@ class TestStateCli(unittest.TestCase):
             self.assertEqual(got, want)
             self.assertEqual(rc, 0 if want["status"] == "SUCCEEDED" else 1)
 
+    def test_request_file_same_as_the_aws_cli_against_the_node(self):
+        # One request file for both: `aws stepfunctions test-state
+        # --cli-input-json file://F` against the node, and `statecraft
+        # test-state --request F` offline.
+        import shutil
+        import tempfile
+        aws = shutil.which("aws")
+        if aws is None:
+            self.skipTest("aws CLI not installed")
+        request = {"definition": dumps(RETRY_TASK), "input": '{"n": 1}', "inspectionLevel": "DEBUG",
+                   "mock": {"errorOutput": {"error": "MockException", "cause": "c"}},
+                   "stateConfiguration": {"retrierRetryCount": 2}}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(request, f)
+        self.addCleanup(os.unlink, f.name)
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                   AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="", AWS_DISABLE_HOST_PREFIX_INJECTION="true")
+        env.pop("AWS_PROFILE", None)
+        p = subprocess.run([aws, "stepfunctions", "test-state", "--cli-input-json", "file://" + f.name,
+                            "--endpoint-url", endpoint(), "--output", "json"],
+                           env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        from_node = json.loads(p.stdout)
+        q = subprocess.run([CLI, "test-state", "--request", f.name], capture_output=True, text=True, timeout=30)
+        self.assertEqual(q.returncode, 1, q.stderr)
+        self.assertEqual(json.loads(q.stdout), from_node)
+        self.assertEqual((from_node["status"], from_node["inspectionData"]["errorDetails"]),
+                         ("RETRIABLE", {"retryIndex": 1, "retryBackoffIntervalSeconds": 18}))
+
     def test_whole_machine_and_refusals(self):
         machine = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}}
         rc, got = self.cli(machine, "--state-name", "A")

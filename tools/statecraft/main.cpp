@@ -85,6 +85,9 @@ constexpr std::string_view kTestStateHelp =
     "state needs a mock; a Wait answers without waiting.\n"
     "\n"
     "options:\n"
+    "  --request F              a TestState request as JSON (the API's body, as\n"
+    "                           for aws stepfunctions test-state --cli-input-json);\n"
+    "                           FILE and the flags below replace its members\n"
     "  --state-name NAME        the state to test in a whole machine (names the\n"
     "                           single state otherwise; default StateName)\n"
     "  --input JSON             the state's input (default {}); --input-file F\n"
@@ -100,6 +103,7 @@ constexpr std::string_view kTestStateHelp =
     "  --map-iteration-failure-count N       failed Map iterations\n"
     "  --map-item-reader-data JSON           what an ItemReader would have read\n"
     "  --role-arn ARN           default arn:aws:iam::123456789012:role/statecraft\n"
+    "                           (none with --request: the request's roleArn)\n"
     "  --reveal-secrets         as revealSecrets (refused with a mock, as AWS)\n"
     "\n"
     "A refused request prints {\"__type\", \"message\"} with AWS's error\n"
@@ -182,7 +186,7 @@ const std::vector<subcommand>& subcommands() {
        "FILE [--input JSON | --input-file F] [--tasks F] [--name NAME] [--history] [--json]",
        "run a definition in-process, with scripted activity answers", kRunHelp, cmd_run},
       {"test-state",
-       "FILE [--state-name NAME] [--input JSON] [--mock-result JSON | --mock-error E] "
+       "FILE | --request F [--state-name NAME] [--input JSON] [--mock-result JSON | --mock-error E] "
        "[--inspection-level L] [options]",
        "test one state as AWS's TestState does, with mocks", kTestStateHelp, cmd_test_state},
       {"cluster status", "--redis URL",

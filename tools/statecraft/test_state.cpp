@@ -60,10 +60,76 @@ bool count_option(const parsed_args& a, const char* flag, std::optional<int64_t>
   return true;
 }
 
+/// A TestState request body (`aws stepfunctions test-state --cli-input-json`
+/// or the API's JSON) into `req`; "" or what is wrong with it.
+std::string read_request(const std::string& text, sc::interp::test_request& req,
+                         std::optional<std::string>& level) {
+  sc::json::document d;
+  std::string err;
+  if (!sc::json::parse(text, d, &err)) return "the request is not JSON: " + err;
+  if (!d.IsObject()) return "the request must be a JSON object";
+  std::string problem;
+  auto str = [&](const sc::json::value& o, const char* k) -> std::optional<std::string> {
+    auto it = o.FindMember(k);
+    if (it == o.MemberEnd() || it->value.IsNull()) return std::nullopt;
+    if (!it->value.IsString()) {
+      problem = std::string("request member '") + k + "' must be a string";
+      return std::nullopt;
+    }
+    return std::string(it->value.GetString(), it->value.GetStringLength());
+  };
+  auto count = [&](const sc::json::value& o, const char* k) -> std::optional<int64_t> {
+    auto it = o.FindMember(k);
+    if (it == o.MemberEnd() || it->value.IsNull()) return std::nullopt;
+    if (!it->value.IsInt64() || it->value.GetInt64() < 0) {
+      problem = std::string("request member '") + k + "' must be a whole number >= 0";
+      return std::nullopt;
+    }
+    return it->value.GetInt64();
+  };
+  auto object = [&](const sc::json::value& o, const char* k) -> const sc::json::value* {
+    auto it = o.FindMember(k);
+    if (it == o.MemberEnd() || it->value.IsNull()) return nullptr;
+    if (!it->value.IsObject()) {
+      problem = std::string("request member '") + k + "' must be an object";
+      return nullptr;
+    }
+    return &it->value;
+  };
+  if (auto v = str(d, "definition")) req.definition = *v;
+  if (auto v = str(d, "roleArn")) req.role_arn = *v;
+  if (auto v = str(d, "input")) req.input = *v;
+  level = str(d, "inspectionLevel");
+  auto rs = d.FindMember("revealSecrets");
+  if (rs != d.MemberEnd() && rs->value.IsBool()) req.reveal_secrets = rs->value.GetBool();
+  req.variables = str(d, "variables");
+  req.state_name = str(d, "stateName");
+  req.context = str(d, "context");
+  if (const auto* m = object(d, "mock")) {
+    sc::interp::test_mock mock;
+    mock.result = str(*m, "result");
+    if (const auto* eo = object(*m, "errorOutput")) {
+      mock.error_output = true;
+      mock.error = str(*eo, "error");
+      mock.cause = str(*eo, "cause");
+    }
+    if (auto mode = str(*m, "fieldValidationMode")) mock.field_validation = *mode;
+    req.mock = std::move(mock);
+  }
+  if (const auto* c = object(d, "stateConfiguration")) {
+    req.retrier_retry_count = count(*c, "retrierRetryCount");
+    req.error_caused_by_state = str(*c, "errorCausedByState");
+    req.map_iteration_failure_count = count(*c, "mapIterationFailureCount");
+    req.map_item_reader_data = str(*c, "mapItemReaderData");
+  }
+  return problem;
+}
+
 }  // namespace
 
 int cmd_test_state(const std::vector<std::string>& args) {
-  auto a = parse_args(args, {{"--state-name", true},
+  auto a = parse_args(args, {{"--request", true},
+                             {"--state-name", true},
                              {"--input", true},
                              {"--input-file", true},
                              {"--variables", true},
@@ -87,11 +153,21 @@ int cmd_test_state(const std::vector<std::string>& args) {
     return exit_ok;
   }
   if (!a.error.empty()) return usage_error(self(), a.error);
-  if (a.positional.size() != 1) return usage_error(self(), "give exactly one definition file");
+  if (a.positional.size() > 1 || (a.positional.empty() && !a.has("--request")))
+    return usage_error(self(), "give one definition file (or --request)");
 
   sc::interp::test_request req;
   std::string error;
-  if (!read_source(a.positional[0], req.definition, error)) return fail_usage(error);
+  std::optional<std::string> request_level;
+  if (auto file = a.get("--request")) {
+    std::string text;
+    if (!read_source(*file, text, error)) return fail_usage(error);
+    auto problem = read_request(text, req, request_level);
+    if (!problem.empty()) return fail_usage(display_name(*file) + ": " + problem);
+  }
+  if (!a.positional.empty() && !read_source(a.positional[0], req.definition, error))
+    return fail_usage(error);
+  if (req.definition.empty()) return fail_usage("no definition: give FILE or a request's definition");
   int rc = exit_usage;
   std::optional<std::string> input, mock_result;
   if (!json_option(a, "input", input, rc) || !json_option(a, "variables", req.variables, rc) ||
@@ -99,7 +175,7 @@ int cmd_test_state(const std::vector<std::string>& args) {
       !json_option(a, "mock-result", mock_result, rc))
     return rc;
   if (input) req.input = *input;
-  req.state_name = a.get("--state-name");
+  if (auto name = a.get("--state-name")) req.state_name = name;
   if (mock_result || a.has("--mock-error") || a.has("--mock-cause")) {
     sc::interp::test_mock m;
     m.result = mock_result;
@@ -114,10 +190,12 @@ int cmd_test_state(const std::vector<std::string>& args) {
       m.field_validation = *mode;
     }
     req.mock = std::move(m);
-  } else if (a.has("--field-validation-mode")) {
-    return fail_usage("--field-validation-mode goes with a mock (--mock-result or --mock-error)");
+  } else if (auto mode = a.get("--field-validation-mode")) {
+    if (!req.mock)
+      return fail_usage("--field-validation-mode goes with a mock (--mock-result or --mock-error)");
+    req.mock->field_validation = *mode;
   }
-  std::string level = a.get("--inspection-level").value_or("INFO");
+  std::string level = a.get("--inspection-level").value_or(request_level.value_or("INFO"));
   if (level == "INFO") req.level = sc::interp::inspection_level::info;
   else if (level == "DEBUG") req.level = sc::interp::inspection_level::debug;
   else if (level == "TRACE") req.level = sc::interp::inspection_level::trace;
@@ -125,10 +203,11 @@ int cmd_test_state(const std::vector<std::string>& args) {
   if (!count_option(a, "--retrier-retry-count", req.retrier_retry_count, rc) ||
       !count_option(a, "--map-iteration-failure-count", req.map_iteration_failure_count, rc))
     return rc;
-  req.error_caused_by_state = a.get("--error-caused-by-state");
-  req.map_item_reader_data = a.get("--map-item-reader-data");
-  req.role_arn = a.get("--role-arn").value_or(kRoleArn);
-  req.reveal_secrets = a.has("--reveal-secrets");
+  if (auto v = a.get("--error-caused-by-state")) req.error_caused_by_state = v;
+  if (auto v = a.get("--map-item-reader-data")) req.map_item_reader_data = v;
+  if (auto v = a.get("--role-arn")) req.role_arn = *v;
+  else if (!a.has("--request")) req.role_arn = kRoleArn;
+  if (a.has("--reveal-secrets")) req.reveal_secrets = true;
   req.now_ms = kClockStart;
   req.seed = 42;
 

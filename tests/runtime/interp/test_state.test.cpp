@@ -313,3 +313,13 @@ TEST_CASE("TestState gives a callback Task a task token in $$.Task.Token",
   req.context = R"({"Task":{"Token":"mine"}})";
   CHECK(*ok(req).inspection->after_parameters == R"({"QueueUrl":"q","MessageBody":{"token":"mine"}})");
 }
+
+TEST_CASE("TestState retrierRetryCount is the state's $$.State.RetryCount",
+          "[interp][test_state][context]") {
+  auto req = request(R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                         "Parameters":{"attempt.$":"$$.State.RetryCount"},"End":true})");
+  req.mock = mock_result("{}");
+  CHECK(*ok(req).inspection->after_parameters == R"({"attempt":0})");
+  req.retrier_retry_count = 2;
+  CHECK(*ok(req).inspection->after_parameters == R"({"attempt":2})");
+}
