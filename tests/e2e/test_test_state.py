@@ -369,7 +369,9 @@ class TestStateTest(E2ETestCase):
             r = self.ts(PARALLEL, level, input={"a": 1}, mock={"result": dumps([{"x": 1}, {"y": 2}])})
             self.assertEqual((r["status"], loads(r["output"])), ("SUCCEEDED", {"first": {"x": 1}}))
             if level != "INFO":
+                self.assertEqual(set(r["inspectionData"]), FIELDS["task"])
                 self.assertEqual(loads(r["inspectionData"]["result"]), [{"x": 1}, {"y": 2}])
+                self.assertEqual(loads(r["inspectionData"]["afterResultSelector"]), {"first": {"x": 1}})
         msg = self.refused("ValidationException", definition=dumps(PARALLEL), mock={"result": "[1]"})
         self.assertEqual(msg, "Mocked result must contain the same number of items as number of Parallel branches.")
         msg = self.refused("ValidationException", definition=dumps(PARALLEL), mock={"result": "{}"})
@@ -413,12 +415,27 @@ class TestStateTest(E2ETestCase):
         r = self.ts(m, "DEBUG", input=["a", "b"], mock={"result": "[]"})
         self.assertEqual(loads(r["inspectionData"]["afterItemSelector"]), [{"v": "a", "i": 0}, {"v": "b", "i": 1}])
         self.assertEqual(r["inspectionData"]["maxConcurrency"], 0)
+        b = {"Type": "Map", "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"tag": "t"}},
+             "ToleratedFailurePercentage": 40, "End": True,
+             "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                               "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}
+        r = self.ts(b, "TRACE", input=[1, 2, 3], mock={"result": "[1, 2]"})
+        self.assertEqual(set(r["inspectionData"]), {"input", "afterItemBatcher", "maxConcurrency",
+                                                    "toleratedFailurePercentage"})
+        self.assertEqual(loads(r["inspectionData"]["afterItemBatcher"]),
+                         [{"BatchInput": {"tag": "t"}, "Items": [1, 2]}, {"BatchInput": {"tag": "t"}, "Items": [3]}])
+        self.assertEqual(r["inspectionData"]["toleratedFailurePercentage"], 40.0)
+        r = self.ts(b, "INFO", input=[1, 2, 3], mock={"result": "[1, 2]"},
+                    stateConfiguration={"mapIterationFailureCount": 2})
+        self.assertEqual((r["status"], r["error"]), ("FAILED", "States.ExceedToleratedFailureThreshold"))
         j = {"Type": "Map", "QueryLanguage": "JSONata", "Items": "{% $states.input.xs %}", "MaxConcurrency": 3,
+             "ItemSelector": {"v": "{% $states.context.Map.Item.Value * 10 %}"},
              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
              "Output": "{% $count($states.result) %}", "End": True}
         r = self.ts(j, "DEBUG", input={"xs": [1, 2]}, mock={"result": "[5, 6]"})
         self.assertEqual((r["status"], loads(r["output"]), r["inspectionData"]["maxConcurrency"]),
                          ("SUCCEEDED", 2, 3))
+        self.assertEqual(loads(r["inspectionData"]["afterItemSelector"]), [{"v": 10}, {"v": 20}])
 
     def test_distributed_map_with_item_reader_data(self):
         m = {"Type": "Map", "End": True, "MaxConcurrency": 1,
