@@ -330,6 +330,26 @@ void node::impl::dispatch(int shard, const std::string& msg) {
   // A reply that falls back (the actor went away) leaves the message for
   // the shard's next owner.
   auto acked = std::make_shared<std::function<void()>>(ack);
+  if (kind == "redrive") {
+    redrive_request r;
+    r.token = str(d, "token");
+    r.at_ms = num(d, "at");
+    r.done = reply<std::pair<std::optional<api_error>, int64_t>>(
+        [acked](std::pair<std::optional<api_error>, int64_t> res) {
+          if (!res.first || res.first->type != "Dropped") (*acked)();
+        },
+        {api_error{"Dropped", ""}, 0});
+    auto holder = std::make_shared<redrive_request>(std::move(r));
+    auto routed = route(
+        arn, [holder](const caf::actor& a) { caf::anon_send(a, redrive_atom::value, std::move(*holder)); },
+        true);
+    if (routed != route_result::delivered) {
+      holder->done.release();
+      if (routed == route_result::not_running) { if (owns(arn)) ack(); }
+      else later();
+    }
+    return;
+  }
   if (kind == "stop") {
     stop_request r;
     r.error = str(d, "error");
@@ -426,6 +446,11 @@ std::string remote_stop_message(const std::string& arn, const std::string& error
                                 const std::string& cause, bool he, bool hc) {
   return message({{"t", "stop"}, {"arn", arn}, {"error", error}, {"cause", cause}}, {},
                  {{"he", he}, {"hc", hc}});
+}
+
+std::string remote_redrive_message(const std::string& arn, const std::string& token,
+                                   int64_t at_ms) {
+  return message({{"t", "redrive"}, {"arn", arn}, {"token", token}}, {{"at", at_ms}});
 }
 
 std::string remote_map_update_message(const std::string& execution_arn,

@@ -9,6 +9,7 @@
 //     (task_atom, task_outcome)                      SendTaskSuccess/Failure/Heartbeat
 //     (timer_atom, int64 timer)                      a timer of the execution fell due
 //     (stop_atom, stop_request)                      StopExecution
+//     (redrive_atom, redrive_request)                RedriveExecution (also wakes one that is over)
 //     (map_update_atom, map_update_request)          UpdateMapRun, StopExecution of a child
 //     (persisted_atom, uint64 seq, bool ok)          the store acknowledged save `seq`
 //     (resave_atom, uint64 seq)                      retry save `seq` after a failure
@@ -86,6 +87,7 @@ using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using redrive_atom = caf::atom_constant<caf::atom("redrive")>;
 
 /// A callback that is called exactly once: with a real answer, or with the
 /// fallback when the last holder goes away unanswered.
@@ -177,6 +179,15 @@ struct work_item {
   error_reply task_reply;                                          ///< SendTask*
   reply<std::pair<std::optional<api_error>, int64_t>> stop_reply;  ///< StopExecution
   bool release_taken = false;  ///< ActivityStarted of a task from the shared queue
+  /// RedriveExecution: answered with the redrive date (or ExecutionNotRedrivable).
+  reply<std::pair<std::optional<api_error>, int64_t>> redrive_reply;
+};
+
+/// RedriveExecution for the execution actor (redrive_atom).
+struct redrive_request {
+  std::string token;
+  int64_t at_ms = 0;
+  reply<std::pair<std::optional<api_error>, int64_t>> done;
 };
 
 /// State of an execution actor (actors/execution.cpp).
@@ -347,7 +358,9 @@ struct node::impl {
   /// store when it sleeps. `send` is not called when the execution is not
   /// running here (unknown, finished, or owned by another node) or when the
   /// store cannot be read to wake it (`unavailable`: try again later).
-  route_result route(const std::string& arn, std::function<void(const caf::actor&)> send);
+  /// `wake_finished`: also wake an execution that is over (a redrive).
+  route_result route(const std::string& arn, std::function<void(const caf::actor&)> send,
+                     bool wake_finished = false);
 
   /// Has the supervisor told when execution actor `a` dies abnormally. A
   /// functor attached to the actor runs as it terminates, so an execution
@@ -398,6 +411,8 @@ void note_started_through(std::vector<model::history_event>& events,
 std::string remote_task_message(const std::string& kind, const std::string& arn, int64_t task,
                                 const std::string& output, const std::string& error,
                                 const std::string& cause, bool he, bool hc);
+std::string remote_redrive_message(const std::string& arn, const std::string& token,
+                                   int64_t at_ms);
 std::string remote_stop_message(const std::string& arn, const std::string& error,
                                 const std::string& cause, bool he, bool hc);
 std::string remote_start_message(const std::string& arn);
@@ -414,6 +429,7 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, node::impl
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::task_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::stop_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::redrive_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::map_update_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::queued_task)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::poll_request)

@@ -50,6 +50,16 @@ std::shared_ptr<const cluster::map_writes> take_map_changes(interp::step_result&
 void fill_record(cluster::execution_record& r, const interp::execution_state& st) {
   r.status = interp::to_string(st.status);
   r.stop_ms = st.stop_ms;
+  r.redrive_count = st.redrive_count;
+  r.redrive_ms = st.redrive_ms;
+  r.redrivable = !st.redrive.empty();
+  if (st.redrive_count > 0) {
+    // Redriven: an earlier attempt's outcome is history now.
+    r.output.clear();
+    r.error.clear();
+    r.cause.clear();
+    r.has_output = r.has_error = r.has_cause = false;
+  }
   if (st.status == interp::exec_status::succeeded) {
     r.output = st.output;
     r.has_output = true;
@@ -128,6 +138,7 @@ void take_effect(self_ptr self) {
   }
   if (item.task_reply) item.task_reply(std::nullopt);
   if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms});
+  if (item.redrive_reply) item.redrive_reply({std::nullopt, s.st.redrive_ms});
   s.pending_item = work_item{};
 }
 
@@ -150,6 +161,10 @@ bool run_item(self_ptr self, work_item item) {
   if (s.express) lim.max_duration_ms = express_max_duration_ms;
   auto r = interp::step(*s.def, std::move(s.st), item.ev, now_ms(), lim);
   s.st = std::move(r.next);
+  if (r.rejected && item.redrive_reply) {
+    item.redrive_reply({api_error{"ExecutionNotRedrivable", r.not_redrivable}, 0});
+    return false;
+  }
   if (r.rejected) {
     api_error e{r.rejected_timed_out ? "TaskTimedOut" : "TaskDoesNotExist",
                 r.rejected_timed_out ? "Task Timed Out: 'Provided task has timed out'"
@@ -166,6 +181,7 @@ bool run_item(self_ptr self, work_item item) {
       s.owner->forget_start(s.st.execution_arn, st->task);
     if (item.task_reply) item.task_reply(std::nullopt);
     if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : now_ms()});
+    if (item.redrive_reply) item.redrive_reply({std::nullopt, r.redrive_ms});  // same token again
     return false;
   }
   sync_record(s);
@@ -255,6 +271,8 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
     s.pending_commands = std::move(req.initial_commands);
     take_effect(self);
     process(self);
+  } else if (s.st.status != interp::exec_status::running) {
+    // Woken for a redrive (node::impl::route, wake_finished): wait for it.
   } else {
     process(self);  // arms the idle check
   }
@@ -308,6 +326,11 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
       [=](stop_atom, stop_request& r) {
         work_item item{interp::ev_stop{r.error, r.cause, r.has_error, r.has_cause}, {}, {}};
         item.stop_reply = std::move(r.done);
+        enqueue(self, std::move(item));
+      },
+      [=](redrive_atom, redrive_request& r) {
+        work_item item{interp::ev_redrive{r.token, r.at_ms}, {}, {}};
+        item.redrive_reply = std::move(r.done);
         enqueue(self, std::move(item));
       },
       [=](persisted_atom, uint64_t seq, bool ok) {

@@ -123,7 +123,8 @@ caf::actor node::impl::queue_for(const std::string& activity_arn) {
   return a;
 }
 
-route_result node::impl::route(const std::string& arn, std::function<void(const caf::actor&)> send) {
+route_result node::impl::route(const std::string& arn, std::function<void(const caf::actor&)> send,
+                               bool wake_finished) {
   if (!owns(arn)) return route_result::not_running;  // cluster: another node runs it
   {
     std::lock_guard lock(mu);
@@ -135,7 +136,8 @@ route_result node::impl::route(const std::string& arn, std::function<void(const 
         it->second.waiting.push_back(std::move(send));
       return route_result::delivered;
     }
-    if (stopping || finished.count(arn)) return route_result::not_running;
+    if (stopping || (finished.count(arn) && !wake_finished)) return route_result::not_running;
+    if (wake_finished) finished.erase(arn);  // (its order entry just ages out)
     executions.emplace(arn, entry{});  // waking: later messages wait here
   }
   // Wake it from the store (outside the lock: this may be I/O).
@@ -144,7 +146,7 @@ route_result node::impl::route(const std::string& arn, std::function<void(const 
   bool unavailable = false;
   try {
     rec = store.get_execution(arn);
-    if (rec && rec->status == "RUNNING" && rec->state && !rec->express)
+    if (rec && (rec->status == "RUNNING" || wake_finished) && rec->state && !rec->express)
       def = definition(rec->machine_arn + "#" + rec->revision_id, rec->definition);
   } catch (const cluster::store_error&) {
     rec.reset();
@@ -152,7 +154,7 @@ route_result node::impl::route(const std::string& arn, std::function<void(const 
   }
   std::lock_guard lock(mu);
   auto it = executions.find(arn);
-  if (rec && rec->status != "RUNNING" && !finished.count(arn)) {
+  if (rec && rec->status != "RUNNING" && !wake_finished && !finished.count(arn)) {
     // Over for good (until a redrive, which must forget it here): later
     // messages need not wake it again.
     finished.insert(arn);
@@ -387,7 +389,8 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       // Finished in its first step: no task of it can be answered and no
       // timer can fire, so its state is of no further use; not storing it
       // saves a write and the memory.
-      if (first.next.status == interp::exec_status::running)
+      // (One that failed keeps it: a redrive continues from it.)
+      if (first.next.status != interp::exec_status::succeeded)
         rec.state = std::make_shared<const interp::execution_state>(first.next);
     } else {
       rec.state = std::make_shared<const interp::execution_state>(sp.state);
@@ -511,6 +514,39 @@ void node::stop_execution(const std::string& execution_arn, std::string error, s
 
 namespace {
 
+using redrive_cb = std::function<void(std::optional<api_error>, int64_t)>;
+
+/// Hands a redrive to the execution's actor (waking it from the store).
+/// A message dropped by an actor that was just quitting (the execution had
+/// finished a moment before) is routed again, a few times.
+void route_redrive(node::impl& n, const std::string& arn, std::string token, int64_t at,
+                   std::shared_ptr<redrive_cb> done, int attempt) {
+  redrive_request req;
+  req.token = token;
+  req.at_ms = at;
+  node::impl* np = &n;
+  req.done = reply<std::pair<std::optional<api_error>, int64_t>>(
+      [np, arn, token, at, done, attempt](std::pair<std::optional<api_error>, int64_t> r) {
+        if (r.first && r.first->type == "Dropped") {
+          if (attempt < 3) return route_redrive(*np, arn, token, at, done, attempt + 1);
+          r.first = api_error{"ServiceUnavailable", "The execution could not be reached"};
+        }
+        (*done)(std::move(r.first), r.second);
+      },
+      {api_error{"Dropped", ""}, 0});
+  auto holder = std::make_shared<redrive_request>(std::move(req));
+  auto routed = n.route(
+      arn, [holder](const caf::actor& a) { caf::anon_send(a, redrive_atom::value, std::move(*holder)); },
+      true);
+  if (routed == route_result::delivered) return;
+  holder->done.release();
+  if (routed == route_result::unavailable)
+    return (*done)(api_error{"ServiceUnavailable", "The execution store is unavailable"}, 0);
+  (*done)(api_error{"ExecutionNotRedrivable",
+                    "Execution was started before the launch of RedriveExecution"},
+          0);
+}
+
 /// Routes a Map Run event to the parent execution (this node's, or through
 /// the owner's inbox).
 void route_map_event(node::impl& n, const std::string& execution_arn, interp::event ev,
@@ -540,6 +576,19 @@ void route_map_event(node::impl& n, const std::string& execution_arn, interp::ev
 }
 
 }  // namespace
+
+void node::redrive_execution(const std::string& execution_arn, std::string client_token,
+                             std::function<void(std::optional<api_error>, int64_t)> done) {
+  auto shared_done = std::make_shared<redrive_cb>(std::move(done));
+  const int64_t at = now_ms();
+  if (!impl_->owns(execution_arn)) {
+    // Cluster: its owner takes it from the shard's inbox (durably), with
+    // this date, which is the answer.
+    impl_->post_remote(execution_arn, remote_redrive_message(execution_arn, client_token, at));
+    return (*shared_done)(std::nullopt, at);
+  }
+  route_redrive(*impl_, execution_arn, std::move(client_token), at, shared_done, 0);
+}
 
 void node::update_map_run(const std::string& execution_arn, const std::string& map_run_arn,
                           int64_t max_concurrency, int64_t tolerated_count,

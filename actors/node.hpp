@@ -69,6 +69,13 @@ class node {
                       bool has_error, bool has_cause,
                       std::function<void(std::optional<api_error>, int64_t stop_ms)> done);
 
+  /// RedriveExecution of a Standard execution that ended without
+  /// succeeding (the caller checked it can be redriven; the execution's
+  /// step has the last word). `done` gets the redrive date.
+  void redrive_execution(const std::string& execution_arn, std::string client_token,
+                         std::function<void(std::optional<api_error>, int64_t redrive_ms)> done);
+
+
   /// UpdateMapRun: routed to the parent execution `execution_arn` (like a
   /// stop, also to another node's), whose interpreter applies it at once.
   /// Fields < 0 stay unchanged.

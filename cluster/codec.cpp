@@ -221,7 +221,7 @@ bool decode_blob(std::string_view blob, kind k, T& out, std::string* error, F&& 
 constexpr uint32_t thread_fields = 34;
 
 void put_thread(packer& p, const interp::thread& t) {
-  p.pack_array(thread_fields + 10);
+  p.pack_array(thread_fields + 14);
   put_i(p, t.id);
   put_i(p, t.parent);
   put_i(p, t.machine);
@@ -270,6 +270,13 @@ void put_thread(packer& p, const interp::thread& t) {
   put_s(p, t.child_input);
   put_i(p, t.child_start_ms);
   put_i(p, t.child_next_event);
+  // Redrive bookkeeping of a Map (optional, absent in older blobs).
+  p.pack_array(static_cast<uint32_t>(t.failed_items.size()));
+  for (int64_t i : t.failed_items) put_i(p, i);
+  p.pack_array(static_cast<uint32_t>(t.redo.size()));
+  for (int64_t i : t.redo) put_i(p, i);
+  put_i(p, t.map_run_redrives);
+  put_i(p, t.child_redrives);
 }
 
 interp::thread get_thread(const msgpack::object& o) {
@@ -333,6 +340,16 @@ interp::thread get_thread(const msgpack::object& o) {
     t.child_start_ms = f.i64();
     t.child_next_event = f.i64();
   }
+  if (f.more()) {
+    const auto& a = as_array(f.next(), "thread.failed_items");
+    for (uint32_t i = 0; i < a.size; ++i) t.failed_items.push_back(as_i64(a.ptr[i]));
+  }
+  if (f.more()) {
+    const auto& a = as_array(f.next(), "thread.redo");
+    for (uint32_t i = 0; i < a.size; ++i) t.redo.push_back(as_i64(a.ptr[i]));
+  }
+  if (f.more()) t.map_run_redrives = f.i64();
+  if (f.more()) t.child_redrives = f.i64();
   return t;
 }
 
@@ -385,10 +402,16 @@ std::string encode(const execution_record& r, identity id) {
   auto& p = w.pk();
   // Two more fields (version and alias ARN) only when there are any; older
   // blobs have 19 and decode unchanged.
-  // A third (the Map Run of a child execution) only when there is one.
-  const bool child = !r.map_run_arn.empty();
+  // A third (the Map Run of a child execution) only when there is one,
+  // and three more (redrive count, date, redrivable) for one that can be or
+  // was redriven.
+  const bool redriven = r.redrive_count > 0 || r.redrivable;
+  const bool child = redriven || !r.map_run_arn.empty();
   const bool extra = child || !r.version_arn.empty() || !r.alias_arn.empty();
-  p.pack_array(child ? execution_fields + 3 : extra ? execution_fields + 2 : execution_fields);
+  p.pack_array(redriven ? execution_fields + 6
+               : child  ? execution_fields + 3
+               : extra  ? execution_fields + 2
+                        : execution_fields);
   put_s(p, keep ? r.arn : none);
   put_s(p, keep ? r.machine_arn : none);
   put_s(p, r.name);
@@ -413,6 +436,11 @@ std::string encode(const execution_record& r, identity id) {
     put_s(p, r.alias_arn);
   }
   if (child) put_s(p, r.map_run_arn);
+  if (redriven) {
+    put_i(p, r.redrive_count);
+    put_i(p, r.redrive_ms);
+    put_b(p, r.redrivable);
+  }
   return w.take();
 }
 
@@ -439,7 +467,7 @@ std::string encode(const interp::execution_state& s, identity id) {
   static const std::string none;
   writer w(kind::execution_state);
   auto& p = w.pk();
-  p.pack_array(state_fields + 1);
+  p.pack_array(state_fields + 2);
   put_s(p, keep ? s.execution_arn : none);
   put_s(p, keep ? s.state_machine_arn : none);
   put_s(p, keep ? s.state_machine_name : none);
@@ -483,6 +511,21 @@ std::string encode(const interp::execution_state& s, identity id) {
     put_u(p, static_cast<uint8_t>(end));
   }
   put_i(p, s.history_bytes);  // optional (absent in older blobs)
+  // Redrive (optional): [count, date, kept threads, client tokens].
+  p.pack_array(4);
+  put_i(p, s.redrive_count);
+  put_i(p, s.redrive_ms);
+  p.pack_map(static_cast<uint32_t>(s.redrive.size()));
+  for (const auto& [id, t] : s.redrive) {
+    put_i(p, id);
+    put_thread(p, t);
+  }
+  p.pack_array(static_cast<uint32_t>(s.redrive_tokens.size()));
+  for (const auto& [token, ms] : s.redrive_tokens) {
+    p.pack_array(2);
+    put_s(p, token);
+    put_i(p, ms);
+  }
   return w.take();
 }
 
@@ -564,6 +607,9 @@ bool decode(std::string_view blob, execution_record& out, std::string* error) {
                             r.alias_arn.clear();
                           }
                           r.map_run_arn = f.more() ? f.s() : std::string();
+                          r.redrive_count = f.more() ? f.i64() : 0;
+                          r.redrive_ms = f.more() ? f.i64() : 0;
+                          r.redrivable = f.more() ? f.b() : false;
                         });
   out.state = std::move(state);
   return ok;
@@ -637,6 +683,20 @@ bool decode(std::string_view blob, interp::execution_state& out, std::string* er
                                    as_enum(m.ptr[i].val, interp::task_end::timed_out));
         }
         s.history_bytes = f.more() ? f.i64() : 0;
+        if (f.more()) {
+          fields r(f.next(), 4, "redrive");
+          s.redrive_count = r.i64();
+          s.redrive_ms = r.i64();
+          const auto& m = as_map(r.next(), "redrive threads");
+          for (uint32_t i = 0; i < m.size; ++i)
+            s.redrive.emplace(as_int(m.ptr[i].key), get_thread(m.ptr[i].val));
+          const auto& a = as_array(r.next(), "redrive tokens");
+          for (uint32_t i = 0; i < a.size; ++i) {
+            fields t(a.ptr[i], 2, "redrive token");
+            std::string token = t.s();
+            s.redrive_tokens.emplace_back(std::move(token), t.i64());
+          }
+        }
       });
 }
 

@@ -274,6 +274,8 @@ class memory_store final : public store {
     bytes_ -= std::min(bytes_, footprint(slot->first, e));
     if (fresh) order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
     bool closed_now = e.status == "RUNNING" && r.status != "RUNNING";
+    // Redriven: running again (its pending expiry skips running ones).
+    if (!fresh && e.status != "RUNNING" && r.status == "RUNNING") ++running_[r.machine_arn];
     keep(e, r);
     if (closed_now && --running_[r.machine_arn] <= 0) {
       running_.erase(r.machine_arn);

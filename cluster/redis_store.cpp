@@ -364,14 +364,15 @@ const script create_execution_lua{create_execution_text.c_str()};
 // used instead of the MULTI when the shard is fenced (store::set_fence).
 // KEYS: 1 lease, 2 record, 3 state, 4 history, 5 machine index,
 //       6 machine+status index, 7 machine+RUNNING index, 8 running set,
-//       9 machine running set
+//       9 machine running set, 10-12 machine+FAILED/TIMED_OUT/ABORTED indexes
 // ARGV: 1 expected lease value, 2 arn, 3 record blob, 4 state blob,
 //       5 '1' when there is a state, 6 index member, 7 status,
-//       8 express ('1'/'0'), 9 retention seconds, 10.. event blobs
+//       8 express ('1'/'0'), 9 retention seconds, 10 '1' when redriven,
+//       11.. event blobs
 // → 1 saved, 0 fenced out (nothing written).
 const script save_execution_fenced_lua{R"lua(
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-for i = 10, #ARGV, 1000 do
+for i = 11, #ARGV, 1000 do
   redis.call('RPUSH', KEYS[4], unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
 if ARGV[5] == '1' then
@@ -384,6 +385,11 @@ redis.call('ZADD', KEYS[5], 0, ARGV[6])
 redis.call('ZADD', KEYS[6], 0, ARGV[6])
 if ARGV[7] == 'RUNNING' then
   if ARGV[8] ~= '1' then redis.call('SADD', KEYS[8], ARGV[2]) end
+  if ARGV[10] == '1' then
+    for i = 10, 12 do redis.call('ZREM', KEYS[i], ARGV[6]) end
+    redis.call('SADD', KEYS[9], ARGV[2])
+    for i = 2, 4 do redis.call('PERSIST', KEYS[i]) end
+  end
 else
   redis.call('ZREM', KEYS[7], ARGV[6])
   redis.call('SREM', KEYS[8], ARGV[2])
@@ -412,7 +418,7 @@ std::string with_ops(std::string text, const char* returns, int k0) {
 const std::string create_execution_ops_text = with_ops(create_execution_body, "return {1}", 8);
 const script create_execution_ops_lua{create_execution_ops_text.c_str()};
 const std::string fenced_save_ops_text =
-    with_ops(save_execution_fenced_lua.text, "return 1", 10);
+    with_ops(save_execution_fenced_lua.text, "return 1", 13);
 
 // PublishStateMachineVersion. KEYS: 1 versions hash, 2 version index,
 // 3 counter, 4 revisions hash. ARGV: 1 machine arn, 2 revision id, 3 blob
@@ -525,10 +531,18 @@ class finished_cache {
     }
   }
 
+  /// A redrive: the record changes after all. The entry stays (order_
+  /// points at its key) but misses until a later put replaces it.
+  void forget(const std::string& arn) {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(arn);
+    if (it != map_.end()) it->second.stale = true;
+  }
+
   std::optional<execution_record> get(const std::string& arn, int64_t retention_s) {
     std::lock_guard lock(mu_);
     auto it = map_.find(arn);
-    if (it == map_.end()) return std::nullopt;
+    if (it == map_.end() || it->second.stale) return std::nullopt;
     // Past the retention Redis has dropped it: so must we (it stays in
     // order_ and goes when its turn comes).
     if (retention_s > 0 && wall_ms() - it->second.cached_ms > retention_s * 1000) return std::nullopt;
@@ -539,6 +553,7 @@ class finished_cache {
   struct entry {
     execution_record rec;
     int64_t cached_ms;
+    bool stale = false;  ///< redriven since (forget)
   };
   size_t capacity_;
   std::mutex mu_;
@@ -1378,6 +1393,7 @@ class redis_store final : public store {
   /// SISMEMBER on the deleting set after the EXEC).
   pending_save build_save(const execution_record& r,
                           const std::vector<model::history_event>& events) {
+    if (r.status == "RUNNING" && r.redrive_count > 0) finished_.forget(r.arn);  // redriven
     const uint32_t s = shard(r.arn);
     if (std::string fence = fence_of(s); !fence.empty()) return build_fenced_save(r, events, s, fence);
     pending_save p;
@@ -1403,6 +1419,15 @@ class redis_store final : public store {
     q.cmd({"ZADD", keys::machine_executions_by_status(s, r.status, r.machine_arn), "0", member});
     if (r.status == "RUNNING") {
       if (!r.express) q.cmd({"SADD", keys::running(s), r.arn});
+      if (r.redrive_count > 0) {
+        // Redriven: out of the status it ended with, running again, kept.
+        for (const char* old : {"FAILED", "TIMED_OUT", "ABORTED"})
+          q.cmd({"ZREM", keys::machine_executions_by_status(s, old, r.machine_arn), member});
+        q.cmd({"SADD", keys::machine_running(s, r.machine_arn), r.arn});
+        q.cmd({"PERSIST", rec_key});
+        q.cmd({"PERSIST", state_key});
+        q.cmd({"PERSIST", hist_key});
+      }
     } else {
       q.cmd({"ZREM", keys::machine_executions_by_status(s, "RUNNING", r.machine_arn), member});
       q.cmd({"SREM", keys::running(s), r.arn});
@@ -1449,10 +1474,10 @@ class redis_store final : public store {
     std::vector<std::string> op_keys, op_args;
     const bool ops = r.map_changes && !r.map_changes->empty();
     if (ops) map_run_ops_args(map_run_ops(*r.map_changes, s, retention_.load()), op_keys, op_args);
-    q.begin(3 + 9 + 9 + events.size() + op_keys.size() + op_args.size() + (ops ? 1 : 0));
+    q.begin(3 + 12 + 10 + events.size() + op_keys.size() + op_args.size() + (ops ? 1 : 0));
     q.arg(ops ? "EVAL" : "EVALSHA");
     q.arg(ops ? std::string_view(fenced_save_ops_text) : std::string_view(fenced_save_sha_));
-    q.arg(std::to_string(9 + op_keys.size()));
+    q.arg(std::to_string(12 + op_keys.size()));
     q.arg(keys::lease(s));
     q.arg(keys::execution(s, r.arn));
     q.arg(keys::state(s, r.arn));
@@ -1462,6 +1487,8 @@ class redis_store final : public store {
     q.arg(keys::machine_executions_by_status(s, "RUNNING", r.machine_arn));
     q.arg(keys::running(s));
     q.arg(keys::machine_running(s, r.machine_arn));
+    for (const char* old : {"FAILED", "TIMED_OUT", "ABORTED"})
+      q.arg(keys::machine_executions_by_status(s, old, r.machine_arn));
     for (const auto& k : op_keys) q.arg(k);
     q.arg(fence);
     q.arg(r.arn);
@@ -1472,10 +1499,11 @@ class redis_store final : public store {
     q.arg(r.status);
     q.arg(r.express ? "1" : "0");
     q.arg(r.status == "RUNNING" ? std::string("0") : to_str(retention_.load()));
+    q.arg(r.status == "RUNNING" && r.redrive_count > 0 ? "1" : "0");
     for (const auto& e : events) q.arg(codec::encode(e));
     if (ops) {
       for (const auto& a : op_args) q.arg(a);
-      q.arg(std::to_string(9 + events.size()));
+      q.arg(std::to_string(10 + events.size()));
     }
     if (r.status != "RUNNING") {
       q.cmd({"SISMEMBER", keys::deleting_machines(), r.machine_arn});

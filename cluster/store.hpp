@@ -129,6 +129,11 @@ struct execution_record {
   std::string version_arn;
   /// Started through an alias ARN.
   std::string alias_arn;
+  /// RedriveExecution: how often, and the last time (0 = never); whether
+  /// the state keeps what a redrive needs (a Standard execution that ended
+  /// without succeeding).
+  int64_t redrive_count = 0, redrive_ms = 0;
+  bool redrivable = false;
   /// The interpreter state after the last step (absent once finished and
   /// compacted). Shared and immutable.
   std::shared_ptr<const interp::execution_state> state;

@@ -3,6 +3,7 @@
 #include "api/actions/configuration.hpp"
 #include "api/actions/map_runs.hpp"
 #include "api/actions/qualified.hpp"
+#include "api/actions/redrive.hpp"
 #include "runtime/model/arn.hpp"
 
 namespace sc::api {
@@ -164,13 +165,7 @@ void describe_execution(context& c) {
   if (e->has_cause) o.str("cause", e->cause);
   if (!e->trace_header.empty()) o.str("traceHeader", e->trace_header);
   if (!e->map_run_arn.empty()) o.str("mapRunArn", e->map_run_arn);
-  o.num("redriveCount", 0);
-  if (e->status == "RUNNING" || e->status == "SUCCEEDED") {
-    o.str("redriveStatus", "NOT_REDRIVABLE");
-    o.str("redriveStatusReason", "Execution is " + e->status + " and cannot be redriven");
-  } else {
-    o.str("redriveStatus", "REDRIVABLE");
-  }
+  write_redrive_fields(o, c, *e);  // redrive.cpp
   c.ok(o.done());
 }
 
@@ -178,7 +173,7 @@ void list_executions(context& c) {
   auto arn = c.m.str("stateMachineArn", 1, 256);
   auto status = c.m.str("statusFilter");
   auto map_run = c.m.str("mapRunArn", 1, 2000);
-  c.m.enumeration("redriveFilter", {"REDRIVEN", "NOT_REDRIVEN"});
+  auto redrive_filter = c.m.enumeration("redriveFilter", {"REDRIVEN", "NOT_REDRIVEN"});
   size_t limit = page_size(c.m);
   if (!arn && !map_run)
     throw aws_error("ValidationException", "Must provide a StateMachine ARN or MapRun ARN");
@@ -211,7 +206,12 @@ void list_executions(context& c) {
   // A version or alias ARN lists the executions started through it: pages
   // of the machine's executions, filtered, until this page is full.
   cluster::page<cluster::execution_record> page;
-  if (ref.qualifier.empty()) {
+  // (redriveFilter too.)
+  auto wanted = [&](const cluster::execution_record& e) {
+    if (redrive_filter && (e.redrive_count > 0) != (*redrive_filter == "REDRIVEN")) return false;
+    return ref.qualifier.empty() || (ref.version() ? e.version_arn : e.alias_arn) == *arn;
+  };
+  if (ref.qualifier.empty() && !redrive_filter) {
     page = c.store.list_executions(*arn, status.value_or(""), after, limit);
   } else {
     std::string from = after;
@@ -219,7 +219,7 @@ void list_executions(context& c) {
       auto part = c.store.list_executions(ref.machine_arn, status.value_or(""), from,
                                           limit - page.items.size());
       for (auto& e : part.items)
-        if ((ref.version() ? e.version_arn : e.alias_arn) == *arn) page.items.push_back(std::move(e));
+        if (wanted(e)) page.items.push_back(std::move(e));
       page.next = part.next;
       if (part.next.empty() || page.items.size() == limit) break;
       from = part.next;
@@ -253,6 +253,13 @@ void list_executions(context& c) {
       w.Key("stopDate");
       auto s = out::epoch_text(e.stop_ms);
       w.RawValue(s.c_str(), s.size(), rapidjson::kNumberType);
+    }
+    w.Key("redriveCount");
+    w.Int64(e.redrive_count);
+    if (e.redrive_count > 0) {
+      w.Key("redriveDate");
+      auto r = out::epoch_text(e.redrive_ms);
+      w.RawValue(r.c_str(), r.size(), rapidjson::kNumberType);
     }
     w.EndObject();
   }

@@ -14,6 +14,11 @@ struct ev_task_failed { int64_t task; std::string error, cause; bool has_error =
 struct ev_task_heartbeat { int64_t task; };
 struct ev_timer { int64_t timer; };
 struct ev_stop { std::string error, cause; bool has_error = false, has_cause = false; };
+/// RedriveExecution: `at_ms` is the redriveDate the caller answers with
+/// (0 = the step's time); a `client_token` of one of the last 10 redrives,
+/// less than 15 minutes old, answers with that redrive's date and changes
+/// nothing.
+struct ev_redrive { std::string client_token; int64_t at_ms = 0; };
 
 /// UpdateMapRun: new settings for a running Map Run (-1 = unchanged).
 struct ev_update_map_run {
@@ -31,6 +36,7 @@ struct ev_stop_child {
 };
 
 using event = std::variant<ev_start, ev_activity_started, ev_task_succeeded, ev_task_failed,
-                           ev_task_heartbeat, ev_timer, ev_stop, ev_update_map_run, ev_stop_child>;
+                           ev_task_heartbeat, ev_timer, ev_stop, ev_update_map_run, ev_stop_child,
+                           ev_redrive>;
 
 }  // namespace sc::interp

@@ -155,6 +155,8 @@ class runner {
   void on_task_failed(const ev_task_failed& e);
   void on_task_heartbeat(const ev_task_heartbeat& e);
   void on_stop(const ev_stop& e);
+  /// runner_redrive.cpp: RedriveExecution.
+  void on_redrive(const ev_redrive& e);
   /// UpdateMapRun (state_map_run.cpp): new limits for a running Map Run,
   /// in force at once (more iterations start when the concurrency grew).
   void on_update_map_run(const ev_update_map_run& e);
@@ -165,6 +167,21 @@ class runner {
   void finish_step();
 
  private:
+  // runner_redrive.cpp
+  /// A failing Parallel/Map (or a stop/timeout, for the root) is about to
+  /// drop its children: copies `p` and its subtree for a later redrive.
+  void stash_children(const thread& p);
+  /// At the end of a Standard execution that did not succeed: keeps the
+  /// threads a redrive resumes (execution_state::redrive).
+  void keep_for_redrive();
+  const thread* kept(int id) const;
+  void copy_tree(int id, std::map<int, thread>& out);
+  /// Continues a kept thread: its state again, or its Parallel's/Map's
+  /// unfinished children.
+  flow resume(thread& t);
+  flow resume_children(thread& p, const asl::state& st);
+  std::map<int, thread> stash_;  ///< this step's stashed subtrees
+
   // runner_events.cpp
   int64_t emit(thread& t, const char* type, const char* key, details det,
                bool advance = true);

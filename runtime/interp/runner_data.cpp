@@ -55,7 +55,9 @@ void runner::build_context(const thread& t, json::document& ctx, const json::val
                    json::value(model::format_iso8601(child->child_start_ms).c_str(), a), a);
     exec.AddMember("Name", json::value(arn.substr(colon + 1, 36).c_str(), a), a);
     exec.AddMember("RoleArn", json::value(s_.role_arn.c_str(), a), a);
-    exec.AddMember("RedriveCount", 0, a);
+    exec.AddMember("RedriveCount", child->child_redrives, a);
+    if (child->child_redrives > 0)
+      exec.AddMember("RedriveTime", json::value(model::format_iso8601(s_.redrive_ms).c_str(), a), a);
     ctx.AddMember("Execution", exec, a);
     json::value sm(rapidjson::kObjectType);
     sm.AddMember("Id", json::value(machine.c_str(), a), a);
@@ -71,7 +73,9 @@ void runner::build_context(const thread& t, json::document& ctx, const json::val
     exec.AddMember("StartTime", json::value(model::format_iso8601(s_.start_ms).c_str(), a), a);
     exec.AddMember("Name", json::value(s_.name.c_str(), a), a);
     exec.AddMember("RoleArn", json::value(s_.role_arn.c_str(), a), a);
-    exec.AddMember("RedriveCount", 0, a);
+    exec.AddMember("RedriveCount", s_.redrive_count, a);
+    if (s_.redrive_count > 0)
+      exec.AddMember("RedriveTime", json::value(model::format_iso8601(s_.redrive_ms).c_str(), a), a);
     ctx.AddMember("Execution", exec, a);
     json::value sm(rapidjson::kObjectType);
     sm.AddMember("Id", json::value(s_.state_machine_arn.c_str(), a), a);

@@ -175,6 +175,8 @@ void runner::finish(exec_status status) {
   for (auto& [id, ref] : s_.timers) r_.commands.push_back(cmd_cancel_timer{id});
   s_.timers.clear();
   s_.tasks.clear();
+  // Standard executions that did not succeed keep what a redrive resumes.
+  if (status != exec_status::succeeded && lim_.record_history) keep_for_redrive();
   s_.threads.clear();
   r_.commands.push_back(cmd_finished{});
 }

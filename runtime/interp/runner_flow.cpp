@@ -107,6 +107,7 @@ flow runner::enter(thread& t, int index, std::string input) {
 }
 
 flow runner::execute(thread& t, const asl::state& st) {
+  if (!stash_.empty()) stash_.erase(t.id);  // runs again: an earlier failure is moot
   if (st.jsonata) {
     switch (st.type) {
       case asl::state_type::pass: return exec_pass_jsonata(t, st);

@@ -114,6 +114,7 @@ void runner::abort_thread(thread& t) {
 void runner::abort_children_of_all() {
   auto root = s_.threads.find(1);
   if (root == s_.threads.end()) return;
+  stash_children(root->second);  // for a redrive
   record_aborts(root->second);
   abort_thread(root->second);
 }

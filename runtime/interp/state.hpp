@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sc::interp {
@@ -72,6 +73,14 @@ struct thread {
   int64_t tolerated_count = -1;         ///< -1 = not set
   double tolerated_percentage = -1;     ///< -1 = not set
   std::string map_run_arn;              ///< Distributed Map: the Map Run
+  /// Map: indices of iterations whose failure was tolerated (a redrive runs
+  /// them again), and indices a redrive launches before `next_item`.
+  std::vector<int64_t> failed_items;
+  std::vector<int64_t> redo;
+  /// Redrives of this thread's Map Run (Map thread) / of the child
+  /// execution this iteration thread is (runner_redrive.cpp).
+  int64_t map_run_redrives = 0;
+  int64_t child_redrives = 0;
   // Distributed Map (runtime/interp/map_run.hpp). On the Map's thread: the
   // Map Run's start and its children's outcomes so far.
   int64_t map_run_start_ms = 0;
@@ -127,6 +136,16 @@ struct execution_state {
   std::map<int64_t, task_end> closed_tasks;  ///< finished task ids
   /// Bytes of history recorded so far (a shared payload counts once).
   int64_t history_bytes = 0;
+
+  // Redrive (runner_redrive.cpp)
+  int64_t redrive_count = 0;    ///< RedriveExecution calls that took effect
+  int64_t redrive_ms = 0;       ///< the last one's time (0 = never)
+  /// A Standard execution that failed, timed out or was aborted: its threads
+  /// as they stood then (the failed state of each, with the branch and
+  /// iteration results a Parallel or Map had collected). Empty otherwise.
+  std::map<int, thread> redrive;
+  /// The client tokens of the last redrives (token, redrive_ms), newest last.
+  std::vector<std::pair<std::string, int64_t>> redrive_tokens;
 };
 
 }  // namespace sc::interp

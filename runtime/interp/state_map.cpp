@@ -96,6 +96,8 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   t.max_concurrency = maxc;
   t.tolerated_count = tol_count;
   t.tolerated_percentage = tol_pct;
+  t.failed_items.clear();
+  t.redo.clear();
   t.children.clear();
   t.results.assign(static_cast<size_t>(n), std::string());
   t.ph = phase::children;
@@ -125,10 +127,18 @@ void runner::launch_iterations(thread& p) {
     thread& m = pit->second;
     if (m.ph != phase::children || m.entered_event != key) break;
     const asl::state& st = state_of(m);
-    if (m.next_item >= m.item_count) break;
+    if (m.redo.empty() && m.next_item >= m.item_count) break;
     int64_t running = static_cast<int64_t>(m.children.size());
     if (m.max_concurrency > 0 && running >= m.max_concurrency) break;
-    int64_t idx = m.next_item++;
+    // A redrive's iterations to run again come first (runner_redrive.cpp;
+    // kept in descending order).
+    int64_t idx = m.next_item;
+    if (!m.redo.empty()) {
+      idx = m.redo.back();
+      m.redo.pop_back();
+    } else {
+      ++m.next_item;
+    }
     // The items are parsed once per launch loop, not once per iteration (a
     // 10,000-item Map spent most of its time re-parsing them). The Map can
     // only have started over meanwhile (a Retry from a continuation run
@@ -230,6 +240,7 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
                    : flow::fail(failure{c.error, c.cause}, fail_flag(cid).first,
                                 fail_flag(cid).second);
       if (!quiet) p.last_event = c.last_event;
+      stash_children(p);  // for a redrive
       abort_map_children(p, cid, st);
       if (quiet) {
         note_map_run(p, "FAILED");
@@ -242,6 +253,7 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
       drive_later(p, std::move(f));
       return;
     }
+    p.failed_items.push_back(c.child_index);  // a redrive runs it again
     p.results[static_cast<size_t>(c.child_index)] =
         "{\"Error\":" + json::quote(c.error) + ",\"Cause\":" + json::quote(c.cause) + "}";
   } else {

@@ -104,8 +104,8 @@ void runner::note_map_run(thread& m, const char* status) {
   c.aborted = m.map_run_aborted;
   c.running = std::max<int64_t>(0, m.next_item - c.succeeded - c.failed - c.aborted);
   if (r.status != "RUNNING") c.running = 0;
-  // Nothing can redrive a child yet (RedriveExecution): every failed or
-  // aborted child is counted as not redrivable only once redrive exists.
+  r.redrive_count = m.map_run_redrives;
+  r.redrive_ms = m.map_run_redrives > 0 ? s_.redrive_ms : 0;
   r.items = c;
   r.executions = c;
 }
@@ -183,7 +183,7 @@ void runner::child_end(thread& c, const char* status, const ev_stop_child* stop)
     w.has_error = stop->has_error;
     w.has_cause = stop->has_cause;
   }
-  c.child_next_event = 0;  // closed
+  c.child_next_event = -c.child_next_event;  // closed (a redrive reopens it there)
   c.child_input.clear();
   auto p = s_.threads.find(c.parent);
   if (p == s_.threads.end()) return;

@@ -55,6 +55,7 @@ flow runner::finish_children(thread& t, const asl::state& st) {
   t.children.clear();
   t.results.clear();
   t.items.clear();
+  t.failed_items.clear();
   return finish_with_result(t, st, std::move(arr), arr.GetAllocator());
 }
 
@@ -64,6 +65,7 @@ void runner::parallel_child_done(thread& p, thread& c, const asl::state& st) {
     flow f = flow::fail(failure{c.error, c.cause}, fail_flag(cid).first,
                         fail_flag(cid).second);
     p.last_event = c.last_event;
+    stash_children(p);  // for a redrive
     abort_children(p, cid);
     if (!will_retry(p, f.f.error)) emit(p, "ParallelStateFailed", "", "");
     p.ph = phase::idle;

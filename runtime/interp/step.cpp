@@ -53,6 +53,12 @@ step_result step(const asl::definition& def, execution_state&& state, const even
                  int64_t now_ms, const limits& lim) {
   step_result r;
   r.next = std::move(state);
+  if (const auto* rd = std::get_if<ev_redrive>(&ev)) {
+    detail::runner run(def, r, now_ms, lim);
+    run.on_redrive(*rd);
+    run.finish_step();
+    return r;
+  }
   if (r.next.status != exec_status::running) {
     if (std::holds_alternative<ev_task_succeeded>(ev) || std::holds_alternative<ev_task_failed>(ev) ||
         std::holds_alternative<ev_task_heartbeat>(ev)) {

@@ -41,12 +41,20 @@ struct step_result {
   /// tells the API to answer TaskTimedOut rather than TaskDoesNotExist.
   bool rejected = false;
   bool rejected_timed_out = false;
+  /// ev_redrive: the redrive's date (also for a repeated client token), or,
+  /// when `rejected`, AWS's reason (redriveStatusReason) in `not_redrivable`.
+  int64_t redrive_ms = 0;
+  std::string not_redrivable;
   /// Distributed Map: Map Runs and child executions that changed in this
   /// step (each once, as it is now; a child with its new history events).
   /// Stored with the parent's save.
   std::vector<map_run_record> map_runs;
   std::vector<child_execution> children;
 };
+
+/// Why `state` cannot be redriven now ("" = it can), as far as the state
+/// tells: status, kept threads, history length (see runner_redrive.cpp).
+std::string redrive_refusal(const execution_state& state, const limits& lim = {});
 
 /// A fresh execution state (not yet started: feed it ev_start).
 execution_state make_execution(std::string execution_arn, std::string state_machine_arn,

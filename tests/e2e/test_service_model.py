@@ -42,17 +42,9 @@ OUTPUT_ALLOWLIST = {
     # served yet) and itemCount (AWS documents it for ItemReader runs).
     "DescribeStateMachine.label": "only on a Distributed Map label ARN (Map Runs)",
     "ListExecutions.executions[].itemCount": "only for Map Run child executions",
-    # Redrive: these appear once RedriveExecution is served (redrive helper).
-    "DescribeExecution.redriveDate": "only after RedriveExecution (not served by this build)",
-    "ListExecutions.executions[].redriveDate": "only after RedriveExecution (not served by this build)",
-    "GetExecutionHistory.events[].executionRedrivenEventDetails*":
-        "only after RedriveExecution (not served by this build)",
-    "DescribeMapRun.redriveDate": "only after a Map Run was redriven",
     # No recording of a failed Map Run from AWS is at hand: Statecraft
     # records MapRunFailed without details.
     "GetExecutionHistory.events[].mapRunFailedEventDetails*": "MapRunFailed recorded without details (unverified)",
-    "GetExecutionHistory.events[].mapRunRedrivenEventDetails*":
-        "only after RedriveExecution of a Map Run (not served by this build)",
     # Task resources other than activities come with the AWS service
     # integrations issue; Lambda ARNs as resources likewise.
     "GetExecutionHistory.events[].taskScheduledEventDetails*": "service integration tasks (later issue)",
@@ -449,6 +441,14 @@ class ServiceModelWalk(unittest.TestCase):
         c("DescribeStateMachineForExecution", {"executionArn": e1["executionArn"]})
         c("ListExecutions", {"stateMachineArn": sm, "maxResults": 1})
         c("ListExecutions", {"stateMachineArn": sm})
+        # Redrive the failed one: redriveDate, executionRedrivenEventDetails.
+        c("RedriveExecution", {"executionArn": e2["executionArn"], "clientToken": "mw-redrive"})
+        task = c("GetActivityTask", {"activityArn": act})
+        c("SendTaskSuccess", {"taskToken": task["taskToken"], "output": "{}"})
+        wait_for_status(self.sfn, e2["executionArn"])
+        c("DescribeExecution", {"executionArn": e2["executionArn"]})
+        c("ListExecutions", {"stateMachineArn": sm, "redriveFilter": "REDRIVEN"})
+        c("GetExecutionHistory", {"executionArn": e2["executionArn"]})
 
         # Parallel, Map and Wait events.
         shapes = {"StartAt": "Par", "States": {
@@ -536,6 +536,12 @@ class ServiceModelWalk(unittest.TestCase):
         ef = c("StartExecution", {"stateMachineArn": smf, "input": "[1]"})["executionArn"]
         wait_for_status(self.sfn, ef, timeout=15)
         c("GetExecutionHistory", {"executionArn": ef})
+        # Its redrive redrives the Map Run (which fails again: a Fail state).
+        c("RedriveExecution", {"executionArn": ef})
+        wait_for_status(self.sfn, ef, timeout=15)
+        c("GetExecutionHistory", {"executionArn": ef})
+        runf = c("ListMapRuns", {"executionArn": ef})["mapRuns"][0]["mapRunArn"]
+        c("DescribeMapRun", {"mapRunArn": runf})
         c("ListMapRuns", {"executionArn": ed})
         proc = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
                 "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}

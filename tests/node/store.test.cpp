@@ -160,8 +160,14 @@ interp::execution_state complex_state() {
     t.output = "{\"o\":" + std::to_string(id) + "}";
     t.error = "E" + std::to_string(id);
     t.cause = "C" + std::to_string(id);
+    t.failed_items = {id, 7};
+    t.redo = {INT64_MAX, 0};
     s.threads[id] = t;
   }
+  s.redrive_count = 3;
+  s.redrive_ms = 1700000005555;
+  s.redrive[1] = s.threads[3];
+  s.redrive_tokens = {{"tok-a", 1}, {"tok-b", -2}};
   s.timers[1] = {0, interp::timer_kind::execution_timeout, 1700000009999};
   s.timers[2] = {3, interp::timer_kind::heartbeat, 1700000001111};
   s.timers[3] = {16, interp::timer_kind::retry, -5};
@@ -208,6 +214,8 @@ void check_same(const interp::thread& a, const interp::thread& b) {
   CHECK(a.output == b.output);
   CHECK(a.error == b.error);
   CHECK(a.cause == b.cause);
+  CHECK(a.failed_items == b.failed_items);
+  CHECK(a.redo == b.redo);
 }
 
 void check_same(const interp::execution_state& a, const interp::execution_state& b) {
@@ -244,6 +252,14 @@ void check_same(const interp::execution_state& a, const interp::execution_state&
   }
   CHECK(a.tasks == b.tasks);
   CHECK(a.closed_tasks == b.closed_tasks);
+  CHECK(a.redrive_count == b.redrive_count);
+  CHECK(a.redrive_ms == b.redrive_ms);
+  REQUIRE(a.redrive.size() == b.redrive.size());
+  for (auto ia = a.redrive.begin(), ib = b.redrive.begin(); ia != a.redrive.end(); ++ia, ++ib) {
+    CHECK(ia->first == ib->first);
+    check_same(ia->second, ib->second);
+  }
+  CHECK(a.redrive_tokens == b.redrive_tokens);
 }
 
 void check_same(const state_machine_record& a, const state_machine_record& b) {
@@ -1209,6 +1225,22 @@ TEST_CASE("codec: every record round-trips exactly", "[store][codec]") {
   REQUIRE(codec::decode(codec::encode(e), eb, &err));
   CHECK(eb.version_arn == "v");
   CHECK(eb.alias_arn == "a");
+  CHECK(eb.redrive_count == 0);
+  CHECK_FALSE(eb.redrivable);
+  e.redrive_count = 4;
+  e.redrive_ms = 1700000000444;
+  e.redrivable = true;
+  REQUIRE(codec::decode(codec::encode(e), eb, &err));
+  CHECK(eb.redrive_count == 4);
+  CHECK(eb.redrive_ms == 1700000000444);
+  CHECK(eb.redrivable);
+  CHECK(eb.alias_arn == "a");
+  e.version_arn.clear();
+  e.alias_arn.clear();
+  e.redrive_count = 0;
+  REQUIRE(codec::decode(codec::encode(e), eb, &err));
+  CHECK(eb.redrivable);
+  CHECK(eb.version_arn.empty());
 
   alias_record al;
   al.arn = "arn";
@@ -1666,3 +1698,92 @@ TEST_CASE("redis store: async save throughput", "[.][bench][redis]") {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// Redrive: a finished execution runs again (RedriveExecution).
+
+namespace {
+
+void redrive_reopens(store& s) {
+  execution_record ex;
+  auto a = execution("rd", "a", 1);
+  REQUIRE(s.create_execution(a, events(1, 1), ex) == create_outcome::created);
+  // FAILED, keeping what a redrive needs.
+  a.status = "FAILED";
+  a.stop_ms = 1001;
+  a.error = "E";
+  a.has_error = true;
+  a.redrivable = true;
+  auto st = state_for(a, 2);
+  st.status = interp::exec_status::failed;
+  interp::thread t;
+  t.id = 1;
+  t.state = 3;
+  t.input = "{\"k\":1}";
+  t.results = {"1", ""};
+  t.failed_items = {4, 7};
+  t.redo = {9};
+  st.redrive[1] = t;
+  st.redrive_tokens = {{"tok", 55}};
+  a.state = std::make_shared<interp::execution_state>(st);
+  s.save_execution(a, events(2, 1));
+  auto got = s.get_execution(a.arn);
+  REQUIRE(got);
+  REQUIRE(got->state);
+  CHECK(got->redrivable);
+  CHECK(got->redrive_count == 0);
+  REQUIRE(got->state->redrive.count(1));
+  const auto& kept = got->state->redrive.at(1);
+  CHECK(kept.state == 3);
+  CHECK(kept.input == "{\"k\":1}");
+  CHECK(kept.results == std::vector<std::string>{"1", ""});
+  CHECK(kept.failed_items == std::vector<int64_t>{4, 7});
+  CHECK(kept.redo == std::vector<int64_t>{9});
+  REQUIRE(got->state->redrive_tokens.size() == 1);
+  CHECK(got->state->redrive_tokens[0].first == "tok");
+  CHECK(got->state->redrive_tokens[0].second == 55);
+  CHECK(s.list_executions(machine_arn("rd"), "FAILED", "", 10).items.size() == 1);
+  CHECK(s.get_execution_record(a.arn)->status == "FAILED");  // (caches it, Redis)
+
+  // Redriven: RUNNING again, out of the FAILED index, in the running set.
+  a.status = "RUNNING";
+  a.stop_ms = 0;
+  a.error.clear();
+  a.has_error = false;
+  a.redrivable = false;
+  a.redrive_count = 1;
+  a.redrive_ms = 5000;
+  st.status = interp::exec_status::running;
+  st.redrive_count = 1;
+  st.redrive_ms = 5000;
+  st.redrive.clear();
+  a.state = std::make_shared<interp::execution_state>(st);
+  s.save_execution(a, events(3, 1));
+  auto rec = s.get_execution_record(a.arn);
+  REQUIRE(rec);
+  CHECK(rec->status == "RUNNING");
+  CHECK(rec->redrive_count == 1);
+  CHECK(rec->redrive_ms == 5000);
+  CHECK_FALSE(rec->has_error);
+  CHECK(s.list_executions(machine_arn("rd"), "FAILED", "", 10).items.empty());
+  CHECK(s.list_executions(machine_arn("rd"), "RUNNING", "", 10).items.size() == 1);
+  auto run = s.running_executions();
+  REQUIRE(run.size() == 1);
+  CHECK(run[0].arn == a.arn);
+  CHECK(run[0].state->redrive_count == 1);
+
+  // And finishes again.
+  a.redrivable = false;
+  finish(s, a, "SUCCEEDED", 4);
+  CHECK(s.running_executions().empty());
+  CHECK(s.history_length(a.arn) == 4);
+  CHECK(s.get_execution_record(a.arn)->status == "SUCCEEDED");
+  CHECK(s.get_execution_record(a.arn)->redrive_count == 1);
+  CHECK(s.list_executions(machine_arn("rd"), "SUCCEEDED", "", 10).items.size() == 1);
+  CHECK(s.list_executions(machine_arn("rd"), "RUNNING", "", 10).items.empty());
+  CHECK(s.list_executions(machine_arn("rd"), "", "", 10).items.size() == 1);
+}
+
+}  // namespace
+
+STORE_CONFORMANCE("a redrive reopens a finished execution", redrive_reopens)
