@@ -120,7 +120,11 @@ struct flow {
 const char* entered_type(asl::state_type t);  ///< "PassStateEntered", …
 const char* exited_type(asl::state_type t);   ///< "PassStateExited", …
 
+class state_tester;  // test_state_exec.cpp: TestState's single step
+
 class runner {
+  friend class state_tester;
+
  public:
   runner(const asl::definition& def, step_result& r, int64_t now, const limits& lim)
       : def_(def), s_(r.next), r_(r), now_(now), lim_(lim) {
@@ -140,6 +144,8 @@ class runner {
   /// after a later one already fired), and the history must not show it.
   void on_timer(int64_t timer);
   void fire(int64_t timer);
+  /// A Wait state's timer fell due: Assign, OutputPath (or Output), exit.
+  flow wait_done(thread& t, const asl::state& st);
   void on_activity_started(const ev_activity_started& e);
   /// A worker answered before its ActivityStarted arrived (the notice and
   /// the answer took different paths): record the start first, as AWS's
@@ -461,6 +467,8 @@ class runner {
   const limits& lim_;
   eval::rng random_;
   json::document exec_input_;
+  /// TestState's `context`: merged over the Context object build_context makes.
+  const json::value* context_override_ = nullptr;
   std::optional<json::document> carried_;  ///< exec_pass: last Pass output, parsed
   std::string carried_text_;               ///< … and as text
   bool exec_input_parsed_ = false;

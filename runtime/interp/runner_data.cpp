@@ -9,6 +9,26 @@
 
 namespace sc::interp::detail {
 
+namespace {
+
+/// TestState's context: its members replace the generated ones, objects
+/// member by member.
+void merge_context(json::value& into, const json::value& from, json::allocator& a) {
+  if (!into.IsObject() || !from.IsObject()) {
+    into.CopyFrom(from, a);
+    return;
+  }
+  for (auto& m : from.GetObject()) {
+    auto it = into.FindMember(m.name);
+    if (it == into.MemberEnd())
+      into.AddMember(json::value(m.name, a), json::value(m.value, a), a);
+    else
+      merge_context(it->value, m.value, a);
+  }
+}
+
+}  // namespace
+
 void runner::build_context(const thread& t, json::document& ctx, const json::value* map_item,
                            int64_t map_index) {
   auto& a = ctx.GetAllocator();
@@ -79,6 +99,7 @@ void runner::build_context(const thread& t, json::document& ctx, const json::val
     m.AddMember("Item", item, a);
     ctx.AddMember("Map", m, a);
   }
+  if (context_override_) merge_context(ctx, *context_override_, a);
 }
 
 std::string runner::uuid() {

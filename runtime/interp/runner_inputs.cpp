@@ -66,16 +66,7 @@ void runner::fire(int64_t timer) {
       if (t.ph != phase::wait || t.timer != timer) return;
       t.timer = 0;
       t.ph = phase::idle;
-      const asl::state& st = state_of(t);
-      if (st.jsonata) return drive(t, wait_done_jsonata(t, st));
-      if (st.assign) {
-        json::document eff;
-        json::parse(t.effective, eff);
-        if (auto f = assign(t, *st.assign, eff)) return drive(t, flow::fail(*f));
-      }
-      std::string out;
-      if (auto f = apply_output_path(t, st, t.effective, out)) return drive(t, flow::fail(*f));
-      drive(t, exit_state(t, st, out));
+      drive(t, wait_done(t, state_of(t)));
       return;
     }
     case timer_kind::retry: {
@@ -97,6 +88,18 @@ void runner::fire(int64_t timer) {
       return;
     }
   }
+}
+
+flow runner::wait_done(thread& t, const asl::state& st) {
+  if (st.jsonata) return wait_done_jsonata(t, st);
+  if (st.assign) {
+    json::document eff;
+    json::parse(t.effective, eff);
+    if (auto f = assign(t, *st.assign, eff)) return flow::fail(*f);
+  }
+  std::string out;
+  if (auto f = apply_output_path(t, st, t.effective, out)) return flow::fail(*f);
+  return exit_state(t, st, out);
 }
 
 void runner::on_activity_started(const ev_activity_started& e) {

@@ -61,6 +61,11 @@ OUTPUT_ALLOWLIST = {
     "GetExecutionHistory.events[].activityTimedOutEventDetails.cause": "AWS gives no cause for a timeout",
     "GetExecutionHistory.events[].executionTimedOutEventDetails.cause": "AWS gives no cause for a timeout",
     # Activity events and fields this scenario does not bring about.
+    # TestState: an HTTP Task's request and response at TRACE (no HTTP Task
+    # yet), and ItemsPointer (a JSON file read by an ItemReader).
+    "TestState.inspectionData.request*": "HTTP Task only (HTTP Tasks come with the integrations issue)",
+    "TestState.inspectionData.response*": "HTTP Task only (HTTP Tasks come with the integrations issue)",
+    "TestState.inspectionData.afterItemsPointer": "ItemsPointer reads a JSON file through an ItemReader (S3)",
     "GetExecutionHistory.events[].activityScheduleFailedEventDetails*":
         "Statecraft never fails to schedule an activity task (no IAM, no KMS); when AWS emits "
         "ActivityScheduleFailed has not been recorded",
@@ -569,6 +574,37 @@ class ServiceModelWalk(unittest.TestCase):
         c("ValidateStateMachineDefinition", {"definition": json.dumps(warn), "severity": "WARNING",
                                              "maxResults": 1})
         c("ValidateStateMachineDefinition", {"definition": json.dumps(ok)})
+
+        # TestState: every inspectionData member a mocked state reports.
+        lam = "arn:aws:states:::lambda:invoke"
+        items = {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}}
+        c("TestState", {"definition": json.dumps({"Type": "Pass", "InputPath": "$.a", "Parameters": {"b.$": "$.b"},
+                                                  "Assign": {"v.$": "$.b"}, "Next": "N"}),
+                        "roleArn": ROLE_ARN, "input": "{\"a\":{\"b\":1}}", "variables": "{\"w\":2}",
+                        "inspectionLevel": "DEBUG"})
+        c("TestState", {"definition": json.dumps({"Type": "Task", "QueryLanguage": "JSONata", "Resource": lam,
+                                                  "Arguments": {"x": "{% $states.input %}"}, "End": True}),
+                        "mock": {"result": "{\"ok\":true}", "fieldValidationMode": "NONE"},
+                        "inspectionLevel": "TRACE", "context": "{\"Execution\":{\"Name\":\"n\"}}"})
+        retry_task = {"Type": "Task", "Resource": lam, "End": True,
+                      "Retry": [{"ErrorEquals": ["E"], "MaxAttempts": 1}],
+                      "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}]}
+        for count in (0, 1):
+            c("TestState", {"definition": json.dumps(retry_task), "inspectionLevel": "DEBUG",
+                            "mock": {"errorOutput": {"error": "E", "cause": "c"}},
+                            "stateConfiguration": {"retrierRetryCount": count}})
+        c("TestState", {"definition": json.dumps({"Type": "Map", "ItemsPath": "$.xs", "ToleratedFailureCount": 1,
+                                                  "ItemSelector": {"v.$": "$$.Map.Item.Value"},
+                                                  "ItemProcessor": items, "End": True}),
+                        "input": "{\"xs\":[1,2]}", "inspectionLevel": "DEBUG", "mock": {"result": "[1,2]"},
+                        "stateConfiguration": {"mapIterationFailureCount": 1}})
+        batched = {"Type": "Map", "ToleratedFailurePercentage": 50, "ItemBatcher": {"MaxItemsPerBatch": 2},
+                   "ItemProcessor": dict(items, ProcessorConfig={"Mode": "DISTRIBUTED",
+                                                                 "ExecutionType": "STANDARD"}),
+                   "End": True}
+        c("TestState", {"definition": json.dumps({"StartAt": "M", "States": {"M": batched}}), "stateName": "M",
+                        "input": "[1,2,3]", "inspectionLevel": "DEBUG",
+                        "mock": {"errorOutput": {"error": "E"}}, "stateConfiguration": {"errorCausedByState": "I"}})
 
         # Deletions.
         c("DeleteStateMachineAlias", {"stateMachineAliasArn": sm + ":other"})

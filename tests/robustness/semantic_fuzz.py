@@ -14,7 +14,8 @@ filters, slices -- intrinsic functions with random arguments, Wait with random
 Seconds/Timestamp) or mutates one from its corpus, and an input (deep
 nesting, big strings, unicode, numbers at the edges); runs CreateStateMachine,
 StartExecution or StartSyncExecution (EXPRESS and STANDARD),
-DescribeExecution and GetExecutionHistory (paged).
+DescribeExecution and GetExecutionHistory (paged), and TestState on one of
+the machine's states (with a mock where it needs one).
 
 After every request it checks: the node process is alive, the answer is not
 a 5xx and arrived, the body is UTF-8 JSON shaped like the AWS model (an error
@@ -769,7 +770,7 @@ class Fuzzer:
         self.pending = []  # STANDARD executions not terminal yet
         self.stats = {"cases": 0, "invalid": 0, "executions": 0, "sync": 0, "standard": 0,
                       "express_async": 0, "statuses": {}, "errors": {},
-                      "differential": 0}
+                      "differential": 0, "test_state": 0}
         self.gen = None
         self.current = {"seed": self.seed, "case": "setup"}
         self.examples = {}  # one message per rejected-request kind
@@ -852,6 +853,49 @@ class Fuzzer:
             self.api.call("DeleteStateMachine", {"stateMachineArn": arn})
         if r.random() < self.args.differential and deterministic(definition):
             self.differential(definition, text)
+        if r.random() < self.args.test_state:
+            self.test_state(definition, text)
+
+    def test_state(self, definition, text):
+        """TestState on one state of the machine (any depth), with a mock
+        where the state needs one, a random level and retry count: the
+        answer must be consistent with its status."""
+        g, r = self.gen, self.rng
+        m, st = r.choice(g.all_states(definition, []))
+        name = next(k for k, v in m["States"].items() if v is st)
+        body = {"definition": json.dumps(definition, ensure_ascii=False), "stateName": name,
+                "input": text, "roleArn": ROLE_ARN,
+                "inspectionLevel": r.choice(["INFO", "DEBUG", "TRACE"])}
+        if st.get("Type") in ("Task", "Parallel", "Map"):
+            if r.random() < 0.5:
+                body["mock"] = {"errorOutput": {"error": r.choice(["E", "States.TaskFailed", "States.ALL"]),
+                                                "cause": "c"}}
+            else:
+                n = len(st.get("Branches") or []) if st.get("Type") == "Parallel" else 2
+                body["mock"] = {"result": json.dumps([g.value() for _ in range(n)])
+                                if st.get("Type") != "Task" or r.random() < 0.3 else json.dumps(g.value())}
+        if r.random() < 0.3:
+            body["stateConfiguration"] = {"retrierRetryCount": r.randint(0, 4)}
+        if r.random() < 0.2:
+            body["variables"] = json.dumps({"x": g.value()})
+        self.stats["test_state"] += 1
+        res, code, msg = self.api.call("TestState", body)
+        if res is None:
+            self.count("errors", "TestState:" + code)
+            self.examples.setdefault("TestState:" + code, msg[:200])
+            return
+        status = res["status"]
+        self.count("statuses", "TestState:" + status)
+        has = lambda k: k in res  # noqa: E731
+        consistent = {
+            "SUCCEEDED": has("output") and not has("error"),
+            "FAILED": not has("output") and not has("nextState"),
+            "RETRIABLE": not has("output") and not has("nextState"),
+            "CAUGHT_ERROR": has("output") and has("nextState"),
+        }.get(status, False)
+        if not consistent or (("inspectionData" in res) != (body["inspectionLevel"] != "INFO")):
+            raise Violation("test-state", "TestState answer inconsistent with its status: %s"
+                            % json.dumps(res)[:500])
 
     def start_sync(self, arn, text):
         # AWS ends an Express execution after 5 minutes (divided by the
@@ -1134,7 +1178,8 @@ def fuzz_on(args, node, tmp):
              s["sync"], s["express_async"], s["standard"], requests, requests / elapsed, peak))
     print("semantic_fuzz: outcomes: %s"
           % ", ".join("%s=%d" % kv for kv in s["statuses"].most_common(12)))
-    print("semantic_fuzz: %d EXPRESS/STANDARD differential runs" % s["differential"])
+    print("semantic_fuzz: %d EXPRESS/STANDARD differential runs, %d TestState calls"
+          % (s["differential"], s["test_state"]))
     print("semantic_fuzz: rejected requests: %s"
           % ", ".join("%s=%d" % kv for kv in s["errors"].most_common(8)))
     examples = {}
@@ -1211,6 +1256,9 @@ def main():
     ap.add_argument("--differential", type=float, default=0.3,
                     help="share of deterministic cases also run as EXPRESS and STANDARD and "
                          "compared (default 0.3)")
+    ap.add_argument("--test-state", type=float, default=0.3,
+                    help="share of valid cases where one of the machine's states is also run "
+                         "through TestState (default 0.3)")
     ap.add_argument("--avoid-known", action="store_true",
                     help="do not generate the shapes of already reported findings (a Parallel "
                          "whose Catch leads back to it; loops without a terminal state)")

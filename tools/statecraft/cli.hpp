@@ -83,6 +83,7 @@ void print_diagnostics(std::ostream& out, const std::string& name,
 // Subcommand entry points.
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
+int cmd_test_state(const std::vector<std::string>& args);
 int cmd_cluster_status(const std::vector<std::string>& args);
 int cmd_secrets_list(const std::vector<std::string>& args);
 int cmd_secrets_rotate(const std::vector<std::string>& args);

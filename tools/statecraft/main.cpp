@@ -2,6 +2,7 @@
 //
 //   statecraft validate FILE...     static validation, as CreateStateMachine does it
 //   statecraft run FILE [...]       run a definition in-process on a virtual clock
+//   statecraft test-state FILE [...] one state, once, as AWS's TestState
 //
 // Links only the pure core (sc_runtime). Every subcommand is one entry of the
 // table in subcommands(); adding one (e.g. "cluster status") is adding an
@@ -74,6 +75,42 @@ constexpr std::string_view kRunHelp =
     "exit status: 0 SUCCEEDED; 1 FAILED, TIMED_OUT, ABORTED or stuck (waiting\n"
     "for a task that is never answered and has no timeout); 2 usage error,\n"
     "unreadable file, bad input/script or invalid definition.\n";
+
+constexpr std::string_view kTestStateHelp =
+    "Runs one state once, as AWS's TestState API does (and with the same code\n"
+    "as the node's TestState): FILE is a single state's definition, or a whole\n"
+    "state machine with --state-name. Prints TestState's answer as JSON:\n"
+    "status (SUCCEEDED, FAILED, RETRIABLE, CAUGHT_ERROR), output, error, cause,\n"
+    "nextState and, at DEBUG or TRACE, inspectionData. A Task, Parallel or Map\n"
+    "state needs a mock; a Wait answers without waiting.\n"
+    "\n"
+    "options:\n"
+    "  --request F              a TestState request as JSON (the API's body, as\n"
+    "                           for aws stepfunctions test-state --cli-input-json);\n"
+    "                           FILE and the flags below replace its members\n"
+    "  --state-name NAME        the state to test in a whole machine (names the\n"
+    "                           single state otherwise; default StateName)\n"
+    "  --input JSON             the state's input (default {}); --input-file F\n"
+    "  --variables JSON         workflow variables, a JSON object; --variables-file F\n"
+    "  --context JSON           merged over the Context object ($$, $states.context);\n"
+    "                           --context-file F (with a mock only, as AWS)\n"
+    "  --mock-result JSON       the Task/Parallel/Map result; --mock-result-file F\n"
+    "  --mock-error E           a mocked error instead (with --mock-cause C)\n"
+    "  --field-validation-mode STRICT|PRESENT|NONE\n"
+    "  --inspection-level INFO|DEBUG|TRACE   (default INFO)\n"
+    "  --retrier-retry-count N  attempts the matching retrier has made already\n"
+    "  --error-caused-by-state NAME          the Map/Parallel child that failed\n"
+    "  --map-iteration-failure-count N       failed Map iterations\n"
+    "  --map-item-reader-data JSON           what an ItemReader would have read\n"
+    "  --role-arn ARN           default arn:aws:iam::123456789012:role/statecraft\n"
+    "                           (none with --request: the request's roleArn)\n"
+    "  --reveal-secrets         as revealSecrets (refused with a mock, as AWS)\n"
+    "\n"
+    "A refused request prints {\"__type\", \"message\"} with AWS's error\n"
+    "(InvalidDefinition, InvalidExecutionInput, ValidationException).\n"
+    "\n"
+    "exit status: 0 SUCCEEDED; 1 FAILED, RETRIABLE or CAUGHT_ERROR; 2 usage\n"
+    "error, unreadable file or refused request.\n";
 
 constexpr std::string_view kClusterStatusHelp =
     "Reads a cluster's state from its Redis: every node with its address and\n"
@@ -149,6 +186,10 @@ const std::vector<subcommand>& subcommands() {
       {"run",
        "FILE [--input JSON | --input-file F] [--tasks F] [--name NAME] [--history] [--json]",
        "run a definition in-process, with scripted activity answers", kRunHelp, cmd_run},
+      {"test-state",
+       "FILE | --request F [--state-name NAME] [--input JSON] [--mock-result JSON | --mock-error E] "
+       "[--inspection-level L] [options]",
+       "test one state as AWS's TestState does, with mocks", kTestStateHelp, cmd_test_state},
       {"cluster status", "--redis URL",
        "show a cluster's nodes, heartbeats and shard ownership", kClusterStatusHelp,
        cmd_cluster_status},
