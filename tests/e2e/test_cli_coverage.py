@@ -108,8 +108,9 @@ GAPS = {
     ("UpdateStateMachine", "InvalidTracingConfiguration"):
         "never answered: see CreateStateMachine",
     ("CreateStateMachine", "StateMachineTypeNotSupported"):
-        "never answered: an unknown type is a ValidationException (enum) and both types "
-        "accept every CreateStateMachine field; AWS's case for it is undocumented and unrecorded",
+        "never answered: an unknown type is a ValidationException (enum constraint), and when "
+        "AWS answers StateMachineTypeNotSupported to CreateStateMachine is neither documented "
+        "nor recorded",
     ("UpdateStateMachineAlias", "StateMachineDeleting"):
         "Statecraft removes a state machine's aliases when DeleteStateMachine is accepted, so "
         "no alias of a DELETING machine is left to update (the answer is ResourceNotFound); "
