@@ -23,6 +23,11 @@ void create_activity(context& c) {
   if (c.store.create_activity(r, existing) == cluster::create_outcome::created) {
     if (!tags.empty()) c.store.set_tags(arn, tags);
   } else {
+    // The encryption configuration of an activity may not be changed by a
+    // repeated create (AWS: ActivityAlreadyExists).
+    if (encryption && encryption_or_default(*encryption) !=
+                          encryption_or_default(existing.encryption_json))
+      throw aws_error("ActivityAlreadyExists", "Activity already exists: '" + arn + "'");
     r = existing;
   }
   c.ok(out().str("activityArn", r.arn).time("creationDate", r.creation_ms).done());
