@@ -2,8 +2,8 @@
 // See redis_endpoint.hpp.
 #include "cluster/redis_endpoint.hpp"
 
-#include <pthread.h>
-#include <signal.h>
+#include "cluster/hiredis_util.hpp"
+
 #include <sys/socket.h>
 #include <time.h>
 
@@ -18,46 +18,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-struct reply_free {
-  void operator()(redisReply* r) const {
-    if (r) freeReplyObject(r);
-  }
-};
-using reply = std::unique_ptr<redisReply, reply_free>;
-
-std::string_view str(const redisReply* r) {
-  return r && r->str ? std::string_view(r->str, r->len) : std::string_view{};
-}
-
-/// SIGPIPE blocked in this thread meanwhile (a pending one swallowed).
-class quiet_pipe {
- public:
-  quiet_pipe() {
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &s, &old_);
-    was_ = sigismember(&old_, SIGPIPE) == 1;
-  }
-  ~quiet_pipe() {
-    if (!was_) {
-      sigset_t p;
-      sigemptyset(&p);
-      if (sigpending(&p) == 0 && sigismember(&p, SIGPIPE) == 1) {
-        sigset_t s;
-        sigemptyset(&s);
-        sigaddset(&s, SIGPIPE);
-        timespec zero{0, 0};
-        sigtimedwait(&s, nullptr, &zero);
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-
- private:
-  sigset_t old_;
-  bool was_ = false;
-};
+using hiredis::reply;
+using hiredis::str;
 
 timeval to_timeval(milliseconds d) {
   timeval tv;
@@ -229,7 +191,7 @@ std::optional<redis_endpoint> parse_redis_endpoint(std::string_view url, std::st
 
 std::optional<master_lookup> ask_sentinels(const redis_endpoint& ep, milliseconds timeout,
                                            std::string* error) {
-  quiet_pipe guard;
+  hiredis::sigpipe_guard guard;
   const std::string key = ep.describe();
   size_t first = 0;
   {
@@ -272,7 +234,7 @@ std::optional<master_lookup> ask_sentinels(const redis_endpoint& ep, millisecond
 redisContext* connect_redis_master(const redis_endpoint& ep, milliseconds connect_timeout,
                                    milliseconds command_timeout, std::string* error,
                                    std::string* where) {
-  quiet_pipe guard;
+  hiredis::sigpipe_guard guard;
   redis_host target = ep.server;
   if (ep.uses_sentinel()) {
     auto found = ask_sentinels(ep, connect_timeout, error);
@@ -334,7 +296,7 @@ bool redis_command_writes(std::string_view n) {
 
 long long wait_for_replicas(redisContext* c, int replicas, milliseconds timeout,
                             std::string* error) {
-  quiet_pipe guard;
+  hiredis::sigpipe_guard guard;
   std::string n = std::to_string(replicas), t = std::to_string(timeout.count());
   std::string err;
   reply r = command(c, {"WAIT", n, t}, &err);

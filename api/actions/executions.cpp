@@ -169,6 +169,47 @@ void describe_execution(context& c) {
   c.ok(o.done());
 }
 
+void write_execution_item(rapidjson::Writer<rapidjson::StringBuffer>& w,
+                          const cluster::execution_record& e) {
+  w.StartObject();
+  w.Key("executionArn");
+  w.String(e.arn.c_str());
+  w.Key("stateMachineArn");
+  w.String(e.machine_arn.c_str());
+  if (!e.version_arn.empty()) {
+    w.Key("stateMachineVersionArn");
+    w.String(e.version_arn.c_str());
+  }
+  if (!e.alias_arn.empty()) {
+    w.Key("stateMachineAliasArn");
+    w.String(e.alias_arn.c_str());
+  }
+  w.Key("name");
+  w.String(e.name.c_str());
+  w.Key("status");
+  w.String(e.status.c_str());
+  w.Key("startDate");
+  auto t = out::epoch_text(e.start_ms);
+  w.RawValue(t.c_str(), t.size(), rapidjson::kNumberType);
+  if (e.status != "RUNNING") {
+    w.Key("stopDate");
+    auto s = out::epoch_text(e.stop_ms);
+    w.RawValue(s.c_str(), s.size(), rapidjson::kNumberType);
+  }
+  w.Key("redriveCount");
+  w.Int64(e.redrive_count);
+  if (e.redrive_count > 0) {
+    w.Key("redriveDate");
+    auto r = out::epoch_text(e.redrive_ms);
+    w.RawValue(r.c_str(), r.size(), rapidjson::kNumberType);
+  }
+  if (!e.map_run_arn.empty()) {  // listed by mapRunArn (a Map Run's children)
+    w.Key("mapRunArn");
+    w.String(e.map_run_arn.c_str());
+  }
+  w.EndObject();
+}
+
 void list_executions(context& c) {
   auto arn = c.m.str("stateMachineArn", 1, 256);
   auto status = c.m.str("statusFilter");
@@ -228,41 +269,7 @@ void list_executions(context& c) {
   out o;
   auto& w = o.key("executions").writer();
   w.StartArray();
-  for (auto& e : page.items) {
-    w.StartObject();
-    w.Key("executionArn");
-    w.String(e.arn.c_str());
-    w.Key("stateMachineArn");
-    w.String(e.machine_arn.c_str());
-    if (!e.version_arn.empty()) {
-      w.Key("stateMachineVersionArn");
-      w.String(e.version_arn.c_str());
-    }
-    if (!e.alias_arn.empty()) {
-      w.Key("stateMachineAliasArn");
-      w.String(e.alias_arn.c_str());
-    }
-    w.Key("name");
-    w.String(e.name.c_str());
-    w.Key("status");
-    w.String(e.status.c_str());
-    w.Key("startDate");
-    auto t = out::epoch_text(e.start_ms);
-    w.RawValue(t.c_str(), t.size(), rapidjson::kNumberType);
-    if (e.status != "RUNNING") {
-      w.Key("stopDate");
-      auto s = out::epoch_text(e.stop_ms);
-      w.RawValue(s.c_str(), s.size(), rapidjson::kNumberType);
-    }
-    w.Key("redriveCount");
-    w.Int64(e.redrive_count);
-    if (e.redrive_count > 0) {
-      w.Key("redriveDate");
-      auto r = out::epoch_text(e.redrive_ms);
-      w.RawValue(r.c_str(), r.size(), rapidjson::kNumberType);
-    }
-    w.EndObject();
-  }
+  for (auto& e : page.items) write_execution_item(w, e);
   w.EndArray();
   if (!page.next.empty()) o.str("nextToken", encode_page_token(c.node.tokens(), "exec", page.next));
   c.ok(o.done());

@@ -172,30 +172,7 @@ void list_map_run_executions(context& c, const std::string& map_run_arn,
   out o;
   auto& w = o.key("executions").writer();
   w.StartArray();
-  for (auto& e : page.items) {
-    w.StartObject();
-    w.Key("executionArn");
-    w.String(e.arn.c_str());
-    w.Key("stateMachineArn");
-    w.String(e.machine_arn.c_str());
-    w.Key("name");
-    w.String(e.name.c_str());
-    w.Key("status");
-    w.String(e.status.c_str());
-    w.Key("startDate");
-    auto t = out::epoch_text(e.start_ms);
-    w.RawValue(t.c_str(), t.size(), rapidjson::kNumberType);
-    if (e.status != "RUNNING") {
-      w.Key("stopDate");
-      auto s = out::epoch_text(e.stop_ms);
-      w.RawValue(s.c_str(), s.size(), rapidjson::kNumberType);
-    }
-    w.Key("mapRunArn");
-    w.String(e.map_run_arn.c_str());
-    w.Key("redriveCount");
-    w.Int64(0);
-    w.EndObject();
-  }
+  for (auto& e : page.items) write_execution_item(w, e);  // executions.cpp
   w.EndArray();
   if (!page.next.empty())
     o.str("nextToken", encode_page_token(c.node.tokens(), "mrexec", map_run_arn + "|" + page.next));

@@ -23,4 +23,9 @@ void stop_child_execution(context& c, const cluster::execution_record& child,
                           const std::optional<std::string>& error,
                           const std::optional<std::string>& cause);
 
+/// One item of a ListExecutions answer (executions.cpp); also the items of
+/// a Map Run's listing, which carry mapRunArn.
+void write_execution_item(rapidjson::Writer<rapidjson::StringBuffer>& w,
+                          const cluster::execution_record& e);
+
 }  // namespace sc::api
