@@ -105,6 +105,9 @@ void runner::on_integration(const ev_integration& e) {
       integration_started(t);
       return;
     case k::submitted:
+      // A call made again after a crash (at-least-once) submits again:
+      // the history keeps the first.
+      if (t.task_started) return;
       integration_started(t);
       emit(t, "TaskSubmitted", "taskSubmittedEventDetails", d.payload("output", e.output).done());
       return;

@@ -168,7 +168,7 @@ def main():
                 clients[(k + 2) % 3].send_task_success(taskToken=token, output="{}")
                 failures.append("%s: a second SendTaskSuccess was accepted" % arn)
             except Exception as e:  # noqa: BLE001
-                if common.error_code(e) != "TaskDoesNotExist":
+                if common.error_code(e)[0] != "TaskDoesNotExist":
                     failures.append("%s: second answer %r" % (arn, e))
             c0.stop_execution(executionArn=ch)
         log("callbacks: %d of %d completed through a node that does not own the parent"
@@ -228,6 +228,10 @@ def main():
             out = json.loads(d["output"])
             if out.get("Output") != {"child": k} or out.get("Status") != "SUCCEEDED":
                 failures.append("%s: .sync output %s" % (arn, out))
+            types = [e["type"] for e in history(clients[vi], arn)]
+            if [types.count(t) for t in ("TaskScheduled", "TaskSubmitted", "TaskSucceeded")] != \
+                    [1, 1, 1]:
+                failures.append("%s: .sync history %s" % (arn, types))
         children = c0.list_executions(stateMachineArn=short)["executions"]
         if len(children) != len(sp):
             failures.append("%d children for %d .sync parents" % (len(children), len(sp)))
