@@ -121,6 +121,8 @@ void integrations::call(const std::string& execution_arn, const interp::cmd_call
     auto ir = interp::parse_integration(c.resource);
     if (ir && ir->resource_type == "states" && ir->action == "startExecution")
       return start_execution(execution_arn, c);
+    if (ir && ir->resource_type == "aws-sdk:sfn" && interp::integration_supported(*ir))
+      return send_task(execution_arn, c, ir->action);
     // The core only schedules what integration_supported() accepts.
     ev e = answer(c.task, ev::kind::start_failed, "");
     e.error = "States.Runtime";
@@ -254,6 +256,43 @@ void integrations::start_execution(const std::string& parent,
       watches_.push_back(watch{parent, task, child_arn, json_output});
     });
   });
+}
+
+void integrations::send_task(const std::string& parent, const interp::cmd_call_integration& c,
+                             const std::string& action) {
+  json::document d;
+  if (!json::parse(c.parameters, d) || !d.IsObject()) d.SetObject();
+  auto str = [&](const char* k, std::string& out) {
+    auto m = d.FindMember(k);
+    if (m == d.MemberEnd()) return false;
+    out = m->value.IsString() ? m->value.GetString() : json::dump(m->value);
+    return true;
+  };
+  std::string token, output, error, cause;
+  str("TaskToken", token);
+  const bool has_error = str("Error", error), has_cause = str("Cause", cause);
+  if (!str("Output", output)) output = "{}";
+  const int64_t task = c.task;
+  // The AWS SDK's error: Sfn.<Code>Exception, cause "<message> (Service:
+  // Sfn, Status Code: 400, Request ID: …) (SDK Attempt Count: 1)".
+  auto done = [this, parent, task](std::optional<api_error> e) {
+    post([this, parent, task, e] {
+      if (!e) return deliver_(parent, answer(task, ev::kind::succeeded, "{}"));
+      std::string message = e->message;
+      if (e->type == "InvalidToken") message = "Invalid Token: '" + e->message + "'";
+      ev f = answer(task, ev::kind::failed, "");
+      const bool suffixed = e->type.size() > 9 &&
+                            e->type.compare(e->type.size() - 9, 9, "Exception") == 0;
+      f.error = "Sfn." + e->type + (suffixed ? "" : "Exception");
+      f.cause = message + " (Service: Sfn, Status Code: 400, Request ID: " + random_uuid() +
+                ") (SDK Attempt Count: 1)";
+      deliver_(parent, f);
+    });
+  };
+  if (action == "sendTaskSuccess") node_.send_task_success(token, output, done);
+  else if (action == "sendTaskFailure")
+    node_.send_task_failure(token, error, cause, has_error, has_cause, done);
+  else node_.send_task_heartbeat(token, done);
 }
 
 void integrations::check_watches() {

@@ -54,6 +54,9 @@ class integrations {
   void post(std::function<void()> job);
   void run();
   void start_execution(const std::string& parent, const interp::cmd_call_integration& c);
+  /// aws-sdk:sfn:sendTaskSuccess / sendTaskFailure / sendTaskHeartbeat.
+  void send_task(const std::string& parent, const interp::cmd_call_integration& c,
+                 const std::string& action);
   void stop_child(const std::string& parent, const interp::cmd_cancel_integration& c);
   void check_watches();
   void finish_watch(const watch& w, const cluster::execution_record& rec);

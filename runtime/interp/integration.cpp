@@ -56,7 +56,12 @@ std::optional<integration_resource> parse_integration(std::string_view resource)
 }
 
 bool integration_supported(const integration_resource& r) {
-  return r.resource_type == "states" && r.action == "startExecution";
+  if (r.resource_type == "states") return r.action == "startExecution";
+  if (r.resource_type == "aws-sdk:sfn")
+    return r.pattern != integration_pattern::sync && r.pattern != integration_pattern::sync2 &&
+           (r.action == "sendTaskSuccess" || r.action == "sendTaskFailure" ||
+            r.action == "sendTaskHeartbeat");
+  return false;
 }
 
 }  // namespace sc::interp

@@ -31,7 +31,8 @@ struct integration_resource {
 std::optional<integration_resource> parse_integration(std::string_view resource);
 
 /// Whether this node can call it (today: states:startExecution in its
-/// four patterns). Others fail at run time as before.
+/// four patterns, and aws-sdk:sfn:sendTaskSuccess/Failure/Heartbeat).
+/// Others fail at run time as before.
 bool integration_supported(const integration_resource& r);
 
 /// The region of an ARN ("" when it has none).

@@ -53,7 +53,8 @@ flow runner::exec_task(thread& t, const asl::state& st) {
     return flow::fail(failure{
         "States.Runtime", runtime_prefix(t) + "Statecraft does not support the resource '" +
                               st.resource +
-                              "' yet; only activity tasks and states:startExecution run."});
+                              "' yet; only activity tasks, states:startExecution and "
+                              "aws-sdk:sfn:sendTask* run."});
   int64_t timeout = 0, heartbeat = 0;
   if (auto f = task_timeouts(t, st, timeout, heartbeat)) return flow::fail(*f);
   if (eff.size() > lim_.payload_bytes)

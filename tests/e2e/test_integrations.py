@@ -249,6 +249,35 @@ class IntegrationTest(E2ETestCase):
         d = wait_for_status(self.sfn, arn)
         self.assertEqual(json.loads(d["output"]), {"answer": 42})
 
+    def test_child_answers_parent_through_aws_sdk_sfn(self):
+        """A callback loop inside Step Functions: the child sends the parent's
+        token back with aws-sdk:sfn:sendTaskSuccess; a bad token fails with
+        the SDK's error."""
+        child, _ = self.create_sm({"StartAt": "Answer", "States": {"Answer": {
+            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess",
+            "Parameters": {"TaskToken.$": "$.token",
+                           "Output.$": "States.JsonToString($.value)"},
+            "End": True}}})
+        parent, _ = self.create_sm(parent_def(
+            SE + ".waitForTaskToken", child, {"token.$": "$$.Task.Token"}))
+        arn, d = self.run_to_end(parent, {"value": {"deep": 1}}, timeout=20)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"]), {"deep": 1})
+        child_arn = self.child_of(arn)
+        cd = wait_for_status(self.sfn, child_arn)
+        self.assertEqual(cd["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(cd["output"]), {})
+        ev = full_history(self.sfn, child_arn)
+        self.assertEqual(details(ev, "TaskScheduled")[0]["resourceType"], "aws-sdk:sfn")
+        # A token that is no token: Sfn.InvalidTokenException, AWS's cause format.
+        bad, _ = self.create_sm({"StartAt": "F", "States": {"F": {
+            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:sendTaskFailure",
+            "Parameters": {"TaskToken.$": "$.t"}, "End": True}}})
+        _, bd = self.run_to_end(bad, {"t": "NoSuchTaskToken"})
+        self.assertEqual((bd["status"], bd["error"]), ("FAILED", "Sfn.InvalidTokenException"))
+        self.assertRegex(bd["cause"], r"^Invalid Token: 'Invalid token' \(Service: Sfn, Status "
+                                      r"Code: 400, Request ID: [0-9a-f-]+\) \(SDK Attempt Count: 1\)$")
+
     def test_task_token_absent_outside_callback_tasks(self):
         child, _ = self.create_sm(CHILD_PASS)
         parent, _ = self.create_sm(parent_def(SE, child, {"token.$": "$$.Task.Token"}))

@@ -56,7 +56,9 @@ TEST_CASE("Resources parse into resource type, resource and pattern", "[interp][
   REQUIRE(b);
   CHECK(b->resource_type == "aws-sdk:sfn");
   CHECK(b->resource == "sendTaskFailure");
-  CHECK_FALSE(integration_supported(*b));
+  CHECK(integration_supported(*b));
+  CHECK_FALSE(integration_supported(*parse_integration("arn:aws:states:::aws-sdk:sfn:startExecution")));
+  CHECK_FALSE(integration_supported(*parse_integration("arn:aws:states:::lambda:invoke")));
   auto c = parse_integration("arn:aws:states:::sqs:sendMessage.waitForTaskToken");
   REQUIRE(c);
   CHECK(c->pattern == integration_pattern::wait_for_task_token);
