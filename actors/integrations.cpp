@@ -6,6 +6,7 @@
 #include "runtime/json/json.hpp"
 #include "runtime/model/arn.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -138,22 +139,24 @@ void integrations::cancel(const std::string& execution_arn,
 
 void integrations::run() {
   for (;;) {
-    std::function<void()> job;
+    std::deque<std::function<void()>> batch;
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(200),
                    [this] { return stop_ || !jobs_.empty(); });
       if (stop_) return;
-      if (!jobs_.empty()) {
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
+      batch.swap(jobs_);
+    }
+    for (auto& job : batch) {
+      try {
+        job();
+      } catch (const std::exception&) {
+        // A store error: the execution's recovery calls again.
       }
     }
     try {
-      if (job) job();
-      else check_watches();
+      check_watches();  // each watch looks only when it is due
     } catch (const std::exception&) {
-      // A store error: the execution's recovery calls again.
     }
   }
 }
@@ -296,9 +299,17 @@ void integrations::send_task(const std::string& parent, const interp::cmd_call_i
 }
 
 void integrations::check_watches() {
+  const int64_t now = now_ms();
   for (size_t i = 0; i < watches_.size();) {
+    if (watches_[i].next_ms > now) {
+      ++i;
+      continue;
+    }
     auto rec = node_.store().get_execution_record(watches_[i].child_arn);
     if (rec && rec->status == "RUNNING") {
+      auto& w = watches_[i];
+      w.interval_ms = std::min<int64_t>(w.interval_ms * 2, 2000);
+      w.next_ms = now + w.interval_ms;
       ++i;
       continue;
     }

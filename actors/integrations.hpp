@@ -2,8 +2,9 @@
 // io threads, and hands the outcome back to the execution as ev_integration.
 //
 // One worker thread per node runs the calls (today they are calls into this
-// node: states:startExecution) and watches `.sync` jobs (a child execution's
-// stored record, until it ends). Outcomes are routed to the execution like
+// node: states:startExecution, aws-sdk:sfn:sendTask*) and watches `.sync`
+// jobs (a child execution's stored record, read every 200 ms at first, then
+// less often up to every 2 s, until it ends). Outcomes are routed to the execution like
 // any other message (node::impl::route), so they are stepped and stored in
 // order with everything else the execution receives.
 //
@@ -50,6 +51,8 @@ class integrations {
     int64_t task = 0;
     std::string child_arn;
     bool json_output = false;  ///< .sync:2
+    int64_t next_ms = 0;       ///< next look at the child's record
+    int64_t interval_ms = 200; ///< doubles up to 2 s while the child runs
   };
   void post(std::function<void()> job);
   void run();
