@@ -4,6 +4,7 @@
 #include "interp_test_util.hpp"
 
 #include "runtime/interp/integration.hpp"
+#include "runtime/interp/simulate.hpp"
 #include "runtime/json/json.hpp"
 
 using namespace sc::interp;
@@ -221,4 +222,26 @@ TEST_CASE("Stopping an execution cancels its integration task; start failures ar
                  outcome(task, ev_integration::kind::start_failed, "", "States.Runtime", "no"),
                  1500);
   REQUIRE(types(sf.events) == std::vector<std::string>{"TaskStartFailed", "ExecutionFailed"});
+}
+
+TEST_CASE("simulate answers integration calls from the script", "[interp][integration]") {
+  auto def = compile(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+    "Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"m"},
+    "Next":"U"},"U":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
+    "Parameters":{"StateMachineArn":"m"},"Catch":[{"ErrorEquals":["States.ALL"],"Next":"V"}],"End":true},
+    "V":{"Type":"Pass","End":true}}})");
+  std::vector<scripted_outcome> script(2);
+  script[0].k = scripted_outcome::kind::success;
+  script[0].output = R"({"Output":{"a":1}})";
+  script[1].k = scripted_outcome::kind::failure;
+  script[1].error = "StepFunctions.ExecutionLimitExceeded";
+  script[1].has_error = true;
+  auto sim = simulate(*def, "{}", script, simulation_options{});
+  REQUIRE(sim.problem.empty());
+  CHECK(sim.state.status == exec_status::succeeded);
+  CHECK(types(sim.history) ==
+        std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled",
+                                 "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TaskStateExited",
+                                 "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskFailed",
+                                 "TaskStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"});
 }
