@@ -295,7 +295,16 @@ node::node(const config::settings& s, cluster::store& st) : impl_(std::make_uniq
   impl* n = impl_.get();
   impl_->integ = std::make_unique<integrations>(
       *this, [n](const std::string& arn, interp::ev_integration e) {
-        n->route(arn, [e](const caf::actor& a) { caf::anon_send(a, integ_atom::value, e); });
+        auto r = n->route(arn, [e](const caf::actor& a) { caf::anon_send(a, integ_atom::value, e); });
+        // The parent's shard moved to another node since the call: its
+        // outcome goes there as a task answer (a submission is dropped; the
+        // new owner calls again anyway).
+        using k = interp::ev_integration::kind;
+        if (r == route_result::not_running && n->coord && !n->owns(arn) &&
+            (e.k == k::succeeded || e.k == k::failed))
+          n->post_remote(arn, remote_task_message(e.k == k::succeeded ? "success" : "failure",
+                                                  arn, e.task, e.output, e.error, e.cause,
+                                                  e.has_error, e.has_cause));
       });
 }
 
