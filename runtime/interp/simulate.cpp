@@ -113,8 +113,11 @@ simulation simulate(const asl::definition& def, const std::string& input,
         e.k = k;
         return e;
       };
-      if (pattern != integration_pattern::request_response)
-        apply(answer(ev_integration::kind::submitted));
+      if (pattern != integration_pattern::request_response) {
+        ev_integration sub = answer(ev_integration::kind::submitted);
+        sub.output = "{}";
+        apply(sub);
+      }
       if (next_script >= script.size()) continue;
       const auto& o = script[next_script++];
       for (int i = 0; i < o.heartbeats; ++i) apply(ev_task_heartbeat{call.task});
