@@ -276,11 +276,16 @@ void integrations::send_task(const std::string& parent, const interp::cmd_call_i
   const bool has_error = str("Error", error), has_cause = str("Cause", cause);
   if (!str("Output", output)) output = "{}";
   const int64_t task = c.task;
+  const bool again = c.again;
   // The AWS SDK's error: Sfn.<Code>Exception, cause "<message> (Service:
   // Sfn, Status Code: 400, Request ID: …) (SDK Attempt Count: 1)".
-  auto done = [this, parent, task](std::optional<api_error> e) {
-    post([this, parent, task, e] {
-      if (!e) return deliver_(parent, answer(task, ev::kind::succeeded, "{}"));
+  auto done = [this, parent, task, again](std::optional<api_error> e) {
+    post([this, parent, task, again, e] {
+      // Made again after a crash: the first call most likely answered the
+      // task already (its outcome was lost with the node), so "it does not
+      // exist anymore" is taken as that first call's success.
+      if (!e || (again && e->type == "TaskDoesNotExist"))
+        return deliver_(parent, answer(task, ev::kind::succeeded, "{}"));
       std::string message = e->message;
       if (e->type == "InvalidToken") message = "Invalid Token: '" + e->message + "'";
       ev f = answer(task, ev::kind::failed, "");

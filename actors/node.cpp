@@ -275,7 +275,7 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
       if (th.task_started && ir->pattern == interp::integration_pattern::wait_for_task_token)
         continue;
       interp::cmd_call_integration c{task, state.resource, th.effective,
-                                     static_cast<uint8_t>(ir->pattern), 0, 0};
+                                     static_cast<uint8_t>(ir->pattern), 0, 0, true};
       if (integ) integ->call(st.execution_arn, c);
       continue;
     }

@@ -34,6 +34,8 @@ struct cmd_call_integration {
   uint8_t pattern = 0;
   int64_t timeout_seconds = 0;    ///< 0 = none
   int64_t heartbeat_seconds = 0;  ///< 0 = none
+  /// Made again by recovery (the first call's outcome was not stored).
+  bool again = false;
 };
 /// The integration task is closed (answered, timed out, aborted): forget
 /// the call, and stop what it started for a `.sync` task still running.
