@@ -14,6 +14,8 @@
 //     (persisted_atom, uint64 seq, bool ok)          the store acknowledged save `seq`
 //     (resave_atom, uint64 seq)                      retry save `seq` after a failure
 //     (passivate_atom, uint64 epoch)                 idle check: go to sleep if still idle
+//     (integ_atom, ev_integration)                   an integration call's outcome
+//                                                    (actors/integrations.cpp)
 //   activity queue actor (one per activity ARN)
 //     (schedule_atom, queued_task)                   a task to hand to a worker
 //     (cancel_atom, string token)                    withdraw a queued task
@@ -63,6 +65,10 @@ class coordinator;
 }
 
 namespace sc::actors {
+class integrations;
+}
+
+namespace sc::actors {
 
 /// AWS ends an Express execution that runs longer than this (TIMED_OUT).
 inline constexpr int64_t express_max_duration_ms = 5 * 60 * 1000;
@@ -88,6 +94,7 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
 using redrive_atom = caf::atom_constant<caf::atom("redrive")>;
+using integ_atom = caf::atom_constant<caf::atom("integ")>;
 
 /// A callback that is called exactly once: with a real answer, or with the
 /// fallback when the last holder goes away unanswered.
@@ -261,6 +268,8 @@ struct node::impl {
   std::string address;   ///< advertised host:port
   model::token_codec codec;
   interp::limits limits;
+  /// Service integration calls (actors/integrations.hpp).
+  std::unique_ptr<integrations> integ;
   std::chrono::milliseconds passivate_after{2000};
 
   /// Idle execution actors, oldest first: (when to look, actor). An actor
@@ -428,6 +437,7 @@ caf::behavior supervisor(caf::stateful_actor<supervisor_state>* self, node::impl
 }  // namespace sc::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::task_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::interp::ev_integration)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::stop_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::redrive_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::map_update_request)

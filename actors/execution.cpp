@@ -21,6 +21,7 @@
 // so they never sleep.
 #include "actors/detail.hpp"
 
+#include "actors/integrations.hpp"
 #include "cluster/coordinator.hpp"
 
 namespace sc::actors {
@@ -107,6 +108,10 @@ void take_effect(self_ptr self) {
             // The timer service may still deliver it (`step` ignores timers
             // that are no longer armed); this frees its entry.
             self->send(n->timers, cancel_atom::value, s.st.execution_arn, c.timer);
+          } else if constexpr (std::is_same_v<T, interp::cmd_call_integration>) {
+            if (n->integ) n->integ->call(s.st.execution_arn, c);
+          } else if constexpr (std::is_same_v<T, interp::cmd_cancel_integration>) {
+            if (n->integ) n->integ->cancel(s.st.execution_arn, c);
           } else if constexpr (std::is_same_v<T, interp::cmd_finished>) {
             self->send(n->timers, forget_atom::value, s.st.execution_arn);
             if (s.finished) {
@@ -314,6 +319,9 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
           }
         }
         s.owner->requeue_task(s.st, *s.def, task);
+      },
+      [=](integ_atom, interp::ev_integration& e) {
+        enqueue(self, work_item{std::move(e), {}, {}});
       },
       [=](timer_atom, int64_t timer) {
         enqueue(self, work_item{interp::ev_timer{timer}, {}, {}});

@@ -7,6 +7,8 @@
 // them) and monitored by the supervisor, which restarts any that dies
 // abnormally from the state last saved in the store.
 #include "actors/detail.hpp"
+#include "actors/integrations.hpp"
+#include "runtime/interp/integration.hpp"
 
 #include "cluster/coordinator.hpp"
 #include "config/load.hpp"
@@ -245,7 +247,14 @@ void node::impl::rearm(const interp::execution_state& st, const asl::definition&
   std::vector<int64_t> untaken;
   for (auto& [task, tid] : st.tasks) {
     auto it = st.threads.find(tid);
-    if (it != st.threads.end() && !it->second.task_started) untaken.push_back(task);
+    if (it == st.threads.end()) continue;
+    // Integration calls in flight are made again (integrations.hpp), but a
+    // callback task whose call was recorded only waits for its token.
+    auto ir = interp::parse_integration(
+        def.machines[it->second.machine]->states[it->second.state].resource);
+    bool integration = ir && interp::integration_supported(*ir);
+    bool callback = integration && ir->pattern == interp::integration_pattern::wait_for_task_token;
+    if (!it->second.task_started || (integration && !callback)) untaken.push_back(task);
   }
   if (untaken.empty()) return;
   route(st.execution_arn, [untaken](const caf::actor& a) {
@@ -258,9 +267,19 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
   for (auto& [task, tid] : st.tasks) {
     if (task != only) continue;
     auto it = st.threads.find(tid);
-    if (it == st.threads.end() || it->second.task_started) continue;
+    if (it == st.threads.end()) continue;
     const auto& th = it->second;
     const auto& state = def.machines[th.machine]->states[th.state];
+    if (auto ir = interp::parse_integration(state.resource);
+        ir && interp::integration_supported(*ir)) {
+      if (th.task_started && ir->pattern == interp::integration_pattern::wait_for_task_token)
+        continue;
+      interp::cmd_call_integration c{task, state.resource, th.effective,
+                                     static_cast<uint8_t>(ir->pattern), 0, 0, true};
+      if (integ) integ->call(st.execution_arn, c);
+      continue;
+    }
+    if (th.task_started) continue;
     queued_task q;
     q.token = codec.encode(model::task_token{st.execution_arn, task});
     q.input = th.effective;
@@ -271,7 +290,23 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
   }
 }
 
-node::node(const config::settings& s, cluster::store& st) : impl_(std::make_unique<impl>(s, st)) {}
+node::node(const config::settings& s, cluster::store& st) : impl_(std::make_unique<impl>(s, st)) {
+  impl_->limits.tokens = &impl_->codec;
+  impl* n = impl_.get();
+  impl_->integ = std::make_unique<integrations>(
+      *this, [n](const std::string& arn, interp::ev_integration e) {
+        auto r = n->route(arn, [e](const caf::actor& a) { caf::anon_send(a, integ_atom::value, e); });
+        // The parent's shard moved to another node since the call: its
+        // outcome goes there as a task answer (a submission is dropped; the
+        // new owner calls again anyway).
+        using k = interp::ev_integration::kind;
+        if (r == route_result::not_running && n->coord && !n->owns(arn) &&
+            (e.k == k::succeeded || e.k == k::failed))
+          n->post_remote(arn, remote_task_message(e.k == k::succeeded ? "success" : "failure",
+                                                  arn, e.task, e.output, e.error, e.cause,
+                                                  e.has_error, e.has_cause));
+      });
+}
 
 node::~node() { shutdown(); }
 
@@ -755,6 +790,7 @@ bool node::enable_cluster(const std::string& redis_url, std::string* error) {
 void node::shutdown() {
   auto& n = *impl_;
   if (!n.sys) return;
+  if (n.integ) n.integ->stop();
   n.stop_cluster();
   std::vector<caf::actor> all;
   {

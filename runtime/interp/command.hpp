@@ -22,8 +22,31 @@ struct cmd_start_timer { int64_t timer = 0; int64_t due_ms = 0; };
 struct cmd_cancel_timer { int64_t timer = 0; };
 /// The execution reached a terminal status (see the state).
 struct cmd_finished {};
+/// Call a service integration (integration.hpp): `resource` is the Task's
+/// full Resource ARN, `parameters` its effective input (JSON text),
+/// `pattern` an integration_pattern, `token` the task token
+/// (`.waitForTaskToken`; it is also in the parameters where they used
+/// `$$.Task.Token`). The outcome comes back as ev_integration events.
+struct cmd_call_integration {
+  int64_t task = 0;
+  std::string resource;
+  std::string parameters;
+  uint8_t pattern = 0;
+  int64_t timeout_seconds = 0;    ///< 0 = none
+  int64_t heartbeat_seconds = 0;  ///< 0 = none
+  /// Made again by recovery (the first call's outcome was not stored).
+  bool again = false;
+};
+/// The integration task is closed (answered, timed out, aborted): forget
+/// the call, and stop what it started for a `.sync` task still running.
+struct cmd_cancel_integration {
+  int64_t task = 0;
+  std::string resource;
+  std::string parameters;
+};
 
 using command = std::variant<cmd_schedule_activity, cmd_cancel_activity, cmd_start_timer,
-                             cmd_cancel_timer, cmd_finished>;
+                             cmd_cancel_timer, cmd_finished, cmd_call_integration,
+                             cmd_cancel_integration>;
 
 }  // namespace sc::interp

@@ -35,8 +35,21 @@ struct ev_stop_child {
   bool has_error = false, has_cause = false;
 };
 
+/// What the integration layer reports about a cmd_call_integration:
+/// `started` (the call is being made: TaskStarted), `submitted` (a `.sync`
+/// job or a `.waitForTaskToken` call was accepted: TaskSubmitted with the
+/// call's answer in `output`), `succeeded` (output), `failed` (error,
+/// cause: TaskFailed), `start_failed` (TaskStartFailed).
+struct ev_integration {
+  enum class kind : uint8_t { started, submitted, succeeded, failed, start_failed };
+  int64_t task = 0;
+  kind k = kind::started;
+  std::string output, error, cause;
+  bool has_error = true, has_cause = true;
+};
+
 using event = std::variant<ev_start, ev_activity_started, ev_task_succeeded, ev_task_failed,
                            ev_task_heartbeat, ev_timer, ev_stop, ev_update_map_run, ev_stop_child,
-                           ev_redrive>;
+                           ev_redrive, ev_integration>;
 
 }  // namespace sc::interp

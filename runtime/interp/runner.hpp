@@ -154,6 +154,8 @@ class runner {
   void on_task_succeeded(const ev_task_succeeded& e);
   void on_task_failed(const ev_task_failed& e);
   void on_task_heartbeat(const ev_task_heartbeat& e);
+  /// state_task_integration.cpp: an integration call's outcome.
+  void on_integration(const ev_integration& e);
   void on_stop(const ev_stop& e);
   /// runner_redrive.cpp: RedriveExecution.
   void on_redrive(const ev_redrive& e);
@@ -401,6 +403,22 @@ class runner {
   // state_task.cpp
   flow exec_task(thread& t, const asl::state& st);
   flow task_result(thread& t, const asl::state& st, const std::string& output);
+  /// TimeoutSeconds/HeartbeatSeconds (literal, *Path or JSONata) of a Task.
+  std::optional<failure> task_timeouts(thread& t, const asl::state& st, int64_t& timeout,
+                                       int64_t& heartbeat);
+
+  // state_task_integration.cpp: service integrations (integration.hpp)
+  /// The Task's work when its Resource is an integration: TaskScheduled and
+  /// cmd_call_integration.
+  flow exec_integration(thread& t, const asl::state& st);
+  /// Whether `t`'s current Task calls an integration (not an activity).
+  bool integration_task(const thread& t) const;
+  /// Records TaskStarted for an integration task once (before its outcome).
+  void integration_started(thread& t);
+  /// The withdraw command for `t`'s open task (activity or integration).
+  void push_cancel(const thread& t);
+  /// The task token of `task` ($$.Task.Token).
+  std::string task_token(int64_t task) const;
 
   // state_parallel.cpp
   flow exec_parallel(thread& t, const asl::state& st);
@@ -477,6 +495,8 @@ class runner {
   std::set<std::pair<int, int64_t>> launching_;
   /// Continuations from `drive_later`: (thread id, flow), newest last.
   std::vector<std::pair<int, flow>> deferred_;
+  /// $$.Task.Token while a `.waitForTaskToken` Task builds its parameters.
+  std::string context_token_;
   std::optional<jsonata::environment> jenv_;  ///< JSONata's time and generator for this step
   jsonata::value carried_value_;     ///< the last JSONata Output, as a value …
   std::string carried_value_text_;   ///< … and as the text the next state gets

@@ -91,6 +91,11 @@ void runner::build_context(const thread& t, json::document& ctx, const json::val
     st.AddMember("RetryCount", retries, a);
     ctx.AddMember("State", st, a);
   }
+  if (!context_token_.empty()) {
+    json::value task(rapidjson::kObjectType);
+    task.AddMember("Token", json::value(context_token_.c_str(), a), a);
+    ctx.AddMember("Task", task, a);
+  }
   if (map_item) {
     json::value item(rapidjson::kObjectType);
     item.AddMember("Index", map_index, a);

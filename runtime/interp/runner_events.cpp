@@ -169,7 +169,7 @@ void runner::finish(exec_status status) {
   for (auto& [id, t] : s_.threads) {
     if (t.ph == phase::task && t.task_id) {
       s_.closed_tasks[t.task_id] = task_end::done;
-      r_.commands.push_back(cmd_cancel_activity{t.task_id, state_of(t).resource});
+      push_cancel(t);
     }
   }
   for (auto& [id, ref] : s_.timers) r_.commands.push_back(cmd_cancel_timer{id});

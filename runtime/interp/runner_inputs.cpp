@@ -2,6 +2,8 @@
 // an activity task's start/answer/heartbeat, a stop request.
 #include "runtime/interp/runner.hpp"
 
+#include "runtime/interp/integration.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -81,6 +83,19 @@ void runner::fire(int64_t timer) {
       if (t.ph != phase::task || t.task_id == 0) return;
       const char* err =
           ref.kind == timer_kind::task_timeout ? "States.Timeout" : "States.HeartbeatTimeout";
+      if (integration_task(t)) {
+        const std::string resource = state_of(t).resource;
+        close_task(t, task_end::timed_out);
+        auto ir = parse_integration(resource);
+        emit(t, "TaskTimedOut", "taskTimedOutEventDetails",
+             details()
+                 .str("resourceType", ir->resource_type)
+                 .str("resource", ir->resource)
+                 .str("error", err)
+                 .done());
+        drive(t, flow::fail(failure{err, ""}, true, false));
+        return;
+      }
       close_task(t, task_end::timed_out);
       emit(t, "ActivityTimedOut", "activityTimedOutEventDetails",
            details().str("error", err).done());
@@ -104,7 +119,7 @@ flow runner::wait_done(thread& t, const asl::state& st) {
 
 void runner::on_activity_started(const ev_activity_started& e) {
   thread* t = task_thread(e.task);
-  if (!t) return;
+  if (!t || integration_task(*t)) return;
   if (t->task_started) return;
   t->task_started = true;
   emit(*t, "ActivityStarted", "activityStartedEventDetails",
@@ -121,6 +136,9 @@ void runner::ensure_started(thread& t) {
 void runner::on_task_succeeded(const ev_task_succeeded& e) {
   thread* t = task_thread(e.task);
   if (!t) return reject(e.task);
+  if (integration_task(*t))  // SendTaskSuccess of a .waitForTaskToken task
+    return on_integration(ev_integration{e.task, ev_integration::kind::succeeded, e.output, "", "",
+                                         false, false});
   ensure_started(*t);
   const asl::state& st = state_of(*t);
   close_task(*t, task_end::done);
@@ -132,6 +150,9 @@ void runner::on_task_succeeded(const ev_task_succeeded& e) {
 void runner::on_task_failed(const ev_task_failed& e) {
   thread* t = task_thread(e.task);
   if (!t) return reject(e.task);
+  if (integration_task(*t))
+    return on_integration(ev_integration{e.task, ev_integration::kind::failed, "", e.error,
+                                         e.cause, e.has_error, e.has_cause});
   ensure_started(*t);
   close_task(*t, task_end::done);
   details d;

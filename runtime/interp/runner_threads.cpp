@@ -44,8 +44,7 @@ void runner::close_task(thread& t, task_end how) {
   if (!t.task_id) return;
   s_.tasks.erase(t.task_id);
   s_.closed_tasks[t.task_id] = how;
-  const asl::state& st = state_of(t);
-  r_.commands.push_back(cmd_cancel_activity{t.task_id, st.resource});
+  push_cancel(t);
   t.task_id = 0;
   t.task_started = false;
   cancel_timer(t.timeout_timer);

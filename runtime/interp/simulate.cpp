@@ -1,4 +1,5 @@
 #include "runtime/interp/simulate.hpp"
+#include "runtime/interp/integration.hpp"
 
 #include "runtime/interp/step.hpp"
 #include "runtime/json/json.hpp"
@@ -54,6 +55,7 @@ simulation simulate(const asl::definition& def, const std::string& input,
                            opts.name, opts.role_arn, input, now, opts.seed);
   std::multimap<int64_t, int64_t> timers;  // due → id
   std::deque<cmd_schedule_activity> queue;
+  std::deque<cmd_call_integration> calls;  // integration tasks, answered by the script too
   size_t next_script = 0;
   auto apply = [&](const event& ev) {
     auto r = step(def, st, ev, now);
@@ -61,6 +63,7 @@ simulation simulate(const asl::definition& def, const std::string& input,
     for (auto& e : r.events) out.history.push_back(std::move(e));
     for (auto& c : r.commands) {
       if (auto* s = std::get_if<cmd_schedule_activity>(&c)) queue.push_back(*s);
+      if (auto* s = std::get_if<cmd_call_integration>(&c)) calls.push_back(*s);
       if (auto* t = std::get_if<cmd_start_timer>(&c)) timers.emplace(t->due_ms, t->timer);
       if (auto* t = std::get_if<cmd_cancel_timer>(&c)) {
         for (auto it = timers.begin(); it != timers.end(); ++it)
@@ -94,6 +97,44 @@ simulation simulate(const asl::definition& def, const std::string& input,
           break;
         case scripted_outcome::kind::failure:
           apply(ev_task_failed{task.task, o.error, o.cause, o.has_error, o.has_cause});
+          break;
+      }
+      continue;
+    }
+    if (!calls.empty()) {
+      // An integration call: the next scripted outcome is its answer (a
+      // `.sync` or callback task is submitted first).
+      auto call = calls.front();
+      calls.pop_front();
+      const auto pattern = static_cast<integration_pattern>(call.pattern);
+      auto answer = [&](ev_integration::kind k) {
+        ev_integration e;
+        e.task = call.task;
+        e.k = k;
+        return e;
+      };
+      if (pattern != integration_pattern::request_response) {
+        ev_integration sub = answer(ev_integration::kind::submitted);
+        sub.output = "{}";
+        apply(sub);
+      }
+      if (next_script >= script.size()) continue;
+      const auto& o = script[next_script++];
+      for (int i = 0; i < o.heartbeats; ++i) apply(ev_task_heartbeat{call.task});
+      ev_integration e = answer(ev_integration::kind::succeeded);
+      switch (o.k) {
+        case scripted_outcome::kind::never: break;
+        case scripted_outcome::kind::success:
+          e.output = o.output;
+          apply(e);
+          break;
+        case scripted_outcome::kind::failure:
+          e.k = ev_integration::kind::failed;
+          e.error = o.error;
+          e.cause = o.cause;
+          e.has_error = o.has_error;
+          e.has_cause = o.has_cause;
+          apply(e);
           break;
       }
       continue;

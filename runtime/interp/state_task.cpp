@@ -1,5 +1,9 @@
-// The Task state: activity tasks, their timeouts and heartbeats.
+// The Task state: activity tasks, their timeouts and heartbeats. Tasks that
+// call a service integration continue in state_task_integration.cpp; the
+// data flow (effective input, timeouts, result) is shared by both.
 #include "runtime/interp/runner.hpp"
+
+#include "runtime/interp/integration.hpp"
 
 namespace sc::interp::detail {
 
@@ -12,13 +16,8 @@ bool is_activity(const std::string& resource) {
 
 }  // namespace
 
-flow runner::exec_task(thread& t, const asl::state& st) {
-  std::string eff;
-  if (auto f = effective_input(t, st, eff)) return flow::fail(*f);
-  if (!is_activity(st.resource))
-    return flow::fail(failure{
-        "States.Runtime", runtime_prefix(t) + "Statecraft does not support the resource '" +
-                              st.resource + "' yet; only activity tasks run."});
+std::optional<failure> runner::task_timeouts(thread& t, const asl::state& st, int64_t& timeout,
+                                             int64_t& heartbeat) {
   json::document in;
   json::parse(t.input, in);
   auto resolve = [&](const std::optional<int64_t>& lit, const std::optional<eval::path>& p,
@@ -35,14 +34,29 @@ flow runner::exec_task(thread& t, const asl::state& st) {
     }
     return std::nullopt;
   };
-  int64_t timeout = 0, heartbeat = 0;
   if (auto f = resolve(st.timeout_seconds, st.timeout_seconds_path, "TimeoutSecondsPath", timeout))
-    return flow::fail(*f);
+    return f;
   if (auto f = resolve(st.heartbeat_seconds, st.heartbeat_seconds_path, "HeartbeatSecondsPath",
                        heartbeat))
-    return flow::fail(*f);
+    return f;
   if (st.jsonata)
-    if (auto f = jsonata_task_timeouts(t, st, timeout, heartbeat)) return flow::fail(*f);
+    if (auto f = jsonata_task_timeouts(t, st, timeout, heartbeat)) return f;
+  return std::nullopt;
+}
+
+flow runner::exec_task(thread& t, const asl::state& st) {
+  if (auto ir = parse_integration(st.resource); ir && integration_supported(*ir))
+    return exec_integration(t, st);
+  std::string eff;
+  if (auto f = effective_input(t, st, eff)) return flow::fail(*f);
+  if (!is_activity(st.resource))
+    return flow::fail(failure{
+        "States.Runtime", runtime_prefix(t) + "Statecraft does not support the resource '" +
+                              st.resource +
+                              "' yet; only activity tasks, states:startExecution and "
+                              "aws-sdk:sfn:sendTask* run."});
+  int64_t timeout = 0, heartbeat = 0;
+  if (auto f = task_timeouts(t, st, timeout, heartbeat)) return flow::fail(*f);
   if (eff.size() > lim_.payload_bytes)
     return flow::fail(failure{"States.DataLimitExceeded",
                               "The state/task '" + st.name +

@@ -88,6 +88,7 @@ step_result step(const asl::definition& def, execution_state&& state, const even
           else if constexpr (std::is_same_v<T, ev_stop>) run.on_stop(e);
           else if constexpr (std::is_same_v<T, ev_update_map_run>) run.on_update_map_run(e);
           else if constexpr (std::is_same_v<T, ev_stop_child>) run.on_stop_child(e);
+          else if constexpr (std::is_same_v<T, ev_integration>) run.on_integration(e);
         },
         ev);
     run.finish_step();

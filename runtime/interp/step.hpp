@@ -14,6 +14,7 @@
 #include "runtime/interp/map_run.hpp"
 #include "runtime/interp/state.hpp"
 #include "runtime/model/history_event.hpp"
+#include "runtime/model/task_token.hpp"
 
 #include <vector>
 
@@ -31,6 +32,9 @@ struct limits {
   /// Build history events. Express executions have no history API, so the
   /// node turns this off for them: same semantics, less work.
   bool record_history = true;
+  /// Signs `.waitForTaskToken` tokens ($$.Task.Token); the node's codec.
+  /// Null (unit tests, `statecraft run`): an unsigned stand-in token.
+  const model::token_codec* tokens = nullptr;
 };
 
 struct step_result {

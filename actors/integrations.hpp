@@ -1,0 +1,82 @@
+// The integration layer: carries out cmd_call_integration off CAF's and the
+// io threads, and hands the outcome back to the execution as ev_integration.
+//
+// One worker thread per node runs the calls (today they are calls into this
+// node: states:startExecution, aws-sdk:sfn:sendTask*) and watches `.sync`
+// jobs (a child execution's stored record, read every 200 ms at first, then
+// less often up to every 2 s, until it ends). Outcomes are routed to the execution like
+// any other message (node::impl::route), so they are stepped and stored in
+// order with everything else the execution receives.
+//
+// Durability: a call is made after the step that scheduled it is stored.
+// If the node dies before the outcome is stored, recovery issues the call
+// again from the stored state (node::impl::requeue_task): the call is
+// at-least-once, and states:startExecution makes it idempotent by naming
+// the child deterministically (the parent's ARN and the task's number) and
+// taking an existing child with the same input as its own. A
+// `.waitForTaskToken` task whose call was recorded (TaskSubmitted) is not
+// called again: its token still completes it.
+// Private to actors/.
+#pragma once
+
+#include "actors/node.hpp"
+#include "runtime/interp/command.hpp"
+#include "runtime/interp/event.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sc::actors {
+
+class integrations {
+ public:
+  /// `deliver(arn, event)`: hands an outcome to the execution.
+  integrations(node& n, std::function<void(const std::string&, interp::ev_integration)> deliver);
+  ~integrations();
+  integrations(const integrations&) = delete;
+  integrations& operator=(const integrations&) = delete;
+
+  void call(const std::string& execution_arn, const interp::cmd_call_integration& c);
+  void cancel(const std::string& execution_arn, const interp::cmd_cancel_integration& c);
+  void stop();
+
+ private:
+  struct watch {
+    std::string parent_arn;
+    int64_t task = 0;
+    std::string child_arn;
+    bool json_output = false;  ///< .sync:2
+    int64_t next_ms = 0;       ///< next look at the child's record
+    int64_t interval_ms = 200; ///< doubles up to 2 s while the child runs
+  };
+  void post(std::function<void()> job);
+  void run();
+  void start_execution(const std::string& parent, const interp::cmd_call_integration& c);
+  /// aws-sdk:sfn:sendTaskSuccess / sendTaskFailure / sendTaskHeartbeat.
+  void send_task(const std::string& parent, const interp::cmd_call_integration& c,
+                 const std::string& action);
+  void stop_child(const std::string& parent, const interp::cmd_cancel_integration& c);
+  void check_watches();
+  void finish_watch(const watch& w, const cluster::execution_record& rec);
+
+  node& node_;
+  std::function<void(const std::string&, interp::ev_integration)> deliver_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool stop_ = false;
+  std::vector<watch> watches_;  ///< worker thread only
+  std::thread worker_;
+};
+
+/// The name a states:startExecution call gives its child when Parameters
+/// has none: a UUID derived from the parent's ARN and the task's number,
+/// so that calling again (after a crash) finds the same child.
+std::string child_execution_name(const std::string& parent_arn, int64_t task);
+
+}  // namespace sc::actors

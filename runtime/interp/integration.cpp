@@ -1,0 +1,67 @@
+// Parsing a Task's Resource into an integration (integration.hpp).
+#include "runtime/interp/integration.hpp"
+
+#include <vector>
+
+namespace sc::interp {
+
+namespace {
+
+std::vector<std::string_view> split_colons(std::string_view s, size_t max_parts) {
+  std::vector<std::string_view> out;
+  while (out.size() + 1 < max_parts) {
+    auto c = s.find(':');
+    if (c == std::string_view::npos) break;
+    out.push_back(s.substr(0, c));
+    s.remove_prefix(c + 1);
+  }
+  out.push_back(s);
+  return out;
+}
+
+}  // namespace
+
+std::string arn_region(std::string_view arn) {
+  auto p = split_colons(arn, 5);
+  return p.size() >= 4 ? std::string(p[3]) : std::string();
+}
+
+std::optional<integration_resource> parse_integration(std::string_view resource) {
+  // arn:partition:states:region:account:rest
+  auto p = split_colons(resource, 6);
+  if (p.size() != 6 || p[0] != "arn" || p[2] != "states") return std::nullopt;
+  std::string_view rest = p[5];
+  if (rest.rfind("activity:", 0) == 0 || rest.rfind("stateMachine:", 0) == 0) return std::nullopt;
+  integration_resource r;
+  static constexpr std::string_view suffixes[] = {".waitForTaskToken", ".sync:2", ".sync"};
+  static constexpr integration_pattern patterns[] = {integration_pattern::wait_for_task_token,
+                                                     integration_pattern::sync2,
+                                                     integration_pattern::sync};
+  std::string_view body = rest;
+  for (size_t i = 0; i < 3; ++i) {
+    auto s = suffixes[i];
+    if (body.size() > s.size() && body.substr(body.size() - s.size()) == s) {
+      body.remove_suffix(s.size());
+      r.pattern = patterns[i];
+      break;
+    }
+  }
+  // <service>:<action> or aws-sdk:<service>:<action>
+  auto last = body.rfind(':');
+  if (last == std::string_view::npos || last == 0 || last + 1 == body.size()) return std::nullopt;
+  r.resource_type = std::string(body.substr(0, last));
+  r.action = std::string(body.substr(last + 1));
+  r.resource = std::string(rest.substr(last + 1));
+  return r;
+}
+
+bool integration_supported(const integration_resource& r) {
+  if (r.resource_type == "states") return r.action == "startExecution";
+  if (r.resource_type == "aws-sdk:sfn")
+    return r.pattern != integration_pattern::sync && r.pattern != integration_pattern::sync2 &&
+           (r.action == "sendTaskSuccess" || r.action == "sendTaskFailure" ||
+            r.action == "sendTaskHeartbeat");
+  return false;
+}
+
+}  // namespace sc::interp

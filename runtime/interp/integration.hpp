@@ -1,0 +1,41 @@
+// Service integrations of the Task state: what a Resource names and how
+// the pure core asks the outside world to call it.
+//
+// A Task whose Resource is `arn:<partition>:states:<region>:<account>:
+// <service>:<action>[.sync[:2]|.waitForTaskToken]` is an integration. The
+// core records TaskScheduled and emits `cmd_call_integration`; the node's
+// integration layer (actors/integrations.cpp) makes the call off CAF's and
+// the io threads and answers with `ev_integration` events (started,
+// submitted, succeeded, failed). A `.waitForTaskToken` task ends with
+// SendTaskSuccess/SendTaskFailure (ev_task_succeeded/failed), like an
+// activity task, through the same signed task token.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sc::interp {
+
+enum class integration_pattern : uint8_t { request_response, sync, sync2, wait_for_task_token };
+
+struct integration_resource {
+  std::string resource_type;  ///< "states", "aws-sdk:sfn", "lambda", "http", …
+  std::string resource;       ///< "startExecution.sync:2" (as history records it)
+  std::string action;         ///< "startExecution"
+  integration_pattern pattern = integration_pattern::request_response;
+};
+
+/// The integration a Task's Resource names; nullopt for activities and
+/// anything that is not an `arn:…:states:…:…:<service>:<action>` ARN.
+std::optional<integration_resource> parse_integration(std::string_view resource);
+
+/// Whether this node can call it (today: states:startExecution in its
+/// four patterns, and aws-sdk:sfn:sendTaskSuccess/Failure/Heartbeat).
+/// Others fail at run time as before.
+bool integration_supported(const integration_resource& r);
+
+/// The region of an ARN ("" when it has none).
+std::string arn_region(std::string_view arn);
+
+}  // namespace sc::interp
