@@ -187,7 +187,7 @@ struct work_item {
   reply<std::pair<std::optional<api_error>, int64_t>> stop_reply;  ///< StopExecution
   bool release_taken = false;  ///< ActivityStarted of a task from the shared queue
   /// RedriveExecution: answered with the redrive date (or ExecutionNotRedrivable).
-  reply<std::pair<std::optional<api_error>, int64_t>> redrive_reply;
+  reply<std::pair<std::optional<api_error>, int64_t>> redrive_reply{};
 };
 
 /// RedriveExecution for the execution actor (redrive_atom).
