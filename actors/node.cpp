@@ -335,6 +335,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   const auto& cfg = n.cfg.node;
   auto arn_parts = model::parse_arn(req.machine.arn);
   bool express = req.machine.type == "EXPRESS";
+  if (req.name.empty()) req.name = express ? random_uuid() : n.local_execution_name(req.machine.name);
   int64_t start = now_ms();
   std::string exec_arn =
       express ? model::express_execution_arn(cfg.region, cfg.account_id, req.machine.name,
@@ -378,7 +379,9 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     // from the stored state. Another node's execution is stored unstarted
     // (whoever recovers a state with no events starts it) and its owner is
     // woken through the shard's inbox. Nothing leaves this function before
-    // the store has the record.
+    // the store has the record. The owner's create is fenced like a save:
+    // if the shard changed hands since owns() (a rebalance), it is refused
+    // and the execution is stored unstarted for the new owner instead.
     bool owner = n.owns(exec_arn);
     interp::step_result first;
     if (owner) {
@@ -396,7 +399,25 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       rec.state = std::make_shared<const interp::execution_state>(sp.state);
     }
     cluster::execution_record existing;
-    auto outcome = n.store.create_execution(rec, first.events, existing);
+    cluster::create_outcome outcome;
+    try {
+      outcome = n.store.create_execution(rec, first.events, existing);
+    } catch (const cluster::store_fenced&) {
+      // The shard changed hands since owns() said yes (the owner's create is
+      // fenced: cluster/redis_store.cpp): nothing was written. Store it
+      // unstarted for the new owner, as a non-owner does.
+      owner = false;
+      first = {};
+      rec.status = "RUNNING";
+      rec.stop_ms = 0;
+      rec.output.clear();
+      rec.error.clear();
+      rec.cause.clear();
+      rec.has_output = rec.has_error = rec.has_cause = false;
+      rec.map_changes.reset();
+      rec.state = std::make_shared<const interp::execution_state>(sp.state);
+      outcome = n.store.create_execution(rec, {}, existing);
+    }
     if (outcome != cluster::create_outcome::created) {
       if (existing.status == "RUNNING" && existing.input == req.input) {
         rep.execution_arn = existing.arn;
