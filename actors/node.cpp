@@ -382,10 +382,17 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     // the store has the record. The owner's create is fenced like a save:
     // if the shard changed hands since owns() (a rebalance), it is refused
     // and the execution is stored unstarted for the new owner instead.
+    //
+    // A non-owner takes the first step too: when the execution finishes in
+    // it (a Pass/Choice chain), nothing is left for the owner to do (no
+    // timer, no task, no later save), so the finished record is created
+    // here in the same single write and the owner is never involved. Only
+    // one that goes on after its first step is handed to the owner.
     bool owner = n.owns(exec_arn);
-    interp::step_result first;
-    if (owner) {
-      first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), n.limits);
+    interp::step_result first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), n.limits);
+    bool here = owner || first.next.status != interp::exec_status::running;
+    if (!here) first = {};
+    if (here) {
       fill_record(rec, first.next);
       note_started_through(first.events, rec);
       rec.map_changes = take_map_changes(first);
@@ -406,7 +413,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       // The shard changed hands since owns() said yes (the owner's create is
       // fenced: cluster/redis_store.cpp): nothing was written. Store it
       // unstarted for the new owner, as a non-owner does.
-      owner = false;
+      here = false;
       first = {};
       rec.status = "RUNNING";
       rec.stop_ms = 0;
@@ -427,7 +434,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       rep.error = api_error{"ExecutionAlreadyExists", "Execution Already Exists: '" + exec_arn + "'"};
       return done(std::move(rep));
     }
-    if (!owner) {
+    if (!here) {
       n.post_remote(exec_arn, remote_start_message(exec_arn));
       return done(std::move(rep));
     }

@@ -419,10 +419,10 @@ std::string with_ops(std::string text, const char* returns, int k0) {
 const std::string create_execution_ops_text = with_ops(create_execution_body, "return {1}", 8);
 const script create_execution_ops_lua{create_execution_ops_text.c_str()};
 
-// A create that carries the first step's events is the shard owner's
-// (actors/node.cpp, start_execution): like a save, it must not land once
-// another node holds the lease, or that node's recovery scan could have
-// missed it. These variants take the lease key as the last KEY and the
+// A create that carries the first step's events of a still RUNNING
+// execution is the shard owner's (actors/node.cpp, start_execution): like a
+// save, it must not land once another node holds the lease, or that node's
+// recovery scan could have missed it. These variants take the lease key as the last KEY and the
 // expected lease value as the last ARGV, check them, drop them and run the
 // create. → {-1} fenced out (nothing written).
 const char fence_guard[] = R"lua(
@@ -968,8 +968,11 @@ class redis_store final : public store {
       map_run_ops_args(map_run_ops(*r.map_changes, s, retention_.load()), ks, args);
       args.push_back(last);
     }
-    // The owner's create (it carries the first step) is fenced like a save.
-    const std::string fence = events.empty() ? std::string() : fence_of(s);
+    // The owner's create that leaves work for it (started, still RUNNING)
+    // is fenced like a save. One that finished in its first step is not:
+    // nobody has anything left to do for it, so it is safe from any node.
+    const std::string fence =
+        events.empty() || r.status != "RUNNING" ? std::string() : fence_of(s);
     if (!fence.empty()) {
       ks.push_back(keys::lease(s));
       args.push_back(fence);

@@ -18,7 +18,9 @@ exactly once.
    UUID, and every execution must SUCCEED with the reference history.
 3. Named: through each node, 15 named starts (names chosen by the test, so
    most land on other nodes' shards; at least one per node must) on both
-   machines: all SUCCEED with the reference history; the same name and input
+   machines: the 36 Pass ones must cause no inbox message (no LREM or
+   PUBLISH in Redis's commandstats: a first step that finishes the
+   execution is taken where the call arrived); all SUCCEED with the reference history; the same name and input
    again through another node returns the same ARN; another input answers
    ExecutionAlreadyExists.
 4. Fencing: n1's leases are taken over in Redis behind its back (set to a
@@ -110,6 +112,9 @@ class Test:
 
     def start(self):
         self.redis.start()
+        if os.environ.get("PLACEMENT_MONITOR"):
+            self.mon = subprocess.Popen(["redis-cli", "-p", str(self.redis.port), "MONITOR"],
+                                        stdout=open(os.environ["PLACEMENT_MONITOR"], "w"))
         for nid in ("n1", "n2", "n3"):
             port = free_port()
             logp = os.path.join(self.dir, nid + ".log")
@@ -177,10 +182,18 @@ class Test:
             self.history(c, arn, events)
         log("unnamed: 90 starts, each on a shard of the node it came through, all SUCCEEDED")
 
-        # 3. Named starts through any node.
+        # 3. Named starts through any node. The Pass ones finish in their
+        # first step, which the receiving node takes even when it does not
+        # own the shard: no inbox message at all (one LREM acknowledges each).
         named, foreign = [], {n: 0 for n in self.clients}
-        for nid, c in self.clients.items():
-            for i in range(15):
+        self.redis_cli("CONFIG", "RESETSTAT")
+        for i in range(15):
+            for nid, c in self.clients.items():
+                if i == 12 and nid == "n1":
+                    stats = self.redis_cli("INFO", "commandstats")
+                    check("cmdstat_rpush" in stats, "no RPUSH counted: %s" % stats)
+                    inbox = [l for l in stats.splitlines() if l.startswith(("cmdstat_lrem", "cmdstat_publish"))]
+                    check(not inbox, "named Pass starts went through an inbox: %s" % inbox)
                 machine, events = (pass_arn, PASS_EVENTS) if i < 12 else (wait_arn, WAIT_EVENTS)
                 name = "named-%s-%d" % (nid, i)
                 arn = c.start_execution(stateMachineArn=machine, name=name, input='{"i":%d}' % i)["executionArn"]
