@@ -383,14 +383,16 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     // if the shard changed hands since owns() (a rebalance), it is refused
     // and the execution is stored unstarted for the new owner instead.
     //
-    // A non-owner takes the first step too: when the execution finishes in
+    // A non-owner takes the first step too: when the execution succeeds in
     // it (a Pass/Choice chain), nothing is left for the owner to do (no
-    // timer, no task, no later save), so the finished record is created
-    // here in the same single write and the owner is never involved. Only
-    // one that goes on after its first step is handed to the owner.
+    // timer, no task, no later save, no redrive), so the finished record is
+    // created here in the same single write and the owner is never
+    // involved. Any other is handed to the owner as before (one that failed
+    // can be redriven, which the owner does, and the nodes' caches of
+    // finished records take them as immutable).
     bool owner = n.owns(exec_arn);
     interp::step_result first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), n.limits);
-    bool here = owner || first.next.status != interp::exec_status::running;
+    bool here = owner || first.next.status == interp::exec_status::succeeded;
     if (!here) first = {};
     if (here) {
       fill_record(rec, first.next);

@@ -178,10 +178,16 @@ class Cgroups:
         return fn
 
     def cleanup(self):
+        seen = set()
         for path in reversed(self.made):
+            if path in seen:
+                continue
+            seen.add(path)
             for _ in range(50):
                 try:
                     os.rmdir(path)
+                    break
+                except FileNotFoundError:
                     break
                 except OSError:
                     time.sleep(0.1)

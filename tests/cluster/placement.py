@@ -19,8 +19,8 @@ exactly once.
 3. Named: through each node, 15 named starts (names chosen by the test, so
    most land on other nodes' shards; at least one per node must) on both
    machines: the 36 Pass ones must cause no inbox message (no LREM or
-   PUBLISH in Redis's commandstats: a first step that finishes the
-   execution is taken where the call arrived); all SUCCEED with the reference history; the same name and input
+   PUBLISH in Redis's commandstats: a first step that ends the execution
+   successfully is taken where the call arrived); all SUCCEED with the reference history; the same name and input
    again through another node returns the same ARN; another input answers
    ExecutionAlreadyExists.
 4. Fencing: n1's leases are taken over in Redis behind its back (set to a
@@ -182,7 +182,7 @@ class Test:
             self.history(c, arn, events)
         log("unnamed: 90 starts, each on a shard of the node it came through, all SUCCEEDED")
 
-        # 3. Named starts through any node. The Pass ones finish in their
+        # 3. Named starts through any node. The Pass ones succeed in their
         # first step, which the receiving node takes even when it does not
         # own the shard: no inbox message at all (one LREM acknowledges each).
         named, foreign = [], {n: 0 for n in self.clients}
