@@ -31,7 +31,7 @@ using error_cb = std::function<void(std::optional<api_error>)>;
 struct start_request {
   cluster::state_machine_record machine;
   std::shared_ptr<const asl::definition> def;
-  std::string name;       ///< execution name (already validated / generated)
+  std::string name;       ///< execution name (validated); empty: the node picks one
   std::string input;      ///< JSON text (already validated)
   bool sync = false;      ///< StartSyncExecution
   std::string trace_header;
