@@ -51,6 +51,9 @@ struct start_reply {
 struct activity_task {
   std::string token;  ///< empty when the poll timed out
   std::string input;
+  /// Refused: limits.pollers_per_activity polls already wait on this node
+  /// (GetActivityTask answers ActivityWorkerLimitExceeded).
+  bool worker_limit = false;
 };
 
 class node {

@@ -736,6 +736,11 @@ class redis_store final : public store {
                                           after, limit);
   }
 
+  size_t count_state_machines() override {
+    lease c(pool_);
+    return static_cast<size_t>(c.one({"ZCARD", keys::state_machine_index()})->integer);
+  }
+
   // Versions and aliases -------------------------------------------------
 
   publish_outcome publish_version(const std::string& machine_arn, const state_machine_record& v,
@@ -944,6 +949,11 @@ class redis_store final : public store {
 
   page<activity_record> list_activities(const std::string& after, size_t limit) override {
     return lex_page<activity_record>(keys::activities(), keys::activity_index(), after, limit);
+  }
+
+  size_t count_activities() override {
+    lease c(pool_);
+    return static_cast<size_t>(c.one({"ZCARD", keys::activity_index()})->integer);
   }
 
   // Tags -----------------------------------------------------------------
