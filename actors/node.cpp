@@ -110,13 +110,6 @@ node::impl::impl(const config::settings& s, cluster::store& st)
   size_t threads = s.node.worker_threads > 0 ? static_cast<size_t>(s.node.worker_threads)
                                              : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", threads);
-  // A lone worker has no one to steal from: CAF's moderate polling phase
-  // (a 50 us sleep per empty look, 500 times) is then pure thread switches
-  // (perf: ~45 % of the worker's samples under activity load). Go straight
-  // from the short spin to the condition variable instead; a message sent
-  // to the sleeping worker wakes it at once. With --worker-threads 1 this
-  // cut node CPU per activity task by ~15 % (docs/benchmarks.md, session 6).
-  if (threads == 1) sys_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   sys_cfg.set("logger.console", caf::atom("none"));
   sys = std::make_unique<caf::actor_system>(sys_cfg);
   supervisor = sys->spawn(actors::supervisor, this);
