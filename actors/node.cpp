@@ -231,6 +231,7 @@ std::shared_ptr<const asl::definition> node::impl::definition(const std::string&
 std::chrono::milliseconds node::impl::delay_until(int64_t due_ms) const {
   int64_t d = due_ms - exec_now_ms();
   if (d <= 0) return std::chrono::milliseconds(0);
+  if (manual_clock()) return std::chrono::milliseconds(d);  // no time_scale
   double scaled = static_cast<double>(d) / cfg.executions.time_scale;
   return std::chrono::milliseconds(static_cast<int64_t>(scaled));
 }
