@@ -136,6 +136,7 @@ bool node::impl::start_cluster(const std::string& url, std::string* error) {
     auto joined = std::make_shared<std::atomic<bool>>(false);
     cb.clock_changed = [this, joined](int64_t ms) {
       if (!joined->exchange(true)) return enable_manual_clock(ms);
+      if (ms <= exec_now_ms()) return;  // (each heartbeat reads it too)
       set_manual_clock(ms);
       caf::anon_send(timers, tick_atom::value);
     };

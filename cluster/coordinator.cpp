@@ -615,8 +615,14 @@ struct coordinator::impl {
                                         {me, instance, started_ms, ttl_ms(), opts.address,
                                          std::to_string(opts.forget_after.count())})};
       if (cb.secrets_changed) cmds.push_back({"GET", keys::token_secrets()});
+      // The manual clock, in case a keys::clock_channel() message was missed.
+      const size_t clock_at = cmds.size();
+      const bool clock = opts.manual_clock_start && cb.clock_changed;
+      if (clock) cmds.push_back({"GET", keys::manual_clock()});
       auto r = tick_run(cmds);
       if (cb.secrets_changed) watch_secrets(r[1].get());
+      if (clock && r[clock_at] && r[clock_at]->type == REDIS_REPLY_STRING)
+        if (auto ms = to_int(str(r[clock_at].get()))) cb.clock_changed(*ms);
       const redisReply* hb = r[0].get();
       if (hb->type != REDIS_REPLY_ARRAY || hb->elements != 2 ||
           hb->element[1]->type != REDIS_REPLY_ARRAY)
