@@ -405,8 +405,9 @@ TEST_CASE("--clock and --clock-start", "[config][cli]") {
   settings bad;
   auto q = run({"--clock", "fast", "--clock-start", "tomorrow"}, bad).problems;
   CHECK(q.size() == 2);
-  CHECK(any_contains(q, "executions.clock"));
-  CHECK(any_contains(q, "executions.clock_start: must be an ISO-8601 instant"));
+  INFO(joined(q));
+  CHECK(any_contains(q, "fast"));
+  CHECK(any_contains(q, "must be an ISO-8601 instant"));
 }
 
 TEST_CASE("bad flags are all reported at once", "[config][cli]") {
