@@ -221,7 +221,7 @@ bool decode_blob(std::string_view blob, kind k, T& out, std::string* error, F&& 
 constexpr uint32_t thread_fields = 34;
 
 void put_thread(packer& p, const interp::thread& t) {
-  p.pack_array(thread_fields + 14);
+  p.pack_array(thread_fields + 20);
   put_i(p, t.id);
   put_i(p, t.parent);
   put_i(p, t.machine);
@@ -277,6 +277,13 @@ void put_thread(packer& p, const interp::thread& t) {
   for (int64_t i : t.redo) put_i(p, i);
   put_i(p, t.map_run_redrives);
   put_i(p, t.child_redrives);
+  // Map Run item counts (optional, absent in older blobs).
+  put_i(p, t.child_items);
+  put_i(p, t.map_items_total);
+  put_i(p, t.map_items_started);
+  put_i(p, t.map_items_succeeded);
+  put_i(p, t.map_items_failed);
+  put_i(p, t.map_items_aborted);
 }
 
 interp::thread get_thread(const msgpack::object& o) {
@@ -350,6 +357,14 @@ interp::thread get_thread(const msgpack::object& o) {
   }
   if (f.more()) t.map_run_redrives = f.i64();
   if (f.more()) t.child_redrives = f.i64();
+  if (f.more()) {
+    t.child_items = f.i64();
+    t.map_items_total = f.i64();
+    t.map_items_started = f.i64();
+    t.map_items_succeeded = f.i64();
+    t.map_items_failed = f.i64();
+    t.map_items_aborted = f.i64();
+  }
   return t;
 }
 

@@ -163,6 +163,8 @@ inline execution_record child_record(const interp::child_execution& c) {
   r.has_cause = c.has_cause;
   r.express = c.express;
   r.map_run_arn = c.map_run_arn;
+  r.redrive_count = c.redrive_count;
+  r.redrive_ms = c.redrive_ms;
   return r;
 }
 

@@ -5,6 +5,7 @@
 // UpdateMapRun, which is routed to the parent like StopExecution.
 #include "api/actions/map_runs.hpp"
 
+#include "api/actions/redrive.hpp"
 #include "runtime/interp/map_run.hpp"
 
 namespace sc::api {
@@ -41,6 +42,26 @@ void write_counts(out& o, const char* key, const interp::map_run_counts& c) {
   w.EndObject();
 }
 
+/// pendingRedrive / failuresNotRedrivable: a Map Run that ended FAILED or
+/// ABORTED is redriven with its parent, so its failed, aborted and timed out
+/// children (and their items) wait for that redrive while the parent can be
+/// redriven and the Map Run is under its 1,000 redrives; otherwise (the
+/// parent past its redrivable period, a SUCCEEDED Map Run's tolerated
+/// failures, …) they cannot be redriven. A RUNNING Map Run has neither.
+void redrive_counts(context& c, interp::map_run_record& r) {
+  if (r.status == "RUNNING") return;
+  bool can = r.status != "SUCCEEDED" && r.redrive_count < max_map_run_redrives;
+  if (can) {
+    auto parent = c.store.get_execution_record(r.execution_arn);
+    auto v = parent ? redrive_status(c, *parent) : redrive_view{"NOT_REDRIVABLE", {}};
+    can = v.status == "REDRIVABLE" || v.status == "REDRIVABLE_BY_MAP_RUN";
+  }
+  for (interp::map_run_counts* k : {&r.items, &r.executions}) {
+    const int64_t n = k->failed + k->aborted + k->timed_out;
+    (can ? k->pending_redrive : k->failures_not_redrivable) = n;
+  }
+}
+
 }  // namespace
 
 bool is_map_run_resource(const std::string& arn) {
@@ -52,6 +73,7 @@ void describe_map_run(context& c) {
   require_map_run_arn(arn);
   auto r = c.store.get_map_run(arn);
   if (!r) not_found(arn);
+  redrive_counts(c, *r);
   out o;
   o.str("mapRunArn", r->arn)
       .str("executionArn", r->execution_arn)

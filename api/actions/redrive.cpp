@@ -54,6 +54,11 @@ redrive_view redrive_status(context& c, const cluster::execution_record& e) {
     auto run = c.store.get_map_run(e.map_run_arn);
     auto parent = run ? c.store.get_execution_record(run->execution_arn) : std::nullopt;
     if (!parent) return no("Execution was started before the launch of RedriveExecution");
+    // Our wording: a SUCCEEDED Map Run (its failures were tolerated) is not
+    // run again, nor one redriven the most times AWS allows.
+    if (run->status == "SUCCEEDED") return no("Map Run is SUCCEEDED and cannot be redriven");
+    if (run->redrive_count >= max_map_run_redrives)
+      return no("Map Run has reached the limit of 1000 redrives");
     auto v = redrive_status(c, *parent);
     if (v.status == "REDRIVABLE" || v.status == "REDRIVABLE_BY_MAP_RUN")
       return {"REDRIVABLE_BY_MAP_RUN", {}};

@@ -18,6 +18,9 @@ struct redrive_view {
   std::string status;
   std::string reason;
 };
+/// AWS's hard limit of redrives of one Map Run (with its parent's).
+constexpr int64_t max_map_run_redrives = 1000;
+
 redrive_view redrive_status(context& c, const cluster::execution_record& e);
 
 /// DescribeExecution's redriveCount, redriveDate, redriveStatus and

@@ -168,6 +168,22 @@ std::optional<failure> runner::batch_map_items(thread& t, const asl::state& st,
   return std::nullopt;
 }
 
+int64_t runner::batch_size(const asl::state& st, const json::value& item) {
+  if (!st.item_batcher) return 1;
+  auto it = item.IsObject() ? item.FindMember("Items") : item.MemberEnd();
+  return item.IsObject() && it != item.MemberEnd() && it->value.IsArray()
+             ? int64_t(it->value.Size())
+             : 1;
+}
+
+int64_t runner::map_items_in(const asl::state& st, const json::value& items) {
+  if (!items.IsArray()) return 0;
+  if (!st.item_batcher) return int64_t(items.Size());
+  int64_t total = 0;
+  for (const auto& b : items.GetArray()) total += batch_size(st, b);
+  return total;
+}
+
 int64_t runner::map_iteration_items(const thread& p, const asl::state& st, int64_t index) const {
   if (!st.item_batcher) return 1;
   json::document batches;
@@ -197,7 +213,9 @@ bool runner::map_threshold_exceeded(const thread& p, const asl::state& st) const
   // threshold, when both are set, fails the Map.
   if (p.tolerated_count >= 0 && p.failures > p.tolerated_count) return true;
   if (p.tolerated_percentage >= 0) {
-    int64_t total = map_total_items(p, st);
+    // Counted once when the Map started (map_items_total); a Map saved
+    // before that was kept counts them from its items.
+    int64_t total = p.map_items_total > 0 ? p.map_items_total : map_total_items(p, st);
     if (total > 0 && double(p.failures) * 100.0 / double(total) > p.tolerated_percentage)
       return true;
   }

@@ -55,6 +55,8 @@ struct child_execution {
   std::string input, output, error, cause;
   bool has_output = false, has_error = false, has_cause = false;
   bool express = false;
+  /// Its own redrives (by its Map Run's) and when the last one was.
+  int64_t redrive_count = 0, redrive_ms = 0;
   /// History events added in this step (STANDARD children only).
   std::vector<model::history_event> events;
 };

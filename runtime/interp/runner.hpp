@@ -453,7 +453,12 @@ class runner {
                                      const char* name, const std::optional<int64_t>& lit,
                                      const std::optional<eval::path>& path,
                                      const asl::jsonata_field& expr, int64_t max, int64_t& out);
-  /// How many items iteration `index` carries (1 unless batched), and all.
+  /// Items one iteration's input holds (a batch's "Items", else 1) and
+  /// all the Map's items (map_items.cpp); no parsing.
+  static int64_t batch_size(const asl::state& st, const json::value& item);
+  static int64_t map_items_in(const asl::state& st, const json::value& items);
+  /// How many items iteration `index` carries (1 unless batched), and all
+  /// (parse the items: for threads saved before child_items was kept).
   int64_t map_iteration_items(const thread& p, const asl::state& st, int64_t index) const;
   int64_t map_total_items(const thread& p, const asl::state& st) const;
   /// Failed items past ToleratedFailureCount or ToleratedFailurePercentage.

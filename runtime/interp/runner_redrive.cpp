@@ -48,6 +48,10 @@ constexpr size_t kept_tokens = 10;
 constexpr int64_t token_window_ms = 15 * 60 * 1000;
 }  // namespace
 
+// AWS: a Map Run can be redriven at most 1,000 times; past that, the
+// redrive of its parent fails the Map with States.Runtime.
+constexpr int64_t max_map_run_redrives = 1000;
+
 std::string redrive_refusal(const execution_state& s, const limits& lim) {
   switch (s.status) {
     case exec_status::running: return "Execution is RUNNING and cannot be redriven";
@@ -169,6 +173,22 @@ flow runner::resume(thread& t) {
 flow runner::resume_children(thread& p, const asl::state& st) {
   const bool is_map = st.type == asl::state_type::map;
   const bool quiet = is_map && st.map_distributed;
+  if (quiet && p.map_run_redrives >= max_map_run_redrives) {
+    // The Map Run stays as it ended; its kept children are dropped.
+    std::vector<int> drop = p.children;
+    while (!drop.empty()) {
+      int k = drop.back();
+      drop.pop_back();
+      auto it = s_.threads.find(k);
+      if (it == s_.threads.end()) continue;
+      drop.insert(drop.end(), it->second.children.begin(), it->second.children.end());
+      s_.threads.erase(it);
+    }
+    p.children.clear();
+    p.ph = phase::idle;
+    return flow::fail(runtime(p, "The Map Run " + p.map_run_arn + " has reached the limit of " +
+                                     std::to_string(max_map_run_redrives) + " redrives"));
+  }
   std::vector<int> kept_kids;
   std::set<int64_t> covered;
   for (int k : p.children) {
@@ -203,6 +223,19 @@ flow runner::resume_children(thread& p, const asl::state& st) {
       ++p.map_run_redrives;
       p.map_run_failed = std::max<int64_t>(
           0, p.map_run_failed - static_cast<int64_t>(p.redo.size()));
+      // Their items too (a redrive parses the items once).
+      int64_t redo_items = static_cast<int64_t>(p.redo.size());
+      if (st.item_batcher && !p.redo.empty()) {
+        json::document items;
+        if (json::parse(p.items, items) && items.IsArray()) {
+          redo_items = 0;
+          for (int64_t i : p.redo)
+            redo_items += i < static_cast<int64_t>(items.Size())
+                              ? batch_size(st, items[static_cast<rapidjson::SizeType>(i)])
+                              : 1;
+        }
+      }
+      p.map_items_failed = std::max<int64_t>(0, p.map_items_failed - redo_items);
       emit(p, "MapRunRedriven", "mapRunRedrivenEventDetails",
            details().str("mapRunArn", p.map_run_arn).num("redriveCount", p.map_run_redrives).done(),
            false);
@@ -225,8 +258,14 @@ flow runner::resume_children(thread& p, const asl::state& st) {
       // an aborted one was stashed just before its ExecutionAborted took
       // the next id (none for an Express child, which records no events).
       const bool was_failed = c.ph == phase::done && c.failed;
-      if (was_failed) p.map_run_failed = std::max<int64_t>(0, p.map_run_failed - 1);
-      else p.map_run_aborted = std::max<int64_t>(0, p.map_run_aborted - 1);
+      const int64_t items = c.child_items > 0 ? c.child_items : 1;
+      if (was_failed) {
+        p.map_run_failed = std::max<int64_t>(0, p.map_run_failed - 1);
+        p.map_items_failed = std::max<int64_t>(0, p.map_items_failed - items);
+      } else {
+        p.map_run_aborted = std::max<int64_t>(0, p.map_run_aborted - 1);
+        p.map_items_aborted = std::max<int64_t>(0, p.map_items_aborted - items);
+      }
       const bool express = c.child_arn.find(":express:") != std::string::npos;
       c.child_next_event = c.child_next_event < 0   ? -c.child_next_event
                            : express               ? c.child_next_event

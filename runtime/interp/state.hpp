@@ -91,6 +91,15 @@ struct thread {
   std::string child_input;
   int64_t child_start_ms = 0;
   int64_t child_next_event = 1;
+  /// Items this iteration processes: the size of its batch with an
+  /// ItemBatcher, else 1 (0: unknown, a thread saved before it was kept).
+  int64_t child_items = 0;
+  /// On a Map's thread: all its items (batched items, not batches; 0 =
+  /// unknown) and the item counts of its Map Run (DescribeMapRun's
+  /// itemCounts, kept as children start and end; state_map_run.cpp).
+  int64_t map_items_total = 0;
+  int64_t map_items_started = 0, map_items_succeeded = 0, map_items_failed = 0,
+          map_items_aborted = 0;
 
   // Outcome (ph == done)
   bool failed = false;

@@ -90,6 +90,7 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   t.effective = json::dump(eff);
   t.items = json::dump(items);
   t.item_count = n;
+  t.map_items_total = map_items_in(st, items);  // map_items.cpp
   t.next_item = 0;
   t.finished = 0;
   t.failures = 0;
@@ -133,7 +134,8 @@ void runner::launch_iterations(thread& p) {
     // A redrive's iterations to run again come first (runner_redrive.cpp;
     // kept in descending order).
     int64_t idx = m.next_item;
-    if (!m.redo.empty()) {
+    const bool fresh_item = m.redo.empty();
+    if (!fresh_item) {
       idx = m.redo.back();
       m.redo.pop_back();
     } else {
@@ -155,6 +157,10 @@ void runner::launch_iterations(thread& p) {
                    details().num("index", idx).str("name", st.name).done(), false);
     thread& c = new_thread(m.id, st.processor->id, idx);
     c.silent = c.silent || st.map_distributed;
+    c.child_items = batch_size(st, item);  // map_items.cpp
+    // A redrive's re-run was counted when it first started (its failure
+    // is taken back in resume_children).
+    if (fresh_item) m.map_items_started += c.child_items;
     c.last_event = started;
     m.children.push_back(c.id);
     // A Distributed Map iteration is a child execution (state_map_run.cpp):
@@ -230,7 +236,8 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
   if (c.failed) {
     emit(c, "MapIterationFailed", "mapIterationFailedEventDetails",
          details().num("index", c.child_index).str("name", st.name).done(), false);
-    p.failures += map_iteration_items(p, st, c.child_index);  // map_items.cpp
+    p.failures += c.child_items > 0 ? c.child_items
+                                    : map_iteration_items(p, st, c.child_index);  // map_items.cpp
     bool tolerated = (p.tolerated_count >= 0 || p.tolerated_percentage >= 0) &&
                      !map_threshold_exceeded(p, st);
     if (!tolerated) {

@@ -72,6 +72,7 @@ void runner::map_run_begin(thread& m, const asl::state& st) {
   m.map_run_arn = machine_base(s_.state_machine_arn, "mapRun") + "/" + label + ":" + id;
   m.map_run_start_ms = now_;
   m.map_run_succeeded = m.map_run_failed = m.map_run_aborted = 0;
+  m.map_items_started = m.map_items_succeeded = m.map_items_failed = m.map_items_aborted = 0;
   note_map_run(m, "RUNNING");
 }
 
@@ -106,8 +107,25 @@ void runner::note_map_run(thread& m, const char* status) {
   if (r.status != "RUNNING") c.running = 0;
   r.redrive_count = m.map_run_redrives;
   r.redrive_ms = m.map_run_redrives > 0 ? s_.redrive_ms : 0;
-  r.items = c;
   r.executions = c;
+  // Items: the same as the children without an ItemBatcher; with one,
+  // each child counts the items of its batch (kept as children start and
+  // end: nothing is parsed here). A Map saved before item counts were kept
+  // (map_items_total 0) shows its children's counts.
+  if (st.item_batcher && m.map_items_total > 0) {
+    map_run_counts i;
+    i.total = m.map_items_total;
+    i.pending = std::max<int64_t>(0, m.map_items_total - m.map_items_started);
+    i.succeeded = m.map_items_succeeded;
+    i.failed = m.map_items_failed;
+    i.aborted = m.map_items_aborted;
+    i.running = r.status != "RUNNING"
+                    ? 0
+                    : std::max<int64_t>(0, m.map_items_started - i.succeeded - i.failed - i.aborted);
+    r.items = i;
+  } else {
+    r.items = c;
+  }
 }
 
 void runner::child_begin(thread& m, thread& c, const std::string& input) {
@@ -144,7 +162,10 @@ child_execution& runner::child_write(thread& c) {
     w.input = c.child_input;
     w.express = w.arn.find(":express:") != std::string::npos;
   }
-  return r_.children[slot->second];
+  child_execution& w = r_.children[slot->second];
+  w.redrive_count = c.child_redrives;
+  w.redrive_ms = c.child_redrives > 0 ? s_.redrive_ms : 0;
+  return w;
 }
 
 void runner::child_end(thread& c, const char* status, const ev_stop_child* stop) {
@@ -188,9 +209,10 @@ void runner::child_end(thread& c, const char* status, const ev_stop_child* stop)
   auto p = s_.threads.find(c.parent);
   if (p == s_.threads.end()) return;
   thread& m = p->second;
-  if (st == "SUCCEEDED") ++m.map_run_succeeded;
-  else if (st == "FAILED") ++m.map_run_failed;
-  else ++m.map_run_aborted;
+  const int64_t items = c.child_items > 0 ? c.child_items : 1;
+  if (st == "SUCCEEDED") ++m.map_run_succeeded, m.map_items_succeeded += items;
+  else if (st == "FAILED") ++m.map_run_failed, m.map_items_failed += items;
+  else ++m.map_run_aborted, m.map_items_aborted += items;
   note_map_run(m, "RUNNING");
 }
 

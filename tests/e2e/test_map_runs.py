@@ -33,10 +33,11 @@ def dmap(processor_states, start, execution_type="STANDARD", label=None, **field
 PASS_CHILD = {"P": {"Type": "Pass", "Parameters": {"v.$": "$"}, "End": True}}
 
 
-def counts(total, pending=0, running=0, succeeded=0, failed=0, aborted=0):
+def counts(total, pending=0, running=0, succeeded=0, failed=0, aborted=0, pending_redrive=0,
+           not_redrivable=0):
     return {"pending": pending, "running": running, "succeeded": succeeded, "failed": failed,
             "timedOut": 0, "aborted": aborted, "total": total, "resultsWritten": 0,
-            "failuresNotRedrivable": 0, "pendingRedrive": 0}
+            "failuresNotRedrivable": not_redrivable, "pendingRedrive": pending_redrive}
 
 
 class MapRunBase(E2ETestCase):
@@ -189,7 +190,8 @@ class StandardChildren(MapRunBase):
         self.assertEqual(m["status"], "SUCCEEDED")
         self.assertEqual(m["toleratedFailureCount"], 2)
         self.assertEqual(m["maxConcurrency"], 1)
-        self.assertEqual(m["itemCounts"], counts(4, succeeded=2, failed=2))
+        # Its tolerated failures are never run again (the Map Run succeeded).
+        self.assertEqual(m["itemCounts"], counts(4, succeeded=2, failed=2, not_redrivable=2))
         failed = self.children(m["mapRunArn"], statusFilter="FAILED")
         self.assertEqual(len(failed), 2)
         f = self.sfn.describe_execution(executionArn=failed[0]["executionArn"])
@@ -205,7 +207,38 @@ class StandardChildren(MapRunBase):
         self.assertEqual(d2["error"], "States.ExceedToleratedFailureThreshold")
         m2 = self.sfn.describe_map_run(mapRunArn=self.map_run_of(arn2)["mapRunArn"])
         self.assertEqual(m2["status"], "FAILED")
-        self.assertEqual(m2["itemCounts"], counts(4, pending=2, succeeded=1, failed=1))
+        # The failed child waits for a redrive of the parent.
+        self.assertEqual(m2["itemCounts"], counts(4, pending=2, succeeded=1, failed=1,
+                                                  pending_redrive=1))
+
+
+    def test_item_batcher_item_counts(self):
+        # itemCounts count items, executionCounts child executions (batches).
+        child = {"C": {"Type": "Choice", "Choices": [
+                     {"Variable": "$.Items[0].fail", "BooleanEquals": True, "Next": "F"}],
+                       "Default": "OK"},
+                 "F": {"Type": "Fail", "Error": "Boom"},
+                 "OK": {"Type": "Pass", "End": True}}
+        batcher = {"MaxItemsPerBatch": 2}
+        ok = [{"fail": False}] * 5
+        sm, _ = self.create_sm(dmap(child, "C", ItemBatcher=batcher, MaxConcurrency=1))
+        arn, d = self.run_to_end(sm, {"items": ok})
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        m = self.sfn.describe_map_run(mapRunArn=self.map_run_of(arn)["mapRunArn"])
+        self.assertEqual(m["itemCounts"], counts(5, succeeded=5))
+        self.assertEqual(m["executionCounts"], counts(3, succeeded=3))
+        self.assertEqual(len(self.children(m["mapRunArn"])), 3)
+        # Batches [ok, ok], [fail, ok], [ok]: the second fails the Map Run, the
+        # third never starts.
+        items = [{"fail": False}, {"fail": False}, {"fail": True}, {"fail": False}, {"fail": False}]
+        arn2, d2 = self.run_to_end(sm, {"items": items})
+        self.assertEqual(d2["status"], "FAILED", d2)
+        m2 = self.sfn.describe_map_run(mapRunArn=self.map_run_of(arn2)["mapRunArn"])
+        self.assertEqual(m2["status"], "FAILED")
+        self.assertEqual(m2["itemCounts"], counts(5, pending=1, succeeded=2, failed=2,
+                                                  pending_redrive=2))
+        self.assertEqual(m2["executionCounts"], counts(3, pending=1, succeeded=1, failed=1,
+                                                       pending_redrive=1))
 
 
 class ExpressChildren(MapRunBase):
@@ -279,7 +312,7 @@ class RunningMapRuns(MapRunBase):
         wait_for_status(self.sfn, arn)
         m = self.wait_map_run(run, lambda d: d["status"] != "RUNNING")
         self.assertEqual(m["status"], "ABORTED")
-        self.assertEqual(m["itemCounts"], counts(4, succeeded=1, aborted=3))
+        self.assertEqual(m["itemCounts"], counts(4, succeeded=1, aborted=3, pending_redrive=3))
         aborted = self.children(run, statusFilter="ABORTED")
         self.assertEqual(len(aborted), 3)
         h = self.sfn.get_execution_history(executionArn=aborted[0]["executionArn"])["events"]
@@ -325,7 +358,7 @@ class RunningMapRuns(MapRunBase):
         self.assertEqual(d["status"], "SUCCEEDED", d)
         m = self.sfn.describe_map_run(mapRunArn=run)
         self.assertEqual(m["status"], "SUCCEEDED")
-        self.assertEqual(m["itemCounts"], counts(3, succeeded=2, aborted=1))
+        self.assertEqual(m["itemCounts"], counts(3, succeeded=2, aborted=1, not_redrivable=1))
 
     def wait_for_map_run(self, arn, timeout=10.0):
         end = time.time() + timeout

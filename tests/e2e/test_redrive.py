@@ -310,9 +310,17 @@ class Redrive(E2ETestCase):
         self.assertEqual(len(failed), 1, children)
         d = self.sfn.describe_execution(executionArn=failed[0])
         self.assertEqual(d["redriveStatus"], "REDRIVABLE_BY_MAP_RUN")
+        self.assertEqual(d["redriveCount"], 0)
+        self.assertNotIn("redriveDate", d)
         self.assertClientError(self.sfn.exceptions.ExecutionNotRedrivable,
                                self.sfn.redrive_execution, executionArn=failed[0])
-        self.sfn.redrive_execution(executionArn=arn)
+        mr = self.sfn.describe_map_run(mapRunArn=run)
+        # The failed child (and the children it aborted) wait for the parent's redrive.
+        waiting = mr["executionCounts"]["failed"] + mr["executionCounts"]["aborted"]
+        self.assertEqual(mr["executionCounts"]["pendingRedrive"], waiting)
+        self.assertEqual(mr["itemCounts"]["pendingRedrive"], waiting)
+        self.assertEqual(mr["executionCounts"]["failuresNotRedrivable"], 0)
+        redrive_date = self.sfn.redrive_execution(executionArn=arn)["redriveDate"]
         d = wait_for_status(self.sfn, arn)
         self.assertEqual(d["status"], "SUCCEEDED", d)
         mr = self.sfn.describe_map_run(mapRunArn=run)
@@ -322,8 +330,12 @@ class Redrive(E2ETestCase):
         self.assertEqual(mr["executionCounts"]["failed"], 0)
         self.assertEqual(mr["executionCounts"]["succeeded"], len(self.sfn.list_executions(
             mapRunArn=run, statusFilter="SUCCEEDED")["executions"]))
+        self.assertEqual(mr["executionCounts"]["pendingRedrive"], 0)
         child = self.sfn.describe_execution(executionArn=failed[0])
         self.assertEqual(child["status"], "SUCCEEDED")  # the same child execution
+        # Its own redrive: redriveCount and redriveDate (the parent's redrive).
+        self.assertEqual(child["redriveCount"], 1)
+        self.assertEqual(child["redriveDate"], redrive_date)
         types = event_types(full_history(self.sfn, failed[0]))
         self.assertEqual(types.count("ExecutionRedriven"), 1)
         self.assertEqual(types[-1], "ExecutionSucceeded")
@@ -331,6 +343,39 @@ class Redrive(E2ETestCase):
         self.assertEqual(parent.count("MapRunRedriven"), 1)
         self.assertEqual(parent[-4:], ["MapRunSucceeded", "MapStateSucceeded", "MapStateExited",
                                        "ExecutionSucceeded"])
+
+    def test_distributed_map_with_item_batcher_redrive_counts_items(self):
+        definition = {"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1,
+            "ItemBatcher": {"MaxItemsPerBatch": 2},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "C", "States": {
+                                  "C": {"Type": "Choice", "Choices": [
+                                      {"Variable": "$.Items[0]", "NumericEquals": 2, "Next": "Bad"}],
+                                        "Default": "Good"},
+                                  "Good": {"Type": "Pass", "End": True},
+                                  "Bad": needs_redrive()}},
+            "End": True}}}
+        # Batches [0, 1], [2, 3] (fails until redriven), [4].
+        sm, arn = self.failed_execution(definition, {"items": list(range(5))})
+        run = self.sfn.list_map_runs(executionArn=arn)["mapRuns"][0]["mapRunArn"]
+        mr = self.sfn.describe_map_run(mapRunArn=run)
+        self.assertEqual({k: mr["itemCounts"][k] for k in ("total", "succeeded", "failed", "pending",
+                                                            "pendingRedrive")},
+                         {"total": 5, "succeeded": 2, "failed": 2, "pending": 1, "pendingRedrive": 2})
+        self.assertEqual({k: mr["executionCounts"][k] for k in ("total", "succeeded", "failed",
+                                                                 "pending", "pendingRedrive")},
+                         {"total": 3, "succeeded": 1, "failed": 1, "pending": 1, "pendingRedrive": 1})
+        self.sfn.redrive_execution(executionArn=arn)
+        d = wait_for_status(self.sfn, arn)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        mr = self.sfn.describe_map_run(mapRunArn=run)
+        self.assertEqual(mr["itemCounts"]["succeeded"], 5)
+        self.assertEqual(mr["itemCounts"]["failed"], 0)
+        self.assertEqual(mr["itemCounts"]["total"], 5)
+        self.assertEqual(mr["itemCounts"]["pendingRedrive"], 0)
+        self.assertEqual(mr["executionCounts"]["succeeded"], 3)
+        self.assertEqual(mr["executionCounts"]["total"], 3)
 
     # -- Retry counters reset ------------------------------------------------------------
     def test_retry_attempts_reset_on_redrive(self):

@@ -162,6 +162,14 @@ interp::execution_state complex_state() {
     t.cause = "C" + std::to_string(id);
     t.failed_items = {id, 7};
     t.redo = {INT64_MAX, 0};
+    t.map_run_redrives = 999 + id;
+    t.child_redrives = 7 + id;
+    t.child_items = 2 + id;
+    t.map_items_total = 10000 + id;
+    t.map_items_started = 30 + id;
+    t.map_items_succeeded = 20 + id;
+    t.map_items_failed = 5 + id;
+    t.map_items_aborted = 3 + id;
     s.threads[id] = t;
   }
   s.redrive_count = 3;
@@ -216,6 +224,14 @@ void check_same(const interp::thread& a, const interp::thread& b) {
   CHECK(a.cause == b.cause);
   CHECK(a.failed_items == b.failed_items);
   CHECK(a.redo == b.redo);
+  CHECK(a.map_run_redrives == b.map_run_redrives);
+  CHECK(a.child_redrives == b.child_redrives);
+  CHECK(a.child_items == b.child_items);
+  CHECK(a.map_items_total == b.map_items_total);
+  CHECK(a.map_items_started == b.map_items_started);
+  CHECK(a.map_items_succeeded == b.map_items_succeeded);
+  CHECK(a.map_items_failed == b.map_items_failed);
+  CHECK(a.map_items_aborted == b.map_items_aborted);
 }
 
 void check_same(const interp::execution_state& a, const interp::execution_state& b) {

@@ -221,3 +221,53 @@ TEST_CASE("A Distributed Map inside a child execution is that child's Map Run",
   CHECK(std::find(t.begin(), t.end(), "MapRunStarted") != t.end());
   CHECK(t.back() == "ExecutionSucceeded");
 }
+
+TEST_CASE("With an ItemBatcher itemCounts count items, executionCounts child executions",
+          "[interp][maprun]") {
+  auto def = compile(dmap(R"({"W":{"Type":"Wait","Seconds":10,"End":true}})", "W",
+                          R"("MaxConcurrency":1,"ItemBatcher":{"MaxItemsPerBatch":2},)"));
+  auto r = interp::step(*def, fresh(R"({"items":[1,2,3,4,5]})"), interp::ev_start{}, 0);
+  REQUIRE(r.map_runs.size() == 1);
+  const auto& e0 = r.map_runs[0].executions;
+  const auto& i0 = r.map_runs[0].items;
+  CHECK(e0.total == 3);
+  CHECK(e0.running == 1);
+  CHECK(e0.pending == 2);
+  CHECK(i0.total == 5);
+  CHECK(i0.running == 2);
+  CHECK(i0.pending == 3);
+  auto s1 = interp::step(*def, r.next, interp::ev_timer{r.next.timers.begin()->first}, 10000);
+  REQUIRE(s1.map_runs.size() == 1);
+  CHECK(s1.map_runs[0].executions.succeeded == 1);
+  CHECK(s1.map_runs[0].executions.running == 1);
+  CHECK(s1.map_runs[0].items.succeeded == 2);
+  CHECK(s1.map_runs[0].items.running == 2);
+  CHECK(s1.map_runs[0].items.pending == 1);
+  auto s2 = interp::step(*def, s1.next, interp::ev_timer{s1.next.timers.begin()->first}, 20000);
+  CHECK(s2.map_runs[0].items.succeeded == 4);
+  CHECK(s2.map_runs[0].items.running == 1);  // the last batch holds one item
+  CHECK(s2.map_runs[0].items.pending == 0);
+  auto s3 = interp::step(*def, s2.next, interp::ev_timer{s2.next.timers.begin()->first}, 30000);
+  REQUIRE(s3.next.status == interp::exec_status::succeeded);
+  CHECK(s3.map_runs[0].status == "SUCCEEDED");
+  CHECK(s3.map_runs[0].items.succeeded == 5);
+  CHECK(s3.map_runs[0].items.running == 0);
+  CHECK(s3.map_runs[0].executions.succeeded == 3);
+  CHECK(s3.map_runs[0].items.total == 5);
+}
+
+TEST_CASE("With an ItemBatcher a failed batch fails every item in it", "[interp][maprun]") {
+  // Batch 0 is [1,2] and fails, batches 1 and 2 ([3,4], [5]) succeed: one
+  // failed batch of two items is within ToleratedFailureCount 2.
+  auto def = compile(dmap(R"({"C":{"Type":"Choice","Choices":[
+      {"Variable":"$.Items[0]","NumericEquals":1,"Next":"Bad"}],"Default":"Good"},
+      "Good":{"Type":"Pass","End":true},"Bad":{"Type":"Fail","Error":"E"}})",
+                          "C", R"("ToleratedFailureCount":2,"ItemBatcher":{"MaxItemsPerBatch":2},)"));
+  auto r = interp::step(*def, fresh(R"({"items":[1,2,3,4,5]})"), interp::ev_start{}, 0);
+  REQUIRE(r.next.status == interp::exec_status::succeeded);
+  REQUIRE(r.map_runs.size() == 1);
+  CHECK(r.map_runs[0].items.failed == 2);
+  CHECK(r.map_runs[0].items.succeeded == 3);
+  CHECK(r.map_runs[0].executions.failed == 1);
+  CHECK(r.map_runs[0].executions.succeeded == 2);
+}

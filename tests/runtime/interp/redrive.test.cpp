@@ -263,3 +263,91 @@ TEST_CASE("Tolerated failures of an earlier Map do not leak into a later Map's r
   CHECK(started[0].find("\"index\":2") != std::string::npos);
   CHECK(started[1].find("\"index\":3") != std::string::npos);
 }
+
+namespace {
+
+/// A Distributed Map over batches of two: the batch starting with 0 fails
+/// until the execution is redriven.
+std::shared_ptr<const sc::asl::definition> batched_dmap() {
+  return compile(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+    "ItemBatcher":{"MaxItemsPerBatch":2},
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"C","States":{
+      "C":{"Type":"Choice","Choices":[{"Variable":"$.Items[0]","NumericEquals":0,"Next":"Bad"}],
+           "Default":"Good"},
+      "Good":{"Type":"Pass","End":true},)" +
+                 needs_redrive("Bad", "\"End\":true") + R"(}},"End":true}}})");
+}
+
+}  // namespace
+
+TEST_CASE("A redriven Map Run with an ItemBatcher: item counts stay exact; the child's redrives",
+          "[interp][redrive][maprun]") {
+  auto def = batched_dmap();
+  auto r = step(*def, execution("[2,3,0,1,4]"), ev_start{}, 0);
+  REQUIRE(r.next.status == exec_status::failed);
+  REQUIRE_FALSE(r.map_runs.empty());
+  const auto& f = r.map_runs.back();
+  CHECK(f.status == "FAILED");
+  CHECK(f.executions.total == 3);
+  CHECK(f.executions.failed == 1);
+  CHECK(f.items.total == 5);
+  CHECK(f.items.failed == 2);
+  CHECK(f.items.succeeded + f.items.aborted + f.items.pending == 3);
+  std::string failed_child;
+  for (const auto& c : r.children)
+    if (c.status == "FAILED") {
+      failed_child = c.arn;
+      CHECK(c.redrive_count == 0);
+      CHECK(c.redrive_ms == 0);
+    }
+  REQUIRE_FALSE(failed_child.empty());
+
+  auto d = step(*def, r.next, ev_redrive{"", 100}, 100);
+  REQUIRE(d.next.status == exec_status::succeeded);
+  REQUIRE_FALSE(d.map_runs.empty());
+  const auto& m = d.map_runs.back();
+  CHECK(m.redrive_count == 1);
+  CHECK(m.items.total == 5);
+  CHECK(m.items.succeeded == 5);
+  CHECK(m.items.failed == 0);
+  CHECK(m.items.aborted == 0);
+  CHECK(m.items.running == 0);
+  CHECK(m.items.pending == 0);
+  CHECK(m.executions.succeeded == 3);
+  const child_execution* again = nullptr;
+  for (const auto& c : d.children)
+    if (c.arn == failed_child) again = &c;
+  REQUIRE(again);
+  CHECK(again->redrive_count == 1);
+  CHECK(again->redrive_ms == 100);
+}
+
+TEST_CASE("A Map Run redriven 1,000 times fails its Map with States.Runtime",
+          "[interp][redrive][maprun]") {
+  auto def = batched_dmap();
+  auto r = step(*def, execution("[0,1,2]"), ev_start{}, 0);
+  REQUIRE(r.next.status == exec_status::failed);
+  auto at_limit = r.next;
+  bool found = false;
+  for (auto& [id, t] : at_limit.redrive)
+    if (!t.map_run_arn.empty()) {
+      t.map_run_redrives = 1000;
+      found = true;
+    }
+  REQUIRE(found);
+  auto d = step(*def, at_limit, ev_redrive{"", 100}, 100);
+  REQUIRE_FALSE(d.rejected);  // the parent is redriven; its Map fails again
+  CHECK(d.next.status == exec_status::failed);
+  CHECK(d.next.error == "States.Runtime");
+  CHECK(d.next.cause.find("limit of 1000 redrives") != std::string::npos);
+  CHECK(count(d.events, "MapRunRedriven") == 0);
+  // One redrive short of the limit: redriven as usual.
+  auto below = r.next;
+  for (auto& [id, t] : below.redrive)
+    if (!t.map_run_arn.empty()) t.map_run_redrives = 999;
+  auto ok = step(*def, below, ev_redrive{"", 100}, 100);
+  CHECK(ok.next.status == exec_status::succeeded);
+  REQUIRE_FALSE(ok.map_runs.empty());
+  CHECK(ok.map_runs.back().redrive_count == 1000);
+}
