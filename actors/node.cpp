@@ -8,6 +8,7 @@
 // abnormally from the state last saved in the store.
 #include "actors/detail.hpp"
 #include "actors/integrations.hpp"
+#include "actors/mock_config.hpp"
 #include "runtime/interp/integration.hpp"
 
 #include "cluster/coordinator.hpp"
@@ -317,6 +318,12 @@ void node::set_token_secrets(std::vector<std::string> secrets) {
 const config::settings& node::settings() const { return impl_->cfg; }
 cluster::store& node::store() { return impl_->store; }
 
+void node::set_mock_config(std::shared_ptr<mock_config> mocks) { impl_->mocks = std::move(mocks); }
+
+bool node::has_mock_test_case(const std::string& machine, const std::string& test_case) const {
+  return impl_->mocks && impl_->mocks->has_test_case(machine, test_case);
+}
+
 std::optional<cluster::state_machine_record> node::machine_for_start(const std::string& arn) {
   auto& n = *impl_;
   if (n.store.in_process()) return n.store.get_state_machine(arn);
@@ -390,6 +397,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   rec.trace_header = req.trace_header;
   rec.version_arn = req.version_arn;
   rec.alias_arn = req.alias_arn;
+  rec.test_case = req.test_case;
   // $$.StateMachine.Id is the ARN the execution was started through.
   const std::string& context_machine_arn =
       !req.alias_arn.empty() ? req.alias_arn
@@ -417,7 +425,9 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     bool owner = n.owns(exec_arn);
     interp::step_result first;
     if (owner) {
-      first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), n.limits);
+      interp::limits lim = n.limits;
+      lim.mocked = !req.test_case.empty();
+      first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), lim);
       fill_record(rec, first.next);
       note_started_through(first.events, rec);
       rec.map_changes = take_map_changes(first);
@@ -469,6 +479,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     interp::limits lim = n.limits;
     lim.record_history = false;
     lim.max_duration_ms = express_max_duration_ms;
+    lim.mocked = !req.test_case.empty();
     auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, now_ms(), lim);
     if (r.next.status != interp::exec_status::running) {
       fill_record(rec, r.next);

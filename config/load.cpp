@@ -373,6 +373,11 @@ const std::vector<field>& fields() {
                              &executions_settings::idle_actor_seconds, std::nullopt)
                     .cli("--idle-actor-seconds", "S",
                          "Idle executions sleep in the store after S seconds (> 0)"));
+    t.push_back(string_field("executions", "mock_config", &settings::executions,
+                             &executions_settings::mock_config,
+                             [](std::string_view) { return true; }, "a file path")
+                    .cli("--mock-config", "FILE",
+                         "Step Functions Local mock file (default: $SFN_MOCK_CONFIG)"));
     // store
     t.push_back(enum_field("store", "backend", &settings::store, &store_settings::backend,
                            {"memory", "redis"}));
