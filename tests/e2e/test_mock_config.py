@@ -11,6 +11,7 @@ reloads it) and broken (the node reports where and keeps the last good one).
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -312,3 +313,65 @@ class BrokenAtStart(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DurableOnRedis(unittest.TestCase):
+    """The test case is kept with the execution: a node killed with -9 in
+    the middle of a mocked execution on Redis is restarted and the execution
+    goes on with its mocks."""
+
+    def start_node(self, port):
+        log = open(self.log, "ab")
+        return subprocess.Popen(
+            [self.binary, "--port", str(port), "--bind", "127.0.0.1", "--redis", self.redis.url,
+             "--mock-config", self.mock_path, "--idle-actor-seconds", "0.3"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.tmp)
+
+    def test_kill_9_in_a_mocked_execution(self):
+        from harness import Redis
+        self.binary = os.environ.get("STATECRAFT_BIN")
+        if not self.binary or not shutil.which("redis-server"):
+            raise unittest.SkipTest("needs STATECRAFT_BIN and redis-server")
+        self.tmp = tempfile.mkdtemp(prefix="statecraft-e2e-mock-redis-")
+        self.log = os.path.join(self.tmp, "statecraftd.log")
+        self.mock_path = os.path.join(self.tmp, "MockConfigFile.json")
+        with open(self.mock_path, "w") as f:
+            json.dump(AWS_MOCK_FILE, f)
+        self.redis = Redis(self.tmp)
+        self.redis.start(10)
+        self.addCleanup(self.redis.stop)
+        port = free_port()
+        proc = self.start_node(port)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertFalse(wait_for_port(proc, port, 30), tail(self.log))
+        sfn = boto3.client(
+            "stepfunctions", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1",
+            aws_access_key_id="test", aws_secret_access_key="test",
+            config=botocore.config.Config(retries={"total_max_attempts": 1},
+                                          inject_host_prefix=False))
+        d = json.loads(json.dumps(LAMBDA_SQS))
+        # A Wait between the two mocked Tasks, to kill the node in.
+        d["States"]["LambdaState"]["Next"] = "Pause"
+        d["States"]["Pause"] = {"Type": "Wait", "Seconds": 2, "Next": "SQSState"}
+        machine = sfn.create_state_machine(name="LambdaSQSIntegration", roleArn=ROLE_ARN,
+                                           definition=json.dumps(d))["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine + "#HappyPath")["executionArn"]
+        time.sleep(0.5)
+        self.assertEqual(sfn.describe_execution(executionArn=arn)["status"], "RUNNING")
+        proc.kill()
+        proc.wait(10)
+        proc2 = self.start_node(port)
+        self.addCleanup(lambda: proc2.poll() is None and proc2.kill())
+        self.assertFalse(wait_for_port(proc2, port, 30), tail(self.log))
+        deadline = time.monotonic() + 20
+        while True:
+            r = sfn.describe_execution(executionArn=arn)
+            if r["status"] != "RUNNING":
+                break
+            self.assertLess(time.monotonic(), deadline, tail(self.log))
+            time.sleep(0.1)
+        self.assertEqual(r["status"], "SUCCEEDED", r)
+        self.assertEqual(json.loads(r["output"]), SQS_RETURN)
+        self.assertEqual(r["stateMachineArn"], machine)
+        proc2.terminate()
+        proc2.wait(10)
