@@ -73,6 +73,7 @@ settings all_changed() {
   s.executions.time_scale = 100;
   s.executions.history_event_limit = 10;
   s.executions.idle_actor_seconds = 0.25;
+  s.executions.mock_config = "/tmp/MockConfigFile.json";
   s.cluster.heartbeat_seconds = 0.5;
   s.cluster.lease_ttl_seconds = 3;
   s.store.backend = "redis";
