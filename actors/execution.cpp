@@ -161,6 +161,7 @@ void take_effect(self_ptr self) {
             if (n->integ) n->integ->cancel(s.st.execution_arn, c);
           } else if constexpr (std::is_same_v<T, interp::cmd_finished>) {
             self->send(n->timers, forget_atom::value, s.st.execution_arn);
+            if (n->mocks && !s.rec.test_case.empty()) n->mocks->forget(s.st.execution_arn);
             if (s.finished) {
               start_reply rep;
               rep.execution_arn = s.st.execution_arn;

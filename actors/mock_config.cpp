@@ -285,4 +285,12 @@ std::optional<mock_answer> mock_config::answer(const std::string& machine,
   return r->second.back().answer;
 }
 
+void mock_config::forget(const std::string& execution_arn) {
+  std::lock_guard lock(mu_);
+  const std::string prefix = execution_arn + "\n";
+  for (auto it = counts_.lower_bound(prefix);
+       it != counts_.end() && it->first.compare(0, prefix.size(), prefix) == 0;)
+    it = counts_.erase(it);
+}
+
 }  // namespace sc::actors

@@ -75,6 +75,9 @@ class mock_config {
   std::optional<mock_answer> answer(const std::string& machine, const std::string& test_case,
                                     const std::string& state, const std::string& execution_arn);
 
+  /// The execution ended: drop its invocation counts.
+  void forget(const std::string& execution_arn);
+
   const std::string& path() const { return path_; }
 
  private:
