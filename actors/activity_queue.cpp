@@ -244,6 +244,21 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
           if (!orphaned(n, t)) return hand_over(n, t, p);
         }
         if (auto t = pop_shared(s, n, arn)) return hand_over(n, *t, p, true);
+        // AWS's quota of pollers per activity ARN (per node here). Polls
+        // whose worker hung up do not count: sweep them before refusing.
+        if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
+          std::erase_if(s.polls, [](activity_queue_state::parked& q) {
+            if (!q.req.alive || q.req.alive()) return false;
+            q.req.done(activity_task{});
+            return true;
+          });
+          s.polls_after_sweep = s.polls.size();
+          if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
+            activity_task refused;
+            refused.worker_limit = true;
+            return p.done(std::move(refused));
+          }
+        }
         // Every poll waits the same time, so the queue is in deadline
         // order and one delayed message (at the front's deadline) serves
         // all of them: a delayed message per poll would wake CAF's clock

@@ -324,6 +324,9 @@ struct node::impl {
   /// Whether this node owns the execution's shard (always, without a cluster).
   bool owns(const std::string& execution_arn) const;
   int shard_of(const std::string& execution_arn) const;
+  /// A server-chosen execution name (a UUID) whose Standard execution ARN
+  /// falls on a shard this node owns, when it owns any (actors/placement.cpp).
+  std::string local_execution_name(const std::string& machine_name);
   /// Starts the coordinator; false with a message when it cannot.
   bool start_cluster(const std::string& url, std::string* error);
   void stop_cluster();

@@ -377,6 +377,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   const auto& cfg = n.cfg.node;
   auto arn_parts = model::parse_arn(req.machine.arn);
   bool express = req.machine.type == "EXPRESS";
+  if (req.name.empty()) req.name = express ? random_uuid() : n.local_execution_name(req.machine.name);
   int64_t start = now_ms();
   std::string exec_arn =
       express ? model::express_execution_arn(cfg.region, cfg.account_id, req.machine.name,
@@ -421,13 +422,24 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     // from the stored state. Another node's execution is stored unstarted
     // (whoever recovers a state with no events starts it) and its owner is
     // woken through the shard's inbox. Nothing leaves this function before
-    // the store has the record.
+    // the store has the record. The owner's create is fenced like a save:
+    // if the shard changed hands since owns() (a rebalance), it is refused
+    // and the execution is stored unstarted for the new owner instead.
+    //
+    // A non-owner takes the first step too: when the execution succeeds in
+    // it (a Pass/Choice chain), nothing is left for the owner to do (no
+    // timer, no task, no later save, no redrive), so the finished record is
+    // created here in the same single write and the owner is never
+    // involved. Any other is handed to the owner as before (one that failed
+    // can be redriven, which the owner does, and the nodes' caches of
+    // finished records take them as immutable).
     bool owner = n.owns(exec_arn);
-    interp::step_result first;
-    if (owner) {
-      interp::limits lim = n.limits;
-      lim.mocked = !req.test_case.empty();
-      first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), lim);
+    interp::limits lim = n.limits;
+    lim.mocked = !req.test_case.empty();
+    interp::step_result first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), lim);
+    bool here = owner || first.next.status == interp::exec_status::succeeded;
+    if (!here) first = {};
+    if (here) {
       fill_record(rec, first.next);
       note_started_through(first.events, rec);
       rec.map_changes = take_map_changes(first);
@@ -441,7 +453,25 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       rec.state = std::make_shared<const interp::execution_state>(sp.state);
     }
     cluster::execution_record existing;
-    auto outcome = n.store.create_execution(rec, first.events, existing);
+    cluster::create_outcome outcome;
+    try {
+      outcome = n.store.create_execution(rec, first.events, existing);
+    } catch (const cluster::store_fenced&) {
+      // The shard changed hands since owns() said yes (the owner's create is
+      // fenced: cluster/redis_store.cpp): nothing was written. Store it
+      // unstarted for the new owner, as a non-owner does.
+      here = false;
+      first = {};
+      rec.status = "RUNNING";
+      rec.stop_ms = 0;
+      rec.output.clear();
+      rec.error.clear();
+      rec.cause.clear();
+      rec.has_output = rec.has_error = rec.has_cause = false;
+      rec.map_changes.reset();
+      rec.state = std::make_shared<const interp::execution_state>(sp.state);
+      outcome = n.store.create_execution(rec, {}, existing);
+    }
     if (outcome != cluster::create_outcome::created) {
       if (existing.status == "RUNNING" && existing.input == req.input) {
         rep.execution_arn = existing.arn;
@@ -451,7 +481,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       rep.error = api_error{"ExecutionAlreadyExists", "Execution Already Exists: '" + exec_arn + "'"};
       return done(std::move(rep));
     }
-    if (!owner) {
+    if (!here) {
       n.post_remote(exec_arn, remote_start_message(exec_arn));
       return done(std::move(rep));
     }

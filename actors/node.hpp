@@ -31,7 +31,7 @@ using error_cb = std::function<void(std::optional<api_error>)>;
 struct start_request {
   cluster::state_machine_record machine;
   std::shared_ptr<const asl::definition> def;
-  std::string name;       ///< execution name (already validated / generated)
+  std::string name;       ///< execution name (validated); empty: the node picks one
   std::string input;      ///< JSON text (already validated)
   bool sync = false;      ///< StartSyncExecution
   std::string trace_header;
@@ -53,6 +53,9 @@ struct start_reply {
 struct activity_task {
   std::string token;  ///< empty when the poll timed out
   std::string input;
+  /// Refused: limits.pollers_per_activity polls already wait on this node
+  /// (GetActivityTask answers ActivityWorkerLimitExceeded).
+  bool worker_limit = false;
 };
 
 class mock_config;

@@ -98,9 +98,10 @@ fi
 SCD_BUILT=$SCD
 SCD=$SNAP/statecraftd
 # The generator is one client address holding every connection (up to
-# 19,000 parked polls): lift the node's per-client cap (7/8 of its
-# connections by default) for it. Everything else stays at its default.
-printf 'api:\n  max_connections_per_client: 1000000\n' > "$SNAP/bench.yaml"
+# 19,000 parked polls, all on one activity): lift the node's per-client cap
+# (7/8 of its connections by default) and its pollers-per-activity quota
+# (AWS's 1,000) for it. Everything else stays at its default.
+printf 'api:\n  max_connections_per_client: 1000000\nlimits:\n  pollers_per_activity: 1000000\n' > "$SNAP/bench.yaml"
 GEN=$SNAP/statecraft-traffic
 
 STAMP=$(date +%Y%m%d-%H%M%S)

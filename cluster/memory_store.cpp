@@ -78,6 +78,11 @@ class memory_store final : public store {
     return list_map(machines_, after, limit);
   }
 
+  size_t count_state_machines() override {
+    std::lock_guard lock(mu_);
+    return machines_.size();
+  }
+
   // Versions and aliases -------------------------------------------------
 
   publish_outcome publish_version(const std::string& machine_arn, const state_machine_record& v,
@@ -214,6 +219,11 @@ class memory_store final : public store {
   page<activity_record> list_activities(const std::string& after, size_t limit) override {
     std::lock_guard lock(mu_);
     return list_map(activities_, after, limit);
+  }
+
+  size_t count_activities() override {
+    std::lock_guard lock(mu_);
+    return activities_.size();
   }
 
   std::vector<tag> get_tags(const std::string& arn) override {

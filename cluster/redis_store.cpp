@@ -356,7 +356,8 @@ struct script {
 // ARGV: 1 arn, 2 record blob, 3 state blob ('' = none), 4 index member,
 //       5 status, 6 express ('1'/'0'), 7 retention seconds, 8..last event blobs
 // → {1} created, or {0, record blob, state blob or ''} when it existed.
-// Never fenced: any node of a cluster may create an execution.
+// Unfenced (an unstarted execution: any node may create one); the owner's
+// create with its first step uses the fenced variant below.
 const char create_execution_body[] = R"lua(
 local old = redis.call('GET', KEYS[1])
 if old then
@@ -446,6 +447,23 @@ std::string with_ops(std::string text, const char* returns, int k0) {
 }
 const std::string create_execution_ops_text = with_ops(create_execution_body, "return {1}", 8);
 const script create_execution_ops_lua{create_execution_ops_text.c_str()};
+
+// A create that carries the first step's events of a still RUNNING
+// execution is the shard owner's (actors/node.cpp, start_execution): like a
+// save, it must not land once another node holds the lease, or that node's
+// recovery scan could have missed it. These variants take the lease key as the last KEY and the
+// expected lease value as the last ARGV, check them, drop them and run the
+// create. → {-1} fenced out (nothing written).
+const char fence_guard[] = R"lua(
+local fence_key, fence_value = KEYS[#KEYS], ARGV[#ARGV]
+if redis.call('GET', fence_key) ~= fence_value then return {-1} end
+KEYS[#KEYS] = nil
+ARGV[#ARGV] = nil
+)lua";
+const std::string create_execution_fenced_text = fence_guard + create_execution_text;
+const script create_execution_fenced_lua{create_execution_fenced_text.c_str()};
+const std::string create_execution_ops_fenced_text = fence_guard + create_execution_ops_text;
+const script create_execution_ops_fenced_lua{create_execution_ops_fenced_text.c_str()};
 const std::string fenced_save_ops_text =
     with_ops(save_execution_fenced_lua.text, "return 1", 13);
 
@@ -718,6 +736,11 @@ class redis_store final : public store {
                                           after, limit);
   }
 
+  size_t count_state_machines() override {
+    lease c(pool_);
+    return static_cast<size_t>(c.one({"ZCARD", keys::state_machine_index()})->integer);
+  }
+
   // Versions and aliases -------------------------------------------------
 
   publish_outcome publish_version(const std::string& machine_arn, const state_machine_record& v,
@@ -928,6 +951,11 @@ class redis_store final : public store {
     return lex_page<activity_record>(keys::activities(), keys::activity_index(), after, limit);
   }
 
+  size_t count_activities() override {
+    lease c(pool_);
+    return static_cast<size_t>(c.one({"ZCARD", keys::activity_index()})->integer);
+  }
+
   // Tags -----------------------------------------------------------------
 
   std::vector<tag> get_tags(const std::string& arn) override {
@@ -962,9 +990,10 @@ class redis_store final : public store {
     args.push_back(r.express ? "1" : "0");
     args.push_back(to_str(retention_.load()));
     for (const auto& e : events) args.push_back(codec::encode(e));
-    // Creating is never fenced: in a cluster any node creates an execution
-    // (an atomic create-if-absent) and then tells the shard's owner through
-    // its inbox; only the owner's later saves must carry the lease epoch.
+    // Creating an unstarted execution is never fenced: in a cluster any node
+    // creates one (an atomic create-if-absent) and then tells the shard's
+    // owner through its inbox; the owner's own create (with the first step)
+    // and its later saves carry the lease epoch.
     lease c(pool_);
     std::vector<std::string> ks{keys::execution(s, r.arn), keys::state(s, r.arn),
                                 keys::history(s, r.arn),
@@ -979,9 +1008,25 @@ class redis_store final : public store {
       map_run_ops_args(map_run_ops(*r.map_changes, s, retention_.load()), ks, args);
       args.push_back(last);
     }
-    reply rep = eval(c, ops ? create_execution_ops_lua : create_execution_lua, ks, args);
+    // The owner's create that leaves work for it (started, still RUNNING)
+    // is fenced like a save. One that finished in its first step is not:
+    // nobody has anything left to do for it, so it is safe from any node.
+    const std::string fence =
+        events.empty() || r.status != "RUNNING" ? std::string() : fence_of(s);
+    if (!fence.empty()) {
+      ks.push_back(keys::lease(s));
+      args.push_back(fence);
+    }
+    const script& sc = fence.empty()
+                           ? (ops ? create_execution_ops_lua : create_execution_lua)
+                           : (ops ? create_execution_ops_fenced_lua : create_execution_fenced_lua);
+    reply rep = eval(c, sc, ks, args);
     if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1)
       throw store_unavailable("Redis: unexpected reply from the create script");
+    if (rep->element[0]->integer == -1) {
+      ++st_fenced_;
+      throw store_fenced(fenced_message(s, fence));
+    }
     if (rep->element[0]->integer == 1) {
       finished_.put(r);
       return create_outcome::created;

@@ -215,6 +215,9 @@ class store {
   /// Ordered by ARN; `after` is the last ARN of the previous page.
   virtual page<state_machine_record> list_state_machines(const std::string& after,
                                                          size_t limit) = 0;
+  /// How many state machines exist (DELETING ones included), for the
+  /// StateMachineLimitExceeded quota. Cheap in the real stores.
+  virtual size_t count_state_machines() = 0;
 
   // Versions and aliases (kept per state machine; a version is a frozen
   // copy of the machine record whose arn is the version ARN and whose
@@ -250,6 +253,8 @@ class store {
   virtual std::optional<activity_record> get_activity(const std::string& arn) = 0;
   virtual bool delete_activity(const std::string& arn) = 0;
   virtual page<activity_record> list_activities(const std::string& after, size_t limit) = 0;
+  /// How many activities exist, for the ActivityLimitExceeded quota.
+  virtual size_t count_activities() = 0;
 
   // Tags (state machines and activities) -------------------------------
   virtual std::vector<tag> get_tags(const std::string& arn) = 0;

@@ -378,6 +378,18 @@ const std::vector<field>& fields() {
                              [](std::string_view) { return true; }, "a file path")
                     .cli("--mock-config", "FILE",
                          "Step Functions Local mock file (default: $SFN_MOCK_CONFIG)"));
+    // limits
+    t.push_back(int_field("limits", "state_machines", &settings::limits,
+                          &limits_settings::state_machines, 1, unbounded)
+                    .cli("--state-machine-limit", "N",
+                         "Most state machines (StateMachineLimitExceeded past it)"));
+    t.push_back(int_field("limits", "activities", &settings::limits,
+                          &limits_settings::activities, 1, unbounded)
+                    .cli("--activity-limit", "N", "Most activities (ActivityLimitExceeded past it)"));
+    t.push_back(int_field("limits", "pollers_per_activity", &settings::limits,
+                          &limits_settings::pollers_per_activity, 1, unbounded)
+                    .cli("--activity-poller-limit", "N",
+                         "Most GetActivityTask polls waiting per activity and node"));
     // store
     t.push_back(enum_field("store", "backend", &settings::store, &store_settings::backend,
                            {"memory", "redis"}));
@@ -845,6 +857,9 @@ std::string describe(const settings& s) {
               : "configured");
   out += " time_scale=" + show_double(s.executions.time_scale);
   out += " history_event_limit=" + std::to_string(s.executions.history_event_limit);
+  out += " state_machine_limit=" + std::to_string(s.limits.state_machines);
+  out += " activity_limit=" + std::to_string(s.limits.activities);
+  out += " pollers_per_activity=" + std::to_string(s.limits.pollers_per_activity);
   out += " store=" + s.store.backend;
   if (!s.store.redis_url.empty() && s.store.backend == "redis") out += "(" + s.store.redis_url + ")";
   out += " retention=" + (s.store.retention_hours == 0

@@ -100,6 +100,21 @@ struct executions_settings {
   bool operator==(const executions_settings&) const = default;
 };
 
+/// `limits:` — AWS's account quotas (per account and Region on AWS; per
+/// store here, shared by every node of a cluster).
+struct limits_settings {
+  /// Most state machines (CreateStateMachine answers
+  /// StateMachineLimitExceeded past it); AWS's default quota.
+  std::size_t state_machines = 10000;
+  /// Most activities (CreateActivity answers ActivityLimitExceeded).
+  std::size_t activities = 10000;
+  /// Most GetActivityTask polls waiting at once per activity on one node
+  /// (ActivityWorkerLimitExceeded past it); AWS's quota per activity ARN.
+  std::size_t pollers_per_activity = 1000;
+
+  bool operator==(const limits_settings&) const = default;
+};
+
 /// `store:` — where state machines and executions are kept.
 struct store_settings {
   /// "memory" (lost on exit) or "redis".
@@ -142,6 +157,7 @@ struct settings {
   api_settings api;                ///< `api:` section.
   activities_settings activities;  ///< `activities:` section.
   executions_settings executions;  ///< `executions:` section.
+  limits_settings limits;          ///< `limits:` section.
   store_settings store;            ///< `store:` section.
   cluster_settings cluster;        ///< `cluster:` section.
 

@@ -1,5 +1,6 @@
 // CreateActivity, DescribeActivity, DeleteActivity, ListActivities.
 #include "api/actions/configuration.hpp"
+#include "api/actions/quotas.hpp"
 #include "api/service.hpp"
 #include "runtime/model/arn.hpp"
 
@@ -17,6 +18,7 @@ void create_activity(context& c) {
     throw e;
   }
   cluster::activity_record r{arn, name, actors::now_ms(), encryption.value_or("")};
+  check_activity_quota(c, arn);
   cluster::activity_record existing;
   // Idempotent on the name: a repeated create returns the existing activity
   // (different tags are ignored, as AWS documents).

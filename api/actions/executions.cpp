@@ -62,7 +62,8 @@ start_params read_start(context& c) {
       throw aws_error("StateMachineDeleting", "State machine is being deleted: '" + arn + "'");
     p.machine = *m;
   }
-  p.name = name ? *name : actors::random_uuid();
+  // No name: the node picks one (on a shard it owns: actors/placement.cpp).
+  if (name) p.name = *name;
   p.trace_header = trace.value_or("");
   if (!test_case.empty() && !c.node.has_mock_test_case(p.machine.name, test_case))
     throw aws_error("ValidationException",

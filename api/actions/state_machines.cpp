@@ -3,6 +3,7 @@
 #include "api/actions/configuration.hpp"
 #include "api/actions/map_runs.hpp"
 #include "api/actions/qualified.hpp"
+#include "api/actions/quotas.hpp"
 #include "runtime/asl/parse.hpp"
 #include "runtime/model/arn.hpp"
 
@@ -61,6 +62,7 @@ void create_state_machine(context& c) {
   r.tracing_enabled = tracing.value_or(false);
   r.revision_id = revision(r.creation_ms);
   r.encryption_json = encryption.value_or("");
+  check_state_machine_quota(c, arn);
   cluster::state_machine_record existing;
   switch (c.store.create_state_machine(r, existing)) {
     case cluster::create_outcome::created:

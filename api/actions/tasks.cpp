@@ -13,6 +13,10 @@ void get_activity_task(context& c) {
     throw aws_error("ActivityDoesNotExist", "Activity Does Not Exist: '" + arn + "'");
   auto done = c.done;
   c.node.get_activity_task(arn, worker.value_or(""), c.alive, [done](actors::activity_task t) {
+    if (t.worker_limit)
+      return send_error(done, {"ActivityWorkerLimitExceeded",
+                               "Too many workers are polling this activity at once; "
+                               "retry once fewer GetActivityTask calls are waiting"});
     if (t.token.empty()) return done(response{200, "{}", {}});
     done(response{200, out().str("taskToken", t.token).str("input", t.input).done(), {}});
   });

@@ -55,6 +55,7 @@ def main():
             print("run.py: %s" % e, file=sys.stderr)
             return 1
         cmd += ["--redis", redis.url]
+        os.environ["E2E_WITH_REDIS"] = "1"  # for tests that start a node of their own
     print("run.py: starting %s (log %s)" % (" ".join(cmd), log_path), flush=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -74,6 +74,9 @@ settings all_changed() {
   s.executions.history_event_limit = 10;
   s.executions.idle_actor_seconds = 0.25;
   s.executions.mock_config = "/tmp/MockConfigFile.json";
+  s.limits.state_machines = 3;
+  s.limits.activities = 2;
+  s.limits.pollers_per_activity = 1;
   s.cluster.heartbeat_seconds = 0.5;
   s.cluster.lease_ttl_seconds = 3;
   s.store.backend = "redis";
@@ -119,6 +122,7 @@ TEST_CASE("the example file loads cleanly and sets every key to its default", "[
   CHECK(s.api == settings{}.api);
   CHECK(s.activities == settings{}.activities);
   CHECK(s.executions == settings{}.executions);
+  CHECK(s.limits == settings{}.limits);
   CHECK(s.store == settings{}.store);
   CHECK(validate(s).empty());
 }
@@ -370,6 +374,24 @@ TEST_CASE("flags override the config file whatever their order", "[config][cli]"
   CHECK(s.node.log_level == "debug");
 }
 
+TEST_CASE("the quota limits: AWS's defaults, flags, file keys, at least 1", "[config][cli]") {
+  settings s;
+  CHECK(s.limits.state_machines == 10000);
+  CHECK(s.limits.activities == 10000);
+  CHECK(s.limits.pollers_per_activity == 1000);
+  temp_dir t;
+  const auto path = t.write("l.yaml", "limits:\n  activities: 7\n");
+  auto r = run({"--state-machine-limit", "3", "--config", path, "--activity-poller-limit=2"}, s);
+  INFO(joined(r.problems));
+  CHECK(r.problems.empty());
+  CHECK(s.limits.state_machines == 3);
+  CHECK(s.limits.activities == 7);
+  CHECK(s.limits.pollers_per_activity == 2);
+  settings bad;
+  r = run({"--state-machine-limit", "0", "--activity-limit", "-1"}, bad);
+  CHECK(r.problems.size() == 2);
+}
+
 TEST_CASE("--flag=value and --flag value forms", "[config][cli]") {
   settings s;
   const auto r = run({"--port=9100", "--bind", "0.0.0.0", "--node-id=n7", "--region=ap-south-1",
@@ -454,9 +476,11 @@ TEST_CASE("--help and --version", "[config][cli]") {
   for (const char* flag : {"--config FILE", "--port N", "--bind ADDR", "--node-id ID", "--log-level L",
                            "--region R", "--account-id N", "--redis URL", "--time-scale X",
                            "--activity-poll-timeout SECONDS", "--task-token-secret S",
-                           "--io-threads N", "--worker-threads N", "--help", "--version"})
+                           "--io-threads N", "--worker-threads N", "--state-machine-limit N",
+                           "--activity-limit N", "--activity-poller-limit N", "--help", "--version"})
     CHECK(r.output.find(flag) != std::string::npos);
   CHECK(r.output.find("(default 8083)") != std::string::npos);
+  CHECK(r.output.find("(default 10000)") != std::string::npos);
   CHECK(r.output == usage());
 
   // --help wins over other flags, even bad ones, and loads nothing.

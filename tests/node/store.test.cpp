@@ -568,6 +568,25 @@ void activities_and_tags(store& s) {
 }
 STORE_CONFORMANCE("activities and tags", activities_and_tags)
 
+// The counts CreateStateMachine / CreateActivity check their quotas against.
+void counts_for_quotas(store& s) {
+  CHECK(s.count_state_machines() == 0);
+  CHECK(s.count_activities() == 0);
+  state_machine_record em;
+  activity_record ea;
+  for (auto n : {"q1", "q2", "q3"}) REQUIRE(s.create_state_machine(machine(n), em) == create_outcome::created);
+  CHECK(s.create_state_machine(machine("q1"), em) == create_outcome::existing);  // not counted twice
+  for (auto n : {"a1", "a2"}) REQUIRE(s.create_activity(activity(n), ea) == create_outcome::created);
+  CHECK(s.create_activity(activity("a1"), ea) == create_outcome::existing);
+  CHECK(s.count_state_machines() == 3);
+  CHECK(s.count_activities() == 2);
+  CHECK(s.delete_state_machine(machine("q2").arn));
+  CHECK(s.delete_activity(activity("a1").arn));
+  CHECK(s.count_state_machines() == 2);
+  CHECK(s.count_activities() == 1);
+}
+STORE_CONFORMANCE("counts for the quotas", counts_for_quotas)
+
 void executions_and_history(store& s) {
   auto e = execution("m", "run1", 1700000000000);
   e.trace_header = "Root=1-abc";

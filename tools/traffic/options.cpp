@@ -87,6 +87,9 @@ Target:
   --region R             region for the Authorization scope (default us-east-1)
   --prefix P             prefix of resource and execution names (default
                          sctraffic; letters, digits, '-' and '_')
+  --unnamed              StartExecution without a name (pass-chain, activity,
+                         resident): the server picks it, as for most real
+                         starts; the input still carries the generator's id
   --moto                 first POST {"stepfunctions":{"execute_state_machine":
                          true}} to /moto-api/config (moto's server)
   --timeout S            per-request timeout in seconds (default 75)
@@ -229,6 +232,7 @@ std::vector<std::string> parse_options(int argc, char** argv, options& o) {
       {"--progress", [&] { o.progress = 1; }},
       {"--no-progress", [&] { o.progress = 0; }},
       {"--no-stop", [&] { o.no_stop = true; }},
+      {"--unnamed", [&] { o.unnamed = true; }},
       {"--no-cleanup", [&] { o.cleanup = false; }},
       {"--help", [&] { o.help = true; }},
       {"-h", [&] { o.help = true; }},

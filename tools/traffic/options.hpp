@@ -27,6 +27,7 @@ struct options {
   std::map<std::string, int> mix;  ///< scenario -> weight
   double hold = 0;         ///< resident/polls: seconds to stay parked
   bool no_stop = false;    ///< resident: leave the executions parked
+  bool unnamed = false;    ///< StartExecution without a name (the server picks one)
   int wait_seconds = 3600; ///< resident: Wait state length
   int history_items = 249; ///< history: Map items (4 events each, +6)
   int max_inflight = 10000;

@@ -37,6 +37,14 @@ void put(writer& w, const char* k, std::string_view v) {
   w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
 }
 
+/// A StartExecution body; without the name with --unnamed (the server picks
+/// one; the input still carries the generator's id).
+std::string start_body(runner& r, const std::string& machine_arn, const std::string& name,
+                       const std::string& input) {
+  if (r.opts().unnamed) return json_object({{"stateMachineArn", machine_arn}, {"input", input}});
+  return json_object({{"stateMachineArn", machine_arn}, {"name", name}, {"input", input}});
+}
+
 /// 10 Pass states; state k: Parameters {"step": k, "id.$": "$.id",
 /// "seq.$": "$.seq"}, ResultPath "$.r<k>".
 /// The 10-state chain; with `jsonata`, the same data flow written in JSONata
@@ -169,7 +177,7 @@ class chain : public scenario {
     std::string name = r_.next_name();
     uint64_t seq = seq_of(name);
     std::string input = chain_input(name, seq, pad_);
-    std::string body = json_object({{"stateMachineArn", arn_}, {"name", name}, {"input", input}});
+    std::string body = start_body(r_, arn_, name, input);
     auto check = [this, name, seq, done](aws_reply& rep) {
       if (!rep.ok) return done(rep.as_outcome());
       std::string status = rep.str("status");
@@ -260,7 +268,7 @@ class activity : public scenario {
       w.EndObject();
     });
     pending_[name] = pend{};
-    r_.aws("StartExecution", json_object({{"stateMachineArn", sm_arn_}, {"name", name}, {"input", input}}),
+    r_.aws("StartExecution", start_body(r_, sm_arn_, name, input),
            [this, name, node, done](aws_reply& rep) {
              auto it = pending_.find(name);
              if (!rep.ok) {
@@ -469,7 +477,7 @@ class resident : public scenario {
   void iterate(size_t node, std::function<void(outcome)> done) override {
     std::string name = r_.next_name();
     std::string input = json_object({{"id", name}});
-    r_.aws("StartExecution", json_object({{"stateMachineArn", arn_}, {"name", name}, {"input", input}}),
+    r_.aws("StartExecution", start_body(r_, arn_, name, input),
            [this, node, done](aws_reply& rep) {
              if (!rep.ok) return done(rep.as_outcome());
              std::string arn = rep.str("executionArn");

@@ -1,0 +1,21 @@
+// AWS's account quotas on the number of state machines and activities
+// (config `limits:`), checked by CreateStateMachine and CreateActivity.
+#pragma once
+
+#include "api/service.hpp"
+
+#include <string>
+
+namespace sc::api {
+
+/// Throws StateMachineLimitExceeded when the store already holds
+/// `limits.state_machines` state machines and `arn` is not one of them (a
+/// repeated, idempotent create of an existing machine still succeeds).
+/// Count-then-create is not atomic: concurrent creates at the limit may
+/// overshoot it by the number of racing requests.
+void check_state_machine_quota(context& c, const std::string& arn);
+
+/// The same for activities: ActivityLimitExceeded past `limits.activities`.
+void check_activity_quota(context& c, const std::string& arn);
+
+}  // namespace sc::api

@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario activity --duration 8.0 --concurrency 16 --json --no-progress --prefix sobaser0n1activity-named --endpoint http://127.0.0.1:48535 --workers-per-node 8

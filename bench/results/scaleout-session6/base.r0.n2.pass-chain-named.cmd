@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario pass-chain --duration 8.0 --concurrency 32 --json --no-progress --prefix sobaser0n2pass-chain-named --endpoint http://127.0.0.1:43853 --endpoint http://127.0.0.1:45653

@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario activity --duration 8.0 --concurrency 48 --json --no-progress --prefix sobaser0n3activity --endpoint http://127.0.0.1:37673 --endpoint http://127.0.0.1:50065 --endpoint http://127.0.0.1:33883 --unnamed --workers-per-node 8

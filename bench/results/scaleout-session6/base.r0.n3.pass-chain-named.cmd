@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario pass-chain --duration 8.0 --concurrency 48 --json --no-progress --prefix sobaser0n3pass-chain-named --endpoint http://127.0.0.1:37673 --endpoint http://127.0.0.1:50065 --endpoint http://127.0.0.1:33883

@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario activity --duration 8.0 --concurrency 32 --json --no-progress --prefix sobaser1n2activity --endpoint http://127.0.0.1:47145 --endpoint http://127.0.0.1:54257 --unnamed --workers-per-node 8

@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario pass-chain --duration 8.0 --concurrency 48 --json --no-progress --prefix sobaser1n3pass-chain --endpoint http://127.0.0.1:38775 --endpoint http://127.0.0.1:41497 --endpoint http://127.0.0.1:46651 --unnamed

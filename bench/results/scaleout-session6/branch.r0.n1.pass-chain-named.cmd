@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario pass-chain --duration 8.0 --concurrency 16 --json --no-progress --prefix sobranchr0n1pass-chain-named --endpoint http://127.0.0.1:41473

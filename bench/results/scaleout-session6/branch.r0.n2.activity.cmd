@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario activity --duration 8.0 --concurrency 32 --json --no-progress --prefix sobranchr0n2activity --endpoint http://127.0.0.1:51373 --endpoint http://127.0.0.1:33723 --unnamed --workers-per-node 8

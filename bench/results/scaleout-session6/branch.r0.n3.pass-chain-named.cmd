@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario pass-chain --duration 8.0 --concurrency 48 --json --no-progress --prefix sobranchr0n3pass-chain-named --endpoint http://127.0.0.1:36823 --endpoint http://127.0.0.1:50537 --endpoint http://127.0.0.1:52289

@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario activity --duration 8.0 --concurrency 32 --json --no-progress --prefix sobranchr1n2activity-named --endpoint http://127.0.0.1:41703 --endpoint http://127.0.0.1:59651 --workers-per-node 8

@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario pass-chain --duration 8.0 --concurrency 32 --json --no-progress --prefix sobranchr1n2pass-chain --endpoint http://127.0.0.1:41703 --endpoint http://127.0.0.1:59651 --unnamed

@@ -1,0 +1,1 @@
+/work/wt-scaleout/build/tools/statecraft/statecraft traffic --scenario pass-chain --duration 8.0 --concurrency 48 --json --no-progress --prefix sobranchr1n3pass-chain --endpoint http://127.0.0.1:37381 --endpoint http://127.0.0.1:37097 --endpoint http://127.0.0.1:57547 --unnamed
