@@ -32,6 +32,7 @@
 #include "cluster/secrets.hpp"
 #include "runtime/json/json.hpp"
 
+#include <atomic>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -127,6 +128,19 @@ bool node::impl::start_cluster(const std::string& url, std::string* error) {
     // the cluster's ring from now on.
     if (auto ring = cluster::parse_secrets(stored)) codec.set_secrets(cluster::secret_values(*ring));
   };
+  if (manual_clock()) {
+    // The cluster's manual clock (keys::manual_clock()): the first node's
+    // start time, adopted exactly at start (before any shard is recovered),
+    // then followed forward on every advance made through any node.
+    opts.manual_clock_start = exec_now_ms();
+    auto joined = std::make_shared<std::atomic<bool>>(false);
+    cb.clock_changed = [this, joined](int64_t ms) {
+      if (!joined->exchange(true)) return enable_manual_clock(ms);
+      if (ms <= exec_now_ms()) return;  // (each heartbeat reads it too)
+      set_manual_clock(ms);
+      caf::anon_send(timers, tick_atom::value);
+    };
+  }
   // The housekeeping thread: jobs, plus a periodic inbox sweep.
   cw_thread = std::thread([this] {
     std::unique_lock lock(cw_mu);

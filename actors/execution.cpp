@@ -213,7 +213,7 @@ bool run_item(self_ptr self, work_item item) {
   lim.record_history = !s.express;
   lim.mocked = !s.rec.test_case.empty();
   if (s.express) lim.max_duration_ms = express_max_duration_ms;
-  auto r = interp::step(*s.def, std::move(s.st), item.ev, now_ms(), lim);
+  auto r = interp::step(*s.def, std::move(s.st), item.ev, exec_now_ms(), lim);
   s.st = std::move(r.next);
   if (r.rejected && item.redrive_reply) {
     item.redrive_reply({api_error{"ExecutionNotRedrivable", r.not_redrivable}, 0});
@@ -234,7 +234,7 @@ bool run_item(self_ptr self, work_item item) {
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev); st && s.owner->coord)
       s.owner->forget_start(s.st.execution_arn, st->task);
     if (item.task_reply) item.task_reply(std::nullopt);
-    if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : now_ms()});
+    if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : exec_now_ms()});
     if (item.redrive_reply) item.redrive_reply({std::nullopt, r.redrive_ms});  // same token again
     return false;
   }

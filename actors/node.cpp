@@ -14,6 +14,7 @@
 #include "cluster/coordinator.hpp"
 #include "config/load.hpp"
 #include "runtime/asl/parse.hpp"
+#include "runtime/model/time.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -229,8 +230,9 @@ std::shared_ptr<const asl::definition> node::impl::definition(const std::string&
 }
 
 std::chrono::milliseconds node::impl::delay_until(int64_t due_ms) const {
-  int64_t d = due_ms - now_ms();
+  int64_t d = due_ms - exec_now_ms();
   if (d <= 0) return std::chrono::milliseconds(0);
+  if (manual_clock()) return std::chrono::milliseconds(d);  // no time_scale
   double scaled = static_cast<double>(d) / cfg.executions.time_scale;
   return std::chrono::milliseconds(static_cast<int64_t>(scaled));
 }
@@ -292,6 +294,10 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
 }
 
 node::node(const config::settings& s, cluster::store& st) : impl_(std::make_unique<impl>(s, st)) {
+  if (s.executions.clock == "manual")
+    enable_manual_clock(s.executions.clock_start.empty()
+                            ? cluster::wall_ms()
+                            : model::parse_iso8601(s.executions.clock_start).value_or(0));
   impl_->limits.tokens = &impl_->codec;
   impl* n = impl_.get();
   impl_->integ = std::make_unique<integrations>(
@@ -378,7 +384,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   auto arn_parts = model::parse_arn(req.machine.arn);
   bool express = req.machine.type == "EXPRESS";
   if (req.name.empty()) req.name = express ? random_uuid() : n.local_execution_name(req.machine.name);
-  int64_t start = now_ms();
+  int64_t start = exec_now_ms();
   std::string exec_arn =
       express ? model::express_execution_arn(cfg.region, cfg.account_id, req.machine.name,
                                              req.name, random_uuid())
@@ -436,7 +442,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     bool owner = n.owns(exec_arn);
     interp::limits lim = n.limits;
     lim.mocked = !req.test_case.empty();
-    interp::step_result first = interp::step(*sp.def, sp.state, interp::ev_start{}, now_ms(), lim);
+    interp::step_result first = interp::step(*sp.def, sp.state, interp::ev_start{}, exec_now_ms(), lim);
     bool here = owner || first.next.status == interp::exec_status::succeeded;
     if (!here) first = {};
     if (here) {
@@ -510,7 +516,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     lim.record_history = false;
     lim.max_duration_ms = express_max_duration_ms;
     lim.mocked = !req.test_case.empty();
-    auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, now_ms(), lim);
+    auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, exec_now_ms(), lim);
     if (r.next.status != interp::exec_status::running) {
       fill_record(rec, r.next);
       rep.result = std::move(rec);
@@ -559,7 +565,7 @@ void node::stop_execution(const std::string& execution_arn, std::string error, s
     if (rec->status != "RUNNING") return (*shared_done)(std::nullopt, rec->stop_ms);
     impl_->post_remote(execution_arn,
                        remote_stop_message(execution_arn, error, cause, has_error, has_cause));
-    return (*shared_done)(std::nullopt, now_ms());
+    return (*shared_done)(std::nullopt, exec_now_ms());
   }
   stop_request req;
   req.error = std::move(error);
@@ -585,7 +591,7 @@ void node::stop_execution(const std::string& execution_arn, std::string error, s
     return (*shared_done)(
         api_error{"ExecutionDoesNotExist", "Execution Does Not Exist: '" + execution_arn + "'"}, 0);
   // Already finished: AWS answers with the stop date it has.
-  (*shared_done)(std::nullopt, rec->stop_ms ? rec->stop_ms : now_ms());
+  (*shared_done)(std::nullopt, rec->stop_ms ? rec->stop_ms : exec_now_ms());
 }
 
 namespace {
@@ -656,7 +662,7 @@ void route_map_event(node::impl& n, const std::string& execution_arn, interp::ev
 void node::redrive_execution(const std::string& execution_arn, std::string client_token,
                              std::function<void(std::optional<api_error>, int64_t)> done) {
   auto shared_done = std::make_shared<redrive_cb>(std::move(done));
-  const int64_t at = now_ms();
+  const int64_t at = exec_now_ms();
   if (!impl_->owns(execution_arn)) {
     // Cluster: its owner takes it from the shard's inbox (durably), with
     // this date, which is the answer.
@@ -822,6 +828,16 @@ void node::recover() {
     auto def = n.definition(rec.machine_arn + "#" + rec.revision_id, rec.definition);
     if (def) n.rearm(*rec.state, *def);
   }
+}
+
+int64_t node::advance_clock(int64_t to_ms) {
+  auto& n = *impl_;
+  // In a cluster Redis holds the time and tells every node (this one too,
+  // but the answer must not wait for that message).
+  const int64_t at = n.coord ? n.coord->advance_clock(to_ms) : to_ms;
+  const int64_t now = set_manual_clock(at);
+  caf::anon_send(n.timers, tick_atom::value);
+  return now;
 }
 
 bool node::enable_cluster(const std::string& redis_url, std::string* error) {

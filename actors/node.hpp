@@ -8,6 +8,7 @@
 // posts it to the connection's io context).
 #pragma once
 
+#include "actors/clock.hpp"
 #include "cluster/store.hpp"
 #include "config/settings.hpp"
 #include "runtime/asl/ast.hpp"
@@ -139,6 +140,10 @@ class node {
   /// the same URL): membership, shard leases, inboxes, shared activity
   /// queues. False with a message when it cannot.
   bool enable_cluster(const std::string& redis_url, std::string* error);
+  /// Manual clock only (actors/clock.hpp): moves execution time forward to
+  /// `to_ms` — on every node of a cluster — and fires every timer now due.
+  /// Returns the clock's time after the move. Throws store_unavailable.
+  int64_t advance_clock(int64_t to_ms);
   /// Stops every actor; parked polls are answered with empty tokens.
   void shutdown();
 

@@ -30,6 +30,13 @@ void erase_timer(timer_service_state& s, const std::string& arn, int64_t timer) 
 caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node::impl* n) {
   auto schedule_tick = [self](int64_t wall_due) {
     auto& s = self->state;
+    if (manual_clock()) {
+      // Only what is due now ticks; the rest waits for the clock to move.
+      if (wall_due > exec_now_ms() || s.next_tick != INT64_MAX) return;
+      s.next_tick = 0;
+      self->send(self, tick_atom::value);
+      return;
+    }
     int64_t now = now_ms();
     int64_t at = std::min(wall_due, now + max_tick_delay);
     if (at >= s.next_tick) return;
@@ -40,7 +47,7 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
   return {
       [=](arm_atom, std::string& arn, int64_t timer, int64_t due) {
         auto& s = self->state;
-        int64_t wall = now_ms() + n->delay_until(due).count();
+        int64_t wall = manual_clock() ? due : now_ms() + n->delay_until(due).count();
         erase_timer(s, arn, timer);  // armed twice (re-armed by a recovery): keep one
         auto key = std::make_pair(arn, timer);
         auto it = s.due.emplace(std::make_pair(wall, due), std::make_pair(std::move(arn), timer));
@@ -60,7 +67,8 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
       },
       [=](tick_atom) {
         auto& s = self->state;
-        int64_t now = now_ms();
+        const bool manual = manual_clock();
+        int64_t now = manual ? exec_now_ms() : now_ms();
         s.next_tick = INT64_MAX;
         while (!s.due.empty() && s.due.begin()->first.first <= now) {
           auto it = s.due.begin();
@@ -74,7 +82,12 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
             // and every later timer where they are (so they still fire in
             // due order) and look again in a second.
             s.next_tick = INT64_MAX;
-            schedule_tick(now + 1000);
+            if (manual) {
+              s.next_tick = 0;
+              self->delayed_send(self, std::chrono::milliseconds(1000), tick_atom::value);
+            } else {
+              schedule_tick(now + 1000);
+            }
             return;
           }
           s.by_id.erase(std::make_pair(arn, timer));

@@ -1,6 +1,8 @@
 // Request dispatch and the one place where errors become responses.
 #include "api/service.hpp"
 
+#include "api/admin_clock.hpp"
+
 #include "runtime/model/arn.hpp"
 
 #include <unordered_map>
@@ -41,6 +43,7 @@ void send_error(const responder& done, const actors::api_error& e) {
 }
 
 void service::handle(request req, responder done, liveness alive) {
+  if (req.path.size() > 1 && handle_admin_clock(req, done, node_)) return;
   if (req.method != "POST") {
     return done(error_response("UnknownOperationException",
                                "Only POST requests are served (AWS JSON 1.0 protocol)"));

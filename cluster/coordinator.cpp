@@ -615,8 +615,14 @@ struct coordinator::impl {
                                         {me, instance, started_ms, ttl_ms(), opts.address,
                                          std::to_string(opts.forget_after.count())})};
       if (cb.secrets_changed) cmds.push_back({"GET", keys::token_secrets()});
+      // The manual clock, in case a keys::clock_channel() message was missed.
+      const size_t clock_at = cmds.size();
+      const bool clock = opts.manual_clock_start && cb.clock_changed;
+      if (clock) cmds.push_back({"GET", keys::manual_clock()});
       auto r = tick_run(cmds);
       if (cb.secrets_changed) watch_secrets(r[1].get());
+      if (clock && r[clock_at] && r[clock_at]->type == REDIS_REPLY_STRING)
+        if (auto ms = to_int(str(r[clock_at].get()))) cb.clock_changed(*ms);
       const redisReply* hb = r[0].get();
       if (hb->type != REDIS_REPLY_ARRAY || hb->elements != 2 ||
           hb->element[1]->type != REDIS_REPLY_ARRAY)
@@ -841,6 +847,8 @@ struct coordinator::impl {
       if (cb.activity_ready) cb.activity_ready(std::string(payload));
     } else if (channel == keys::members_channel()) {
       if (payload != opts.node_id) wake_ticker();
+    } else if (channel == keys::clock_channel()) {
+      if (auto ms = to_int(payload); ms && cb.clock_changed) cb.clock_changed(*ms);
     }
   }
 
@@ -853,11 +861,11 @@ struct coordinator::impl {
         try {
           sub = conn(dial->dial());
           const std::string a = keys::wake_channel(), b = keys::activity_channel(),
-                            c = keys::members_channel();
-          const char* argv[] = {"SUBSCRIBE", a.c_str(), b.c_str(), c.c_str()};
-          size_t lens[] = {9, a.size(), b.size(), c.size()};
+                            c = keys::members_channel(), d = keys::clock_channel();
+          const char* argv[] = {"SUBSCRIBE", a.c_str(), b.c_str(), c.c_str(), d.c_str()};
+          size_t lens[] = {9, a.size(), b.size(), c.size(), d.size()};
           int done = 0;
-          if (redisAppendCommandArgv(sub.get(), 4, argv, lens) != REDIS_OK) sub.close();
+          if (redisAppendCommandArgv(sub.get(), 5, argv, lens) != REDIS_OK) sub.close();
           while (sub.open() && !done)
             if (redisBufferWrite(sub.get(), &done) != REDIS_OK) sub.close();
         } catch (const store_error&) {
@@ -956,6 +964,13 @@ struct coordinator::impl {
                     " shards, this node was configured with " + n);
       shard_count = opts.shards;
       load_scripts(tick_conn);
+      if (opts.manual_clock_start) {
+        auto c = tick_conn.run({{"SET", keys::manual_clock(),
+                                 std::to_string(*opts.manual_clock_start), "NX"},
+                                {"GET", keys::manual_clock()}});
+        check(c[1].get());
+        if (auto ms = to_int(str(c[1].get())); ms && cb.clock_changed) cb.clock_changed(*ms);
+      }
       if (!wait_for_node_id(error)) {
         tick_conn.close();
         return false;
@@ -1084,6 +1099,21 @@ namespace {
 /// not hand the task out twice.
 std::string taken_key(const std::string& token) { return token.substr(0, token.find('.')); }
 }  // namespace
+
+int64_t coordinator::advance_clock(int64_t to_ms) {
+  static const char* script =
+      "local cur = tonumber(redis.call('GET', KEYS[1]) or '0') "
+      "local to = tonumber(ARGV[1]) "
+      "if to > cur then redis.call('SET', KEYS[1], ARGV[1]) cur = to end "
+      "redis.call('PUBLISH', ARGV[2], string.format('%d', cur)) "
+      "return string.format('%d', cur)";
+  auto r = impl_->call({{"EVAL", script, "1", keys::manual_clock(), std::to_string(to_ms),
+                         keys::clock_channel()}});
+  check(r[0].get());
+  auto ms = to_int(str(r[0].get()));
+  if (!ms) throw store_unavailable("Redis: unexpected clock reply");
+  return *ms;
+}
 
 bool coordinator::push_task_once(const std::string& activity_arn, const std::string& payload,
                                  const std::string& token) {

@@ -88,6 +88,10 @@ struct coordinator_options {
   /// replicas have it (WAIT), else throws store_unavailable. 0 = no wait.
   int wait_replicas = 0;
   std::chrono::milliseconds wait_timeout{1000};
+  /// Manual clock (actors/clock.hpp): when set, start() creates
+  /// keys::manual_clock() at this time unless it exists, and reports the
+  /// cluster's time through clock_changed before any shard is gained.
+  std::optional<int64_t> manual_clock_start;
 };
 
 /// Notifications from the coordinator. Each may be empty.
@@ -112,6 +116,9 @@ struct coordinator_callbacks {
   /// is found missing (Redis lost its data), the coordinator stores the
   /// last text it read again (SET NX), so the nodes keep their secrets.
   std::function<void(const std::string& stored)> secrets_changed;
+  /// The cluster's manual clock is now `ms` (start(), then the subscriber
+  /// thread on each keys::clock_channel() message).
+  std::function<void(int64_t ms)> clock_changed;
 };
 
 /// One node's membership, leases, inboxes and task queues (see the top of
@@ -185,6 +192,11 @@ class coordinator {
   /// exactly one caller cluster-wide. nullopt when empty. Throws
   /// store_unavailable.
   std::optional<std::string> pop_task(const std::string& activity_arn);
+
+  /// Moves the cluster's manual clock forward to `to_ms` (never back) and
+  /// publishes its time to every node. Returns the time it is now. Throws
+  /// store_unavailable.
+  int64_t advance_clock(int64_t to_ms);
 
  private:
   struct impl;

@@ -283,6 +283,13 @@ inline std::string inbox_processing(uint32_t shard) {
 /// compare-and-set script). The coordinators read it every heartbeat.
 inline std::string token_secrets() { return "sc:{g}:secrets"; }
 
+/// STRING `sc:{g}:clock`: the cluster's manual clock (`executions.clock:
+/// manual`), epoch milliseconds in decimal. Created with SET NX by the first
+/// manual-clock node to start (its start time); moved only forward by
+/// `POST /_statecraft/clock` on any node (a script that also publishes the
+/// new value on clock_channel()).
+inline std::string manual_clock() { return "sc:{g}:clock"; }
+
 // Pub/sub channels (not keys; nothing depends on a message arriving).
 
 /// Channel `sc:wake`: message "<S>" after a post to inbox(S).
@@ -293,6 +300,9 @@ inline std::string activity_channel() { return "sc:act"; }
 /// rebalance now instead of at their next heartbeat. Message "*secrets"
 /// (never a node id): token_secrets() changed; the nodes read it now.
 inline std::string members_channel() { return "sc:members"; }
+/// Channel `sc:clock`: message "<epoch ms>", the manual clock's new time;
+/// every node sets its clock to it and fires the timers now due.
+inline std::string clock_channel() { return "sc:clock"; }
 /// The members_channel() message after a change of token_secrets().
 inline std::string secrets_changed_message() { return "*secrets"; }
 

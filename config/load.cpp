@@ -11,6 +11,7 @@
 #include "config/load.hpp"
 
 #include "cluster/redis_endpoint.hpp"
+#include "runtime/model/time.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -365,6 +366,17 @@ const std::vector<field>& fields() {
     t.push_back(double_field("executions", "time_scale", &settings::executions,
                              &executions_settings::time_scale, std::nullopt)
                     .cli("--time-scale", "X", "Divide waits and timeouts by X (> 0)"));
+    t.push_back(enum_field("executions", "clock", &settings::executions,
+                           &executions_settings::clock, {"wall", "manual"})
+                    .cli("--clock", "C",
+                         "Execution time: wall, or manual (moved by POST /_statecraft/clock)"));
+    t.push_back(string_field("executions", "clock_start", &settings::executions,
+                             &executions_settings::clock_start,
+                             [](std::string_view v) {
+                               return v.empty() || model::parse_iso8601(v).has_value();
+                             },
+                             "must be an ISO-8601 instant such as 2027-01-01T00:00:00Z")
+                    .cli("--clock-start", "T", "The manual clock's first time (ISO-8601)"));
     t.push_back(int_field("executions", "history_event_limit", &settings::executions,
                           &executions_settings::history_event_limit, 1, unbounded));
     t.push_back(int_field("executions", "history_bytes_limit_mb", &settings::executions,
@@ -856,6 +868,7 @@ std::string describe(const settings& s) {
               ? (s.store.backend == "redis" ? "cluster" : "random")
               : "configured");
   out += " time_scale=" + show_double(s.executions.time_scale);
+  if (s.executions.clock != "wall") out += " clock=" + s.executions.clock;
   out += " history_event_limit=" + std::to_string(s.executions.history_event_limit);
   out += " state_machine_limit=" + std::to_string(s.limits.state_machines);
   out += " activity_limit=" + std::to_string(s.limits.activities);

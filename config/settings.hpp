@@ -82,6 +82,14 @@ struct executions_settings {
   /// Speed-up of virtual time, > 0: Wait states, timeouts and retry
   /// intervals are divided by it (tests use e.g. 100).
   double time_scale = 1.0;
+  /// "wall" or "manual": with "manual", execution time (Wait states,
+  /// timeouts, retry back-off, history timestamps) starts at `clock_start`
+  /// and moves only through `POST /_statecraft/clock` (actors/clock.hpp);
+  /// time_scale is then unused.
+  std::string clock = "wall";
+  /// The manual clock's first time, an ISO-8601 instant; "" = the wall time
+  /// when the node starts. In a cluster, only the first node's counts.
+  std::string clock_start = "";
   /// Most history events per execution (at least 1); an execution that
   /// would exceed it fails with States.Runtime, as on AWS.
   std::size_t history_event_limit = 25000;

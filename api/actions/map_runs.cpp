@@ -191,7 +191,7 @@ void stop_child_execution(context& c, const cluster::execution_record& child,
                     error.has_value(), cause.has_value(),
                     [done](std::optional<actors::api_error> err) {
                       if (err) return send_error(done, *err);
-                      done(response{200, out().time("stopDate", cluster::wall_ms()).done(), {}});
+                      done(response{200, out().time("stopDate", actors::exec_now_ms()).done(), {}});
                     });
 }
 

@@ -62,7 +62,7 @@ redrive_view redrive_status(context& c, const cluster::execution_record& e) {
   }
   auto m = c.store.get_state_machine(e.machine_arn);
   if (!m || m->status == "DELETING") return no("State machine is in DELETING status");
-  const int64_t now = actors::now_ms();
+  const int64_t now = actors::exec_now_ms();
   if (c.store.history_length(e.arn) >= static_cast<int64_t>(c.cfg.executions.history_event_limit) - 1)
     return no("Execution history event limit exceeded");
   if (now - e.start_ms > max_open_ms) return no("Execution has exceeded the max execution time");

@@ -77,6 +77,8 @@ settings all_changed() {
   s.limits.state_machines = 3;
   s.limits.activities = 2;
   s.limits.pollers_per_activity = 1;
+  s.executions.clock = "manual";
+  s.executions.clock_start = "2030-01-01T00:00:00Z";
   s.cluster.heartbeat_seconds = 0.5;
   s.cluster.lease_ttl_seconds = 3;
   s.store.backend = "redis";
@@ -414,6 +416,21 @@ TEST_CASE("--flag=value and --flag value forms", "[config][cli]") {
   CHECK(s.node.worker_threads == 3);
   CHECK(s.store.backend == "redis");  // --redis selects the backend
   CHECK(s.store.redis_url == "redis://r:6379/1");
+}
+
+TEST_CASE("--clock and --clock-start", "[config][cli]") {
+  settings s;
+  auto p = run({"--clock", "manual", "--clock-start", "2030-01-01T00:00:00Z"}, s).problems;
+  INFO(joined(p));
+  CHECK(p.empty());
+  CHECK(s.executions.clock == "manual");
+  CHECK(s.executions.clock_start == "2030-01-01T00:00:00Z");
+  settings bad;
+  auto q = run({"--clock", "fast", "--clock-start", "tomorrow"}, bad).problems;
+  CHECK(q.size() == 2);
+  INFO(joined(q));
+  CHECK(any_contains(q, "fast"));
+  CHECK(any_contains(q, "must be an ISO-8601 instant"));
 }
 
 TEST_CASE("bad flags are all reported at once", "[config][cli]") {

@@ -89,5 +89,8 @@ int cmd_secrets_list(const std::vector<std::string>& args);
 int cmd_secrets_rotate(const std::vector<std::string>& args);
 int cmd_secrets_retire(const std::vector<std::string>& args);
 int cmd_traffic(const std::vector<std::string>& args);
+int cmd_clock_show(const std::vector<std::string>& args);
+int cmd_clock_advance(const std::vector<std::string>& args);
+int cmd_clock_set(const std::vector<std::string>& args);
 
 }  // namespace statecraft

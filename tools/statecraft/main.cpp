@@ -174,6 +174,22 @@ constexpr std::string_view kTrafficHelp =
     "(figures per node and in total). 'statecraft traffic --help' lists its\n"
     "options.\n";
 
+constexpr std::string_view kClockHelp =
+    "The manual clock of a node started with --clock manual (executions.clock:\n"
+    "manual): 'show' prints it, 'advance' moves it forward by a duration (24h,\n"
+    "90m, 1h30m, 45s, 250ms, 2d or a number of seconds), 'set' moves it to an\n"
+    "ISO-8601 instant (never back). Every timer due by the new time fires:\n"
+    "Wait states, retry back-offs, task timeouts and heartbeats, execution\n"
+    "timeouts. In a cluster, advancing through any node moves every node.\n"
+    "Uses the node's admin route /_statecraft/clock.\n"
+    "\n"
+    "options:\n"
+    "  --endpoint URL   http://HOST:PORT of a node (required)\n"
+    "\n"
+    "exit status: 0 done (the clock is printed as JSON); 1 the node refused\n"
+    "(404: no manual clock; 400: bad duration or an earlier instant) or could\n"
+    "not be reached; 2 usage error.\n";
+
 constexpr std::string_view kHelpHelp =
     "Shows the list of commands, or the help of one command.\n";
 
@@ -204,6 +220,11 @@ const std::vector<subcommand>& subcommands() {
       {"traffic", "--scenario NAME [--endpoint URL]... [options]",
        "load-test any Step Functions endpoint (see statecraft traffic --help)", kTrafficHelp,
        cmd_traffic},
+      {"clock show", "--endpoint URL", "show a node's manual clock", kClockHelp, cmd_clock_show},
+      {"clock advance", "--endpoint URL DURATION",
+       "move the manual clock forward (fires the timers due)", kClockHelp, cmd_clock_advance},
+      {"clock set", "--endpoint URL INSTANT", "move the manual clock to an ISO-8601 instant",
+       kClockHelp, cmd_clock_set},
       {"help", "[COMMAND]", "show help for a command", kHelpHelp, cmd_help},
   };
   return table;
