@@ -66,6 +66,7 @@ class coordinator;
 
 namespace sc::actors {
 class integrations;
+class mock_config;
 }
 
 namespace sc::actors {
@@ -270,6 +271,8 @@ struct node::impl {
   interp::limits limits;
   /// Service integration calls (actors/integrations.hpp).
   std::unique_ptr<integrations> integ;
+  /// The mock file (actors/mock_config.hpp); null = none.
+  std::shared_ptr<mock_config> mocks;
   std::chrono::milliseconds passivate_after{2000};
 
   /// Idle execution actors, oldest first: (when to look, actor). An actor

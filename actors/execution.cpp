@@ -22,6 +22,8 @@
 #include "actors/detail.hpp"
 
 #include "actors/integrations.hpp"
+#include "actors/mock_config.hpp"
+#include "runtime/interp/integration.hpp"
 #include "cluster/coordinator.hpp"
 
 namespace sc::actors {
@@ -84,6 +86,49 @@ const api_error unavailable{"ServiceUnavailable",
 
 void process(self_ptr self);
 
+/// A task of an execution that runs a mock file's test case, when the test
+/// case mocks its state: the mocked outcome comes back to this actor as the
+/// call's (or the activity worker's) answer, and nothing is called or
+/// queued. The answer is a message like any other, so it is stepped after
+/// the step that scheduled the task is stored.
+bool answer_from_mock(self_ptr self, int64_t task, bool activity) {
+  auto& s = self->state;
+  auto* n = s.owner;
+  if (s.rec.test_case.empty() || !n->mocks) return false;
+  auto it = s.st.tasks.find(task);
+  if (it == s.st.tasks.end()) return false;
+  auto th = s.st.threads.find(it->second);
+  if (th == s.st.threads.end() || th->second.state < 0) return false;
+  const std::string& state =
+      s.def->machines[th->second.machine]->states[th->second.state].name;
+  auto a = n->mocks->answer(machine_name_of(s.rec.machine_arn), s.rec.test_case, state,
+                            s.st.execution_arn);
+  if (!a) return false;
+  if (activity) {
+    self->send(self, act_start_atom::value, task, std::string("statecraft-mock"), false);
+    task_outcome o;
+    o.k = a->failed ? task_outcome::kind::failure : task_outcome::kind::success;
+    o.task = task;
+    o.output = a->output;
+    o.error = a->error;
+    o.cause = a->cause;
+    o.has_error = a->has_error;
+    o.has_cause = a->has_cause;
+    self->send(self, task_atom::value, std::move(o));
+  } else {
+    interp::ev_integration e;
+    e.task = task;
+    e.k = a->failed ? interp::ev_integration::kind::failed : interp::ev_integration::kind::succeeded;
+    e.output = a->output;
+    e.error = a->error;
+    e.cause = a->cause;
+    e.has_error = a->has_error;
+    e.has_cause = a->has_cause;
+    self->send(self, integ_atom::value, std::move(e));
+  }
+  return true;
+}
+
 /// The last step is durable: let the world see it.
 void take_effect(self_ptr self) {
   auto& s = self->state;
@@ -93,6 +138,7 @@ void take_effect(self_ptr self) {
         [&](auto& c) {
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, interp::cmd_schedule_activity>) {
+            if (answer_from_mock(self, c.task, true)) return;
             queued_task q;
             q.token = n->codec.encode(model::task_token{s.st.execution_arn, c.task});
             q.input = std::move(c.input);
@@ -109,11 +155,13 @@ void take_effect(self_ptr self) {
             // that are no longer armed); this frees its entry.
             self->send(n->timers, cancel_atom::value, s.st.execution_arn, c.timer);
           } else if constexpr (std::is_same_v<T, interp::cmd_call_integration>) {
+            if (answer_from_mock(self, c.task, false)) return;
             if (n->integ) n->integ->call(s.st.execution_arn, c);
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_integration>) {
             if (n->integ) n->integ->cancel(s.st.execution_arn, c);
           } else if constexpr (std::is_same_v<T, interp::cmd_finished>) {
             self->send(n->timers, forget_atom::value, s.st.execution_arn);
+            if (n->mocks && !s.rec.test_case.empty()) n->mocks->forget(s.st.execution_arn);
             if (s.finished) {
               start_reply rep;
               rep.execution_arn = s.st.execution_arn;
@@ -163,6 +211,7 @@ bool run_item(self_ptr self, work_item item) {
   auto& s = self->state;
   interp::limits lim = s.owner->limits;
   lim.record_history = !s.express;
+  lim.mocked = !s.rec.test_case.empty();
   if (s.express) lim.max_duration_ms = express_max_duration_ms;
   auto r = interp::step(*s.def, std::move(s.st), item.ev, exec_now_ms(), lim);
   s.st = std::move(r.next);
@@ -312,6 +361,16 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         // the previous actor (the ledger of unsaved starts).
         auto& s = self->state;
         if (task >= s.own_tasks_from) return;
+        // A mocked task is answered again from the mock (nothing was called).
+        if (auto tt = s.st.tasks.find(task); tt != s.st.tasks.end() && !s.rec.test_case.empty()) {
+          auto th = s.st.threads.find(tt->second);
+          if (th != s.st.threads.end() && th->second.state >= 0 &&
+              answer_from_mock(self, task,
+                               !interp::parse_integration(
+                                   s.def->machines[th->second.machine]
+                                       ->states[th->second.state].resource)))
+            return;
+        }
         if (s.owner->coord) {
           if (auto worker = s.owner->pending_start(s.st.execution_arn, task)) {
             enqueue(self, work_item{interp::ev_activity_started{task, std::move(*worker)}, {}, {}});

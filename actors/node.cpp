@@ -8,6 +8,7 @@
 // abnormally from the state last saved in the store.
 #include "actors/detail.hpp"
 #include "actors/integrations.hpp"
+#include "actors/mock_config.hpp"
 #include "runtime/interp/integration.hpp"
 
 #include "cluster/coordinator.hpp"
@@ -323,6 +324,12 @@ void node::set_token_secrets(std::vector<std::string> secrets) {
 const config::settings& node::settings() const { return impl_->cfg; }
 cluster::store& node::store() { return impl_->store; }
 
+void node::set_mock_config(std::shared_ptr<mock_config> mocks) { impl_->mocks = std::move(mocks); }
+
+bool node::has_mock_test_case(const std::string& machine, const std::string& test_case) const {
+  return impl_->mocks && impl_->mocks->has_test_case(machine, test_case);
+}
+
 std::optional<cluster::state_machine_record> node::machine_for_start(const std::string& arn) {
   auto& n = *impl_;
   if (n.store.in_process()) return n.store.get_state_machine(arn);
@@ -397,6 +404,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   rec.trace_header = req.trace_header;
   rec.version_arn = req.version_arn;
   rec.alias_arn = req.alias_arn;
+  rec.test_case = req.test_case;
   // $$.StateMachine.Id is the ARN the execution was started through.
   const std::string& context_machine_arn =
       !req.alias_arn.empty() ? req.alias_arn
@@ -432,7 +440,9 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     // can be redriven, which the owner does, and the nodes' caches of
     // finished records take them as immutable).
     bool owner = n.owns(exec_arn);
-    interp::step_result first = interp::step(*sp.def, sp.state, interp::ev_start{}, exec_now_ms(), n.limits);
+    interp::limits lim = n.limits;
+    lim.mocked = !req.test_case.empty();
+    interp::step_result first = interp::step(*sp.def, sp.state, interp::ev_start{}, exec_now_ms(), lim);
     bool here = owner || first.next.status == interp::exec_status::succeeded;
     if (!here) first = {};
     if (here) {
@@ -505,6 +515,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     interp::limits lim = n.limits;
     lim.record_history = false;
     lim.max_duration_ms = express_max_duration_ms;
+    lim.mocked = !req.test_case.empty();
     auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, exec_now_ms(), lim);
     if (r.next.status != interp::exec_status::running) {
       fill_record(rec, r.next);

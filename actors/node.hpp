@@ -39,6 +39,8 @@ struct start_request {
   /// Started through a version ARN / an alias ARN (then `machine` is the
   /// version's record with the unqualified arn).
   std::string version_arn, alias_arn;
+  /// Started on `<stateMachineArn>#<test case>` (actors/mock_config.hpp).
+  std::string test_case;
 };
 
 struct start_reply {
@@ -56,6 +58,8 @@ struct activity_task {
   /// (GetActivityTask answers ActivityWorkerLimitExceeded).
   bool worker_limit = false;
 };
+
+class mock_config;
 
 class node {
  public:
@@ -121,6 +125,11 @@ class node {
   /// In cluster mode the ring follows the cluster's (cluster/secrets.hpp).
   void set_token_secrets(std::vector<std::string> secrets);
   const config::settings& settings() const;
+  /// The mock file (actors/mock_config.hpp) answers the Tasks of executions
+  /// started with a test case; null = none.
+  void set_mock_config(std::shared_ptr<mock_config> mocks);
+  /// Whether the mock file defines `test_case` for the machine named `machine`.
+  bool has_mock_test_case(const std::string& machine, const std::string& test_case) const;
   cluster::store& store();
 
   /// Resumes executions the store holds as RUNNING (after a restart). In

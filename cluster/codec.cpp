@@ -420,10 +420,13 @@ std::string encode(const execution_record& r, identity id) {
   // A third (the Map Run of a child execution) only when there is one,
   // and three more (redrive count, date, redrivable) for one that can be or
   // was redriven.
-  const bool redriven = r.redrive_count > 0 || r.redrivable;
+  // And one more (the mock test case) after those when there is one.
+  const bool mocked = !r.test_case.empty();
+  const bool redriven = mocked || r.redrive_count > 0 || r.redrivable;
   const bool child = redriven || !r.map_run_arn.empty();
   const bool extra = child || !r.version_arn.empty() || !r.alias_arn.empty();
-  p.pack_array(redriven ? execution_fields + 6
+  p.pack_array(mocked     ? execution_fields + 7
+               : redriven ? execution_fields + 6
                : child  ? execution_fields + 3
                : extra  ? execution_fields + 2
                         : execution_fields);
@@ -456,6 +459,7 @@ std::string encode(const execution_record& r, identity id) {
     put_i(p, r.redrive_ms);
     put_b(p, r.redrivable);
   }
+  if (mocked) put_s(p, r.test_case);
   return w.take();
 }
 
@@ -625,6 +629,7 @@ bool decode(std::string_view blob, execution_record& out, std::string* error) {
                           r.redrive_count = f.more() ? f.i64() : 0;
                           r.redrive_ms = f.more() ? f.i64() : 0;
                           r.redrivable = f.more() ? f.b() : false;
+                          r.test_case = f.more() ? f.s() : std::string();
                         });
   out.state = std::move(state);
   return ok;

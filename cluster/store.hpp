@@ -140,6 +140,9 @@ struct execution_record {
   /// A child execution of a Distributed Map: its Map Run ("" otherwise).
   /// machine_arn is then the labelled machine ARN (…:stateMachine:M/label).
   std::string map_run_arn;
+  /// Started on `<stateMachineArn>#<test case>`: the mock file's test case
+  /// it runs ("" = none; actors/mock_config.hpp).
+  std::string test_case;
   /// Not part of the record: Map Run and child changes to write with this
   /// save or create (null = none).
   std::shared_ptr<const map_writes> map_changes;

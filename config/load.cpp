@@ -385,6 +385,11 @@ const std::vector<field>& fields() {
                              &executions_settings::idle_actor_seconds, std::nullopt)
                     .cli("--idle-actor-seconds", "S",
                          "Idle executions sleep in the store after S seconds (> 0)"));
+    t.push_back(string_field("executions", "mock_config", &settings::executions,
+                             &executions_settings::mock_config,
+                             [](std::string_view) { return true; }, "a file path")
+                    .cli("--mock-config", "FILE",
+                         "Step Functions Local mock file (default: $SFN_MOCK_CONFIG)"));
     // limits
     t.push_back(int_field("limits", "state_machines", &settings::limits,
                           &limits_settings::state_machines, 1, unbounded)

@@ -100,6 +100,10 @@ struct executions_settings {
   /// Seconds an execution with nothing to do (parked in a Wait, waiting for
   /// a worker) keeps its actor before it sleeps in the store, > 0.
   double idle_actor_seconds = 2.0;
+  /// A mock file in Step Functions Local's MockConfigFile format ("" =
+  /// the SFN_MOCK_CONFIG environment variable, or none). Reloaded when it
+  /// changes; executions started on `<stateMachineArn>#<test case>` use it.
+  std::string mock_config = "";
 
   bool operator==(const executions_settings&) const = default;
 };

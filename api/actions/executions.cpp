@@ -16,6 +16,7 @@ struct start_params {
   cluster::state_machine_record machine;
   std::string name, input, trace_header;
   std::string version_arn, alias_arn;
+  std::string test_case;  ///< `<stateMachineArn>#<test case>` (mock file)
 };
 
 bool ascii_only(std::string_view s) {
@@ -27,6 +28,13 @@ bool ascii_only(std::string_view s) {
 start_params read_start(context& c) {
   start_params p;
   auto arn = c.m.required_str("stateMachineArn", 1, 256);
+  // Step Functions Local's mock test cases: `<stateMachineArn>#<test case>`
+  // runs the machine with the test case of the node's mock file.
+  std::string test_case;
+  if (auto hash = arn.find('#'); hash != std::string::npos) {
+    test_case = arn.substr(hash + 1);
+    arn.resize(hash);
+  }
   auto name = c.m.str("name", 1, 80);
   auto input = c.m.str("input", 0, max_payload);
   auto trace = c.m.patterned("traceHeader", 0, 256, ascii_only, "\\p{ASCII}*");
@@ -57,6 +65,11 @@ start_params read_start(context& c) {
   // No name: the node picks one (on a shard it owns: actors/placement.cpp).
   if (name) p.name = *name;
   p.trace_header = trace.value_or("");
+  if (!test_case.empty() && !c.node.has_mock_test_case(p.machine.name, test_case))
+    throw aws_error("ValidationException",
+                    "The mock configuration has no test case '" + test_case +
+                        "' for the state machine '" + p.machine.name + "'");
+  p.test_case = std::move(test_case);
   return p;
 }
 
@@ -77,8 +90,8 @@ void start_execution(context& c) {
   auto p = read_start(c);
   auto def = c.node.definition_for(p.machine);
   if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
-  actors::start_request req{p.machine, def,          p.name,        p.input, false,
-                            p.trace_header, p.version_arn, p.alias_arn};
+  actors::start_request req{p.machine,      def,           p.name,        p.input, false,
+                            p.trace_header, p.version_arn, p.alias_arn, p.test_case};
   auto done = c.done;
   c.node.start_execution(std::move(req), [done](actors::start_reply r) {
     if (r.error) return send_error(done, *r.error);
@@ -96,8 +109,8 @@ void start_sync_execution(context& c) {
                     "This operation is not supported by this type of state machine");
   auto def = c.node.definition_for(p.machine);
   if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
-  actors::start_request req{p.machine, def,          p.name,        p.input, true,
-                            p.trace_header, p.version_arn, p.alias_arn};
+  actors::start_request req{p.machine,      def,           p.name,        p.input, true,
+                            p.trace_header, p.version_arn, p.alias_arn, p.test_case};
   auto done = c.done;
   c.node.start_execution(std::move(req), [done, all_data](actors::start_reply r) {
     if (r.error) return send_error(done, *r.error);

@@ -45,7 +45,7 @@ std::optional<failure> runner::task_timeouts(thread& t, const asl::state& st, in
 }
 
 flow runner::exec_task(thread& t, const asl::state& st) {
-  if (auto ir = parse_integration(st.resource); ir && integration_supported(*ir))
+  if (auto ir = parse_integration(st.resource); ir && (integration_supported(*ir) || lim_.mocked))
     return exec_integration(t, st);
   std::string eff;
   if (auto f = effective_input(t, st, eff)) return flow::fail(*f);

@@ -34,7 +34,7 @@ std::string runner::task_token(int64_t task) const {
 bool runner::integration_task(const thread& t) const {
   if (t.state < 0) return false;
   auto ir = parse_integration(state_of(t).resource);
-  return ir && integration_supported(*ir);
+  return ir && (integration_supported(*ir) || lim_.mocked);
 }
 
 void runner::push_cancel(const thread& t) {

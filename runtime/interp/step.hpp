@@ -35,6 +35,10 @@ struct limits {
   /// Signs `.waitForTaskToken` tokens ($$.Task.Token); the node's codec.
   /// Null (unit tests, `statecraft run`): an unsigned stand-in token.
   const model::token_codec* tokens = nullptr;
+  /// The execution runs a mock file's test case (actors/mock_config.hpp):
+  /// a Task with any integration Resource is scheduled as an integration
+  /// call (the node answers it from the mock, or fails what it cannot call).
+  bool mocked = false;
 };
 
 struct step_result {

@@ -73,6 +73,7 @@ settings all_changed() {
   s.executions.time_scale = 100;
   s.executions.history_event_limit = 10;
   s.executions.idle_actor_seconds = 0.25;
+  s.executions.mock_config = "/tmp/MockConfigFile.json";
   s.limits.state_machines = 3;
   s.limits.activities = 2;
   s.limits.pollers_per_activity = 1;

@@ -1276,6 +1276,18 @@ TEST_CASE("codec: every record round-trips exactly", "[store][codec]") {
   REQUIRE(codec::decode(codec::encode(e), eb, &err));
   CHECK(eb.redrivable);
   CHECK(eb.version_arn.empty());
+  CHECK(eb.test_case.empty());
+  // A mock test case (StartExecution on `<machine ARN>#<test case>`): one
+  // more trailing field; blobs without it (above) decode to "".
+  e.redrivable = false;
+  e.test_case = "RetryPath";
+  REQUIRE(codec::decode(codec::encode(e), eb, &err));
+  CHECK(eb.test_case == "RetryPath");
+  CHECK_FALSE(eb.redrivable);
+  CHECK(eb.redrive_count == 0);
+  e.test_case.clear();
+  REQUIRE(codec::decode(codec::encode(e), eb, &err));
+  CHECK(eb.test_case.empty());
 
   alias_record al;
   al.arn = "arn";

@@ -2,6 +2,7 @@
 // builds the store, the node (actors) and the HTTP server, serves until
 // SIGINT/SIGTERM, then shuts down cleanly (parked polls are answered,
 // connections closed) and exits 0.
+#include "actors/mock_config.hpp"
 #include "actors/node.hpp"
 #include "api/http_server.hpp"
 #include "api/service.hpp"
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <pthread.h>
 #include <sys/resource.h>
@@ -136,6 +138,26 @@ int main(int argc, char** argv) {
     store->set_memory_budget(mb << 20);
   }
   sc::actors::node node(s, *store);
+  // Step Functions Local's mock file: --mock-config, else SFN_MOCK_CONFIG.
+  std::shared_ptr<sc::actors::mock_config> mocks;
+  {
+    std::string path = s.executions.mock_config;
+    if (path.empty())
+      if (const char* env = std::getenv("SFN_MOCK_CONFIG")) path = env;
+    if (!path.empty()) {
+      std::vector<std::string> problems;
+      mocks = std::make_shared<sc::actors::mock_config>(path, problems);
+      if (!problems.empty()) {
+        std::cerr << "statecraftd: refusing to start: the mock config " << path
+                  << " is broken:\n";
+        for (auto& p : problems) std::cerr << "statecraftd:   " << path << ": " << p << "\n";
+        return 2;
+      }
+      mocks->watch();
+      node.set_mock_config(mocks);
+      if (!quiet_log(s)) std::cerr << "statecraftd: mock config " << path << "\n";
+    }
+  }
   if (!token_secrets.empty()) node.set_token_secrets(std::move(token_secrets));
   sc::api::service service(node);
   sc::api::server_options opts;
