@@ -345,9 +345,11 @@ class store {
   /// `epoch` (keys::lease_value); when it is not, nothing is written and
   /// the call fails: store_fenced from save_execution, done(false) from the
   /// asynchronous save. A save is checked against the fence in force when
-  /// it was submitted. create_execution is not fenced: it is an atomic
-  /// create-if-absent that any node may do before telling the shard's
-  /// owner. Replaces any earlier fence of the shard; out-of-range shards
+  /// it was submitted. create_execution is fenced only for a started,
+  /// still RUNNING execution (the owner's create after its first step);
+  /// otherwise it is an atomic create-if-absent that any node may do
+  /// (an unstarted one before telling the shard's owner, or one that
+  /// finished in its first step). Replaces any earlier fence of the shard; out-of-range shards
   /// are ignored.
   virtual void set_fence(int shard, uint64_t epoch, const std::string& node_id) {}
   /// Removes the shard's fence: its writes are no longer checked.

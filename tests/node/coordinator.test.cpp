@@ -532,10 +532,14 @@ TEST_CASE("cluster: a node that lost its lease cannot write the shard", "[cluste
   CHECK(store_b->history_length(e.arn) == 206);
   CHECK(store_b->get_execution(e.arn)->status == "SUCCEEDED");
   CHECK(redis_stats(*store_a).fenced == 2);
-  // Creating is not fenced (any node creates, then tells the owner through
-  // the shard's inbox): an atomic create-if-absent.
-  CHECK(store_a->create_execution(e2, events(1, 1), existing) == create_outcome::created);
-  CHECK(store_b->create_execution(e2, events(1, 1), existing) == create_outcome::existing);
+  // The owner's create of a started, still RUNNING execution is fenced like
+  // a save; an unstarted one (no events: any node stores it, then tells the
+  // owner through the shard's inbox) is an atomic create-if-absent.
+  auto started = e2;
+  started.status = "RUNNING";
+  CHECK_THROWS_AS(store_a->create_execution(started, events(1, 1), existing), store_fenced);
+  CHECK(store_a->create_execution(e2, {}, existing) == create_outcome::created);
+  CHECK(store_b->create_execution(e2, {}, existing) == create_outcome::existing);
   // store_fenced is a store_error but not store_unavailable (no retry).
   try {
     store_a->save_execution(running, events(207, 1));
@@ -547,14 +551,14 @@ TEST_CASE("cluster: a node that lost its lease cannot write the shard", "[cluste
   }
 
   // The new owner writes; the old one cannot.
-  store_b->save_execution(e2, events(2, 1));
-  CHECK_THROWS_AS(store_a->save_execution(e2, events(3, 1)), store_fenced);
-  CHECK(store_b->history_length(e2.arn) == 2);
+  store_b->save_execution(e2, events(1, 1));
+  CHECK_THROWS_AS(store_a->save_execution(e2, events(2, 1)), store_fenced);
+  CHECK(store_b->history_length(e2.arn) == 1);
   // Other shards' fences of node-a are just as dead; unfenced writes are
   // not checked (fencing is opt-in per shard).
   store_a->clear_fence(shard);
-  store_a->save_execution(e2, events(3, 1));
-  CHECK(store_b->history_length(e2.arn) == 3);
+  store_a->save_execution(e2, events(2, 1));
+  CHECK(store_b->history_length(e2.arn) == 2);
 
   // The memory store ignores fences.
   auto mem = make_memory_store();
