@@ -1,6 +1,7 @@
 // The Redis store. See redis_store.hpp for threads and failure handling,
 // keys.hpp for what lives where.
 #include "cluster/redis_store.hpp"
+#include "observability/metrics.hpp"
 
 #include "cluster/codec.hpp"
 #include "cluster/hiredis_util.hpp"
@@ -1643,6 +1644,7 @@ class redis_store final : public store {
           queue_.pop_front();
         }
       }
+      obs::metrics().save_batch.observe(batch.size());
       process(batch);
       batch.clear();
     }
