@@ -47,7 +47,7 @@ std::string event_time(int64_t ms) {
   time_t secs = static_cast<time_t>(ms / 1000);
   tm t{};
   gmtime_r(&secs, &t);
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.tm_year + 1900, t.tm_mon + 1,
                 t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec);
   return buf;
@@ -352,6 +352,13 @@ void status_events::attach(cluster::execution_record& r,
                            const std::vector<model::history_event>& events) {
   if (!impl_->active() || r.express) return;
   auto evs = status_change_events(r, events);
+  // Standard child executions of a Distributed Map started or ended in
+  // this step: their events ride in the same write (same shard).
+  if (r.map_changes)
+    for (const auto& c : r.map_changes->children)
+      if (!c.express && !c.events.empty())
+        for (auto& e : status_change_events(cluster::child_record(c), c.events))
+          evs.push_back(std::move(e));
   if (evs.empty()) return;
   auto w = r.map_changes ? std::make_shared<cluster::map_writes>(*r.map_changes)
                          : std::make_shared<cluster::map_writes>();

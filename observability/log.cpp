@@ -95,7 +95,7 @@ std::string json_log_line(std::string_view line, int64_t epoch_ms) {
   time_t secs = static_cast<time_t>(epoch_ms / 1000);
   tm t{};
   gmtime_r(&secs, &t);
-  char ts[40];
+  char ts[64];
   std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900,
                 t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
                 static_cast<int>(epoch_ms % 1000));

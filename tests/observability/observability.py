@@ -352,8 +352,14 @@ def test_metrics(args, work):
                 {"cloudWatchLogsLogGroup": {"logGroupArn":
                  "arn:aws:logs:us-east-1:123456789012:log-group:x:*"}}]})["stateMachineArn"]
 
+        mm = sfn.create_state_machine(name="obs-map", roleArn=ROLE, definition=json.dumps({
+            "StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}}))[
+            "stateMachineArn"]
         arns = [sfn.start_execution(stateMachineArn=sm, input='{"n":%d}' % i)["executionArn"]
                 for i in range(5)]
+        arns.append(sfn.start_execution(stateMachineArn=mm, input="[1,2,3]")["executionArn"])
         arns.append(sfn.start_execution(stateMachineArn=fm)["executionArn"])
         # A parked poll shows in the gauge, then takes the activity task.
         got = {}
@@ -397,10 +403,10 @@ def test_metrics(args, work):
         for n in ("scheduled", "started", "succeeded"):
             check(delta("statecraft_tasks_%s_total" % n, kind="activity") == 1,
                   "1 activity task %s" % n)
-        check(delta("statecraft_api_requests_total", operation="StartExecution") == 7,
-              "7 StartExecution requests counted")
+        check(delta("statecraft_api_requests_total", operation="StartExecution") == 8,
+              "8 StartExecution requests counted")
         check(delta("statecraft_api_request_duration_seconds_count", operation="StartExecution")
-              == 7, "7 StartExecution latencies observed")
+              == 8, "8 StartExecution latencies observed")
         check(delta("statecraft_api_requests_total", operation="SendTaskSuccess") == 1,
               "1 SendTaskSuccess counted")
         check(delta("statecraft_store_save_duration_seconds_count") >= 1, "saves observed")
@@ -421,6 +427,11 @@ def test_metrics(args, work):
         check(wait_until(lambda: all(recv.statuses().get(a, set()) >= s for a, s in want.items()),
                          10), "the webhook got every status change: %s" % {
             a: sorted(recv.statuses().get(a, set())) for a in arns})
+        children = lambda: {a: st for a, st in recv.statuses().items()
+                            if a and ":execution:obs-map/" in a}
+        check(wait_until(lambda: len(children()) == 3 and all(
+            st >= {"RUNNING", "SUCCEEDED"} for st in children().values()), 10),
+            "the webhook got RUNNING and SUCCEEDED of the 3 Map Run children: %s" % children())
         with recv.lock:
             events = list(recv.events)
         for ev in events:
