@@ -170,8 +170,9 @@ struct events_settings {
   /// POST per event, at-least-once. YAML: a list; flag/scalar: comma-separated.
   std::string webhooks = "";
   /// Redis store: also append each event to the stream `sc:{g}:status-events`
-  /// (XADD, trimmed to about stream_max_len entries). "on" or "off".
-  std::string redis_stream = "on";
+  /// (XADD, trimmed to about stream_max_len entries). "on" or "off" (the
+  /// default: events cost Redis work on every status change).
+  std::string redis_stream = "off";
   std::size_t stream_max_len = 100000;
   /// Where Express executions whose LoggingConfiguration level is not OFF
   /// are logged (CloudWatch Logs' record shape, one JSON object per line):

@@ -234,7 +234,11 @@ class Receiver:
             def log_message(self, *a):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 256  # the node sends up to 64 at once
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), H)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -487,8 +491,11 @@ def test_durable(args, work):
     redis.start()
     recv = Receiver()
     recv.failing = True
+    stream_cfg = os.path.join(work, "events.yaml")
+    with open(stream_cfg, "w") as f:
+        f.write("events:\n  redis_stream: \"on\"\n  webhooks:\n    - %s\n" % recv.url)
     node = common.Node(args.statecraftd, work, redis.port,
-                       extra=["--event-webhook", recv.url, "--time-scale", "1"])
+                       extra=["--config", stream_cfg])
     try:
         node.start()
         sfn = common.boto(node.port)
