@@ -388,6 +388,9 @@ def test_metrics(args, work):
         def delta(name, **labels):
             return value(after, name, **labels) - value(before, name, **labels)
 
+        def delta2(name, **labels):
+            return value(scrape(port), name, **labels) - value(before, name, **labels)
+
         std = {"type": "STANDARD"}
         check(delta("statecraft_executions_started_total", state_machine="obs-pass", **std) == 5,
               "5 obs-pass started")
@@ -443,6 +446,21 @@ def test_metrics(args, work):
             if ev["detail"]["executionArn"] in arns:
                 check_event_shape(ev, st)
         check(not any(":express:" in json.dumps(e) for e in events), "no event for Express")
+
+        # A redrive: RUNNING again, then FAILED, both with redriveCount 1.
+        failed_arn = arns[6]
+        sfn.redrive_execution(executionArn=failed_arn)
+
+        def redriven():
+            with recv.lock:
+                return sorted(e["detail"]["status"] for e in recv.events
+                              if e["detail"]["executionArn"] == failed_arn
+                              and e["detail"]["redriveCount"] == 1)
+        check(wait_until(lambda: redriven() == ["FAILED", "RUNNING"], 10),
+              "redrive events RUNNING + FAILED with redriveCount 1: %s" % redriven())
+        check(wait_until(lambda: delta2("statecraft_executions_redriven_total",
+                                        state_machine="obs-fail", type="STANDARD") == 1, 5),
+              "1 redrive counted")
 
         # Express execution log: CloudWatch Logs' record shape.
         check(wait_until(lambda: os.path.exists(xlog) and os.path.getsize(xlog) > 0, 5),
