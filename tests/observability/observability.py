@@ -14,6 +14,10 @@ metrics   A node on the memory store with --log-format json, a webhook and
           status of every Standard execution in EventBridge's shape; the
           Express execution log has CloudWatch Logs' record shape, per level
           (ALL with data, ERROR); every stderr line of the node is JSON.
+traffic   A node under statecraft-traffic (pass-chain, then express-sync, 2 s
+          each; skipped when the generator is not built next to the node):
+          executions started/finished, StartExecution requests and state
+          transitions in /metrics equal the generator's report exactly.
 durable   Redis (appendonly) and a node on it whose webhook answers 503 at
           first: the events pile up in the shards' outboxes. Executions
           start (some finish at once, some wait 2 s); kill -9 of the node;
@@ -571,6 +575,58 @@ def test_durable(args, work):
         recv.stop()
 
 
+def test_traffic(args, work):
+    """The counters match a traffic run's report exactly."""
+    gen = os.path.join(os.path.dirname(os.path.dirname(args.statecraftd)), "traffic",
+                       "statecraft-traffic")
+    if not os.path.exists(gen):
+        log("SKIP traffic: no %s" % gen)
+        return
+    port = common.free_port()
+    proc = subprocess.Popen([args.statecraftd, "--port", str(port), "--log-level", "warn"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: common.port_open(port), 20, 0.05)
+        before = scrape(port)
+        reports = {}
+        for scenario in ("pass-chain", "express-sync"):
+            out = subprocess.run([gen, "--scenario", scenario, "--concurrency", "8",
+                                  "--duration", "2", "--endpoint", "http://127.0.0.1:%d" % port,
+                                  "--no-progress", "--json"], capture_output=True, text=True,
+                                 timeout=120)
+            reports[scenario] = json.loads(out.stdout)["executions"]
+        time.sleep(0.5)
+        after = scrape(port)
+
+        def total(name, **want):
+            n = 0.0
+            for (nm, labels), v in after.items():
+                if nm == name and all(dict(labels).get(k) == x for k, x in want.items()):
+                    n += v - before.get((nm, labels), 0.0)
+            return int(n)
+        std, exp = reports["pass-chain"], reports["express-sync"]
+        log("traffic: pass-chain started %d verified %d; express-sync started %d verified %d" % (
+            std["started"], std["verified"], exp["started"], exp["verified"]))
+        check(std["started"] > 0 and exp["started"] > 0, "the traffic ran")
+        check(total("statecraft_executions_started_total", type="STANDARD") == std["started"],
+              "STANDARD started %d == traffic %d" % (
+                  total("statecraft_executions_started_total", type="STANDARD"), std["started"]))
+        check(total("statecraft_executions_finished_total", type="STANDARD", status="SUCCEEDED")
+              == std["started"], "STANDARD SUCCEEDED == traffic started")
+        check(total("statecraft_executions_started_total", type="EXPRESS") == exp["started"],
+              "EXPRESS started %d == traffic %d" % (
+                  total("statecraft_executions_started_total", type="EXPRESS"), exp["started"]))
+        check(total("statecraft_executions_finished_total", type="EXPRESS", status="SUCCEEDED")
+              == exp["verified"], "EXPRESS SUCCEEDED == traffic verified")
+        check(total("statecraft_api_requests_total", operation="StartExecution") == std["started"],
+              "StartExecution requests == traffic started")
+        check(total("statecraft_state_transitions_total", type="STANDARD") == 10 * std["started"],
+              "10 transitions per pass-chain execution")
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--statecraftd", required=True)
@@ -578,7 +634,7 @@ def main():
     ap.add_argument("-k", default="")
     args = ap.parse_args()
     args.statecraftd = os.path.abspath(args.statecraftd)
-    tests = [("metrics", test_metrics), ("durable", test_durable)]
+    tests = [("metrics", test_metrics), ("traffic", test_traffic), ("durable", test_durable)]
     for name, fn in tests:
         if args.k and args.k not in name:
             continue
