@@ -25,6 +25,9 @@ durable   Redis (appendonly) and a node on it whose webhook answers 503 at
           RUNNING and SUCCEEDED of every execution (none missing; duplicates
           allowed: at-least-once, same id), and `redis-cli XRANGE` of the
           stream sc:{g}:status-events must hold them too.
+cluster   Two nodes on one Redis, the webhook failing; kill -9 of the node
+          that started the executions: the other takes its shards over and
+          delivers every event left in their outboxes.
 Exit status 0 when every check passed, 1 otherwise.
 """
 
@@ -627,6 +630,45 @@ def test_traffic(args, work):
         proc.wait(15)
 
 
+def test_cluster(args, work):
+    """Two nodes: the outboxes of a node killed with -9 are drained by the
+    node that takes its shards over."""
+    if not shutil.which("redis-server"):
+        log("SKIP cluster: no redis-server")
+        return
+    redis = common.Redis(work)
+    redis.start()
+    recv = Receiver()
+    recv.failing = True
+    flags = ["--event-webhook", recv.url, "--heartbeat-seconds", "0.5", "--lease-ttl-seconds", "2"]
+    a = common.Node(args.statecraftd, work, redis.port, extra=flags + ["--node-id", "na"])
+    b = common.Node(args.statecraftd, work, redis.port, extra=flags + ["--node-id", "nb"])
+    try:
+        a.start()
+        b.start()
+        time.sleep(1.5)  # both own shards
+        sfn = common.boto(a.port)
+        m = sfn.create_state_machine(name="cl-pass", definition=json.dumps(PASS_CHAIN),
+                                     roleArn=ROLE)["stateMachineArn"]
+        arns = [sfn.start_execution(stateMachineArn=m, name="c%d" % i)["executionArn"]
+                for i in range(60)]
+        time.sleep(0.5)
+        check(not recv.statuses(), "nothing delivered while the webhook fails")
+        a.kill9()
+        recv.failing = False
+        log("kill -9 of node na; the webhook recovers; nb takes its shards over")
+        ok = wait_until(lambda: all(recv.statuses().get(x, set()) >= {"RUNNING", "SUCCEEDED"}
+                                    for x in arns), 30, 0.25)
+        missing = [x for x in arns if not recv.statuses().get(x, set()) >= {"RUNNING", "SUCCEEDED"}]
+        check(ok, "every status change delivered by the surviving node (%d missing)" % len(missing))
+    finally:
+        for n in (a, b):
+            if n.alive():
+                n.terminate()
+        redis.stop()
+        recv.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--statecraftd", required=True)
@@ -634,7 +676,8 @@ def main():
     ap.add_argument("-k", default="")
     args = ap.parse_args()
     args.statecraftd = os.path.abspath(args.statecraftd)
-    tests = [("metrics", test_metrics), ("traffic", test_traffic), ("durable", test_durable)]
+    tests = [("metrics", test_metrics), ("traffic", test_traffic), ("durable", test_durable),
+             ("cluster", test_cluster)]
     for name, fn in tests:
         if args.k and args.k not in name:
             continue
