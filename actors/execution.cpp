@@ -222,6 +222,7 @@ bool run_item(self_ptr self, work_item item) {
   s.st = std::move(r.next);
   auto& om = obs::machine(s.rec.machine_arn, s.express);
   obs::note_events(om, r.events);
+  if (r.states_entered) om.transitions.inc(static_cast<uint64_t>(r.states_entered));
   if (s.express && was_running && s.st.status != interp::exec_status::running)
     obs::note_finished(om, interp::to_string(s.st.status));
   if (s.xlog) s.owner->xlog->write(*s.xlog, s.st.execution_arn, 0, r.events);

@@ -529,6 +529,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     auto& om = obs::machine(rec.machine_arn, true);
     obs::note_express_started(om);
     obs::note_events(om, r.events);
+    om.transitions.inc(static_cast<uint64_t>(r.states_entered));
     if (sp.xlog) n.xlog->write(*sp.xlog, exec_arn, 0, r.events);
     if (r.next.status != interp::exec_status::running) {
       obs::note_finished(om, interp::to_string(r.next.status));

@@ -104,7 +104,6 @@ struct node_metrics {
   gauge timers_armed;            ///< timers in the timer service
   gauge shards_owned;            ///< shard leases this node holds
   gauge cluster_members;         ///< live nodes the coordinator sees (1 without a cluster)
-  gauge executions_in_memory;    ///< execution actors alive
   histogram save_latency{latency_bounds_us, 16};   ///< execution save → durable
   histogram save_batch{batch_bounds, 12};          ///< saves per Redis group commit
   counter save_failures;

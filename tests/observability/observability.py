@@ -625,6 +625,8 @@ def test_traffic(args, work):
               "StartExecution requests == traffic started")
         check(total("statecraft_state_transitions_total", type="STANDARD") == 10 * std["started"],
               "10 transitions per pass-chain execution")
+        check(total("statecraft_state_transitions_total", type="EXPRESS") == 10 * exp["started"],
+              "10 transitions per express-sync execution (no history recorded)")
     finally:
         proc.terminate()
         proc.wait(15)
