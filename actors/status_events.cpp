@@ -273,6 +273,15 @@ struct status_events::impl {
     if (!on_redis) {
       auto more = store.take_status_events(256);
       for (auto& e : more) mem_pending.push_back(std::move(e));
+      // Best effort in memory: a webhook down for long does not grow the
+      // node without bound (the oldest events go first).
+      constexpr size_t mem_cap = 100000;
+      if (mem_pending.size() > mem_cap) {
+        std::cerr << "statecraftd: status events: " << mem_pending.size() - mem_cap
+                  << " undelivered event(s) dropped (memory store, webhook failing)\n";
+        mem_pending.erase(mem_pending.begin(),
+                          mem_pending.begin() + static_cast<long>(mem_pending.size() - mem_cap));
+      }
       obs::metrics().status_events_pending.set(static_cast<int64_t>(mem_pending.size()));
       if (mem_pending.empty() || !may_try(0)) return false;
       size_t k = deliver(mem_pending);
