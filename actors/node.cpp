@@ -325,6 +325,7 @@ const config::settings& node::settings() const { return impl_->cfg; }
 cluster::store& node::store() { return impl_->store; }
 
 void node::set_mock_config(std::shared_ptr<mock_config> mocks) { impl_->mocks = std::move(mocks); }
+void node::set_local_api(local_api api) { impl_->integ->set_local_api(std::move(api)); }
 
 bool node::has_mock_test_case(const std::string& machine, const std::string& test_case) const {
   return impl_->mocks && impl_->mocks->has_test_case(machine, test_case);
