@@ -26,13 +26,6 @@ uint64_t fnv1a(std::string_view s, uint64_t h) {
   return h;
 }
 
-/// AWS's cause for an error of the Step Functions API called as an
-/// optimized integration.
-std::string sfn_cause(const std::string& message, const std::string& code) {
-  return message + " (Service: AWSStepFunctions; Status Code: 400; Error Code: " + code +
-         "; Request ID: " + random_uuid() + "; Proxy: null)";
-}
-
 ev answer(int64_t task, ev::kind k, std::string output) {
   ev e;
   e.task = task;
@@ -43,9 +36,9 @@ ev answer(int64_t task, ev::kind k, std::string output) {
 
 ev failed(int64_t task, const std::string& code, const std::string& message) {
   ev e = answer(task, ev::kind::failed, "");
-  const bool suffixed = code.size() > 9 && code.compare(code.size() - 9, 9, "Exception") == 0;
-  e.error = "StepFunctions." + code + (suffixed ? "" : "Exception");
-  e.cause = sfn_cause(message, code);
+  auto f = optimized_failure(code, message);
+  e.error = f.error;
+  e.cause = f.cause;
   return e;
 }
 
@@ -337,21 +330,22 @@ void integrations::sdk_call(const std::string& parent, const interp::cmd_call_in
     return deliver_(parent, e);
   }
   api(sdk_operation(action), sdk_request_body(c.parameters),
+      // Delivered at once (deliver_ only routes a message), so that a
+      // callback's TaskSubmitted is queued before whatever the call set
+      // going (a child's SendTaskSuccess) can answer the task.
       [this, parent, task, callback](int status, std::string body) {
-        post([this, parent, task, callback, status, body = std::move(body)] {
-          if (status == 200) {
-            std::string out = sdk_result(body);
-            // A callback task waits for its token once the call is made.
-            return deliver_(parent, answer(task, callback ? ev::kind::submitted
-                                                          : ev::kind::succeeded,
-                                           std::move(out)));
-          }
-          auto f = sdk_failure(status, body);
-          ev e = answer(task, callback ? ev::kind::submit_failed : ev::kind::failed, "");
-          e.error = f.error;
-          e.cause = f.cause;
-          deliver_(parent, e);
-        });
+        if (status == 200) {
+          std::string out = sdk_result(body);
+          // A callback task waits for its token once the call is made.
+          return deliver_(parent, answer(task, callback ? ev::kind::submitted
+                                                        : ev::kind::succeeded,
+                                         std::move(out)));
+        }
+        auto f = sdk_failure(status, body);
+        ev e = answer(task, callback ? ev::kind::submit_failed : ev::kind::failed, "");
+        e.error = f.error;
+        e.cause = f.cause;
+        deliver_(parent, e);
       });
 }
 

@@ -106,9 +106,10 @@ sdk_error sdk_failure(int status, const std::string& type, const std::string& me
   return e;
 }
 
-sdk_error sdk_failure(int status, const std::string& response_body) {
+void error_of(const std::string& response_body, std::string& type, std::string& message) {
   json::document d;
-  std::string type = "ServiceException", message;
+  type = "ServiceException";
+  message.clear();
   if (json::parse(response_body, d) && d.IsObject()) {
     if (auto t = d.FindMember("__type"); t != d.MemberEnd() && t->value.IsString()) {
       type = t->value.GetString();
@@ -117,7 +118,22 @@ sdk_error sdk_failure(int status, const std::string& response_body) {
     if (auto m = d.FindMember("message"); m != d.MemberEnd() && m->value.IsString())
       message = m->value.GetString();
   }
+}
+
+sdk_error sdk_failure(int status, const std::string& response_body) {
+  std::string type, message;
+  error_of(response_body, type, message);
   return sdk_failure(status, type, message);
+}
+
+sdk_error optimized_failure(const std::string& type, const std::string& message) {
+  sdk_error e;
+  const bool suffixed =
+      type.size() > 9 && type.compare(type.size() - 9, 9, "Exception") == 0;
+  e.error = "StepFunctions." + type + (suffixed ? "" : "Exception");
+  e.cause = message + " (Service: AWSStepFunctions; Status Code: 400; Error Code: " + type +
+            "; Request ID: " + random_uuid() + "; Proxy: null)";
+  return e;
 }
 
 }  // namespace sc::actors

@@ -8,7 +8,7 @@
 // camelCase with epoch-second timestamps. An error of the API becomes the
 // SDK's exception: "Sfn.<Name>Exception", cause "<message> (Service: Sfn,
 // Status Code: 400, Request ID: <uuid>) (SDK Attempt Count: 1)".
-// Private to actors/.
+// Used by actors/integrations.cpp and TestState (api/actions/test_state.cpp).
 #pragma once
 
 #include <string>
@@ -40,5 +40,14 @@ sdk_error sdk_failure(int status, const std::string& response_body);
 
 /// The same from an error's type ("InvalidToken") and message.
 sdk_error sdk_failure(int status, const std::string& type, const std::string& message);
+
+/// An error of the API called as the optimized integration
+/// (states:startExecution): "StepFunctions.<Name>Exception", cause
+/// "<message> (Service: AWSStepFunctions; Status Code: 400; Error Code:
+/// <Name>; Request ID: <uuid>; Proxy: null)".
+sdk_error optimized_failure(const std::string& type, const std::string& message);
+
+/// The error type and message of an API error response body.
+void error_of(const std::string& response_body, std::string& type, std::string& message);
 
 }  // namespace sc::actors

@@ -82,6 +82,19 @@ void service::handle(request req, responder done, liveness alive) {
   }
 }
 
+void call_operation(actors::node& n, const std::string& operation, std::string body,
+                    responder done) {
+  // A service holds only the node: actions keep nothing of it once they
+  // return (their request body is handle()'s local too).
+  service s(n);
+  request req;
+  req.method = "POST";
+  req.path = "/";
+  req.target = "AWSStepFunctions." + operation;
+  req.body = std::move(body);
+  s.handle(std::move(req), std::move(done), [] { return true; });
+}
+
 model::arn require_arn(const std::string& text, model::arn_kind kind) {
   auto a = model::parse_arn(text);
   if (!a || a->kind != kind) throw aws_error("InvalidArn", "Invalid Arn: '" + text + "'");

@@ -232,6 +232,48 @@ class SfnSdkIntegration(E2ETestCase):
         self.assertIn("Activities", json.loads(d["output"]))
 
 
+    def test_test_state_calls_unmocked_sfn_tasks(self):
+        """TestState of an unmocked states:startExecution or aws-sdk:sfn Task
+        makes the call, as AWS's TestState does, and runs the state's data
+        flow over its answer; errors reach Catch."""
+        child, _ = self.create_sm(PASS)
+        state = {"Type": "Task", "Resource": SE,
+                 "Parameters": {"StateMachineArn": child, "Input": {"v.$": "$.v"}},
+                 "ResultSelector": {"arn.$": "$.ExecutionArn"}, "End": True}
+        r = self.sfn.test_state(definition=dumps(state), roleArn=ROLE_ARN,
+                                input=dumps({"v": 5}), inspectionLevel="DEBUG")
+        self.assertEqual(r["status"], "SUCCEEDED", r)
+        started = json.loads(r["output"])["arn"]
+        self.assertTrue(started.startswith(child.replace(":stateMachine:", ":execution:")))
+        self.assertEqual(json.loads(wait_for_status(self.sfn, started)["input"]), {"v": 5})
+        self.assertEqual(json.loads(r["inspectionData"]["afterParameters"]),
+                         {"StateMachineArn": child, "Input": {"v": 5}})
+        # aws-sdk:sfn, JSONata.
+        r = self.sfn.test_state(definition=dumps({
+            "Type": "Task", "QueryLanguage": "JSONata", "Resource": SDK + "describeExecution",
+            "Arguments": {"ExecutionArn": "{% $states.input.arn %}"},
+            "Output": "{% $states.result.Status %}", "End": True}),
+            roleArn=ROLE_ARN, input=dumps({"arn": started}))
+        self.assertEqual((r["status"], json.loads(r["output"])), ("SUCCEEDED", "SUCCEEDED"))
+        # An error of the call, caught.
+        r = self.sfn.test_state(definition=dumps({
+            "Type": "Task", "Resource": SDK + "describeExecution",
+            "Parameters": {"ExecutionArn": started + "-nope"},
+            "Catch": [{"ErrorEquals": ["Sfn.ExecutionDoesNotExistException"], "Next": "X"}],
+            "End": True}), roleArn=ROLE_ARN)
+        self.assertEqual((r["status"], r["error"], r["nextState"]),
+                         ("CAUGHT_ERROR", "Sfn.ExecutionDoesNotExistException", "X"))
+        self.assertRegex(r["cause"], "^Execution Does Not Exist: " + ".*" + CAUSE)
+        # Callback and .sync patterns still need a mock, as do other services.
+        for resource in (SE + ".sync", SDK + "describeExecution.waitForTaskToken",
+                         "arn:aws:states:::lambda:invoke"):
+            with self.subTest(resource=resource):
+                self.assertErrorCode("ValidationException", self.sfn.test_state,
+                                     definition=dumps({"Type": "Task", "Resource": resource,
+                                                       "Parameters": {}, "End": True}),
+                                     roleArn=ROLE_ARN)
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()

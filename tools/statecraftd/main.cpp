@@ -161,16 +161,12 @@ int main(int argc, char** argv) {
   if (!token_secrets.empty()) node.set_token_secrets(std::move(token_secrets));
   sc::api::service service(node);
   // aws-sdk:sfn:<action> Tasks call this node's own API in-process.
-  node.set_local_api([&service](const std::string& operation, std::string body,
-                                std::function<void(int, std::string)> done) {
-    sc::api::request req;
-    req.method = "POST";
-    req.path = "/";
-    req.target = "AWSStepFunctions." + operation;
-    req.body = std::move(body);
-    service.handle(std::move(req),
-                   [done = std::move(done)](sc::api::response r) { done(r.status, std::move(r.body)); },
-                   [] { return true; });
+  node.set_local_api([&node](const std::string& operation, std::string body,
+                             std::function<void(int, std::string)> done) {
+    sc::api::call_operation(node, operation, std::move(body),
+                            [done = std::move(done)](sc::api::response r) {
+                              done(r.status, std::move(r.body));
+                            });
   });
   sc::api::server_options opts;
   opts.bind = s.node.bind;
