@@ -207,7 +207,8 @@ const std::vector<subcommand>& subcommands() {
       {"validate", "[--json] FILE...", "check definitions as CreateStateMachine does",
        kValidateHelp, cmd_validate},
       {"run",
-       "FILE [--input JSON | --input-file F] [--tasks F] [--name NAME] [--history] [--json]",
+       "FILE [--input JSON | --input-file F] [--tasks F] [--name NAME] [--history] [--json] "
+       "[--mock-config F --test-case NAME]",
        "run a definition in-process, with scripted activity answers", kRunHelp, cmd_run},
       {"test-state",
        "FILE | --request F [--state-name NAME] [--input JSON] [--mock-result JSON | --mock-error E] "
