@@ -5,7 +5,12 @@ through node B (B posts the ActivityStarted notice to the shard's inbox)
 and answers at once through node A. Every history must still record
 ActivityStarted with the worker's name, then ActivitySucceeded: the owner
 drains the shard's inbox before applying an answer to a task not started
-yet. Starts its own redis-server and nodes."""
+yet. Starts its own redis-server and nodes.
+
+A regression check: on an idle machine the owner usually drains the notice
+before the answer arrives even without that (the race shows under load), so
+this passing does not by itself prove the drain; a missing workerName fails
+it."""
 
 import os
 import shutil
