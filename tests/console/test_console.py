@@ -1,0 +1,353 @@
+"""The web console in a real browser: Debian's chromium, headless, driven
+through chromium-driver (tests/console/webdriver.py), against a real node
+serving the built console (console/dist); the executions are worked with
+boto3 as a worker would.
+
+  * a running execution with an activity task: its state is blue (running);
+    answered with boto3, it turns green and the execution SUCCEEDED;
+  * a failed execution (a retry, a caught error, then an uncaught one): the
+    failed state is red; clicking it shows its error and cause;
+  * a definition with Choice, Parallel, Map, Catch and Retry renders, every
+    state drawn, the nested ones inside their Parallel/Map box, the Choice
+    edges labelled with their conditions;
+  * the executions list: pages of 50 through nextToken, the status and name
+    filters;
+  * the definition editor: validation as you type (the node's diagnostics).
+
+Usage: test_console.py --statecraftd PATH [--console-dir DIR] [--screenshots DIR]
+Exit 0 = all passed."""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+import harness  # noqa: E402
+from webdriver import Browser  # noqa: E402
+
+import boto3  # noqa: E402
+import botocore.config  # noqa: E402
+
+ROLE = "arn:aws:iam::123456789012:role/console-test"
+
+GRAPH_DEF = {
+    "Comment": "Every state type, nested",
+    "StartAt": "Route",
+    "States": {
+        "Route": {"Type": "Choice", "Choices": [
+            {"Variable": "$.kind", "StringEquals": "fan-out", "Next": "FanOut"},
+            {"And": [{"Variable": "$.n", "NumericGreaterThan": 10}, {"Variable": "$.items", "IsPresent": True}],
+             "Next": "EachItem"}],
+            "Default": "Nothing"},
+        "FanOut": {"Type": "Parallel", "Next": "Pause", "Branches": [
+            {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": True}}},
+            {"StartAt": "Right", "States": {
+                "Right": {"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:console-act",
+                          "Retry": [{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 2}], "End": True}}}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Broken"}]},
+        "EachItem": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2, "Next": "Pause",
+                     "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Item", "States": {
+                         "Item": {"Type": "Pass", "Next": "ItemDone"},
+                         "ItemDone": {"Type": "Succeed"}}}},
+        "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Done"},
+        "Nothing": {"Type": "Pass", "Next": "Done"},
+        "Broken": {"Type": "Fail", "Error": "Broken", "Cause": "a branch failed"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def activity_def(activity_arn):
+    return {"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Result": {"order": 42}, "Next": "Work"},
+        "Work": {"Type": "Task", "Resource": activity_arn, "Next": "Finish"},
+        "Finish": {"Type": "Pass", "End": True}}}
+
+
+def failing_def(activity_arn):
+    return {"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Next": "Call"},
+        "Call": {"Type": "Task", "Resource": activity_arn, "Next": "Done",
+                 "Retry": [{"ErrorEquals": ["Transient"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+                 "Catch": [{"ErrorEquals": ["Recoverable"], "Next": "Recover"}]},
+        "Recover": {"Type": "Pass", "Next": "Validate"},
+        "Validate": {"Type": "Task", "Resource": activity_arn, "Next": "Done"},
+        "Done": {"Type": "Succeed"}}}
+
+
+class Suite:
+    def __init__(self, args):
+        self.args = args
+        self.passed = 0
+        self.failed = 0
+
+    def start_node(self):
+        self.port = harness.free_port()
+        self.tmp = tempfile.mkdtemp(prefix="statecraft-console-")
+        self.node_log = os.path.join(self.tmp, "node.log")
+        cmd = [self.args.statecraftd, "--port", str(self.port), "--activity-poll-timeout", "2",
+               "--time-scale", "10", "--log-level", "warn"]
+        if self.args.console_dir:
+            cmd += ["--console-dir", self.args.console_dir]
+        self.node = subprocess.Popen(cmd, stdout=open(self.node_log, "wb"), stderr=subprocess.STDOUT)
+        err = harness.wait_for_port(self.node, self.port, 30)
+        if err:
+            raise RuntimeError("statecraftd " + err + "\n" + harness.tail(self.node_log))
+        self.url = "http://127.0.0.1:%d/" % self.port
+        self.sfn = boto3.client("stepfunctions", endpoint_url=self.url.rstrip("/"), region_name="us-east-1",
+                                aws_access_key_id="test", aws_secret_access_key="test",
+                                config=botocore.config.Config(read_timeout=65, retries={"max_attempts": 0}))
+
+    def shot(self, name):
+        if self.args.screenshots:
+            os.makedirs(self.args.screenshots, exist_ok=True)
+            time.sleep(0.3)  # let the last repaint land
+            self.b.screenshot(os.path.join(self.args.screenshots, name))
+
+    def open(self, fragment):
+        self.b.open(self.url + fragment)
+        self.b.wait("return document.querySelector('.view[data-ready]') !== null", 20, "the view to load")
+
+    def state_class(self, name):
+        return self.b.js("const g = document.querySelector('g[data-state=\"' + arguments[0] + '\"]');"
+                         "return g ? g.getAttribute('class') : null;", name)
+
+    def wait_outcome(self, state, outcome, timeout=20):
+        return self.b.wait("const g = document.querySelector('g[data-state=\"' + arguments[0] + '\"]');"
+                           "return g && g.classList.contains('o-' + arguments[1]);",
+                           timeout, "state %s to be %s" % (state, outcome), state, outcome)
+
+    def take_task(self, activity_arn):
+        for _ in range(20):
+            t = self.sfn.get_activity_task(activityArn=activity_arn, workerName="console-test")
+            if t.get("taskToken"):
+                return t
+        raise AssertionError("no activity task came")
+
+    # -- the tests ---------------------------------------------------------
+    def test_page_served(self):
+        import urllib.request
+        with urllib.request.urlopen(self.url, timeout=10) as r:
+            body = r.read().decode()
+            assert r.headers["Content-Type"].startswith("text/html"), r.headers["Content-Type"]
+            assert "/console/app.js" in body
+        with urllib.request.urlopen(self.url + "console/app.js", timeout=10) as r:
+            assert r.headers["Content-Type"].startswith("text/javascript")
+            assert len(r.read()) > 10000
+        # POST / is still the API.
+        assert "stateMachines" in self.sfn.list_state_machines()
+        try:
+            urllib.request.urlopen(self.url + "console/..%2Fpackage.json", timeout=10)
+            raise AssertionError("a path outside the console folder was served")
+        except urllib.error.HTTPError as e:
+            assert e.code == 404
+
+    def test_running_execution_turns_green(self):
+        act = self.sfn.create_activity(name="console-act")["activityArn"]
+        self.activity = act
+        m = self.sfn.create_state_machine(name="orders", roleArn=ROLE, definition=json.dumps(activity_def(act)))
+        ex = self.sfn.start_execution(stateMachineArn=m["stateMachineArn"], name="order-42",
+                                      input=json.dumps({"customer": "ada"}))["executionArn"]
+        self.open("#/execution/" + urllib_quote(ex))
+        self.wait_outcome("Work", "running")
+        self.wait_outcome("Prepare", "succeeded")
+        assert self.b.js("return document.querySelector('#exec-status').dataset.status") == "RUNNING"
+        self.shot("execution-running.png")
+        task = self.take_task(act)
+        assert json.loads(task["input"]) == {"order": 42}
+        self.sfn.send_task_success(taskToken=task["taskToken"], output=json.dumps({"shipped": True}))
+        # The page polls: no reload.
+        self.wait_outcome("Work", "succeeded")
+        self.wait_outcome("Finish", "succeeded")
+        self.b.wait("return document.querySelector('#exec-status').dataset.status === 'SUCCEEDED'", 20,
+                    "the execution to be shown SUCCEEDED")
+        # The step's output, from the history.
+        self.b.click("g[data-state='Work'] rect")
+        self.b.wait("return (document.querySelector('#state-details .state-output')||{}).textContent"
+                    " && document.querySelector('#state-details .state-output').textContent.includes('shipped')",
+                    10, "Work's output in the state panel")
+        self.shot("execution-succeeded.png")
+
+    def test_failed_state_shows_error_and_cause(self):
+        act = self.sfn.create_activity(name="console-fail-act")["activityArn"]
+        m = self.sfn.create_state_machine(name="payments", roleArn=ROLE, definition=json.dumps(failing_def(act)))
+        ex = self.sfn.start_execution(stateMachineArn=m["stateMachineArn"], name="payment-7")["executionArn"]
+        t = self.take_task(act)
+        self.sfn.send_task_failure(taskToken=t["taskToken"], error="Transient", cause="try again")
+        t = self.take_task(act)  # the retry
+        self.sfn.send_task_failure(taskToken=t["taskToken"], error="Recoverable", cause="caught below")
+        t = self.take_task(act)  # Validate
+        self.sfn.send_task_failure(taskToken=t["taskToken"], error="Payment.Declined",
+                                   cause="card 4242 declined: insufficient funds")
+        for _ in range(100):
+            if self.sfn.describe_execution(executionArn=ex)["status"] != "RUNNING":
+                break
+            time.sleep(0.1)
+        self.open("#/execution/" + urllib_quote(ex))
+        self.wait_outcome("Validate", "failed")
+        self.wait_outcome("Call", "caught")
+        self.wait_outcome("Recover", "succeeded")
+        assert "o-" not in (self.state_class("Done") or ""), self.state_class("Done")
+        assert self.b.js("return document.querySelector('#exec-status').dataset.status") == "FAILED"
+        # Follow the failed state to its error and cause.
+        self.b.click("g[data-state='Validate'] rect")
+        text = self.b.wait("const d = document.querySelector('#state-details');"
+                           "return d && d.textContent.includes('Payment.Declined') ? d.textContent : null",
+                           10, "the failed state's error")
+        assert "card 4242 declined: insufficient funds" in text, text
+        # The execution's own error and the failing event in the history.
+        assert "Payment.Declined" in self.b.js("return document.querySelector('#exec-error').textContent")
+        assert self.b.js("return document.querySelectorAll('#history tr.ev-failure').length") >= 4
+        assert self.b.js("return document.querySelector('#redrive') !== null")
+        self.shot("execution-failed.png")
+        # The caught state shows both its failures.
+        self.b.click("g[data-state='Call'] rect")
+        text = self.b.wait("const d = document.querySelector('#state-details');"
+                           "return d && d.textContent.includes('Recoverable') ? d.textContent : null",
+                           10, "Call's errors")
+        assert "Transient" in text and "caught below" in text, text
+
+    def test_graph_renders_nested_states(self):
+        m = self.sfn.create_state_machine(name="router", roleArn=ROLE, definition=json.dumps(GRAPH_DEF))
+        self.open("#/machine/" + urllib_quote(m["stateMachineArn"]))
+        self.b.wait("return document.querySelectorAll('svg.graph g[data-state]').length >= 12", 20,
+                    "the graph")
+        names = set(self.b.js("return [...document.querySelectorAll('svg.graph g[data-state]')].map(g => g.dataset.state)"))
+        expected = {"Route", "FanOut", "Left", "Right", "EachItem", "Item", "ItemDone", "Pause", "Nothing",
+                    "Broken", "Done"}
+        assert expected <= names, names
+        # Nested: the branch states inside FanOut's box, the processor inside EachItem's.
+        inside = ("const box = n => document.querySelector('g[data-state=\"' + n + '\"] > rect').getBBox();"
+                  "const a = box(arguments[0]), o = box(arguments[1]);"
+                  "return a.x >= o.x && a.y >= o.y && a.x + a.width <= o.x + o.width && a.y + a.height <= o.y + o.height;")
+        for inner, outer in (("Left", "FanOut"), ("Right", "FanOut"), ("Item", "EachItem"), ("ItemDone", "EachItem")):
+            assert self.b.js(inside, inner, outer), "%s is not drawn inside %s" % (inner, outer)
+        assert not self.b.js(inside, "Pause", "FanOut")
+        labels = self.b.js("return [...document.querySelectorAll('svg.graph .edge text.label')].map(t => t.textContent)")
+        assert '$.kind == "fan-out"' in labels, labels
+        assert "Default" in labels, labels
+        assert any(l.startswith("catch States.ALL") for l in labels), labels
+        assert any(l.startswith("retry States.Timeout") for l in labels), labels
+        assert any("$.n > 10" in l for l in labels), labels
+        # Each edge's path is drawn.
+        assert self.b.js("return document.querySelectorAll('svg.graph .edge path').length") >= 12
+        self.shot("graph.png")
+
+    def test_executions_list_pages_and_filters(self):
+        m = self.sfn.create_state_machine(name="many", roleArn=ROLE, definition=json.dumps(
+            {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+        for i in range(120):
+            self.sfn.start_execution(stateMachineArn=m, name="run-%03d" % i)
+        self.open("#/machine/%s/executions" % urllib_quote(m))
+        rows = "return [...document.querySelectorAll('#executions tbody tr a')].map(a => a.textContent)"
+        first = self.b.wait(rows + ".filter(x => x)", 10, "the first page")
+        assert len(first) == 50, len(first)
+        self.b.click("#next-page")
+        second = self.b.wait("const r = [...document.querySelectorAll('#executions tbody tr a')].map(a => a.textContent);"
+                             "return r.length && r[0] !== arguments[0] ? r : null", 10, "the second page", first[0])
+        assert len(second) == 50 and not set(first) & set(second), second
+        self.b.click("#next-page")
+        third = self.b.wait("const r = [...document.querySelectorAll('#executions tbody tr a')].map(a => a.textContent);"
+                            "return r.length && r[0] !== arguments[0] ? r : null", 10, "the third page", second[0])
+        assert len(third) == 20, len(third)
+        assert set(first) | set(second) | set(third) == {"run-%03d" % i for i in range(120)}
+        assert self.b.js("return document.querySelector('#next-page').disabled")
+        # The name filter (and an exact name, looked up directly).
+        self.b.type("#filter-name", "run-07")
+        got = self.b.wait("const r = [...document.querySelectorAll('#executions tbody tr a')].map(a => a.textContent);"
+                          "return r.length === 10 ? r : null", 10, "the name filter")
+        assert all("run-07" in x for x in got), got
+        self.shot("executions.png")
+        # The status filter is the API's.
+        self.b.js("const s = document.querySelector('#filter-status'); s.value = 'FAILED';"
+                  "s.dispatchEvent(new Event('change'));")
+        self.b.wait("return document.querySelector('#executions tbody').textContent.includes('No executions')", 10,
+                    "no FAILED executions")
+
+    def test_editor_validates_as_you_type(self):
+        m = self.sfn.create_state_machine(name="edited", roleArn=ROLE, definition=json.dumps(
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
+        self.open("#/machine/%s/edit" % urllib_quote(m))
+        self.b.wait("return document.querySelector('#diagnostics .diag.OK')", 10, "the first validation")
+        bad = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}
+        self.b.js("const t = document.querySelector('#definition-editor'); t.value = arguments[0];"
+                  "t.dispatchEvent(new Event('input'));", json.dumps(bad, indent=2))
+        text = self.b.wait("const d = document.querySelector('#diagnostics .diag.ERROR');"
+                           "return d ? d.textContent : null", 10, "an error diagnostic")
+        assert "Nowhere" in text, text
+        self.shot("editor.png")
+        jsonata = {"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Output": "{% $states.input.x + %}", "End": True}}}
+        self.b.js("const t = document.querySelector('#definition-editor'); t.value = arguments[0];"
+                  "t.dispatchEvent(new Event('input'));", json.dumps(jsonata))
+        text = self.b.wait("const d = document.querySelector('#diagnostics .diag.ERROR');"
+                           "return d && !d.textContent.includes('Nowhere') ? d.textContent : null", 10,
+                           "a JSONata diagnostic")
+
+    def run(self):
+        self.start_node()
+        try:
+            self.b = Browser()
+        except Exception:
+            self.node.terminate()
+            raise
+        try:
+            tests = [t for t in sorted(dir(self)) if t.startswith("test_")]
+            order = ["test_page_served", "test_running_execution_turns_green",
+                     "test_failed_state_shows_error_and_cause", "test_graph_renders_nested_states",
+                     "test_executions_list_pages_and_filters", "test_editor_validates_as_you_type"]
+            tests.sort(key=lambda t: order.index(t) if t in order else 99)
+            for t in tests:
+                if self.args.k and self.args.k not in t:
+                    continue
+                t0 = time.monotonic()
+                try:
+                    getattr(self, t)()
+                    self.passed += 1
+                    print("ok   %s (%.1fs)" % (t, time.monotonic() - t0), flush=True)
+                except Exception:
+                    self.failed += 1
+                    print("FAIL %s" % t, flush=True)
+                    traceback.print_exc()
+                    try:
+                        os.makedirs(self.tmp, exist_ok=True)
+                        self.b.screenshot(os.path.join(self.tmp, t + ".png"))
+                        print("     screenshot: %s" % os.path.join(self.tmp, t + ".png"))
+                    except Exception:
+                        pass
+        finally:
+            self.b.close()
+            self.node.terminate()
+            try:
+                self.node.wait(10)
+            except subprocess.TimeoutExpired:
+                self.node.kill()
+        if self.failed:
+            print("node log:\n" + harness.tail(self.node_log, 30))
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0
+
+
+def urllib_quote(s):
+    import urllib.parse
+    return urllib.parse.quote(s, safe="")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--statecraftd", required=True)
+    p.add_argument("--console-dir", default="")
+    p.add_argument("--screenshots", default="", help="save the screenshots here (docs/console)")
+    p.add_argument("-k", default="", help="run only the tests whose name contains this")
+    args = p.parse_args()
+    return Suite(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
