@@ -74,7 +74,7 @@ export async function machineView(app: HTMLElement, arn: string, tab: string): P
       const as = await callAll("ListStateMachineAliases", { stateMachineArn: baseArn }, "stateMachineAliases");
       const rows = await Promise.all(as.map((a) => call("DescribeStateMachineAlias", { stateMachineAliasArn: a.stateMachineAliasArn })));
       pane.appendChild(h("table.list#aliases", null, h("thead", null, h("tr", null, h("th", null, "Alias"), h("th", null, "Routing"), h("th", null, "Updated"))),
-        h("tbody", null, rows.length ? rows.map((a) => h("tr", null, h("td", null, link(`#/machine/${enc(a.stateMachineAliasArn)}/executions`, a.name)),
+        h("tbody", null, rows.length ? rows.map((a) => h("tr", null, h("td", { title: a.stateMachineAliasArn }, a.name),
           h("td", null, (a.routingConfiguration ?? []).map((r: Json) => h("div", null, link(`#/machine/${enc(r.stateMachineVersionArn)}`, shortArn(r.stateMachineVersionArn)), ` ${r.weight}%`))),
           h("td", null, fmtTime(a.updateDate ?? a.creationDate))))
           : h("tr", null, h("td.muted", { colspan: 3 }, "No aliases")))));

@@ -216,7 +216,7 @@ class Suite:
     def test_graph_renders_nested_states(self):
         m = self.sfn.create_state_machine(name="router", roleArn=ROLE, definition=json.dumps(GRAPH_DEF))
         self.open("#/machine/" + urllib_quote(m["stateMachineArn"]))
-        self.b.wait("return document.querySelectorAll('svg.graph g[data-state]').length >= 12", 20,
+        self.b.wait("return document.querySelectorAll('svg.graph g[data-state]').length >= 11", 20,
                     "the graph")
         names = set(self.b.js("return [...document.querySelectorAll('svg.graph g[data-state]')].map(g => g.dataset.state)"))
         expected = {"Route", "FanOut", "Left", "Right", "EachItem", "Item", "ItemDone", "Pause", "Nothing",
