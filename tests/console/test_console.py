@@ -239,6 +239,34 @@ class Suite:
         assert self.b.js("return document.querySelectorAll('svg.graph .edge path').length") >= 12
         self.shot("graph.png")
 
+    def test_map_run_and_children(self):
+        d = {"StartAt": "Fan", "States": {"Fan": {
+            "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2, "End": True,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "Double", "States": {"Double": {"Type": "Pass", "End": True}}}}}}
+        m = self.sfn.create_state_machine(name="batch", roleArn=ROLE, definition=json.dumps(d))["stateMachineArn"]
+        ex = self.sfn.start_execution(stateMachineArn=m, name="batch-1",
+                                      input=json.dumps({"items": [1, 2, 3, 4]}))["executionArn"]
+        for _ in range(100):
+            if self.sfn.describe_execution(executionArn=ex)["status"] != "RUNNING":
+                break
+            time.sleep(0.1)
+        self.open("#/execution/" + urllib_quote(ex))
+        self.wait_outcome("Fan", "succeeded")
+        self.b.wait("return document.querySelector('#map-runs a')", 10, "the Map Run link")
+        self.b.click("#map-runs a")
+        self.b.wait("return document.querySelectorAll('#executions tbody tr a').length === 4", 10,
+                    "the Map Run's 4 child executions")
+        assert "SUCCEEDED 4" in self.b.js("return document.body.textContent").replace("\n", " ") or \
+            self.b.js("return [...document.querySelectorAll('.count')].some(c => c.textContent === 'succeeded 4')"), \
+            self.b.js("return [...document.querySelectorAll('.count')].map(c => c.textContent)")
+        self.shot("map-run.png")
+        # A child opens in the execution view, with its link back to the Map Run.
+        self.b.click("#executions tbody tr a")
+        self.b.wait("return document.querySelector('#exec-status') && document.body.textContent.includes('Map Run:')",
+                    10, "a child execution")
+        self.wait_outcome("Double", "succeeded")
+
     def test_executions_list_pages_and_filters(self):
         m = self.sfn.create_state_machine(name="many", roleArn=ROLE, definition=json.dumps(
             {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
@@ -301,7 +329,7 @@ class Suite:
             tests = [t for t in sorted(dir(self)) if t.startswith("test_")]
             order = ["test_page_served", "test_running_execution_turns_green",
                      "test_failed_state_shows_error_and_cause", "test_graph_renders_nested_states",
-                     "test_executions_list_pages_and_filters", "test_editor_validates_as_you_type"]
+                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_editor_validates_as_you_type"]
             tests.sort(key=lambda t: order.index(t) if t in order else 99)
             for t in tests:
                 if self.args.k and self.args.k not in t:
