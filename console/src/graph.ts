@@ -4,11 +4,15 @@
 // Catch edges (dashed) their error names, Retry a loop back onto the state.
 // Drawn as SVG; each state is a <g data-state="Name"> that the execution
 // view colours by outcome (outcome.ts).
-import ELK from "elkjs/lib/elk.bundled.js";
+import ELK from "elkjs/lib/elk-api.js";
 import type { ElkNode, ElkExtendedEdge, ElkLabel } from "elkjs/lib/elk-api";
 import type { Json } from "./api";
 
-const elk = new ELK();
+// ELK runs in a Web Worker (elkjs's own elk-worker.min.js, copied into
+// dist/ by build.mjs): the page loads without it and stays responsive while
+// a large definition is laid out. Started at the first graph.
+let elkInstance: InstanceType<typeof ELK> | null = null;
+const elk = () => (elkInstance ??= new ELK({ workerUrl: "/console/elk-worker.min.js" }));
 const SVGNS = "http://www.w3.org/2000/svg";
 const CHAR_W = 6.6;
 
@@ -194,7 +198,7 @@ export interface Drawn {
 
 export async function drawDefinition(def: Json, onSelect?: (state: string) => void): Promise<Drawn> {
   const b = buildGraph(def);
-  const laid = await elk.layout(b.root);
+  const laid = await elk().layout(b.root);
   const root = svg("svg", {
     class: "graph",
     width: Math.ceil(laid.width ?? 100),

@@ -140,6 +140,8 @@ class Suite:
         with urllib.request.urlopen(self.url + "console/app.js", timeout=10) as r:
             assert r.headers["Content-Type"].startswith("text/javascript")
             assert len(r.read()) > 10000
+        with urllib.request.urlopen(self.url + "console/elk-worker.min.js", timeout=10) as r:
+            assert r.headers["Content-Type"].startswith("text/javascript")
         # POST / is still the API.
         assert "stateMachines" in self.sfn.list_state_machines()
         try:
