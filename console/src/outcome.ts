@@ -12,7 +12,9 @@ export interface Visit {
   name?: string;
   entered: Json;
   exited?: Json;
-  failures: Json[]; // events with an error/cause
+  failures: Json[]; // events with an error/cause (all, for the panel)
+  live: number; // failures since the last redrive (for the outcome)
+  redriven?: boolean; // open when the execution was redriven
   attempts: number; // scheduled/started tasks
 }
 
@@ -40,7 +42,7 @@ export function outcomes(events: Json[], executionStatus: string): Map<string, S
     const type: string = ev.type;
     if (type.endsWith("StateEntered")) {
       const name = details(ev).name;
-      const visit = { name, entered: ev, failures: [], attempts: 0 };
+      const visit: Visit = { name, entered: ev, failures: [], live: 0, attempts: 0 };
       owner.set(ev.id, visit);
       let run = runs.get(name);
       if (!run) runs.set(name, (run = { name, outcome: "running", visits: [] }));
@@ -52,6 +54,17 @@ export function outcomes(events: Json[], executionStatus: string): Map<string, S
         failedVisits.add(prev);
         prev.exited = prev.exited ?? { caughtBy: name };
       }
+      continue;
+    }
+    if (type === "ExecutionRedriven") {
+      // Every state still open failed (or was aborted) and now goes on,
+      // either in a new visit (a plain state) or in the same (Parallel, Map).
+      for (const run of runs.values())
+        for (const v of run.visits)
+          if (!v.exited) {
+            v.redriven = true;
+            v.live = 0;
+          }
       continue;
     }
     let visit = owner.get(ev.previousEventId);
@@ -70,14 +83,17 @@ export function outcomes(events: Json[], executionStatus: string): Map<string, S
     if (!visit) continue;
     owner.set(ev.id, visit);
     if (type.startsWith("Execution")) continue;
-    if (FAILURE.test(type) && type !== "MapIterationAborted") visit.failures.push(ev);
+    if (FAILURE.test(type) && type !== "MapIterationAborted") {
+      visit.failures.push(ev);
+      visit.live++;
+    }
     else if (ATTEMPT.test(type)) visit.attempts++;
   }
   const finished = executionStatus !== "RUNNING";
   for (const run of runs.values()) {
     const o: Outcome[] = run.visits.map((v) => {
-      const fails = v.failures.length;
-      const retried = fails > 0 && v.attempts > 1;
+      const fails = v.live;
+      const retried = (fails > 0 && v.attempts > 1) || !!v.redriven;
       const enteredType: string = v.entered.type;
       if (enteredType === "FailStateEntered") return "failed";
       if (v.exited) {
@@ -85,6 +101,7 @@ export function outcomes(events: Json[], executionStatus: string): Map<string, S
         if (fails > 0 && fails >= v.attempts && !enteredType.startsWith("Map") && !enteredType.startsWith("Parallel")) return "caught";
         return retried ? "retried" : "succeeded";
       }
+      if (v.redriven && run.visits[run.visits.length - 1] !== v) return "retried";
       if (finished) return fails > 0 ? "failed" : executionStatus === "SUCCEEDED" ? "succeeded" : "aborted";
       return fails > 0 ? "retried" : "running";
     });

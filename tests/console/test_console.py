@@ -214,6 +214,31 @@ class Suite:
                            "return d && d.textContent.includes('Recoverable') ? d.textContent : null",
                            10, "Call's errors")
         assert "Transient" in text and "caught below" in text, text
+        # Redrive from the page: Validate runs again; answered, it all succeeds.
+        self.b.click("#redrive")
+        self.b.wait("return document.querySelector('#exec-status').dataset.status === 'RUNNING'", 10,
+                    "the redriven execution RUNNING")
+        self.wait_outcome("Validate", "running")
+        t = self.take_task(act)
+        self.sfn.send_task_success(taskToken=t["taskToken"], output="{}")
+        self.b.wait("return document.querySelector('#exec-status').dataset.status === 'SUCCEEDED'", 20,
+                    "the redriven execution SUCCEEDED")
+        self.wait_outcome("Done", "succeeded")
+        self.wait_outcome("Validate", "retried")
+        assert self.sfn.describe_execution(executionArn=ex)["redriveCount"] == 1
+
+    def test_stop_from_the_page(self):
+        act = self.sfn.create_activity(name="console-stop-act")["activityArn"]
+        orders = self.sfn.create_state_machine(name="to-stop", roleArn=ROLE,
+                                               definition=json.dumps(activity_def(act)))["stateMachineArn"]
+        ex = self.sfn.start_execution(stateMachineArn=orders, name="order-43")["executionArn"]
+        self.open("#/execution/" + urllib_quote(ex))
+        self.wait_outcome("Work", "running")
+        self.b.click("#stop")
+        self.b.wait("return document.querySelector('#exec-status').dataset.status === 'ABORTED'", 10,
+                    "the execution ABORTED")
+        self.wait_outcome("Work", "aborted")
+        assert self.sfn.describe_execution(executionArn=ex)["status"] == "ABORTED"
 
     def test_graph_renders_nested_states(self):
         m = self.sfn.create_state_machine(name="router", roleArn=ROLE, definition=json.dumps(GRAPH_DEF))
@@ -330,7 +355,7 @@ class Suite:
         try:
             tests = [t for t in sorted(dir(self)) if t.startswith("test_")]
             order = ["test_page_served", "test_running_execution_turns_green",
-                     "test_failed_state_shows_error_and_cause", "test_graph_renders_nested_states",
+                     "test_stop_from_the_page", "test_failed_state_shows_error_and_cause", "test_graph_renders_nested_states",
                      "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_editor_validates_as_you_type"]
             tests.sort(key=lambda t: order.index(t) if t in order else 99)
             for t in tests:
