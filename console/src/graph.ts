@@ -122,7 +122,6 @@ function scopeGraph(def: Json, b: Built, scope: string): { children: ElkNode[]; 
     edges.push({ id, sources: [from], targets: [to], labels: text ? [label(text)] : [] });
     b.meta.set(id, { kind, full });
   };
-  const top = scope === "root";
   const startId = `start:${scope}`;
   const endId = `end:${scope}`;
   children.push({ id: startId, width: 16, height: 16 });
@@ -152,7 +151,7 @@ function scopeGraph(def: Json, b: Built, scope: string): { children: ElkNode[]; 
       edge(from, known(c?.Next), "catch", `catch ${errs}`);
     }
   }
-  if (hasEnd || top) {
+  if (hasEnd) {
     children.push({ id: endId, width: 16, height: 16 });
     b.types.set(endId, "end");
   }
