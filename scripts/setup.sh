@@ -17,8 +17,8 @@ packages=(
   # sanitizer runtimes (Debian ships them in libclang-rt-14-dev).
   clang libclang-rt-14-dev
   # The web console's browser tests (tests/console/): headless Chromium
-  # driven through its WebDriver server.
-  chromium chromium-driver
+  # driven through its WebDriver server, and Firefox (WebDriver BiDi).
+  chromium chromium-driver firefox-esr
 )
 
 missing=()

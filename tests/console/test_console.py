@@ -345,6 +345,38 @@ class Suite:
                            "return d && !d.textContent.includes('Nowhere') ? d.textContent : null", 10,
                            "a JSONata diagnostic")
 
+    def test_firefox(self):
+        """The same page in Firefox (Debian's firefox-esr, over WebDriver
+        BiDi): the nested graph renders; an execution turns green live."""
+        from bidi import Firefox
+        ff = Firefox()
+        try:
+            m = self.sfn.create_state_machine(name="ff-router", roleArn=ROLE, definition=json.dumps(GRAPH_DEF))
+            ff.open(self.url + "#/machine/" + urllib_quote(m["stateMachineArn"]))
+            ff.wait("return document.querySelectorAll('svg.graph g[data-state]').length >= 11", 30, "the graph")
+            labels = ff.js("return [...document.querySelectorAll('svg.graph .edge text.label')].map(t => t.textContent)")
+            assert '$.kind == "fan-out"' in labels, labels
+            assert ff.js("const a = document.querySelector('g[data-state=\"Left\"] > rect').getBBox(),"
+                         " o = document.querySelector('g[data-state=\"FanOut\"] > rect').getBBox();"
+                         "return a.x >= o.x && a.y >= o.y && a.x + a.width <= o.x + o.width;")
+            if self.args.screenshots:
+                ff.screenshot(os.path.join(self.args.screenshots, "firefox-graph.png"))
+            act = self.sfn.create_activity(name="ff-act")["activityArn"]
+            mm = self.sfn.create_state_machine(name="ff-orders", roleArn=ROLE,
+                                               definition=json.dumps(activity_def(act)))["stateMachineArn"]
+            ex = self.sfn.start_execution(stateMachineArn=mm, name="ff-1")["executionArn"]
+            ff.open(self.url + "#/execution/" + urllib_quote(ex))
+            ff.wait("const g = document.querySelector('g[data-state=\"Work\"]'); return g && g.classList.contains('o-running')",
+                    20, "Work running")
+            t = self.take_task(act)
+            self.sfn.send_task_success(taskToken=t["taskToken"], output="{}")
+            ff.wait("const g = document.querySelector('g[data-state=\"Work\"]'); return g && g.classList.contains('o-succeeded')",
+                    20, "Work succeeded")
+            ff.wait("return document.querySelector('#exec-status').dataset.status === 'SUCCEEDED'", 20, "SUCCEEDED")
+            print("     (Firefox %s)" % ff.version)
+        finally:
+            ff.close()
+
     def run(self):
         self.start_node()
         try:
@@ -356,7 +388,7 @@ class Suite:
             tests = [t for t in sorted(dir(self)) if t.startswith("test_")]
             order = ["test_page_served", "test_running_execution_turns_green",
                      "test_stop_from_the_page", "test_failed_state_shows_error_and_cause", "test_graph_renders_nested_states",
-                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_editor_validates_as_you_type"]
+                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_editor_validates_as_you_type", "test_firefox"]
             tests.sort(key=lambda t: order.index(t) if t in order else 99)
             for t in tests:
                 if self.args.k and self.args.k not in t:
