@@ -1,6 +1,6 @@
 // Answering a task token (SendTaskSuccess / SendTaskFailure), and activities:
 // the list, and taking a task as a worker would (GetActivityTask).
-import { call, callAll, fmtTime, pretty } from "./api";
+import { call, callAll, fmtTime, pretty, type Json } from "./api";
 import { h, clear, link, errorBox, enc } from "./dom";
 import type { View } from "./main";
 
@@ -52,8 +52,90 @@ export async function activitiesView(app: HTMLElement): Promise<View> {
   return {};
 }
 
+interface TaskSeen {
+  execution: Json;
+  state: string;
+  scheduled: Json;
+  started?: Json;
+}
+
+/// Waiting tasks and workers seen, from the public API only: the state
+/// machines whose definition names the activity (at most MACHINE_CAP), their
+/// running executions (at most EXEC_CAP), the end of each one's history.
+const MACHINE_CAP = 200;
+const EXEC_CAP = 200;
+async function scanActivity(arn: string): Promise<{ tasks: TaskSeen[]; workers: Map<string, number>; note: string }> {
+  const machines = (await callAll("ListStateMachines", {}, "stateMachines", MACHINE_CAP)).slice(0, MACHINE_CAP);
+  const described = await Promise.all(machines.map((m) => call("DescribeStateMachine", { stateMachineArn: m.stateMachineArn }).catch(() => null)));
+  const users = described.filter((d) => d && d.type === "STANDARD" && String(d.definition).includes(arn));
+  const tasks: TaskSeen[] = [];
+  const workers = new Map<string, number>();
+  let execs: Json[] = [];
+  for (const m of users) {
+    const r = await call("ListExecutions", { stateMachineArn: m.stateMachineArn, statusFilter: "RUNNING", maxResults: 100 });
+    execs.push(...(r.executions ?? []));
+    const recent = await call("ListExecutions", { stateMachineArn: m.stateMachineArn, maxResults: 10 });
+    execs.push(...(recent.executions ?? []).filter((e: Json) => e.status !== "RUNNING"));
+  }
+  execs = execs.slice(0, EXEC_CAP);
+  await Promise.all(execs.map(async (e) => {
+    const h = await call("GetExecutionHistory", { executionArn: e.executionArn, reverseOrder: true, maxResults: 100 });
+    const events: Json[] = (h.events ?? []).slice().reverse();
+    const open = new Map<number, TaskSeen>();
+    const byId = new Map<number, Json>(events.map((ev) => [ev.id, ev]));
+    for (const ev of events) {
+      if (ev.type === "ActivityScheduled" && ev.activityScheduledEventDetails?.resource === arn) {
+        const entered = byId.get(ev.previousEventId);
+        open.set(ev.id, { execution: e, state: entered?.stateEnteredEventDetails?.name ?? "", scheduled: ev });
+      } else if (ev.type === "ActivityStarted") {
+        const t = open.get(ev.previousEventId);
+        if (t) {
+          t.started = ev;
+          const w = ev.activityStartedEventDetails?.workerName ?? "(no name)";
+          workers.set(w, Math.max(workers.get(w) ?? 0, ev.timestamp));
+        }
+      } else if (/^Activity(Succeeded|Failed|TimedOut)$/.test(ev.type)) {
+        // Answered: previousEventId is the ActivityStarted (or Scheduled) event.
+        for (const [id, t] of open) if (id === ev.previousEventId || t.started?.id === ev.previousEventId) open.delete(id);
+      }
+    }
+    if (e.status === "RUNNING") tasks.push(...open.values());
+  }));
+  const note = `${users.length} state machine(s) use this activity; ${execs.length} execution(s) read` +
+    (machines.length >= MACHINE_CAP || execs.length >= EXEC_CAP ? " (capped)" : "");
+  return { tasks, workers, note };
+}
+
 export async function activityView(app: HTMLElement, arn: string): Promise<View> {
   const a = await call("DescribeActivity", { activityArn: arn });
+  const seen = h("div#activity-tasks");
+  let busy = false;
+  const refresh = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const { tasks, workers, note } = await scanActivity(arn);
+      clear(seen);
+      seen.append(
+        h("h2", null, `Tasks in progress (${tasks.length})`),
+        h("table.list#waiting-tasks", null, h("thead", null, h("tr", null, h("th", null, "Execution"), h("th", null, "State"), h("th", null, "Scheduled"), h("th", null, "Status"))),
+          h("tbody", null, tasks.length ? tasks.map((t) => h("tr", { "data-execution": t.execution.name }, h("td", null, link(`#/execution/${enc(t.execution.executionArn)}`, t.execution.name)), h("td", null, t.state),
+            h("td", null, fmtTime(t.scheduled.timestamp)),
+            h("td.task-status", null, t.started ? `started by ${t.started.activityStartedEventDetails?.workerName ?? "?"} at ${fmtTime(t.started.timestamp)}` : "waiting for a worker")))
+            : h("tr", null, h("td.muted", { colspan: 4 }, "None")))),
+        h("h2", null, "Workers seen"),
+        h("table.list#workers", null, h("thead", null, h("tr", null, h("th", null, "Worker"), h("th", null, "Last task started"))),
+          h("tbody", null, workers.size ? [...workers].sort((x, y) => y[1] - x[1]).map(([w, t]) => h("tr", null, h("td.worker", null, w), h("td", null, fmtTime(t))))
+            : h("tr", null, h("td.muted", { colspan: 2 }, "None yet")))),
+        h("p.muted", null, note + ". Read from the histories (public API); refreshed every 3 s."),
+      );
+    } catch (e) {
+      clear(seen);
+      seen.appendChild(errorBox(e));
+    } finally {
+      busy = false;
+    }
+  };
   const got = h("div");
   let controller: AbortController | null = null;
   const take = async () => {
@@ -72,6 +154,8 @@ export async function activityView(app: HTMLElement, arn: string): Promise<View>
   };
   app.append(h("h1", null, a.name), h("div.meta", null, h("code", null, arn), ` · created ${fmtTime(a.creationDate)}`),
     h("p", null, "Work on this activity as a worker would: take the next task (GetActivityTask) and answer it."),
-    h("button#take-task", { onclick: take }, "Take a task"), got);
-  return { stop: () => controller?.abort() };
+    h("button#take-task", { onclick: take }, "Take a task"), got, seen);
+  await refresh();
+  const timer = window.setInterval(() => void refresh(), 3000);
+  return { stop: () => { controller?.abort(); clearInterval(timer); } };
 }

@@ -161,7 +161,18 @@ class Suite:
         self.wait_outcome("Prepare", "succeeded")
         assert self.b.js("return document.querySelector('#exec-status').dataset.status") == "RUNNING"
         self.shot("execution-running.png")
+        # The activity's page: the task waits for a worker; once boto3 took
+        # it, it is started by that worker, who is among the workers seen.
+        self.open("#/activity/" + urllib_quote(act))
+        self.b.wait("const r = document.querySelector('#waiting-tasks tr[data-execution=\"order-42\"] .task-status');"
+                    "return r && r.textContent === 'waiting for a worker'", 15, "the waiting task")
         task = self.take_task(act)
+        self.b.wait("const r = document.querySelector('#waiting-tasks tr[data-execution=\"order-42\"] .task-status');"
+                    "return r && r.textContent.startsWith('started by console-test')", 15, "the started task")
+        assert "console-test" in self.b.js("return [...document.querySelectorAll('#workers .worker')].map(w => w.textContent)")
+        self.shot("activity.png")
+        self.open("#/execution/" + urllib_quote(ex))
+        self.wait_outcome("Work", "running")
         assert json.loads(task["input"]) == {"order": 42}
         self.sfn.send_task_success(taskToken=task["taskToken"], output=json.dumps({"shipped": True}))
         # The page polls: no reload.
