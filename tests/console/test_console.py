@@ -335,6 +335,49 @@ class Suite:
                   "s.dispatchEvent(new Event('change'));")
         self.b.wait("return document.querySelector('#executions tbody').textContent.includes('No executions')", 10,
                     "no FAILED executions")
+        # The time filter: nothing started after tomorrow; everything since yesterday.
+        self.b.js("const s = document.querySelector('#filter-status'); s.value = '';"
+                  "s.dispatchEvent(new Event('change'));"
+                  "document.querySelector('#filter-name').value = '';"
+                  "const f = document.querySelector('#filter-from');"
+                  "f.value = new Date(Date.now() + 86400e3 - new Date().getTimezoneOffset() * 60e3).toISOString().slice(0, 19);"
+                  "f.dispatchEvent(new Event('input'));")
+        self.b.wait("return document.querySelector('#executions tbody').textContent.includes('No executions')", 10,
+                    "no executions started tomorrow")
+        self.b.js("const f = document.querySelector('#filter-from');"
+                  "f.value = new Date(Date.now() - 86400e3 - new Date().getTimezoneOffset() * 60e3).toISOString().slice(0, 19);"
+                  "f.dispatchEvent(new Event('input'));")
+        self.b.wait("return document.querySelectorAll('#executions tbody tr a').length === 50", 10,
+                    "50 executions started since yesterday")
+
+    def test_versions_aliases_and_saving(self):
+        d = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+        m = self.sfn.create_state_machine(name="versioned", roleArn=ROLE, definition=json.dumps(d),
+                                          publish=True)["stateMachineArn"]
+        d["States"]["A"]["Result"] = 2
+        v2 = self.sfn.update_state_machine(stateMachineArn=m, definition=json.dumps(d),
+                                           publish=True)["stateMachineVersionArn"]
+        self.sfn.create_state_machine_alias(name="live", routingConfiguration=[
+            {"stateMachineVersionArn": m + ":1", "weight": 70}, {"stateMachineVersionArn": v2, "weight": 30}])
+        self.open("#/machine/%s/versions" % urllib_quote(m))
+        got = self.b.wait("const r = [...document.querySelectorAll('#versions tbody a')].map(a => a.textContent);"
+                          "return r.length ? r : null", 10, "the versions")
+        assert got == ["versioned:2", "versioned:1"], got
+        self.open("#/machine/%s/aliases" % urllib_quote(m))
+        text = self.b.wait("const t = document.querySelector('#aliases tbody'); return t && t.textContent.includes('live') ? t.textContent : null",
+                           10, "the alias")
+        assert "versioned:1 70%" in text and "versioned:2 30%" in text, text
+        # Save from the editor, publishing version 3.
+        self.open("#/machine/%s/edit" % urllib_quote(m))
+        self.b.wait("return document.querySelector('#diagnostics .diag.OK')", 10, "the first validation")
+        d["States"]["A"]["Result"] = 3
+        self.b.js("const t = document.querySelector('#definition-editor'); t.value = arguments[0];"
+                  "t.dispatchEvent(new Event('input'));", json.dumps(d, indent=2))
+        self.b.click("#publish")
+        self.b.click("#save")
+        self.b.wait("return document.body.textContent.includes('as versioned:3')", 10, "the saved version")
+        got = self.sfn.describe_state_machine(stateMachineArn=m + ":3")
+        assert json.loads(got["definition"])["States"]["A"]["Result"] == 3
 
     def test_editor_validates_as_you_type(self):
         m = self.sfn.create_state_machine(name="edited", roleArn=ROLE, definition=json.dumps(
@@ -399,7 +442,7 @@ class Suite:
             tests = [t for t in sorted(dir(self)) if t.startswith("test_")]
             order = ["test_page_served", "test_running_execution_turns_green",
                      "test_stop_from_the_page", "test_failed_state_shows_error_and_cause", "test_graph_renders_nested_states",
-                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_editor_validates_as_you_type", "test_firefox"]
+                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_versions_aliases_and_saving", "test_editor_validates_as_you_type", "test_firefox"]
             tests.sort(key=lambda t: order.index(t) if t in order else 99)
             for t in tests:
                 if self.args.k and self.args.k not in t:
