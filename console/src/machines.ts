@@ -81,7 +81,7 @@ export async function machineView(app: HTMLElement, arn: string, tab: string): P
       return {};
     }
     case "start":
-      pane.appendChild(startForm(arn));
+      pane.appendChild(startForm(arn, m.type));
       return {};
     case "edit":
       return editor(pane, m);
@@ -89,14 +89,25 @@ export async function machineView(app: HTMLElement, arn: string, tab: string): P
   return {};
 }
 
-function startForm(arn: string): HTMLElement {
+/// Standard: StartExecution, then the execution's page. Express:
+/// StartSyncExecution (Express executions cannot be described afterwards),
+/// the result shown here.
+function startForm(arn: string, type: string): HTMLElement {
   const name = h("input#start-name", { placeholder: "Name (optional)" }) as HTMLInputElement;
   const input = h("textarea#start-input.code", { rows: 8 }, "{}") as HTMLTextAreaElement;
   const out = h("div");
   const go = async () => {
     clear(out);
     try {
-      const r = await call("StartExecution", { stateMachineArn: arn, input: input.value, ...(name.value ? { name: name.value } : {}) });
+      const body = { stateMachineArn: arn, input: input.value, ...(name.value ? { name: name.value } : {}) };
+      if (type === "EXPRESS") {
+        const r = await call("StartSyncExecution", body);
+        out.append(h("div#sync-result", null, h("div", null, badge(r.status), " ", r.executionArn),
+          r.error || r.cause ? h("div.failure", null, h("div", null, "Error: ", h("b", null, r.error ?? "")), h("div", null, "Cause: ", h("pre", null, pretty(r.cause ?? "")))) : null,
+          r.output !== undefined ? h("pre", null, pretty(r.output)) : null));
+        return;
+      }
+      const r = await call("StartExecution", body);
       location.hash = `#/execution/${enc(r.executionArn)}`;
     } catch (e) {
       out.appendChild(errorBox(e));

@@ -350,6 +350,27 @@ class Suite:
         self.b.wait("return document.querySelectorAll('#executions tbody tr a').length === 50", 10,
                     "50 executions started since yesterday")
 
+    def test_start_from_the_page(self):
+        d = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Parameters": {"got.$": "$.x"}, "End": True}}})
+        std = self.sfn.create_state_machine(name="startme", roleArn=ROLE, definition=d)["stateMachineArn"]
+        self.open("#/machine/%s/start" % urllib_quote(std))
+        self.b.js("document.querySelector('#start-input').value = arguments[0]", json.dumps({"x": 41}))
+        self.b.type("#start-name", "from-the-page")
+        self.b.click("#start-button")
+        self.b.wait("const s = document.querySelector('#exec-status'); return s && s.dataset.status === 'SUCCEEDED'",
+                    10, "the started execution SUCCEEDED")
+        assert json.loads(self.b.js("return document.querySelector('#exec-output').textContent")) == {"got": 41}
+        arn = std.replace(":stateMachine:", ":execution:") + ":from-the-page"
+        assert self.sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
+        ex = self.sfn.create_state_machine(name="startme-express", roleArn=ROLE, definition=d,
+                                           type="EXPRESS")["stateMachineArn"]
+        self.open("#/machine/%s/start" % urllib_quote(ex))
+        self.b.js("document.querySelector('#start-input').value = arguments[0]", json.dumps({"x": 7}))
+        self.b.click("#start-button")
+        text = self.b.wait("const r = document.querySelector('#sync-result'); return r ? r.textContent : null", 10,
+                           "the synchronous result")
+        assert "SUCCEEDED" in text and '"got": 7' in text, text
+
     def test_versions_aliases_and_saving(self):
         d = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
         m = self.sfn.create_state_machine(name="versioned", roleArn=ROLE, definition=json.dumps(d),
@@ -442,7 +463,7 @@ class Suite:
             tests = [t for t in sorted(dir(self)) if t.startswith("test_")]
             order = ["test_page_served", "test_running_execution_turns_green",
                      "test_stop_from_the_page", "test_failed_state_shows_error_and_cause", "test_graph_renders_nested_states",
-                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_versions_aliases_and_saving", "test_editor_validates_as_you_type", "test_firefox"]
+                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_start_from_the_page", "test_versions_aliases_and_saving", "test_editor_validates_as_you_type", "test_firefox"]
             tests.sort(key=lambda t: order.index(t) if t in order else 99)
             for t in tests:
                 if self.args.k and self.args.k not in t:
