@@ -180,12 +180,15 @@ export async function executionView(app: HTMLElement, arn: string): Promise<View
   const historyBody = h("tbody");
   const mapRuns = h("div#map-runs");
   const msg = h("div");
-  const drawn = await drawDefinition(def, (s) => {
+  const drawing = drawDefinition(def, (s) => {
     selected = s;
     showState();
   });
+  const graphBox = h("div.graph-box", null, h("p.muted", null, "Laying out the graph…"));
+  let drawn: Awaited<typeof drawing> | null = null;
 
   const colour = () => {
+    if (!drawn) return;
     for (const [name, g] of drawn.states) {
       g.classList.remove("o-running", "o-succeeded", "o-failed", "o-caught", "o-retried", "o-aborted");
       const r = runs.get(name);
@@ -239,18 +242,23 @@ export async function executionView(app: HTMLElement, arn: string): Promise<View
       msg.appendChild(errorBox(e));
     }
   };
+  const HISTORY_ROWS = 2000; // the table keeps the newest rows; the graph and panels use every event
+  const historyNote = h("p.muted");
   const renderHistory = (from: number) => {
-    for (const e of history.events.slice(from)) {
+    const total = history.events.length;
+    for (const e of history.events.slice(Math.max(from, total - HISTORY_ROWS))) {
       const d = details(e);
       const step = d.name ?? "";
       const { error, cause } = errorOf(e);
       historyBody.appendChild(h("tr", { "data-event": e.id, class: /(Failed|TimedOut|Aborted)$/.test(e.type) ? "ev-failure" : "" },
         h("td", null, String(e.id)), h("td", null, e.type), h("td", null, step), h("td", null, fmtTime(e.timestamp)),
         h("td", null, error ? h("div", null, h("b", null, error), cause ? " — " + String(cause).slice(0, 200) : "") : null,
-          d.input !== undefined ? h("details", null, h("summary", null, "input"), h("pre", null, pretty(d.input))) : null,
-          d.output !== undefined ? h("details", null, h("summary", null, "output"), h("pre", null, pretty(d.output))) : null,
-          Object.keys(d).length && d.input === undefined && d.output === undefined && !error ? h("details", null, h("summary", null, "details"), h("pre", null, JSON.stringify(d, null, 2))) : null)));
+          d.input !== undefined ? lazyDetails("input", () => pretty(d.input)) : null,
+          d.output !== undefined ? lazyDetails("output", () => pretty(d.output)) : null,
+          Object.keys(d).length && d.input === undefined && d.output === undefined && !error ? lazyDetails("details", () => JSON.stringify(d, null, 2)) : null)));
     }
+    while (historyBody.children.length > HISTORY_ROWS) historyBody.removeChild(historyBody.firstChild!);
+    historyNote.textContent = total > HISTORY_ROWS ? `The last ${HISTORY_ROWS} of ${total} events.` : `${total} events.`;
   };
   const loadMapRuns = async () => {
     if (!history.events.some((e) => e.type === "MapRunStarted")) return;
@@ -282,16 +290,36 @@ export async function executionView(app: HTMLElement, arn: string): Promise<View
   };
   const live = document.getElementById("live")!;
   app.append(head, actions,
-    h("div.split.exec", null, h("div", null, h("div.graph-box", null, drawn.svg), legend()), stateBox),
+    h("div.split.exec", null, h("div", null, graphBox, legend()), stateBox),
     mapRuns,
     h("h2", null, "Answer a task token"), answerForm(),
-    h("h2", null, "Event history"),
+    h("h2", null, "Event history"), historyNote,
     h("table.list.history#history", null, h("thead", null, h("tr", null, h("th", null, "Id"), h("th", null, "Type"), h("th", null, "Step"), h("th", null, "Time"), h("th", null, "Details"))), historyBody));
-  await poll(true);
+  const first = poll(true);
+  try {
+    drawn = await drawing;
+    clear(graphBox);
+    graphBox.appendChild(drawn.svg);
+  } catch (e) {
+    clear(graphBox);
+    graphBox.appendChild(errorBox(e));
+  }
+  await first;
+  colour();
   const timer = window.setInterval(() => {
     if (ex.status === "RUNNING" || ex.status === "PENDING_REDRIVE") void poll().catch(() => undefined);
   }, 1000);
   return { stop: () => { clearInterval(timer); live.textContent = ""; } };
+}
+
+/// A <details> whose text is made when first opened (histories are long).
+function lazyDetails(label: string, text: () => string): HTMLElement {
+  const pre = h("pre");
+  const d = h("details", null, h("summary", null, label), pre);
+  d.addEventListener("toggle", () => {
+    if (!pre.textContent) pre.textContent = text();
+  });
+  return d;
 }
 
 function legend(): HTMLElement {

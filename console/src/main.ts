@@ -39,7 +39,7 @@ async function route(): Promise<void> {
   } catch (e) {
     box.appendChild(errorBox(e));
   }
-  box.setAttribute("data-ready", "1");
+  box.setAttribute("data-ready", String(Math.round(performance.now())));
 }
 
 window.addEventListener("hashchange", () => void route());

@@ -71,9 +71,13 @@ export function outcomes(events: Json[], executionStatus: string): Map<string, S
     if (type.endsWith("StateExited")) {
       const name = details(ev).name;
       // The last open visit of that state (its own chain may be long).
-      const run = runs.get(name);
-      const open = run?.visits.filter((v) => !v.exited) ?? [];
-      visit = open.length ? open[open.length - 1] : visit;
+      // Its visit: the one the event before it belongs to (the usual case),
+      // else the last open visit of that state.
+      if (!visit || visit.name !== name || visit.exited) {
+        const run = runs.get(name);
+        visit = undefined;
+        for (let i = (run?.visits.length ?? 0) - 1; i >= 0 && !visit; i--) if (!run!.visits[i].exited) visit = run!.visits[i];
+      }
       if (visit) {
         visit.exited = ev;
         owner.set(ev.id, visit);
