@@ -25,6 +25,9 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
@@ -132,7 +135,6 @@ class Suite:
 
     # -- the tests ---------------------------------------------------------
     def test_page_served(self):
-        import urllib.request
         with urllib.request.urlopen(self.url, timeout=10) as r:
             body = r.read().decode()
             assert r.headers["Content-Type"].startswith("text/html"), r.headers["Content-Type"]
@@ -497,7 +499,6 @@ class Suite:
 
 
 def urllib_quote(s):
-    import urllib.parse
     return urllib.parse.quote(s, safe="")
 
 

@@ -18,7 +18,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import harness  # noqa: E402
 
 
-
 def find_binary(names):
     for n in names:
         p = shutil.which(n)
@@ -97,12 +96,10 @@ class Browser:
             try:
                 last = self.js(script, *args)
             except WebDriverError as e:
-                last = str(e)
-                last_ok = False
+                last = "error: %s" % e
             else:
-                last_ok = True
-            if last_ok and last:
-                return last
+                if last:
+                    return last
             time.sleep(0.2)
         raise AssertionError("timed out waiting for %s (last: %r)" % (what or script, last))
 
@@ -110,12 +107,6 @@ class Browser:
         png = base64.b64decode(self.cmd("GET", "/screenshot"))
         with open(path, "wb") as f:
             f.write(png)
-
-    def console_errors(self):
-        try:
-            return self.cmd("POST", "/se/log", {"type": "browser"})
-        except WebDriverError:
-            return []
 
     def close(self):
         try:
