@@ -292,7 +292,7 @@ export async function executionView(app: HTMLElement, arn: string): Promise<View
   app.append(head, actions,
     h("div.split.exec", null, h("div", null, graphBox, legend()), stateBox),
     mapRuns,
-    h("h2", null, "Answer a task token"), answerForm(),
+    h("details.answer-box", null, h("summary", null, "Answer a task token (SendTaskSuccess / SendTaskFailure)"), answerForm()),
     h("h2", null, "Event history"), historyNote,
     h("table.list.history#history", null, h("thead", null, h("tr", null, h("th", null, "Id"), h("th", null, "Type"), h("th", null, "Step"), h("th", null, "Time"), h("th", null, "Details"))), historyBody));
   const first = poll(true);
