@@ -6,10 +6,10 @@ import type { View } from "./main";
 
 export function answerForm(token = ""): HTMLElement {
   const tok = h("textarea.code.token", { rows: 2, placeholder: "task token", value: token }) as HTMLTextAreaElement;
-  const output = h("textarea.code", { rows: 3, value: "{}" }) as HTMLTextAreaElement;
-  const error = h("input", { placeholder: "error (failure)" }) as HTMLInputElement;
-  const cause = h("input", { placeholder: "cause (failure)" }) as HTMLInputElement;
-  const msg = h("div");
+  const output = h("textarea.code.task-output", { rows: 3, value: "{}" }) as HTMLTextAreaElement;
+  const error = h("input.task-error", { placeholder: "error (failure)" }) as HTMLInputElement;
+  const cause = h("input.task-cause", { placeholder: "cause (failure)" }) as HTMLInputElement;
+  const msg = h("div.answer-msg");
   const send = async (op: string, body: Record<string, string>) => {
     clear(msg);
     try {

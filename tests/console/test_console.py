@@ -373,6 +373,44 @@ class Suite:
                            "the synchronous result")
         assert "SUCCEEDED" in text and '"got": 7' in text, text
 
+    def test_answer_from_the_page(self):
+        act = self.sfn.create_activity(name="console-answer-act")["activityArn"]
+        m = self.sfn.create_state_machine(name="answered", roleArn=ROLE,
+                                          definition=json.dumps(activity_def(act)))["stateMachineArn"]
+        # Success: the activity's page takes the task (GetActivityTask from the
+        # browser) and answers it (SendTaskSuccess).
+        ex = self.sfn.start_execution(stateMachineArn=m, name="by-the-page")["executionArn"]
+        self.open("#/activity/" + urllib_quote(act))
+        self.b.click("#take-task")
+        self.b.wait("const t = document.querySelector('.answer textarea.token'); return t && t.value.length > 20",
+                    20, "the task's token in the form")
+        self.b.js("document.querySelector('.answer .task-output').value = arguments[0]", json.dumps({"by": "page"}))
+        self.b.click(".answer button.success")
+        self.b.wait("return (document.querySelector('.answer-msg') || {}).textContent === 'SendTaskSuccess accepted'",
+                    10, "SendTaskSuccess accepted")
+        for _ in range(100):
+            d = self.sfn.describe_execution(executionArn=ex)
+            if d["status"] != "RUNNING":
+                break
+            time.sleep(0.1)
+        assert d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"by": "page"}, d
+        # Failure: a token boto3 took, pasted into the task-token page.
+        ex = self.sfn.start_execution(stateMachineArn=m, name="failed-by-the-page")["executionArn"]
+        token = self.take_task(act)["taskToken"]
+        self.open("#/task-token")
+        self.b.js("document.querySelector('.answer textarea.token').value = arguments[0];"
+                  "document.querySelector('.answer .task-error').value = 'Rejected';"
+                  "document.querySelector('.answer .task-cause').value = 'refused in the console';", token)
+        self.b.click(".answer button.failure-b")
+        self.b.wait("return (document.querySelector('.answer-msg') || {}).textContent === 'SendTaskFailure accepted'",
+                    10, "SendTaskFailure accepted")
+        for _ in range(100):
+            d = self.sfn.describe_execution(executionArn=ex)
+            if d["status"] != "RUNNING":
+                break
+            time.sleep(0.1)
+        assert d["status"] == "FAILED" and d["error"] == "Rejected" and d["cause"] == "refused in the console", d
+
     def test_versions_aliases_and_saving(self):
         d = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
         m = self.sfn.create_state_machine(name="versioned", roleArn=ROLE, definition=json.dumps(d),
@@ -465,7 +503,7 @@ class Suite:
             tests = [t for t in sorted(dir(self)) if t.startswith("test_")]
             order = ["test_page_served", "test_running_execution_turns_green",
                      "test_stop_from_the_page", "test_failed_state_shows_error_and_cause", "test_graph_renders_nested_states",
-                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_start_from_the_page", "test_versions_aliases_and_saving", "test_editor_validates_as_you_type", "test_firefox"]
+                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_start_from_the_page", "test_answer_from_the_page", "test_versions_aliases_and_saving", "test_editor_validates_as_you_type", "test_firefox"]
             tests.sort(key=lambda t: order.index(t) if t in order else 99)
             for t in tests:
                 if self.args.k and self.args.k not in t:
