@@ -27,16 +27,28 @@ export async function machinesView(app: HTMLElement): Promise<View> {
   return {};
 }
 
-/// The definition drawn beside its text; `selected` is told of clicks.
+/// The definition drawn beside its text; clicking a state scrolls the text
+/// to that state's definition (and tells `onSelect`).
 export async function graphBeside(def: string, onSelect?: (s: string) => void) {
   const graphBox = h("div.graph-box");
+  const text = pretty(def);
+  const pre = h("pre.definition", null, text);
+  const show = (name: string) => {
+    const at = text.indexOf(JSON.stringify(name) + ": {");
+    if (at >= 0) {
+      const line = text.slice(0, at).split("\n").length - 1;
+      const lineHeight = parseFloat(getComputedStyle(pre).lineHeight) || 17;
+      pre.scrollTop = Math.max(0, line * lineHeight - 8);
+    }
+    onSelect?.(name);
+  };
   try {
-    const d = await drawDefinition(JSON.parse(def), onSelect);
+    const d = await drawDefinition(JSON.parse(def), show);
     graphBox.appendChild(d.svg);
-    return { box: h("div.split", null, graphBox, h("pre.definition", null, pretty(def))), drawn: d };
+    return { box: h("div.split", null, graphBox, pre), drawn: d };
   } catch (e) {
     graphBox.appendChild(errorBox(e));
-    return { box: h("div.split", null, graphBox, h("pre.definition", null, pretty(def))), drawn: null };
+    return { box: h("div.split", null, graphBox, pre), drawn: null };
   }
 }
 

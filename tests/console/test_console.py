@@ -278,6 +278,10 @@ class Suite:
         # Each edge's path is drawn.
         assert self.b.js("return document.querySelectorAll('svg.graph .edge path').length") >= 12
         self.shot("graph.png")
+        # Clicking a state scrolls the definition text to it.
+        assert self.b.js("return document.querySelector('pre.definition').scrollTop") == 0
+        self.b.click("g[data-state='ItemDone'] rect")
+        self.b.wait("return document.querySelector('pre.definition').scrollTop > 100", 5, "the text scrolled to ItemDone")
 
     def test_map_run_and_children(self):
         d = {"StartAt": "Fan", "States": {"Fan": {
