@@ -167,6 +167,7 @@ async function editor(pane: HTMLElement, m: Json): Promise<View> {
     clearTimeout(timer);
     timer = window.setTimeout(validate, 300);
   });
+  text.addEventListener("keydown", tabInserts);
   const save = async () => {
     clear(saved);
     try {
@@ -179,6 +180,15 @@ async function editor(pane: HTMLElement, m: Json): Promise<View> {
   pane.appendChild(h("div.split", null, h("div", null, text, diag, h("div.row", null, h("label.inline", null, publish, " publish a version"), h("button#save", { onclick: save }, "Save")), saved), graphBox));
   await validate();
   return { stop: () => clearTimeout(timer) };
+}
+
+/// Tab in a definition editor indents (two spaces) instead of leaving it.
+function tabInserts(ev: KeyboardEvent): void {
+  if (ev.key !== "Tab" || ev.shiftKey || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+  ev.preventDefault();
+  const t = ev.target as HTMLTextAreaElement;
+  t.setRangeText("  ", t.selectionStart, t.selectionEnd, "end");
+  t.dispatchEvent(new Event("input"));
 }
 
 export async function createView(app: HTMLElement): Promise<View> {
@@ -204,6 +214,7 @@ export async function createView(app: HTMLElement): Promise<View> {
     clearTimeout(timer);
     timer = window.setTimeout(validate, 300);
   });
+  text.addEventListener("keydown", tabInserts);
   const create = async () => {
     clear(out);
     try {
