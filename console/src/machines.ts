@@ -224,7 +224,7 @@ export async function createView(app: HTMLElement): Promise<View> {
       out.appendChild(errorBox(e));
     }
   };
-  app.append(h("h1", null, "Create a state machine"), h("div.form", null, h("label", null, "Name", name), h("label", null, "Type", type), h("label", null, "Role ARN", role), h("label", null, "Definition", text), diag, h("button", { onclick: create }, "Create"), out));
+  app.append(h("h1", null, "Create a state machine"), h("div.form", null, h("label", null, "Name", name), h("label", null, "Type", type), h("label", null, "Role ARN", role), h("label", null, "Definition", text), diag, h("button#create-button", { onclick: create }, "Create"), out));
   await validate();
   return { stop: () => clearTimeout(timer) };
 }

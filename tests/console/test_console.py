@@ -415,6 +415,16 @@ class Suite:
             time.sleep(0.1)
         assert d["status"] == "FAILED" and d["error"] == "Rejected" and d["cause"] == "refused in the console", d
 
+    def test_create_from_the_page(self):
+        self.open("#/create")
+        self.b.wait("return document.querySelector('.diagnostics .diag.OK')", 10, "the sample validated")
+        self.b.type("#create-name", "made-in-the-console")
+        self.b.click("#create-button")
+        self.b.wait("return location.hash.startsWith('#/machine/') &&"
+                    " document.querySelector('svg.graph g[data-state=\"Hello\"]') !== null", 10, "the new machine's graph")
+        names = [m["name"] for m in self.sfn.list_state_machines()["stateMachines"]]
+        assert "made-in-the-console" in names, names
+
     def test_versions_aliases_and_saving(self):
         d = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
         m = self.sfn.create_state_machine(name="versioned", roleArn=ROLE, definition=json.dumps(d),
@@ -507,7 +517,7 @@ class Suite:
             tests = [t for t in sorted(dir(self)) if t.startswith("test_")]
             order = ["test_page_served", "test_running_execution_turns_green",
                      "test_stop_from_the_page", "test_failed_state_shows_error_and_cause", "test_graph_renders_nested_states",
-                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_start_from_the_page", "test_answer_from_the_page", "test_versions_aliases_and_saving", "test_editor_validates_as_you_type", "test_firefox"]
+                     "test_map_run_and_children", "test_executions_list_pages_and_filters", "test_start_from_the_page", "test_answer_from_the_page", "test_create_from_the_page", "test_versions_aliases_and_saving", "test_editor_validates_as_you_type", "test_firefox"]
             tests.sort(key=lambda t: order.index(t) if t in order else 99)
             for t in tests:
                 if self.args.k and self.args.k not in t:
