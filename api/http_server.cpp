@@ -251,7 +251,8 @@ class session : public std::enable_shared_from_this<session> {
     res->result(static_cast<http::status>(r.status));
     res->version(11);
     res->set(http::field::server, "statecraft");
-    res->set(http::field::content_type, "application/x-amz-json-1.0");
+    res->set(http::field::content_type,
+             r.content_type.empty() ? "application/x-amz-json-1.0" : r.content_type);
     res->set("x-amzn-RequestId", request_id());
     if (!r.error_type.empty()) res->set("x-amzn-ErrorType", r.error_type);
     res->keep_alive(keep_alive);

@@ -2,6 +2,7 @@
 #include "api/service.hpp"
 
 #include "api/admin_clock.hpp"
+#include "api/static_assets.hpp"
 
 #include "runtime/model/arn.hpp"
 
@@ -44,6 +45,7 @@ void send_error(const responder& done, const actors::api_error& e) {
 
 void service::handle(request req, responder done, liveness alive) {
   if (req.path.size() > 1 && handle_admin_clock(req, done, node_)) return;
+  if (req.method == "GET" && handle_static_asset(req, done, node_.settings().api.console_dir)) return;
   if (req.method != "POST") {
     return done(error_response("UnknownOperationException",
                                "Only POST requests are served (AWS JSON 1.0 protocol)"));

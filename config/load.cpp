@@ -350,6 +350,10 @@ const std::vector<field>& fields() {
                              &api_settings::idle_timeout_seconds, 3600.0));
     t.push_back(double_field("api", "header_timeout_seconds", &settings::api,
                              &api_settings::header_timeout_seconds, 3600.0));
+    t.push_back(string_field("api", "console_dir", &settings::api, &api_settings::console_dir,
+                             [](std::string_view) { return true; }, "a folder path")
+                    .cli("--console-dir", "DIR",
+                         "Web console assets served at GET / (default: the build's console/dist; off = none)"));
     // activities
     t.push_back(double_field("activities", "poll_timeout_seconds", &settings::activities,
                              &activities_settings::poll_timeout_seconds, 60.0)

@@ -55,6 +55,9 @@ struct api_settings {
   /// Seconds a request may take to arrive, head and body, from its first
   /// byte (slow clients are closed).
   double header_timeout_seconds = 10;
+  /// Folder of the web console's built assets (console/dist), served at
+  /// GET /; "" = the build's own console/dist; "off" = no console.
+  std::string console_dir = "";
 
   bool operator==(const api_settings&) const = default;
 };

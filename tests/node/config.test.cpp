@@ -68,6 +68,7 @@ settings all_changed() {
   s.node.worker_threads = 9;
   s.api.max_request_bytes = 4096;
   s.api.max_connections = 5;
+  s.api.console_dir = "/tmp/console";
   s.activities.poll_timeout_seconds = 0.5;
   s.activities.task_token_secret = "0123456789abcdef";
   s.executions.time_scale = 100;
