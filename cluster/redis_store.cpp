@@ -179,6 +179,7 @@ const std::string fenced_save_ops_text = with_ops(save_execution_fenced_lua.text
 
 /// Checks Redis answers and the keyspace's shard count; starts the writer.
 bool redis_store::init(std::string* error) {
+  if (cluster_ && !cluster_->init(error)) return false;
   try {
     lease c(pool_);
     resp q;

@@ -69,6 +69,7 @@ bool roundtrip(redisContext* c, const resp& q, std::vector<reply>& out, std::str
 }
 
 redisContext* pool::take() {
+  if (router_) return nullptr;  // the router has its own pools
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return !idle_.empty() || leased_ < max_; });
   ++leased_;
@@ -94,6 +95,7 @@ redisContext* pool::take() {
 }
 
 void pool::give_back(redisContext* c, bool broken) {
+  if (router_) return;
   if (broken && c) {
     redisFree(c);
     c = nullptr;
@@ -107,6 +109,10 @@ void pool::give_back(redisContext* c, bool broken) {
 std::vector<reply> lease::run_raw(const resp& q) {
   std::vector<reply> out;
   std::string why;
+  if (auto* router = p_.router()) {
+    if (!router->run({q.data()}, out, &why, q.writes())) throw store_unavailable("Redis Cluster: " + why);
+    return out;
+  }
   if (!roundtrip(c_, q, out, &why)) {
     broken_ = true;
     throw store_unavailable("Redis at " + p_.conn().where() + ": " + why);

@@ -14,6 +14,7 @@
 #include "cluster/codec.hpp"
 #include "cluster/hiredis_util.hpp"
 #include "cluster/keys.hpp"
+#include "cluster/redis_cluster.hpp"
 #include "cluster/redis_endpoint.hpp"
 #include "cluster/redis_store.hpp"
 
@@ -135,7 +136,10 @@ bool roundtrip(redisContext* c, const resp& q, std::vector<reply>& out, std::str
 
 class pool {
  public:
-  pool(connector& c, size_t max) : conn_(c), max_(std::max<size_t>(max, 1)) {}
+  /// With `router` (redis+cluster://), leases hold no connection: their
+  /// pipelines go through the router's per-master pools.
+  pool(connector& c, size_t max, redis_cluster_client* router = nullptr)
+      : conn_(c), max_(std::max<size_t>(max, 1)), router_(router) {}
   ~pool() {
     for (auto* c : idle_) redisFree(c);
   }
@@ -143,10 +147,12 @@ class pool {
   redisContext* take();
   void give_back(redisContext* c, bool broken);
   connector& conn() { return conn_; }
+  redis_cluster_client* router() const { return router_; }
 
  private:
   connector& conn_;
   size_t max_;
+  redis_cluster_client* router_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<redisContext*> idle_;
@@ -278,13 +284,26 @@ class finished_cache {
   std::deque<const std::string*> order_;  ///< keys of map_, oldest first
 };
 
+/// The router for a redis+cluster:// endpoint, with the store's timeouts.
+inline std::unique_ptr<redis_cluster_client> make_router(const redis_endpoint& e,
+                                                         const redis_store_options& o) {
+  redis_cluster_options c;
+  c.connect_timeout = o.connect_timeout;
+  c.command_timeout = o.command_timeout;
+  c.retry_budget = o.command_timeout;
+  c.wait_replicas = o.wait_replicas;
+  c.wait_timeout = o.wait_timeout;
+  return std::make_unique<redis_cluster_client>(e.cluster_nodes, c);
+}
+
 class redis_store final : public store {
  public:
   redis_store(redis_endpoint a, const redis_store_options& o)
       : opts_(o),
         shards_(o.shards ? o.shards : 1),
-        connector_(std::move(a), o),
-        pool_(connector_, static_cast<size_t>(std::max(o.pool_size, 1))),
+        connector_(a, o),
+        cluster_(a.uses_cluster() ? make_router(a, o) : nullptr),
+        pool_(connector_, static_cast<size_t>(std::max(o.pool_size, 1)), cluster_.get()),
         fences_(shards_) {}
 
   ~redis_store() override {
@@ -524,6 +543,8 @@ class redis_store final : public store {
   redis_store_options opts_;
   uint32_t shards_;
   connector connector_;
+  /// redis+cluster://: the router every command goes through (else null).
+  std::unique_ptr<redis_cluster_client> cluster_;
   pool pool_;
   // Fences (set_fence): shard → expected lease value ("" = none).
   std::mutex fence_mu_;

@@ -59,57 +59,82 @@ void redis_store::process(std::vector<pending_save>& batch) {
   std::vector<char> fenced_out(batch.size(), 0);
   std::string why;
   std::vector<std::string> deleting;
-  if (wctx_ && wgen_ != connector_.generation()) {  // the master switched
-    redisFree(wctx_);
-    wctx_ = nullptr;
-  }
-  if (!wctx_) {
-    try {
-      wgen_ = connector_.generation();
-      wctx_ = connector_.connect();
-      wctx_has_fenced_ = false;
-    } catch (const store_error& e) {
-      why = e.what();
+  bool have = false, broken = false, stale = false;
+  // Redis Cluster: the router sends each save to its shard's master (the
+  // SISMEMBER after a finishing save to the global keys' master) and gives
+  // the replies back in order.
+  std::vector<reply> routed;
+  size_t routed_at = 0;
+  if (cluster_) {
+    std::vector<std::string_view> pieces;
+    pieces.reserve(batch.size());
+    for (const auto& p : batch) pieces.push_back(p.cmds.data());
+    std::string err;
+    if (cluster_->run(pieces, routed, &err))
+      have = true;
+    else
+      why = "Redis Cluster: " + err;
+  } else {
+    if (wctx_ && wgen_ != connector_.generation()) {  // the master switched
+      redisFree(wctx_);
+      wctx_ = nullptr;
     }
-  }
-  if (wctx_) {
-    bool broken = false, stale = false;
-    // Fenced saves run a script by digest: load it first on a connection
-    // that has not (the reply is read before the saves').
-    bool loading = false;
-    if (!wctx_has_fenced_ &&
-        std::any_of(batch.begin(), batch.end(), [](const pending_save& p) { return p.fenced; })) {
-      resp l;
-      l.cmd({"SCRIPT", "LOAD", save_execution_fenced_lua.text});
-      loading = true;
-      if (redisAppendFormattedCommand(wctx_, l.data().data(), l.data().size()) != REDIS_OK)
-        broken = true;
-    }
-    for (auto& p : batch)
-      if (redisAppendFormattedCommand(wctx_, p.cmds.data().data(), p.cmds.data().size()) !=
-          REDIS_OK) {
-        broken = true;
-        break;
+    if (!wctx_) {
+      try {
+        wgen_ = connector_.generation();
+        wctx_ = connector_.connect();
+        wctx_has_fenced_ = false;
+      } catch (const store_error& e) {
+        why = e.what();
       }
-    if (loading && !broken) {
-      void* raw = nullptr;
-      if (redisGetReply(wctx_, &raw) != REDIS_OK || !raw)
-        broken = true;
-      else
-        wctx_has_fenced_ = !is_error(reply(static_cast<redisReply*>(raw)).get());
     }
+    if (wctx_) {
+      have = true;
+      // Fenced saves run a script by digest: load it first on a connection
+      // that has not (the reply is read before the saves').
+      bool loading = false;
+      if (!wctx_has_fenced_ &&
+          std::any_of(batch.begin(), batch.end(), [](const pending_save& p) { return p.fenced; })) {
+        resp l;
+        l.cmd({"SCRIPT", "LOAD", save_execution_fenced_lua.text});
+        loading = true;
+        if (redisAppendFormattedCommand(wctx_, l.data().data(), l.data().size()) != REDIS_OK)
+          broken = true;
+      }
+      for (auto& p : batch)
+        if (redisAppendFormattedCommand(wctx_, p.cmds.data().data(), p.cmds.data().size()) !=
+            REDIS_OK) {
+          broken = true;
+          break;
+        }
+      if (loading && !broken) {
+        void* raw = nullptr;
+        if (redisGetReply(wctx_, &raw) != REDIS_OK || !raw)
+          broken = true;
+        else
+          wctx_has_fenced_ = !is_error(reply(static_cast<redisReply*>(raw)).get());
+      }
+    }
+  }
+  // The next reply, or null when the connection failed.
+  auto next = [&]() -> reply {
+    if (cluster_) return routed_at < routed.size() ? std::move(routed[routed_at++]) : reply();
+    void* raw = nullptr;
+    if (redisGetReply(wctx_, &raw) != REDIS_OK || !raw) return reply();
+    return reply(static_cast<redisReply*>(raw));
+  };
+  if (have) {
     for (size_t i = 0; i < batch.size() && !broken; ++i) {
       const auto& p = batch[i];
       const size_t n = p.cmds.count();
       const size_t exec_at = n - 1 - (p.check_deleting ? 1 : 0);
       bool good = false;
       for (size_t k = 0; k < n; ++k) {
-        void* raw = nullptr;
-        if (redisGetReply(wctx_, &raw) != REDIS_OK || !raw) {
+        reply r = next();
+        if (!r) {
           broken = true;
           break;
         }
-        reply r(static_cast<redisReply*>(raw));
         if (is_failover_error(r.get())) stale = true;
         if (k == exec_at && p.fenced) {
           // The script's 1 = saved, 0 = fenced out (nothing written).
@@ -135,6 +160,8 @@ void redis_store::process(std::vector<pending_save>& batch) {
       if (!broken) ok[i] = good;
       if (broken) fenced_out[i] = 0;
     }
+  }
+  if (have && !cluster_) {
     // store.redis_wait_replicas: acknowledged only once replicated; a
     // failed save is retried by its caller (saves are idempotent).
     if (!broken && std::find(ok.begin(), ok.end(), 1) != ok.end()) {
@@ -155,6 +182,8 @@ void redis_store::process(std::vector<pending_save>& batch) {
       redisFree(wctx_);
       wctx_ = nullptr;
     }
+  } else if (broken) {
+    why = "Redis Cluster: too few replies";
   }
   std::sort(deleting.begin(), deleting.end());
   deleting.erase(std::unique(deleting.begin(), deleting.end()), deleting.end());
