@@ -308,6 +308,7 @@ struct redis_cluster_client::unit {
   bool script_load = false;  ///< SCRIPT LOAD: every master
   std::optional<redis_host> ask;  ///< send once to this node, after ASKING
   bool done = false;
+  bool failed = false;  ///< done without a reply: may or may not have run
 };
 
 redis_cluster_client::redis_cluster_client(std::vector<redis_host> seeds, redis_cluster_options o)
@@ -460,8 +461,15 @@ bool redis_cluster_client::run(const std::vector<std::string_view>& wire,
 
   const auto deadline = steady::now() + opts_.retry_budget;
   milliseconds backoff = opts_.backoff_min;
-  std::string last_problem;
-  bool failed = false;  // a connection broke after a unit was written
+  std::string last_problem, failure;
+  bool failed = false;  // some unit failed after it was written
+  // A unit written whose outcome is unknown (connection broken, replicas
+  // short): no reply, not sent again.
+  auto fail_unit = [&](unit& u) {
+    u.done = u.failed = failed = true;
+    u.ask.reset();
+    for (size_t k = 0; k < u.count; ++k) out[u.first + k].reset();
+  };
   for (;;) {
     bool refresh_map = false, pause = false;
     struct batch {
@@ -569,7 +577,9 @@ bool redis_cluster_client::run(const std::vector<std::string_view>& wire,
     }
     for (auto& b : batches) {
       if (!b.c) continue;
-      for (size_t i : b.units) {
+      std::vector<size_t> finished;  // units answered in this batch
+      for (size_t idx = 0; idx < b.units.size(); ++idx) {
+        const size_t i = b.units[idx];
         auto& u = units[i];
         std::vector<reply> got;
         const size_t n = u.count + (u.ask ? 1 : 0);
@@ -582,8 +592,8 @@ bool redis_cluster_client::run(const std::vector<std::string_view>& wire,
           got.emplace_back(static_cast<redisReply*>(raw));
         }
         if (b.broken) {
-          failed = true;
-          last_problem = b.n->name + ": " + (b.c->errstr[0] ? b.c->errstr : "connection lost");
+          failure = b.n->name + ": " + (b.c->errstr[0] ? b.c->errstr : "connection lost");
+          for (size_t j = idx; j < b.units.size(); ++j) fail_unit(units[b.units[j]]);
           refresh_map = true;
           break;
         }
@@ -604,6 +614,7 @@ bool redis_cluster_client::run(const std::vector<std::string_view>& wire,
         if (e.empty()) {
           for (size_t k = 0; k < u.count; ++k) out[u.first + k] = std::move(got[k]);
           u.done = true;
+          finished.push_back(i);
           continue;
         }
         last_problem = b.n->name + ": " + std::string(e);
@@ -633,13 +644,15 @@ bool redis_cluster_client::run(const std::vector<std::string_view>& wire,
           if (text.empty()) {  // unknown: the caller sees NOSCRIPT
             for (size_t k = 0; k < u.count; ++k) out[u.first + k] = std::move(got[k]);
             u.done = true;
+            finished.push_back(i);
             continue;
           }
           reply r(static_cast<redisReply*>(
               redisCommand(b.c, "SCRIPT LOAD %b", text.data(), text.size())));
           if (!r) {
             b.broken = true;
-            failed = true;
+            failure = b.n->name + ": connection lost loading a script";
+            for (size_t j = idx + 1; j < b.units.size(); ++j) fail_unit(units[b.units[j]]);
             break;
           }
         } else {  // CLUSTERDOWN, READONLY, MASTERDOWN, LOADING: a failover
@@ -652,14 +665,14 @@ bool redis_cluster_client::run(const std::vector<std::string_view>& wire,
       if (b.wait && !b.broken) {
         void* raw = nullptr;
         if (redisGetReply(b.c, &raw) != REDIS_OK || !raw) {
-          b.broken = failed = true;
-          last_problem = b.n->name + ": " + (b.c->errstr[0] ? b.c->errstr : "connection lost");
+          b.broken = true;
+          failure = b.n->name + ": " + (b.c->errstr[0] ? b.c->errstr : "connection lost");
         } else {
           reply r(static_cast<redisReply*>(raw));
           if (r->type != REDIS_REPLY_INTEGER || r->integer < opts_.wait_replicas) {
             // Written but not replicated enough: not acknowledged.
-            b.broken = failed = true;
-            last_problem = b.n->name + ": the write reached " +
+            b.broken = true;
+            failure = b.n->name + ": the write reached " +
                            (r->type == REDIS_REPLY_INTEGER ? std::to_string(r->integer)
                                                            : std::string(str(r.get()))) +
                            " of " + std::to_string(opts_.wait_replicas) + " replicas within " +
@@ -667,18 +680,27 @@ bool redis_cluster_client::run(const std::vector<std::string_view>& wire,
                            " ms (store.redis_wait_replicas)";
           }
         }
+        if (b.broken) {
+          for (size_t i : finished) fail_unit(units[i]);
+          refresh_map = true;
+        }
       }
       b.n->give(b.c, b.broken);
     }
-    if (failed) {
-      if (refresh_map) refresh(nullptr);
-      if (why) *why = last_problem;
-      return false;
+    if (std::all_of(units.begin(), units.end(), [](const unit& u) { return u.done; })) {
+      if (failed) {
+        if (refresh_map) refresh(nullptr);
+        if (why) *why = failure;
+      }
+      return !failed;
     }
-    if (std::all_of(units.begin(), units.end(), [](const unit& u) { return u.done; })) return true;
     if (steady::now() >= deadline) {
-      if (why) *why = "gave up after " + std::to_string(opts_.retry_budget.count()) + " ms: " +
-                      last_problem;
+      // The units still waiting for a redirect or a failover never ran.
+      for (auto& u : units)
+        if (!u.done) fail_unit(u);
+      if (why)
+        *why = "gave up after " + std::to_string(opts_.retry_budget.count()) + " ms: " +
+               (failure.empty() ? last_problem : failure);
       return false;
     }
     if (pause) {

@@ -124,11 +124,13 @@ class redis_cluster_client {
   /// cluster does not serve every slot.
   bool init(std::string* error);
 
-  /// Runs the `count` commands in `wire` (RESP, possibly several pieces
-  /// concatenated logically) and fills `out` with one reply per command in
-  /// order (error replies included). False with *why when a connection
-  /// failed after a unit was written, or the retry budget ran out. With
-  /// `replicate` false, no WAIT (options::wait_replicas) follows.
+  /// Runs the commands in `wire` (RESP; the pieces are one pipeline) and
+  /// fills `out` with one reply per command, in order (error replies
+  /// included). False with *why when some unit failed: its connection broke
+  /// after it was written, its master's replicas fell short, or the retry
+  /// budget ran out; the replies of failed units are null (the others are
+  /// there: units on other masters may have succeeded). With `replicate`
+  /// false, no WAIT (options::wait_replicas) follows.
   bool run(const std::vector<std::string_view>& wire, std::vector<hiredis::reply>& out,
            std::string* why, bool replicate = true);
 

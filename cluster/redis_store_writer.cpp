@@ -70,10 +70,12 @@ void redis_store::process(std::vector<pending_save>& batch) {
     pieces.reserve(batch.size());
     for (const auto& p : batch) pieces.push_back(p.cmds.data());
     std::string err;
-    if (cluster_->run(pieces, routed, &err))
-      have = true;
-    else
-      why = "Redis Cluster: " + err;
+    if (!cluster_->run(pieces, routed, &err)) why = "Redis Cluster: " + err;
+    // Saves whose master failed have no replies (they fail below); the
+    // others' masters answered.
+    size_t total = 0;
+    for (const auto& p : batch) total += p.cmds.count();
+    have = routed.size() == total;
   } else {
     if (wctx_ && wgen_ != connector_.generation()) {  // the master switched
       redisFree(wctx_);
@@ -129,6 +131,12 @@ void redis_store::process(std::vector<pending_save>& batch) {
       const size_t n = p.cmds.count();
       const size_t exec_at = n - 1 - (p.check_deleting ? 1 : 0);
       bool good = false;
+      if (cluster_ && !std::all_of(routed.begin() + static_cast<std::ptrdiff_t>(routed_at),
+                                   routed.begin() + static_cast<std::ptrdiff_t>(routed_at + n),
+                                   [](const reply& r) { return r != nullptr; })) {
+        routed_at += n;  // its master failed: this save fails (retried by its caller)
+        continue;
+      }
       for (size_t k = 0; k < n; ++k) {
         reply r = next();
         if (!r) {

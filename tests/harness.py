@@ -128,6 +128,26 @@ class Redis:
             self.proc.wait()
 
 
+def free_cluster_port():
+    """A loopback port P for a Redis Cluster node: P and its cluster bus port
+    P + 10000 both free, P <= 55535 (Redis refuses higher ones)."""
+    import random
+    for _ in range(200):
+        p = random.randint(20000, 55000)
+        ok = True
+        for q in (p, p + 10000):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                s.bind(("127.0.0.1", q))
+            except OSError:
+                ok = False
+            finally:
+                s.close()
+        if ok:
+            return p
+    raise RuntimeError("no free port pair for a Redis Cluster node")
+
+
 class RedisCluster:
     """A Redis Cluster on loopback: `masters` redis-server processes in
     cluster mode (plus `replicas` replicas per master), each on a free port
@@ -142,7 +162,7 @@ class RedisCluster:
         self.extra_args = list(extra_args)
         self.nodes = []  # Redis-like records: port, proc, dir
         for _ in range(masters * (1 + replicas)):
-            self.nodes.append({"port": free_port(), "proc": None})
+            self.nodes.append({"port": free_cluster_port(), "proc": None})
         self.masters_n = masters
         self.replicas_n = replicas
 
@@ -187,6 +207,16 @@ class RedisCluster:
         if r.returncode != 0:
             raise RuntimeError("redis-cli --cluster create failed:\n" + r.stdout.decode("utf-8", "replace"))
         self.wait_ok(timeout=max(1, deadline - time.monotonic()))
+        # Replicas: until each has synced with its master (WAIT counts only those).
+        while self.replicas_n:
+            ups = [b"master_link_status:up" in self.cli(n["port"], "INFO", "replication", check=False)
+                   for n in self.nodes if b"role:slave" in self.cli(n["port"], "INFO", "replication",
+                                                                    check=False)]
+            if len(ups) == self.masters_n * self.replicas_n and all(ups):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("Redis Cluster replicas did not sync within %ss" % timeout)
+            time.sleep(0.1)
 
     def wait_ok(self, timeout=30, ports=None):
         """Until every (live) node reports cluster_state:ok and agrees on
@@ -241,6 +271,20 @@ class RedisCluster:
         if self.alive(n):
             n["proc"].send_signal(sig)
             n["proc"].wait()
+
+    def restart(self, port, timeout=30):
+        """Starts a killed node again (same port and directory: it rejoins
+        with its nodes.conf, a failed-over master as a replica of its
+        successor) and waits until it answers and, as a replica, has synced."""
+        n = self.node(port)
+        self.start_node(n)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = self.cli(port, "INFO", "replication", check=False)
+            if b"role:master" in info or b"master_link_status:up" in info:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("restarted Redis Cluster node %d did not come back" % port)
 
     def slot_of(self, key):
         port = next(n["port"] for n in self.nodes if self.alive(n))

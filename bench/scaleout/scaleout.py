@@ -49,6 +49,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_cluster_port():
+    """P and P + 10000 (its cluster bus port) free, P <= 55535."""
+    import random
+    for _ in range(200):
+        p = random.randint(20000, 55000)
+        ok = True
+        for q in (p, p + 10000):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", q))
+                except OSError:
+                    ok = False
+        if ok:
+            return p
+    raise RuntimeError("no free port pair for a Redis Cluster node")
+
+
 def wait_port(port, proc, seconds=30):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -242,7 +259,11 @@ class Cluster:
         self.dir = tempfile.mkdtemp(prefix="%s-n%d-m%d-" % (label, n, masters), dir=tmp)
         self.procs = []
         self.redis_port = free_port()
-        self.redis_ports = [self.redis_port] + [free_port() for _ in range(max(masters, 1) - 1)]
+        if masters:  # a cluster bus port (port + 10000) must be free and below 65536
+            self.redis_ports = [free_cluster_port() for _ in range(masters)]
+            self.redis_port = self.redis_ports[0]
+        else:
+            self.redis_ports = [self.redis_port]
         self.redis_cgroups = []
         self.ports = []
         self.node_cgroups = []

@@ -16,13 +16,16 @@ MOVED).
    coordinator suite and the secrets suite, on the cluster (tests tagged
    [redis-single] or [sentinel] are left out: they need one server).
 3. e2e: tests/e2e/run.py --redis-url redis+cluster://... with a subset of
-   the e2e suite (executions, state machines, activities, Map Runs,
-   versions, redrive, tags).
+   the e2e suite (executions, state machines, activities, versions,
+   aliases, tags; Map Runs and redrive pass too but take a minute more:
+   run.py --with-redis-cluster 3 -k test_map_runs -k test_redrive).
 4. failover: one node (--redis-wait-replicas 1) under a load of named
    starts (a Pass, a 1 s Wait, a Pass); the master serving the most of the
    node's execution shards that does not hold the global keys is killed
-   with -9; its replica takes over. Starts that fail are retried with the
-   same name and input. Every acknowledged start must end SUCCEEDED with a
+   with -9; its replica takes over, and the old master is started again
+   (it comes back as the new master's replica: with --redis-wait-replicas 1
+   the promoted master's writes wait for one). Starts that fail are retried
+   with the same name and input. Every acknowledged start must end SUCCEEDED with a
    complete history (ids 1..N once each), and at least one acknowledged
    execution must live on the killed master's slots.
 5. migrate: the slot of one execution shard (hash tag {S}) is migrated to
@@ -171,6 +174,15 @@ class Test:
                     pending.discard(arn)
             if pending:
                 time.sleep(0.3)
+        if pending:
+            for arn in sorted(pending)[:3]:
+                try:
+                    d = self.sfn.describe_execution(executionArn=arn)
+                    ev = self.sfn.get_execution_history(executionArn=arn)["events"]
+                    log("stuck: %s shard %d %s %s" % (arn, shard_of(arn), d["status"],
+                                                       [e["type"] for e in ev]))
+                except Exception as e:  # noqa: BLE001
+                    log("stuck: %s: %r" % (arn, e))
         check(not pending, "%d executions not SUCCEEDED within %ss, e.g. %s"
               % (len(pending), seconds, sorted(pending)[:3]))
 
@@ -202,8 +214,8 @@ class Test:
         self.flush()
 
     def part_e2e(self):
-        ks = ["test_executions", "test_state_machines", "test_activities", "test_map_runs",
-              "test_versions", "test_redrive", "test_tags"]
+        ks = ["test_executions", "test_state_machines", "test_activities", "test_versions",
+              "test_aliases", "test_tags"]
         cmd = [sys.executable, os.path.join(os.path.dirname(HERE), "e2e", "run.py"),
                "--statecraftd", self.args.statecraftd, "--redis-url", self.cluster.url]
         for k in ks:
@@ -262,6 +274,11 @@ class Test:
                 pass
         log("failover: cluster ok again after %.1fs (masters %s)"
             % (time.monotonic() - t0, self.cluster.master_ports()))
+        # With --redis-wait-replicas 1 the promoted master's writes wait for
+        # a replica: the old master comes back as one.
+        self.cluster.restart(victim)
+        log("failover: %d back as a replica after %.1fs; %d acknowledged so far"
+            % (victim, time.monotonic() - t0, len(acked)))
         time.sleep(3.0)
         stop.set()
         for t in threads:
