@@ -6,20 +6,22 @@ MOVED).
 
     python3 tests/cluster/redis_cluster.py \\
         --statecraftd build/tools/statecraftd/statecraftd \\
-        --node-tests build/tests/node_tests [--parts suites,e2e,failover,migrate] [--keep]
+        --node-tests build/tests/node_tests [--parts urls,suites,e2e,failover,migrate] [--keep]
 
 1. Starts a Redis Cluster on free loopback ports: 3 masters with one
    replica each, cluster-node-timeout 1000 ms (harness.RedisCluster:
    redis-server --cluster-enabled yes, then redis-cli --cluster create).
-2. suites: node_tests with STATECRAFT_TEST_REDIS_CLUSTER set to the masters
+2. urls: a malformed redis+cluster:// URL stops statecraftd (exit 2); a
+   plain Redis (no cluster support) behind one stops it at once (exit 1).
+3. suites: node_tests with STATECRAFT_TEST_REDIS_CLUSTER set to the masters
    (tests/node/redis_fixture.hpp): the Redis store conformance suite, the
    coordinator suite and the secrets suite, on the cluster (tests tagged
    [redis-single] or [sentinel] are left out: they need one server).
-3. e2e: tests/e2e/run.py --redis-url redis+cluster://... with a subset of
+4. e2e: tests/e2e/run.py --redis-url redis+cluster://... with a subset of
    the e2e suite (executions, state machines, activities, versions,
    aliases, tags; Map Runs and redrive pass too but take a minute more:
    run.py --with-redis-cluster 3 -k test_map_runs -k test_redrive).
-4. failover: one node (--redis-wait-replicas 1) under a load of named
+5. failover: one node (--redis-wait-replicas 1) under a load of named
    starts (a Pass, a 1 s Wait, a Pass); the master serving the most of the
    node's execution shards that does not hold the global keys is killed
    with -9; its replica takes over, and the old master is started again
@@ -28,7 +30,7 @@ MOVED).
    with the same name and input. Every acknowledged start must end SUCCEEDED with a
    complete history (ids 1..N once each), and at least one acknowledged
    execution must live on the killed master's slots.
-5. migrate: the slot of one execution shard (hash tag {S}) is migrated to
+6. migrate: the slot of one execution shard (hash tag {S}) is migrated to
    another master by hand (CLUSTER SETSLOT IMPORTING / MIGRATING, MIGRATE of
    some executions' keys): those executions must still be described and
    their histories read (the node follows -ASK: the target's ASKING count
@@ -54,7 +56,7 @@ import time
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from harness import RedisCluster, free_port, tail, wait_for_port  # noqa: E402
+from harness import Redis, RedisCluster, free_port, tail, wait_for_port  # noqa: E402
 
 try:
     import boto3
@@ -380,10 +382,35 @@ class Test:
         log("migrate: the start SUCCEEDED; MOVED errors from the source: %d" % moved)
         check(moved > 0, "the source never answered MOVED")
 
+    def part_urls(self):
+        """Start-up errors: a malformed redis+cluster:// URL (exit 2), a
+        plain Redis behind one (exit 1 at once, saying so)."""
+        def start(url):
+            return subprocess.run([self.args.statecraftd, "--redis", url, "--port", str(free_port()),
+                                   "--bind", "127.0.0.1"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=60)
+        r = start("redis+cluster://127.0.0.1:7001/2")
+        out = r.stdout.decode()
+        check(r.returncode == 2 and "redis+cluster://HOST:PORT" in out,
+              "malformed URL: exit %d: %s" % (r.returncode, out))
+        plain = Redis(self.dir)
+        plain.start()
+        try:
+            t0 = time.monotonic()
+            r = start("redis+cluster://127.0.0.1:%d" % plain.port)
+            out = r.stdout.decode()
+            check(r.returncode == 1 and "cluster support disabled" in out and
+                  time.monotonic() - t0 < 20, "plain Redis: exit %d: %s" % (r.returncode, out))
+        finally:
+            plain.stop()
+        log("urls: a malformed redis+cluster:// URL and a plain Redis behind one are refused at start")
+
     def run(self):
         self.cluster.start()
         log("Redis Cluster up: masters %s" % self.cluster.master_ports())
         parts = self.args.parts.split(",")
+        if "urls" in parts:
+            self.part_urls()
         if "suites" in parts:
             self.part_suites()
         if "e2e" in parts:
@@ -405,7 +432,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--statecraftd", required=True)
     ap.add_argument("--node-tests", required=True)
-    ap.add_argument("--parts", default="suites,e2e,failover,migrate")
+    ap.add_argument("--parts", default="urls,suites,e2e,failover,migrate")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     for tool in ("redis-server", "redis-cli"):
