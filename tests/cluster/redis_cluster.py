@@ -6,7 +6,8 @@ MOVED).
 
     python3 tests/cluster/redis_cluster.py \\
         --statecraftd build/tools/statecraftd/statecraftd \\
-        --node-tests build/tests/node_tests [--parts urls,suites,e2e,failover,migrate] [--keep]
+        --node-tests build/tests/node_tests --statecraft build/tools/statecraft/statecraft \\
+        [--parts urls,suites,e2e,nodes,failover,migrate] [--keep]
 
 1. Starts a Redis Cluster on free loopback ports: 3 masters with one
    replica each, cluster-node-timeout 1000 ms (harness.RedisCluster:
@@ -21,7 +22,11 @@ MOVED).
    the e2e suite (executions, state machines, activities, versions,
    aliases, tags; Map Runs and redrive pass too but take a minute more:
    run.py --with-redis-cluster 3 -k test_map_runs -k test_redrive).
-5. failover: one node (--redis-wait-replicas 1) under a load of named
+5. nodes: three nodes on the cluster share the 64 shards; `statecraft
+   traffic --scenario activity` through the three (named starts, so some
+   cross nodes through the owners' inboxes: inbox acknowledgements counted
+   on the masters) must verify every execution; the nodes stop cleanly.
+6. failover: one node (--redis-wait-replicas 1) under a load of named
    starts (a Pass, a 1 s Wait, a Pass); the master serving the most of the
    node's execution shards that does not hold the global keys is killed
    with -9; its replica takes over, and the old master is started again
@@ -30,7 +35,7 @@ MOVED).
    with the same name and input. Every acknowledged start must end SUCCEEDED with a
    complete history (ids 1..N once each), and at least one acknowledged
    execution must live on the killed master's slots.
-6. migrate: the slot of one execution shard (hash tag {S}) is migrated to
+7. migrate: the slot of one execution shard (hash tag {S}) is migrated to
    another master by hand (CLUSTER SETSLOT IMPORTING / MIGRATING, MIGRATE of
    some executions' keys): those executions must still be described and
    their histories read (the node follows -ASK: the target's ASKING count
@@ -405,6 +410,66 @@ class Test:
             plain.stop()
         log("urls: a malformed redis+cluster:// URL and a plain Redis behind one are refused at start")
 
+    def part_nodes(self):
+        """Three nodes on the cluster: they share the 64 shards (leases on
+        every master), and activity load through all three, with named
+        starts that cross nodes through the owners' inboxes (wake-ups by
+        plain pub/sub, which Redis Cluster forwards to every node) and
+        activity tasks on the shared queues, verifies every execution."""
+        self.flush()
+        nodes = []
+        try:
+            for nid in ("c1", "c2", "c3"):
+                port = free_port()
+                logp = os.path.join(self.dir, nid + ".log")
+                proc = subprocess.Popen(
+                    [self.args.statecraftd, "--node-id", nid, "--bind", "127.0.0.1", "--port", str(port),
+                     "--redis", self.cluster.url, "--heartbeat-seconds", "0.5",
+                     "--lease-ttl-seconds", "3", "--activity-poll-timeout", "2", "--log-level", "warn"],
+                    stdout=open(logp, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                nodes.append((nid, proc, port, logp))
+                problem = wait_for_port(proc, port, 30)
+                if problem:
+                    raise RuntimeError("%s did not start: %s\n%s" % (nid, problem, tail(logp)))
+            end = time.monotonic() + 30
+            while True:
+                st = subprocess.run([self.args.statecraft, "cluster", "status", "--redis", self.cluster.url],
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30).stdout.decode()
+                if "3 live" in st and "64 shards owned" in st:
+                    break
+                check(time.monotonic() < end, "three nodes never shared the shards:\n" + st)
+                time.sleep(0.3)
+            lrem0 = sum(info_field(self.cluster, p, "commandstats", "cmdstat_lrem")
+                        for p in self.cluster.master_ports())
+            cmd = [self.args.statecraft, "traffic", "--json", "--no-progress", "--scenario", "activity",
+                   "--concurrency", "6", "--duration", "3", "--workers-per-node", "2",
+                   "--prefix", "rcnodes"]
+            for n in nodes:
+                cmd += ["--endpoint", "http://127.0.0.1:%d" % n[2]]
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+            rep = json.loads(p.stdout or b"{}")
+            ex = rep.get("executions", {})
+            lrem = sum(info_field(self.cluster, q, "commandstats", "cmdstat_lrem")
+                       for q in self.cluster.master_ports()) - lrem0
+            log("nodes: 3 nodes, activity through 3 endpoints: exit %d, correct %s, %s started, %s "
+                "verified, %.0f tasks/s; %d inbox messages acknowledged (cross-node starts)"
+                % (p.returncode, rep.get("correct"), ex.get("started"), ex.get("verified"),
+                   (rep.get("values") or {}).get("tasks_per_s") or 0, lrem))
+            check(p.returncode == 0 and rep.get("correct") is True,
+                  "traffic on three nodes: exit %d %s" % (p.returncode, p.stderr.decode()[-2000:]))
+            check(ex.get("started", 0) >= 20 and ex.get("verified") == ex.get("started"),
+                  "traffic on three nodes: %s" % ex)
+            check(lrem > 0, "no start crossed nodes through an inbox")
+            for nid, proc, port, logp in nodes:
+                proc.send_signal(signal.SIGTERM)
+            for nid, proc, port, logp in nodes:
+                check(proc.wait(timeout=20) == 0, "%s did not exit cleanly:\n%s" % (nid, tail(logp)))
+        finally:
+            for nid, proc, port, logp in nodes:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+
     def run(self):
         self.cluster.start()
         log("Redis Cluster up: masters %s" % self.cluster.master_ports())
@@ -415,6 +480,8 @@ class Test:
             self.part_suites()
         if "e2e" in parts:
             self.part_e2e()
+        if "nodes" in parts and self.args.statecraft:
+            self.part_nodes()
         if "failover" in parts:
             self.part_failover()
         if "migrate" in parts:
@@ -432,7 +499,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--statecraftd", required=True)
     ap.add_argument("--node-tests", required=True)
-    ap.add_argument("--parts", default="urls,suites,e2e,failover,migrate")
+    ap.add_argument("--statecraft", help="the CLI (traffic, cluster status) for the nodes part")
+    ap.add_argument("--parts", default="urls,suites,e2e,nodes,failover,migrate")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
     for tool in ("redis-server", "redis-cli"):
