@@ -415,8 +415,9 @@ const std::vector<field>& fields() {
                              },
                              std::string("must be a URL of the form ") + cluster::redis_url_forms)
                     .cli("--redis", "URL",
-                         "Store in Redis at redis://HOST:PORT[/DB], or at the master Redis "
-                         "Sentinel names: redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]")
+                         "Store in Redis at redis://HOST:PORT[/DB], at the master Redis "
+                         "Sentinel names: redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB], "
+                         "or in a Redis Cluster: redis+cluster://HOST:PORT[,HOST:PORT...]")
                     .then([](settings& s) { s.store.backend = "redis"; }));
     t.push_back(int_field("store", "redis_wait_replicas", &settings::store,
                           &store_settings::redis_wait_replicas, 0, 64)

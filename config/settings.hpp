@@ -130,7 +130,8 @@ struct limits_settings {
 struct store_settings {
   /// "memory" (lost on exit) or "redis".
   std::string backend = "memory";
-  /// redis://HOST:PORT[/DB], or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]
+  /// redis://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]
+  /// or redis+cluster://HOST:PORT[,HOST:PORT...] (Redis Cluster; docs/cluster.md)
   /// (cluster/redis_endpoint.hpp); required when backend is "redis".
   std::string redis_url = "";
   /// Hours a finished execution is kept; 0 = keep forever.

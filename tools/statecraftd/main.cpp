@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
       store = sc::cluster::make_redis_store(s.store.redis_url, ro, &err);
       if (store || std::chrono::steady_clock::now() > give_up ||
           err.find("shard") != std::string::npos || err.find("malformed") != std::string::npos ||
-          err.find("does not monitor") != std::string::npos)
+          err.find("does not monitor") != std::string::npos ||
+          err.find("cluster support disabled") != std::string::npos)
         break;
       if (attempt == 0)
         std::cerr << "statecraftd: waiting for Redis at " << s.store.redis_url << ": " << err
