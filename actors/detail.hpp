@@ -141,6 +141,9 @@ struct task_outcome {
   std::string output, error, cause;
   bool has_error = false, has_cause = false;
   error_reply done;
+  /// Cluster: the owner drained the shard's inbox before taking this answer
+  /// to a task not started yet (see execution.cpp, task_atom).
+  bool inbox_drained = false;
 };
 
 struct stop_request {

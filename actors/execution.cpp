@@ -132,6 +132,27 @@ bool answer_from_mock(self_ptr self, int64_t task, bool activity) {
   return true;
 }
 
+/// An activity task (not an integration) of this execution that is open,
+/// has no ActivityStarted (stepped or waiting in this actor's queue) and
+/// was not handed out by this node: its notice, if any, is in the inbox.
+bool activity_unstarted(execution_actor_state& s, int64_t task) {
+  auto it = s.st.tasks.find(task);
+  if (it == s.st.tasks.end()) return false;
+  auto th = s.st.threads.find(it->second);
+  if (th == s.st.threads.end() || th->second.task_started || th->second.state < 0) return false;
+  if (interp::parse_integration(
+          s.def->machines[th->second.machine]->states[th->second.state].resource))
+    return false;
+  auto started = [task](const work_item& w) {
+    auto* e = std::get_if<interp::ev_activity_started>(&w.ev);
+    return e && e->task == task;
+  };
+  if (started(s.pending_item)) return false;
+  for (const auto& w : s.inbox)
+    if (started(w)) return false;
+  return !s.owner->pending_start(s.st.execution_arn, task);
+}
+
 /// The last step is durable: let the world see it.
 void take_effect(self_ptr self) {
   auto& s = self->state;
@@ -352,6 +373,27 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         enqueue(self, std::move(item));
       },
       [=](task_atom, task_outcome& o) {
+        // Cluster: an answer to an activity task this actor has not seen
+        // start may have overtaken the ActivityStarted notice another node
+        // posted to the shard's inbox (the worker took the task there and
+        // answered here). Drain the inbox first, then take the answer, so
+        // that ActivityStarted keeps its workerName.
+        auto& s = self->state;
+        if (s.owner->coord && !o.inbox_drained && activity_unstarted(s, o.task)) {
+          o.inbox_drained = true;
+          auto holder = std::make_shared<task_outcome>(std::move(o));
+          auto me = caf::actor_cast<caf::actor>(self);
+          auto* n = s.owner;
+          const int shard = n->shard_of(s.st.execution_arn);
+          n->cluster_job([n, shard, me, holder] {
+            try {
+              n->drain(shard);  // ActivityStarted notices go to `me` first
+            } catch (const cluster::store_error&) {
+            }
+            caf::anon_send(me, task_atom::value, std::move(*holder));
+          });
+          return;
+        }
         work_item item;
         switch (o.k) {
           case task_outcome::kind::success:

@@ -331,6 +331,7 @@ const config::settings& node::settings() const { return impl_->cfg; }
 cluster::store& node::store() { return impl_->store; }
 
 void node::set_mock_config(std::shared_ptr<mock_config> mocks) { impl_->mocks = std::move(mocks); }
+void node::set_local_api(local_api api) { impl_->integ->set_local_api(std::move(api)); }
 
 bool node::has_mock_test_case(const std::string& machine, const std::string& test_case) const {
   return impl_->mocks && impl_->mocks->has_test_case(machine, test_case);
@@ -487,6 +488,18 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     }
     if (outcome != cluster::create_outcome::created) {
       if (existing.status == "RUNNING" && existing.input == req.input) {
+        // The same start again, e.g. a client's retry after an answer lost
+        // in a Redis failover: the first attempt may have been stored while
+        // its caller saw a failure, so nothing armed its timers. The owner
+        // re-arms it as a shard recovery does (idempotent: a timer armed
+        // twice fires once, a live actor ignores a requeue of its tasks).
+        if (owner && existing.state) {
+          if (existing.state->next_event_id == 1)
+            n.route(exec_arn, [](const caf::actor&) {});
+          else if (auto def = n.definition(existing.machine_arn + "#" + existing.revision_id,
+                                           existing.definition))
+            n.rearm(*existing.state, *def);
+        }
         rep.execution_arn = existing.arn;
         rep.start_ms = existing.start_ms;
         return done(std::move(rep));
