@@ -79,7 +79,8 @@ bool orphaned(node::impl* n, const queued_task& t) {
 }
 
 /// The first parked poll whose worker is still connected, removed.
-std::optional<poll_request> next_live_poll(activity_queue_state& s) {
+template <class Q>
+std::optional<poll_request> next_live_poll(Q& s) {
   while (!s.polls.empty()) {
     auto p = std::move(s.polls.front());
     s.polls.pop_front();
@@ -137,6 +138,63 @@ void serve_shared(activity_queue_state& s, node::impl* n, const std::string& arn
   }
 }
 
+int64_t poll_timeout_ms(node::impl* n) {
+  return static_cast<int64_t>(n->cfg.activities.poll_timeout_seconds * 1000);
+}
+
+/// Parks poll `p` at the back of `s.polls`, or refuses it (false) when the
+/// poller quota is reached.
+template <class Q>
+bool park(Q& s, node::impl* n, poll_request& p) {
+  // AWS's quota of pollers per activity ARN (per node here). Polls
+  // whose worker hung up do not count: sweep them before refusing.
+  if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
+    std::erase_if(s.polls, [](activity_queue_state::parked& q) {
+      if (!q.req.alive || q.req.alive()) return false;
+      q.req.done(activity_task{});
+      return true;
+    });
+    s.polls_after_sweep = s.polls.size();
+    if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
+      activity_task refused;
+      refused.worker_limit = true;
+      p.done(std::move(refused));
+      return false;
+    }
+  }
+  // Every poll waits the same time, so the queue is in deadline
+  // order and one delayed message (at the front's deadline) serves
+  // all of them: a delayed message per poll would wake CAF's clock
+  // thread for each.
+  s.polls.push_back({now_ms() + poll_timeout_ms(n), std::move(p)});
+  // Polls whose worker hung up (their socket is already closed) are
+  // swept out once the queue has doubled since the last sweep, so
+  // connect-poll-close churn holds no more than that until the polls'
+  // deadlines, whatever the poll timeout.
+  if (s.polls.size() >= 2 * s.polls_after_sweep + 64) {
+    std::deque<activity_queue_state::parked> kept;
+    for (auto& q : s.polls) {
+      if (q.req.alive && !q.req.alive()) q.req.done(activity_task{});
+      else kept.push_back(std::move(q));
+    }
+    s.polls = std::move(kept);
+    s.polls_after_sweep = s.polls.size();
+  }
+  return true;
+}
+
+/// Answers (empty) the polls of `polls` whose deadline has passed; returns
+/// the next deadline (0: none parked).
+template <class Q>
+int64_t expire_polls(Q& s, std::vector<poll_request>& due) {
+  int64_t now = now_ms();
+  while (!s.polls.empty() && s.polls.front().deadline_ms <= now) {
+    due.push_back(std::move(s.polls.front().req));
+    s.polls.pop_front();
+  }
+  return s.polls.empty() ? 0 : s.polls.front().deadline_ms;
+}
+
 void schedule_flush(self_ptr self, int64_t at) {
   auto& s = self->state;
   if (s.flush_armed) return;
@@ -149,10 +207,6 @@ void schedule_tick(self_ptr self, node::impl* n) {
   if (!n->coord || self->state.ticking || self->state.polls.empty()) return;
   self->state.ticking = true;
   self->delayed_send(self, tick, ready_atom::value);
-}
-
-int64_t poll_timeout_ms(node::impl* n) {
-  return static_cast<int64_t>(n->cfg.activities.poll_timeout_seconds * 1000);
 }
 
 void schedule_expiry(self_ptr self, int64_t deadline_ms) {
@@ -244,39 +298,7 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
           if (!orphaned(n, t)) return hand_over(n, t, p);
         }
         if (auto t = pop_shared(s, n, arn)) return hand_over(n, *t, p, true);
-        // AWS's quota of pollers per activity ARN (per node here). Polls
-        // whose worker hung up do not count: sweep them before refusing.
-        if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
-          std::erase_if(s.polls, [](activity_queue_state::parked& q) {
-            if (!q.req.alive || q.req.alive()) return false;
-            q.req.done(activity_task{});
-            return true;
-          });
-          s.polls_after_sweep = s.polls.size();
-          if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
-            activity_task refused;
-            refused.worker_limit = true;
-            return p.done(std::move(refused));
-          }
-        }
-        // Every poll waits the same time, so the queue is in deadline
-        // order and one delayed message (at the front's deadline) serves
-        // all of them: a delayed message per poll would wake CAF's clock
-        // thread for each.
-        s.polls.push_back({now_ms() + poll_timeout_ms(n), std::move(p)});
-        // Polls whose worker hung up (their socket is already closed) are
-        // swept out once the queue has doubled since the last sweep, so
-        // connect-poll-close churn holds no more than that until the polls'
-        // deadlines, whatever the poll timeout.
-        if (s.polls.size() >= 2 * s.polls_after_sweep + 64) {
-          std::deque<activity_queue_state::parked> kept;
-          for (auto& q : s.polls) {
-            if (q.req.alive && !q.req.alive()) q.req.done(activity_task{});
-            else kept.push_back(std::move(q));
-          }
-          s.polls = std::move(kept);
-          s.polls_after_sweep = s.polls.size();
-        }
+        if (!park(s, n, p)) return;
         schedule_expiry(self, s.polls.front().deadline_ms);
         schedule_tick(self, n);
       },
@@ -288,17 +310,112 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         schedule_tick(self, n);
       },
       [=](expire_atom, uint64_t) {
-        auto& s = self->state;
-        s.expiry_armed = false;
-        int64_t now = now_ms();
-        while (!s.polls.empty() && s.polls.front().deadline_ms <= now) {
-          auto p = std::move(s.polls.front());
-          s.polls.pop_front();
-          p.req.done(activity_task{});
+        std::vector<poll_request> due;
+        if (!n->coord) {
+          // Single node: the polls wait in the locked queue.
+          auto q = n->local_queue_for(arn);
+          if (!q) return;
+          std::lock_guard lock(q->mu);
+          q->expiry_armed = false;
+          if (int64_t next = expire_polls(*q, due)) {
+            q->expiry_armed = true;
+            auto delay = std::chrono::milliseconds(std::max<int64_t>(0, next - now_ms()));
+            self->delayed_send(self, delay, expire_atom::value, uint64_t{0});
+          }
+        } else {
+          auto& s = self->state;
+          s.expiry_armed = false;
+          if (int64_t next = expire_polls(s, due)) schedule_expiry(self, next);
         }
-        if (!s.polls.empty()) schedule_expiry(self, s.polls.front().deadline_ms);
+        for (auto& p : due) p.done(activity_task{});
       },
   };
+}
+
+// -- single node: the locked queue, on the caller's thread ---------------
+
+std::shared_ptr<local_activity_queue> node::impl::local_queue_for(const std::string& arn) {
+  std::lock_guard lock(mu);
+  auto it = local_queues.find(arn);
+  if (it != local_queues.end()) return it->second;
+  if (stopping) return nullptr;
+  auto q = std::make_shared<local_activity_queue>();
+  auto a = queues.find(arn);
+  if (a == queues.end()) a = queues.emplace(arn, sys->spawn(activity_queue, this, arn)).first;
+  q->actor = a->second;
+  local_queues.emplace(arn, q);
+  return q;
+}
+
+void node::impl::schedule_activity(const std::string& activity_arn, queued_task t) {
+  if (coord) {
+    caf::anon_send(queue_for(activity_arn), schedule_atom::value, std::move(t));
+    return;
+  }
+  auto q = local_queue_for(activity_arn);
+  if (!q) return;  // shutting down: recovery queues it again
+  std::optional<poll_request> p;
+  {
+    std::lock_guard lock(q->mu);
+    if (t.requeued)  // (a step queues each task once: only re-queues can repeat one)
+      for (auto& held : q->tasks)
+        if (held.token == t.token) return;  // still held here
+    p = next_live_poll(*q);
+    if (!p) {
+      q->tasks.push_back(std::move(t));
+      return;
+    }
+  }
+  // Taken from the queue under its lock: this task and this poll are
+  // nobody else's now. Handed over outside the lock (routing to the
+  // execution takes the registry's).
+  hand_over(this, t, *p);
+}
+
+void node::impl::cancel_activity(const std::string& activity_arn, std::string token) {
+  if (coord) {
+    caf::anon_send(queue_for(activity_arn), cancel_atom::value, std::move(token));
+    return;
+  }
+  auto q = local_queue_for(activity_arn);
+  if (!q) return;
+  std::optional<queued_task> gone;  // freed outside the lock
+  std::lock_guard lock(q->mu);
+  for (auto it = q->tasks.begin(); it != q->tasks.end(); ++it)
+    if (it->token == token) {
+      gone = std::move(*it);
+      q->tasks.erase(it);
+      return;
+    }
+}
+
+void node::impl::poll_activity(const std::string& activity_arn, poll_request p) {
+  if (coord) {
+    caf::anon_send(queue_for(activity_arn), poll_atom::value, std::move(p));
+    return;
+  }
+  auto q = local_queue_for(activity_arn);
+  if (!q) return;  // shutting down: the reply answers empty
+  std::optional<queued_task> t;
+  int64_t arm_at = 0;
+  {
+    std::lock_guard lock(q->mu);
+    if (!q->tasks.empty()) {
+      t = std::move(q->tasks.front());
+      q->tasks.pop_front();
+    } else {
+      if (!park(*q, this, p)) return;
+      if (!q->expiry_armed) {
+        q->expiry_armed = true;
+        arm_at = q->polls.front().deadline_ms;
+      }
+    }
+  }
+  if (t) return hand_over(this, *t, p);
+  if (arm_at) {
+    auto delay = std::chrono::milliseconds(std::max<int64_t>(0, arm_at - now_ms()));
+    caf::delayed_anon_send(q->actor, delay, expire_atom::value, uint64_t{0});
+  }
 }
 
 }  // namespace sc::actors

@@ -240,6 +240,21 @@ struct activity_queue_state {
   static inline const char* name = "activity_queue";
 };
 
+/// Single node (no cluster): an activity's tasks and parked polls behind a
+/// lock instead of the queue actor's mailbox, so a poll is answered, and a
+/// new task handed to a parked poll, on the thread that has it (the io
+/// thread of the GetActivityTask, the execution actor's worker) with no
+/// hop through the queue actor (actors/activity_queue.cpp). The actor then
+/// only answers polls whose deadline passed.
+struct local_activity_queue {
+  std::mutex mu;
+  std::deque<queued_task> tasks;
+  std::deque<activity_queue_state::parked> polls;
+  size_t polls_after_sweep = 0;
+  bool expiry_armed = false;  ///< an expire_atom is on its way to `actor`
+  caf::actor actor;           ///< the activity's queue actor (poll deadlines)
+};
+
 /// State of the timer service (actors/timer_service.cpp).
 struct timer_service_state {
   /// (wall-clock firing time, the timer's own due time) → (arn, timer). The
@@ -317,6 +332,15 @@ struct node::impl {
   std::unordered_map<std::string, std::pair<int64_t, cluster::state_machine_record>> machines;
 
   caf::actor queue_for(const std::string& activity_arn);
+  /// Single node: the activity's locked queue (created with its actor).
+  std::unordered_map<std::string, std::shared_ptr<local_activity_queue>> local_queues;
+  std::shared_ptr<local_activity_queue> local_queue_for(const std::string& activity_arn);
+  /// Queue a task, withdraw one, park or answer a GetActivityTask
+  /// (actors/activity_queue.cpp): on a single node on the calling thread
+  /// (local_activity_queue), in a cluster through the queue actor.
+  void schedule_activity(const std::string& activity_arn, queued_task t);
+  void cancel_activity(const std::string& activity_arn, std::string token);
+  void poll_activity(const std::string& activity_arn, poll_request p);
 
   // -- cluster mode (Redis store + coordinator; see actors/cluster.cpp) ----
   std::unique_ptr<cluster::coordinator> coord;  ///< null on a single memory node

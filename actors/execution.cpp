@@ -144,10 +144,10 @@ void take_effect(self_ptr self) {
             q.input = std::move(c.input);
             q.execution_arn = s.st.execution_arn;
             q.task = c.task;
-            self->send(n->queue_for(c.activity_arn), schedule_atom::value, std::move(q));
+            n->schedule_activity(c.activity_arn, std::move(q));
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_activity>) {
-            self->send(n->queue_for(c.activity_arn), cancel_atom::value,
-                       n->codec.encode(model::task_token{s.st.execution_arn, c.task}));
+            n->cancel_activity(c.activity_arn,
+                               n->codec.encode(model::task_token{s.st.execution_arn, c.task}));
           } else if constexpr (std::is_same_v<T, interp::cmd_start_timer>) {
             self->send(n->timers, arm_atom::value, s.st.execution_arn, c.timer, c.due_ms);
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_timer>) {

@@ -289,7 +289,7 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
     q.execution_arn = st.execution_arn;
     q.task = task;
     q.requeued = true;
-    caf::anon_send(queue_for(state.resource), schedule_atom::value, std::move(q));
+    schedule_activity(state.resource, std::move(q));
   }
 }
 
@@ -696,7 +696,7 @@ void node::get_activity_task(const std::string& activity_arn, std::string worker
   p.worker = std::move(worker_name);
   p.alive = std::move(alive);
   p.done = reply<activity_task>(std::move(done), activity_task{});
-  caf::anon_send(impl_->queue_for(activity_arn), poll_atom::value, std::move(p));
+  impl_->poll_activity(activity_arn, std::move(p));
 }
 
 namespace {
@@ -850,15 +850,20 @@ void node::shutdown() {
   if (n.integ) n.integ->stop();
   n.stop_cluster();
   std::vector<caf::actor> all;
+  // Single-node queues: parked polls are answered (empty) as they go,
+  // outside the registry lock.
+  std::unordered_map<std::string, std::shared_ptr<local_activity_queue>> locals;
   {
     std::lock_guard lock(n.mu);
     n.stopping = true;
+    locals.swap(n.local_queues);
     for (auto& [k, e] : n.executions)
       if (e.actor) all.push_back(e.actor);
     for (auto& [k, a] : n.queues) all.push_back(a);
     n.executions.clear();
     n.queues.clear();
   }
+  locals.clear();
   all.push_back(n.supervisor);
   all.push_back(n.timers);
   for (auto& a : all) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
