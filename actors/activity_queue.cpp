@@ -389,6 +389,23 @@ void node::impl::cancel_activity(const std::string& activity_arn, std::string to
     }
 }
 
+std::vector<std::pair<std::string, queued_task>> node::impl::take_first_tasks(
+    const std::string& execution_arn, std::vector<interp::command>& commands) {
+  std::vector<std::pair<std::string, queued_task>> out;
+  std::erase_if(commands, [&](interp::command& cmd) {
+    auto* c = std::get_if<interp::cmd_schedule_activity>(&cmd);
+    if (!c) return false;
+    queued_task q;
+    q.token = codec.encode(model::task_token{execution_arn, c->task});
+    q.input = std::move(c->input);
+    q.execution_arn = execution_arn;
+    q.task = c->task;
+    out.emplace_back(std::move(c->activity_arn), std::move(q));
+    return true;
+  });
+  return out;
+}
+
 void node::impl::poll_activity(const std::string& activity_arn, poll_request p) {
   if (coord) {
     caf::anon_send(queue_for(activity_arn), poll_atom::value, std::move(p));

@@ -341,6 +341,10 @@ struct node::impl {
   void schedule_activity(const std::string& activity_arn, queued_task t);
   void cancel_activity(const std::string& activity_arn, std::string token);
   void poll_activity(const std::string& activity_arn, poll_request p);
+  /// Moves the activity tasks out of a new execution's first commands, as
+  /// (activity ARN, task) to schedule_activity once its actor is registered.
+  std::vector<std::pair<std::string, queued_task>> take_first_tasks(
+      const std::string& execution_arn, std::vector<interp::command>& commands);
 
   // -- cluster mode (Redis store + coordinator; see actors/cluster.cpp) ----
   std::unique_ptr<cluster::coordinator> coord;  ///< null on a single memory node

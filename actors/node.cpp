@@ -532,6 +532,12 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     fallback.error = api_error{"ServiceException", "The execution was interrupted"};
     sp.finished = reply<start_reply>(std::move(done), std::move(fallback));
   }
+  // Single node: the first step's activity tasks are handed out at the end,
+  // on this (io) thread once the actor is registered, so a parked poll is
+  // answered without a round trip through a CAF thread (activity_queue.cpp).
+  std::vector<std::pair<std::string, queued_task>> first_tasks;
+  if (!express && !n.coord && req.test_case.empty())
+    first_tasks = n.take_first_tasks(exec_arn, sp.initial_commands);
   caf::actor a;
   {
     std::lock_guard lock(n.mu);
@@ -549,6 +555,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   // from: only Standard ones are supervised.
   if (!express) n.watch(a, exec_arn);
   if (!req.sync) done(std::move(rep));
+  for (auto& [activity, t] : first_tasks) n.schedule_activity(activity, std::move(t));
 }
 
 void node::stop_execution(const std::string& execution_arn, std::string error, std::string cause,
