@@ -34,6 +34,18 @@ constexpr int64_t workers_here_ms = 1000;
 using self_ptr = caf::stateful_actor<activity_queue_state>*;
 
 void hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = false) {
+  if (!n->coord && !n->store.in_process()) {
+    // Single node, durable store: the worker gets its token once the
+    // execution has stored ActivityStarted, so a crash in between leaves a
+    // task no worker holds (queued again by recovery), never a token whose
+    // start is lost. (Memory store: nothing outlives a crash; answered now.)
+    auto h = std::make_shared<handout>(handout{std::move(p.done), activity_task{t.token, t.input}});
+    auto routed = n->route(t.execution_arn, [task = t.task, worker = p.worker, h](const caf::actor& a) {
+      caf::anon_send(a, act_start_atom::value, task, worker, false, std::move(*h));
+    });
+    (void)routed;  // not delivered: the poll is answered empty (its reply's fallback)
+    return;
+  }
   // Cluster: a task with no "taken" marker in Redis goes in the node's
   // ledger until its ActivityStarted is stored (see pending_starts).
   if (n->coord && !shared && !t.popped) n->note_start(t.execution_arn, t.task, p.worker);

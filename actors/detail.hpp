@@ -6,6 +6,9 @@
 //     (act_start_atom, int64 task, string worker, bool shared)
 //                                                    a worker took task `task` (from the
 //                                                    cluster's shared queue when `shared`)
+//     (act_start_atom, int64 task, string worker, bool shared, handout)
+//                                                    the same, the worker's poll answered
+//                                                    once the start is stored
 //     (task_atom, task_outcome)                      SendTaskSuccess/Failure/Heartbeat
 //     (timer_atom, int64 timer)                      a timer of the execution fell due
 //     (stop_atom, stop_request)                      StopExecution
@@ -189,6 +192,19 @@ struct work_item {
   bool release_taken = false;  ///< ActivityStarted of a task from the shared queue
   /// RedriveExecution: answered with the redrive date (or ExecutionNotRedrivable).
   reply<std::pair<std::optional<api_error>, int64_t>> redrive_reply{};
+  /// ActivityStarted on a single node with a durable store: the poll that
+  /// took the task, answered with `handout_task` once the start is stored
+  /// (empty when the step did not start the task).
+  reply<activity_task> handout{};
+  activity_task handout_task{};
+};
+
+/// (act_start_atom, int64 task, string worker, bool shared, handout) — the
+/// GetActivityTask that took the task, answered by the execution once its
+/// ActivityStarted is stored (actors/activity_queue.cpp hand_over).
+struct handout {
+  reply<activity_task> done;
+  activity_task task;
 };
 
 /// RedriveExecution for the execution actor (redrive_atom).
@@ -477,4 +493,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::redrive_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::map_update_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::queued_task)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::poll_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::handout)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::spawn_request)
