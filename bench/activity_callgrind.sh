@@ -28,10 +28,10 @@ for bin in "$@"; do
   done
   $GEN --scenario activity --concurrency 16 --workers 16 --duration 3 \
     --endpoint "http://127.0.0.1:$port" --no-progress > /dev/null 2>&1
-  callgrind_control -z $node > /dev/null
+  callgrind_control -z $node > /dev/null 2>&1
   res=$($GEN --scenario activity --concurrency 16 --workers 16 --duration "$secs" \
     --endpoint "http://127.0.0.1:$port" --no-progress --json)
-  callgrind_control -d $node > /dev/null
+  callgrind_control -d $node > /dev/null 2>&1
   kill $node; wait $node 2> /dev/null
   ir=$(grep -m1 '^summary:' "$out/cg.1" | awk '{print $2}')
   python3 -c '
