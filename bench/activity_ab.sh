@@ -10,7 +10,8 @@
 # context-switches, raw_syscalls:sys_enter)
 # counts the node. Prints per run: binary, tasks completed, tasks/s, node CPU
 # µs per task (and of it the io thread's), the node's context switches per
-# task (voluntary: a thread went to sleep), system calls per task, mismatches/failures, schedule-to-worker p50, the 1-minute load
+# task (voluntary: a thread went to sleep), system calls per task, the
+# generator's own CPU per task (its whole measured process, setup included), mismatches/failures, schedule-to-worker p50, the 1-minute load
 # average. STATECRAFT_TRAFFIC overrides the generator (default build/).
 # Needs perf (linux-perf). BENCH_NICE=-10 runs node and generator at nice -10.
 set -uo pipefail
@@ -40,23 +41,25 @@ one() {
   perf stat -e task-clock,context-switches,raw_syscalls:sys_enter -p $node -o "$tmp" & local ps=$!
   sleep 0.3
   local v0 i0; v0=$(vcs $node); i0=$(iot $node)
-  local out; out=$("${NICE[@]}" $GEN --scenario activity --concurrency 64 --workers 64 --duration "$secs" \
+  local gtmp; gtmp=$(mktemp)
+  local out; out=$(perf stat -e task-clock -o "$gtmp" -- "${NICE[@]}" $GEN --scenario activity --concurrency 64 --workers 64 --duration "$secs" \
     --endpoint http://127.0.0.1:$port --no-progress --json)
   local v1 i1; v1=$(vcs $node); i1=$(iot $node)
   kill -INT $ps; wait $ps 2> /dev/null; kill $node; wait $node 2> /dev/null
   local clk cs; clk=$(grep task-clock "$tmp" | awk '{gsub(",","",$1); print $1}')
   cs=$(grep context-switches "$tmp" | awk '{gsub(",","",$1); print $1}')
   local sc; sc=$(grep sys_enter "$tmp" | awk '{gsub(",","",$1); print $1}'); rm -f "$tmp"
+  local gclk; gclk=$(grep task-clock "$gtmp" | awk '{gsub(",","",$1); print $1}'); rm -f "$gtmp"
   python3 -c '
 import json, sys
 clk, d = float(sys.argv[1]), json.loads(sys.argv[2]); e = d["executions"]; n = e["completed"]
 rate, p50 = d["executions_per_s"], d["latency_ms"]["p50"]
 cs, vcs, io = float(sys.argv[4] or 0), float(sys.argv[5]), float(sys.argv[6]) / float(sys.argv[7])
-sc = float(sys.argv[8] or 0)
+sc, gen = float(sys.argv[8] or 0), float(sys.argv[9] or 0)
 load = open("/proc/loadavg").read().split()[0]
-print("%4s %7d tasks %7.0f/s %6.1f us/task (io thread %5.1f) cs/task %5.2f (voluntary %5.2f) syscalls/task %5.1f mismatches=%d failed=%d s2w_p50=%s ms load=%s" % (
-    sys.argv[3], n, rate, clk * 1000 / n, io * 1e6 / n, cs / n, vcs / n, sc / n, e["mismatches"], e["failed"], p50, load))
-' "$clk" "$out" "$label" "$cs" "$((v1 - v0))" "$((i1 - i0))" "$TCK" "$sc"
+print("%4s %7d tasks %7.0f/s %6.1f us/task (io thread %5.1f) cs/task %5.2f (voluntary %5.2f) syscalls/task %5.1f gen %5.1f us/task mismatches=%d failed=%d s2w_p50=%s ms load=%s" % (
+    sys.argv[3], n, rate, clk * 1000 / n, io * 1e6 / n, cs / n, vcs / n, sc / n, gen * 1000 / n, e["mismatches"], e["failed"], p50, load))
+' "$clk" "$out" "$label" "$cs" "$((v1 - v0))" "$((i1 - i0))" "$TCK" "$sc" "$gclk"
 }
 
 for ((r = 1; r <= rounds; r++)); do
