@@ -33,18 +33,22 @@ constexpr int64_t workers_here_ms = 1000;
 
 using self_ptr = caf::stateful_actor<activity_queue_state>*;
 
-void hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = false) {
+/// Gives task `t` to poll `p`. False (single node, durable store only) when
+/// the execution could not be reached because the store is unavailable:
+/// the poll is answered empty and the caller keeps the task.
+bool hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = false) {
   if (!n->coord && !n->store.in_process()) {
     // Single node, durable store: the worker gets its token once the
     // execution has stored ActivityStarted, so a crash in between leaves a
     // task no worker holds (queued again by recovery), never a token whose
     // start is lost. (Memory store: nothing outlives a crash; answered now.)
+    // Not delivered (the execution is over, or unreadable): the poll is
+    // answered empty by its reply's fallback.
     auto h = std::make_shared<handout>(handout{std::move(p.done), activity_task{t.token, t.input}});
     auto routed = n->route(t.execution_arn, [task = t.task, worker = p.worker, h](const caf::actor& a) {
       caf::anon_send(a, act_start_atom::value, task, worker, false, std::move(*h));
     });
-    (void)routed;  // not delivered: the poll is answered empty (its reply's fallback)
-    return;
+    return routed != route_result::unavailable;
   }
   // Cluster: a task with no "taken" marker in Redis goes in the node's
   // ledger until its ActivityStarted is stored (see pending_starts).
@@ -54,6 +58,7 @@ void hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = fal
   // A re-armed task may have a marker from before a restart: release it too.
   n->activity_started(t.execution_arn, t.task, p.worker, shared || t.requeued || t.popped);
   p.done(activity_task{t.token, t.input});
+  return true;
 }
 
 std::string encode(const queued_task& t) {
@@ -248,7 +253,10 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
           return serve_shared(s, n, arn);
         }
         if (orphaned(n, t)) return;
-        if (auto p = next_live_poll(s)) return hand_over(n, t, *p);
+        if (auto p = next_live_poll(s)) {
+          hand_over(n, t, *p);
+          return;
+        }
         if (n->coord) {
           int64_t now = now_ms();
           if (!t.requeued && now - s.last_poll_ms < workers_here_ms) {
@@ -307,9 +315,15 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         while (!s.tasks.empty()) {
           auto t = std::move(s.tasks.front());
           s.tasks.pop_front();
-          if (!orphaned(n, t)) return hand_over(n, t, p);
+          if (!orphaned(n, t)) {
+            hand_over(n, t, p);
+            return;
+          }
         }
-        if (auto t = pop_shared(s, n, arn)) return hand_over(n, *t, p, true);
+        if (auto t = pop_shared(s, n, arn)) {
+          hand_over(n, *t, p, true);
+          return;
+        }
         if (!park(s, n, p)) return;
         schedule_expiry(self, s.polls.front().deadline_ms);
         schedule_tick(self, n);
@@ -346,6 +360,15 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
 
 // -- single node: the locked queue, on the caller's thread ---------------
 
+namespace {
+/// A task whose execution could not be reached (store unavailable) goes
+/// back to the front of the queue for the next poll.
+void keep_task(local_activity_queue& q, queued_task t) {
+  std::lock_guard lock(q.mu);
+  q.tasks.push_front(std::move(t));
+}
+}  // namespace
+
 std::shared_ptr<local_activity_queue> node::impl::local_queue_for(const std::string& arn) {
   std::lock_guard lock(mu);
   auto it = local_queues.find(arn);
@@ -381,7 +404,7 @@ void node::impl::schedule_activity(const std::string& activity_arn, queued_task 
   // Taken from the queue under its lock: this task and this poll are
   // nobody else's now. Handed over outside the lock (routing to the
   // execution takes the registry's).
-  hand_over(this, t, *p);
+  if (!hand_over(this, t, *p)) keep_task(*q, std::move(t));
 }
 
 void node::impl::cancel_activity(const std::string& activity_arn, std::string token) {
@@ -440,7 +463,10 @@ void node::impl::poll_activity(const std::string& activity_arn, poll_request p) 
       }
     }
   }
-  if (t) return hand_over(this, *t, p);
+  if (t) {
+    if (!hand_over(this, *t, p)) keep_task(*q, std::move(*t));
+    return;
+  }
   if (arm_at) {
     auto delay = std::chrono::milliseconds(std::max<int64_t>(0, arm_at - now_ms()));
     caf::delayed_anon_send(q->actor, delay, expire_atom::value, uint64_t{0});
