@@ -70,6 +70,9 @@ class coordinator;
 namespace sc::actors {
 class integrations;
 class mock_config;
+class status_events;
+class execution_log;
+struct log_config;
 }
 
 namespace sc::actors {
@@ -185,6 +188,8 @@ struct spawn_request {
   /// take their first step on the API thread), carried out at start.
   std::vector<interp::command> initial_commands;
   reply<start_reply> finished;  ///< sync executions: fires when done
+  /// Express executions logged per their LoggingConfiguration (null = not).
+  std::shared_ptr<const log_config> xlog;
 };
 
 /// One unit of work for an execution actor: an event and who to answer.
@@ -238,6 +243,9 @@ struct execution_actor_state {
   /// Tasks with this id or higher were queued by this actor's own steps, so
   /// a re-queue request for them (from a snapshot read meanwhile) is stale.
   int64_t own_tasks_from = 0;
+  /// Express executions logged per their LoggingConfiguration (null = not).
+  std::shared_ptr<const log_config> xlog;
+  uint64_t save_started_us = 0;  ///< when the save in flight was handed over (metrics)
   static inline const char* name = "execution";
 };
 
@@ -307,6 +315,10 @@ struct node::impl {
   std::unique_ptr<integrations> integ;
   /// The mock file (actors/mock_config.hpp); null = none.
   std::shared_ptr<mock_config> mocks;
+  /// Status change events (actors/status_events.hpp) and Express execution
+  /// logs (actors/execution_log.hpp).
+  std::unique_ptr<status_events> events;
+  std::unique_ptr<execution_log> xlog;
   std::chrono::milliseconds passivate_after{2000};
 
   /// Idle execution actors, oldest first: (when to look, actor). An actor

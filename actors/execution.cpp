@@ -21,8 +21,11 @@
 // so they never sleep.
 #include "actors/detail.hpp"
 
+#include "actors/execution_log.hpp"
 #include "actors/integrations.hpp"
 #include "actors/mock_config.hpp"
+#include "actors/status_events.hpp"
+#include "observability/metrics.hpp"
 #include "runtime/interp/integration.hpp"
 #include "cluster/coordinator.hpp"
 
@@ -222,6 +225,7 @@ void save(self_ptr self) {
   auto& s = self->state;
   s.saving = true;
   uint64_t seq = ++s.save_seq;
+  s.save_started_us = obs::now_us();
   auto me = caf::actor_cast<caf::actor>(self);
   s.owner->store.save_execution_async(s.rec, s.pending_events, [me, seq](bool ok) {
     caf::anon_send(me, persisted_atom::value, seq, ok);
@@ -233,11 +237,18 @@ void save(self_ptr self) {
 bool run_item(self_ptr self, work_item item) {
   auto& s = self->state;
   interp::limits lim = s.owner->limits;
-  lim.record_history = !s.express;
+  lim.record_history = !s.express || s.xlog;
   lim.mocked = !s.rec.test_case.empty();
   if (s.express) lim.max_duration_ms = express_max_duration_ms;
+  const bool was_running = s.st.status == interp::exec_status::running;
   auto r = interp::step(*s.def, std::move(s.st), item.ev, exec_now_ms(), lim);
   s.st = std::move(r.next);
+  auto& om = obs::machine(s.rec.machine_arn, s.express);
+  obs::note_events(om, r.events);
+  if (r.states_entered) om.transitions.inc(static_cast<uint64_t>(r.states_entered));
+  if (s.express && was_running && s.st.status != interp::exec_status::running)
+    obs::note_finished(om, interp::to_string(s.st.status));
+  if (s.xlog) s.owner->xlog->write(*s.xlog, s.st.execution_arn, 0, r.events);
   if (r.rejected && item.redrive_reply) {
     item.redrive_reply({api_error{"ExecutionNotRedrivable", r.not_redrivable}, 0});
     return false;
@@ -270,6 +281,7 @@ bool run_item(self_ptr self, work_item item) {
   s.pending_commands = std::move(r.commands);
   s.pending_events = std::move(r.events);
   note_started_through(s.pending_events, s.rec);
+  s.owner->events->attach(s.rec, s.pending_events);
   s.pending_item = std::move(item);
   if (s.express) {
     take_effect(self);
@@ -280,7 +292,9 @@ bool run_item(self_ptr self, work_item item) {
     // The memory store writes in the call: durable now, no acknowledgement
     // message to wait for.
     try {
+      const uint64_t t0 = obs::now_us();
       s.owner->store.save_execution(s.rec, s.pending_events);
+      obs::metrics().save_latency.observe(obs::now_us() - t0);
       take_effect(self);
       return false;
     } catch (const cluster::store_error&) {
@@ -342,6 +356,7 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
   s.st = std::move(req.state);
   s.rec = std::move(req.record);
   s.express = req.express;
+  s.xlog = std::move(req.xlog);
   s.finished = std::move(req.finished);
   s.own_tasks_from = s.st.next_task;
   if (req.fresh) {
@@ -459,6 +474,7 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         if (!ok) {
           // Not acknowledged: issue the same (idempotent) save again after
           // a back-off; callers keep waiting.
+          obs::metrics().save_failures.inc();
           ++s.save_failures;
           auto backoff =
               std::chrono::milliseconds(std::min(2000, 50 << std::min(s.save_failures, 5)));
@@ -467,6 +483,7 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         }
         s.saving = false;
         s.save_failures = 0;
+        obs::metrics().save_latency.observe(obs::now_us() - s.save_started_us);
         take_effect(self);
         process(self);
       },

@@ -6,6 +6,9 @@
 // caller of start_execution (so a StopExecution that follows at once finds
 // them) and monitored by the supervisor, which restarts any that dies
 // abnormally from the state last saved in the store.
+#include "actors/execution_log.hpp"
+#include "actors/status_events.hpp"
+#include "observability/metrics.hpp"
 #include "actors/detail.hpp"
 #include "actors/integrations.hpp"
 #include "actors/mock_config.hpp"
@@ -299,6 +302,9 @@ node::node(const config::settings& s, cluster::store& st) : impl_(std::make_uniq
                             ? cluster::wall_ms()
                             : model::parse_iso8601(s.executions.clock_start).value_or(0));
   impl_->limits.tokens = &impl_->codec;
+  impl_->events = std::make_unique<status_events>(s, st);
+  if (s.store.backend != "redis") impl_->events->start({}, 1);  // Redis: start_cluster
+  impl_->xlog = std::make_unique<execution_log>(s.events.execution_log);
   impl* n = impl_.get();
   impl_->integ = std::make_unique<integrations>(
       *this, [n](const std::string& arn, interp::ev_integration e) {
@@ -450,6 +456,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       fill_record(rec, first.next);
       note_started_through(first.events, rec);
       rec.map_changes = take_map_changes(first);
+      n.events->attach(rec, first.events);
       // Finished in its first step: no task of it can be answered and no
       // timer can fire, so its state is of no further use; not storing it
       // saves a write and the memory.
@@ -500,6 +507,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       rep.error = api_error{"ExecutionAlreadyExists", "Execution Already Exists: '" + exec_arn + "'"};
       return done(std::move(rep));
     }
+    obs::note_events(obs::machine(rec.machine_arn, false), first.events);
     if (!here) {
       n.post_remote(exec_arn, remote_start_message(exec_arn));
       return done(std::move(rep));
@@ -526,11 +534,18 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     // Express: take the first step right here. Most Express workflows finish
     // in it (no Wait, no task), and then no actor is needed at all.
     interp::limits lim = n.limits;
-    lim.record_history = false;
+    sp.xlog = n.xlog->config_for(req.machine.logging_json);
+    lim.record_history = sp.xlog != nullptr;  // logged: the events are needed
     lim.max_duration_ms = express_max_duration_ms;
     lim.mocked = !req.test_case.empty();
     auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, exec_now_ms(), lim);
+    auto& om = obs::machine(rec.machine_arn, true);
+    obs::note_express_started(om);
+    obs::note_events(om, r.events);
+    om.transitions.inc(static_cast<uint64_t>(r.states_entered));
+    if (sp.xlog) n.xlog->write(*sp.xlog, exec_arn, 0, r.events);
     if (r.next.status != interp::exec_status::running) {
+      obs::note_finished(om, interp::to_string(r.next.status));
       fill_record(rec, r.next);
       rep.result = std::move(rec);
       return done(std::move(rep));
@@ -715,7 +730,13 @@ void node::get_activity_task(const std::string& activity_arn, std::string worker
   poll_request p;
   p.worker = std::move(worker_name);
   p.alive = std::move(alive);
-  p.done = reply<activity_task>(std::move(done), activity_task{});
+  obs::metrics().parked_polls.add(1);
+  p.done = reply<activity_task>(
+      [d = std::move(done)](activity_task t) {
+        obs::metrics().parked_polls.add(-1);
+        d(std::move(t));
+      },
+      activity_task{});
   impl_->poll_activity(activity_arn, std::move(p));
 }
 
@@ -868,6 +889,7 @@ void node::shutdown() {
   auto& n = *impl_;
   if (!n.sys) return;
   if (n.integ) n.integ->stop();
+  if (n.events) n.events->stop();
   n.stop_cluster();
   std::vector<caf::actor> all;
   // Single-node queues: parked polls are answered (empty) as they go,

@@ -4,6 +4,7 @@
 #include "api/admin_clock.hpp"
 #include "api/static_assets.hpp"
 
+#include "observability/metrics.hpp"
 #include "runtime/model/arn.hpp"
 
 #include <unordered_map>
@@ -14,9 +15,15 @@ namespace {
 
 using action_fn = void (*)(context&);
 
-const std::unordered_map<std::string, action_fn>& action_table() {
-  static const std::unordered_map<std::string, action_fn> table = {
-#define ACTION(op, fn) {"AWSStepFunctions." #op, &fn},
+/// An operation's handler and its metrics (labels resolved here, once).
+struct action_entry {
+  action_fn fn;
+  obs::api_op_metrics* metrics;
+};
+
+const std::unordered_map<std::string, action_entry>& action_table() {
+  static const std::unordered_map<std::string, action_entry> table = {
+#define ACTION(op, fn) {"AWSStepFunctions." #op, {&fn, obs::api_op(#op)}},
 #include "api/actions.def"
 #undef ACTION
   };
@@ -44,6 +51,8 @@ void send_error(const responder& done, const actors::api_error& e) {
 }
 
 void service::handle(request req, responder done, liveness alive) {
+  if (req.method == "GET" && req.path == "/metrics")
+    return done(response{200, obs::render(), {}, obs::content_type});
   if (req.path.size() > 1 && handle_admin_clock(req, done, node_)) return;
   if (req.method == "GET" && handle_static_asset(req, done, node_.settings().api.console_dir)) return;
   if (req.method != "POST") {
@@ -60,6 +69,10 @@ void service::handle(request req, responder done, liveness alive) {
         "UnknownOperationException",
         "Unknown operation: '" + (json::valid_utf8(req.target) ? req.target : "?") + "'"));
   }
+  done = [d = std::move(done), m = it->second.metrics, t0 = obs::now_us()](response r) {
+    m->done(t0, r.status);
+    d(std::move(r));
+  };
   json::document body;
   std::string perr;
   std::string_view text = req.body;
@@ -71,7 +84,7 @@ void service::handle(request req, responder done, liveness alive) {
                                "The request body must be a JSON object"));
   try {
     context c{body, members(body), node_, node_.store(), node_.settings(), done, std::move(alive)};
-    it->second(c);
+    it->second.fn(c);
   } catch (const aws_error& e) {
     done(error_response(e.type, e.message, e.status, e.extra_json));
   } catch (const cluster::store_unavailable& e) {

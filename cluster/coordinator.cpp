@@ -1,6 +1,7 @@
 // The cluster coordinator. See coordinator.hpp for the model, keys.hpp for
 // the keys.
 #include "cluster/coordinator.hpp"
+#include "observability/metrics.hpp"
 
 #include "cluster/hiredis_util.hpp"
 #include "cluster/redis_cluster.hpp"
@@ -717,6 +718,7 @@ struct coordinator::impl {
       return;  // outage: try again next tick; overdue leases are reported lost
     }
 
+    obs::metrics().cluster_members.set(static_cast<int64_t>(live.size()));
     const auto target = assign_shards(shard_count, live);
     std::vector<int> renew, release, acquire;
     std::map<int, uint64_t> epochs;

@@ -1,6 +1,7 @@
 // The Redis store's writer thread: group commit of execution saves
 // (redis_store.hpp, "Threads and connections").
 #include "cluster/redis_store_impl.hpp"
+#include "observability/metrics.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -47,6 +48,7 @@ void redis_store::writer_loop() {
         queue_.pop_front();
       }
     }
+    obs::metrics().save_batch.observe(batch.size());
     process(batch);
     batch.clear();
   }

@@ -139,6 +139,19 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
 // ---------------------------------------------------------------------------
 // Value rules.
 
+/// Comma-separated http:// or https:// URLs (or nothing).
+bool valid_webhooks(std::string_view v) {
+  while (!v.empty()) {
+    size_t comma = v.find(',');
+    std::string_view u = v.substr(0, comma);
+    while (!u.empty() && u.front() == ' ') u.remove_prefix(1);
+    if (!(u.starts_with("http://") || u.starts_with("https://")) || u.size() < 9) return false;
+    if (comma == std::string_view::npos) break;
+    v.remove_prefix(comma + 1);
+  }
+  return true;
+}
+
 bool valid_region(std::string_view v) {
   if (v.empty() || v.size() > 64 || !is_lower_alpha(v.front()) || v.back() == '-') return false;
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -197,6 +210,7 @@ struct field {
   std::string_view help;     ///< One-line description for --help.
   std::string rule;          ///< "must be an integer between 1 and 65535".
   bool secret = false;       ///< Never echo the value in messages.
+  bool list = false;         ///< YAML may give a list: its items are joined with ','.
   /// Parses `text`, checks it and stores it; false (nothing stored) if bad.
   std::function<bool(std::string_view, settings&)> parse;
   /// True when the current value satisfies the rule.
@@ -212,6 +226,10 @@ struct field {
     flag = f;
     metavar = mv;
     help = h;
+    return std::move(*this);
+  }
+  field as_list() && {
+    list = true;
     return std::move(*this);
   }
   field with_secret() && {
@@ -333,6 +351,9 @@ const std::vector<field>& fields() {
     t.push_back(enum_field("node", "log_level", &settings::node, &node_settings::log_level,
                            {"trace", "debug", "info", "warn", "error", "off"})
                     .cli("--log-level", "L", "Log level: trace, debug, info, warn, error or off"));
+    t.push_back(enum_field("node", "log_format", &settings::node, &node_settings::log_format,
+                           {"text", "json"})
+                    .cli("--log-format", "F", "Log lines on stderr: text or json"));
     t.push_back(int_field("node", "io_threads", &settings::node, &node_settings::io_threads, 0, 64)
                     .cli("--io-threads", "N",
                          "Network I/O threads, 0..64; 0 = 1 (memory store) or 4 (Redis)"));
@@ -441,6 +462,22 @@ const std::vector<field>& fields() {
                              &cluster_settings::lease_ttl_seconds, std::nullopt)
                     .cli("--lease-ttl-seconds", "S",
                          "Shard lease lifetime; a dead node's shards move after it"));
+    // events
+    t.push_back(string_field("events", "webhooks", &settings::events, &events_settings::webhooks,
+                             valid_webhooks, "must be http:// or https:// URLs (a list)")
+                    .as_list()
+                    .cli("--event-webhook", "URL[,URL]",
+                         "POST every execution status change event to these URLs"));
+    t.push_back(enum_field("events", "redis_stream", &settings::events,
+                           &events_settings::redis_stream, {"on", "off"}));
+    t.push_back(int_field("events", "stream_max_len", &settings::events,
+                          &events_settings::stream_max_len, 1, unbounded));
+    t.push_back(string_field("events", "execution_log", &settings::events,
+                             &events_settings::execution_log,
+                             [](std::string_view) { return true; },
+                             "stdout, stderr, a file path, or empty")
+                    .cli("--execution-log", "SINK",
+                         "Express execution logs (LoggingConfiguration): stdout, stderr or a file"));
     return t;
   }();
   return table;
@@ -504,6 +541,18 @@ void apply_value(const field& f, const YAML::Node& value, const YAML::Mark& key_
   if (value.IsNull()) {
     // An empty value means "" where that is allowed (node_id:, redis_url:).
     if (!f.parse("", s)) out.push_back(prefix + f.rule + " (got nothing)");
+    return;
+  }
+  if (value.IsSequence() && f.list) {
+    std::string joined;
+    for (const auto& item : value) {
+      if (!item.IsScalar()) {
+        out.push_back(prefix + f.rule + " (got " + kind(item) + " in the list)");
+        return;
+      }
+      joined += (joined.empty() ? "" : ",") + item.Scalar();
+    }
+    if (!f.parse(joined, s)) out.push_back(prefix + f.complaint(joined));
     return;
   }
   if (!value.IsScalar()) {

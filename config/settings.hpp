@@ -27,6 +27,9 @@ struct node_settings {
   std::string account_id = "123456789012";
   /// Minimum log level: trace, debug, info, warn, error or off.
   std::string log_level = "info";
+  /// Log line format on stderr: "text" (`statecraftd: message`) or "json"
+  /// (one JSON object per line: time, level, msg; docs/observability.md).
+  std::string log_format = "text";
   /// Threads serving network I/O, 0..64; 0 = automatic: 1 with the memory
   /// store (fastest on a small machine), 2 with Redis (API calls that read
   /// Redis wait for it on their io thread).
@@ -163,6 +166,26 @@ struct cluster_settings {
   bool operator==(const cluster_settings&) const = default;
 };
 
+/// `events:` — execution status change events and execution logs
+/// (docs/observability.md).
+struct events_settings {
+  /// HTTP(S) URLs that receive every Standard execution's status change
+  /// (EventBridge's "Step Functions Execution Status Change" shape), one
+  /// POST per event, at-least-once. YAML: a list; flag/scalar: comma-separated.
+  std::string webhooks = "";
+  /// Redis store: also append each event to the stream `sc:{g}:status-events`
+  /// (XADD, trimmed to about stream_max_len entries). "on" or "off" (the
+  /// default: events cost Redis work on every status change).
+  std::string redis_stream = "off";
+  std::size_t stream_max_len = 100000;
+  /// Where Express executions whose LoggingConfiguration level is not OFF
+  /// are logged (CloudWatch Logs' record shape, one JSON object per line):
+  /// "stdout", "stderr", or a file path (appended). "" = not logged.
+  std::string execution_log = "stdout";
+
+  bool operator==(const events_settings&) const = default;
+};
+
 /// The whole configuration of one statecraftd node.
 struct settings {
   node_settings node;              ///< `node:` section.
@@ -172,6 +195,7 @@ struct settings {
   limits_settings limits;          ///< `limits:` section.
   store_settings store;            ///< `store:` section.
   cluster_settings cluster;        ///< `cluster:` section.
+  events_settings events;          ///< `events:` section.
 
   bool operator==(const settings&) const = default;
 };

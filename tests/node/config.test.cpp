@@ -87,6 +87,11 @@ settings all_changed() {
   s.store.retention_hours = 24;
   s.store.redis_wait_replicas = 2;
   s.store.redis_wait_timeout_ms = 250;
+  s.node.log_format = "json";
+  s.events.webhooks = "http://hooks.example/a";
+  s.events.redis_stream = "on";
+  s.events.stream_max_len = 7;
+  s.events.execution_log = "/tmp/express.log";
   return s;
 }
 
@@ -128,6 +133,23 @@ TEST_CASE("the example file loads cleanly and sets every key to its default", "[
   CHECK(s.limits == settings{}.limits);
   CHECK(s.store == settings{}.store);
   CHECK(validate(s).empty());
+}
+
+TEST_CASE("events.webhooks takes a YAML list or a comma-separated flag", "[config]") {
+  temp_dir t;
+  settings s;
+  auto p = load_file(t.write("w.yaml", "events:\n  webhooks:\n    - http://a:1/x\n"
+                                       "    - https://b/y\n"), s);
+  INFO(joined(p));
+  CHECK(p.empty());
+  CHECK(s.events.webhooks == "http://a:1/x,https://b/y");
+  p = load_file(t.write("bad.yaml", "events:\n  webhooks: [ftp://a/x]\n"), s);
+  CHECK(any_contains(p, "events.webhooks: must be http:// or https:// URLs"));
+  settings f;
+  auto r = run({"--event-webhook", "http://c/z", "--log-format", "json"}, f);
+  CHECK(r.problems.empty());
+  CHECK(f.events.webhooks == "http://c/z");
+  CHECK(f.node.log_format == "json");
 }
 
 TEST_CASE("a file with three different mistakes reports all three", "[config]") {

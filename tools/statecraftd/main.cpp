@@ -10,6 +10,7 @@
 #include "cluster/secrets.hpp"
 #include "cluster/store.hpp"
 #include "config/load.hpp"
+#include "observability/log.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -58,6 +59,7 @@ size_t connection_budget(size_t configured, bool quiet) {
 int main(int argc, char** argv) {
   sc::config::settings s;
   auto cli = sc::config::apply_args(argc, argv, s);
+  if (s.node.log_format == "json") sc::obs::install_json_log();
   if (cli.exit) {
     if (!cli.output.empty()) std::cout << cli.output;
     for (auto& p : cli.problems) std::cerr << "statecraftd: " << p << "\n";
