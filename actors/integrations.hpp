@@ -26,12 +26,15 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace sc::actors {
+
+class http_invoker;
 
 class integrations {
  public:
@@ -71,6 +74,7 @@ class integrations {
   std::deque<std::function<void()>> jobs_;
   bool stop_ = false;
   std::vector<watch> watches_;  ///< worker thread only
+  std::unique_ptr<http_invoker> http_;  ///< http:invoke (actors/http_invoke.hpp)
   std::thread worker_;
 };
 

@@ -57,6 +57,9 @@ std::optional<integration_resource> parse_integration(std::string_view resource)
 
 bool integration_supported(const integration_resource& r) {
   if (r.resource_type == "states") return r.action == "startExecution";
+  // The HTTP Task (http_task.hpp): request-response only, as on AWS.
+  if (r.resource_type == "http")
+    return r.action == "invoke" && r.pattern == integration_pattern::request_response;
   if (r.resource_type == "aws-sdk:sfn")
     return r.pattern != integration_pattern::sync && r.pattern != integration_pattern::sync2 &&
            (r.action == "sendTaskSuccess" || r.action == "sendTaskFailure" ||
