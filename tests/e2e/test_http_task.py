@@ -3,7 +3,7 @@
 The test starts its own node (with a config file defining connections, an
 outbound allow-list and a trusted CA file) and two servers in threads: plain
 HTTP and HTTPS (a self-signed certificate made here with the openssl CLI).
-Covered: AWS's response shape for JSON and text, 4xx/5xx mapped to
+Covered: AWS's response shape for JSON and text, the per-node bound on concurrent calls, 4xx/5xx mapped to
 States.Http.StatusCode.<n> (Retry and Catch on them), TimeoutSeconds,
 API key / basic / OAuth client-credentials connections (one token request
 for several calls, a new token after a 401), QueryParameters and the
@@ -49,6 +49,7 @@ OPEN_CONN = CONN % "open"
 KEY_CONN = CONN % "apikey"
 BASIC_CONN = CONN % "basic"
 OAUTH_CONN = CONN % "oauth"
+MAX_CALLS = 3  # outbound.max_concurrent_calls of the test node
 
 
 class State:
@@ -60,6 +61,8 @@ class State:
         self.tokens = set()
         self.flaky = {}
         self.requests = []
+        self.in_flight = 0
+        self.max_in_flight = 0
 
 
 STATE = State()
@@ -116,7 +119,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(503, {"attempt": seen + 1})
             return self.reply(200, {"attempt": seen + 1})
         if head == "sleep":
+            with STATE.lock:
+                STATE.in_flight += 1
+                STATE.max_in_flight = max(STATE.max_in_flight, STATE.in_flight)
             time.sleep(int(parts[1]) / 1000.0)
+            with STATE.lock:
+                STATE.in_flight -= 1
             return self.reply(200, {"slept": True})
         if head == "apikey":
             ok = self.headers.get("x-api-key") == API_KEY
@@ -180,7 +188,7 @@ class HttpTaskTest(unittest.TestCase):
         cls.base = "http://127.0.0.1:%d" % cls.srv.server_address[1]
         cls.tls_base = "https://127.0.0.1:%d" % cls.tls_srv.server_address[1]
         config = {
-            "outbound": {"allow": ["127.0.0.1"], "max_concurrent_calls": 8, "ca_file": cls.cert},
+            "outbound": {"allow": ["127.0.0.1"], "max_concurrent_calls": MAX_CALLS, "ca_file": cls.cert},
             "connections": [
                 {"arn": OPEN_CONN, "authorization_type": "API_KEY",
                  "api_key": {"name": "X-Open", "value": "1"}},
@@ -439,6 +447,22 @@ class HttpTaskTest(unittest.TestCase):
         _, d = self.run_task(http_task("http://127.0.0.1:%d/json" % free_port()))
         self.assertEqual(d["error"], "States.Http.Socket")
         self.assertIn("refused", d["cause"])
+
+    def test_concurrent_calls_bounded_per_node(self):
+        with STATE.lock:
+            STATE.max_in_flight = 0
+        task = http_task(self.base + "/sleep/300")
+        task["ResultSelector"] = {"s.$": "$.StatusCode"}
+        task["End"] = True
+        m = {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0,
+             "ItemProcessor": {"StartAt": "Call", "States": {"Call": task}}, "End": True}
+        _, d = self.run_states({"Fan": m}, input_obj={"items": list(range(8))})
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"]), [{"s": 200}] * 8)
+        with STATE.lock:
+            seen = STATE.max_in_flight
+        self.assertGreaterEqual(seen, 2)  # they did run side by side
+        self.assertLessEqual(seen, MAX_CALLS)
 
     def test_jsonata_http_task(self):
         task = {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::http:invoke",
