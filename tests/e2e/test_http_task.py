@@ -3,8 +3,9 @@
 The test starts its own node (with a config file defining connections, an
 outbound allow-list and a trusted CA file) and two servers in threads: plain
 HTTP and HTTPS (a self-signed certificate made here with the openssl CLI).
-Covered: AWS's response shape for JSON and text, the per-node bound on concurrent calls, 4xx/5xx mapped to
-States.Http.StatusCode.<n> (Retry and Catch on them), TimeoutSeconds,
+Covered: AWS's response shape for JSON and text, Standard and Express
+(StartSyncExecution), the per-node bound on concurrent calls, 4xx/5xx mapped
+to States.Http.StatusCode.<n> (Retry and Catch on them), TimeoutSeconds,
 API key / basic / OAuth client-credentials connections (one token request
 for several calls, a new token after a 401), QueryParameters and the
 URL_ENCODED body transform, forbidden headers, unknown connections, the
@@ -463,6 +464,20 @@ class HttpTaskTest(unittest.TestCase):
             seen = STATE.max_in_flight
         self.assertGreaterEqual(seen, 2)  # they did run side by side
         self.assertLessEqual(seen, MAX_CALLS)
+
+    def test_express_sync_execution(self):
+        task = http_task(self.base + "/json/express")
+        task["End"] = True
+        arn = self.sfn.create_state_machine(
+            name=uname("httpx"), roleArn=ROLE_ARN, type="EXPRESS",
+            definition=dumps({"StartAt": "Call", "States": {"Call": task}}))["stateMachineArn"]
+        sync = boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:%d" % self.port,
+                            region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test",
+                            config=botocore.config.Config(retries={"max_attempts": 1},
+                                                          inject_host_prefix=False))
+        r = sync.start_sync_execution(stateMachineArn=arn, input="{}")
+        self.assertEqual(r["status"], "SUCCEEDED", r)
+        self.assertEqual(json.loads(r["output"])["ResponseBody"]["path"], "/json/express")
 
     def test_jsonata_http_task(self):
         task = {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::http:invoke",
