@@ -359,7 +359,8 @@ request build_request(const arguments& a, const connection_additions& c, std::st
   json::document body;
   bool body_is_json = false;
   if (a.has_body) body_is_json = json::parse(a.body_json, body);
-  if (!c.body.empty() && (!a.has_body || (body_is_json && body.IsObject()))) {
+  const bool body_method = a.method == "POST" || a.method == "PUT" || a.method == "PATCH";
+  if (!c.body.empty() && (a.has_body ? body_is_json && body.IsObject() : body_method)) {
     if (!a.has_body) {
       body.SetObject();
       body_is_json = true;

@@ -196,7 +196,10 @@ class HttpTaskTest(unittest.TestCase):
                 {"arn": KEY_CONN, "authorization_type": "API_KEY",
                  "api_key": {"name": "x-api-key", "value": "${E2E_HTTP_API_KEY}"}},
                 {"arn": BASIC_CONN, "authorization_type": "BASIC",
-                 "basic": {"username": BASIC_USER, "password": BASIC_PASSWORD}},
+                 "basic": {"username": BASIC_USER, "password": BASIC_PASSWORD},
+                 "invocation_parameters": {"header_parameters": {"X-Custom": "from-connection"},
+                                           "query_parameters": {"tenant": "acme"},
+                                           "body_parameters": {"added": "by-connection"}}},
                 {"arn": OAUTH_CONN, "authorization_type": "OAUTH_CLIENT_CREDENTIALS",
                  "oauth": {"token_endpoint": cls.base + "/token", "http_method": "POST",
                            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
@@ -374,6 +377,15 @@ class HttpTaskTest(unittest.TestCase):
         # the wrong connection is refused by the server
         _, d = self.run_task(http_task(self.base + "/basic", KEY_CONN))
         self.assertEqual(d["error"], "States.Http.StatusCode.401")
+
+    def test_connection_invocation_parameters(self):
+        _, out = self.succeeded(http_task(self.base + "/json/conn", BASIC_CONN, method="POST",
+                                          Headers={"X-Custom": "from-task"},
+                                          QueryParameters={"q": "1"}, RequestBody={"own": 1}))
+        body = out["ResponseBody"]
+        self.assertEqual(body["custom"], "from-connection")  # the connection's value wins
+        self.assertEqual(body["query"], {"q": ["1"], "tenant": ["acme"]})
+        self.assertEqual(json.loads(body["body"]), {"own": 1, "added": "by-connection"})
 
     def test_oauth_client_credentials_token_cached_and_refreshed(self):
         with STATE.lock:

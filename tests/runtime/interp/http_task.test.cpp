@@ -134,6 +134,14 @@ TEST_CASE("HTTP Task request", "[http_task]") {
                            "us-east-1");
     CHECK(g.body.empty());
     CHECK(header(g, "Content-Type") == "<none>");
+    connection_additions cb;
+    cb.body = {{"k", "v"}};
+    auto gb = build_request(args(std::string(R"({"ApiEndpoint":"http://h/","Method":"GET",)") + conn + "}"), cb,
+                            "us-east-1");
+    CHECK(gb.body.empty());  // a GET gets no body from its connection
+    auto pb = build_request(args(std::string(R"({"ApiEndpoint":"http://h/","Method":"POST",)") + conn + "}"), cb,
+                            "us-east-1");
+    CHECK(pb.body == R"({"k":"v"})");
   }
 }
 
