@@ -9,8 +9,8 @@ to States.Http.StatusCode.<n> (Retry and Catch on them), TimeoutSeconds,
 API key / basic / OAuth client-credentials connections (one token request
 for several calls, a new token after a 401), QueryParameters and the
 URL_ENCODED body transform, forbidden headers, unknown connections, the
-allow-list, and connection secrets absent from GetExecutionHistory and the
-node's log.
+allow-list, connection secrets absent from GetExecutionHistory and the
+node's log, and (e2e-redis only) a call in flight across kill -9 of its node.
 
     python3 tests/e2e/run.py --statecraftd build/tools/statecraftd/statecraftd -k test_http_task
 """
@@ -499,6 +499,80 @@ class HttpTaskTest(unittest.TestCase):
         _, d = self.run_states({"Call": task}, input_obj={"id": "j1"})
         self.assertEqual(d["status"], "SUCCEEDED", d)
         self.assertEqual(json.loads(d["output"]), "/json/j1")
+
+
+class HttpTaskRestartTest(unittest.TestCase):
+    """A call in flight when its node is killed (-9) is made again by the
+    restarted node's recovery (at-least-once), on Redis (e2e-redis only)."""
+
+    def test_call_in_flight_survives_kill_9(self):
+        binary = os.environ.get("STATECRAFT_BIN")
+        if not binary or not os.environ.get("E2E_WITH_REDIS"):
+            raise unittest.SkipTest("needs STATECRAFT_BIN and E2E_WITH_REDIS (run.py --with-redis)")
+        tmp = tempfile.mkdtemp(prefix="statecraft-e2e-http-restart-")
+        srv = serve()
+        redis = Redis(tmp)
+        redis.start(10)
+        procs = []
+        try:
+            base = "http://127.0.0.1:%d" % srv.server_address[1]
+            cfg = os.path.join(tmp, "statecraft.yaml")
+            with open(cfg, "w") as f:
+                json.dump({"connections": [{"arn": OPEN_CONN, "authorization_type": "API_KEY",
+                                            "api_key": {"name": "X-Open", "value": "1"}}]}, f)
+            port = free_port()
+            cmd = [binary, "--config", cfg, "--port", str(port), "--bind", "127.0.0.1",
+                   "--log-level", "warn", "--redis", redis.url]
+
+            def start_node(n):
+                log = open(os.path.join(tmp, "node%d.log" % n), "wb")
+                p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                procs.append(p)
+                problem = wait_for_port(p, port, 20)
+                self.assertIsNone(problem, problem)
+                return p
+
+            first = start_node(1)
+            sfn = boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:%d" % port,
+                               region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test",
+                               config=botocore.config.Config(retries={"max_attempts": 1}))
+            key = uname("slow")
+            task = http_task(base + "/sleep/1500?k=" + key)
+            task["End"] = True
+            arn = sfn.create_state_machine(name=uname("httpr"), roleArn=ROLE_ARN,
+                                           definition=dumps({"StartAt": "Call", "States": {"Call": task}}))["stateMachineArn"]
+            ex = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+
+            def calls():
+                with STATE.lock:
+                    return sum(1 for _, path in STATE.requests if key in path)
+
+            deadline = time.time() + 10
+            while calls() < 1 and time.time() < deadline:
+                time.sleep(0.02)
+            self.assertEqual(calls(), 1)  # the request is at the server
+            first.kill()  # -9 while the call is in flight
+            first.wait()
+            start_node(2)
+            d = wait_for_status(sfn, ex, timeout=30)
+            self.assertEqual(d["status"], "SUCCEEDED", d)
+            self.assertEqual(json.loads(d["output"])["ResponseBody"], {"slept": True})
+            self.assertEqual(calls(), 2)  # made again by recovery: at-least-once
+            types = [e["type"] for e in full_history(sfn, ex)]
+            self.assertEqual(types.count("TaskScheduled"), 1)
+            self.assertEqual(types.count("TaskSucceeded"), 1)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+                    try:
+                        p.wait(10)
+                    except subprocess.TimeoutExpired:
+                        p.kill()
+                        p.wait()
+            redis.stop()
+            srv.shutdown()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
