@@ -887,6 +887,10 @@ std::string describe(const settings& s) {
   out += " retention=" + (s.store.retention_hours == 0
                               ? std::string("forever")
                               : std::to_string(s.store.retention_hours) + "h");
+  out += " outbound_allow=" + (s.outbound.allow.empty() ? std::string("anywhere")
+                                                        : std::to_string(s.outbound.allow.size()) + "_entries");
+  out += " outbound_max_calls=" + std::to_string(s.outbound.max_concurrent_calls);
+  out += " connections=" + std::to_string(s.connections.size());  // a count: never secrets
   return out;
 }
 
