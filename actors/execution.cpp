@@ -129,6 +129,27 @@ bool answer_from_mock(self_ptr self, int64_t task, bool activity) {
   return true;
 }
 
+/// An activity task (not an integration) of this execution that is open,
+/// has no ActivityStarted (stepped or waiting in this actor's queue) and
+/// was not handed out by this node: its notice, if any, is in the inbox.
+bool activity_unstarted(execution_actor_state& s, int64_t task) {
+  auto it = s.st.tasks.find(task);
+  if (it == s.st.tasks.end()) return false;
+  auto th = s.st.threads.find(it->second);
+  if (th == s.st.threads.end() || th->second.task_started || th->second.state < 0) return false;
+  if (interp::parse_integration(
+          s.def->machines[th->second.machine]->states[th->second.state].resource))
+    return false;
+  auto started = [task](const work_item& w) {
+    auto* e = std::get_if<interp::ev_activity_started>(&w.ev);
+    return e && e->task == task;
+  };
+  if (started(s.pending_item)) return false;
+  for (const auto& w : s.inbox)
+    if (started(w)) return false;
+  return !s.owner->pending_start(s.st.execution_arn, task);
+}
+
 /// The last step is durable: let the world see it.
 void take_effect(self_ptr self) {
   auto& s = self->state;
@@ -144,10 +165,10 @@ void take_effect(self_ptr self) {
             q.input = std::move(c.input);
             q.execution_arn = s.st.execution_arn;
             q.task = c.task;
-            self->send(n->queue_for(c.activity_arn), schedule_atom::value, std::move(q));
+            n->schedule_activity(c.activity_arn, std::move(q));
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_activity>) {
-            self->send(n->queue_for(c.activity_arn), cancel_atom::value,
-                       n->codec.encode(model::task_token{s.st.execution_arn, c.task}));
+            n->cancel_activity(c.activity_arn,
+                               n->codec.encode(model::task_token{s.st.execution_arn, c.task}));
           } else if constexpr (std::is_same_v<T, interp::cmd_start_timer>) {
             self->send(n->timers, arm_atom::value, s.st.execution_arn, c.timer, c.due_ms);
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_timer>) {
@@ -192,6 +213,8 @@ void take_effect(self_ptr self) {
   if (item.task_reply) item.task_reply(std::nullopt);
   if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms});
   if (item.redrive_reply) item.redrive_reply({std::nullopt, s.st.redrive_ms});
+  // The start is stored: the worker may have its token now.
+  if (item.handout) item.handout(std::move(item.handout_task));
   s.pending_item = work_item{};
 }
 
@@ -234,6 +257,8 @@ bool run_item(self_ptr self, work_item item) {
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev); st && s.owner->coord)
       s.owner->forget_start(s.st.execution_arn, st->task);
     if (item.task_reply) item.task_reply(std::nullopt);
+    // The task was started already (or is over): this poll does not get it.
+    if (item.handout) item.handout(activity_task{});
     if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : exec_now_ms()});
     if (item.redrive_reply) item.redrive_reply({std::nullopt, r.redrive_ms});  // same token again
     return false;
@@ -336,7 +361,35 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         item.release_taken = shared;
         enqueue(self, std::move(item));
       },
+      [=](act_start_atom, int64_t task, std::string& worker, bool shared, handout& h) {
+        work_item item{interp::ev_activity_started{task, std::move(worker)}, {}, {}};
+        item.release_taken = shared;
+        item.handout = std::move(h.done);
+        item.handout_task = std::move(h.task);
+        enqueue(self, std::move(item));
+      },
       [=](task_atom, task_outcome& o) {
+        // Cluster: an answer to an activity task this actor has not seen
+        // start may have overtaken the ActivityStarted notice another node
+        // posted to the shard's inbox (the worker took the task there and
+        // answered here). Drain the inbox first, then take the answer, so
+        // that ActivityStarted keeps its workerName.
+        auto& s = self->state;
+        if (s.owner->coord && !o.inbox_drained && activity_unstarted(s, o.task)) {
+          o.inbox_drained = true;
+          auto holder = std::make_shared<task_outcome>(std::move(o));
+          auto me = caf::actor_cast<caf::actor>(self);
+          auto* n = s.owner;
+          const int shard = n->shard_of(s.st.execution_arn);
+          n->cluster_job([n, shard, me, holder] {
+            try {
+              n->drain(shard);  // ActivityStarted notices go to `me` first
+            } catch (const cluster::store_error&) {
+            }
+            caf::anon_send(me, task_atom::value, std::move(*holder));
+          });
+          return;
+        }
         work_item item;
         switch (o.k) {
           case task_outcome::kind::success:

@@ -289,7 +289,7 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
     q.execution_arn = st.execution_arn;
     q.task = task;
     q.requeued = true;
-    caf::anon_send(queue_for(state.resource), schedule_atom::value, std::move(q));
+    schedule_activity(state.resource, std::move(q));
   }
 }
 
@@ -325,6 +325,7 @@ const config::settings& node::settings() const { return impl_->cfg; }
 cluster::store& node::store() { return impl_->store; }
 
 void node::set_mock_config(std::shared_ptr<mock_config> mocks) { impl_->mocks = std::move(mocks); }
+void node::set_local_api(local_api api) { impl_->integ->set_local_api(std::move(api)); }
 
 bool node::has_mock_test_case(const std::string& machine, const std::string& test_case) const {
   return impl_->mocks && impl_->mocks->has_test_case(machine, test_case);
@@ -480,6 +481,18 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     }
     if (outcome != cluster::create_outcome::created) {
       if (existing.status == "RUNNING" && existing.input == req.input) {
+        // The same start again, e.g. a client's retry after an answer lost
+        // in a Redis failover: the first attempt may have been stored while
+        // its caller saw a failure, so nothing armed its timers. The owner
+        // re-arms it as a shard recovery does (idempotent: a timer armed
+        // twice fires once, a live actor ignores a requeue of its tasks).
+        if (owner && existing.state) {
+          if (existing.state->next_event_id == 1)
+            n.route(exec_arn, [](const caf::actor&) {});
+          else if (auto def = n.definition(existing.machine_arn + "#" + existing.revision_id,
+                                           existing.definition))
+            n.rearm(*existing.state, *def);
+        }
         rep.execution_arn = existing.arn;
         rep.start_ms = existing.start_ms;
         return done(std::move(rep));
@@ -532,6 +545,12 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     fallback.error = api_error{"ServiceException", "The execution was interrupted"};
     sp.finished = reply<start_reply>(std::move(done), std::move(fallback));
   }
+  // Single node: the first step's activity tasks are handed out at the end,
+  // on this (io) thread once the actor is registered, so a parked poll is
+  // answered without a round trip through a CAF thread (activity_queue.cpp).
+  std::vector<std::pair<std::string, queued_task>> first_tasks;
+  if (!express && !n.coord && req.test_case.empty())
+    first_tasks = n.take_first_tasks(exec_arn, sp.initial_commands);
   caf::actor a;
   {
     std::lock_guard lock(n.mu);
@@ -549,6 +568,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   // from: only Standard ones are supervised.
   if (!express) n.watch(a, exec_arn);
   if (!req.sync) done(std::move(rep));
+  for (auto& [activity, t] : first_tasks) n.schedule_activity(activity, std::move(t));
 }
 
 void node::stop_execution(const std::string& execution_arn, std::string error, std::string cause,
@@ -696,7 +716,7 @@ void node::get_activity_task(const std::string& activity_arn, std::string worker
   p.worker = std::move(worker_name);
   p.alive = std::move(alive);
   p.done = reply<activity_task>(std::move(done), activity_task{});
-  caf::anon_send(impl_->queue_for(activity_arn), poll_atom::value, std::move(p));
+  impl_->poll_activity(activity_arn, std::move(p));
 }
 
 namespace {
@@ -850,15 +870,20 @@ void node::shutdown() {
   if (n.integ) n.integ->stop();
   n.stop_cluster();
   std::vector<caf::actor> all;
+  // Single-node queues: parked polls are answered (empty) as they go,
+  // outside the registry lock.
+  std::unordered_map<std::string, std::shared_ptr<local_activity_queue>> locals;
   {
     std::lock_guard lock(n.mu);
     n.stopping = true;
+    locals.swap(n.local_queues);
     for (auto& [k, e] : n.executions)
       if (e.actor) all.push_back(e.actor);
     for (auto& [k, a] : n.queues) all.push_back(a);
     n.executions.clear();
     n.queues.clear();
   }
+  locals.clear();
   all.push_back(n.supervisor);
   all.push_back(n.timers);
   for (auto& a : all) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

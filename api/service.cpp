@@ -2,6 +2,7 @@
 #include "api/service.hpp"
 
 #include "api/admin_clock.hpp"
+#include "api/static_assets.hpp"
 
 #include "runtime/model/arn.hpp"
 
@@ -44,6 +45,7 @@ void send_error(const responder& done, const actors::api_error& e) {
 
 void service::handle(request req, responder done, liveness alive) {
   if (req.path.size() > 1 && handle_admin_clock(req, done, node_)) return;
+  if (req.method == "GET" && handle_static_asset(req, done, node_.settings().api.console_dir)) return;
   if (req.method != "POST") {
     return done(error_response("UnknownOperationException",
                                "Only POST requests are served (AWS JSON 1.0 protocol)"));
@@ -80,6 +82,19 @@ void service::handle(request req, responder done, liveness alive) {
   } catch (const std::exception& e) {
     done(error_response("InternalFailure", std::string("Internal error: ") + e.what(), 500));
   }
+}
+
+void call_operation(actors::node& n, const std::string& operation, std::string body,
+                    responder done) {
+  // A service holds only the node: actions keep nothing of it once they
+  // return (their request body is handle()'s local too).
+  service s(n);
+  request req;
+  req.method = "POST";
+  req.path = "/";
+  req.target = "AWSStepFunctions." + operation;
+  req.body = std::move(body);
+  s.handle(std::move(req), std::move(done), [] { return true; });
 }
 
 model::arn require_arn(const std::string& text, model::arn_kind kind) {

@@ -351,6 +351,10 @@ const std::vector<field>& fields() {
                              &api_settings::idle_timeout_seconds, 3600.0));
     t.push_back(double_field("api", "header_timeout_seconds", &settings::api,
                              &api_settings::header_timeout_seconds, 3600.0));
+    t.push_back(string_field("api", "console_dir", &settings::api, &api_settings::console_dir,
+                             [](std::string_view) { return true; }, "a folder path")
+                    .cli("--console-dir", "DIR",
+                         "Web console assets served at GET / (default: the build's console/dist; off = none)"));
     // activities
     t.push_back(double_field("activities", "poll_timeout_seconds", &settings::activities,
                              &activities_settings::poll_timeout_seconds, 60.0)
@@ -412,8 +416,9 @@ const std::vector<field>& fields() {
                              },
                              std::string("must be a URL of the form ") + cluster::redis_url_forms)
                     .cli("--redis", "URL",
-                         "Store in Redis at redis://HOST:PORT[/DB], or at the master Redis "
-                         "Sentinel names: redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]")
+                         "Store in Redis at redis://HOST:PORT[/DB], at the master Redis "
+                         "Sentinel names: redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB], "
+                         "or in a Redis Cluster: redis+cluster://HOST:PORT[,HOST:PORT...]")
                     .then([](settings& s) { s.store.backend = "redis"; }));
     t.push_back(int_field("store", "redis_wait_replicas", &settings::store,
                           &store_settings::redis_wait_replicas, 0, 64)

@@ -58,6 +58,9 @@ struct api_settings {
   /// Seconds a request may take to arrive, head and body, from its first
   /// byte (slow clients are closed).
   double header_timeout_seconds = 10;
+  /// Folder of the web console's built assets (console/dist), served at
+  /// GET /; "" = the build's own console/dist; "off" = no console.
+  std::string console_dir = "";
 
   bool operator==(const api_settings&) const = default;
 };
@@ -130,7 +133,8 @@ struct limits_settings {
 struct store_settings {
   /// "memory" (lost on exit) or "redis".
   std::string backend = "memory";
-  /// redis://HOST:PORT[/DB], or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]
+  /// redis://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]
+  /// or redis+cluster://HOST:PORT[,HOST:PORT...] (Redis Cluster; docs/cluster.md)
   /// (cluster/redis_endpoint.hpp); required when backend is "redis".
   std::string redis_url = "";
   /// Hours a finished execution is kept; 0 = keep forever.

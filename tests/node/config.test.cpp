@@ -68,6 +68,7 @@ settings all_changed() {
   s.node.worker_threads = 9;
   s.api.max_request_bytes = 4096;
   s.api.max_connections = 5;
+  s.api.console_dir = "/tmp/console";
   s.activities.poll_timeout_seconds = 0.5;
   s.activities.task_token_secret = "0123456789abcdef";
   s.executions.time_scale = 100;
@@ -224,7 +225,7 @@ TEST_CASE("wrong types and out-of-range values", "[config]") {
   CHECK(any_contains(p, "executions.time_scale: must be a number > 0 (got 'fast')"));
   CHECK(any_contains(p, "executions.history_event_limit: must be an integer >= 1 (got '-1')"));
   CHECK(any_contains(p, "store.backend: must be one of memory, redis (got 'postgres')"));
-  CHECK(any_contains(p, "store.redis_url: must be a URL of the form redis://HOST:PORT[/DB] or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] (got 'http://x:1')"));
+  CHECK(any_contains(p, "store.redis_url: must be a URL of the form redis://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] or redis+cluster://HOST:PORT[,HOST:PORT...] (got 'http://x:1')"));
   CHECK(any_contains(p, "store.retention_hours: must be an integer between 0 and 2147483647"));
   CHECK(any_contains(p, "types.yaml:2:9: node.port"));
   CHECK(s == settings{});  // nothing bad was stored
@@ -470,7 +471,7 @@ TEST_CASE("--redis without a valid URL, and redis backend from file without URL"
   settings s;
   auto r = run({"--redis", "localhost"}, s);
   REQUIRE(r.problems.size() == 1);
-  CHECK(r.problems[0] == "--redis: must be a URL of the form redis://HOST:PORT[/DB] or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] (got 'localhost')");
+  CHECK(r.problems[0] == "--redis: must be a URL of the form redis://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] or redis+cluster://HOST:PORT[,HOST:PORT...] (got 'localhost')");
   CHECK(s.store.backend == "memory");
 
   s = settings{};
