@@ -168,10 +168,10 @@ void take_effect(self_ptr self) {
             q.input = std::move(c.input);
             q.execution_arn = s.st.execution_arn;
             q.task = c.task;
-            self->send(n->queue_for(c.activity_arn), schedule_atom::value, std::move(q));
+            n->schedule_activity(c.activity_arn, std::move(q));
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_activity>) {
-            self->send(n->queue_for(c.activity_arn), cancel_atom::value,
-                       n->codec.encode(model::task_token{s.st.execution_arn, c.task}));
+            n->cancel_activity(c.activity_arn,
+                               n->codec.encode(model::task_token{s.st.execution_arn, c.task}));
           } else if constexpr (std::is_same_v<T, interp::cmd_start_timer>) {
             self->send(n->timers, arm_atom::value, s.st.execution_arn, c.timer, c.due_ms);
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_timer>) {
@@ -216,6 +216,8 @@ void take_effect(self_ptr self) {
   if (item.task_reply) item.task_reply(std::nullopt);
   if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms});
   if (item.redrive_reply) item.redrive_reply({std::nullopt, s.st.redrive_ms});
+  // The start is stored: the worker may have its token now.
+  if (item.handout) item.handout(std::move(item.handout_task));
   s.pending_item = work_item{};
 }
 
@@ -266,6 +268,8 @@ bool run_item(self_ptr self, work_item item) {
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev); st && s.owner->coord)
       s.owner->forget_start(s.st.execution_arn, st->task);
     if (item.task_reply) item.task_reply(std::nullopt);
+    // The task was started already (or is over): this poll does not get it.
+    if (item.handout) item.handout(activity_task{});
     if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : exec_now_ms()});
     if (item.redrive_reply) item.redrive_reply({std::nullopt, r.redrive_ms});  // same token again
     return false;
@@ -370,6 +374,13 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
       [=](act_start_atom, int64_t task, std::string& worker, bool shared) {
         work_item item{interp::ev_activity_started{task, std::move(worker)}, {}, {}};
         item.release_taken = shared;
+        enqueue(self, std::move(item));
+      },
+      [=](act_start_atom, int64_t task, std::string& worker, bool shared, handout& h) {
+        work_item item{interp::ev_activity_started{task, std::move(worker)}, {}, {}};
+        item.release_taken = shared;
+        item.handout = std::move(h.done);
+        item.handout_task = std::move(h.task);
         enqueue(self, std::move(item));
       },
       [=](task_atom, task_outcome& o) {

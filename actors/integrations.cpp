@@ -2,6 +2,7 @@
 // arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken].
 #include "actors/integrations.hpp"
 
+#include "actors/http_invoke.hpp"
 #include "actors/sfn_sdk.hpp"
 
 #include "runtime/interp/integration.hpp"
@@ -87,7 +88,8 @@ std::string child_execution_name(const std::string& parent_arn, int64_t task) {
 
 integrations::integrations(node& n,
                            std::function<void(const std::string&, interp::ev_integration)> deliver)
-    : node_(n), deliver_(std::move(deliver)) {
+    : node_(n), deliver_(std::move(deliver)),
+      http_(std::make_unique<http_invoker>(n.settings())) {
   worker_ = std::thread([this] { run(); });
 }
 
@@ -101,6 +103,7 @@ void integrations::stop() {
   }
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
+  if (http_) http_->stop();
 }
 
 void integrations::post(std::function<void()> job) {
@@ -123,6 +126,9 @@ void integrations::call(const std::string& execution_arn, const interp::cmd_call
         return send_task(execution_arn, c, ir->action);
       return sdk_call(execution_arn, c, ir->action);
     }
+    if (ir && ir->resource_type == "http" && interp::integration_supported(*ir))
+      return http_->call(execution_arn, c,
+                         [this, execution_arn](ev e) { deliver_(execution_arn, std::move(e)); });
     // The core only schedules what integration_supported() accepts.
     ev e = answer(c.task, ev::kind::start_failed, "");
     e.error = "States.Runtime";

@@ -33,12 +33,15 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace sc::actors {
+
+class http_invoker;
 
 class integrations {
  public:
@@ -84,6 +87,7 @@ class integrations {
   bool stop_ = false;
   std::vector<watch> watches_;  ///< worker thread only
   node::local_api api_;          ///< set before the node serves (statecraftd)
+  std::unique_ptr<http_invoker> http_;  ///< http:invoke (actors/http_invoke.hpp)
   std::thread worker_;
 };
 

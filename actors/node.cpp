@@ -292,7 +292,7 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
     q.execution_arn = st.execution_arn;
     q.task = task;
     q.requeued = true;
-    caf::anon_send(queue_for(state.resource), schedule_atom::value, std::move(q));
+    schedule_activity(state.resource, std::move(q));
   }
 }
 
@@ -560,6 +560,12 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     fallback.error = api_error{"ServiceException", "The execution was interrupted"};
     sp.finished = reply<start_reply>(std::move(done), std::move(fallback));
   }
+  // Single node: the first step's activity tasks are handed out at the end,
+  // on this (io) thread once the actor is registered, so a parked poll is
+  // answered without a round trip through a CAF thread (activity_queue.cpp).
+  std::vector<std::pair<std::string, queued_task>> first_tasks;
+  if (!express && !n.coord && req.test_case.empty())
+    first_tasks = n.take_first_tasks(exec_arn, sp.initial_commands);
   caf::actor a;
   {
     std::lock_guard lock(n.mu);
@@ -577,6 +583,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   // from: only Standard ones are supervised.
   if (!express) n.watch(a, exec_arn);
   if (!req.sync) done(std::move(rep));
+  for (auto& [activity, t] : first_tasks) n.schedule_activity(activity, std::move(t));
 }
 
 void node::stop_execution(const std::string& execution_arn, std::string error, std::string cause,
@@ -730,7 +737,7 @@ void node::get_activity_task(const std::string& activity_arn, std::string worker
         d(std::move(t));
       },
       activity_task{});
-  caf::anon_send(impl_->queue_for(activity_arn), poll_atom::value, std::move(p));
+  impl_->poll_activity(activity_arn, std::move(p));
 }
 
 namespace {
@@ -885,15 +892,20 @@ void node::shutdown() {
   if (n.events) n.events->stop();
   n.stop_cluster();
   std::vector<caf::actor> all;
+  // Single-node queues: parked polls are answered (empty) as they go,
+  // outside the registry lock.
+  std::unordered_map<std::string, std::shared_ptr<local_activity_queue>> locals;
   {
     std::lock_guard lock(n.mu);
     n.stopping = true;
+    locals.swap(n.local_queues);
     for (auto& [k, e] : n.executions)
       if (e.actor) all.push_back(e.actor);
     for (auto& [k, a] : n.queues) all.push_back(a);
     n.executions.clear();
     n.queues.clear();
   }
+  locals.clear();
   all.push_back(n.supervisor);
   all.push_back(n.timers);
   for (auto& a : all) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

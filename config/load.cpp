@@ -11,6 +11,7 @@
 #include "config/load.hpp"
 
 #include "cluster/redis_endpoint.hpp"
+#include "config/outbound_load.hpp"
 #include "runtime/model/time.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -624,6 +625,13 @@ void apply_document(const YAML::Node& root, const std::string& path, settings& s
       continue;
     }
     const std::string name = k.Scalar();
+    if (detail::is_outbound_key(name)) {  // outbound:, connections: (outbound_load.cpp)
+      if (!seen.emplace(name, km.line + 1).second)
+        out.push_back(location(path, km) + "duplicate section '" + name + "'");
+      else
+        detail::apply_outbound_key(name, v, path, s, out);
+      continue;
+    }
     if (std::find(section_names().begin(), section_names().end(), name) ==
         section_names().end()) {
       std::string msg = location(path, km) + "unknown key '" + name + "' at top level";
@@ -768,6 +776,7 @@ std::vector<std::string> validate(const settings& s) {
         "(set it in the config file or pass --redis URL)");
   if (s.cluster.lease_ttl_seconds <= s.cluster.heartbeat_seconds)
     out.push_back("cluster.lease_ttl_seconds: must be greater than cluster.heartbeat_seconds");
+  for (auto& p : detail::validate_outbound(s)) out.push_back(std::move(p));
   return out;
 }
 
@@ -932,6 +941,10 @@ std::string describe(const settings& s) {
   out += " retention=" + (s.store.retention_hours == 0
                               ? std::string("forever")
                               : std::to_string(s.store.retention_hours) + "h");
+  out += " outbound_allow=" + (s.outbound.allow.empty() ? std::string("anywhere")
+                                                        : std::to_string(s.outbound.allow.size()) + "_entries");
+  out += " outbound_max_calls=" + std::to_string(s.outbound.max_concurrent_calls);
+  out += " connections=" + std::to_string(s.connections.size());  // a count: never secrets
   return out;
 }
 

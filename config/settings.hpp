@@ -7,8 +7,11 @@
 // Field names are the YAML key names (snake_case); flag names use dashes.
 #pragma once
 
+#include "config/outbound.hpp"
+
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace sc::config {
 
@@ -196,6 +199,8 @@ struct settings {
   store_settings store;            ///< `store:` section.
   cluster_settings cluster;        ///< `cluster:` section.
   events_settings events;          ///< `events:` section.
+  outbound_settings outbound;      ///< `outbound:` section (config/outbound.hpp).
+  std::vector<connection_settings> connections;  ///< `connections:` list.
 
   bool operator==(const settings&) const = default;
 };

@@ -76,6 +76,9 @@ bool sfn_sdk_action(std::string_view action) {
 
 bool integration_supported(const integration_resource& r) {
   if (r.resource_type == "states") return r.action == "startExecution";
+  // The HTTP Task (http_task.hpp): request-response only, as on AWS.
+  if (r.resource_type == "http")
+    return r.action == "invoke" && r.pattern == integration_pattern::request_response;
   if (r.resource_type == "aws-sdk:sfn")
     return r.pattern != integration_pattern::sync && r.pattern != integration_pattern::sync2 &&
            sfn_sdk_action(r.action);

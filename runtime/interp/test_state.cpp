@@ -217,7 +217,8 @@ test_result test_state(const test_request& req) {
                      "TestState supports an Activity task only when a mock is specified.");
     if (auto ir = parse_integration(st.resource);
         req.can_call && ir && integration_supported(*ir) &&
-        ir->pattern == integration_pattern::request_response) {
+        ir->pattern == integration_pattern::request_response &&
+        ir->resource_type != "http") {  // TestState does not make HTTP Task calls (yet)
       test_result r;
       r.call_resource = st.resource;
       return r;
