@@ -2,6 +2,8 @@
 // arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken].
 #include "actors/integrations.hpp"
 
+#include "actors/aws_call.hpp"
+
 #include "runtime/interp/integration.hpp"
 #include "runtime/json/json.hpp"
 #include "runtime/model/arn.hpp"
@@ -93,6 +95,7 @@ std::string child_execution_name(const std::string& parent_arn, int64_t task) {
 integrations::integrations(node& n,
                            std::function<void(const std::string&, interp::ev_integration)> deliver)
     : node_(n), deliver_(std::move(deliver)) {
+  aws_ = std::make_unique<aws_calls>(node_.settings(), deliver_);
   worker_ = std::thread([this] { run(); });
 }
 
@@ -106,6 +109,7 @@ void integrations::stop() {
   }
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
+  if (aws_) aws_->stop();
 }
 
 void integrations::post(std::function<void()> job) {
@@ -124,6 +128,7 @@ void integrations::call(const std::string& execution_arn, const interp::cmd_call
       return start_execution(execution_arn, c);
     if (ir && ir->resource_type == "aws-sdk:sfn" && interp::integration_supported(*ir))
       return send_task(execution_arn, c, ir->action);
+    if (aws_calls::handles(c.resource)) return aws_->call(execution_arn, c);
     // The core only schedules what integration_supported() accepts.
     ev e = answer(c.task, ev::kind::start_failed, "");
     e.error = "States.Runtime";

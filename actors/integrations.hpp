@@ -26,12 +26,15 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace sc::actors {
+
+class aws_calls;
 
 class integrations {
  public:
@@ -44,6 +47,8 @@ class integrations {
   void call(const std::string& execution_arn, const interp::cmd_call_integration& c);
   void cancel(const std::string& execution_arn, const interp::cmd_cancel_integration& c);
   void stop();
+  /// AWS service calls (actors/aws_call.hpp), also used by Distributed Map's S3 reader.
+  aws_calls& aws() { return *aws_; }
 
  private:
   struct watch {
@@ -72,6 +77,7 @@ class integrations {
   bool stop_ = false;
   std::vector<watch> watches_;  ///< worker thread only
   std::thread worker_;
+  std::unique_ptr<aws_calls> aws_;  ///< AWS services (actors/aws_call.hpp)
 };
 
 /// The name a states:startExecution call gives its child when Parameters

@@ -185,6 +185,10 @@ struct state {
   std::string item_reader_resource;
   bool result_writer = false;
   std::string result_writer_resource;
+  /// The ItemReader / ResultWriter objects as written (JSON text; "" when
+  /// absent), read by interp/map_s3.cpp when the node can call S3.
+  std::string item_reader_json;
+  std::string result_writer_json;
 };
 
 struct machine {
