@@ -117,6 +117,12 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
     }
     cv.notify_all();
     if (timer_thread.joinable()) timer_thread.join();
+    {
+      std::lock_guard lock(mu);
+      timers.clear();  // their jobs hold this impl
+      waiting.clear();
+    }
+    http.stop();  // calls still running answer `shutdown` now, on the client's threads
   }
 
   void timer_loop() {

@@ -3,6 +3,7 @@
 #include "actors/integrations.hpp"
 
 #include "actors/aws_call.hpp"
+#include "actors/aws_map_io.hpp"
 
 #include "runtime/interp/integration.hpp"
 #include "runtime/json/json.hpp"
@@ -96,10 +97,13 @@ integrations::integrations(node& n,
                            std::function<void(const std::string&, interp::ev_integration)> deliver)
     : node_(n), deliver_(std::move(deliver)) {
   aws_ = std::make_unique<aws_calls>(node_.settings(), deliver_);
+  map_io_ = std::make_unique<s3_map_io>(*aws_);
   worker_ = std::thread([this] { run(); });
 }
 
 integrations::~integrations() { stop(); }
+
+const interp::map_io* integrations::map_sources() const { return map_io_.get(); }
 
 void integrations::stop() {
   {

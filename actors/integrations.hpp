@@ -22,6 +22,7 @@
 #include "actors/node.hpp"
 #include "runtime/interp/command.hpp"
 #include "runtime/interp/event.hpp"
+#include "runtime/interp/map_io.hpp"
 
 #include <condition_variable>
 #include <deque>
@@ -35,6 +36,7 @@
 namespace sc::actors {
 
 class aws_calls;
+class s3_map_io;
 
 class integrations {
  public:
@@ -49,6 +51,8 @@ class integrations {
   void stop();
   /// AWS service calls (actors/aws_call.hpp), also used by Distributed Map's S3 reader.
   aws_calls& aws() { return *aws_; }
+  /// Distributed Map's S3 reader/writer (actors/aws_map_io.hpp), for limits.map_sources.
+  const interp::map_io* map_sources() const;
 
  private:
   struct watch {
@@ -78,6 +82,7 @@ class integrations {
   std::vector<watch> watches_;  ///< worker thread only
   std::thread worker_;
   std::unique_ptr<aws_calls> aws_;  ///< AWS services (actors/aws_call.hpp)
+  std::unique_ptr<s3_map_io> map_io_;
 };
 
 /// The name a states:startExecution call gives its child when Parameters

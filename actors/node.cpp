@@ -313,6 +313,7 @@ node::node(const config::settings& s, cluster::store& st) : impl_(std::make_uniq
                                                   arn, e.task, e.output, e.error, e.cause,
                                                   e.has_error, e.has_cause));
       });
+  impl_->limits.map_sources = impl_->integ->map_sources();  // Distributed Map on S3
 }
 
 node::~node() { shutdown(); }

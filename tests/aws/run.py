@@ -42,12 +42,25 @@ def main():
 
     binary = os.path.abspath(args.statecraftd)
     tmp = tempfile.mkdtemp(prefix="statecraft-aws-")
+    procs = []
+    try:
+        return run(args, binary, tmp, procs)
+    finally:
+        for p in procs:  # whatever happened, nothing is left running
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def run(args, binary, tmp, procs):
     moto_srv = Moto(tmp)
     moto_srv.start()
+    procs.append(moto_srv.proc)
     lam_port = free_port()
     lam_log = open(os.path.join(tmp, "lambda.log"), "wb")
     lam = subprocess.Popen([sys.executable, os.path.join(HERE, "lambda_server.py"), "--port", str(lam_port)],
                            stdout=lam_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    procs.append(lam)
     problem = wait_for_port(lam, lam_port, 20)
     if problem:
         print("run.py: lambda server %s" % problem, file=sys.stderr)
@@ -78,6 +91,7 @@ def main():
           flush=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    procs.append(proc)
     problem = wait_for_port(proc, port, 20)
     if problem:
         print("run.py: node %s\n%s" % (problem, tail(log_path, 80)), file=sys.stderr)
