@@ -6,6 +6,7 @@
 #include "runtime/aws/calls.hpp"
 #include "runtime/aws/resolve.hpp"
 #include "runtime/interp/integration.hpp"
+#include "runtime/model/time.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -79,6 +80,8 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
   // credentials from metadata endpoints
   std::optional<aws::credentials> cached;
   int64_t cached_until_ms = 0;
+  // credentials of assumed roles: role ARN -> (credentials, valid until)
+  std::map<std::string, std::pair<aws::credentials, int64_t>> roles;
   // per-service concurrency
   std::map<std::string, int> inflight;
   std::map<std::string, std::deque<std::function<void()>>> waiting;
@@ -195,7 +198,63 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
 
   using creds_cb = std::function<void(std::optional<aws::credentials>, std::string)>;
 
-  void with_credentials(creds_cb cb) {
+  /// The node's credentials, or those of `role` assumed through STS
+  /// (aws.assume_role auto/always; auto falls back to the node's own).
+  void with_credentials(const std::string& role, creds_cb cb) {
+    if (role.empty() || cfg_settings.assume_role == "never") return base_credentials(std::move(cb));
+    {
+      std::lock_guard lock(mu);
+      if (auto it = roles.find(role); it != roles.end() && wall_ms() < it->second.second)
+        return cb(it->second.first, "");
+    }
+    auto self = shared_from_this();
+    base_credentials([self, role, cb](std::optional<aws::credentials> base, std::string why) {
+      if (!base) return cb(std::nullopt, why);
+      const std::string region = aws::resolve_region(self->cfg, self->env, self->node_region);
+      auto ep = aws::resolve_endpoint(*aws::find_service("sts"), region, self->cfg, self->env);
+      auto w = aws::query_request(ep.url, "AssumeRole", "2011-06-15",
+                                  {{"RoleArn", role}, {"RoleSessionName", "statecraft"},
+                                   {"DurationSeconds", "3600"}});
+      aws::sign_request(w, *base, region, "sts", aws::amz_date(wall_ms()));
+      outbound::request r;
+      r.method = w.method;
+      r.url = w.url;
+      r.headers = to_outbound(w.headers);
+      r.body = std::move(w.body);
+      outbound::call_options o;
+      o.total_timeout = std::chrono::milliseconds(10000);
+      o.connect_timeout = std::chrono::milliseconds(3000);
+      self->http.call(std::move(r), o, [self, role, cb, base, ep](outbound::result res) {
+        std::string problem;
+        if (!res.ok()) {
+          problem = res.message + " (endpoint " + ep.url + " from " + ep.source + ")";
+        } else if (res.response.status != 200) {
+          auto e = aws::read_error(res.response.status, from_outbound(res.response.headers), res.response.body);
+          problem = "STS answered " + std::to_string(res.response.status) + " " + e.code + ": " + e.message;
+        } else {
+          auto id = aws::xml_text(res.response.body, "AccessKeyId");
+          auto secret = aws::xml_text(res.response.body, "SecretAccessKey");
+          auto token = aws::xml_text(res.response.body, "SessionToken");
+          if (id && secret && token) {
+            aws::credentials c{*id, *secret, *token};
+            int64_t until = wall_ms() + 50 * 60 * 1000;
+            if (auto exp = aws::xml_text(res.response.body, "Expiration"))
+              if (auto ms = model::parse_iso8601(*exp)) until = *ms - 5 * 60 * 1000;
+            {
+              std::lock_guard lock(self->mu);
+              self->roles[role] = {c, until};
+            }
+            return cb(c, "");
+          }
+          problem = "STS's answer has no credentials";
+        }
+        if (self->cfg_settings.assume_role == "auto") return cb(base, "");  // the node's own
+        cb(std::nullopt, "Unable to assume the role " + role + ": " + problem);
+      });
+    });
+  }
+
+  void base_credentials(creds_cb cb) {
     auto src = aws::resolve_credentials(cfg, env);
     using k = aws::credential_source::kind;
     if (src.k == k::static_keys) return cb(src.creds, "");
@@ -268,6 +327,7 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
 
   struct exchange {
     std::string service;       ///< concurrency key
+    std::string role;          ///< role ARN to assume ("" = the node's credentials)
     std::string signing_name;
     std::string region;
     aws::resolved_endpoint endpoint;
@@ -288,7 +348,7 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
 
   void attempt(std::shared_ptr<exchange> x) {
     auto self = shared_from_this();
-    with_credentials([self, x](std::optional<aws::credentials> c, std::string why) {
+    with_credentials(x->role, [self, x](std::optional<aws::credentials> c, std::string why) {
       if (!c) {
         self->release(x->service);
         return x->no_credentials(why + " (needed to call " + x->endpoint.url + ")");
@@ -322,7 +382,7 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
 
   // ---- Task integrations ------------------------------------------------------
 
-  void call(const std::string& arn, const interp::cmd_call_integration& c) {
+  void call(const std::string& arn, const interp::cmd_call_integration& c, const std::string& role) {
     std::string why;
     auto plan = aws::plan_call(c.resource, &why);
     if (!plan || !plan->svc)
@@ -341,6 +401,7 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
     if (!req) return deliver(arn, failure(c.task, error, cause));
     auto x = std::make_shared<exchange>();
     x->service = std::string(plan->svc->name);
+    x->role = role;
     x->signing_name = std::string(plan->svc->signing_name);
     x->region = region;
     x->endpoint = endpoint;
@@ -446,9 +507,12 @@ bool aws_calls::handles(std::string_view resource) {
   return aws::plan_call(resource).has_value();
 }
 
-void aws_calls::call(const std::string& execution_arn, const interp::cmd_call_integration& c) {
-  impl_->call(execution_arn, c);
+void aws_calls::call(const std::string& execution_arn, const interp::cmd_call_integration& c,
+                     const std::string& role_arn) {
+  impl_->call(execution_arn, c, role_arn);
 }
+
+bool aws_calls::assumes_roles() const { return impl_->cfg_settings.assume_role != "never"; }
 
 aws_calls::raw_answer aws_calls::send_blocking(const std::string& service, aws::wire_request r) {
   return impl_->send_blocking(service, std::move(r));

@@ -16,7 +16,12 @@
 // ("...connection refused (endpoint http://127.0.0.1:1 from AWS_ENDPOINT_URL)").
 //
 // Credentials from the container or instance metadata endpoints are fetched
-// on first use and kept until five minutes before they expire.
+// on first use and kept until five minutes before they expire. With
+// aws.assume_role auto/always, the state machine's roleArn is assumed
+// through STS AssumeRole (signed with the node's credentials) and its
+// credentials kept per role until five minutes before they expire; auto
+// falls back to the node's own credentials when STS cannot be used, always
+// fails the task.
 //
 // Threads: call() never blocks; answers are handled on the HTTP client's
 // thread, retries wait on this module's timer thread. Private to actors/.
@@ -44,8 +49,13 @@ class aws_calls {
 
   /// Whether `resource` is an AWS integration this module calls.
   static bool handles(std::string_view resource);
-  /// Makes the call of `c` for the execution `execution_arn`.
-  void call(const std::string& execution_arn, const interp::cmd_call_integration& c);
+  /// Makes the call of `c` for the execution `execution_arn`, with the
+  /// credentials of `role_arn` (the state machine's role) assumed through
+  /// STS when aws.assume_role is auto or always ("" = the node's own).
+  void call(const std::string& execution_arn, const interp::cmd_call_integration& c,
+            const std::string& role_arn = "");
+  /// Whether aws.assume_role asks for roles to be assumed at all.
+  bool assumes_roles() const;
 
   /// The answer of a raw signed call (S3 for Distributed Map).
   struct raw_answer {

@@ -132,7 +132,13 @@ void integrations::call(const std::string& execution_arn, const interp::cmd_call
       return start_execution(execution_arn, c);
     if (ir && ir->resource_type == "aws-sdk:sfn" && interp::integration_supported(*ir))
       return send_task(execution_arn, c, ir->action);
-    if (aws_calls::handles(c.resource)) return aws_->call(execution_arn, c);
+    if (aws_calls::handles(c.resource)) {
+      std::string role;  // the state machine's roleArn, when roles are assumed
+      if (aws_->assumes_roles())
+        if (auto rec = node_.store().get_execution_record(execution_arn))
+          if (auto m = node_.machine_for_start(rec->machine_arn)) role = m->role_arn;
+      return aws_->call(execution_arn, c, role);
+    }
     // The core only schedules what integration_supported() accepts.
     ev e = answer(c.task, ev::kind::start_failed, "");
     e.error = "States.Runtime";

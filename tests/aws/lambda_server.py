@@ -119,7 +119,10 @@ class Handler(BaseHTTPRequestHandler):
             name = name.split(":")[6]  # arn:aws:lambda:region:account:function:NAME[:qualifier]
         signature = check_signature("POST", path, self.headers, body)
         with LOCK:
+            cred = self.headers.get("Authorization", "").split("Credential=")[-1].split("/")[0]
             INVOCATIONS.append({"name": name, "payload": body.decode("utf-8", "replace"),
+                                "accessKey": cred,
+                                "sessionToken": self.headers.get("X-Amz-Security-Token"),
                                 "invocationType": self.headers.get("X-Amz-Invocation-Type"),
                                 "signature": signature})
             fault = FAULTS.get(name)

@@ -300,3 +300,38 @@ class EndpointErrorTest(AwsTestCase):
         self.assertEqual(d["error"], "SQS.SdkClientException")
         self.assertIn("127.0.0.1:%d" % dead, d["cause"])
         self.assertIn("AWS_ENDPOINT_URL", d["cause"])
+
+
+class AssumeRoleTest(AwsTestCase):
+    """aws.assume_role: always: the state machine's roleArn is assumed
+    through moto's STS and the call is signed with the role's credentials."""
+
+    register = LambdaTest.register
+    invocations = LambdaTest.invocations
+
+    def test_role_of_the_state_machine_signs_the_call(self):
+        port = free_port()
+        cfg = os.path.join(os.environ.get("TMPDIR", "/tmp"), uname("statecraft-assume") + ".yaml")
+        with open(cfg, "w") as f:
+            f.write("aws:\n  assume_role: always\n")
+        self.addCleanup(os.remove, cfg)
+        proc = subprocess.Popen([os.environ["STATECRAFT_BIN"], "--port", str(port), "--log-level", "warn",
+                                 "--config", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.terminate)
+        self.assertIsNone(wait_for_port(proc, port, 20))
+        fn = uname("fn")
+        self.register(fn)
+        sfn = boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1")
+        role = "arn:aws:iam::%s:role/statecraft-test-role" % ACCOUNT
+        sm = sfn.create_state_machine(
+            name=uname("sm"), roleArn=role,
+            definition=json.dumps({"StartAt": "L", "States": {"L": task(
+                "arn:aws:states:::lambda:invoke", {"FunctionName": fn, "Payload": {"n": 1}})}}))
+        arn = sfn.start_execution(stateMachineArn=sm["stateMachineArn"])["executionArn"]
+        d = wait_for_status(sfn, arn, timeout=30)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        inv = self.invocations(fn)
+        self.assertEqual(len(inv), 1)
+        self.assertNotEqual(inv[0]["accessKey"], os.environ["AWS_ACCESS_KEY_ID"])
+        self.assertTrue(inv[0]["sessionToken"])
