@@ -302,6 +302,39 @@ class EndpointErrorTest(AwsTestCase):
         self.assertIn("AWS_ENDPOINT_URL", d["cause"])
 
 
+class ResourceErrorTest(AwsTestCase):
+    def test_unknown_service_says_so(self):
+        _, d = self.run_machine({"S": task("arn:aws:states:::aws-sdk:nosuchservice:doIt", {})}, "S")
+        self.assertEqual(d["status"], "FAILED")
+        self.assertEqual(d["error"], "States.Runtime")
+        self.assertIn("unknown AWS service 'nosuchservice'", d["cause"])
+
+    def test_non_json_protocol_service_says_so(self):
+        _, d = self.run_machine({"S": task("arn:aws:states:::aws-sdk:s3:listBuckets", {})}, "S")
+        self.assertEqual(d["error"], "States.Runtime")
+        self.assertIn("rest-xml protocol", d["cause"])
+
+    def test_no_credentials_names_the_chain_and_the_endpoint(self):
+        port = free_port()
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
+        proc = subprocess.Popen([os.environ["STATECRAFT_BIN"], "--port", str(port), "--log-level", "warn"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.terminate)
+        self.assertIsNone(wait_for_port(proc, port, 20))
+        sfn = boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1")
+        sm = sfn.create_state_machine(
+            name=uname("sm"), roleArn="arn:aws:iam::%s:role/r" % ACCOUNT,
+            definition=json.dumps({"StartAt": "S", "States": {"S": task(
+                "arn:aws:states:::dynamodb:getItem", {"TableName": "t", "Key": {}})}}))
+        arn = sfn.start_execution(stateMachineArn=sm["stateMachineArn"])["executionArn"]
+        d = wait_for_status(sfn, arn, timeout=30)
+        self.assertEqual(d["error"], "DynamoDB.SdkClientException")
+        self.assertIn("Unable to load AWS credentials", d["cause"])
+        self.assertIn(MOTO, d["cause"])
+
+
 class AssumeRoleTest(AwsTestCase):
     """aws.assume_role: always: the state machine's roleArn is assumed
     through moto's STS and the call is signed with the role's credentials."""
