@@ -21,6 +21,13 @@ details& resource_of(details& d, const integration_resource& ir) {
   return d.str("resourceType", ir.resource_type).str("resource", ir.resource);
 }
 
+/// A Lambda function's ARN as the Resource (the legacy form): AWS records
+/// LambdaFunction* events for it (details: resource and input, output, or
+/// error and cause), not Task* events.
+bool legacy_lambda(const integration_resource& ir) {
+  return ir.resource_type == "lambda" && ir.resource.rfind("arn:", 0) == 0;
+}
+
 }  // namespace
 
 std::string runner::task_token(int64_t task) const {
@@ -62,12 +69,19 @@ flow runner::exec_integration(thread& t, const asl::state& st) {
                                   "' has an input with a size exceeding the maximum number of "
                                   "bytes service limit."});
   details d;
-  resource_of(d, ir).str("region", arn_region(s_.execution_arn)).str("parameters", eff);
+  const bool legacy = legacy_lambda(ir);
+  if (legacy)
+    d.str("resource", ir.resource).payload("input", eff);
+  else
+    resource_of(d, ir).str("region", arn_region(s_.execution_arn)).str("parameters", eff);
   if (st.timeout_seconds || st.timeout_seconds_path || st.timeout_expr)
     d.num("timeoutInSeconds", timeout);
-  if (st.heartbeat_seconds || st.heartbeat_seconds_path || st.heartbeat_expr)
+  if (!legacy && (st.heartbeat_seconds || st.heartbeat_seconds_path || st.heartbeat_expr))
     d.num("heartbeatInSeconds", heartbeat);
-  emit(t, "TaskScheduled", "taskScheduledEventDetails", d.done());
+  if (legacy)
+    emit(t, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", d.done());
+  else
+    emit(t, "TaskScheduled", "taskScheduledEventDetails", d.done());
   s_.next_task++;
   t.effective = eff;
   t.task_id = task;
@@ -87,7 +101,10 @@ void runner::integration_started(thread& t) {
   t.task_started = true;
   auto ir = parse_integration(state_of(t).resource);
   details d;
-  emit(t, "TaskStarted", "taskStartedEventDetails", resource_of(d, *ir).done());
+  if (legacy_lambda(*ir))
+    emit(t, "LambdaFunctionStarted", "", "");
+  else
+    emit(t, "TaskStarted", "taskStartedEventDetails", resource_of(d, *ir).done());
   if (t.heartbeat_seconds > 0) arm_heartbeat(t);
 }
 
@@ -99,7 +116,8 @@ void runner::on_integration(const ev_integration& e) {
   const integration_resource ir = *parse_integration(st.resource);
   using k = ev_integration::kind;
   details d;
-  resource_of(d, ir);
+  const bool legacy = legacy_lambda(ir);
+  if (!legacy) resource_of(d, ir);
   switch (e.k) {
     case k::started:
       integration_started(t);
@@ -114,7 +132,11 @@ void runner::on_integration(const ev_integration& e) {
     case k::succeeded:
       integration_started(t);
       close_task(t, task_end::done);
-      emit(t, "TaskSucceeded", "taskSucceededEventDetails", d.payload("output", e.output).done());
+      if (legacy)
+        emit(t, "LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails",
+             d.payload("output", e.output).done());
+      else
+        emit(t, "TaskSucceeded", "taskSucceededEventDetails", d.payload("output", e.output).done());
       drive(t, task_result(t, st, e.output));
       return;
     case k::failed:
@@ -124,8 +146,13 @@ void runner::on_integration(const ev_integration& e) {
       close_task(t, task_end::done);
       if (e.has_error) d.str("error", e.error);
       if (e.has_cause) d.str("cause", e.cause);
-      emit(t, start ? "TaskStartFailed" : "TaskFailed",
-           start ? "taskStartFailedEventDetails" : "taskFailedEventDetails", d.done());
+      if (legacy)
+        emit(t, start ? "LambdaFunctionStartFailed" : "LambdaFunctionFailed",
+             start ? "lambdaFunctionStartFailedEventDetails" : "lambdaFunctionFailedEventDetails",
+             d.done());
+      else
+        emit(t, start ? "TaskStartFailed" : "TaskFailed",
+             start ? "taskStartFailedEventDetails" : "taskFailedEventDetails", d.done());
       drive(t, flow::fail(failure{e.error, e.cause}, e.has_error, e.has_cause));
       return;
     }

@@ -266,10 +266,21 @@ class LambdaTest(AwsTestCase):
     def test_legacy_function_arn_resource(self):
         fn = uname("fn")
         self.register(fn)
-        _, d = self.run_machine({"L": {"Type": "Task", "End": True,
-                                       "Resource": "arn:aws:lambda:us-east-1:%s:function:%s" % (ACCOUNT, fn)}},
-                                "L", {"n": 4})
+        resource = "arn:aws:lambda:us-east-1:%s:function:%s" % (ACCOUNT, fn)
+        arn, d = self.run_machine({"L": {"Type": "Task", "End": True, "Resource": resource}}, "L", {"n": 4})
         self.assertEqual(self.succeeded(d), {"doubled": 8})
+        events = full_history(self.sfn, arn)
+        types = [e["type"] for e in events]
+        self.assertEqual(types[2:5], ["LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionSucceeded"])
+        sched = events[2]["lambdaFunctionScheduledEventDetails"]
+        self.assertEqual(sched["resource"], resource)
+        self.assertEqual(json.loads(sched["input"]), {"n": 4})
+        self.assertEqual(json.loads(events[4]["lambdaFunctionSucceededEventDetails"]["output"]), {"doubled": 8})
+        # A failing function: LambdaFunctionFailed with its errorType.
+        arn, d = self.run_machine({"L": {"Type": "Task", "End": True, "Resource": resource}}, "L", {"fail": True})
+        self.assertEqual(d["error"], "ValueError")
+        failed = [e for e in full_history(self.sfn, arn) if e["type"] == "LambdaFunctionFailed"]
+        self.assertEqual(failed[0]["lambdaFunctionFailedEventDetails"]["error"], "ValueError")
 
     def test_unknown_function(self):
         _, d = self.run_machine({"L": task("arn:aws:states:::lambda:invoke", {"FunctionName": uname("nofn")})},
