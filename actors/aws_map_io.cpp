@@ -80,6 +80,14 @@ std::optional<failure> s3_map_io::read_object(const std::string& bucket, const s
 
 std::optional<failure> s3_map_io::read_items(const std::string& resource, const std::string& parameters,
                                              const std::string& reader_config, json::document& items) const {
+  auto f = read(resource, parameters, reader_config, items);
+  // The cause names the resource: "...ItemReader (arn:aws:states:::s3:getObject) could not..."
+  if (f) f->cause.insert(std::string("The Map state's ItemReader").size(), " (" + resource + ")");
+  return f;
+}
+
+std::optional<failure> s3_map_io::read(const std::string& resource, const std::string& parameters,
+                                       const std::string& reader_config, json::document& items) const {
   json::document p, rc;
   json::parse(parameters, p);
   json::parse(reader_config, rc);
@@ -118,6 +126,14 @@ std::optional<failure> s3_map_io::write_results(const std::string& parameters, c
                                                 const std::string& map_run_arn,
                                                 const std::vector<std::string>& records,
                                                 const std::vector<bool>& failed, std::string& details) const {
+  auto f = write(parameters, writer_config, map_run_arn, records, failed, details);
+  if (f) f->cause.insert(std::string("The Map state's ResultWriter").size(), " (arn:aws:states:::s3:putObject)");
+  return f;
+}
+
+std::optional<failure> s3_map_io::write(const std::string& parameters, const std::string& writer_config,
+                                        const std::string& map_run_arn, const std::vector<std::string>& records,
+                                        const std::vector<bool>& failed, std::string& details) const {
   json::document p, wc;
   json::parse(parameters, p);
   if (!writer_config.empty()) json::parse(writer_config, wc);

@@ -22,6 +22,11 @@ class s3_map_io final : public interp::map_io {
                                              std::string& details) const override;
 
  private:
+  std::optional<eval::failure> read(const std::string& resource, const std::string& parameters,
+                                    const std::string& reader_config, json::document& items) const;
+  std::optional<eval::failure> write(const std::string& parameters, const std::string& writer_config,
+                                     const std::string& map_run_arn, const std::vector<std::string>& records,
+                                     const std::vector<bool>& failed, std::string& details) const;
   std::optional<eval::failure> read_object(const std::string& bucket, const std::string& key,
                                            aws::item_parser& parser, json::document& items) const;
   aws_calls& calls_;
