@@ -248,7 +248,13 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
           }
           problem = "STS's answer has no credentials";
         }
-        if (self->cfg_settings.assume_role == "auto") return cb(base, "");  // the node's own
+        if (self->cfg_settings.assume_role == "auto") {
+          // The node's own credentials, and STS is not asked again for this
+          // role for a minute.
+          std::lock_guard lock(self->mu);
+          self->roles[role] = {*base, wall_ms() + 60 * 1000};
+        }
+        if (self->cfg_settings.assume_role == "auto") return cb(base, "");
         cb(std::nullopt, "Unable to assume the role " + role + ": " + problem);
       });
     });

@@ -133,8 +133,10 @@ void integrations::call(const std::string& execution_arn, const interp::cmd_call
     if (ir && ir->resource_type == "aws-sdk:sfn" && interp::integration_supported(*ir))
       return send_task(execution_arn, c, ir->action);
     if (aws_calls::handles(c.resource)) {
-      std::string role;  // the state machine's roleArn, when roles are assumed
-      if (aws_->assumes_roles())
+      // The Task's Credentials.RoleArn, else the state machine's roleArn,
+      // when roles are assumed (aws.assume_role).
+      std::string role = c.role_arn;
+      if (role.empty() && aws_->assumes_roles())
         if (auto rec = node_.store().get_execution_record(execution_arn))
           if (auto m = node_.machine_for_start(rec->machine_arn)) role = m->role_arn;
       return aws_->call(execution_arn, c, role);

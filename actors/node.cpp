@@ -279,6 +279,7 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
         continue;
       interp::cmd_call_integration c{task, state.resource, th.effective,
                                      static_cast<uint8_t>(ir->pattern), 0, 0, true};
+      c.role_arn = state.credentials_role;  // a RoleArn.$ path is not re-resolved here
       if (integ) integ->call(st.execution_arn, c);
       continue;
     }

@@ -132,6 +132,10 @@ struct state {
   std::optional<eval::path> timeout_seconds_path;
   std::optional<int64_t> heartbeat_seconds;
   std::optional<eval::path> heartbeat_seconds_path;
+  /// Task Credentials.RoleArn: a literal, or a path (RoleArn.$) into the
+  /// state's input; the role the AWS call assumes (docs/aws-integrations.md).
+  std::string credentials_role;
+  std::optional<eval::path> credentials_role_path;
 
   // Wait
   std::optional<double> seconds;

@@ -89,8 +89,17 @@ flow runner::exec_integration(thread& t, const asl::state& st) {
   t.ph = phase::task;
   t.heartbeat_seconds = heartbeat;
   s_.tasks[task] = t.id;
-  r_.commands.push_back(cmd_call_integration{task, st.resource, eff,
-                                             static_cast<uint8_t>(ir.pattern), timeout, heartbeat});
+  cmd_call_integration call{task, st.resource, eff, static_cast<uint8_t>(ir.pattern), timeout, heartbeat};
+  // Credentials.RoleArn: the role an AWS call assumes (actors/aws_call.hpp).
+  call.role_arn = st.credentials_role;
+  if (st.credentials_role_path) {
+    json::document in, tmp;
+    json::value v;
+    json::parse(t.input, in);
+    if (select(t, *st.credentials_role_path, in, v, tmp.GetAllocator()) && v.IsString())
+      call.role_arn = v.GetString();
+  }
+  r_.commands.push_back(std::move(call));
   if (timeout > 0)
     t.timeout_timer = arm_timer(t, timer_kind::task_timeout, due_after(double(timeout)));
   return flow::blocked();

@@ -379,3 +379,32 @@ class AssumeRoleTest(AwsTestCase):
         self.assertEqual(len(inv), 1)
         self.assertNotEqual(inv[0]["accessKey"], os.environ["AWS_ACCESS_KEY_ID"])
         self.assertTrue(inv[0]["sessionToken"])
+
+    def test_task_credentials_role_is_assumed(self):
+        """A Task's Credentials.RoleArn (here a path into the input) is the
+        role assumed for its call."""
+        port = free_port()
+        cfg = os.path.join(os.environ.get("TMPDIR", "/tmp"), uname("statecraft-assume") + ".yaml")
+        with open(cfg, "w") as f:
+            f.write("aws:\n  assume_role: always\n")
+        self.addCleanup(os.remove, cfg)
+        proc = subprocess.Popen([os.environ["STATECRAFT_BIN"], "--port", str(port), "--log-level", "warn",
+                                 "--config", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.terminate)
+        self.assertIsNone(wait_for_port(proc, port, 20))
+        fn = uname("fn")
+        self.register(fn)
+        sfn = boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1")
+        sm = sfn.create_state_machine(
+            name=uname("sm"), roleArn="arn:aws:iam::%s:role/machine-role" % ACCOUNT,
+            definition=json.dumps({"StartAt": "L", "States": {"L": task(
+                "arn:aws:states:::lambda:invoke", {"FunctionName": fn, "Payload": {"n": 2}},
+                Credentials={"RoleArn.$": "$.role"})}}))
+        arn = sfn.start_execution(stateMachineArn=sm["stateMachineArn"],
+                                  input=json.dumps({"role": "arn:aws:iam::210987654321:role/other"}))["executionArn"]
+        d = wait_for_status(sfn, arn, timeout=30)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        inv = self.invocations(fn)
+        self.assertEqual(len(inv), 1)
+        self.assertNotEqual(inv[0]["accessKey"], os.environ["AWS_ACCESS_KEY_ID"])
