@@ -2,6 +2,8 @@
 // arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken].
 #include "actors/integrations.hpp"
 
+#include "actors/aws_call.hpp"
+#include "actors/aws_map_io.hpp"
 #include "actors/http_invoke.hpp"
 #include "actors/sfn_sdk.hpp"
 
@@ -90,10 +92,14 @@ integrations::integrations(node& n,
                            std::function<void(const std::string&, interp::ev_integration)> deliver)
     : node_(n), deliver_(std::move(deliver)),
       http_(std::make_unique<http_invoker>(n.settings())) {
+  aws_ = std::make_unique<aws_calls>(node_.settings(), deliver_);
+  map_io_ = std::make_unique<s3_map_io>(*aws_);
   worker_ = std::thread([this] { run(); });
 }
 
 integrations::~integrations() { stop(); }
+
+const interp::map_io* integrations::map_sources() const { return map_io_.get(); }
 
 void integrations::stop() {
   {
@@ -104,6 +110,7 @@ void integrations::stop() {
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
   if (http_) http_->stop();
+  if (aws_) aws_->stop();
 }
 
 void integrations::post(std::function<void()> job) {
@@ -129,6 +136,15 @@ void integrations::call(const std::string& execution_arn, const interp::cmd_call
     if (ir && ir->resource_type == "http" && interp::integration_supported(*ir))
       return http_->call(execution_arn, c,
                          [this, execution_arn](ev e) { deliver_(execution_arn, std::move(e)); });
+    if (aws_calls::handles(c.resource)) {
+      // The Task's Credentials.RoleArn, else the state machine's roleArn,
+      // when roles are assumed (aws.assume_role).
+      std::string role = c.role_arn;
+      if (role.empty() && aws_->assumes_roles())
+        if (auto rec = node_.store().get_execution_record(execution_arn))
+          if (auto m = node_.machine_for_start(rec->machine_arn)) role = m->role_arn;
+      return aws_->call(execution_arn, c, role);
+    }
     // The core only schedules what integration_supported() accepts.
     ev e = answer(c.task, ev::kind::start_failed, "");
     e.error = "States.Runtime";

@@ -29,6 +29,7 @@
 #include "actors/node.hpp"
 #include "runtime/interp/command.hpp"
 #include "runtime/interp/event.hpp"
+#include "runtime/interp/map_io.hpp"
 
 #include <condition_variable>
 #include <deque>
@@ -41,6 +42,8 @@
 
 namespace sc::actors {
 
+class aws_calls;
+class s3_map_io;
 class http_invoker;
 
 class integrations {
@@ -56,6 +59,10 @@ class integrations {
   void set_local_api(node::local_api api);
   void cancel(const std::string& execution_arn, const interp::cmd_cancel_integration& c);
   void stop();
+  /// AWS service calls (actors/aws_call.hpp), also used by Distributed Map's S3 reader.
+  aws_calls& aws() { return *aws_; }
+  /// Distributed Map's S3 reader/writer (actors/aws_map_io.hpp), for limits.map_sources.
+  const interp::map_io* map_sources() const;
 
  private:
   struct watch {
@@ -89,6 +96,8 @@ class integrations {
   node::local_api api_;          ///< set before the node serves (statecraftd)
   std::unique_ptr<http_invoker> http_;  ///< http:invoke (actors/http_invoke.hpp)
   std::thread worker_;
+  std::unique_ptr<aws_calls> aws_;  ///< AWS services (actors/aws_call.hpp)
+  std::unique_ptr<s3_map_io> map_io_;
 };
 
 /// The name a states:startExecution call gives its child when Parameters

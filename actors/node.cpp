@@ -282,6 +282,7 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
         continue;
       interp::cmd_call_integration c{task, state.resource, th.effective,
                                      static_cast<uint8_t>(ir->pattern), 0, 0, true};
+      c.role_arn = state.credentials_role;  // a RoleArn.$ path is not re-resolved here
       if (integ) integ->call(st.execution_arn, c);
       continue;
     }
@@ -319,6 +320,7 @@ node::node(const config::settings& s, cluster::store& st) : impl_(std::make_uniq
                                                   arn, e.task, e.output, e.error, e.cause,
                                                   e.has_error, e.has_cause));
       });
+  impl_->limits.map_sources = impl_->integ->map_sources();  // Distributed Map on S3
 }
 
 node::~node() { shutdown(); }

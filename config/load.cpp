@@ -11,6 +11,7 @@
 #include "config/load.hpp"
 
 #include "cluster/redis_endpoint.hpp"
+#include "runtime/aws/resolve.hpp"
 #include "config/outbound_load.hpp"
 #include "runtime/model/time.hpp"
 
@@ -463,6 +464,45 @@ const std::vector<field>& fields() {
                              &cluster_settings::lease_ttl_seconds, std::nullopt)
                     .cli("--lease-ttl-seconds", "S",
                          "Shard lease lifetime; a dead node's shards move after it"));
+    // aws (docs/aws-integrations.md)
+    auto any = [](std::string_view) { return true; };
+    auto url_or_empty = [](std::string_view v) {
+      return v.empty() || v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0;
+    };
+    t.push_back(string_field("aws", "endpoint_url", &settings::aws, &aws_settings::endpoint_url,
+                             url_or_empty, "must be an http:// or https:// URL, or empty")
+                    .cli("--aws-endpoint-url", "URL",
+                         "Endpoint of every AWS service called (default: AWS_ENDPOINT_URL...)"));
+    t.push_back(string_field("aws", "service_endpoints", &settings::aws,
+                             &aws_settings::service_endpoints,
+                             [](std::string_view v) {
+                               std::map<std::string, std::string> m;
+                               std::string err;
+                               return aws::parse_service_endpoints(v, m, err);
+                             },
+                             "must be service=URL pairs separated by commas"));
+    t.push_back(string_field("aws", "region", &settings::aws, &aws_settings::region,
+                             [](std::string_view v) { return v.empty() || valid_region(v); },
+                             "must look like an AWS region, or be empty")
+                    .cli("--aws-region", "R", "Region of AWS calls (default: AWS_REGION...)"));
+    t.push_back(string_field("aws", "profile", &settings::aws, &aws_settings::profile, any, "a profile name"));
+    t.push_back(string_field("aws", "access_key_id", &settings::aws, &aws_settings::access_key_id,
+                             any, "an access key id"));
+    t.push_back(string_field("aws", "secret_access_key", &settings::aws,
+                             &aws_settings::secret_access_key, any, "a secret key")
+                    .with_secret());
+    t.push_back(string_field("aws", "session_token", &settings::aws, &aws_settings::session_token,
+                             any, "a session token")
+                    .with_secret());
+    t.push_back(enum_field("aws", "s3_addressing", &settings::aws, &aws_settings::s3_addressing,
+                           {"auto", "path", "virtual"}));
+    t.push_back(int_field("aws", "max_attempts", &settings::aws, &aws_settings::max_attempts, 1, 20));
+    t.push_back(double_field("aws", "timeout_seconds", &settings::aws,
+                             &aws_settings::timeout_seconds, std::nullopt));
+    t.push_back(int_field("aws", "max_concurrent_per_service", &settings::aws,
+                          &aws_settings::max_concurrent_per_service, 1, 100000));
+    t.push_back(enum_field("aws", "assume_role", &settings::aws, &aws_settings::assume_role,
+                           {"auto", "always", "never"}));
     // events
     t.push_back(string_field("events", "webhooks", &settings::events, &events_settings::webhooks,
                              valid_webhooks, "must be http:// or https:// URLs (a list)")

@@ -169,6 +169,41 @@ struct cluster_settings {
   bool operator==(const cluster_settings&) const = default;
 };
 
+/// `aws:` — calls to AWS services (Task integrations, Distributed Map on
+/// S3); docs/aws-integrations.md. Empty values fall back to the AWS SDKs'
+/// own resolution (AWS_ENDPOINT_URL*, AWS_PROFILE, ~/.aws/config,
+/// ~/.aws/credentials, container and instance metadata).
+struct aws_settings {
+  /// Endpoint for every service ("" = the SDKs' resolution), e.g. moto's
+  /// "http://127.0.0.1:5000".
+  std::string endpoint_url = "";
+  /// Per-service endpoints "sqs=http://host:port,s3=http://..." (keys:
+  /// Step Functions' service names or the SDKs' endpoint keys); first.
+  std::string service_endpoints = "";
+  /// Region of the calls ("" = AWS_REGION, AWS_DEFAULT_REGION, the
+  /// profile's, else node.region).
+  std::string region = "";
+  /// Profile of the shared files ("" = AWS_PROFILE, else "default").
+  std::string profile = "";
+  /// Static credentials ("" = the SDKs' chain).
+  std::string access_key_id = "";
+  std::string secret_access_key = "";
+  std::string session_token = "";
+  /// S3 addressing: "auto" (path-style for custom endpoints, virtual-hosted
+  /// on AWS), "path" or "virtual".
+  std::string s3_addressing = "auto";
+  /// Attempts of one call on throttling and 5xx answers (the SDKs' default 3).
+  int max_attempts = 3;
+  /// Seconds one HTTP call may take, > 0.
+  double timeout_seconds = 60;
+  /// Most calls in flight per service; more wait their turn.
+  int max_concurrent_per_service = 64;
+  /// AssumeRole the state machine's roleArn (and a Task's Credentials.RoleArn)
+  /// through STS: "auto" (when STS answers; else the node's own credentials),
+  /// "always" (fail the task when it cannot) or "never".
+  std::string assume_role = "never";
+
+  bool operator==(const aws_settings&) const = default;
 /// `events:` — execution status change events and execution logs
 /// (docs/observability.md).
 struct events_settings {
@@ -198,6 +233,7 @@ struct settings {
   limits_settings limits;          ///< `limits:` section.
   store_settings store;            ///< `store:` section.
   cluster_settings cluster;        ///< `cluster:` section.
+  aws_settings aws;                ///< `aws:` section.
   events_settings events;          ///< `events:` section.
   outbound_settings outbound;      ///< `outbound:` section (config/outbound.hpp).
   std::vector<connection_settings> connections;  ///< `connections:` list.

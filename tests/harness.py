@@ -312,3 +312,41 @@ class RedisCluster:
                     pass
                 n["proc"].kill()
                 n["proc"].wait()
+
+
+class Moto:
+    """moto's server (`python3 -m moto.server`, installed by scripts/setup.sh)
+    on a free loopback port: SQS, SNS, DynamoDB, S3, EventBridge, STS... on
+    one endpoint (it routes by the SigV4 scope's service). `reset()` forgets
+    every resource."""
+
+    def __init__(self, workdir, port=None):
+        self.port = port or free_port()
+        self.log_path = os.path.join(workdir, "moto.log")
+        self.proc = None
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self, timeout=60):
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        problem = wait_for_port(self.proc, self.port, timeout)
+        if problem:
+            raise RuntimeError("moto server %s\n%s" % (problem, tail(self.log_path)))
+
+    def reset(self):
+        import urllib.request
+        urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST")).read()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

@@ -132,6 +132,10 @@ struct state {
   std::optional<eval::path> timeout_seconds_path;
   std::optional<int64_t> heartbeat_seconds;
   std::optional<eval::path> heartbeat_seconds_path;
+  /// Task Credentials.RoleArn: a literal, or a path (RoleArn.$) into the
+  /// state's input; the role the AWS call assumes (docs/aws-integrations.md).
+  std::string credentials_role;
+  std::optional<eval::path> credentials_role_path;
 
   // Wait
   std::optional<double> seconds;
@@ -185,6 +189,10 @@ struct state {
   std::string item_reader_resource;
   bool result_writer = false;
   std::string result_writer_resource;
+  /// The ItemReader / ResultWriter objects as written (JSON text; "" when
+  /// absent), read by interp/map_s3.cpp when the node can call S3.
+  std::string item_reader_json;
+  std::string result_writer_json;
 };
 
 struct machine {

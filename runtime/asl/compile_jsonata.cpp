@@ -144,7 +144,10 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
             "field 'TimeoutSeconds'",
             field_loc(loc, "HeartbeatSeconds"));
       if (const json::value* c = find(v, "Credentials"))
-        check_type(*c, jtype::object, field_loc(loc, "Credentials"));
+        if (check_type(*c, jtype::object, field_loc(loc, "Credentials")))
+          if (const json::value* r = find(*c, "RoleArn");
+              r && r->IsString() && std::string_view(r->GetString()).rfind("{%", 0) != 0)
+            s.credentials_role = r->GetString();  // a literal role (expressions: not yet)
       break;
     }
     case state_type::choice: {

@@ -193,6 +193,7 @@ void compiler::compile_map_sources(const json::value& obj, const std::string& lo
     std::string at = field_loc(loc, "ItemReader");
     if (check_type(*ir, jtype::object, at)) {
       s.item_reader = true;
+      s.item_reader_json = json::dump(*ir);
       check_fields(*ir, at, {"Resource", args, "ReaderConfig"});
       require(*ir, at, {"Resource"});
       if (auto r = string_field(*ir, at, "Resource")) {
@@ -254,6 +255,7 @@ void compiler::compile_map_sources(const json::value& obj, const std::string& lo
     std::string at = field_loc(loc, "ResultWriter");
     if (check_type(*rw, jtype::object, at)) {
       s.result_writer = true;
+      s.result_writer_json = json::dump(*rw);
       check_fields(*rw, at, {"Resource", args, "WriterConfig"});
       if (!find(*rw, "Resource") && !find(*rw, "WriterConfig"))
         error("These fields are required: [Resource]", at);

@@ -423,6 +423,10 @@ void compiler::compile_task(const json::value& obj, const std::string& loc, stat
     std::string at = field_loc(loc, "Credentials");
     if (check_type(*c, jtype::object, at) && !find(*c, "RoleArn") && !find(*c, "RoleArn.$"))
       error("The field 'RoleArn' is required but was missing", at);
+    if (c->IsObject()) {
+      if (const json::value* r = find(*c, "RoleArn"); r && r->IsString()) s.credentials_role = r->GetString();
+      s.credentials_role_path = path_value(*c, at, "RoleArn.$", false);
+    }
   }
 }
 

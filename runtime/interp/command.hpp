@@ -36,6 +36,8 @@ struct cmd_call_integration {
   int64_t heartbeat_seconds = 0;  ///< 0 = none
   /// Made again by recovery (the first call's outcome was not stored).
   bool again = false;
+  /// The Task's Credentials.RoleArn, resolved ("" = none): AWS calls assume it.
+  std::string role_arn;
 };
 /// The integration task is closed (answered, timed out, aborted): forget
 /// the call, and stop what it started for a `.sync` task still running.

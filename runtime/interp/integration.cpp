@@ -1,6 +1,8 @@
 // Parsing a Task's Resource into an integration (integration.hpp).
 #include "runtime/interp/integration.hpp"
 
+#include "runtime/aws/calls.hpp"
+
 #include <vector>
 
 namespace sc::interp {
@@ -27,6 +29,11 @@ std::string arn_region(std::string_view arn) {
 }
 
 std::optional<integration_resource> parse_integration(std::string_view resource) {
+  // A Lambda function's ARN as the Resource (the legacy form): lambda:invoke
+  // whose resource is the ARN (runtime/aws/calls.hpp).
+  if (aws::is_lambda_function_arn(resource))
+    return integration_resource{"lambda", std::string(resource), "invoke",
+                                integration_pattern::request_response};
   // arn:partition:states:region:account:rest
   auto p = split_colons(resource, 6);
   if (p.size() != 6 || p[0] != "arn" || p[2] != "states") return std::nullopt;
@@ -82,7 +89,9 @@ bool integration_supported(const integration_resource& r) {
   if (r.resource_type == "aws-sdk:sfn")
     return r.pattern != integration_pattern::sync && r.pattern != integration_pattern::sync2 &&
            sfn_sdk_action(r.action);
-  return false;
+  // AWS services (lambda, sqs, sns, dynamodb, events, aws-sdk:*): runtime/aws/calls.hpp.
+  if (r.resource.rfind("arn:", 0) == 0) return aws::plan_call(r.resource).has_value();
+  return aws::plan_call("arn:aws:states:::" + r.resource_type + ":" + r.resource).has_value();
 }
 
 std::string resource_problem(std::string_view resource) {

@@ -445,6 +445,10 @@ class runner {
   // map_items.cpp
   /// ItemReader / ResultWriter: the S3 calls Statecraft cannot make yet.
   std::optional<failure> map_sources_unavailable(thread& t, const asl::state& st);
+  /// ItemReader / ResultWriter through lim_.map_sources (map_s3.cpp).
+  std::optional<failure> read_map_items(thread& t, const asl::state& st, const json::value& eff,
+                                        json::document& items);
+  std::optional<failure> write_map_results(thread& t, const asl::state& st, json::document& out);
   /// ItemSelector on each item, then ItemBatcher: `items` becomes the
   /// iterations' inputs, {"BatchInput": …, "Items": [...]}. No-op unbatched.
   std::optional<failure> batch_map_items(thread& t, const asl::state& st, const json::value& eff,

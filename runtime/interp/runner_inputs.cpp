@@ -87,12 +87,16 @@ void runner::fire(int64_t timer) {
         const std::string resource = state_of(t).resource;
         close_task(t, task_end::timed_out);
         auto ir = parse_integration(resource);
-        emit(t, "TaskTimedOut", "taskTimedOutEventDetails",
-             details()
-                 .str("resourceType", ir->resource_type)
-                 .str("resource", ir->resource)
-                 .str("error", err)
-                 .done());
+        if (ir->resource_type == "lambda" && ir->resource.rfind("arn:", 0) == 0)  // legacy Resource
+          emit(t, "LambdaFunctionTimedOut", "lambdaFunctionTimedOutEventDetails",
+               details().str("error", err).done());
+        else
+          emit(t, "TaskTimedOut", "taskTimedOutEventDetails",
+               details()
+                   .str("resourceType", ir->resource_type)
+                   .str("resource", ir->resource)
+                   .str("error", err)
+                   .done());
         drive(t, flow::fail(failure{err, ""}, true, false));
         return;
       }

@@ -23,7 +23,8 @@ std::optional<failure> runner::int_field(const thread& t, const json::value& in,
 }
 
 flow runner::exec_map(thread& t, const asl::state& st) {
-  if (auto f = map_sources_unavailable(t, st)) return flow::fail(*f);  // map_items.cpp
+  if (!lim_.map_sources)
+    if (auto f = map_sources_unavailable(t, st)) return flow::fail(*f);  // map_items.cpp
   json::document in;
   json::parse(t.input, in);
   json::document eff;
@@ -39,6 +40,8 @@ flow runner::exec_map(thread& t, const asl::state& st) {
     if (auto f = apply_input_path(t, st.input_path, in, eff)) return flow::fail(*f);
     if (auto f = apply_input_path(t, st.items_path, eff, items)) return flow::fail(*f);
   }
+  if (st.item_reader && lim_.map_sources)
+    if (auto f = read_map_items(t, st, eff, items)) return flow::fail(*f);  // map_s3.cpp
   if (auto f = batch_map_items(t, st, eff, items)) return flow::fail(*f);  // map_items.cpp
   if (!items.IsArray())
     return flow::fail(runtime(t, "Map state input must be an array but was: " +
@@ -223,6 +226,22 @@ flow runner::map_done(thread& t, const asl::state& st) {
     bool first_state = t.parent < 0 && t.entered_event == 2;
     emit(t, "MapStateSucceeded", "", "", false);
     t.last_event = first_state ? run_succeeded : run_started;
+    if (st.result_writer && lim_.map_sources) {  // map_s3.cpp
+      json::document out;
+      if (auto f = write_map_results(t, st, out)) {
+        t.ph = phase::idle;
+        t.children.clear();
+        t.results.clear();
+        t.items.clear();
+        return flow::fail(*f);
+      }
+      t.ph = phase::idle;
+      t.children.clear();
+      t.results.clear();
+      t.items.clear();
+      t.failed_items.clear();
+      return finish_with_result(t, st, std::move(out), out.GetAllocator());
+    }
   } else {
     emit(t, "MapStateSucceeded", "", "", false);
   }

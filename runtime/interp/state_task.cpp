@@ -3,6 +3,7 @@
 // data flow (effective input, timeouts, result) is shared by both.
 #include "runtime/interp/runner.hpp"
 
+#include "runtime/aws/calls.hpp"
 #include "runtime/interp/integration.hpp"
 
 namespace sc::interp::detail {
@@ -49,12 +50,17 @@ flow runner::exec_task(thread& t, const asl::state& st) {
     return exec_integration(t, st);
   std::string eff;
   if (auto f = effective_input(t, st, eff)) return flow::fail(*f);
-  if (!is_activity(st.resource))
+  if (!is_activity(st.resource)) {
+    // Why an AWS resource is refused (unknown service, pattern, protocol).
+    std::string why;
+    aws::plan_call(st.resource, &why);
+    if (why == "not an integration" || why == "not an AWS integration") why.clear();
     return flow::fail(failure{
         "States.Runtime", runtime_prefix(t) + "Statecraft does not support the resource '" +
-                              st.resource +
-                              "' yet; only activity tasks, states:startExecution and "
-                              "aws-sdk:sfn:sendTask* run."});
+                              st.resource + "' yet" + (why.empty() ? "" : " (" + why + ")") +
+                              "; activity tasks, states:startExecution, aws-sdk:sfn:sendTask* "
+                              "and the AWS services of docs/aws-integrations.md run."});
+  }
   int64_t timeout = 0, heartbeat = 0;
   if (auto f = task_timeouts(t, st, timeout, heartbeat)) return flow::fail(*f);
   if (eff.size() > lim_.payload_bytes)

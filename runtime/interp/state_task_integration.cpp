@@ -22,6 +22,13 @@ details& resource_of(details& d, const integration_resource& ir) {
   return d.str("resourceType", ir.resource_type).str("resource", ir.resource);
 }
 
+/// A Lambda function's ARN as the Resource (the legacy form): AWS records
+/// LambdaFunction* events for it (details: resource and input, output, or
+/// error and cause), not Task* events.
+bool legacy_lambda(const integration_resource& ir) {
+  return ir.resource_type == "lambda" && ir.resource.rfind("arn:", 0) == 0;
+}
+
 }  // namespace
 
 std::string runner::task_token(int64_t task) const {
@@ -63,12 +70,19 @@ flow runner::exec_integration(thread& t, const asl::state& st) {
                                   "' has an input with a size exceeding the maximum number of "
                                   "bytes service limit."});
   details d;
-  resource_of(d, ir).str("region", arn_region(s_.execution_arn)).str("parameters", eff);
+  const bool legacy = legacy_lambda(ir);
+  if (legacy)
+    d.str("resource", ir.resource).payload("input", eff);
+  else
+    resource_of(d, ir).str("region", arn_region(s_.execution_arn)).str("parameters", eff);
   if (st.timeout_seconds || st.timeout_seconds_path || st.timeout_expr)
     d.num("timeoutInSeconds", timeout);
-  if (st.heartbeat_seconds || st.heartbeat_seconds_path || st.heartbeat_expr)
+  if (!legacy && (st.heartbeat_seconds || st.heartbeat_seconds_path || st.heartbeat_expr))
     d.num("heartbeatInSeconds", heartbeat);
-  emit(t, "TaskScheduled", "taskScheduledEventDetails", d.done());
+  if (legacy)
+    emit(t, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", d.done());
+  else
+    emit(t, "TaskScheduled", "taskScheduledEventDetails", d.done());
   s_.next_task++;
   t.effective = eff;
   t.task_id = task;
@@ -76,8 +90,17 @@ flow runner::exec_integration(thread& t, const asl::state& st) {
   t.ph = phase::task;
   t.heartbeat_seconds = heartbeat;
   s_.tasks[task] = t.id;
-  r_.commands.push_back(cmd_call_integration{task, st.resource, eff,
-                                             static_cast<uint8_t>(ir.pattern), timeout, heartbeat});
+  cmd_call_integration call{task, st.resource, eff, static_cast<uint8_t>(ir.pattern), timeout, heartbeat};
+  // Credentials.RoleArn: the role an AWS call assumes (actors/aws_call.hpp).
+  call.role_arn = st.credentials_role;
+  if (st.credentials_role_path) {
+    json::document in, tmp;
+    json::value v;
+    json::parse(t.input, in);
+    if (select(t, *st.credentials_role_path, in, v, tmp.GetAllocator()) && v.IsString())
+      call.role_arn = v.GetString();
+  }
+  r_.commands.push_back(std::move(call));
   if (timeout > 0)
     t.timeout_timer = arm_timer(t, timer_kind::task_timeout, due_after(double(timeout)));
   return flow::blocked();
@@ -88,7 +111,10 @@ void runner::integration_started(thread& t) {
   t.task_started = true;
   auto ir = parse_integration(state_of(t).resource);
   details d;
-  emit(t, "TaskStarted", "taskStartedEventDetails", resource_of(d, *ir).done());
+  if (legacy_lambda(*ir))
+    emit(t, "LambdaFunctionStarted", "", "");
+  else
+    emit(t, "TaskStarted", "taskStartedEventDetails", resource_of(d, *ir).done());
   if (t.heartbeat_seconds > 0) arm_heartbeat(t);
 }
 
@@ -100,7 +126,8 @@ void runner::on_integration(const ev_integration& e) {
   const integration_resource ir = *parse_integration(st.resource);
   using k = ev_integration::kind;
   details d;
-  resource_of(d, ir);
+  const bool legacy = legacy_lambda(ir);
+  if (!legacy) resource_of(d, ir);
   switch (e.k) {
     case k::started:
       integration_started(t);
@@ -115,7 +142,11 @@ void runner::on_integration(const ev_integration& e) {
     case k::succeeded:
       integration_started(t);
       close_task(t, task_end::done);
-      emit(t, "TaskSucceeded", "taskSucceededEventDetails", d.payload("output", e.output).done());
+      if (legacy)
+        emit(t, "LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails",
+             d.payload("output", e.output).done());
+      else
+        emit(t, "TaskSucceeded", "taskSucceededEventDetails", d.payload("output", e.output).done());
       drive(t, task_result(t, st, e.output));
       return;
     case k::failed:
@@ -126,7 +157,11 @@ void runner::on_integration(const ev_integration& e) {
       close_task(t, task_end::done);
       if (e.has_error) d.str("error", e.error);
       if (e.has_cause) d.str("cause", e.cause);
-      if (start)
+      if (legacy)
+        emit(t, start ? "LambdaFunctionStartFailed" : "LambdaFunctionFailed",
+             start ? "lambdaFunctionStartFailedEventDetails" : "lambdaFunctionFailedEventDetails",
+             d.done());
+      else if (start)
         emit(t, "TaskStartFailed", "taskStartFailedEventDetails", d.done());
       else if (submit)
         emit(t, "TaskSubmitFailed", "taskSubmitFailedEventDetails", d.done());

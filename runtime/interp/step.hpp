@@ -20,6 +20,8 @@
 
 namespace sc::interp {
 
+class map_io;  // interp/map_io.hpp
+
 struct limits {
   int64_t history_events = 25000;   ///< AWS's hard limit per execution
   size_t payload_bytes = 262144;    ///< 256 KiB
@@ -39,6 +41,9 @@ struct limits {
   /// a Task with any integration Resource is scheduled as an integration
   /// call (the node answers it from the mock, or fails what it cannot call).
   bool mocked = false;
+  /// Distributed Map's ItemReader / ResultWriter on S3 (interp/map_io.hpp);
+  /// null: a Map using them fails as it starts.
+  const map_io* map_sources = nullptr;
 };
 
 struct step_result {

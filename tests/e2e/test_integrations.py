@@ -116,12 +116,12 @@ class IntegrationTest(E2ETestCase):
 
     def test_unsupported_resource_still_fails_at_run_time(self):
         sm, _ = self.create_sm({"StartAt": "L", "States": {"L": {
-            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-            "Parameters": {"FunctionName": "f"}, "End": True}}})
+            "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync",
+            "Parameters": {"JobName": "j"}, "End": True}}})
         _, d = self.run_to_end(sm, {})
         self.assertEqual(d["status"], "FAILED")
         self.assertEqual(d["error"], "States.Runtime")
-        self.assertIn("does not support the resource 'arn:aws:states:::lambda:invoke'", d["cause"])
+        self.assertIn("does not support the resource 'arn:aws:states:::glue:startJobRun.sync'", d["cause"])
 
     # -- .sync / .sync:2 ------------------------------------------------------
     def test_sync_output_is_json_string(self):

@@ -133,6 +133,8 @@ class MapItemsExecutionTest(E2ETestCase):
         self.assertIn("MaxItemsPerBatchPath", d["cause"])
 
     def test_item_reader_fails_at_run_time(self):
+        # The node calls S3 (docs/aws-integrations.md; tests/aws runs it
+        # against moto): here no S3 is reachable with credentials.
         sm, _ = self.create_sm(map_def({
             "ItemReader": {"Resource": "arn:aws:states:::s3:getObject",
                            "ReaderConfig": {"InputType": "JSON"},

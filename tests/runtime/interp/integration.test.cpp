@@ -73,13 +73,24 @@ TEST_CASE("Resources parse into resource type, resource and pattern", "[interp][
   CHECK(resource_problem("arn:aws:states:::aws-sdk:s3:getObject").empty());
   CHECK(resource_problem("arn:aws:states:us-east-1:123456789012:activity:a").empty());
   CHECK(resource_problem("arn:aws:lambda:us-east-1:123456789012:function:f").empty());
-  CHECK_FALSE(integration_supported(*parse_integration("arn:aws:states:::lambda:invoke")));
+  // AWS services are integrations too (runtime/aws/calls.hpp)...
+  CHECK(integration_supported(*parse_integration("arn:aws:states:::lambda:invoke")));
+  CHECK(integration_supported(*parse_integration("arn:aws:states:::aws-sdk:dynamodb:putItem")));
+  // ... but not the patterns or services AWS does not offer.
+  CHECK_FALSE(integration_supported(*parse_integration("arn:aws:states:::dynamodb:putItem.waitForTaskToken")));
+  CHECK_FALSE(integration_supported(*parse_integration("arn:aws:states:::glue:startJobRun.sync")));
+  CHECK_FALSE(integration_supported(*parse_integration("arn:aws:states:::aws-sdk:nosuchservice:doIt")));
   auto c = parse_integration("arn:aws:states:::sqs:sendMessage.waitForTaskToken");
   REQUIRE(c);
   CHECK(c->pattern == integration_pattern::wait_for_task_token);
   CHECK(c->resource == "sendMessage.waitForTaskToken");
   CHECK_FALSE(parse_integration("arn:aws:states:us-east-1:123456789012:activity:a"));
-  CHECK_FALSE(parse_integration("arn:aws:lambda:us-east-1:123456789012:function:f"));
+  // The legacy Lambda Resource: lambda invoke of the function's ARN.
+  auto legacy = parse_integration("arn:aws:lambda:us-east-1:123456789012:function:f");
+  REQUIRE(legacy);
+  CHECK(legacy->resource_type == "lambda");
+  CHECK(legacy->resource == "arn:aws:lambda:us-east-1:123456789012:function:f");
+  CHECK(integration_supported(*legacy));
   CHECK(integration_supported(*parse_integration("arn:aws:states:::states:startExecution")));
 }
 

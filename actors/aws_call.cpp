@@ -1,0 +1,531 @@
+// AWS service calls (aws_call.hpp).
+#include "actors/aws_call.hpp"
+
+#include "actors/aws_env.hpp"
+#include "actors/outbound_http.hpp"
+#include "runtime/aws/calls.hpp"
+#include "runtime/aws/resolve.hpp"
+#include "runtime/interp/integration.hpp"
+#include "runtime/model/time.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace sc::actors {
+
+namespace {
+
+using ev = interp::ev_integration;
+using clock_type = std::chrono::steady_clock;
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ev answer(int64_t task, ev::kind k, std::string output) {
+  ev e;
+  e.task = task;
+  e.k = k;
+  e.output = std::move(output);
+  return e;
+}
+
+ev failure(int64_t task, std::string error, std::string cause, bool start = false) {
+  ev e = answer(task, start ? ev::kind::start_failed : ev::kind::failed, "");
+  e.error = std::move(error);
+  e.cause = std::move(cause);
+  return e;
+}
+
+outbound::header_list to_outbound(const std::vector<aws::http_header>& h) {
+  outbound::header_list out;
+  out.reserve(h.size());
+  for (const auto& x : h) out.emplace_back(x.name, x.value);
+  return out;
+}
+
+std::vector<aws::http_header> from_outbound(const outbound::header_list& h) {
+  std::vector<aws::http_header> out;
+  out.reserve(h.size());
+  for (const auto& [n, v] : h) out.push_back({n, v});
+  return out;
+}
+
+/// Connection-level errors the SDKs retry.
+bool transient(outbound::error_kind k) {
+  using e = outbound::error_kind;
+  return k == e::connection_refused || k == e::connect_failed || k == e::timeout ||
+         k == e::protocol_error;
+}
+
+}  // namespace
+
+struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
+  config::aws_settings cfg_settings;
+  std::string node_region;
+  aws::statecraft_aws cfg;
+  aws::environment env;
+  deliver_fn deliver;
+  outbound::client http;
+
+  std::mutex mu;
+  // credentials from metadata endpoints
+  std::optional<aws::credentials> cached;
+  int64_t cached_until_ms = 0;
+  // credentials of assumed roles: role ARN -> (credentials, valid until)
+  std::map<std::string, std::pair<aws::credentials, int64_t>> roles;
+  // per-service concurrency
+  std::map<std::string, int> inflight;
+  std::map<std::string, std::deque<std::function<void()>>> waiting;
+  // retry timer
+  std::multimap<clock_type::time_point, std::function<void()>> timers;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread timer_thread;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  impl(const config::settings& s, deliver_fn d)
+      : cfg_settings(s.aws),
+        node_region(s.node.region),
+        cfg(statecraft_aws_of(s.aws)),
+        env(read_aws_environment()),
+        deliver(std::move(d)),
+        http(client_options_of(s.aws)) {}
+
+  static outbound::client_options client_options_of(const config::aws_settings& a) {
+    outbound::client_options o;
+    o.max_concurrent = 1024;  // per-service bounds are ours
+    o.user_agent = "statecraft aws-integrations";
+    (void)a;
+    return o;
+  }
+
+  void start() {
+    timer_thread = std::thread([self = shared_from_this()] { self->timer_loop(); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu);
+      if (stopping) return;
+      stopping = true;
+    }
+    cv.notify_all();
+    if (timer_thread.joinable()) timer_thread.join();
+    {
+      std::lock_guard lock(mu);
+      timers.clear();  // their jobs hold this impl
+      waiting.clear();
+    }
+    http.stop();  // calls still running answer `shutdown` now, on the client's threads
+  }
+
+  void timer_loop() {
+    std::unique_lock lock(mu);
+    while (!stopping) {
+      if (timers.empty()) {
+        cv.wait(lock);
+        continue;
+      }
+      auto due = timers.begin()->first;
+      if (clock_type::now() < due) {
+        cv.wait_until(lock, due);
+        continue;
+      }
+      auto job = std::move(timers.begin()->second);
+      timers.erase(timers.begin());
+      lock.unlock();
+      job();
+      lock.lock();
+    }
+  }
+
+  void after(std::chrono::milliseconds d, std::function<void()> job) {
+    {
+      std::lock_guard lock(mu);
+      if (stopping) return;
+      timers.emplace(clock_type::now() + d, std::move(job));
+    }
+    cv.notify_all();
+  }
+
+  std::chrono::milliseconds backoff(int attempt) {
+    // Full jitter: uniform in [0, min(20 s, 100 ms * 2^attempt)].
+    int64_t cap = std::min<int64_t>(20000, int64_t(100) << std::min(attempt, 10));
+    std::lock_guard lock(mu);
+    return std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(cap / 4, cap)(rng));
+  }
+
+  // ---- per-service concurrency --------------------------------------------
+
+  void acquire(const std::string& service, std::function<void()> job) {
+    {
+      std::lock_guard lock(mu);
+      int& n = inflight[service];
+      if (n >= cfg_settings.max_concurrent_per_service) {
+        waiting[service].push_back(std::move(job));
+        return;
+      }
+      ++n;
+    }
+    job();
+  }
+
+  void release(const std::string& service) {
+    std::function<void()> next;
+    {
+      std::lock_guard lock(mu);
+      auto& q = waiting[service];
+      if (q.empty()) {
+        --inflight[service];
+        return;
+      }
+      next = std::move(q.front());
+      q.pop_front();
+    }
+    next();
+  }
+
+  // ---- credentials ----------------------------------------------------------
+
+  using creds_cb = std::function<void(std::optional<aws::credentials>, std::string)>;
+
+  /// The node's credentials, or those of `role` assumed through STS
+  /// (aws.assume_role auto/always; auto falls back to the node's own).
+  void with_credentials(const std::string& role, creds_cb cb) {
+    if (role.empty() || cfg_settings.assume_role == "never") return base_credentials(std::move(cb));
+    {
+      std::lock_guard lock(mu);
+      if (auto it = roles.find(role); it != roles.end() && wall_ms() < it->second.second)
+        return cb(it->second.first, "");
+    }
+    auto self = shared_from_this();
+    base_credentials([self, role, cb](std::optional<aws::credentials> base, std::string why) {
+      if (!base) return cb(std::nullopt, why);
+      const std::string region = aws::resolve_region(self->cfg, self->env, self->node_region);
+      auto ep = aws::resolve_endpoint(*aws::find_service("sts"), region, self->cfg, self->env);
+      auto w = aws::query_request(ep.url, "AssumeRole", "2011-06-15",
+                                  {{"RoleArn", role}, {"RoleSessionName", "statecraft"},
+                                   {"DurationSeconds", "3600"}});
+      aws::sign_request(w, *base, region, "sts", aws::amz_date(wall_ms()));
+      outbound::request r;
+      r.method = w.method;
+      r.url = w.url;
+      r.headers = to_outbound(w.headers);
+      r.body = std::move(w.body);
+      outbound::call_options o;
+      o.total_timeout = std::chrono::milliseconds(10000);
+      o.connect_timeout = std::chrono::milliseconds(3000);
+      self->http.call(std::move(r), o, [self, role, cb, base, ep](outbound::result res) {
+        std::string problem;
+        if (!res.ok()) {
+          problem = res.message + " (endpoint " + ep.url + " from " + ep.source + ")";
+        } else if (res.response.status != 200) {
+          auto e = aws::read_error(res.response.status, from_outbound(res.response.headers), res.response.body);
+          problem = "STS answered " + std::to_string(res.response.status) + " " + e.code + ": " + e.message;
+        } else {
+          auto id = aws::xml_text(res.response.body, "AccessKeyId");
+          auto secret = aws::xml_text(res.response.body, "SecretAccessKey");
+          auto token = aws::xml_text(res.response.body, "SessionToken");
+          if (id && secret && token) {
+            aws::credentials c{*id, *secret, *token};
+            int64_t until = wall_ms() + 50 * 60 * 1000;
+            if (auto exp = aws::xml_text(res.response.body, "Expiration"))
+              if (auto ms = model::parse_iso8601(*exp)) until = *ms - 5 * 60 * 1000;
+            {
+              std::lock_guard lock(self->mu);
+              self->roles[role] = {c, until};
+            }
+            return cb(c, "");
+          }
+          problem = "STS's answer has no credentials";
+        }
+        if (self->cfg_settings.assume_role == "auto") {
+          // The node's own credentials, and STS is not asked again for this
+          // role for a minute.
+          std::lock_guard lock(self->mu);
+          self->roles[role] = {*base, wall_ms() + 60 * 1000};
+        }
+        if (self->cfg_settings.assume_role == "auto") return cb(base, "");
+        cb(std::nullopt, "Unable to assume the role " + role + ": " + problem);
+      });
+    });
+  }
+
+  void base_credentials(creds_cb cb) {
+    auto src = aws::resolve_credentials(cfg, env);
+    using k = aws::credential_source::kind;
+    if (src.k == k::static_keys) return cb(src.creds, "");
+    if (src.k == k::none)
+      return cb(std::nullopt,
+                "Unable to load AWS credentials from any provider in the chain: aws settings, "
+                "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), the shared "
+                "credentials and config files (profile " +
+                    aws::profile_name(cfg, env) +
+                    "), container credentials; instance metadata is disabled");
+    {
+      std::lock_guard lock(mu);
+      if (cached && wall_ms() < cached_until_ms) return cb(*cached, "");
+    }
+    auto self = shared_from_this();
+    auto store = [self, cb, source = src.source](const outbound::result& r) {
+      if (!r.ok() || r.response.status != 200)
+        return cb(std::nullopt, "Unable to load AWS credentials from " + source + ": " +
+                                    (r.ok() ? "HTTP " + std::to_string(r.response.status)
+                                            : r.message));
+      int64_t exp = 0;
+      auto c = aws::parse_metadata_credentials(r.response.body, exp);
+      if (!c) return cb(std::nullopt, "Unable to read the credentials " + source + " answered");
+      {
+        std::lock_guard lock(self->mu);
+        self->cached = c;
+        self->cached_until_ms = exp ? exp - 5 * 60 * 1000 : wall_ms() + 10 * 60 * 1000;
+      }
+      cb(c, "");
+    };
+    outbound::call_options quick;
+    quick.connect_timeout = std::chrono::milliseconds(1000);
+    quick.total_timeout = std::chrono::milliseconds(3000);
+    if (src.k == k::container) {
+      outbound::request r;
+      r.url = src.url;
+      if (!src.auth_token.empty()) r.headers.emplace_back("Authorization", src.auth_token);
+      http.call(std::move(r), quick, store);
+      return;
+    }
+    // IMDSv2: a session token, the role's name, then its credentials.
+    const std::string base = src.url;
+    outbound::request tok;
+    tok.method = "PUT";
+    tok.url = base + "/latest/api/token";
+    tok.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds", "21600");
+    http.call(std::move(tok), quick, [self, base, quick, cb, store](outbound::result t) {
+      if (!t.ok() || t.response.status != 200)
+        return cb(std::nullopt,
+                  "Unable to load AWS credentials from any provider in the chain (the instance "
+                  "metadata service at " + base + " did not answer: " +
+                      (t.ok() ? "HTTP " + std::to_string(t.response.status) : t.message) + ")");
+      std::string token = t.response.body;
+      outbound::request role;
+      role.url = base + "/latest/meta-data/iam/security-credentials/";
+      role.headers.emplace_back("X-aws-ec2-metadata-token", token);
+      self->http.call(std::move(role), quick, [self, base, token, quick, cb, store](outbound::result n) {
+        if (!n.ok() || n.response.status != 200 || n.response.body.empty())
+          return cb(std::nullopt, "The instance metadata service at " + base + " has no role");
+        std::string name = n.response.body.substr(0, n.response.body.find('\n'));
+        outbound::request c;
+        c.url = base + "/latest/meta-data/iam/security-credentials/" + name;
+        c.headers.emplace_back("X-aws-ec2-metadata-token", token);
+        self->http.call(std::move(c), quick, store);
+      });
+    });
+  }
+
+  // ---- one signed exchange with retries --------------------------------------
+
+  struct exchange {
+    std::string service;       ///< concurrency key
+    std::string role;          ///< role ARN to assume ("" = the node's credentials)
+    std::string signing_name;
+    std::string region;
+    aws::resolved_endpoint endpoint;
+    aws::wire_request request;  ///< unsigned
+    bool s3 = false;
+    int attempt = 0;
+    /// The answer (or the client error message); `retry_hint`: set by the
+    /// caller's reader to ask for another attempt.
+    std::function<bool(const outbound::result&)> wants_retry;
+    std::function<void(const outbound::result&)> done;
+    std::function<void(const std::string&)> no_credentials;
+  };
+
+  void run(std::shared_ptr<exchange> x) {
+    auto self = shared_from_this();
+    acquire(x->service, [self, x] { self->attempt(x); });
+  }
+
+  void attempt(std::shared_ptr<exchange> x) {
+    auto self = shared_from_this();
+    with_credentials(x->role, [self, x](std::optional<aws::credentials> c, std::string why) {
+      if (!c) {
+        self->release(x->service);
+        return x->no_credentials(why + " (needed to call " + x->endpoint.url + ")");
+      }
+      aws::wire_request w = x->request;
+      aws::sign_request(w, *c, x->region, x->signing_name, aws::amz_date(wall_ms()), x->s3);
+      outbound::request r;
+      r.method = w.method;
+      r.url = w.url;
+      r.headers = to_outbound(w.headers);
+      r.body = std::move(w.body);
+      outbound::call_options o;
+      o.total_timeout = std::chrono::milliseconds(
+          static_cast<int64_t>(self->cfg_settings.timeout_seconds * 1000));
+      o.connect_timeout = std::min(o.connect_timeout, o.total_timeout);
+      self->http.call(std::move(r), o, [self, x](outbound::result res) {
+        ++x->attempt;
+        if (x->attempt < self->cfg_settings.max_attempts && x->wants_retry(res)) {
+          self->after(self->backoff(x->attempt), [self, x] { self->attempt(x); });
+          return;
+        }
+        self->release(x->service);
+        x->done(res);
+      });
+    });
+  }
+
+  std::string where(const aws::resolved_endpoint& e) const {
+    return "endpoint " + e.url + " from " + e.source;
+  }
+
+  // ---- Task integrations ------------------------------------------------------
+
+  void call(const std::string& arn, const interp::cmd_call_integration& c, const std::string& role) {
+    std::string why;
+    auto plan = aws::plan_call(c.resource, &why);
+    if (!plan || !plan->svc)
+      return deliver(arn, failure(c.task, "States.Runtime",
+                                  "Statecraft cannot call the resource '" + c.resource + "': " + why,
+                                  true));
+    std::string region = aws::resolve_region(cfg, env, node_region);
+    if (plan->kind == aws::call_kind::lambda_legacy) {
+      // The function's own region.
+      std::string r = interp::arn_region(plan->function);
+      if (!r.empty()) region = r;
+    }
+    auto endpoint = aws::resolve_endpoint(*plan->svc, region, cfg, env);
+    std::string error, cause;
+    auto req = aws::build_request(*plan, endpoint.url, c.parameters, error, cause);
+    if (!req) return deliver(arn, failure(c.task, error, cause));
+    auto x = std::make_shared<exchange>();
+    x->service = std::string(plan->svc->name);
+    x->role = role;
+    x->signing_name = std::string(plan->svc->signing_name);
+    x->region = region;
+    x->endpoint = endpoint;
+    x->request = std::move(*req);
+    const int64_t task = c.task;
+    auto self = shared_from_this();
+    auto p = std::make_shared<aws::call_plan>(*plan);
+    x->wants_retry = [p](const outbound::result& r) {
+      if (!r.ok()) return transient(r.error);
+      return aws::read_response(*p, r.response.status, from_outbound(r.response.headers),
+                                r.response.body)
+          .retry;
+    };
+    x->done = [self, p, arn, task, endpoint](const outbound::result& r) {
+      if (!r.ok()) {
+        auto o = aws::client_failure(*p, r.message + " (" + self->where(endpoint) + ")");
+        return self->deliver(arn, failure(task, o.error, o.cause));
+      }
+      auto o = aws::read_response(*p, r.response.status, from_outbound(r.response.headers),
+                                  r.response.body);
+      if (!o.ok) return self->deliver(arn, failure(task, o.error, o.cause));
+      self->deliver(arn, answer(task, p->wait_for_token ? ev::kind::submitted : ev::kind::succeeded,
+                                o.output));
+    };
+    x->no_credentials = [self, p, arn, task](const std::string& msg) {
+      auto o = aws::client_failure(*p, msg);
+      o.cause = msg;
+      self->deliver(arn, failure(task, o.error, o.cause));
+    };
+    run(x);
+  }
+
+  // ---- raw S3 ---------------------------------------------------------------
+
+  std::string s3_base(const std::string& bucket, bool& path_style) {
+    const aws::service_info* s3 = aws::find_service("s3");
+    std::string region = aws::resolve_region(cfg, env, node_region);
+    auto ep = aws::resolve_endpoint(*s3, region, cfg, env);
+    const std::string& mode = cfg_settings.s3_addressing;
+    path_style = mode == "path" || (mode == "auto" && (ep.custom || bucket.find('.') != std::string::npos));
+    if (path_style) return ep.url + "/" + aws::uri_encode(bucket);
+    // virtual-hosted: https://bucket.s3.region.amazonaws.com
+    auto scheme = ep.url.find("://");
+    return ep.url.substr(0, scheme + 3) + bucket + "." + ep.url.substr(scheme + 3);
+  }
+
+  raw_answer send_blocking(const std::string& service, aws::wire_request r) {
+    const aws::service_info* svc = aws::find_service(service);
+    raw_answer out;
+    if (!svc) {
+      out.error = "unknown service " + service;
+      return out;
+    }
+    auto x = std::make_shared<exchange>();
+    x->service = service;
+    x->signing_name = std::string(svc->signing_name);
+    x->region = aws::resolve_region(cfg, env, node_region);
+    x->endpoint = aws::resolve_endpoint(*svc, x->region, cfg, env);
+    x->s3 = service == "s3";
+    x->request = std::move(r);
+    auto promise = std::make_shared<std::promise<raw_answer>>();
+    auto fut = promise->get_future();
+    x->wants_retry = [](const outbound::result& res) {
+      if (!res.ok()) return transient(res.error);
+      auto e = aws::read_error(res.response.status, from_outbound(res.response.headers), res.response.body);
+      return res.response.status >= 300 && aws::retryable(e);
+    };
+    auto self = shared_from_this();
+    x->done = [self, promise, ep = x->endpoint](const outbound::result& res) {
+      raw_answer a;
+      if (!res.ok()) {
+        a.error = res.message + " (" + self->where(ep) + ")";
+      } else {
+        a.ok = true;
+        a.status = res.response.status;
+        a.headers = from_outbound(res.response.headers);
+        a.body = res.response.body;
+      }
+      promise->set_value(std::move(a));
+    };
+    x->no_credentials = [promise](const std::string& msg) {
+      raw_answer a;
+      a.error = msg;
+      promise->set_value(std::move(a));
+    };
+    run(x);
+    return fut.get();
+  }
+};
+
+aws_calls::aws_calls(const config::settings& s, deliver_fn deliver)
+    : impl_(std::make_shared<impl>(s, std::move(deliver))) {
+  impl_->start();
+}
+
+aws_calls::~aws_calls() { stop(); }
+
+void aws_calls::stop() {
+  if (impl_) impl_->stop();
+}
+
+bool aws_calls::handles(std::string_view resource) {
+  return aws::plan_call(resource).has_value();
+}
+
+void aws_calls::call(const std::string& execution_arn, const interp::cmd_call_integration& c,
+                     const std::string& role_arn) {
+  impl_->call(execution_arn, c, role_arn);
+}
+
+bool aws_calls::assumes_roles() const { return impl_->cfg_settings.assume_role != "never"; }
+
+aws_calls::raw_answer aws_calls::send_blocking(const std::string& service, aws::wire_request r) {
+  return impl_->send_blocking(service, std::move(r));
+}
+
+std::string aws_calls::s3_base(const std::string& bucket, bool& path_style) {
+  return impl_->s3_base(bucket, path_style);
+}
+
+}  // namespace sc::actors

@@ -1,0 +1,126 @@
+// Where an AWS call goes and with which credentials, resolved the way the
+// AWS SDKs resolve them, so that a user's existing setup just works.
+//
+// Pure: the caller (actors/aws_env.cpp) reads the environment variables and
+// the shared config/credentials files once and passes their text here.
+//
+// Endpoint of a service, first match wins:
+//   1. Statecraft's `aws.service_endpoints` ("sqs=http://...,s3=...") and
+//      `aws.endpoint_url` (the config file on top of everything);
+//   2. AWS_ENDPOINT_URL_<KEY> (KEY: the service id, spaces as '_', upper
+//      case: SQS, DYNAMODB, EVENTBRIDGE, CLOUDWATCH_LOGS...), then
+//      AWS_ENDPOINT_URL;
+//   3. the profile's `services = <name>` section of the shared config file,
+//      `<key> =` sub-section `endpoint_url`, then the profile's own
+//      `endpoint_url`;
+//   4. AWS's default https://<endpoint prefix>.<region>.amazonaws.com
+//      (amazonaws.com.cn in cn-* regions).
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's
+// ignore_configure_endpoint_urls) skips 2 and 3.
+//
+// Credentials, first match wins: Statecraft's `aws.access_key_id` /
+// `secret_access_key` / `session_token`; AWS_ACCESS_KEY_ID +
+// AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); the profile (AWS_PROFILE,
+// `aws.profile`, else "default") in the shared credentials file
+// (~/.aws/credentials, AWS_SHARED_CREDENTIALS_FILE), then in the shared
+// config file (~/.aws/config, AWS_CONFIG_FILE; `[profile name]`); the
+// container endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI under
+// http://169.254.170.2, or AWS_CONTAINER_CREDENTIALS_FULL_URI with
+// AWS_CONTAINER_AUTHORIZATION_TOKEN); the instance metadata service (IMDSv2;
+// AWS_EC2_METADATA_DISABLED=true turns it off). The last two are fetched at
+// the edge (actors/aws_env.cpp) and parsed by parse_metadata_credentials().
+//
+// Region: `aws.region`, AWS_REGION, AWS_DEFAULT_REGION, the profile's
+// `region`, else the node's region.
+#pragma once
+
+#include "runtime/aws/sigv4.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sc::aws {
+
+/// One row of the generated service table (services.inc, from botocore's
+/// models): what the runtime needs to call a service.
+struct service_info {
+  std::string_view name;             ///< Step Functions' name: aws-sdk:<name>:<action>
+  std::string_view error_prefix;     ///< "DynamoDb" in DynamoDb.ConditionalCheckFailedException
+  std::string_view config_key;       ///< "dynamodb", "cloudwatch_logs"
+  std::string_view endpoint_prefix;  ///< "dynamodb", "events", "logs"
+  std::string_view signing_name;
+  std::string_view protocol;         ///< "json", "rest-json", "query", "rest-xml", "ec2"
+  std::string_view json_version;     ///< "1.0" / "1.1" (json protocol)
+  std::string_view target_prefix;    ///< X-Amz-Target prefix (json protocol)
+  std::string_view member_case;      ///< "pascal" or "camel": the wire's member names
+};
+
+/// By Step Functions' name ("dynamodb", "eventbridge", "sfn"...); also
+/// accepts the endpoint prefix ("events", "states", "logs").
+const service_info* find_service(std::string_view name);
+
+/// The shared config / credentials files: sections of key = value, with
+/// indented sub-sections (`s3 =` followed by indented `endpoint_url = ...`)
+/// flattened to "s3.endpoint_url".
+struct ini_file {
+  std::map<std::string, std::map<std::string, std::string>> sections;
+  const std::string* get(const std::string& section, const std::string& key) const;
+};
+ini_file parse_ini(std::string_view text);
+
+/// Statecraft's own `aws:` settings (config/settings.hpp aws_settings), as
+/// the resolution needs them.
+struct statecraft_aws {
+  std::string endpoint_url;
+  std::map<std::string, std::string> service_endpoints;  ///< key: config key or aws-sdk name
+  std::string region;
+  std::string profile;
+  credentials creds;  ///< empty access key = not configured
+};
+
+/// "sqs=http://a:1, s3=http://b:2" → map; false with `err` when malformed.
+bool parse_service_endpoints(std::string_view text, std::map<std::string, std::string>& out,
+                             std::string& err);
+
+/// What the edge read: the AWS_* environment and the shared files' text.
+struct environment {
+  std::map<std::string, std::string> vars;  ///< AWS_* variables that are set
+  ini_file config_file;                     ///< ~/.aws/config (or AWS_CONFIG_FILE)
+  ini_file credentials_file;                ///< ~/.aws/credentials (or AWS_SHARED_CREDENTIALS_FILE)
+  const std::string* var(const std::string& name) const;
+};
+
+struct resolved_endpoint {
+  std::string url;     ///< scheme://host[:port][/base path], no trailing slash
+  std::string source;  ///< where it came from, for errors: "AWS_ENDPOINT_URL_SQS", "default"...
+  bool custom = false; ///< not AWS's default (S3 then uses path-style addressing)
+};
+
+/// The profile in use: aws.profile, AWS_PROFILE, else "default".
+std::string profile_name(const statecraft_aws& cfg, const environment& env);
+std::string resolve_region(const statecraft_aws& cfg, const environment& env,
+                           const std::string& node_region);
+resolved_endpoint resolve_endpoint(const service_info& svc, const std::string& region,
+                                   const statecraft_aws& cfg, const environment& env);
+
+/// Where credentials come from.
+struct credential_source {
+  enum class kind { static_keys, container, instance_metadata, none } k = kind::none;
+  credentials creds;        ///< static_keys
+  std::string url;          ///< container: the full URL; instance_metadata: the IMDS base URL
+  std::string auth_token;   ///< container: the Authorization header value, if any
+  std::string source;       ///< "environment", "shared credentials file (profile dev)"...
+  std::string role_arn;     ///< the profile's role_arn (assumed by the caller, when set)
+};
+credential_source resolve_credentials(const statecraft_aws& cfg, const environment& env);
+
+/// Credentials in the JSON of the container and instance metadata
+/// endpoints ({"AccessKeyId","SecretAccessKey","Token","Expiration"}).
+/// `expiration_ms` is 0 when absent.
+std::optional<credentials> parse_metadata_credentials(std::string_view json, int64_t& expiration_ms);
+
+}  // namespace sc::aws
