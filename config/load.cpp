@@ -9,6 +9,7 @@
 // yaml-cpp reports errors by throwing; every call into it is inside a
 // try/catch so that load_file() never throws.
 #include "config/load.hpp"
+#include "config/load_security.hpp"
 
 #include "cluster/redis_endpoint.hpp"
 #include "runtime/model/time.hpp"
@@ -350,6 +351,14 @@ const std::vector<field>& fields() {
                              &api_settings::idle_timeout_seconds, 3600.0));
     t.push_back(double_field("api", "header_timeout_seconds", &settings::api,
                              &api_settings::header_timeout_seconds, 3600.0));
+    t.push_back(string_field("api", "tls_cert_file", &settings::api,
+                             &api_settings::tls_cert_file, [](std::string_view) { return true; },
+                             "a file path")
+                    .cli("--tls-cert", "FILE",
+                         "PEM certificate (chain): serve HTTPS only, with --tls-key"));
+    t.push_back(string_field("api", "tls_key_file", &settings::api, &api_settings::tls_key_file,
+                             [](std::string_view) { return true; }, "a file path")
+                    .cli("--tls-key", "FILE", "PEM private key of --tls-cert"));
     // activities
     t.push_back(double_field("activities", "poll_timeout_seconds", &settings::activities,
                              &activities_settings::poll_timeout_seconds, 60.0)
@@ -570,6 +579,10 @@ void apply_document(const YAML::Node& root, const std::string& path, settings& s
       continue;
     }
     const std::string name = k.Scalar();
+    if (detail::is_security_section(name)) {  // auth:, throttling: (load_security.cpp)
+      detail::apply_security_section(name, v, path, s, out);
+      continue;
+    }
     if (std::find(section_names().begin(), section_names().end(), name) ==
         section_names().end()) {
       std::string msg = location(path, km) + "unknown key '" + name + "' at top level";
@@ -714,6 +727,9 @@ std::vector<std::string> validate(const settings& s) {
         "(set it in the config file or pass --redis URL)");
   if (s.cluster.lease_ttl_seconds <= s.cluster.heartbeat_seconds)
     out.push_back("cluster.lease_ttl_seconds: must be greater than cluster.heartbeat_seconds");
+  if (s.api.tls_cert_file.empty() != s.api.tls_key_file.empty())
+    out.push_back("api.tls_cert_file, api.tls_key_file: HTTPS needs both (--tls-cert and --tls-key)");
+  detail::validate_security(s, out);
   return out;
 }
 
@@ -875,6 +891,10 @@ std::string describe(const settings& s) {
   out += " pollers_per_activity=" + std::to_string(s.limits.pollers_per_activity);
   out += " store=" + s.store.backend;
   if (!s.store.redis_url.empty() && s.store.backend == "redis") out += "(" + s.store.redis_url + ")";
+  if (!s.api.tls_cert_file.empty()) out += " tls=on";
+  if (s.auth.mode != "none")
+    out += " auth=" + s.auth.mode + "(" + std::to_string(s.auth.keys.size()) + " keys)";
+  if (s.throttling.enabled) out += " throttling=on";
   out += " retention=" + (s.store.retention_hours == 0
                               ? std::string("forever")
                               : std::to_string(s.store.retention_hours) + "h");

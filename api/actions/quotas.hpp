@@ -8,8 +8,8 @@
 
 namespace sc::api {
 
-/// Throws StateMachineLimitExceeded when the store already holds
-/// `limits.state_machines` state machines and `arn` is not one of them (a
+/// Throws StateMachineLimitExceeded when the caller's account and Region
+/// already hold `limits.state_machines` state machines and `arn` is not one of them (a
 /// repeated, idempotent create of an existing machine still succeeds).
 /// Count-then-create is not atomic: concurrent creates at the limit may
 /// overshoot it by the number of racing requests.
