@@ -218,6 +218,19 @@ std::optional<response> gate::authenticate(const request& req, std::string_view 
     return front_error("IncompleteSignatureException",
                        "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
                            a->terminator + "'. ");
+  {
+    // AWS insists on the Host header being signed.
+    std::string_view sh = a->signed_headers;
+    bool host = false;
+    while (!sh.empty()) {
+      auto semi = sh.find(';');
+      if (sh.substr(0, semi) == "host") host = true;
+      sh = semi == std::string_view::npos ? std::string_view{} : sh.substr(semi + 1);
+    }
+    if (!host)
+      return front_error("IncompleteSignatureException",
+                         "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  }
   auto k = keys_.find(a->access_key);
   if (k == keys_.end())
     return front_error("UnrecognizedClientException",
