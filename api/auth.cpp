@@ -230,6 +230,20 @@ std::optional<response> gate::authenticate(const request& req, std::string_view 
     if (!host)
       return front_error("IncompleteSignatureException",
                          "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+    // Every signed header must be in the request.
+    sh = a->signed_headers;
+    while (!sh.empty()) {
+      auto semi = sh.find(';');
+      std::string_view name = sh.substr(0, semi);
+      if (header(req, name).empty() &&
+          std::none_of(req.headers.begin(), req.headers.end(),
+                       [&](const auto& h) { return h.first == name; }))
+        return front_error("IncompleteSignatureException",
+                           "'" + std::string(name) +
+                               "' is named as a SignedHeader, but it does not exist in the HTTP "
+                               "request.");
+      sh = semi == std::string_view::npos ? std::string_view{} : sh.substr(semi + 1);
+    }
   }
   auto k = keys_.find(a->access_key);
   if (k == keys_.end())

@@ -159,6 +159,16 @@ class Auth(unittest.TestCase):
         self.assertIn("Authorization header requires 'Signature' parameter.", body["message"])
         self.assertIn("Authorization header requires 'SignedHeaders' parameter.", body["message"])
 
+    def test_signed_header_missing_from_the_request(self):
+        now = amz(datetime.datetime.utcnow())
+        status, body = raw_signed(
+            self.node.port, "ListStateMachines", "{}", ADMIN[0], ADMIN[1], now,
+            authorization="AWS4-HMAC-SHA256 Credential=%s/%s/us-east-1/states/aws4_request, "
+            "SignedHeaders=host;x-amz-date;x-amz-meta-gone, Signature=00" % (ADMIN[0], now[:8]))
+        self.assertEqual(status, 400)
+        self.assertEqual(body["message"], "'x-amz-meta-gone' is named as a SignedHeader, but it "
+                                          "does not exist in the HTTP request.")
+
     def test_read_only_key(self):
         self.reader.list_state_machines()
         self.reader.describe_state_machine(stateMachineArn=self.machine)
