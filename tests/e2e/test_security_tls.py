@@ -6,6 +6,7 @@ A client that does not trust the certificate, or that speaks plain HTTP to
 the HTTPS port, gets no answer."""
 
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -63,6 +64,24 @@ class Tls(unittest.TestCase):
         self.assertEqual(d["output"], '{"ok":true}')
         names = [m["stateMachineArn"] for m in self.sfn.list_state_machines()["stateMachines"]]
         self.assertIn(arn, names)
+
+    def test_activity_worker_over_https(self):
+        act = self.sfn.create_activity(name=uname("tlsact"))["activityArn"]
+        definition = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": act,
+                                                        "End": True}}}
+        sm = self.sfn.create_state_machine(name=uname("tlsact"), definition=dumps(definition),
+                                           roleArn=ROLE_ARN)["stateMachineArn"]
+        ex = self.sfn.start_execution(stateMachineArn=sm, input='{"x": 1}')["executionArn"]
+        task = self.sfn.get_activity_task(activityArn=act)  # a long poll over TLS
+        self.assertEqual(json.loads(task["input"]), {"x": 1})
+        self.sfn.send_task_success(taskToken=task["taskToken"], output='{"y": 2}')
+        deadline = time.monotonic() + 10
+        while self.sfn.describe_execution(executionArn=ex)["status"] == "RUNNING":
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        self.assertEqual(json.loads(self.sfn.describe_execution(executionArn=ex)["output"]), {"y": 2})
+        # An empty poll (nothing queued) answers {} after the node's 2 s poll timeout.
+        self.assertNotIn("taskToken", self.sfn.get_activity_task(activityArn=act))
 
     def test_aws_cli_with_ca_bundle(self):
         name = uname("tlscli")
