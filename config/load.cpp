@@ -407,6 +407,11 @@ const std::vector<field>& fields() {
     t.push_back(int_field("limits", "activities", &settings::limits,
                           &limits_settings::activities, 1, unbounded)
                     .cli("--activity-limit", "N", "Most activities (ActivityLimitExceeded past it)"));
+    t.push_back(int_field("limits", "open_executions", &settings::limits,
+                          &limits_settings::open_executions, 1, unbounded)
+                    .cli("--open-execution-limit", "N",
+                         "Most running Standard executions per account and Region "
+                         "(ExecutionLimitExceeded past it; memory store)"));
     t.push_back(int_field("limits", "pollers_per_activity", &settings::limits,
                           &limits_settings::pollers_per_activity, 1, unbounded)
                     .cli("--activity-poller-limit", "N",

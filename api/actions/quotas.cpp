@@ -51,4 +51,13 @@ void check_activity_quota(context& c, const std::string& arn) {
                       " activities; delete one before creating another");
 }
 
+void check_open_execution_quota(context& c) {
+  const size_t limit = c.cfg.limits.open_executions;
+  auto n = c.store.count_open_executions(namespace_prefix(c));
+  if (!n || *n < limit) return;
+  throw aws_error("ExecutionLimitExceeded",
+                  "The maximum number of running executions has been reached. Running "
+                  "executions must end or be stopped before a new execution can be started.");
+}
+
 }  // namespace sc::api

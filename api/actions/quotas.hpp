@@ -18,4 +18,10 @@ void check_state_machine_quota(context& c, const std::string& arn);
 /// The same for activities: ActivityLimitExceeded past `limits.activities`.
 void check_activity_quota(context& c, const std::string& arn);
 
+/// AWS's open executions quota: ExecutionLimitExceeded when the caller's
+/// account and Region already run `limits.open_executions` Standard
+/// executions (stores that do not count them: never). Count-then-start:
+/// racing starts may overshoot by the number racing.
+void check_open_execution_quota(context& c);
+
 }  // namespace sc::api
