@@ -74,9 +74,13 @@ bool throttle::admit(const std::string& account, const std::string& region,
   auto [it, fresh] = buckets_.try_emplace(std::move(key), bucket{q.bucket, now});
   bucket& b = it->second;
   if (!fresh) {
+    // (io threads read the clock before taking the lock: a `now` slightly
+    // older than `last` refills nothing and does not move `last` back.)
     double elapsed = std::chrono::duration<double>(now - b.last).count();
-    if (elapsed > 0) b.tokens = std::min(q.bucket, b.tokens + elapsed * q.refill_per_second);
-    b.last = now;
+    if (elapsed > 0) {
+      b.tokens = std::min(q.bucket, b.tokens + elapsed * q.refill_per_second);
+      b.last = now;
+    }
   }
   if (b.tokens < 1) return false;
   b.tokens -= 1;
