@@ -178,7 +178,8 @@ std::optional<response> gate::admit(const request& req, std::string_view operati
     who.account = default_account_;
     who.perm = permission::full;
   }
-  if (throttle_.enabled() && !throttle_.admit(who.account, who.region, operation))
+  if (throttle_.enabled() && operation != "StartExecution" &&
+      !throttle_.admit(who.account, who.region, operation))
     return front_error("ThrottlingException", "Rate exceeded");
   return std::nullopt;
 }

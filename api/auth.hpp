@@ -79,6 +79,14 @@ class gate {
 
   bool auth_on() const { return sigv4_; }
 
+  /// StartExecution's rate is checked by the action once the machine's type
+  /// is known (admit() leaves it): "StartExecution" (Standard) or
+  /// "StartExecution.Express". False = throttled.
+  bool admit_start(const std::string& account, const std::string& region, bool express) {
+    return !throttle_.enabled() ||
+           throttle_.admit(account, region, express ? "StartExecution.Express" : "StartExecution");
+  }
+
  private:
   struct key {
     std::string secret;

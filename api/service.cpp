@@ -89,7 +89,7 @@ void service::handle(request req, responder done, liveness alive) {
     if (auto hidden = foreign_arn_response(operation, body, who.region, who.account))
       return done(std::move(*hidden));
     context c{body,  members(body), node_,         node_.store(), node_.settings(),
-              done,  std::move(alive), who.region, who.account};
+              done,  std::move(alive), who.region, who.account,   gate_.get()};
     it->second(c);
   } catch (const aws_error& e) {
     done(error_response(e.type, e.message, e.status, e.extra_json));

@@ -9,6 +9,8 @@
 
 namespace sc::api {
 
+class gate;
+
 /// Everything an action needs for one request.
 struct context {
   const json::value& body;
@@ -22,6 +24,8 @@ struct context {
   /// request works in; new ARNs carry them.
   const std::string& region;
   const std::string& account;
+  /// The request gate (api/auth.hpp), for checks an action makes itself.
+  gate* gatekeeper = nullptr;
 
   void ok(std::string json_body) { done(response{200, std::move(json_body), {}}); }
 };
@@ -32,8 +36,6 @@ void send_error(const responder& done, const actors::api_error& e);
 #define ACTION(op, fn) void fn(context& c);
 #include "api/actions.def"
 #undef ACTION
-
-class gate;
 
 class service final : public handler {
  public:

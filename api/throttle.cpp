@@ -17,6 +17,8 @@ struct row {
 
 constexpr row kRates[] = {
     {"StartExecution", {1300, 300}, {800, 150}},
+    // StartExecution of an EXPRESS machine: AWS's Express column.
+    {"StartExecution.Express", {6000, 6000}, {6000, 6000}},
     {"CreateActivity", {100, 1}, {100, 1}},
     {"CreateStateMachine", {100, 1}, {100, 1}},
     {"DeleteActivity", {100, 1}, {100, 1}},

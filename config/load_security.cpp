@@ -190,7 +190,7 @@ void apply_throttling(const YAML::Node& body, const std::string& path, settings&
 
 const std::vector<std::string>& throttled_operations() {
   static const std::vector<std::string> ops = {
-      "StartExecution",   "CreateActivity",     "CreateStateMachine",
+      "StartExecution",   "StartExecution.Express", "CreateActivity",     "CreateStateMachine",
       "DeleteActivity",   "DeleteStateMachine", "DescribeActivity",
       "DescribeExecution", "DescribeStateMachine", "DescribeStateMachineForExecution",
       "GetActivityTask",  "GetExecutionHistory", "ListActivities",

@@ -68,6 +68,15 @@ class Throttling(unittest.TestCase):
         # Other operations have their own buckets.
         sfn.describe_state_machine(stateMachineArn=arn)
 
+    def test_express_machines_have_their_own_start_bucket(self):
+        sfn = self.node.client(region="ap-south-1")
+        standard = self.machine(sfn)
+        express = sfn.create_state_machine(name=uname("thrx"), definition=dumps(PASS_DEF),
+                                           roleArn=ROLE_ARN, type="EXPRESS")["stateMachineArn"]
+        self.drain(sfn, standard)
+        for _ in range(20):  # AWS's Express bucket: 6,000
+            sfn.start_execution(stateMachineArn=express)
+
     def test_each_region_has_its_own_buckets(self):
         a = self.node.client(region="eu-west-3")
         b = self.node.client(region="sa-east-1")

@@ -44,6 +44,7 @@ TEST_CASE("AWS's documented API rates", "[security]") {
   CHECK(other.refill_per_second == 150);
   CHECK(api::aws_default_rate("DescribeExecution", "eu-west-1").refill_per_second == 15);
   CHECK(api::aws_default_rate("StartSyncExecution", "us-east-1").bucket == 0);
+  CHECK(api::aws_default_rate("StartExecution.Express", "eu-central-1").bucket == 6000);
 }
 
 TEST_CASE("token buckets: burst, refill, one per account, Region and operation", "[security]") {
