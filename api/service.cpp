@@ -74,7 +74,8 @@ void service::handle(request req, responder done, liveness alive) {
   // Authentication, the caller's Region and account, rate quotas.
   caller who;
   const std::string_view operation = std::string_view(req.target).substr(17);  // "AWSStepFunctions."
-  if (auto refused = gate_->admit(req, operation, who, gate_->auth_on() ? wall_ms() : 0)) return done(std::move(*refused));
+  if (auto refused = gate_->admit(req, operation, who, gate_->auth_on() ? wall_ms() : 0))
+    return done(std::move(*refused));
   json::document body;
   std::string perr;
   std::string_view text = req.body;
