@@ -33,7 +33,23 @@ constexpr int64_t workers_here_ms = 1000;
 
 using self_ptr = caf::stateful_actor<activity_queue_state>*;
 
-void hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = false) {
+/// Gives task `t` to poll `p`. False (single node, durable store only) when
+/// the execution could not be reached because the store is unavailable:
+/// the poll is answered empty and the caller keeps the task.
+bool hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = false) {
+  if (!n->coord && !n->store.in_process()) {
+    // Single node, durable store: the worker gets its token once the
+    // execution has stored ActivityStarted, so a crash in between leaves a
+    // task no worker holds (queued again by recovery), never a token whose
+    // start is lost. (Memory store: nothing outlives a crash; answered now.)
+    // Not delivered (the execution is over, or unreadable): the poll is
+    // answered empty by its reply's fallback.
+    auto h = std::make_shared<handout>(handout{std::move(p.done), activity_task{t.token, t.input}});
+    auto routed = n->route(t.execution_arn, [task = t.task, worker = p.worker, h](const caf::actor& a) {
+      caf::anon_send(a, act_start_atom::value, task, worker, false, std::move(*h));
+    });
+    return routed != route_result::unavailable;
+  }
   // Cluster: a task with no "taken" marker in Redis goes in the node's
   // ledger until its ActivityStarted is stored (see pending_starts).
   if (n->coord && !shared && !t.popped) n->note_start(t.execution_arn, t.task, p.worker);
@@ -42,6 +58,7 @@ void hand_over(node::impl* n, queued_task& t, poll_request& p, bool shared = fal
   // A re-armed task may have a marker from before a restart: release it too.
   n->activity_started(t.execution_arn, t.task, p.worker, shared || t.requeued || t.popped);
   p.done(activity_task{t.token, t.input});
+  return true;
 }
 
 std::string encode(const queued_task& t) {
@@ -79,7 +96,8 @@ bool orphaned(node::impl* n, const queued_task& t) {
 }
 
 /// The first parked poll whose worker is still connected, removed.
-std::optional<poll_request> next_live_poll(activity_queue_state& s) {
+template <class Q>
+std::optional<poll_request> next_live_poll(Q& s) {
   while (!s.polls.empty()) {
     auto p = std::move(s.polls.front());
     s.polls.pop_front();
@@ -137,6 +155,63 @@ void serve_shared(activity_queue_state& s, node::impl* n, const std::string& arn
   }
 }
 
+int64_t poll_timeout_ms(node::impl* n) {
+  return static_cast<int64_t>(n->cfg.activities.poll_timeout_seconds * 1000);
+}
+
+/// Parks poll `p` at the back of `s.polls`, or refuses it (false) when the
+/// poller quota is reached.
+template <class Q>
+bool park(Q& s, node::impl* n, poll_request& p) {
+  // AWS's quota of pollers per activity ARN (per node here). Polls
+  // whose worker hung up do not count: sweep them before refusing.
+  if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
+    std::erase_if(s.polls, [](activity_queue_state::parked& q) {
+      if (!q.req.alive || q.req.alive()) return false;
+      q.req.done(activity_task{});
+      return true;
+    });
+    s.polls_after_sweep = s.polls.size();
+    if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
+      activity_task refused;
+      refused.worker_limit = true;
+      p.done(std::move(refused));
+      return false;
+    }
+  }
+  // Every poll waits the same time, so the queue is in deadline
+  // order and one delayed message (at the front's deadline) serves
+  // all of them: a delayed message per poll would wake CAF's clock
+  // thread for each.
+  s.polls.push_back({now_ms() + poll_timeout_ms(n), std::move(p)});
+  // Polls whose worker hung up (their socket is already closed) are
+  // swept out once the queue has doubled since the last sweep, so
+  // connect-poll-close churn holds no more than that until the polls'
+  // deadlines, whatever the poll timeout.
+  if (s.polls.size() >= 2 * s.polls_after_sweep + 64) {
+    std::deque<activity_queue_state::parked> kept;
+    for (auto& q : s.polls) {
+      if (q.req.alive && !q.req.alive()) q.req.done(activity_task{});
+      else kept.push_back(std::move(q));
+    }
+    s.polls = std::move(kept);
+    s.polls_after_sweep = s.polls.size();
+  }
+  return true;
+}
+
+/// Answers (empty) the polls of `polls` whose deadline has passed; returns
+/// the next deadline (0: none parked).
+template <class Q>
+int64_t expire_polls(Q& s, std::vector<poll_request>& due) {
+  int64_t now = now_ms();
+  while (!s.polls.empty() && s.polls.front().deadline_ms <= now) {
+    due.push_back(std::move(s.polls.front().req));
+    s.polls.pop_front();
+  }
+  return s.polls.empty() ? 0 : s.polls.front().deadline_ms;
+}
+
 void schedule_flush(self_ptr self, int64_t at) {
   auto& s = self->state;
   if (s.flush_armed) return;
@@ -149,10 +224,6 @@ void schedule_tick(self_ptr self, node::impl* n) {
   if (!n->coord || self->state.ticking || self->state.polls.empty()) return;
   self->state.ticking = true;
   self->delayed_send(self, tick, ready_atom::value);
-}
-
-int64_t poll_timeout_ms(node::impl* n) {
-  return static_cast<int64_t>(n->cfg.activities.poll_timeout_seconds * 1000);
 }
 
 void schedule_expiry(self_ptr self, int64_t deadline_ms) {
@@ -182,7 +253,10 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
           return serve_shared(s, n, arn);
         }
         if (orphaned(n, t)) return;
-        if (auto p = next_live_poll(s)) return hand_over(n, t, *p);
+        if (auto p = next_live_poll(s)) {
+          hand_over(n, t, *p);
+          return;
+        }
         if (n->coord) {
           int64_t now = now_ms();
           if (!t.requeued && now - s.last_poll_ms < workers_here_ms) {
@@ -241,42 +315,16 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         while (!s.tasks.empty()) {
           auto t = std::move(s.tasks.front());
           s.tasks.pop_front();
-          if (!orphaned(n, t)) return hand_over(n, t, p);
-        }
-        if (auto t = pop_shared(s, n, arn)) return hand_over(n, *t, p, true);
-        // AWS's quota of pollers per activity ARN (per node here). Polls
-        // whose worker hung up do not count: sweep them before refusing.
-        if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
-          std::erase_if(s.polls, [](activity_queue_state::parked& q) {
-            if (!q.req.alive || q.req.alive()) return false;
-            q.req.done(activity_task{});
-            return true;
-          });
-          s.polls_after_sweep = s.polls.size();
-          if (s.polls.size() >= n->cfg.limits.pollers_per_activity) {
-            activity_task refused;
-            refused.worker_limit = true;
-            return p.done(std::move(refused));
+          if (!orphaned(n, t)) {
+            hand_over(n, t, p);
+            return;
           }
         }
-        // Every poll waits the same time, so the queue is in deadline
-        // order and one delayed message (at the front's deadline) serves
-        // all of them: a delayed message per poll would wake CAF's clock
-        // thread for each.
-        s.polls.push_back({now_ms() + poll_timeout_ms(n), std::move(p)});
-        // Polls whose worker hung up (their socket is already closed) are
-        // swept out once the queue has doubled since the last sweep, so
-        // connect-poll-close churn holds no more than that until the polls'
-        // deadlines, whatever the poll timeout.
-        if (s.polls.size() >= 2 * s.polls_after_sweep + 64) {
-          std::deque<activity_queue_state::parked> kept;
-          for (auto& q : s.polls) {
-            if (q.req.alive && !q.req.alive()) q.req.done(activity_task{});
-            else kept.push_back(std::move(q));
-          }
-          s.polls = std::move(kept);
-          s.polls_after_sweep = s.polls.size();
+        if (auto t = pop_shared(s, n, arn)) {
+          hand_over(n, *t, p, true);
+          return;
         }
+        if (!park(s, n, p)) return;
         schedule_expiry(self, s.polls.front().deadline_ms);
         schedule_tick(self, n);
       },
@@ -288,17 +336,141 @@ caf::behavior activity_queue(caf::stateful_actor<activity_queue_state>* self, no
         schedule_tick(self, n);
       },
       [=](expire_atom, uint64_t) {
-        auto& s = self->state;
-        s.expiry_armed = false;
-        int64_t now = now_ms();
-        while (!s.polls.empty() && s.polls.front().deadline_ms <= now) {
-          auto p = std::move(s.polls.front());
-          s.polls.pop_front();
-          p.req.done(activity_task{});
+        std::vector<poll_request> due;
+        if (!n->coord) {
+          // Single node: the polls wait in the locked queue.
+          auto q = n->local_queue_for(arn);
+          if (!q) return;
+          std::lock_guard lock(q->mu);
+          q->expiry_armed = false;
+          if (int64_t next = expire_polls(*q, due)) {
+            q->expiry_armed = true;
+            auto delay = std::chrono::milliseconds(std::max<int64_t>(0, next - now_ms()));
+            self->delayed_send(self, delay, expire_atom::value, uint64_t{0});
+          }
+        } else {
+          auto& s = self->state;
+          s.expiry_armed = false;
+          if (int64_t next = expire_polls(s, due)) schedule_expiry(self, next);
         }
-        if (!s.polls.empty()) schedule_expiry(self, s.polls.front().deadline_ms);
+        for (auto& p : due) p.done(activity_task{});
       },
   };
+}
+
+// -- single node: the locked queue, on the caller's thread ---------------
+
+namespace {
+/// A task whose execution could not be reached (store unavailable) goes
+/// back to the front of the queue for the next poll.
+void keep_task(local_activity_queue& q, queued_task t) {
+  std::lock_guard lock(q.mu);
+  q.tasks.push_front(std::move(t));
+}
+}  // namespace
+
+std::shared_ptr<local_activity_queue> node::impl::local_queue_for(const std::string& arn) {
+  std::lock_guard lock(mu);
+  auto it = local_queues.find(arn);
+  if (it != local_queues.end()) return it->second;
+  if (stopping) return nullptr;
+  auto q = std::make_shared<local_activity_queue>();
+  auto a = queues.find(arn);
+  if (a == queues.end()) a = queues.emplace(arn, sys->spawn(activity_queue, this, arn)).first;
+  q->actor = a->second;
+  local_queues.emplace(arn, q);
+  return q;
+}
+
+void node::impl::schedule_activity(const std::string& activity_arn, queued_task t) {
+  if (coord) {
+    caf::anon_send(queue_for(activity_arn), schedule_atom::value, std::move(t));
+    return;
+  }
+  auto q = local_queue_for(activity_arn);
+  if (!q) return;  // shutting down: recovery queues it again
+  std::optional<poll_request> p;
+  {
+    std::lock_guard lock(q->mu);
+    if (t.requeued)  // (a step queues each task once: only re-queues can repeat one)
+      for (auto& held : q->tasks)
+        if (held.token == t.token) return;  // still held here
+    p = next_live_poll(*q);
+    if (!p) {
+      q->tasks.push_back(std::move(t));
+      return;
+    }
+  }
+  // Taken from the queue under its lock: this task and this poll are
+  // nobody else's now. Handed over outside the lock (routing to the
+  // execution takes the registry's).
+  if (!hand_over(this, t, *p)) keep_task(*q, std::move(t));
+}
+
+void node::impl::cancel_activity(const std::string& activity_arn, std::string token) {
+  if (coord) {
+    caf::anon_send(queue_for(activity_arn), cancel_atom::value, std::move(token));
+    return;
+  }
+  auto q = local_queue_for(activity_arn);
+  if (!q) return;
+  std::optional<queued_task> gone;  // freed outside the lock
+  std::lock_guard lock(q->mu);
+  for (auto it = q->tasks.begin(); it != q->tasks.end(); ++it)
+    if (it->token == token) {
+      gone = std::move(*it);
+      q->tasks.erase(it);
+      return;
+    }
+}
+
+std::vector<std::pair<std::string, queued_task>> node::impl::take_first_tasks(
+    const std::string& execution_arn, std::vector<interp::command>& commands) {
+  std::vector<std::pair<std::string, queued_task>> out;
+  std::erase_if(commands, [&](interp::command& cmd) {
+    auto* c = std::get_if<interp::cmd_schedule_activity>(&cmd);
+    if (!c) return false;
+    queued_task q;
+    q.token = codec.encode(model::task_token{execution_arn, c->task});
+    q.input = std::move(c->input);
+    q.execution_arn = execution_arn;
+    q.task = c->task;
+    out.emplace_back(std::move(c->activity_arn), std::move(q));
+    return true;
+  });
+  return out;
+}
+
+void node::impl::poll_activity(const std::string& activity_arn, poll_request p) {
+  if (coord) {
+    caf::anon_send(queue_for(activity_arn), poll_atom::value, std::move(p));
+    return;
+  }
+  auto q = local_queue_for(activity_arn);
+  if (!q) return;  // shutting down: the reply answers empty
+  std::optional<queued_task> t;
+  int64_t arm_at = 0;
+  {
+    std::lock_guard lock(q->mu);
+    if (!q->tasks.empty()) {
+      t = std::move(q->tasks.front());
+      q->tasks.pop_front();
+    } else {
+      if (!park(*q, this, p)) return;
+      if (!q->expiry_armed) {
+        q->expiry_armed = true;
+        arm_at = q->polls.front().deadline_ms;
+      }
+    }
+  }
+  if (t) {
+    if (!hand_over(this, *t, p)) keep_task(*q, std::move(*t));
+    return;
+  }
+  if (arm_at) {
+    auto delay = std::chrono::milliseconds(std::max<int64_t>(0, arm_at - now_ms()));
+    caf::delayed_anon_send(q->actor, delay, expire_atom::value, uint64_t{0});
+  }
 }
 
 }  // namespace sc::actors

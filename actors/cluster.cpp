@@ -26,6 +26,8 @@
 // (UpdateMapRun) and mapstop (StopExecution of a Map Run's child), both
 // addressed to the parent execution.
 #include "actors/detail.hpp"
+#include "actors/status_events.hpp"
+#include "observability/metrics.hpp"
 
 #include "cluster/coordinator.hpp"
 #include "cluster/keys.hpp"
@@ -209,6 +211,7 @@ bool node::impl::start_cluster(const std::string& url, std::string* error) {
     return false;
   }
   shard_count = static_cast<uint32_t>(coord->shards());
+  if (events) events->start([this] { return coord->owned(); }, shard_count);
   return true;
 }
 
@@ -223,6 +226,7 @@ void node::impl::stop_cluster() {
 }
 
 void node::impl::on_gained(int shard, uint64_t epoch) {
+  obs::metrics().shards_owned.add(1);
   store.set_fence(shard, epoch, node_id);
   {
     std::lock_guard lock(cw_mu);
@@ -232,6 +236,7 @@ void node::impl::on_gained(int shard, uint64_t epoch) {
 }
 
 void node::impl::on_lost(int shard) {
+  obs::metrics().shards_owned.add(-1);
   // Stop every actor of the shard; keep the store's fence at the old epoch so
   // a save still in flight cannot land once another node holds the lease.
   std::vector<caf::actor> victims;

@@ -6,6 +6,9 @@
 //     (act_start_atom, int64 task, string worker, bool shared)
 //                                                    a worker took task `task` (from the
 //                                                    cluster's shared queue when `shared`)
+//     (act_start_atom, int64 task, string worker, bool shared, handout)
+//                                                    the same, the worker's poll answered
+//                                                    once the start is stored
 //     (task_atom, task_outcome)                      SendTaskSuccess/Failure/Heartbeat
 //     (timer_atom, int64 timer)                      a timer of the execution fell due
 //     (stop_atom, stop_request)                      StopExecution
@@ -67,6 +70,9 @@ class coordinator;
 namespace sc::actors {
 class integrations;
 class mock_config;
+class status_events;
+class execution_log;
+struct log_config;
 }
 
 namespace sc::actors {
@@ -138,6 +144,9 @@ struct task_outcome {
   std::string output, error, cause;
   bool has_error = false, has_cause = false;
   error_reply done;
+  /// Cluster: the owner drained the shard's inbox before taking this answer
+  /// to a task not started yet (see execution.cpp, task_atom).
+  bool inbox_drained = false;
 };
 
 struct stop_request {
@@ -179,6 +188,8 @@ struct spawn_request {
   /// take their first step on the API thread), carried out at start.
   std::vector<interp::command> initial_commands;
   reply<start_reply> finished;  ///< sync executions: fires when done
+  /// Express executions logged per their LoggingConfiguration (null = not).
+  std::shared_ptr<const log_config> xlog;
 };
 
 /// One unit of work for an execution actor: an event and who to answer.
@@ -189,6 +200,19 @@ struct work_item {
   bool release_taken = false;  ///< ActivityStarted of a task from the shared queue
   /// RedriveExecution: answered with the redrive date (or ExecutionNotRedrivable).
   reply<std::pair<std::optional<api_error>, int64_t>> redrive_reply{};
+  /// ActivityStarted on a single node with a durable store: the poll that
+  /// took the task, answered with `handout_task` once the start is stored
+  /// (empty when the step did not start the task).
+  reply<activity_task> handout{};
+  activity_task handout_task{};
+};
+
+/// (act_start_atom, int64 task, string worker, bool shared, handout) — the
+/// GetActivityTask that took the task, answered by the execution once its
+/// ActivityStarted is stored (actors/activity_queue.cpp hand_over).
+struct handout {
+  reply<activity_task> done;
+  activity_task task;
 };
 
 /// RedriveExecution for the execution actor (redrive_atom).
@@ -219,6 +243,9 @@ struct execution_actor_state {
   /// Tasks with this id or higher were queued by this actor's own steps, so
   /// a re-queue request for them (from a snapshot read meanwhile) is stale.
   int64_t own_tasks_from = 0;
+  /// Express executions logged per their LoggingConfiguration (null = not).
+  std::shared_ptr<const log_config> xlog;
+  uint64_t save_started_us = 0;  ///< when the save in flight was handed over (metrics)
   static inline const char* name = "execution";
 };
 
@@ -238,6 +265,21 @@ struct activity_queue_state {
   bool shared_maybe = true;    ///< the shared queue may hold tasks (false after an empty pop)
   bool ticking = false;  ///< cluster: a periodic look at the shared queue is scheduled
   static inline const char* name = "activity_queue";
+};
+
+/// Single node (no cluster): an activity's tasks and parked polls behind a
+/// lock instead of the queue actor's mailbox, so a poll is answered, and a
+/// new task handed to a parked poll, on the thread that has it (the io
+/// thread of the GetActivityTask, the execution actor's worker) with no
+/// hop through the queue actor (actors/activity_queue.cpp). The actor then
+/// only answers polls whose deadline passed.
+struct local_activity_queue {
+  std::mutex mu;
+  std::deque<queued_task> tasks;
+  std::deque<activity_queue_state::parked> polls;
+  size_t polls_after_sweep = 0;
+  bool expiry_armed = false;  ///< an expire_atom is on its way to `actor`
+  caf::actor actor;           ///< the activity's queue actor (poll deadlines)
 };
 
 /// State of the timer service (actors/timer_service.cpp).
@@ -273,6 +315,10 @@ struct node::impl {
   std::unique_ptr<integrations> integ;
   /// The mock file (actors/mock_config.hpp); null = none.
   std::shared_ptr<mock_config> mocks;
+  /// Status change events (actors/status_events.hpp) and Express execution
+  /// logs (actors/execution_log.hpp).
+  std::unique_ptr<status_events> events;
+  std::unique_ptr<execution_log> xlog;
   std::chrono::milliseconds passivate_after{2000};
 
   /// Idle execution actors, oldest first: (when to look, actor). An actor
@@ -317,6 +363,19 @@ struct node::impl {
   std::unordered_map<std::string, std::pair<int64_t, cluster::state_machine_record>> machines;
 
   caf::actor queue_for(const std::string& activity_arn);
+  /// Single node: the activity's locked queue (created with its actor).
+  std::unordered_map<std::string, std::shared_ptr<local_activity_queue>> local_queues;
+  std::shared_ptr<local_activity_queue> local_queue_for(const std::string& activity_arn);
+  /// Queue a task, withdraw one, park or answer a GetActivityTask
+  /// (actors/activity_queue.cpp): on a single node on the calling thread
+  /// (local_activity_queue), in a cluster through the queue actor.
+  void schedule_activity(const std::string& activity_arn, queued_task t);
+  void cancel_activity(const std::string& activity_arn, std::string token);
+  void poll_activity(const std::string& activity_arn, poll_request p);
+  /// Moves the activity tasks out of a new execution's first commands, as
+  /// (activity ARN, task) to schedule_activity once its actor is registered.
+  std::vector<std::pair<std::string, queued_task>> take_first_tasks(
+      const std::string& execution_arn, std::vector<interp::command>& commands);
 
   // -- cluster mode (Redis store + coordinator; see actors/cluster.cpp) ----
   std::unique_ptr<cluster::coordinator> coord;  ///< null on a single memory node
@@ -451,4 +510,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::redrive_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::map_update_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::queued_task)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::poll_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::handout)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sc::actors::spawn_request)

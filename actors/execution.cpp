@@ -21,8 +21,11 @@
 // so they never sleep.
 #include "actors/detail.hpp"
 
+#include "actors/execution_log.hpp"
 #include "actors/integrations.hpp"
 #include "actors/mock_config.hpp"
+#include "actors/status_events.hpp"
+#include "observability/metrics.hpp"
 #include "runtime/interp/integration.hpp"
 #include "cluster/coordinator.hpp"
 
@@ -129,6 +132,27 @@ bool answer_from_mock(self_ptr self, int64_t task, bool activity) {
   return true;
 }
 
+/// An activity task (not an integration) of this execution that is open,
+/// has no ActivityStarted (stepped or waiting in this actor's queue) and
+/// was not handed out by this node: its notice, if any, is in the inbox.
+bool activity_unstarted(execution_actor_state& s, int64_t task) {
+  auto it = s.st.tasks.find(task);
+  if (it == s.st.tasks.end()) return false;
+  auto th = s.st.threads.find(it->second);
+  if (th == s.st.threads.end() || th->second.task_started || th->second.state < 0) return false;
+  if (interp::parse_integration(
+          s.def->machines[th->second.machine]->states[th->second.state].resource))
+    return false;
+  auto started = [task](const work_item& w) {
+    auto* e = std::get_if<interp::ev_activity_started>(&w.ev);
+    return e && e->task == task;
+  };
+  if (started(s.pending_item)) return false;
+  for (const auto& w : s.inbox)
+    if (started(w)) return false;
+  return !s.owner->pending_start(s.st.execution_arn, task);
+}
+
 /// The last step is durable: let the world see it.
 void take_effect(self_ptr self) {
   auto& s = self->state;
@@ -144,10 +168,10 @@ void take_effect(self_ptr self) {
             q.input = std::move(c.input);
             q.execution_arn = s.st.execution_arn;
             q.task = c.task;
-            self->send(n->queue_for(c.activity_arn), schedule_atom::value, std::move(q));
+            n->schedule_activity(c.activity_arn, std::move(q));
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_activity>) {
-            self->send(n->queue_for(c.activity_arn), cancel_atom::value,
-                       n->codec.encode(model::task_token{s.st.execution_arn, c.task}));
+            n->cancel_activity(c.activity_arn,
+                               n->codec.encode(model::task_token{s.st.execution_arn, c.task}));
           } else if constexpr (std::is_same_v<T, interp::cmd_start_timer>) {
             self->send(n->timers, arm_atom::value, s.st.execution_arn, c.timer, c.due_ms);
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_timer>) {
@@ -192,6 +216,8 @@ void take_effect(self_ptr self) {
   if (item.task_reply) item.task_reply(std::nullopt);
   if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms});
   if (item.redrive_reply) item.redrive_reply({std::nullopt, s.st.redrive_ms});
+  // The start is stored: the worker may have its token now.
+  if (item.handout) item.handout(std::move(item.handout_task));
   s.pending_item = work_item{};
 }
 
@@ -199,6 +225,7 @@ void save(self_ptr self) {
   auto& s = self->state;
   s.saving = true;
   uint64_t seq = ++s.save_seq;
+  s.save_started_us = obs::now_us();
   auto me = caf::actor_cast<caf::actor>(self);
   s.owner->store.save_execution_async(s.rec, s.pending_events, [me, seq](bool ok) {
     caf::anon_send(me, persisted_atom::value, seq, ok);
@@ -210,11 +237,18 @@ void save(self_ptr self) {
 bool run_item(self_ptr self, work_item item) {
   auto& s = self->state;
   interp::limits lim = s.owner->limits;
-  lim.record_history = !s.express;
+  lim.record_history = !s.express || s.xlog;
   lim.mocked = !s.rec.test_case.empty();
   if (s.express) lim.max_duration_ms = express_max_duration_ms;
+  const bool was_running = s.st.status == interp::exec_status::running;
   auto r = interp::step(*s.def, std::move(s.st), item.ev, exec_now_ms(), lim);
   s.st = std::move(r.next);
+  auto& om = obs::machine(s.rec.machine_arn, s.express);
+  obs::note_events(om, r.events);
+  if (r.states_entered) om.transitions.inc(static_cast<uint64_t>(r.states_entered));
+  if (s.express && was_running && s.st.status != interp::exec_status::running)
+    obs::note_finished(om, interp::to_string(s.st.status));
+  if (s.xlog) s.owner->xlog->write(*s.xlog, s.st.execution_arn, 0, r.events);
   if (r.rejected && item.redrive_reply) {
     item.redrive_reply({api_error{"ExecutionNotRedrivable", r.not_redrivable}, 0});
     return false;
@@ -234,6 +268,8 @@ bool run_item(self_ptr self, work_item item) {
     if (auto* st = std::get_if<interp::ev_activity_started>(&item.ev); st && s.owner->coord)
       s.owner->forget_start(s.st.execution_arn, st->task);
     if (item.task_reply) item.task_reply(std::nullopt);
+    // The task was started already (or is over): this poll does not get it.
+    if (item.handout) item.handout(activity_task{});
     if (item.stop_reply) item.stop_reply({std::nullopt, s.st.stop_ms ? s.st.stop_ms : exec_now_ms()});
     if (item.redrive_reply) item.redrive_reply({std::nullopt, r.redrive_ms});  // same token again
     return false;
@@ -245,6 +281,7 @@ bool run_item(self_ptr self, work_item item) {
   s.pending_commands = std::move(r.commands);
   s.pending_events = std::move(r.events);
   note_started_through(s.pending_events, s.rec);
+  s.owner->events->attach(s.rec, s.pending_events);
   s.pending_item = std::move(item);
   if (s.express) {
     take_effect(self);
@@ -255,7 +292,9 @@ bool run_item(self_ptr self, work_item item) {
     // The memory store writes in the call: durable now, no acknowledgement
     // message to wait for.
     try {
+      const uint64_t t0 = obs::now_us();
       s.owner->store.save_execution(s.rec, s.pending_events);
+      obs::metrics().save_latency.observe(obs::now_us() - t0);
       take_effect(self);
       return false;
     } catch (const cluster::store_error&) {
@@ -317,6 +356,7 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
   s.st = std::move(req.state);
   s.rec = std::move(req.record);
   s.express = req.express;
+  s.xlog = std::move(req.xlog);
   s.finished = std::move(req.finished);
   s.own_tasks_from = s.st.next_task;
   if (req.fresh) {
@@ -336,7 +376,35 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         item.release_taken = shared;
         enqueue(self, std::move(item));
       },
+      [=](act_start_atom, int64_t task, std::string& worker, bool shared, handout& h) {
+        work_item item{interp::ev_activity_started{task, std::move(worker)}, {}, {}};
+        item.release_taken = shared;
+        item.handout = std::move(h.done);
+        item.handout_task = std::move(h.task);
+        enqueue(self, std::move(item));
+      },
       [=](task_atom, task_outcome& o) {
+        // Cluster: an answer to an activity task this actor has not seen
+        // start may have overtaken the ActivityStarted notice another node
+        // posted to the shard's inbox (the worker took the task there and
+        // answered here). Drain the inbox first, then take the answer, so
+        // that ActivityStarted keeps its workerName.
+        auto& s = self->state;
+        if (s.owner->coord && !o.inbox_drained && activity_unstarted(s, o.task)) {
+          o.inbox_drained = true;
+          auto holder = std::make_shared<task_outcome>(std::move(o));
+          auto me = caf::actor_cast<caf::actor>(self);
+          auto* n = s.owner;
+          const int shard = n->shard_of(s.st.execution_arn);
+          n->cluster_job([n, shard, me, holder] {
+            try {
+              n->drain(shard);  // ActivityStarted notices go to `me` first
+            } catch (const cluster::store_error&) {
+            }
+            caf::anon_send(me, task_atom::value, std::move(*holder));
+          });
+          return;
+        }
         work_item item;
         switch (o.k) {
           case task_outcome::kind::success:
@@ -406,6 +474,7 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         if (!ok) {
           // Not acknowledged: issue the same (idempotent) save again after
           // a back-off; callers keep waiting.
+          obs::metrics().save_failures.inc();
           ++s.save_failures;
           auto backoff =
               std::chrono::milliseconds(std::min(2000, 50 << std::min(s.save_failures, 5)));
@@ -414,6 +483,7 @@ caf::behavior execution_actor(caf::stateful_actor<execution_actor_state>* self, 
         }
         s.saving = false;
         s.save_failures = 0;
+        obs::metrics().save_latency.observe(obs::now_us() - s.save_started_us);
         take_effect(self);
         process(self);
       },

@@ -2,6 +2,9 @@
 // arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken].
 #include "actors/integrations.hpp"
 
+#include "actors/http_invoke.hpp"
+#include "actors/sfn_sdk.hpp"
+
 #include "runtime/interp/integration.hpp"
 #include "runtime/json/json.hpp"
 #include "runtime/model/arn.hpp"
@@ -24,13 +27,6 @@ uint64_t fnv1a(std::string_view s, uint64_t h) {
   return h;
 }
 
-/// AWS's cause for an error of the Step Functions API called as an
-/// optimized integration.
-std::string sfn_cause(const std::string& message, const std::string& code) {
-  return message + " (Service: AWSStepFunctions; Status Code: 400; Error Code: " + code +
-         "; Request ID: " + random_uuid() + "; Proxy: null)";
-}
-
 ev answer(int64_t task, ev::kind k, std::string output) {
   ev e;
   e.task = task;
@@ -41,9 +37,9 @@ ev answer(int64_t task, ev::kind k, std::string output) {
 
 ev failed(int64_t task, const std::string& code, const std::string& message) {
   ev e = answer(task, ev::kind::failed, "");
-  const bool suffixed = code.size() > 9 && code.compare(code.size() - 9, 9, "Exception") == 0;
-  e.error = "StepFunctions." + code + (suffixed ? "" : "Exception");
-  e.cause = sfn_cause(message, code);
+  auto f = optimized_failure(code, message);
+  e.error = f.error;
+  e.cause = f.cause;
   return e;
 }
 
@@ -92,7 +88,8 @@ std::string child_execution_name(const std::string& parent_arn, int64_t task) {
 
 integrations::integrations(node& n,
                            std::function<void(const std::string&, interp::ev_integration)> deliver)
-    : node_(n), deliver_(std::move(deliver)) {
+    : node_(n), deliver_(std::move(deliver)),
+      http_(std::make_unique<http_invoker>(n.settings())) {
   worker_ = std::thread([this] { run(); });
 }
 
@@ -106,6 +103,7 @@ void integrations::stop() {
   }
   cv_.notify_all();
   if (worker_.joinable()) worker_.join();
+  if (http_) http_->stop();
 }
 
 void integrations::post(std::function<void()> job) {
@@ -122,14 +120,26 @@ void integrations::call(const std::string& execution_arn, const interp::cmd_call
     auto ir = interp::parse_integration(c.resource);
     if (ir && ir->resource_type == "states" && ir->action == "startExecution")
       return start_execution(execution_arn, c);
-    if (ir && ir->resource_type == "aws-sdk:sfn" && interp::integration_supported(*ir))
-      return send_task(execution_arn, c, ir->action);
+    if (ir && ir->resource_type == "aws-sdk:sfn" && interp::integration_supported(*ir)) {
+      if (ir->action == "sendTaskSuccess" || ir->action == "sendTaskFailure" ||
+          ir->action == "sendTaskHeartbeat")
+        return send_task(execution_arn, c, ir->action);
+      return sdk_call(execution_arn, c, ir->action);
+    }
+    if (ir && ir->resource_type == "http" && interp::integration_supported(*ir))
+      return http_->call(execution_arn, c,
+                         [this, execution_arn](ev e) { deliver_(execution_arn, std::move(e)); });
     // The core only schedules what integration_supported() accepts.
     ev e = answer(c.task, ev::kind::start_failed, "");
     e.error = "States.Runtime";
     e.cause = "Statecraft cannot call the resource '" + c.resource + "'.";
     deliver_(execution_arn, e);
   });
+}
+
+void integrations::set_local_api(node::local_api api) {
+  std::lock_guard lock(mu_);
+  api_ = std::move(api);
 }
 
 void integrations::cancel(const std::string& execution_arn,
@@ -191,24 +201,31 @@ std::optional<start_args> read_start_args(const std::string& params, int64_t tas
 
 }  // namespace
 
-void integrations::start_execution(const std::string& parent,
+void integrations::start_execution(const std::string& parent_arn,
                                    const interp::cmd_call_integration& c) {
   const auto pattern = static_cast<interp::integration_pattern>(c.pattern);
+  // The call submits a job or a callback: its failure is TaskSubmitFailed.
+  auto deliver = [this, pattern](const std::string& arn, ev e) {
+    if (e.k == ev::kind::failed && pattern != interp::integration_pattern::request_response)
+      e.k = ev::kind::submit_failed;
+    deliver_(arn, std::move(e));
+  };
+  const std::string& parent = parent_arn;
   ev err;
   auto args = read_start_args(c.parameters, c.task, parent, err);
-  if (!args) return deliver_(parent, err);
+  if (!args) return deliver(parent, err);
   auto machine = node_.machine_for_start(args->machine_arn);
   if (!machine || machine->status == "DELETING")
-    return deliver_(parent, failed(c.task, "StateMachineDoesNotExist",
+    return deliver(parent, failed(c.task, "StateMachineDoesNotExist",
                                    "State Machine Does Not Exist: '" + args->machine_arn + "'"));
   std::string perr;
   json::document in;
   if (!json::parse(args->input, in, &perr))
-    return deliver_(parent, failed(c.task, "InvalidExecutionInput",
+    return deliver(parent, failed(c.task, "InvalidExecutionInput",
                                    "Invalid State Machine Execution Input: '" + perr + "'"));
   auto def = node_.definition_for(*machine);
   if (!def)
-    return deliver_(parent, failed(c.task, "InvalidDefinition",
+    return deliver(parent, failed(c.task, "InvalidDefinition",
                                    "The state machine definition is not valid"));
   const bool express = machine->type == "EXPRESS";
   const bool sync = pattern == interp::integration_pattern::sync ||
@@ -229,14 +246,15 @@ void integrations::start_execution(const std::string& parent,
       machine_parts ? machine_parts->account : node_.settings().node.account_id, machine->name,
       args->name);
   node_.start_execution(std::move(req), [this, parent, task, pattern, sync, express, json_output,
-                                         input, child_arn](start_reply r) {
+                                         input, child_arn, deliver](start_reply r) {
     if (r.error && r.error->type == "ExecutionAlreadyExists") {
       // Called again after a crash: the child with our name and input is
       // the one the first call started.
-      post([this, parent, task, pattern, sync, json_output, input, child_arn, e = *r.error] {
+      post([this, parent, task, pattern, sync, json_output, input, child_arn, deliver,
+            e = *r.error] {
         auto rec = node_.store().get_execution_record(child_arn);
         if (!rec || rec->input != input)
-          return deliver_(parent, failed(task, "ExecutionAlreadyExists", e.message));
+          return deliver(parent, failed(task, "ExecutionAlreadyExists", e.message));
         std::string out = start_output(rec->arn, rec->start_ms);
         if (pattern == interp::integration_pattern::request_response)
           return deliver_(parent, answer(task, ev::kind::succeeded, out));
@@ -245,7 +263,7 @@ void integrations::start_execution(const std::string& parent,
       });
       return;
     }
-    if (r.error) return deliver_(parent, failed(task, r.error->type, r.error->message));
+    if (r.error) return deliver(parent, failed(task, r.error->type, r.error->message));
     std::string out = start_output(r.execution_arn, r.start_ms);
     if (pattern == interp::integration_pattern::request_response)
       return deliver_(parent, answer(task, ev::kind::succeeded, out));
@@ -280,30 +298,64 @@ void integrations::send_task(const std::string& parent, const interp::cmd_call_i
   if (!str("Output", output)) output = "{}";
   const int64_t task = c.task;
   const bool again = c.again;
-  // The AWS SDK's error: Sfn.<Code>Exception, cause "<message> (Service:
-  // Sfn, Status Code: 400, Request ID: …) (SDK Attempt Count: 1)".
-  auto done = [this, parent, task, again](std::optional<api_error> e) {
-    post([this, parent, task, again, e] {
+  const bool callback = static_cast<interp::integration_pattern>(c.pattern) ==
+                        interp::integration_pattern::wait_for_task_token;
+  auto done = [this, parent, task, again, callback](std::optional<api_error> e) {
+    post([this, parent, task, again, callback, e] {
       // Made again after a crash: the first call most likely answered the
       // task already (its outcome was lost with the node), so "it does not
       // exist anymore" is taken as that first call's success.
       if (!e || (again && e->type == "TaskDoesNotExist"))
-        return deliver_(parent, answer(task, ev::kind::succeeded, "{}"));
-      std::string message = e->message;
-      if (e->type == "InvalidToken") message = "Invalid Token: '" + e->message + "'";
-      ev f = answer(task, ev::kind::failed, "");
-      const bool suffixed = e->type.size() > 9 &&
-                            e->type.compare(e->type.size() - 9, 9, "Exception") == 0;
-      f.error = "Sfn." + e->type + (suffixed ? "" : "Exception");
-      f.cause = message + " (Service: Sfn, Status Code: 400, Request ID: " + random_uuid() +
-                ") (SDK Attempt Count: 1)";
-      deliver_(parent, f);
+        return deliver_(parent,
+                        answer(task, callback ? ev::kind::submitted : ev::kind::succeeded, "{}"));
+      auto f = sdk_failure(400, e->type, e->message);
+      ev fe = answer(task, callback ? ev::kind::submit_failed : ev::kind::failed, "");
+      fe.error = f.error;
+      fe.cause = f.cause;
+      deliver_(parent, fe);
     });
   };
   if (action == "sendTaskSuccess") node_.send_task_success(token, output, done);
   else if (action == "sendTaskFailure")
     node_.send_task_failure(token, error, cause, has_error, has_cause, done);
   else node_.send_task_heartbeat(token, done);
+}
+
+void integrations::sdk_call(const std::string& parent, const interp::cmd_call_integration& c,
+                            const std::string& action) {
+  node::local_api api;
+  {
+    std::lock_guard lock(mu_);
+    api = api_;
+  }
+  const int64_t task = c.task;
+  const bool callback =
+      static_cast<interp::integration_pattern>(c.pattern) ==
+      interp::integration_pattern::wait_for_task_token;
+  if (!api) {
+    ev e = answer(task, ev::kind::start_failed, "");
+    e.error = "States.Runtime";
+    e.cause = "This node does not serve the Step Functions API to call '" + c.resource + "'.";
+    return deliver_(parent, e);
+  }
+  api(sdk_operation(action), sdk_request_body(c.parameters),
+      // Delivered at once (deliver_ only routes a message), so that a
+      // callback's TaskSubmitted is queued before whatever the call set
+      // going (a child's SendTaskSuccess) can answer the task.
+      [this, parent, task, callback](int status, std::string body) {
+        if (status == 200) {
+          std::string out = sdk_result(body);
+          // A callback task waits for its token once the call is made.
+          return deliver_(parent, answer(task, callback ? ev::kind::submitted
+                                                        : ev::kind::succeeded,
+                                         std::move(out)));
+        }
+        auto f = sdk_failure(status, body);
+        ev e = answer(task, callback ? ev::kind::submit_failed : ev::kind::failed, "");
+        e.error = f.error;
+        e.cause = f.cause;
+        deliver_(parent, e);
+      });
 }
 
 void integrations::check_watches() {

@@ -2,7 +2,7 @@
 // io threads, and hands the outcome back to the execution as ev_integration.
 //
 // One worker thread per node runs the calls (today they are calls into this
-// node: states:startExecution, aws-sdk:sfn:sendTask*) and watches `.sync`
+// node: states:startExecution, aws-sdk:sfn:<every action>) and watches `.sync`
 // jobs (a child execution's stored record, read every 200 ms at first, then
 // less often up to every 2 s, until it ends). Outcomes are routed to the execution like
 // any other message (node::impl::route), so they are stepped and stored in
@@ -15,7 +15,14 @@
 // the child deterministically (the parent's ARN and the task's number) and
 // taking an existing child with the same input as its own. A
 // `.waitForTaskToken` task whose call was recorded (TaskSubmitted) is not
-// called again: its token still completes it.
+// called again: its token still completes it. aws-sdk:sfn:<action> calls
+// other than sendTask* are at-least-once too: one made again after a crash
+// may find the effect of the first (StateMachineAlreadyExists, …) or, for
+// an unnamed startExecution, start a second execution, as a restarted AWS
+// task could.
+//
+// A call that fails before it was accepted ends the task with TaskFailed
+// (request-response) or TaskSubmitFailed (`.sync`, `.waitForTaskToken`).
 // Private to actors/.
 #pragma once
 
@@ -26,12 +33,15 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace sc::actors {
+
+class http_invoker;
 
 class integrations {
  public:
@@ -42,6 +52,8 @@ class integrations {
   integrations& operator=(const integrations&) = delete;
 
   void call(const std::string& execution_arn, const interp::cmd_call_integration& c);
+  /// The node's own API for aws-sdk:sfn:<action> (node::set_local_api).
+  void set_local_api(node::local_api api);
   void cancel(const std::string& execution_arn, const interp::cmd_cancel_integration& c);
   void stop();
 
@@ -60,6 +72,9 @@ class integrations {
   /// aws-sdk:sfn:sendTaskSuccess / sendTaskFailure / sendTaskHeartbeat.
   void send_task(const std::string& parent, const interp::cmd_call_integration& c,
                  const std::string& action);
+  /// aws-sdk:sfn:<action>, any other action: through the node's own API.
+  void sdk_call(const std::string& parent, const interp::cmd_call_integration& c,
+                const std::string& action);
   void stop_child(const std::string& parent, const interp::cmd_cancel_integration& c);
   void check_watches();
   void finish_watch(const watch& w, const cluster::execution_record& rec);
@@ -71,6 +86,8 @@ class integrations {
   std::deque<std::function<void()>> jobs_;
   bool stop_ = false;
   std::vector<watch> watches_;  ///< worker thread only
+  node::local_api api_;          ///< set before the node serves (statecraftd)
+  std::unique_ptr<http_invoker> http_;  ///< http:invoke (actors/http_invoke.hpp)
   std::thread worker_;
 };
 

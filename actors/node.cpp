@@ -6,6 +6,9 @@
 // caller of start_execution (so a StopExecution that follows at once finds
 // them) and monitored by the supervisor, which restarts any that dies
 // abnormally from the state last saved in the store.
+#include "actors/execution_log.hpp"
+#include "actors/status_events.hpp"
+#include "observability/metrics.hpp"
 #include "actors/detail.hpp"
 #include "actors/integrations.hpp"
 #include "actors/mock_config.hpp"
@@ -289,7 +292,7 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
     q.execution_arn = st.execution_arn;
     q.task = task;
     q.requeued = true;
-    caf::anon_send(queue_for(state.resource), schedule_atom::value, std::move(q));
+    schedule_activity(state.resource, std::move(q));
   }
 }
 
@@ -299,6 +302,9 @@ node::node(const config::settings& s, cluster::store& st) : impl_(std::make_uniq
                             ? cluster::wall_ms()
                             : model::parse_iso8601(s.executions.clock_start).value_or(0));
   impl_->limits.tokens = &impl_->codec;
+  impl_->events = std::make_unique<status_events>(s, st);
+  if (s.store.backend != "redis") impl_->events->start({}, 1);  // Redis: start_cluster
+  impl_->xlog = std::make_unique<execution_log>(s.events.execution_log);
   impl* n = impl_.get();
   impl_->integ = std::make_unique<integrations>(
       *this, [n](const std::string& arn, interp::ev_integration e) {
@@ -325,6 +331,7 @@ const config::settings& node::settings() const { return impl_->cfg; }
 cluster::store& node::store() { return impl_->store; }
 
 void node::set_mock_config(std::shared_ptr<mock_config> mocks) { impl_->mocks = std::move(mocks); }
+void node::set_local_api(local_api api) { impl_->integ->set_local_api(std::move(api)); }
 
 bool node::has_mock_test_case(const std::string& machine, const std::string& test_case) const {
   return impl_->mocks && impl_->mocks->has_test_case(machine, test_case);
@@ -452,6 +459,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       fill_record(rec, first.next);
       note_started_through(first.events, rec);
       rec.map_changes = take_map_changes(first);
+      n.events->attach(rec, first.events);
       // Finished in its first step: no task of it can be answered and no
       // timer can fire, so its state is of no further use; not storing it
       // saves a write and the memory.
@@ -483,6 +491,18 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     }
     if (outcome != cluster::create_outcome::created) {
       if (existing.status == "RUNNING" && existing.input == req.input) {
+        // The same start again, e.g. a client's retry after an answer lost
+        // in a Redis failover: the first attempt may have been stored while
+        // its caller saw a failure, so nothing armed its timers. The owner
+        // re-arms it as a shard recovery does (idempotent: a timer armed
+        // twice fires once, a live actor ignores a requeue of its tasks).
+        if (owner && existing.state) {
+          if (existing.state->next_event_id == 1)
+            n.route(exec_arn, [](const caf::actor&) {});
+          else if (auto def = n.definition(existing.machine_arn + "#" + existing.revision_id,
+                                           existing.definition))
+            n.rearm(*existing.state, *def);
+        }
         rep.execution_arn = existing.arn;
         rep.start_ms = existing.start_ms;
         return done(std::move(rep));
@@ -490,6 +510,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
       rep.error = api_error{"ExecutionAlreadyExists", "Execution Already Exists: '" + exec_arn + "'"};
       return done(std::move(rep));
     }
+    obs::note_events(obs::machine(rec.machine_arn, false), first.events);
     if (!here) {
       n.post_remote(exec_arn, remote_start_message(exec_arn));
       return done(std::move(rep));
@@ -516,11 +537,18 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     // Express: take the first step right here. Most Express workflows finish
     // in it (no Wait, no task), and then no actor is needed at all.
     interp::limits lim = n.limits;
-    lim.record_history = false;
+    sp.xlog = n.xlog->config_for(req.machine.logging_json);
+    lim.record_history = sp.xlog != nullptr;  // logged: the events are needed
     lim.max_duration_ms = express_max_duration_ms;
     lim.mocked = !req.test_case.empty();
     auto r = interp::step(*sp.def, std::move(sp.state), interp::ev_start{}, exec_now_ms(), lim);
+    auto& om = obs::machine(rec.machine_arn, true);
+    obs::note_express_started(om);
+    obs::note_events(om, r.events);
+    om.transitions.inc(static_cast<uint64_t>(r.states_entered));
+    if (sp.xlog) n.xlog->write(*sp.xlog, exec_arn, 0, r.events);
     if (r.next.status != interp::exec_status::running) {
+      obs::note_finished(om, interp::to_string(r.next.status));
       fill_record(rec, r.next);
       rep.result = std::move(rec);
       return done(std::move(rep));
@@ -535,6 +563,12 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
     fallback.error = api_error{"ServiceException", "The execution was interrupted"};
     sp.finished = reply<start_reply>(std::move(done), std::move(fallback));
   }
+  // Single node: the first step's activity tasks are handed out at the end,
+  // on this (io) thread once the actor is registered, so a parked poll is
+  // answered without a round trip through a CAF thread (activity_queue.cpp).
+  std::vector<std::pair<std::string, queued_task>> first_tasks;
+  if (!express && !n.coord && req.test_case.empty())
+    first_tasks = n.take_first_tasks(exec_arn, sp.initial_commands);
   caf::actor a;
   {
     std::lock_guard lock(n.mu);
@@ -552,6 +586,7 @@ void node::start_execution(start_request req, std::function<void(start_reply)> d
   // from: only Standard ones are supervised.
   if (!express) n.watch(a, exec_arn);
   if (!req.sync) done(std::move(rep));
+  for (auto& [activity, t] : first_tasks) n.schedule_activity(activity, std::move(t));
 }
 
 void node::stop_execution(const std::string& execution_arn, std::string error, std::string cause,
@@ -698,8 +733,14 @@ void node::get_activity_task(const std::string& activity_arn, std::string worker
   poll_request p;
   p.worker = std::move(worker_name);
   p.alive = std::move(alive);
-  p.done = reply<activity_task>(std::move(done), activity_task{});
-  caf::anon_send(impl_->queue_for(activity_arn), poll_atom::value, std::move(p));
+  obs::metrics().parked_polls.add(1);
+  p.done = reply<activity_task>(
+      [d = std::move(done)](activity_task t) {
+        obs::metrics().parked_polls.add(-1);
+        d(std::move(t));
+      },
+      activity_task{});
+  impl_->poll_activity(activity_arn, std::move(p));
 }
 
 namespace {
@@ -851,17 +892,23 @@ void node::shutdown() {
   auto& n = *impl_;
   if (!n.sys) return;
   if (n.integ) n.integ->stop();
+  if (n.events) n.events->stop();
   n.stop_cluster();
   std::vector<caf::actor> all;
+  // Single-node queues: parked polls are answered (empty) as they go,
+  // outside the registry lock.
+  std::unordered_map<std::string, std::shared_ptr<local_activity_queue>> locals;
   {
     std::lock_guard lock(n.mu);
     n.stopping = true;
+    locals.swap(n.local_queues);
     for (auto& [k, e] : n.executions)
       if (e.actor) all.push_back(e.actor);
     for (auto& [k, a] : n.queues) all.push_back(a);
     n.executions.clear();
     n.queues.clear();
   }
+  locals.clear();
   all.push_back(n.supervisor);
   all.push_back(n.timers);
   for (auto& a : all) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

@@ -128,6 +128,13 @@ class node {
   /// The mock file (actors/mock_config.hpp) answers the Tasks of executions
   /// started with a test case; null = none.
   void set_mock_config(std::shared_ptr<mock_config> mocks);
+  /// The node's own API, for the integrations that call it
+  /// (aws-sdk:sfn:<action>, actors/integrations.hpp): `call(operation, JSON
+  /// body, done(HTTP status, JSON body))`, `done` called once from any
+  /// thread. statecraftd sets it to its api::service; unset, such Tasks fail.
+  using local_api = std::function<void(const std::string& operation, std::string body,
+                                       std::function<void(int status, std::string body)> done)>;
+  void set_local_api(local_api api);
   /// Whether the mock file defines `test_case` for the machine named `machine`.
   bool has_mock_test_case(const std::string& machine, const std::string& test_case) const;
   cluster::store& store();

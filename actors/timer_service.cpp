@@ -13,6 +13,7 @@
 // are forgotten (`cancel_atom`, `forget_atom`), so a far-future timer of a
 // stopped execution costs nothing until its date.
 #include "actors/detail.hpp"
+#include "observability/metrics.hpp"
 
 namespace sc::actors {
 
@@ -52,10 +53,12 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
         auto key = std::make_pair(arn, timer);
         auto it = s.due.emplace(std::make_pair(wall, due), std::make_pair(std::move(arn), timer));
         s.by_id.emplace(std::move(key), it);
+        obs::metrics().timers_armed.set(static_cast<int64_t>(s.due.size()));
         schedule_tick(wall);
       },
       [=](cancel_atom, const std::string& arn, int64_t timer) {
         erase_timer(self->state, arn, timer);
+        obs::metrics().timers_armed.set(static_cast<int64_t>(self->state.due.size()));
       },
       [=](forget_atom, const std::string& arn) {
         auto& s = self->state;
@@ -64,6 +67,7 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
           s.due.erase(it->second);
           it = s.by_id.erase(it);
         }
+        obs::metrics().timers_armed.set(static_cast<int64_t>(s.due.size()));
       },
       [=](tick_atom) {
         auto& s = self->state;
@@ -93,6 +97,7 @@ caf::behavior timer_service(caf::stateful_actor<timer_service_state>* self, node
           s.by_id.erase(std::make_pair(arn, timer));
           s.due.erase(it);
         }
+        obs::metrics().timers_armed.set(static_cast<int64_t>(s.due.size()));
         if (!s.due.empty()) schedule_tick(s.due.begin()->first.first);
       },
       [=](sweep_atom) {

@@ -22,6 +22,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <optional>
 #include <atomic>
 #include <chrono>
@@ -279,20 +280,35 @@ class session : public std::enable_shared_from_this<session<Stream>> {
   }
 
   void write(response r, bool keep_alive) {
-    auto res = std::make_shared<http::response<http::string_body>>();
-    res->result(static_cast<http::status>(r.status));
-    res->version(11);
-    res->set(http::field::server, "statecraft");
-    res->set(http::field::content_type, "application/x-amz-json-1.0");
-    res->set("x-amzn-RequestId", request_id());
-    if (!r.error_type.empty()) res->set("x-amzn-ErrorType", r.error_type);
-    res->keep_alive(keep_alive);
-    res->body() = std::move(r.body);
-    res->prepare_payload();
     if (closed_) return;  // the client hung up while its request was handled
+    // The head is written by hand and sent with the body in one gather
+    // write: beast's header container and serializer took ~15 % of the io
+    // thread per activity task (perf, docs/benchmarks.md session 7).
+    auto out = std::make_shared<std::pair<std::string, std::string>>();
+    std::string& head = out->first;
+    head.reserve(224);
+    head += "HTTP/1.1 ";
+    head += std::to_string(r.status);
+    head += ' ';
+    auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    head.append(reason.data(), reason.size());
+    head += "\r\nServer: statecraft\r\nContent-Type: ";
+    head += r.content_type.empty() ? std::string_view("application/x-amz-json-1.0")
+                                   : std::string_view(r.content_type);
+    head += "\r\nx-amzn-RequestId: ";
+    head += request_id();
+    if (!r.error_type.empty()) {
+      head += "\r\nx-amzn-ErrorType: ";
+      head += r.error_type;
+    }
+    head += "\r\nContent-Length: ";
+    head += std::to_string(r.body.size());
+    head += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+    out->second = std::move(r.body);
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(out->first), asio::buffer(out->second)};
     lowest().expires_after(seconds_ms(opts_.idle_timeout_seconds));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+    asio::async_write(stream_, bufs,
+                      [self = shared_from_this(), out, keep_alive](beast::error_code ec, size_t) {
                         self->lowest().expires_never();
                         if (ec || !keep_alive) return self->shutdown();
                         self->read();

@@ -29,6 +29,7 @@ struct response {
   int status = 200;
   std::string body;
   std::string error_type;    ///< x-amzn-ErrorType header (errors only)
+  std::string content_type = {};  ///< "" = application/x-amz-json-1.0 (the API)
 };
 
 /// Must be called exactly once, from any thread; posts to the connection.

@@ -4,7 +4,9 @@
 #include "api/admin_clock.hpp"
 #include "api/auth.hpp"
 #include "api/namespaces.hpp"
+#include "api/static_assets.hpp"
 
+#include "observability/metrics.hpp"
 #include "runtime/model/arn.hpp"
 
 #include <chrono>
@@ -16,9 +18,15 @@ namespace {
 
 using action_fn = void (*)(context&);
 
-const std::unordered_map<std::string, action_fn>& action_table() {
-  static const std::unordered_map<std::string, action_fn> table = {
-#define ACTION(op, fn) {"AWSStepFunctions." #op, &fn},
+/// An operation's handler and its metrics (labels resolved here, once).
+struct action_entry {
+  action_fn fn;
+  obs::api_op_metrics* metrics;
+};
+
+const std::unordered_map<std::string, action_entry>& action_table() {
+  static const std::unordered_map<std::string, action_entry> table = {
+#define ACTION(op, fn) {"AWSStepFunctions." #op, {&fn, obs::api_op(#op)}},
 #include "api/actions.def"
 #undef ACTION
   };
@@ -56,7 +64,10 @@ service::service(actors::node& n) : node_(n), gate_(std::make_unique<gate>(n.set
 service::~service() = default;
 
 void service::handle(request req, responder done, liveness alive) {
+  if (req.method == "GET" && req.path == "/metrics")
+    return done(response{200, obs::render(), {}, obs::content_type});
   if (req.path.size() > 1 && handle_admin_clock(req, done, node_)) return;
+  if (req.method == "GET" && handle_static_asset(req, done, node_.settings().api.console_dir)) return;
   if (req.method != "POST") {
     return done(error_response("UnknownOperationException",
                                "Only POST requests are served (AWS JSON 1.0 protocol)"));
@@ -71,6 +82,10 @@ void service::handle(request req, responder done, liveness alive) {
         "UnknownOperationException",
         "Unknown operation: '" + (json::valid_utf8(req.target) ? req.target : "?") + "'"));
   }
+  done = [d = std::move(done), m = it->second.metrics, t0 = obs::now_us()](response r) {
+    m->done(t0, r.status);
+    d(std::move(r));
+  };
   // Authentication, the caller's Region and account, rate quotas.
   caller who;
   const std::string_view operation = std::string_view(req.target).substr(17);  // "AWSStepFunctions."
@@ -91,7 +106,7 @@ void service::handle(request req, responder done, liveness alive) {
       return done(std::move(*hidden));
     context c{body,  members(body), node_,         node_.store(), node_.settings(),
               done,  std::move(alive), who.region, who.account,   gate_.get()};
-    it->second(c);
+    it->second.fn(c);
   } catch (const aws_error& e) {
     done(error_response(e.type, e.message, e.status, e.extra_json));
   } catch (const cluster::store_unavailable& e) {
@@ -102,6 +117,19 @@ void service::handle(request req, responder done, liveness alive) {
   } catch (const std::exception& e) {
     done(error_response("InternalFailure", std::string("Internal error: ") + e.what(), 500));
   }
+}
+
+void call_operation(actors::node& n, const std::string& operation, std::string body,
+                    responder done) {
+  // A service holds only the node: actions keep nothing of it once they
+  // return (their request body is handle()'s local too).
+  service s(n);
+  request req;
+  req.method = "POST";
+  req.path = "/";
+  req.target = "AWSStepFunctions." + operation;
+  req.body = std::move(body);
+  s.handle(std::move(req), std::move(done), [] { return true; });
 }
 
 model::arn require_arn(const std::string& text, model::arn_kind kind) {

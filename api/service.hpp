@@ -48,6 +48,12 @@ class service final : public handler {
   std::unique_ptr<gate> gate_;  ///< auth, Region/account, rate quotas
 };
 
+/// Runs one operation of this API in-process, as handle() runs a POST with
+/// X-Amz-Target "AWSStepFunctions.<operation>" (aws-sdk:sfn Tasks,
+/// TestState's calls). `done` may be called from any thread.
+void call_operation(actors::node& n, const std::string& operation, std::string body,
+                    responder done);
+
 // Shared helpers for actions -------------------------------------------------
 
 /// Parses a Step Functions ARN of the expected kind or throws InvalidArn.

@@ -9,6 +9,8 @@
 #include <msgpack.hpp>
 
 #include <limits>
+#include <string>
+#include <type_traits>
 #include <utility>
 
 namespace sc::cluster::codec {
@@ -123,6 +125,21 @@ class fields {
            std::to_string(min));
   }
   bool more() const { return i_ < n_; }
+  /// A trailing field newer blobs have and older ones lack: read into
+  /// `out` when present, else `out` = T{} (integer, bool or string).
+  template <class T>
+  void opt(T& out) {
+    if (!more()) {
+      out = T{};
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      out = s();
+    } else if constexpr (std::is_same_v<T, bool>) {
+      out = b();
+    } else {
+      static_assert(std::is_integral_v<T>);
+      out = static_cast<T>(i64());
+    }
+  }
   const msgpack::object& next() {
     if (i_ >= n_) fail(std::string(what_) + ": missing field " + std::to_string(i_));
     return p_[i_++];
@@ -335,8 +352,8 @@ interp::thread get_thread(const msgpack::object& o) {
   t.cause = f.s();
   t.silent = f.b();
   t.map_run_arn = f.s();
-  t.input_event = f.more() ? f.i64() : 0;
-  if (f.more()) t.variables = f.s();
+  f.opt(t.input_event);
+  f.opt(t.variables);
   if (f.more()) {
     t.map_run_start_ms = f.i64();
     t.map_run_succeeded = f.i64();
@@ -355,8 +372,8 @@ interp::thread get_thread(const msgpack::object& o) {
     const auto& a = as_array(f.next(), "thread.redo");
     for (uint32_t i = 0; i < a.size; ++i) t.redo.push_back(as_i64(a.ptr[i]));
   }
-  if (f.more()) t.map_run_redrives = f.i64();
-  if (f.more()) t.child_redrives = f.i64();
+  f.opt(t.map_run_redrives);
+  f.opt(t.child_redrives);
   if (f.more()) {
     t.child_items = f.i64();
     t.map_items_total = f.i64();
@@ -579,7 +596,7 @@ bool decode(std::string_view blob, state_machine_record& out, std::string* error
                        r.revision_id = f.s();
                        r.description = f.s();
                        r.status = f.s();
-                       if (f.more()) r.encryption_json = f.s();
+                       f.opt(r.encryption_json);
                      });
 }
 
@@ -590,7 +607,7 @@ bool decode(std::string_view blob, activity_record& out, std::string* error) {
                        r.arn = f.s();
                        r.name = f.s();
                        r.creation_ms = f.i64();
-                       if (f.more()) r.encryption_json = f.s();
+                       f.opt(r.encryption_json);
                      });
 }
 
@@ -625,11 +642,11 @@ bool decode(std::string_view blob, execution_record& out, std::string* error) {
                             r.version_arn.clear();
                             r.alias_arn.clear();
                           }
-                          r.map_run_arn = f.more() ? f.s() : std::string();
-                          r.redrive_count = f.more() ? f.i64() : 0;
-                          r.redrive_ms = f.more() ? f.i64() : 0;
-                          r.redrivable = f.more() ? f.b() : false;
-                          r.test_case = f.more() ? f.s() : std::string();
+                          f.opt(r.map_run_arn);
+                          f.opt(r.redrive_count);
+                          f.opt(r.redrive_ms);
+                          f.opt(r.redrivable);
+                          f.opt(r.test_case);
                         });
   out.state = std::move(state);
   return ok;
@@ -647,7 +664,7 @@ bool decode(std::string_view blob, model::history_event& out, std::string* error
                        e.details = f.s();
                        e.payload_key = f.s();
                        e.payload = f.s();
-                       e.payload_ref = f.more() ? f.i64() : 0;
+                       f.opt(e.payload_ref);
                      });
 }
 
@@ -702,7 +719,7 @@ bool decode(std::string_view blob, interp::execution_state& out, std::string* er
             s.closed_tasks.emplace(as_i64(m.ptr[i].key),
                                    as_enum(m.ptr[i].val, interp::task_end::timed_out));
         }
-        s.history_bytes = f.more() ? f.i64() : 0;
+        f.opt(s.history_bytes);
         if (f.more()) {
           fields r(f.next(), 4, "redrive");
           s.redrive_count = r.i64();

@@ -1,8 +1,10 @@
 // The cluster coordinator. See coordinator.hpp for the model, keys.hpp for
 // the keys.
 #include "cluster/coordinator.hpp"
+#include "observability/metrics.hpp"
 
 #include "cluster/hiredis_util.hpp"
+#include "cluster/redis_cluster.hpp"
 #include "cluster/redis_endpoint.hpp"
 
 #include "cluster/redis_store.hpp"
@@ -91,12 +93,33 @@ class dialer {
  public:
   dialer(redis_endpoint a, milliseconds connect_timeout, milliseconds command_timeout)
       : addr_(std::move(a)), connect_timeout_(connect_timeout),
-        command_timeout_(command_timeout) {}
+        command_timeout_(command_timeout) {
+    if (addr_.uses_cluster()) {
+      redis_cluster_options o;
+      o.connect_timeout = connect_timeout;
+      o.command_timeout = command_timeout;
+      o.retry_budget = command_timeout;
+      router_ = std::make_unique<redis_cluster_client>(addr_.cluster_nodes, o);
+    }
+  }
 
   std::string where() const { return addr_.describe(); }
 
-  /// A connected context (DB selected), or store_unavailable.
+  /// redis+cluster://: the router every keyed command goes through (null
+  /// otherwise). Its slot map is loaded by the first open().
+  redis_cluster_client* router() const { return router_.get(); }
+
+  /// A connected context (DB selected), or store_unavailable. With Redis
+  /// Cluster: a connection to any reachable node (for SUBSCRIBE: Redis
+  /// Cluster forwards PUBLISH to every node).
   redisContext* dial() {
+    if (router_) {
+      std::string err;
+      if (!ensure_map(&err)) throw store_unavailable("Redis Cluster: " + err);
+      redisContext* c = router_->connect_any(&err);
+      if (!c) throw store_unavailable("Redis Cluster: " + err);
+      return c;
+    }
     {
       std::lock_guard lock(mu_);
       if (steady::now() < retry_at_)
@@ -118,7 +141,28 @@ class dialer {
     return c;
   }
 
+  /// Loads the router's slot map once (later refreshes are the router's).
+  bool ensure_map(std::string* error) {
+    std::lock_guard lock(mu_);
+    if (map_loaded_) return true;
+    if (steady::now() < retry_at_) {
+      if (error) *error = "unavailable (" + last_error_ + ")";
+      return false;
+    }
+    std::string err;
+    map_loaded_ = router_->init(&err);
+    if (!map_loaded_) {
+      last_error_ = err;
+      retry_at_ = steady::now() + backoff_;
+      backoff_ = std::min(backoff_ * 2, milliseconds(1000));
+      if (error) *error = err;
+    }
+    return map_loaded_;
+  }
+
  private:
+  std::unique_ptr<redis_cluster_client> router_;
+  bool map_loaded_ = false;
   redis_endpoint addr_;
   milliseconds connect_timeout_, command_timeout_;
   std::mutex mu_;
@@ -128,22 +172,27 @@ class dialer {
 };
 
 /// One owned connection (or none).
+/// One owned connection (or none); with Redis Cluster, a handle on the
+/// router instead (get() is then null).
 class conn {
  public:
   conn() = default;
   explicit conn(redisContext* c) : c_(c) {}
+  explicit conn(redis_cluster_client* r) : router_(r) {}
   ~conn() { close(); }
-  conn(conn&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  conn(conn&& o) noexcept
+      : c_(std::exchange(o.c_, nullptr)), router_(std::exchange(o.router_, nullptr)) {}
   conn& operator=(conn&& o) noexcept {
     if (this != &o) {
       close();
       c_ = std::exchange(o.c_, nullptr);
+      router_ = std::exchange(o.router_, nullptr);
     }
     return *this;
   }
 
-  bool open() const { return c_ != nullptr; }
-  /// The read/write timeout of the next commands.
+  bool open() const { return c_ != nullptr || router_ != nullptr; }
+  /// The read/write timeout of the next commands (the router keeps its own).
   void set_timeout(milliseconds d) {
     if (c_) redisSetTimeout(c_, to_timeval(d));
   }
@@ -151,12 +200,22 @@ class conn {
   void close() {
     if (c_) redisFree(c_);
     c_ = nullptr;
+    router_ = nullptr;
   }
 
   /// Sends `cmds` as one pipeline and reads every reply (error replies
   /// included). A transport failure closes the connection and throws
   /// store_unavailable.
   std::vector<reply> run(const std::vector<command>& cmds) {
+    if (router_) {
+      std::vector<reply> out;
+      std::string why;
+      if (!router_->run({to_wire(cmds)}, out, &why)) {
+        router_ = nullptr;  // the next open() starts afresh
+        throw store_unavailable("Redis Cluster: " + why);
+      }
+      return out;
+    }
     if (!c_) throw store_unavailable("Redis: not connected");
     no_sigpipe guard;
     std::vector<reply> out;
@@ -193,7 +252,19 @@ class conn {
   }
 
   redisContext* c_ = nullptr;
+  redis_cluster_client* router_ = nullptr;
 };
+
+/// A connection for keyed commands: the router's handle with Redis Cluster,
+/// else a new connection.
+conn open_conn(dialer& d) {
+  if (auto* r = d.router()) {
+    std::string err;
+    if (!d.ensure_map(&err)) throw store_unavailable("Redis Cluster: " + err);
+    return conn(r);
+  }
+  return conn(d.dial());
+}
 
 // ---------------------------------------------------------------------------
 // Lua scripts (EVALSHA; loaded at start and again after NOSCRIPT).
@@ -477,7 +548,7 @@ struct coordinator::impl {
     }
     lock.unlock();
     try {
-      return conn(dial->dial());
+      return open_conn(*dial);
     } catch (...) {
       lock.lock();
       --leased;
@@ -501,7 +572,7 @@ struct coordinator::impl {
     conn c = pool_take();
     try {
       auto r = run(c, cmds);
-      if (replicated && opts.wait_replicas > 0 && c.open()) {
+      if (replicated && opts.wait_replicas > 0 && c.get()) {
         std::string err;
         long long n = wait_for_replicas(c.get(), opts.wait_replicas, opts.wait_timeout, &err);
         if (n < opts.wait_replicas) {
@@ -578,7 +649,7 @@ struct coordinator::impl {
   bool ensure_tick_conn() {
     if (tick_conn.open()) return true;
     try {
-      tick_conn = conn(dial->dial());
+      tick_conn = open_conn(*dial);
       return true;
     } catch (const store_error&) {
       return false;
@@ -647,6 +718,7 @@ struct coordinator::impl {
       return;  // outage: try again next tick; overdue leases are reported lost
     }
 
+    obs::metrics().cluster_members.set(static_cast<int64_t>(live.size()));
     const auto target = assign_shards(shard_count, live);
     std::vector<int> renew, release, acquire;
     std::map<int, uint64_t> epochs;
@@ -953,7 +1025,7 @@ struct coordinator::impl {
     io_timeout = io;
     dial = std::make_unique<dialer>(std::move(*addr), std::min(io, milliseconds(1000)), io);
     try {
-      tick_conn = conn(dial->dial());
+      tick_conn = open_conn(*dial);
       const std::string n = std::to_string(opts.shards);
       auto r = tick_conn.run(
           {{"HSETNX", keys::meta(), "shards", n}, {"HGET", keys::meta(), "shards"}});
@@ -1179,7 +1251,7 @@ std::optional<cluster_status> read_cluster_status(const std::string& url, std::s
   }
   try {
     dialer d(std::move(*addr), milliseconds(2000), milliseconds(5000));
-    conn c(d.dial());
+    conn c = open_conn(d);
     auto r = c.run({{"TIME"}, {"HGET", keys::meta(), "shards"}, {"HGETALL", keys::nodes()}});
     for (auto& x : r) check(x.get());
     cluster_status st;

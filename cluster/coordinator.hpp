@@ -46,6 +46,13 @@
 // call start() or stop(). post/take/ack/push_task/pop_task are thread-safe
 // and use a small pool of synchronous connections.
 //
+// Redis Cluster (redis+cluster:// URLs): the commands go through
+// cluster/redis_cluster.hpp's router (every script's keys share one hash
+// tag: {S} for a shard's lease, epoch and inbox; {g} for membership and the
+// task queues). The subscriber uses plain SUBSCRIBE on any one node: Redis
+// Cluster forwards every PUBLISH to all nodes. On a Redis Cluster the
+// inbox posts are not WAITed for (wait_replicas is the store's there).
+//
 // Failures. Redis outages never stop the threads: they retry every tick
 // (and reconnect); leases that expire meanwhile are reported lost. The
 // synchronous calls throw store_unavailable (cluster/store.hpp) when Redis

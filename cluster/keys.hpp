@@ -157,6 +157,13 @@ inline std::string machine_executions_by_status(uint32_t shard, std::string_view
 /// a node taking over shard S resumes exactly this set.
 inline std::string running(uint32_t shard) { return shard_prefix(shard) + "running"; }
 
+/// LIST `sc:{S}:events`: shard S's outbox of execution status change events
+/// (JSON, EventBridge's shape; actors/status_events.hpp), oldest first.
+/// RPUSHed by the save or create that changes the status (map_run_ops), in
+/// the same transaction; read and LTRIMmed by the shard owner's event
+/// sender once every sink has the event. Only written when events are on.
+inline std::string status_outbox(uint32_t shard) { return shard_prefix(shard) + "events"; }
+
 /// SET `sc:{S}:mrun:<machine arn>`: ARNs of shard S's RUNNING executions of
 /// that machine (added by create_execution, removed when a save finishes
 /// the execution). The sum of SCARD over the shards is the "executions
@@ -289,6 +296,13 @@ inline std::string token_secrets() { return "sc:{g}:secrets"; }
 /// `POST /_statecraft/clock` on any node (a script that also publishes the
 /// new value on clock_channel()).
 inline std::string manual_clock() { return "sc:{g}:clock"; }
+
+/// STREAM `sc:{g}:status-events`: every execution status change event,
+/// field `event` = the JSON (EventBridge's shape), appended by the event
+/// sender (XADD, MAXLEN ~ events.stream_max_len) when events.redis_stream
+/// is on. At-least-once: after a crash an event may appear twice (same
+/// `id`). Consumers read it with XRANGE / XREAD / XREADGROUP.
+inline std::string status_stream() { return "sc:{g}:status-events"; }
 
 // Pub/sub channels (not keys; nothing depends on a message arriving).
 

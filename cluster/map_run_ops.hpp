@@ -58,6 +58,8 @@ inline std::vector<redis_op> map_run_ops(const map_writes& w, uint32_t shard,
       }
     }
   }
+  if (!w.status_events.empty())
+    ops.push_back({'P', keys::status_outbox(shard), w.status_events});
   return ops;
 }
 

@@ -32,6 +32,16 @@ class memory_store final : public store {
  public:
   bool in_process() const override { return true; }
 
+  std::vector<std::string> take_status_events(size_t max) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    while (!status_outbox_.empty() && out.size() < max) {
+      out.push_back(std::move(status_outbox_.front()));
+      status_outbox_.pop_front();
+    }
+    return out;
+  }
+
   create_outcome create_state_machine(const state_machine_record& r,
                                       state_machine_record& existing) override {
     std::lock_guard lock(mu_);
@@ -259,7 +269,10 @@ class memory_store final : public store {
     auto& e = slot->second;
     keep(e, r);
     append(e, events);
-    if (r.map_changes) bytes_ += map_runs_.apply(*r.map_changes);
+    if (r.map_changes) {
+      bytes_ += map_runs_.apply(*r.map_changes);
+      for (const auto& ev : r.map_changes->status_events) status_outbox_.push_back(ev);
+    }
     bytes_ += footprint(slot->first, e);
     order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
     if (r.status == "RUNNING") {
@@ -310,7 +323,10 @@ class memory_store final : public store {
       if (m != machines_.end() && m->second.status == "DELETING") erase_machine(r.machine_arn);
     }
     append(e, events);
-    if (r.map_changes) bytes_ += map_runs_.apply(*r.map_changes);
+    if (r.map_changes) {
+      bytes_ += map_runs_.apply(*r.map_changes);
+      for (const auto& ev : r.map_changes->status_events) status_outbox_.push_back(ev);
+    }
     // Finished: it grows no more, give back what growing reserved.
     if (r.status != "RUNNING") {
       e.history.shrink_to_fit();
@@ -642,6 +658,8 @@ class memory_store final : public store {
   }
 
   std::mutex mu_;
+  /// Status change events saved with executions, for take_status_events.
+  std::deque<std::string> status_outbox_;
   std::unordered_map<std::string, machine_children> children_;
   std::map<std::string, state_machine_record> machines_;
   std::map<std::string, activity_record> activities_;

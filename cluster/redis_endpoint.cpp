@@ -3,6 +3,7 @@
 #include "cluster/redis_endpoint.hpp"
 
 #include "cluster/hiredis_util.hpp"
+#include "cluster/redis_cluster.hpp"
 
 #include <sys/socket.h>
 #include <time.h>
@@ -90,6 +91,9 @@ std::optional<int> parse_db(std::string_view s, std::string* why) {
   return static_cast<int>(*db);
 }
 
+/// A key with the global keys' hash tag (keys.hpp: "sc:{g}:...").
+constexpr std::string_view keys_global_tag_key = "sc:{g}:meta";
+
 std::string where_of(const redis_host& h) {
   return (h.host.find(':') != std::string::npos ? "[" + h.host + "]" : h.host) + ":" +
          std::to_string(h.port);
@@ -128,6 +132,11 @@ reply command(redisContext* c, std::initializer_list<std::string_view> args, std
 }  // namespace
 
 std::string redis_endpoint::describe() const {
+  if (uses_cluster()) {
+    std::string s = "Redis Cluster ";
+    for (size_t i = 0; i < cluster_nodes.size(); ++i) s += (i ? "," : "") + where_of(cluster_nodes[i]);
+    return s;
+  }
   if (!uses_sentinel()) return where_of(server);
   std::string s = "master '" + master + "' via sentinels ";
   for (size_t i = 0; i < sentinels.size(); ++i) s += (i ? "," : "") + where_of(sentinels[i]);
@@ -139,8 +148,33 @@ std::optional<redis_endpoint> parse_redis_endpoint(std::string_view url, std::st
     if (why) *why = std::move(w);
     return std::nullopt;
   };
-  constexpr std::string_view plain = "redis://", sentinel = "redis+sentinel://";
+  constexpr std::string_view plain = "redis://", sentinel = "redis+sentinel://",
+                             cluster = "redis+cluster://";
   redis_endpoint ep;
+  if (url.substr(0, cluster.size()) == cluster) {
+    std::string_view rest = url.substr(cluster.size());
+    if (rest.find('@') != std::string_view::npos) return fail("user and password are not supported");
+    // The last host may be [IPv6] with colons: the path starts after it.
+    size_t from = rest.rfind(']');
+    auto slash = rest.find('/', from == std::string_view::npos ? 0 : from);
+    std::string_view hosts = rest.substr(0, slash);
+    if (slash != std::string_view::npos) {
+      std::string_view path = rest.substr(slash + 1);
+      if (!path.empty() && path != "0")
+        return fail("Redis Cluster has database 0 only (no '/" + std::string(path) + "')");
+    }
+    if (hosts.empty()) return fail("no cluster node address");
+    while (true) {
+      auto comma = hosts.find(',');
+      auto h = parse_host(hosts.substr(0, comma), 6379, why);
+      if (!h) return std::nullopt;
+      ep.cluster_nodes.push_back(std::move(*h));
+      if (comma == std::string_view::npos) break;
+      hosts.remove_prefix(comma + 1);
+    }
+    ep.server = ep.cluster_nodes.front();
+    return ep;
+  }
   if (url.substr(0, plain.size()) == plain) {
     std::string_view rest = url.substr(plain.size());
     if (rest.find('@') != std::string_view::npos) return fail("user and password are not supported");
@@ -159,7 +193,7 @@ std::optional<redis_endpoint> parse_redis_endpoint(std::string_view url, std::st
     return ep;
   }
   if (url.substr(0, sentinel.size()) != sentinel)
-    return fail("unknown scheme (expected redis:// or redis+sentinel://)");
+    return fail("unknown scheme (expected redis://, redis+sentinel:// or redis+cluster://)");
   std::string_view rest = url.substr(sentinel.size());
   if (rest.find('@') != std::string_view::npos) return fail("user and password are not supported");
   auto slash = rest.find('/');
@@ -235,6 +269,11 @@ redisContext* connect_redis_master(const redis_endpoint& ep, milliseconds connec
                                    milliseconds command_timeout, std::string* error,
                                    std::string* where) {
   hiredis::sigpipe_guard guard;
+  if (ep.uses_cluster()) {
+    // The master of the global keys (every key with the tag {g}).
+    return connect_slot_master(ep.cluster_nodes, key_slot(keys_global_tag_key), connect_timeout,
+                               command_timeout, error, where);
+  }
   redis_host target = ep.server;
   if (ep.uses_sentinel()) {
     auto found = ask_sentinels(ep, connect_timeout, error);

@@ -1,6 +1,8 @@
-// Where a node's Redis is: one server (redis://HOST:PORT[/DB]) or the
+// Where a node's Redis is: one server (redis://HOST:PORT[/DB]), the
 // master of a set of servers watched by Redis Sentinel
-// (redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]).
+// (redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]), or a Redis
+// Cluster (redis+cluster://HOST:PORT[,HOST:PORT...], any of its nodes as
+// seeds; routing in cluster/redis_cluster.hpp).
 //
 // Every connection the store and the coordinator open goes through
 // connect_redis_master(): with Sentinel it asks the sentinels (in turn,
@@ -42,22 +44,28 @@ struct redis_endpoint {
   redis_host server;                 ///< redis://: the server
   std::vector<redis_host> sentinels;  ///< redis+sentinel://: the sentinels (non-empty)
   std::string master;                 ///< redis+sentinel://: the master's name
+  std::vector<redis_host> cluster_nodes;  ///< redis+cluster://: seed nodes (non-empty)
   int db = 0;
 
   bool uses_sentinel() const { return !sentinels.empty(); }
-  /// "HOST:PORT", or "master NAME via sentinels H:P,H:P".
+  bool uses_cluster() const { return !cluster_nodes.empty(); }
+  /// "HOST:PORT", "master NAME via sentinels H:P,H:P" or
+  /// "Redis Cluster H:P,H:P".
   std::string describe() const;
 };
 
-/// Parses redis://HOST:PORT[/DB] or
-/// redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] (IPv6 hosts in
-/// brackets; no user or password; the sentinels' port defaults to 26379
-/// when omitted). nullopt with *why set when malformed.
+/// Parses redis://HOST:PORT[/DB],
+/// redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] or
+/// redis+cluster://HOST:PORT[,HOST:PORT...] (IPv6 hosts in brackets; no
+/// user or password; the sentinels' port defaults to 26379 and the cluster
+/// nodes' to 6379 when omitted; a cluster has database 0 only). nullopt
+/// with *why set when malformed.
 std::optional<redis_endpoint> parse_redis_endpoint(std::string_view url, std::string* why = nullptr);
 
 /// The URL forms parse_redis_endpoint accepts, for error messages.
 inline constexpr const char* redis_url_forms =
-    "redis://HOST:PORT[/DB] or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]";
+    "redis://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] or "
+    "redis+cluster://HOST:PORT[,HOST:PORT...]";
 
 /// Where the sentinels say the master is, and the sentinel that said so.
 struct master_lookup {
@@ -66,7 +74,10 @@ struct master_lookup {
 };
 
 /// Connects to the master of `ep`: the server itself for redis://, the
-/// sentinels' current master (checked with ROLE) for redis+sentinel://.
+/// sentinels' current master (checked with ROLE) for redis+sentinel://,
+/// the master serving the global keys' slot (hash tag {g}, keys.hpp) for
+/// redis+cluster:// (commands on other slots get -MOVED: use
+/// redis_cluster_client to route them).
 /// The connection has `command_timeout` set, keep-alive on and the URL's DB
 /// selected. nullptr with *error set when it fails; *where (optional) is the
 /// server tried ("HOST:PORT"). Thread-safe; SIGPIPE is blocked meanwhile.

@@ -34,6 +34,13 @@
 // save's first, then RPUSH), so a save re-sent after a lost
 // acknowledgement repeats no event.
 //
+// Redis Cluster (redis+cluster:// URLs): the pool and the writer send
+// their pipelines through cluster/redis_cluster.hpp's router instead of
+// one connection: each save (its MULTI … EXEC or fenced script, all keys
+// with the shard's hash tag) goes to its shard's master, a flush becomes
+// one pipeline per master, and a master that fails fails only its saves.
+// With wait_replicas each master's part of a flush ends with WAIT.
+//
 // Failure: see store.hpp. Any call throws store_unavailable when Redis is
 // unreachable, times out (`command_timeout`) or refuses a command; a failed
 // connection is dropped and the next call reconnects, with an exponential

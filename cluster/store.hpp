@@ -96,7 +96,12 @@ struct route {
 struct map_writes {
   std::vector<interp::map_run_record> runs;
   std::vector<interp::child_execution> children;
-  bool empty() const { return runs.empty() && children.empty(); }
+  /// Execution status change events (JSON, actors/status_events.hpp) for
+  /// the shard's outbox, written in the same atomic write: a crash after
+  /// the save loses none (keys::status_outbox; the memory store keeps them
+  /// for take_status_events).
+  std::vector<std::string> status_events;
+  bool empty() const { return runs.empty() && children.empty() && status_events.empty(); }
 };
 
 /// A state machine alias (arn = machine ARN + ":" + name).
@@ -344,6 +349,11 @@ class store {
   /// True when a synchronous save costs no I/O (the memory store), so a
   /// caller on a network thread may save directly.
   virtual bool in_process() const { return false; }
+  /// Memory store: up to `max` status change events saved with executions
+  /// (map_writes::status_events), oldest first, removed. The Redis store
+  /// keeps them in each shard's outbox list instead (read by
+  /// actors/status_events.cpp); this default returns none.
+  virtual std::vector<std::string> take_status_events(size_t max) { return {}; }
 
   // Fencing (cluster mode; the memory store ignores it) -----------------
   /// From now on, every save of shard `shard`'s executions by this store

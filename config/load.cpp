@@ -12,6 +12,7 @@
 #include "config/load_security.hpp"
 
 #include "cluster/redis_endpoint.hpp"
+#include "config/outbound_load.hpp"
 #include "runtime/model/time.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -140,6 +141,19 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
 // ---------------------------------------------------------------------------
 // Value rules.
 
+/// Comma-separated http:// or https:// URLs (or nothing).
+bool valid_webhooks(std::string_view v) {
+  while (!v.empty()) {
+    size_t comma = v.find(',');
+    std::string_view u = v.substr(0, comma);
+    while (!u.empty() && u.front() == ' ') u.remove_prefix(1);
+    if (!(u.starts_with("http://") || u.starts_with("https://")) || u.size() < 9) return false;
+    if (comma == std::string_view::npos) break;
+    v.remove_prefix(comma + 1);
+  }
+  return true;
+}
+
 bool valid_region(std::string_view v) {
   if (v.empty() || v.size() > 64 || !is_lower_alpha(v.front()) || v.back() == '-') return false;
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -198,6 +212,7 @@ struct field {
   std::string_view help;     ///< One-line description for --help.
   std::string rule;          ///< "must be an integer between 1 and 65535".
   bool secret = false;       ///< Never echo the value in messages.
+  bool list = false;         ///< YAML may give a list: its items are joined with ','.
   /// Parses `text`, checks it and stores it; false (nothing stored) if bad.
   std::function<bool(std::string_view, settings&)> parse;
   /// True when the current value satisfies the rule.
@@ -213,6 +228,10 @@ struct field {
     flag = f;
     metavar = mv;
     help = h;
+    return std::move(*this);
+  }
+  field as_list() && {
+    list = true;
     return std::move(*this);
   }
   field with_secret() && {
@@ -334,6 +353,9 @@ const std::vector<field>& fields() {
     t.push_back(enum_field("node", "log_level", &settings::node, &node_settings::log_level,
                            {"trace", "debug", "info", "warn", "error", "off"})
                     .cli("--log-level", "L", "Log level: trace, debug, info, warn, error or off"));
+    t.push_back(enum_field("node", "log_format", &settings::node, &node_settings::log_format,
+                           {"text", "json"})
+                    .cli("--log-format", "F", "Log lines on stderr: text or json"));
     t.push_back(int_field("node", "io_threads", &settings::node, &node_settings::io_threads, 0, 64)
                     .cli("--io-threads", "N",
                          "Network I/O threads, 0..64; 0 = 1 (memory store) or 4 (Redis)"));
@@ -359,6 +381,10 @@ const std::vector<field>& fields() {
     t.push_back(string_field("api", "tls_key_file", &settings::api, &api_settings::tls_key_file,
                              [](std::string_view) { return true; }, "a file path")
                     .cli("--tls-key", "FILE", "PEM private key of --tls-cert"));
+    t.push_back(string_field("api", "console_dir", &settings::api, &api_settings::console_dir,
+                             [](std::string_view) { return true; }, "a folder path")
+                    .cli("--console-dir", "DIR",
+                         "Web console assets served at GET / (default: the build's console/dist; off = none)"));
     // activities
     t.push_back(double_field("activities", "poll_timeout_seconds", &settings::activities,
                              &activities_settings::poll_timeout_seconds, 60.0)
@@ -425,8 +451,9 @@ const std::vector<field>& fields() {
                              },
                              std::string("must be a URL of the form ") + cluster::redis_url_forms)
                     .cli("--redis", "URL",
-                         "Store in Redis at redis://HOST:PORT[/DB], or at the master Redis "
-                         "Sentinel names: redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]")
+                         "Store in Redis at redis://HOST:PORT[/DB], at the master Redis "
+                         "Sentinel names: redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB], "
+                         "or in a Redis Cluster: redis+cluster://HOST:PORT[,HOST:PORT...]")
                     .then([](settings& s) { s.store.backend = "redis"; }));
     t.push_back(int_field("store", "redis_wait_replicas", &settings::store,
                           &store_settings::redis_wait_replicas, 0, 64)
@@ -450,6 +477,22 @@ const std::vector<field>& fields() {
                              &cluster_settings::lease_ttl_seconds, std::nullopt)
                     .cli("--lease-ttl-seconds", "S",
                          "Shard lease lifetime; a dead node's shards move after it"));
+    // events
+    t.push_back(string_field("events", "webhooks", &settings::events, &events_settings::webhooks,
+                             valid_webhooks, "must be http:// or https:// URLs (a list)")
+                    .as_list()
+                    .cli("--event-webhook", "URL[,URL]",
+                         "POST every execution status change event to these URLs"));
+    t.push_back(enum_field("events", "redis_stream", &settings::events,
+                           &events_settings::redis_stream, {"on", "off"}));
+    t.push_back(int_field("events", "stream_max_len", &settings::events,
+                          &events_settings::stream_max_len, 1, unbounded));
+    t.push_back(string_field("events", "execution_log", &settings::events,
+                             &events_settings::execution_log,
+                             [](std::string_view) { return true; },
+                             "stdout, stderr, a file path, or empty")
+                    .cli("--execution-log", "SINK",
+                         "Express execution logs (LoggingConfiguration): stdout, stderr or a file"));
     return t;
   }();
   return table;
@@ -513,6 +556,18 @@ void apply_value(const field& f, const YAML::Node& value, const YAML::Mark& key_
   if (value.IsNull()) {
     // An empty value means "" where that is allowed (node_id:, redis_url:).
     if (!f.parse("", s)) out.push_back(prefix + f.rule + " (got nothing)");
+    return;
+  }
+  if (value.IsSequence() && f.list) {
+    std::string joined;
+    for (const auto& item : value) {
+      if (!item.IsScalar()) {
+        out.push_back(prefix + f.rule + " (got " + kind(item) + " in the list)");
+        return;
+      }
+      joined += (joined.empty() ? "" : ",") + item.Scalar();
+    }
+    if (!f.parse(joined, s)) out.push_back(prefix + f.complaint(joined));
     return;
   }
   if (!value.IsScalar()) {
@@ -585,7 +640,17 @@ void apply_document(const YAML::Node& root, const std::string& path, settings& s
     }
     const std::string name = k.Scalar();
     if (detail::is_security_section(name)) {  // auth:, throttling: (load_security.cpp)
-      detail::apply_security_section(name, v, path, s, out);
+      if (!seen.emplace(name, km.line + 1).second)
+        out.push_back(location(path, km) + "duplicate section '" + name + "'");
+      else
+        detail::apply_security_section(name, v, path, s, out);
+      continue;
+    }
+    if (detail::is_outbound_key(name)) {  // outbound:, connections: (outbound_load.cpp)
+      if (!seen.emplace(name, km.line + 1).second)
+        out.push_back(location(path, km) + "duplicate section '" + name + "'");
+      else
+        detail::apply_outbound_key(name, v, path, s, out);
       continue;
     }
     if (std::find(section_names().begin(), section_names().end(), name) ==
@@ -735,6 +800,7 @@ std::vector<std::string> validate(const settings& s) {
   if (s.api.tls_cert_file.empty() != s.api.tls_key_file.empty())
     out.push_back("api.tls_cert_file, api.tls_key_file: HTTPS needs both (--tls-cert and --tls-key)");
   detail::validate_security(s, out);
+  for (auto& p : detail::validate_outbound(s)) out.push_back(std::move(p));
   return out;
 }
 
@@ -903,6 +969,10 @@ std::string describe(const settings& s) {
   out += " retention=" + (s.store.retention_hours == 0
                               ? std::string("forever")
                               : std::to_string(s.store.retention_hours) + "h");
+  out += " outbound_allow=" + (s.outbound.allow.empty() ? std::string("anywhere")
+                                                        : std::to_string(s.outbound.allow.size()) + "_entries");
+  out += " outbound_max_calls=" + std::to_string(s.outbound.max_concurrent_calls);
+  out += " connections=" + std::to_string(s.connections.size());  // a count: never secrets
   return out;
 }
 

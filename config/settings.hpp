@@ -7,6 +7,8 @@
 // Field names are the YAML key names (snake_case); flag names use dashes.
 #pragma once
 
+#include "config/outbound.hpp"
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -28,6 +30,9 @@ struct node_settings {
   std::string account_id = "123456789012";
   /// Minimum log level: trace, debug, info, warn, error or off.
   std::string log_level = "info";
+  /// Log line format on stderr: "text" (`statecraftd: message`) or "json"
+  /// (one JSON object per line: time, level, msg; docs/observability.md).
+  std::string log_format = "text";
   /// Threads serving network I/O, 0..64; 0 = automatic: 1 with the memory
   /// store (fastest on a small machine), 2 with Redis (API calls that read
   /// Redis wait for it on their io thread).
@@ -61,6 +66,9 @@ struct api_settings {
   std::string tls_cert_file = "";
   /// PEM private key of tls_cert_file.
   std::string tls_key_file = "";
+  /// Folder of the web console's built assets (console/dist), served at
+  /// GET /; "" = the build's own console/dist; "off" = no console.
+  std::string console_dir = "";
 
   bool operator==(const api_settings&) const = default;
 };
@@ -137,7 +145,8 @@ struct limits_settings {
 struct store_settings {
   /// "memory" (lost on exit) or "redis".
   std::string backend = "memory";
-  /// redis://HOST:PORT[/DB], or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]
+  /// redis://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB]
+  /// or redis+cluster://HOST:PORT[,HOST:PORT...] (Redis Cluster; docs/cluster.md)
   /// (cluster/redis_endpoint.hpp); required when backend is "redis".
   std::string redis_url = "";
   /// Hours a finished execution is kept; 0 = keep forever.
@@ -212,6 +221,26 @@ struct throttling_settings {
   bool operator==(const throttling_settings&) const = default;
 };
 
+/// `events:` — execution status change events and execution logs
+/// (docs/observability.md).
+struct events_settings {
+  /// HTTP(S) URLs that receive every Standard execution's status change
+  /// (EventBridge's "Step Functions Execution Status Change" shape), one
+  /// POST per event, at-least-once. YAML: a list; flag/scalar: comma-separated.
+  std::string webhooks = "";
+  /// Redis store: also append each event to the stream `sc:{g}:status-events`
+  /// (XADD, trimmed to about stream_max_len entries). "on" or "off" (the
+  /// default: events cost Redis work on every status change).
+  std::string redis_stream = "off";
+  std::size_t stream_max_len = 100000;
+  /// Where Express executions whose LoggingConfiguration level is not OFF
+  /// are logged (CloudWatch Logs' record shape, one JSON object per line):
+  /// "stdout", "stderr", or a file path (appended). "" = not logged.
+  std::string execution_log = "stdout";
+
+  bool operator==(const events_settings&) const = default;
+};
+
 /// The whole configuration of one statecraftd node.
 struct settings {
   node_settings node;              ///< `node:` section.
@@ -223,6 +252,9 @@ struct settings {
   cluster_settings cluster;        ///< `cluster:` section.
   auth_settings auth;              ///< `auth:` section.
   throttling_settings throttling;  ///< `throttling:` section.
+  events_settings events;          ///< `events:` section.
+  outbound_settings outbound;      ///< `outbound:` section (config/outbound.hpp).
+  std::vector<connection_settings> connections;  ///< `connections:` list.
 
   bool operator==(const settings&) const = default;
 };

@@ -16,6 +16,9 @@ packages=(
   # fuzz/run.sh (the fuzz-short test): clang with libFuzzer and the
   # sanitizer runtimes (Debian ships them in libclang-rt-14-dev).
   clang libclang-rt-14-dev
+  # The web console's browser tests (tests/console/): headless Chromium
+  # driven through its WebDriver server, and Firefox (WebDriver BiDi).
+  chromium chromium-driver firefox-esr
 )
 
 missing=()
@@ -63,5 +66,30 @@ fi
 # folder. Optional: without npm or the registry those tests are skipped.
 if ! "$(dirname "$0")/../tests/e2e/js/install.sh" >/dev/null; then
   echo "setup: warning: could not install the AWS SDKs for JavaScript with npm; their end-to-end tests will be skipped" >&2
+fi
+# The web console (console/): its npm packages exactly as console/package-lock.json
+# pins them (npm ci, skipped when already installed from the same lock), then
+# the bundle the node serves at GET / (console/dist; esbuild, about a second).
+console_dir="$(cd "$(dirname "$0")/.." && pwd)/console"
+if ! command -v npm >/dev/null; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null ||
+    echo "setup: warning: could not install nodejs and npm" >&2
+fi
+if command -v npm >/dev/null; then
+  if ! cmp -s "$console_dir/package-lock.json" "$console_dir/node_modules/.statecraft-lock" 2>/dev/null; then
+    if (cd "$console_dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1); then
+      cp "$console_dir/package-lock.json" "$console_dir/node_modules/.statecraft-lock"
+    else
+      echo "setup: warning: npm ci failed in console/; the web console is not built (its tests will fail)" >&2
+    fi
+  fi
+  if [ -f "$console_dir/node_modules/.statecraft-lock" ]; then
+    (cd "$console_dir" && npm run --silent build >/dev/null) ||
+      echo "setup: warning: the web console did not build (cd console && npm run build)" >&2
+  fi
+else
+  echo "setup: warning: npm is missing; the web console is not built (its tests will fail)" >&2
 fi
 echo "setup: ok"

@@ -126,3 +126,189 @@ class Redis:
                 pass
             self.proc.kill()
             self.proc.wait()
+
+
+def free_cluster_port():
+    """A loopback port P for a Redis Cluster node: P and its cluster bus port
+    P + 10000 both free, P <= 55535 (Redis refuses higher ones)."""
+    import random
+    for _ in range(200):
+        p = random.randint(20000, 55000)
+        ok = True
+        for q in (p, p + 10000):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                s.bind(("127.0.0.1", q))
+            except OSError:
+                ok = False
+            finally:
+                s.close()
+        if ok:
+            return p
+    raise RuntimeError("no free port pair for a Redis Cluster node")
+
+
+class RedisCluster:
+    """A Redis Cluster on loopback: `masters` redis-server processes in
+    cluster mode (plus `replicas` replicas per master), each on a free port
+    with its own directory under `workdir`, joined with
+    `redis-cli --cluster create ... --cluster-yes` (slots spread evenly).
+    `node_timeout` (ms) is cluster-node-timeout: how soon a dead master's
+    replica takes over. No persistence (replicas keep the data)."""
+
+    def __init__(self, workdir, masters=3, replicas=0, node_timeout=1000, extra_args=()):
+        self.dir = workdir
+        self.node_timeout = node_timeout
+        self.extra_args = list(extra_args)
+        self.nodes = []  # Redis-like records: port, proc, dir
+        for _ in range(masters * (1 + replicas)):
+            self.nodes.append({"port": free_cluster_port(), "proc": None})
+        self.masters_n = masters
+        self.replicas_n = replicas
+
+    @property
+    def ports(self):
+        return [n["port"] for n in self.nodes]
+
+    @property
+    def url(self):
+        return "redis+cluster://" + ",".join("127.0.0.1:%d" % p for p in self.ports[:self.masters_n])
+
+    def log_path(self, port):
+        return os.path.join(self.dir, "redis-cluster-%d.log" % port)
+
+    def start_node(self, node):
+        d = os.path.join(self.dir, "rc-%d" % node["port"])
+        os.makedirs(d, exist_ok=True)
+        logf = open(self.log_path(node["port"]), "ab")
+        node["proc"] = subprocess.Popen(
+            ["redis-server", "--port", str(node["port"]), "--bind", "127.0.0.1",
+             "--dir", d, "--cluster-enabled", "yes",
+             "--cluster-config-file", "nodes.conf",
+             "--cluster-node-timeout", str(self.node_timeout),
+             "--appendonly", "no", "--save", "", "--protected-mode", "no"] + self.extra_args,
+            stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        logf.close()
+
+    def start(self, timeout=30):
+        for n in self.nodes:
+            self.start_node(n)
+        deadline = time.monotonic() + timeout
+        for n in self.nodes:
+            while not self.ping(n["port"]):
+                if n["proc"].poll() is not None:
+                    raise RuntimeError("redis-server (cluster) exited:\n" + tail(self.log_path(n["port"])))
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server (cluster) did not answer PING")
+                time.sleep(0.05)
+        cmd = ["redis-cli", "--cluster", "create"] + ["127.0.0.1:%d" % p for p in self.ports] + \
+              ["--cluster-replicas", str(self.replicas_n), "--cluster-yes"]
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+        if r.returncode != 0:
+            raise RuntimeError("redis-cli --cluster create failed:\n" + r.stdout.decode("utf-8", "replace"))
+        self.wait_ok(timeout=max(1, deadline - time.monotonic()))
+        # Replicas: until each has synced with its master (WAIT counts only those).
+        while self.replicas_n:
+            ups = [b"master_link_status:up" in self.cli(n["port"], "INFO", "replication", check=False)
+                   for n in self.nodes if b"role:slave" in self.cli(n["port"], "INFO", "replication",
+                                                                    check=False)]
+            if len(ups) == self.masters_n * self.replicas_n and all(ups):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("Redis Cluster replicas did not sync within %ss" % timeout)
+            time.sleep(0.1)
+
+    def wait_ok(self, timeout=30, ports=None):
+        """Until every (live) node reports cluster_state:ok and agrees on
+        the slots (every slot covered)."""
+        deadline = time.monotonic() + timeout
+        ports = ports or [n["port"] for n in self.nodes if self.alive(n)]
+        while time.monotonic() < deadline:
+            if all(b"cluster_state:ok" in self.cli(p, "CLUSTER", "INFO", check=False) for p in ports):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("Redis Cluster not ok within %ss" % timeout)
+
+    def cli(self, port, *args, check=True):
+        """redis-cli -p PORT ARGS; stdout bytes."""
+        r = subprocess.run(["redis-cli", "-p", str(port)] + [str(a) for a in args],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+        if check and r.returncode != 0:
+            raise RuntimeError("redis-cli %s: %s" % (" ".join(map(str, args)), r.stdout))
+        return r.stdout
+
+    def ping(self, port):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def alive(self, node):
+        return node["proc"] is not None and node["proc"].poll() is None
+
+    def topology(self, port=None):
+        """[(id, "host:port", role, master_id, slots_text)] from CLUSTER NODES."""
+        port = port or next(n["port"] for n in self.nodes if self.alive(n))
+        out = []
+        for line in self.cli(port, "CLUSTER", "NODES").decode().splitlines():
+            f = line.split()
+            if len(f) < 8:
+                continue
+            role = "master" if "master" in f[2] else "replica"
+            out.append((f[0], f[1].split("@")[0], role, f[3], " ".join(f[8:]), "fail" in f[2]))
+        return out
+
+    def master_ports(self):
+        return [int(t[1].rsplit(":", 1)[1]) for t in self.topology() if t[2] == "master" and not t[5]]
+
+    def node(self, port):
+        return next(n for n in self.nodes if n["port"] == port)
+
+    def kill(self, port, sig=signal.SIGKILL):
+        n = self.node(port)
+        if self.alive(n):
+            n["proc"].send_signal(sig)
+            n["proc"].wait()
+
+    def restart(self, port, timeout=30):
+        """Starts a killed node again (same port and directory: it rejoins
+        with its nodes.conf, a failed-over master as a replica of its
+        successor) and waits until it answers and, as a replica, has synced."""
+        n = self.node(port)
+        self.start_node(n)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = self.cli(port, "INFO", "replication", check=False)
+            if b"role:master" in info or b"master_link_status:up" in info:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("restarted Redis Cluster node %d did not come back" % port)
+
+    def slot_of(self, key):
+        port = next(n["port"] for n in self.nodes if self.alive(n))
+        return int(self.cli(port, "CLUSTER", "KEYSLOT", key).strip())
+
+    def port_of_slot(self, slot):
+        """The port of the master serving `slot` (CLUSTER SLOTS via the CLI)."""
+        for t in self.topology():
+            if t[2] != "master" or t[5]:
+                continue
+            for rng in t[4].split():
+                if rng.startswith("["):
+                    continue
+                a, _, b = rng.partition("-")
+                if int(a) <= slot <= int(b or a):
+                    return int(t[1].rsplit(":", 1)[1])
+        return None
+
+    def stop(self):
+        for n in self.nodes:
+            if self.alive(n):
+                try:
+                    n["proc"].send_signal(signal.SIGCONT)
+                except OSError:
+                    pass
+                n["proc"].kill()
+                n["proc"].wait()

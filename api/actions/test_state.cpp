@@ -3,9 +3,12 @@
 // the node answers on any Host.
 #include "api/service.hpp"
 
+#include "actors/sfn_sdk.hpp"
+#include "runtime/interp/integration.hpp"
 #include "runtime/interp/test_state.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <random>
 
 namespace sc::api {
@@ -13,6 +16,80 @@ namespace sc::api {
 namespace {
 
 constexpr size_t max_payload = 262144;
+
+/// TestState of an unmocked Task the node can call (request-response
+/// states:startExecution, aws-sdk:sfn:<action>): as on AWS, the call is
+/// made (here to this node's own API). The state runs once to find the
+/// call's parameters (its Parameters/Arguments over the input), the call
+/// is made, and the state runs again with the call's outcome as its
+/// result or error (through ResultSelector, ResultPath, Retry, Catch, …).
+void call_and_test(context& c, interp::test_request req, const std::string& resource) {
+  interp::test_request probe = req;
+  probe.can_call = false;
+  probe.level = interp::inspection_level::debug;
+  probe.mock = interp::test_mock{std::string("{}"), false, std::nullopt, std::nullopt, "NONE"};
+  auto pr = interp::test_state(probe);
+  if (pr.refusal) throw aws_error(pr.refusal->type, pr.refusal->message);
+  std::optional<std::string> params;
+  if (pr.inspection)
+    params = pr.inspection->after_parameters ? pr.inspection->after_parameters
+                                             : pr.inspection->after_arguments;
+  if (!params) {  // the state failed before its call would be made
+    req.can_call = false;
+    req.mock = probe.mock;
+    c.ok(interp::to_json(interp::test_state(req)));
+    return;
+  }
+  auto ir = interp::parse_integration(resource);
+  const bool optimized = ir->resource_type == "states";
+  const std::string op = optimized ? "StartExecution" : actors::sdk_operation(ir->action);
+  auto done = c.done;
+  call_operation(c.node, op, actors::sdk_request_body(*params),
+                 [req = std::move(req), optimized, done](response resp) mutable {
+                   interp::test_mock m;
+                   m.field_validation = "NONE";
+                   if (resp.status == 200) {
+                     std::string out = actors::sdk_result(resp.body);
+                     if (optimized) {  // as states:startExecution answers
+                       json::document d;
+                       json::parse(resp.body, d);
+                       auto ms = [&](const char* k) -> std::string {
+                         auto it = d.FindMember(k);
+                         return it != d.MemberEnd() && it->value.IsNumber()
+                                    ? std::to_string(static_cast<int64_t>(
+                                          std::llround(it->value.GetDouble() * 1000)))
+                                    : "0";
+                       };
+                       auto arn = d.FindMember("executionArn");
+                       out = "{\"ExecutionArn\":" +
+                             json::quote(arn != d.MemberEnd() && arn->value.IsString()
+                                             ? arn->value.GetString()
+                                             : "") +
+                             ",\"StartDate\":" + ms("startDate") + "}";
+                     }
+                     m.result = std::move(out);
+                   } else {
+                     actors::sdk_error f;
+                     if (optimized) {
+                       std::string type, message;
+                       actors::error_of(resp.body, type, message);
+                       f = actors::optimized_failure(type, message);
+                     } else {
+                       f = actors::sdk_failure(resp.status, resp.body);
+                     }
+                     m.error_output = true;
+                     m.error = f.error;
+                     m.cause = f.cause;
+                   }
+                   req.can_call = false;
+                   req.mock = std::move(m);
+                   auto r = interp::test_state(req);
+                   if (r.refusal)
+                     return send_error(done, actors::api_error{r.refusal->type,
+                                                               r.refusal->message});
+                   done(response{200, interp::to_json(r), {}});
+                 });
+}
 
 }  // namespace
 
@@ -56,8 +133,10 @@ void test_state(context& c) {
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
   req.seed = std::random_device{}() ^ (uint64_t(std::random_device{}()) << 32);
+  req.can_call = true;
   auto r = interp::test_state(req);
   if (r.refusal) throw aws_error(r.refusal->type, r.refusal->message);
+  if (r.call_resource) return call_and_test(c, std::move(req), *r.call_resource);
   c.ok(interp::to_json(r));
 }
 

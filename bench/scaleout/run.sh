@@ -15,6 +15,8 @@
 #   --redis-quota 0 (no quota)  --gen-quota 0  --users-per-node 16
 #   --workers-per-node 8  --duration S  --rounds R  --out DIR
 #   --binary LABEL=PATH (repeatable; replaces the defaults)
+#   --redis-masters 1,3 (Redis Cluster sizes instead of one plain Redis;
+#   --redis-quota then applies to each master)
 #
 # Prints executions/s and tasks/s per cluster size, the efficiency
 # rate(N) / (N x rate(1)), Redis commands, inbox messages (cross-node hops)

@@ -5,7 +5,10 @@ For each statecraftd binary (--binary LABEL=PATH, repeatable; A/B runs
 alternate binaries round by round) and each cluster size N (--nodes):
 
 * a fresh redis-server (appendonly yes, appendfsync everysec) in its own
-  cgroup (--redis-quota cores, 0 = its own cgroup without a quota);
+  cgroup (--redis-quota cores, 0 = its own cgroup without a quota); with
+  --redis-masters M (a comma list, e.g. 1,3), a Redis Cluster of M masters
+  instead (no replicas; each master in its own cgroup with --redis-quota
+  cores, the nodes on a redis+cluster:// URL), for every M;
 * N statecraftd nodes, each in its own cgroup with the same CPU quota
   (--node-quota cores, default 0.3), on that Redis;
 * `statecraft traffic` (its own cgroup, --gen-quota) with one --endpoint per
@@ -44,6 +47,23 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_cluster_port():
+    """P and P + 10000 (its cluster bus port) free, P <= 55535."""
+    import random
+    for _ in range(200):
+        p = random.randint(20000, 55000)
+        ok = True
+        for q in (p, p + 10000):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", q))
+                except OSError:
+                    ok = False
+        if ok:
+            return p
+    raise RuntimeError("no free port pair for a Redis Cluster node")
 
 
 def wait_port(port, proc, seconds=30):
@@ -206,19 +226,21 @@ def redis_cli(port, *args):
                           timeout=30).stdout
 
 
-def redis_stats(port):
-    """{command: calls} from INFO commandstats, plus the byte counters."""
+def redis_stats(ports):
+    """{command: calls} from INFO commandstats, plus the byte counters,
+    summed over `ports` (one Redis, or a Redis Cluster's masters)."""
     out = {"commands": {}, "net_in": 0, "net_out": 0}
-    for line in redis_cli(port, "INFO", "commandstats").splitlines():
-        if line.startswith("cmdstat_"):
-            name, rest = line[len("cmdstat_"):].split(":", 1)
-            fields = dict(kv.split("=") for kv in rest.split(","))
-            out["commands"][name] = int(fields["calls"])
-    for line in redis_cli(port, "INFO", "stats").splitlines():
-        if line.startswith("total_net_input_bytes:"):
-            out["net_in"] = int(line.split(":")[1])
-        elif line.startswith("total_net_output_bytes:"):
-            out["net_out"] = int(line.split(":")[1])
+    for port in ([ports] if isinstance(ports, int) else ports):
+        for line in redis_cli(port, "INFO", "commandstats").splitlines():
+            if line.startswith("cmdstat_"):
+                name, rest = line[len("cmdstat_"):].split(":", 1)
+                fields = dict(kv.split("=") for kv in rest.split(","))
+                out["commands"][name] = out["commands"].get(name, 0) + int(fields["calls"])
+        for line in redis_cli(port, "INFO", "stats").splitlines():
+            if line.startswith("total_net_input_bytes:"):
+                out["net_in"] += int(line.split(":")[1])
+            elif line.startswith("total_net_output_bytes:"):
+                out["net_out"] += int(line.split(":")[1])
     return out
 
 
@@ -231,26 +253,59 @@ def stats_delta(a, b):
 # -- one cluster --------------------------------------------------------------
 
 class Cluster:
-    def __init__(self, args, cg, binary, label, n, tmp):
+    def __init__(self, args, cg, binary, label, n, tmp, masters=0):
         self.args, self.cg, self.binary, self.n = args, cg, binary, n
-        self.dir = tempfile.mkdtemp(prefix="%s-n%d-" % (label, n), dir=tmp)
+        self.masters = masters  # 0: one plain Redis; M: a Redis Cluster of M masters
+        self.dir = tempfile.mkdtemp(prefix="%s-n%d-m%d-" % (label, n, masters), dir=tmp)
         self.procs = []
         self.redis_port = free_port()
+        if masters:  # a cluster bus port (port + 10000) must be free and below 65536
+            self.redis_ports = [free_cluster_port() for _ in range(masters)]
+            self.redis_port = self.redis_ports[0]
+        else:
+            self.redis_ports = [self.redis_port]
+        self.redis_cgroups = []
         self.ports = []
         self.node_cgroups = []
 
+    def start_redis(self):
+        for i, port in enumerate(self.redis_ports):
+            rcg = self.cg.make("redis%d" % (i + 1), self.args.redis_quota, self.args.shares)
+            self.redis_cgroups.append(rcg)
+            d = os.path.join(self.dir, "redis%d" % (i + 1))
+            os.makedirs(d, exist_ok=True)
+            cmd = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", d,
+                   "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"]
+            if self.masters:
+                cmd += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]
+            red = subprocess.Popen(cmd, stdout=open(os.path.join(d, "redis.log"), "w"),
+                                   stderr=subprocess.STDOUT, preexec_fn=self.cg.enter(rcg))
+            self.procs.append(red)
+            if not wait_port(port, red):
+                raise RuntimeError("redis-server did not start")
+        if not self.masters:
+            return "redis://127.0.0.1:%d" % self.redis_port
+        hosts = ["127.0.0.1:%d" % p for p in self.redis_ports]
+        if self.masters == 1:
+            # redis-cli --cluster create wants 3 masters: assign every slot by hand.
+            redis_cli(self.redis_port, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+        else:
+            r = subprocess.run(["redis-cli", "--cluster", "create"] + hosts + ["--cluster-yes"],
+                               capture_output=True, text=True, timeout=60)
+            if r.returncode != 0:
+                raise RuntimeError("redis-cli --cluster create: %s" % r.stdout[-2000:])
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            if all("cluster_state:ok" in redis_cli(p, "CLUSTER", "INFO") for p in self.redis_ports):
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("Redis Cluster of %d masters not ok" % self.masters)
+        return "redis+cluster://" + ",".join(hosts)
+
     def start(self):
-        rcg = self.cg.make("redis", self.args.redis_quota, self.args.shares)
-        self.redis_cgroup = rcg
-        red = subprocess.Popen(
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"],
-            stdout=open(os.path.join(self.dir, "redis.log"), "w"), stderr=subprocess.STDOUT,
-            preexec_fn=self.cg.enter(rcg))
-        self.procs.append(red)
-        if not wait_port(self.redis_port, red):
-            raise RuntimeError("redis-server did not start")
-        url = "redis://127.0.0.1:%d" % self.redis_port
+        url = self.start_redis()
+        self.redis_cgroup = self.redis_cgroups[0]
         for i in range(self.n):
             port = free_port()
             ncg = self.cg.make("node%d" % (i + 1), self.args.node_quota, self.args.shares)
@@ -311,15 +366,17 @@ def run_traffic(args, cg, cluster, scenario, gen_cgroup, out_dir, tag):
         cmd += ["--unnamed"]
     if base_scenario == "activity":
         cmd += ["--workers-per-node", str(args.workers_per_node)]
-    before = redis_stats(cluster.redis_port)
+    before = redis_stats(cluster.redis_ports)
     cpu0 = [cg.usage_s(p) for p in cluster.node_cgroups]
     rcpu0 = cg.usage_s(cluster.redis_cgroup)
+    mcpu0 = [cg.usage_s(p) for p in cluster.redis_cgroups]
     gcpu0 = cg.usage_s(gen_cgroup)
     thr0 = [cg.throttled(p) for p in cluster.node_cgroups]
     p = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=cg.enter(gen_cgroup))
-    after = redis_stats(cluster.redis_port)
+    after = redis_stats(cluster.redis_ports)
     cpu1 = [cg.usage_s(p_) for p_ in cluster.node_cgroups]
     rcpu1 = cg.usage_s(cluster.redis_cgroup)
+    mcpu1 = [cg.usage_s(p_) for p_ in cluster.redis_cgroups]
     gcpu1 = cg.usage_s(gen_cgroup)
     thr1 = [cg.throttled(p_) for p_ in cluster.node_cgroups]
     with open(os.path.join(out_dir, "%s.json" % tag), "w") as f:
@@ -338,7 +395,8 @@ def run_traffic(args, cg, cluster, scenario, gen_cgroup, out_dir, tag):
         started = max(1, rep["executions"].get("started", execs))
     total_cmds = sum(delta["commands"].values())
     res = {
-        "scenario": scenario, "nodes": cluster.n, "exit": p.returncode, "correct": rep.get("correct"),
+        "scenario": scenario, "nodes": cluster.n, "redis_masters": cluster.masters,
+        "exit": p.returncode, "correct": rep.get("correct"),
         "executions_per_s": rep.get("executions_per_s", 0.0),
         "tasks_per_s": (rep.get("values") or {}).get("tasks_per_s"),
         "errors_total": rep.get("errors_total"),
@@ -351,6 +409,8 @@ def run_traffic(args, cg, cluster, scenario, gen_cgroup, out_dir, tag):
         "node_cpu_s": [round(b - a, 3) if a is not None and b is not None else None for a, b in zip(cpu0, cpu1)],
         "node_throttled_periods": [b - a if a is not None and b is not None else None for a, b in zip(thr0, thr1)],
         "redis_cpu_s": round(rcpu1 - rcpu0, 3) if rcpu0 is not None and rcpu1 is not None else None,
+        "redis_master_cpu_s": [round(b - a, 3) if a is not None and b is not None else None
+                               for a, b in zip(mcpu0, mcpu1)],
         "generator_cpu_s": round(gcpu1 - gcpu0, 3) if gcpu0 is not None and gcpu1 is not None else None,
         "per_node_executions_per_s": [round(nd.get("executions_per_s", 0.0), 1) for nd in rep.get("nodes") or []],
         "elapsed_s": rep.get("elapsed_s"),
@@ -370,7 +430,10 @@ def main():
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--node-quota", type=float, default=0.3)
-    ap.add_argument("--redis-quota", type=float, default=0.0)
+    ap.add_argument("--redis-quota", type=float, default=0.0,
+                    help="cores per Redis (per master with --redis-masters); 0 = no quota")
+    ap.add_argument("--redis-masters", default="0",
+                    help="comma list of Redis Cluster sizes to run (0 = one plain Redis), e.g. 1,3")
     ap.add_argument("--gen-quota", type=float, default=0.0)
     ap.add_argument("--users-per-node", type=int, default=16)
     ap.add_argument("--workers-per-node", type=int, default=8)
@@ -413,19 +476,20 @@ def main():
             # Alternate the binaries' order round by round (A B, B A, ...).
             order = binaries if rnd % 2 == 0 else list(reversed(binaries))
             for label, path in order:
+              for masters in [int(x) for x in args.redis_masters.split(",")]:
                 for n in nodes:
-                    cl = Cluster(args, cg, path, label, n, tmp)
+                    cl = Cluster(args, cg, path, label, n, tmp, masters)
                     try:
                         cl.start()
                         for sc in scenarios:
-                            tag = "%s.r%d.n%d.%s" % (label, rnd, n, sc.replace(":", "-"))
+                            tag = "%s.r%d.m%d.n%d.%s" % (label, rnd, masters, n, sc.replace(":", "-"))
                             load = open("/proc/loadavg").read().split()[0]
                             r = run_traffic(args, cg, cl, sc, gen, out, tag)
                             r.update({"binary": label, "round": rnd, "loadavg_1m": load})
                             results.append(r)
-                            log("%-8s round %d  %d node(s)  %-16s %8.0f exec/s  %6.1f Redis cmds/exec  "
+                            log("%-8s round %d  %d master(s)  %d node(s)  %-16s %8.0f exec/s  %6.1f Redis cmds/exec  "
                                 "%4.2f inbox msgs/exec  load %s%s" % (
-                                    label, rnd, n, sc, r["executions_per_s"], r["redis_commands_per_execution"],
+                                    label, rnd, masters, n, sc, r["executions_per_s"], r["redis_commands_per_execution"],
                                     r["inbox_messages_per_execution"], load,
                                     "" if r["exit"] == 0 else "  (traffic exit %d)" % r["exit"]))
                     finally:
@@ -437,7 +501,8 @@ def main():
     # Efficiency per binary, round and scenario against the same round's 1 node.
     for r in results:
         base = next((x for x in results if x["binary"] == r["binary"] and x["round"] == r["round"]
-                     and x["scenario"] == r["scenario"] and x["nodes"] == 1), None)
+                     and x["scenario"] == r["scenario"] and x["nodes"] == 1
+                     and x["redis_masters"] == r["redis_masters"]), None)
         r["efficiency"] = (r["executions_per_s"] / (r["nodes"] * base["executions_per_s"])
                            if base and base["executions_per_s"] else None)
     with open(os.path.join(out, "results.json"), "w") as f:
@@ -447,26 +512,29 @@ def main():
         machine["cpus"], machine["cpu_model"], machine["kernel"], machine["cgroups"],
         " ".join(machine["loadavg_start"]), " ".join(machine["loadavg_end"])))
     lines.append("each node %.2f core (own cgroup); Redis %s; generator %s; cpu.shares %d; %s users and %d workers per node; %gs per run" % (
-        args.node_quota, "%.2f core" % args.redis_quota if args.redis_quota else "own cgroup, no quota",
+        args.node_quota, "%.2f core (each master)" % args.redis_quota if args.redis_quota else "own cgroup, no quota",
         "%.2f core" % args.gen_quota if args.gen_quota else "own cgroup, no quota", args.shares or 1024,
         args.users_per_node, args.workers_per_node, args.duration))
-    lines.append("node-cpu: the busiest node's CPU in cores (quota %.2f); redis, gen: Redis's and the "
-                 "generator's cores; load: 1-minute load average before the run" % args.node_quota)
+    lines.append("node-cpu: the busiest node's CPU in cores (quota %.2f); redis, gen: Redis's (all "
+                 "masters') and the generator's cores; masters: Redis Cluster masters (- = one plain "
+                 "Redis); load: 1-minute load average before the run" % args.node_quota)
     lines.append("")
-    hdr = "%-10s %-5s %-16s %5s %10s %10s %6s %11s %10s %11s %9s %6s %5s %6s" % (
-        "binary", "round", "scenario", "nodes", "exec/s", "tasks/s", "eff.", "Redis/exec", "inbox/exec",
+    hdr = "%-10s %-5s %-16s %7s %5s %10s %10s %6s %11s %10s %11s %9s %6s %5s %6s" % (
+        "binary", "round", "scenario", "masters", "nodes", "exec/s", "tasks/s", "eff.", "Redis/exec", "inbox/exec",
         "bytes/exec", "node-cpu", "redis", "gen", "load")
     lines.append(hdr)
     for r in results:
         el = r["elapsed_s"] or 1
         ncpu = [c for c in r["node_cpu_s"] if c is not None]
         cores = lambda v: "%.2f" % (v / el) if v is not None else "-"
-        lines.append("%-10s %-5d %-16s %5d %10.0f %10s %6s %11.1f %10.2f %11.0f %9s %6s %5s %6s%s" % (
-            r["binary"], r["round"], r["scenario"], r["nodes"], r["executions_per_s"],
+        lines.append("%-10s %-5d %-16s %7s %5d %10.0f %10s %6s %11.1f %10.2f %11.0f %9s %6s %5s %6s%s" % (
+            r["binary"], r["round"], r["scenario"], r["redis_masters"] or "-", r["nodes"],
+            r["executions_per_s"],
             "%.0f" % r["tasks_per_s"] if r["tasks_per_s"] is not None else "-",
             "%.2f" % r["efficiency"] if r["efficiency"] is not None else "-",
             r["redis_commands_per_execution"], r["inbox_messages_per_execution"],
-            r["redis_bytes_per_execution"], cores(max(ncpu)) if ncpu else "-", cores(r["redis_cpu_s"]),
+            r["redis_bytes_per_execution"], cores(max(ncpu)) if ncpu else "-",
+            cores(sum(c for c in r["redis_master_cpu_s"] if c is not None)),
             cores(r["generator_cpu_s"]), r["loadavg_1m"],
             "" if r["exit"] == 0 and r["correct"] else "  NOT VERIFIED (exit %d)" % r["exit"]))
     table = "\n".join(lines)

@@ -20,6 +20,7 @@
 #include <initializer_list>
 
 #include "runtime/asl/compile.hpp"
+#include "runtime/interp/integration.hpp"  // known integration resources
 #include "runtime/asl/timestamp.hpp"
 
 namespace sc::asl::detail {
@@ -128,6 +129,8 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
           s.resource = *r;
         else
           error("Value is not a valid resource ARN", field_loc(loc, "Resource"));
+        if (auto problem = interp::resource_problem(*r); !problem.empty())
+          error(problem, field_loc(loc, "Resource"));
       }
       s.arguments = jsonata_value(v, loc, "Arguments", false, false);
       s.retry = retry_field(v, loc);

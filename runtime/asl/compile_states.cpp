@@ -24,6 +24,7 @@
 #include <initializer_list>
 
 #include "runtime/asl/compile.hpp"
+#include "runtime/interp/integration.hpp"  // known integration resources
 #include "runtime/asl/timestamp.hpp"
 
 namespace sc::asl::detail {
@@ -395,6 +396,8 @@ void compiler::compile_task(const json::value& obj, const std::string& loc, stat
       s.resource = *r;
     else
       error("Value is not a valid resource ARN", field_loc(loc, "Resource"));
+    if (auto problem = interp::resource_problem(*r); !problem.empty())
+      error(problem, field_loc(loc, "Resource"));
   }
   s.result_path = io_path(obj, loc, "ResultPath", true);
   s.parameters = payload(obj, loc, "Parameters");

@@ -39,9 +39,11 @@ struct ev_stop_child {
 /// `started` (the call is being made: TaskStarted), `submitted` (a `.sync`
 /// job or a `.waitForTaskToken` call was accepted: TaskSubmitted with the
 /// call's answer in `output`), `succeeded` (output), `failed` (error,
-/// cause: TaskFailed), `start_failed` (TaskStartFailed).
+/// cause: TaskFailed), `start_failed` (TaskStartFailed), `submit_failed`
+/// (the call that submits a `.sync` job or a `.waitForTaskToken` call
+/// failed: TaskSubmitFailed).
 struct ev_integration {
-  enum class kind : uint8_t { started, submitted, succeeded, failed, start_failed };
+  enum class kind : uint8_t { started, submitted, succeeded, failed, start_failed, submit_failed };
   int64_t task = 0;
   kind k = kind::started;
   std::string output, error, cause;

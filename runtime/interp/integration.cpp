@@ -55,13 +55,44 @@ std::optional<integration_resource> parse_integration(std::string_view resource)
   return r;
 }
 
+bool sfn_sdk_action(std::string_view action) {
+  // The operations of the Step Functions API (api/actions.def), as the
+  // aws-sdk integration spells them.
+  static constexpr std::string_view actions[] = {
+      "createActivity", "createStateMachine", "createStateMachineAlias", "deleteActivity",
+      "deleteStateMachine", "deleteStateMachineAlias", "deleteStateMachineVersion",
+      "describeActivity", "describeExecution", "describeMapRun", "describeStateMachine",
+      "describeStateMachineAlias", "describeStateMachineForExecution", "getActivityTask",
+      "getExecutionHistory", "listActivities", "listExecutions", "listMapRuns",
+      "listStateMachineAliases", "listStateMachineVersions", "listStateMachines",
+      "listTagsForResource", "publishStateMachineVersion", "redriveExecution", "sendTaskFailure",
+      "sendTaskHeartbeat", "sendTaskSuccess", "startExecution", "startSyncExecution",
+      "stopExecution", "tagResource", "testState", "untagResource", "updateMapRun",
+      "updateStateMachine", "updateStateMachineAlias", "validateStateMachineDefinition"};
+  for (auto a : actions)
+    if (a == action) return true;
+  return false;
+}
+
 bool integration_supported(const integration_resource& r) {
   if (r.resource_type == "states") return r.action == "startExecution";
+  // The HTTP Task (http_task.hpp): request-response only, as on AWS.
+  if (r.resource_type == "http")
+    return r.action == "invoke" && r.pattern == integration_pattern::request_response;
   if (r.resource_type == "aws-sdk:sfn")
     return r.pattern != integration_pattern::sync && r.pattern != integration_pattern::sync2 &&
-           (r.action == "sendTaskSuccess" || r.action == "sendTaskFailure" ||
-            r.action == "sendTaskHeartbeat");
+           sfn_sdk_action(r.action);
   return false;
+}
+
+std::string resource_problem(std::string_view resource) {
+  auto ir = parse_integration(resource);
+  if (!ir) return "";
+  const bool known_service = ir->resource_type == "states" || ir->resource_type == "aws-sdk:sfn";
+  if (!known_service || integration_supported(*ir)) return "";
+  return "The resource provided " + std::string(resource) +
+         " is not recognized. The value is not a valid resource ARN, or the resource is not "
+         "available in this region.";
 }
 
 }  // namespace sc::interp

@@ -31,9 +31,21 @@ struct integration_resource {
 std::optional<integration_resource> parse_integration(std::string_view resource);
 
 /// Whether this node can call it (today: states:startExecution in its
-/// four patterns, and aws-sdk:sfn:sendTaskSuccess/Failure/Heartbeat).
-/// Others fail at run time as before.
+/// four patterns, and aws-sdk:sfn:<action> for every Step Functions API
+/// action, request-response or `.waitForTaskToken`). Others fail at run
+/// time as before.
 bool integration_supported(const integration_resource& r);
+
+/// Whether `action` (camelCase, as in `aws-sdk:sfn:<action>`) is an
+/// operation of the Step Functions API.
+bool sfn_sdk_action(std::string_view action);
+
+/// What is wrong with a Task's Resource that names something no Step
+/// Functions region offers (an unknown aws-sdk:sfn action, `.sync` on an
+/// aws-sdk integration, a states: action other than startExecution), in
+/// AWS's words; "" when nothing is (activities, Lambda ARNs and services
+/// judged at run time included). Checked when a definition is validated.
+std::string resource_problem(std::string_view resource);
 
 /// The region of an ARN ("" when it has none).
 std::string arn_region(std::string_view arn);

@@ -88,7 +88,12 @@ int64_t runner::push_event(const char* type, const char* key, details det, int64
     over_limit_ = true;
     return s_.next_event_id - 1;
   }
-  if (!lim_.record_history) return s_.next_event_id++;
+  if (!lim_.record_history) {
+    const size_t n = std::char_traits<char>::length(type);
+    if (n > 12 && std::char_traits<char>::compare(type + n - 12, "StateEntered", 12) == 0)
+      ++r_.states_entered;
+    return s_.next_event_id++;
+  }
   model::history_event e;
   e.type = type;
   if (key && *key) {

@@ -57,8 +57,22 @@ simulation simulate(const asl::definition& def, const std::string& input,
   std::deque<cmd_schedule_activity> queue;
   std::deque<cmd_call_integration> calls;  // integration tasks, answered by the script too
   size_t next_script = 0;
+  limits lim;
+  lim.mocked = static_cast<bool>(opts.mock);
+  // The mock's outcome for a task, when its state is mocked.
+  auto mocked = [&](int64_t task) -> std::optional<scripted_outcome> {
+    if (!opts.mock) return std::nullopt;
+    auto it = st.tasks.find(task);
+    if (it == st.tasks.end()) return std::nullopt;
+    auto th = st.threads.find(it->second);
+    if (th == st.threads.end() || th->second.state < 0 || th->second.machine < 0)
+      return std::nullopt;
+    return opts.mock(def.machines[static_cast<size_t>(th->second.machine)]
+                         ->states[static_cast<size_t>(th->second.state)]
+                         .name);
+  };
   auto apply = [&](const event& ev) {
-    auto r = step(def, st, ev, now);
+    auto r = step(def, st, ev, now, lim);
     st = std::move(r.next);
     for (auto& e : r.events) out.history.push_back(std::move(e));
     for (auto& c : r.commands) {
@@ -86,9 +100,10 @@ simulation simulate(const asl::definition& def, const std::string& input,
     if (!queue.empty()) {
       auto task = queue.front();
       queue.pop_front();
-      apply(ev_activity_started{task.task, opts.worker_name});
-      if (next_script >= script.size()) continue;  // unanswered: timeouts decide
-      const auto& o = script[next_script++];
+      auto mock = mocked(task.task);
+      apply(ev_activity_started{task.task, mock ? std::string("statecraft-mock") : opts.worker_name});
+      if (!mock && next_script >= script.size()) continue;  // unanswered: timeouts decide
+      const auto& o = mock ? *mock : script[next_script++];
       for (int i = 0; i < o.heartbeats; ++i) apply(ev_task_heartbeat{task.task});
       switch (o.k) {
         case scripted_outcome::kind::never: break;
@@ -113,13 +128,22 @@ simulation simulate(const asl::definition& def, const std::string& input,
         e.k = k;
         return e;
       };
-      if (pattern != integration_pattern::request_response) {
+      auto mock = mocked(call.task);
+      if (pattern != integration_pattern::request_response && !mock) {
         ev_integration sub = answer(ev_integration::kind::submitted);
         sub.output = "{}";
         apply(sub);
       }
-      if (next_script >= script.size()) continue;
-      const auto& o = script[next_script++];
+      if (!mock && !integration_supported(*parse_integration(call.resource))) {
+        // Not mocked and nothing to call in-process: as the node fails it.
+        ev_integration e = answer(ev_integration::kind::start_failed);
+        e.error = "States.Runtime";
+        e.cause = "Statecraft cannot call the resource '" + call.resource + "'.";
+        apply(e);
+        continue;
+      }
+      if (!mock && next_script >= script.size()) continue;
+      const auto& o = mock ? *mock : script[next_script++];
       for (int i = 0; i < o.heartbeats; ++i) apply(ev_task_heartbeat{call.task});
       ev_integration e = answer(ev_integration::kind::succeeded);
       switch (o.k) {

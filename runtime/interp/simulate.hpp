@@ -11,6 +11,8 @@
 #include "runtime/interp/state.hpp"
 #include "runtime/model/history_event.hpp"
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,12 @@ struct simulation_options {
   uint64_t seed = 42;
   std::string worker_name = "golden-worker";
   size_t max_steps = 1000000;
+  /// A mock file's test case (`statecraft run --mock-config`): the outcome
+  /// of the next invocation of the Task state named by the argument, or
+  /// nullopt when the test case does not mock it. Mocked tasks (activities
+  /// and integrations) take it instead of a scripted outcome, and any
+  /// integration Resource may be mocked (step's limits.mocked).
+  std::function<std::optional<scripted_outcome>(const std::string& state)> mock;
 };
 
 /// Parses `script` (a JSON array of {"output": v} | {"error": "E", "cause":

@@ -5,7 +5,8 @@
 // once the call is made, TaskSubmitted for a `.sync` job or a
 // `.waitForTaskToken` call that was accepted (with the call's answer), then
 // TaskSucceeded / TaskFailed / TaskTimedOut (or TaskStartFailed when the
-// call could not be made). The Task's data flow (Parameters/Arguments,
+// call could not be made, TaskSubmitFailed when the call that submits a
+// `.sync` job or a `.waitForTaskToken` task failed). The Task's data flow (Parameters/Arguments,
 // ResultSelector/ResultPath/OutputPath or Output/Assign, Retry/Catch) is the
 // activity task's, in state_task.cpp and runner_data.cpp.
 #include "runtime/interp/runner.hpp"
@@ -118,14 +119,19 @@ void runner::on_integration(const ev_integration& e) {
       drive(t, task_result(t, st, e.output));
       return;
     case k::failed:
-    case k::start_failed: {
-      const bool start = e.k == k::start_failed;
+    case k::start_failed:
+    case k::submit_failed: {
+      const bool start = e.k == k::start_failed, submit = e.k == k::submit_failed;
       if (!start) integration_started(t);
       close_task(t, task_end::done);
       if (e.has_error) d.str("error", e.error);
       if (e.has_cause) d.str("cause", e.cause);
-      emit(t, start ? "TaskStartFailed" : "TaskFailed",
-           start ? "taskStartFailedEventDetails" : "taskFailedEventDetails", d.done());
+      if (start)
+        emit(t, "TaskStartFailed", "taskStartFailedEventDetails", d.done());
+      else if (submit)
+        emit(t, "TaskSubmitFailed", "taskSubmitFailedEventDetails", d.done());
+      else
+        emit(t, "TaskFailed", "taskFailedEventDetails", d.done());
       drive(t, flow::fail(failure{e.error, e.cause}, e.has_error, e.has_cause));
       return;
     }

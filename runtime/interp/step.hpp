@@ -58,6 +58,9 @@ struct step_result {
   /// Stored with the parent's save.
   std::vector<map_run_record> map_runs;
   std::vector<child_execution> children;
+  /// States entered in this step when history is not recorded
+  /// (limits::record_history false: Express), for the node's metrics.
+  int64_t states_entered = 0;
 };
 
 /// Why `state` cannot be redriven now ("" = it can), as far as the state

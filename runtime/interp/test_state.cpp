@@ -11,6 +11,7 @@
 #include "runtime/interp/test_state.hpp"
 
 #include "runtime/asl/parse.hpp"
+#include "runtime/interp/integration.hpp"
 #include "runtime/interp/test_state_detail.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -214,6 +215,14 @@ test_result test_state(const test_request& req) {
     if (is_activity(st.resource))
       return refused("ValidationException",
                      "TestState supports an Activity task only when a mock is specified.");
+    if (auto ir = parse_integration(st.resource);
+        req.can_call && ir && integration_supported(*ir) &&
+        ir->pattern == integration_pattern::request_response &&
+        ir->resource_type != "http") {  // TestState does not make HTTP Task calls (yet)
+      test_result r;
+      r.call_resource = st.resource;
+      return r;
+    }
     return refused("ValidationException",
                    "Statecraft does not call the resource '" + st.resource +
                        "' yet: test this Task state with a mock of its result or error.");

@@ -38,6 +38,11 @@ struct test_request {
   std::optional<std::string> variables;  ///< JSON object text
   std::optional<std::string> context;    ///< JSON object text, merged over the generated $$
   std::optional<test_mock> mock;
+  /// The caller (the API) can call what an unmocked Task names when it is
+  /// a request-response states:startExecution or aws-sdk:sfn:<action>: such
+  /// a Task is not refused; the result says what to call (call_resource)
+  /// and the caller runs the state again with the call's outcome as mock.
+  bool can_call = false;
   // stateConfiguration
   std::optional<int64_t> retrier_retry_count;
   std::optional<std::string> error_caused_by_state;
@@ -74,6 +79,8 @@ struct test_result {
   std::string status;                   ///< SUCCEEDED, FAILED, RETRIABLE, CAUGHT_ERROR
   std::optional<std::string> output, error, cause, next_state;
   std::optional<test_inspection> inspection;  ///< DEBUG and TRACE only
+  /// can_call: the Task's Resource to call (nothing else is set).
+  std::optional<std::string> call_resource;
 };
 
 [[nodiscard]] test_result test_state(const test_request& req);

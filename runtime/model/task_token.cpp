@@ -3,8 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <stdexcept>
+#include <unordered_map>
 
 namespace sc::model {
 
@@ -68,11 +70,63 @@ std::optional<std::string> base64url_decode(std::string_view in) {
 
 namespace {
 
-std::string hmac(std::string_view key, std::string_view payload, size_t bytes) {
+std::string hmac_once(std::string_view key, std::string_view payload, size_t bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), md, &len);
+  return std::string(reinterpret_cast<char*>(md), bytes);
+}
+
+/// HMAC-SHA256 contexts keyed once per (thread, secret) and reset for each
+/// message: the one-shot HMAC() fetches the algorithm and hashes the key's
+/// pads again on every call, which measured ~15 % of a node's instructions
+/// per activity task (a token is signed when queued and checked on
+/// SendTask*; docs/benchmarks.md, session 7). A ring holds a few secrets;
+/// the cache is dropped whole if rotations ever leave it large.
+struct mac_cache {
+  EVP_MAC* mac = nullptr;
+  std::unordered_map<std::string, EVP_MAC_CTX*> by_key;
+  ~mac_cache() {
+    clear();
+    EVP_MAC_free(mac);
+  }
+  void clear() {
+    for (auto& [k, c] : by_key) EVP_MAC_CTX_free(c);
+    by_key.clear();
+  }
+  /// A context ready for EVP_MAC_update with `key`, or null.
+  EVP_MAC_CTX* ready(std::string_view key) {
+    if (!mac) mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (!mac || key.empty()) return nullptr;
+    std::string k(key);
+    auto it = by_key.find(k);
+    if (it != by_key.end())  // a null key resets to the keyed state
+      return EVP_MAC_init(it->second, nullptr, 0, nullptr) ? it->second : nullptr;
+    if (by_key.size() >= 64) clear();
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (!ctx || !EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                              params)) {
+      EVP_MAC_CTX_free(ctx);
+      return nullptr;
+    }
+    by_key.emplace(std::move(k), ctx);
+    return ctx;
+  }
+};
+
+std::string hmac(std::string_view key, std::string_view payload, size_t bytes) {
+  thread_local mac_cache cache;
+  EVP_MAC_CTX* ctx = cache.ready(key);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  size_t len = 0;
+  if (!ctx ||
+      !EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) ||
+      !EVP_MAC_final(ctx, md, &len, sizeof md) || len < bytes)
+    return hmac_once(key, payload, bytes);
   return std::string(reinterpret_cast<char*>(md), bytes);
 }
 

@@ -22,7 +22,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep tests/e2e free of __pycache__
 sys.path.insert(0, os.path.dirname(HERE))
-from harness import Redis, free_port, tail, wait_for_port  # noqa: E402
+from harness import Redis, RedisCluster, free_port, tail, wait_for_port  # noqa: E402
 
 
 def main():
@@ -33,6 +33,12 @@ def main():
     ap.add_argument("--keep-log", action="store_true", help="print the log location and keep it")
     ap.add_argument("--with-redis", action="store_true",
                     help="start a redis-server on a free loopback port and run the node on it")
+    ap.add_argument("--with-redis-cluster", type=int, metavar="MASTERS", default=0,
+                    help="start a Redis Cluster of MASTERS masters on free loopback ports and run "
+                         "the node on it (redis+cluster://)")
+    ap.add_argument("--redis-url", metavar="URL",
+                    help="run the node on this (running) Redis: redis://, redis+sentinel:// or "
+                         "redis+cluster:// (tests/cluster/redis_cluster.py)")
     args = ap.parse_args()
 
     binary = os.path.abspath(args.statecraftd)
@@ -56,6 +62,17 @@ def main():
             return 1
         cmd += ["--redis", redis.url]
         os.environ["E2E_WITH_REDIS"] = "1"  # for tests that start a node of their own
+    elif args.with_redis_cluster:
+        redis = RedisCluster(tmp, masters=args.with_redis_cluster)
+        try:
+            redis.start()
+        except RuntimeError as e:
+            print("run.py: %s" % e, file=sys.stderr)
+            redis.stop()
+            return 1
+        cmd += ["--redis", redis.url]
+    elif args.redis_url:
+        cmd += ["--redis", args.redis_url]
     print("run.py: starting %s (log %s)" % (" ".join(cmd), log_path), flush=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

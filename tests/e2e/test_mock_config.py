@@ -291,6 +291,69 @@ class MockConfig(unittest.TestCase):
         self.assertEqual(d["status"], "SUCCEEDED", d)
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLI = os.environ.get("STATECRAFT_CLI") or os.path.join(REPO, "build", "tools", "statecraft",
+                                                       "statecraft")
+
+
+@unittest.skipUnless(os.access(CLI, os.X_OK), "statecraft binary not built: %s" % CLI)
+class RunWithMockFile(unittest.TestCase):
+    """`statecraft run --mock-config FILE --test-case NAME`: the same AWS
+    example, in-process, the state machine named after the definition file."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="statecraft-cli-mock-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.mock = os.path.join(self.dir, "MockConfigFile.json")
+        with open(self.mock, "w") as f:
+            json.dump(AWS_MOCK_FILE, f)
+        self.flow = os.path.join(self.dir, "LambdaSQSIntegration.asl.json")
+        with open(self.flow, "w") as f:
+            json.dump(LAMBDA_SQS, f)
+
+    def run_cli(self, *args, env=None, code=None):
+        p = subprocess.run([CLI, "run", self.flow, "--json", *args], capture_output=True,
+                           text=True, timeout=60, env=env)
+        if code is not None:
+            self.assertEqual(p.returncode, code, p.stderr + p.stdout)
+        return p
+
+    def test_test_cases_of_the_aws_example(self):
+        p = self.run_cli("--mock-config", self.mock, "--test-case", "HappyPath",
+                         "--input", '{"hello":"world"}', code=0)
+        r = json.loads(p.stdout)
+        self.assertEqual((r["status"], r["output"]), ("SUCCEEDED", SQS_RETURN))
+        # RetryPath: three throws (ranges "0", "1-2"), then the Return of "3";
+        # the back-offs (2, 4, 8 s) pass on the virtual clock.
+        r = json.loads(self.run_cli("--mock-config", self.mock, "--test-case", "RetryPath",
+                                    code=0).stdout)
+        self.assertEqual(r["status"], "SUCCEEDED")
+        failed = [e["taskFailedEventDetails"]["error"] for e in r["events"]
+                  if e["type"] == "TaskFailed"]
+        self.assertEqual(failed, ["Lambda.ResourceNotReadyException", "Lambda.TimeoutException",
+                                  "Lambda.TimeoutException"])
+        # HybridPath: SQSState is not mocked and cannot be called in-process.
+        r = json.loads(self.run_cli("--mock-config", self.mock, "--test-case", "HybridPath",
+                                    code=1).stdout)
+        self.assertEqual((r["status"], r["error"]), ("FAILED", "States.Runtime"))
+        self.assertIn("TaskStartFailed", [e["type"] for e in r["events"]])
+        # SFN_MOCK_CONFIG names the file when --mock-config is not given.
+        env = dict(os.environ, SFN_MOCK_CONFIG=self.mock)
+        r = json.loads(self.run_cli("--test-case", "HappyPath", env=env, code=0).stdout)
+        self.assertEqual(r["status"], "SUCCEEDED")
+
+    def test_usage_errors(self):
+        p = self.run_cli("--mock-config", self.mock, "--test-case", "NoSuchCase", code=2)
+        self.assertIn("no test case 'NoSuchCase' for the state machine 'LambdaSQSIntegration'",
+                      p.stderr)
+        self.run_cli("--mock-config", self.mock, code=2)
+        broken = os.path.join(self.dir, "broken.json")
+        with open(broken, "w") as f:
+            json.dump({"StateMachines": {}, "MockedResponses": {"X": {"5-4": {"Return": 1}}}}, f)
+        p = self.run_cli("--mock-config", broken, "--test-case", "HappyPath", code=2)
+        self.assertIn('$.MockedResponses.X["5-4"]', p.stderr)
+
+
 class BrokenAtStart(unittest.TestCase):
 
     def test_a_broken_file_stops_the_node_with_each_problem(self):

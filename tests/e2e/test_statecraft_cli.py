@@ -183,6 +183,30 @@ class StatecraftCli(unittest.TestCase):
         self.assertIn("MISSING_TRANSITION_TARGET: Missing 'Next' target: Nowhere at /States/A/Next",
                       lines[-1])
 
+    def test_validate_knows_integrations(self):
+        """Resources of the integrations: known ones pass, an action Step
+        Functions does not have is refused as AWS refuses it."""
+        def task(resource):
+            return {"StartAt": "T", "States": {"T": {
+                "Type": "Task", "Resource": resource, "Parameters": {}, "End": True}}}
+        self.write("ok.asl.json", {"StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                  "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:"
+                                                    "stateMachine:x"}, "Next": "B"},
+            "B": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:listExecutions",
+                  "Parameters": {}, "Next": "C"},
+            "C": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Parameters": {"FunctionName": "f"}, "End": True}}})
+        self.write("bad.asl.json", task("arn:aws:states:::aws-sdk:sfn:listNothing"))
+        p = self.cli("validate", "ok.asl.json", "bad.asl.json")
+        self.assertExit(p, 1)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0], "ok.asl.json: OK")
+        self.assertEqual(lines[1], "bad.asl.json: SCHEMA_VALIDATION_FAILED: The resource provided "
+                         "arn:aws:states:::aws-sdk:sfn:listNothing is not recognized. The value "
+                         "is not a valid resource ARN, or the resource is not available in this "
+                         "region. at /States/T/Resource")
+
     def test_validate_syntax_error_stays_on_one_line_per_problem(self):
         self.write("broken.json", '{"StartAt": "A",\n "States": {')
         p = self.cli("validate", "broken.json")

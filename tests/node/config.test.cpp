@@ -68,6 +68,7 @@ settings all_changed() {
   s.node.worker_threads = 9;
   s.api.max_request_bytes = 4096;
   s.api.max_connections = 5;
+  s.api.console_dir = "/tmp/console";
   s.activities.poll_timeout_seconds = 0.5;
   s.activities.task_token_secret = "0123456789abcdef";
   s.executions.time_scale = 100;
@@ -86,6 +87,11 @@ settings all_changed() {
   s.store.retention_hours = 24;
   s.store.redis_wait_replicas = 2;
   s.store.redis_wait_timeout_ms = 250;
+  s.node.log_format = "json";
+  s.events.webhooks = "http://hooks.example/a";
+  s.events.redis_stream = "on";
+  s.events.stream_max_len = 7;
+  s.events.execution_log = "/tmp/express.log";
   return s;
 }
 
@@ -127,6 +133,23 @@ TEST_CASE("the example file loads cleanly and sets every key to its default", "[
   CHECK(s.limits == settings{}.limits);
   CHECK(s.store == settings{}.store);
   CHECK(validate(s).empty());
+}
+
+TEST_CASE("events.webhooks takes a YAML list or a comma-separated flag", "[config]") {
+  temp_dir t;
+  settings s;
+  auto p = load_file(t.write("w.yaml", "events:\n  webhooks:\n    - http://a:1/x\n"
+                                       "    - https://b/y\n"), s);
+  INFO(joined(p));
+  CHECK(p.empty());
+  CHECK(s.events.webhooks == "http://a:1/x,https://b/y");
+  p = load_file(t.write("bad.yaml", "events:\n  webhooks: [ftp://a/x]\n"), s);
+  CHECK(any_contains(p, "events.webhooks: must be http:// or https:// URLs"));
+  settings f;
+  auto r = run({"--event-webhook", "http://c/z", "--log-format", "json"}, f);
+  CHECK(r.problems.empty());
+  CHECK(f.events.webhooks == "http://c/z");
+  CHECK(f.node.log_format == "json");
 }
 
 TEST_CASE("a file with three different mistakes reports all three", "[config]") {
@@ -224,7 +247,7 @@ TEST_CASE("wrong types and out-of-range values", "[config]") {
   CHECK(any_contains(p, "executions.time_scale: must be a number > 0 (got 'fast')"));
   CHECK(any_contains(p, "executions.history_event_limit: must be an integer >= 1 (got '-1')"));
   CHECK(any_contains(p, "store.backend: must be one of memory, redis (got 'postgres')"));
-  CHECK(any_contains(p, "store.redis_url: must be a URL of the form redis://HOST:PORT[/DB] or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] (got 'http://x:1')"));
+  CHECK(any_contains(p, "store.redis_url: must be a URL of the form redis://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] or redis+cluster://HOST:PORT[,HOST:PORT...] (got 'http://x:1')"));
   CHECK(any_contains(p, "store.retention_hours: must be an integer between 0 and 2147483647"));
   CHECK(any_contains(p, "types.yaml:2:9: node.port"));
   CHECK(s == settings{});  // nothing bad was stored
@@ -470,7 +493,7 @@ TEST_CASE("--redis without a valid URL, and redis backend from file without URL"
   settings s;
   auto r = run({"--redis", "localhost"}, s);
   REQUIRE(r.problems.size() == 1);
-  CHECK(r.problems[0] == "--redis: must be a URL of the form redis://HOST:PORT[/DB] or redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] (got 'localhost')");
+  CHECK(r.problems[0] == "--redis: must be a URL of the form redis://HOST:PORT[/DB], redis+sentinel://HOST:PORT[,HOST:PORT...]/MASTER[/DB] or redis+cluster://HOST:PORT[,HOST:PORT...] (got 'localhost')");
   CHECK(s.store.backend == "memory");
 
   s = settings{};

@@ -211,7 +211,7 @@ struct peek {
       lens.push_back(a.size());
     }
     auto* r = static_cast<redisReply*>(
-        redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data()));
+        test::command_argv(c, static_cast<int>(args.size()), argv.data(), lens.data()));
     REQUIRE(r);
     return r;
   }

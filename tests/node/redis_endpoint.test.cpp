@@ -134,7 +134,7 @@ TEST_CASE("redis endpoint: no sentinel answers", "[redis][sentinel]") {
   CHECK(err.find("sentinel 127.0.0.1:" + std::to_string(srv.port())) != std::string::npos);
 }
 
-TEST_CASE("redis store: a save sent again repeats no event", "[store][redis]") {
+TEST_CASE("redis store: a save sent again repeats no event", "[store][redis][redis-single]") {
   auto s = redis();
   for (bool fenced : {false, true}) {
     INFO("fenced " << fenced);

@@ -1,5 +1,7 @@
 #include "tests/node/redis_fixture.hpp"
 
+#include "cluster/redis_cluster.hpp"
+
 #include <hiredis/hiredis.h>
 
 #include <arpa/inet.h>
@@ -97,6 +99,31 @@ redis_server::redis_server() {
   if (error_.empty()) error_ = "redis-server did not start";
 }
 
+redis_server::redis_server(std::string cluster_masters) : cluster_(std::move(cluster_masters)) {
+  // port(): the master of the global keys.
+  std::vector<cluster::redis_host> seeds;
+  std::string_view list = cluster_;
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    auto hp = list.substr(0, comma);
+    auto colon = hp.rfind(':');
+    seeds.push_back({std::string(hp.substr(0, colon)), std::stoi(std::string(hp.substr(colon + 1)))});
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  std::string err;
+  redisContext* c = cluster::connect_slot_master(seeds, cluster::key_slot("sc:{g}:meta"),
+                                                 std::chrono::seconds(2), std::chrono::seconds(2),
+                                                 &err);
+  if (!c) {
+    error_ = err;
+    cluster_.clear();
+    return;
+  }
+  port_ = c->tcp.port;
+  redisFree(c);
+}
+
 redis_server::~redis_server() {
   kill_hard();
   if (!dir_.empty()) {
@@ -106,6 +133,7 @@ redis_server::~redis_server() {
 }
 
 std::string redis_server::url(int db) const {
+  if (!cluster_.empty()) return "redis+cluster://" + cluster_;
   return "redis://127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db);
 }
 
@@ -180,12 +208,35 @@ bool redis_server::wait_ready() {
 }
 
 bool redis_server::start() {
-  if (pid_ > 0) return true;
+  if (pid_ > 0 || !cluster_.empty()) return true;
   if (!spawn()) return false;
   return wait_ready();
 }
 
 bool redis_server::flushall() {
+  if (!cluster_.empty()) {
+    std::string_view list = cluster_;
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      auto hp = list.substr(0, comma);
+      auto colon = hp.rfind(':');
+      timeval tv{2, 0};
+      redisContext* c = redisConnectWithTimeout(std::string(hp.substr(0, colon)).c_str(),
+                                                std::stoi(std::string(hp.substr(colon + 1))), tv);
+      if (!c) return false;
+      bool ok = false;
+      if (!c->err) {
+        auto* r = static_cast<redisReply*>(redisCommand(c, "FLUSHALL"));
+        ok = r && r->type == REDIS_REPLY_STATUS;
+        if (r) freeReplyObject(r);
+      }
+      redisFree(c);
+      if (!ok) return false;
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+    return true;
+  }
   timeval tv{2, 0};
   redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
   if (!c) return false;
@@ -199,8 +250,33 @@ bool redis_server::flushall() {
   return ok;
 }
 
+void* command_argv(redisContext*& c, int argc, const char** argv, const size_t* lens) {
+  for (int hop = 0;; ++hop) {
+    auto* r = static_cast<redisReply*>(redisCommandArgv(c, argc, argv, lens));
+    if (!r || r->type != REDIS_REPLY_ERROR || hop > 3) return r;
+    std::string_view e(r->str, r->len);
+    if (e.substr(0, 6) != "MOVED ") return r;
+    auto hp = e.substr(e.rfind(' ') + 1);
+    auto colon = hp.rfind(':');
+    std::string host(hp.substr(0, colon));
+    int port = std::stoi(std::string(hp.substr(colon + 1)));
+    freeReplyObject(r);
+    timeval tv{2, 0};
+    redisContext* moved = redisConnectWithTimeout(host.c_str(), port, tv);
+    if (!moved || moved->err) {
+      if (moved) redisFree(moved);
+      return nullptr;
+    }
+    redisFree(c);
+    c = moved;
+  }
+}
+
 redis_server& shared_redis() {
-  static redis_server s;
+  static redis_server s = [] {
+    const char* cluster = std::getenv("STATECRAFT_TEST_REDIS_CLUSTER");
+    return cluster && *cluster ? redis_server(std::string(cluster)) : redis_server();
+  }();
   return s;
 }
 

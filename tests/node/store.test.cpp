@@ -385,7 +385,7 @@ struct peek {
       lens.push_back(a.size());
     }
     auto* r = static_cast<redisReply*>(
-        redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data()));
+        test::command_argv(c, static_cast<int>(args.size()), argv.data(), lens.data()));
     REQUIRE(r);
     long long v = r->type == REDIS_REPLY_INTEGER ? r->integer : -999;
     freeReplyObject(r);
@@ -1366,7 +1366,7 @@ TEST_CASE("codec: garbage is an error, never a crash", "[store][codec]") {
 // ---------------------------------------------------------------------------
 // Redis only.
 
-TEST_CASE("redis store: URL parsing and connection errors", "[store][redis]") {
+TEST_CASE("redis store: URL parsing and connection errors", "[store][redis][redis-single]") {
   auto a = parse_redis_address("redis://cache.local:6380/2");
   REQUIRE(a);
   CHECK(a->host == "cache.local");

@@ -61,6 +61,13 @@ constexpr std::string_view kRunHelp =
     "                      each may add \"heartbeats\": N (heartbeats sent first)\n"
     "  --name NAME         execution name (default run); the state machine is\n"
     "                      named after FILE (hello.asl.json -> hello)\n"
+    "  --mock-config F     a mock file in Step Functions Local's MockConfigFile\n"
+    "                      format (default: $SFN_MOCK_CONFIG when --test-case\n"
+    "                      is given); needs --test-case\n"
+    "  --test-case NAME    the test case of the state machine (named after FILE)\n"
+    "                      to run: the Task states it names take their results\n"
+    "                      from the mock file (activities and any integration);\n"
+    "                      other tasks take --tasks outcomes\n"
     "  --history           also print the history, as GetExecutionHistory's\n"
     "                      events array, one event per line\n"
     "  --json              print {\"status\", \"output\", \"error\", \"cause\",\n"
@@ -200,7 +207,8 @@ const std::vector<subcommand>& subcommands() {
       {"validate", "[--json] FILE...", "check definitions as CreateStateMachine does",
        kValidateHelp, cmd_validate},
       {"run",
-       "FILE [--input JSON | --input-file F] [--tasks F] [--name NAME] [--history] [--json]",
+       "FILE [--input JSON | --input-file F] [--tasks F] [--name NAME] [--history] [--json] "
+       "[--mock-config F --test-case NAME]",
        "run a definition in-process, with scripted activity answers", kRunHelp, cmd_run},
       {"test-state",
        "FILE | --request F [--state-name NAME] [--input JSON] [--mock-result JSON | --mock-error E] "

@@ -1,4 +1,5 @@
 // `statecraft run FILE`: one execution, in-process, on a virtual clock.
+#include "actors/mock_config.hpp"
 #include "runtime/asl/parse.hpp"
 #include "runtime/interp/simulate.hpp"
 #include "runtime/json/json.hpp"
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 namespace statecraft {
 
@@ -99,7 +101,9 @@ int cmd_run(const std::vector<std::string>& args) {
                              {"--tasks", true},
                              {"--name", true},
                              {"--history", false},
-                             {"--json", false}});
+                             {"--json", false},
+                             {"--mock-config", true},
+                             {"--test-case", true}});
   if (a.help) {
     print_help(self());
     return exit_ok;
@@ -163,6 +167,51 @@ int cmd_run(const std::vector<std::string>& args) {
 
   sc::interp::simulation_options opts;
   opts.state_machine_name = machine_name(path);
+
+  // Step Functions Local's mock file: --mock-config (else SFN_MOCK_CONFIG)
+  // and the test case to run, for the state machine named after FILE.
+  std::unique_ptr<sc::actors::mock_config> mocks;
+  if (a.has("--mock-config") || a.has("--test-case")) {
+    std::string mock_path = a.get("--mock-config").value_or("");
+    if (mock_path.empty())
+      if (const char* env = std::getenv("SFN_MOCK_CONFIG")) mock_path = env;
+    if (mock_path.empty())
+      return usage_error(self(), "--test-case needs a mock file (--mock-config or SFN_MOCK_CONFIG)");
+    if (!a.has("--test-case"))
+      return usage_error(self(), "--mock-config needs --test-case NAME (the test case to run)");
+    std::vector<std::string> problems;
+    mocks = std::make_unique<sc::actors::mock_config>(mock_path, problems);
+    if (!problems.empty()) {
+      for (auto& p : problems)
+        std::cerr << "statecraft run: " << display_name(mock_path) << ": " << p << "\n";
+      return exit_usage;
+    }
+    const std::string test_case = *a.get("--test-case");
+    if (!mocks->has_test_case(opts.state_machine_name, test_case))
+      return fail_usage("the mock file " + display_name(mock_path) + " has no test case '" +
+                        test_case + "' for the state machine '" + opts.state_machine_name +
+                        "' (StateMachines." + opts.state_machine_name + ".TestCases." + test_case +
+                        "; the state machine is named after FILE)");
+    const std::string machine = opts.state_machine_name;
+    const std::string key = "run";
+    auto* m = mocks.get();
+    opts.mock = [m, machine, test_case,
+                 key](const std::string& state) -> std::optional<sc::interp::scripted_outcome> {
+      auto ans = m->answer(machine, test_case, state, key);
+      if (!ans) return std::nullopt;
+      sc::interp::scripted_outcome o;
+      if (ans->failed) {
+        o.k = sc::interp::scripted_outcome::kind::failure;
+        o.error = ans->error;
+        o.cause = ans->cause;
+        o.has_error = ans->has_error;
+        o.has_cause = ans->has_cause;
+      } else {
+        o.output = ans->output;
+      }
+      return o;
+    };
+  }
   opts.name = exec_name;
   opts.state_machine_arn = sc::model::state_machine_arn(kRegion, kAccount, opts.state_machine_name);
   opts.execution_arn = sc::model::execution_arn(kRegion, kAccount, opts.state_machine_name, exec_name);

@@ -10,6 +10,7 @@
 #include "cluster/secrets.hpp"
 #include "cluster/store.hpp"
 #include "config/load.hpp"
+#include "observability/log.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -58,6 +59,7 @@ size_t connection_budget(size_t configured, bool quiet) {
 int main(int argc, char** argv) {
   sc::config::settings s;
   auto cli = sc::config::apply_args(argc, argv, s);
+  if (s.node.log_format == "json") sc::obs::install_json_log();
   if (cli.exit) {
     if (!cli.output.empty()) std::cout << cli.output;
     for (auto& p : cli.problems) std::cerr << "statecraftd: " << p << "\n";
@@ -87,7 +89,8 @@ int main(int argc, char** argv) {
       store = sc::cluster::make_redis_store(s.store.redis_url, ro, &err);
       if (store || std::chrono::steady_clock::now() > give_up ||
           err.find("shard") != std::string::npos || err.find("malformed") != std::string::npos ||
-          err.find("does not monitor") != std::string::npos)
+          err.find("does not monitor") != std::string::npos ||
+          err.find("cluster support disabled") != std::string::npos)
         break;
       if (attempt == 0)
         std::cerr << "statecraftd: waiting for Redis at " << s.store.redis_url << ": " << err
@@ -160,6 +163,14 @@ int main(int argc, char** argv) {
   }
   if (!token_secrets.empty()) node.set_token_secrets(std::move(token_secrets));
   sc::api::service service(node);
+  // aws-sdk:sfn:<action> Tasks call this node's own API in-process.
+  node.set_local_api([&node](const std::string& operation, std::string body,
+                             std::function<void(int, std::string)> done) {
+    sc::api::call_operation(node, operation, std::move(body),
+                            [done = std::move(done)](sc::api::response r) {
+                              done(r.status, std::move(r.body));
+                            });
+  });
   sc::api::server_options opts;
   opts.bind = s.node.bind;
   opts.port = s.node.port;

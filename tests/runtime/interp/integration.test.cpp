@@ -58,7 +58,21 @@ TEST_CASE("Resources parse into resource type, resource and pattern", "[interp][
   CHECK(b->resource_type == "aws-sdk:sfn");
   CHECK(b->resource == "sendTaskFailure");
   CHECK(integration_supported(*b));
-  CHECK_FALSE(integration_supported(*parse_integration("arn:aws:states:::aws-sdk:sfn:startExecution")));
+  // Every Step Functions action as an aws-sdk integration; no `.sync` there.
+  CHECK(integration_supported(*parse_integration("arn:aws:states:::aws-sdk:sfn:startExecution")));
+  CHECK(integration_supported(
+      *parse_integration("arn:aws:states:::aws-sdk:sfn:describeExecution.waitForTaskToken")));
+  CHECK_FALSE(integration_supported(*parse_integration("arn:aws:states:::aws-sdk:sfn:nope")));
+  CHECK_FALSE(
+      integration_supported(*parse_integration("arn:aws:states:::aws-sdk:sfn:listExecutions.sync")));
+  CHECK(resource_problem("arn:aws:states:::aws-sdk:sfn:nope") ==
+        "The resource provided arn:aws:states:::aws-sdk:sfn:nope is not recognized. The value is "
+        "not a valid resource ARN, or the resource is not available in this region.");
+  CHECK_FALSE(resource_problem("arn:aws:states:::states:stopExecution").empty());
+  CHECK(resource_problem("arn:aws:states:::lambda:invoke").empty());
+  CHECK(resource_problem("arn:aws:states:::aws-sdk:s3:getObject").empty());
+  CHECK(resource_problem("arn:aws:states:us-east-1:123456789012:activity:a").empty());
+  CHECK(resource_problem("arn:aws:lambda:us-east-1:123456789012:function:f").empty());
   CHECK_FALSE(integration_supported(*parse_integration("arn:aws:states:::lambda:invoke")));
   auto c = parse_integration("arn:aws:states:::sqs:sendMessage.waitForTaskToken");
   REQUIRE(c);
@@ -222,6 +236,45 @@ TEST_CASE("Stopping an execution cancels its integration task; start failures ar
                  outcome(task, ev_integration::kind::start_failed, "", "States.Runtime", "no"),
                  1500);
   REQUIRE(types(sf.events) == std::vector<std::string>{"TaskStartFailed", "ExecutionFailed"});
+
+  // A `.sync` submission that fails: TaskStarted, then TaskSubmitFailed.
+  auto r4 = step(*def2, execution("{}"), ev_start{}, 1000);
+  auto sub = step(*def2, r4.next,
+                  outcome(task, ev_integration::kind::submit_failed, "",
+                          "StepFunctions.StateMachineDoesNotExistException", "gone"),
+                  1500);
+  REQUIRE(types(sub.events) ==
+          std::vector<std::string>{"TaskStarted", "TaskSubmitFailed", "ExecutionFailed"});
+  CHECK(sub.next.error == "StepFunctions.StateMachineDoesNotExistException");
+}
+
+TEST_CASE("simulate answers mocked tasks from the mock, any integration included",
+          "[interp][integration]") {
+  auto def = compile(R"({"StartAt":"L","States":{"L":{"Type":"Task",
+    "Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+    "Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":1}],"Next":"A"},
+    "A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}}})");
+  int lambda_calls = 0;
+  simulation_options opts;
+  opts.mock = [&](const std::string& state) -> std::optional<scripted_outcome> {
+    scripted_outcome o;
+    if (state == "L" && lambda_calls++ == 0) {
+      o.k = scripted_outcome::kind::failure;
+      o.error = "Lambda.TooManyRequestsException";
+      o.has_error = true;
+      return o;
+    }
+    o.output = state == "L" ? R"({"Payload":1})" : R"({"act":2})";
+    return o;
+  };
+  auto sim = simulate(*def, "{}", {}, opts);
+  CHECK(sim.state.status == exec_status::succeeded);
+  CHECK(sim.state.output == R"({"act":2})");
+  CHECK(lambda_calls == 2);
+  // Without a mock, a resource nothing in-process can call fails to start.
+  auto plain = simulate(*def, "{}", {});
+  CHECK(plain.state.status == exec_status::failed);
+  CHECK(plain.state.error == "States.Runtime");
 }
 
 TEST_CASE("simulate answers integration calls from the script", "[interp][integration]") {

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 using namespace sc::model;
 
 TEST_CASE("base64url decodes only the canonical spelling") {
@@ -105,4 +108,28 @@ TEST_CASE("tokens of the format before key ids still verify") {
   REQUIRE(t);
   CHECK(t->task_id == 9);
   CHECK_FALSE(token_codec("another-secret-2222").decode(legacy));
+}
+
+TEST_CASE("task tokens carry HMAC-SHA256 of their payload, signed again and again alike") {
+  // The codec keeps keyed HMAC contexts and resets them per message: every
+  // signature must still equal a fresh one-shot HMAC of the payload.
+  const std::string secret = "a-secret-of-thirty-two-bytes!!!!";
+  token_codec codec(secret);
+  for (int64_t task : {1, 2, 3, 1, 99999}) {
+    std::string arn = "arn:aws:states:us-east-1:123456789012:execution:m:e" + std::to_string(task);
+    std::string tok = codec.encode(task_token{arn, task});
+    std::string payload = "v1|" + std::to_string(task) + "|" + arn;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), md, &len);
+    auto sig = base64url_decode(tok.substr(tok.find('.') + 1));
+    REQUIRE(sig);
+    REQUIRE(sig->size() == 4 + 16);
+    CHECK(sig->substr(4) == std::string(reinterpret_cast<char*>(md), 16));
+    auto back = codec.decode(tok);
+    REQUIRE(back);
+    CHECK(back->task_id == task);
+    CHECK(back->execution_arn == arn);
+  }
 }

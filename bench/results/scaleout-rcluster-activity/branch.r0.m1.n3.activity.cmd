@@ -1,0 +1,1 @@
+/tmp/rc/bench/statecraft traffic --scenario activity --duration 6.0 --concurrency 48 --json --no-progress --prefix sobranchr0m1n3activity --endpoint http://127.0.0.1:53045 --endpoint http://127.0.0.1:33243 --endpoint http://127.0.0.1:52733 --unnamed --workers-per-node 8

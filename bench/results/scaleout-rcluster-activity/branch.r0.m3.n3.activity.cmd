@@ -1,0 +1,1 @@
+/tmp/rc/bench/statecraft traffic --scenario activity --duration 6.0 --concurrency 48 --json --no-progress --prefix sobranchr0m3n3activity --endpoint http://127.0.0.1:47655 --endpoint http://127.0.0.1:33047 --endpoint http://127.0.0.1:36149 --unnamed --workers-per-node 8

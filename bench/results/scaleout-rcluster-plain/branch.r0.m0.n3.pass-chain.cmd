@@ -1,0 +1,1 @@
+/tmp/rc/bench/statecraft traffic --scenario pass-chain --duration 6.0 --concurrency 48 --json --no-progress --prefix sobranchr0m0n3pass-chain --endpoint http://127.0.0.1:50497 --endpoint http://127.0.0.1:52723 --endpoint http://127.0.0.1:46251 --unnamed

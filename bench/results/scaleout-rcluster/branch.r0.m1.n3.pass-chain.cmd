@@ -1,0 +1,1 @@
+/tmp/rc/bench/statecraft traffic --scenario pass-chain --duration 6.0 --concurrency 48 --json --no-progress --prefix sobranchr0m1n3pass-chain --endpoint http://127.0.0.1:42973 --endpoint http://127.0.0.1:46519 --endpoint http://127.0.0.1:54511 --unnamed

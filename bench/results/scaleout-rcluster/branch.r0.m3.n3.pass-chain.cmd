@@ -1,0 +1,1 @@
+/tmp/rc/bench/statecraft traffic --scenario pass-chain --duration 6.0 --concurrency 48 --json --no-progress --prefix sobranchr0m3n3pass-chain --endpoint http://127.0.0.1:51663 --endpoint http://127.0.0.1:52721 --endpoint http://127.0.0.1:42081 --unnamed

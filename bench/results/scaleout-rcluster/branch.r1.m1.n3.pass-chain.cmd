@@ -1,0 +1,1 @@
+/tmp/rc/bench/statecraft traffic --scenario pass-chain --duration 6.0 --concurrency 48 --json --no-progress --prefix sobranchr1m1n3pass-chain --endpoint http://127.0.0.1:36989 --endpoint http://127.0.0.1:60357 --endpoint http://127.0.0.1:56643 --unnamed

@@ -1,0 +1,1 @@
+/tmp/rc/bench/statecraft traffic --scenario pass-chain --duration 6.0 --concurrency 48 --json --no-progress --prefix sobranchr1m3n3pass-chain --endpoint http://127.0.0.1:43645 --endpoint http://127.0.0.1:38515 --endpoint http://127.0.0.1:47875 --unnamed
