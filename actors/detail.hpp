@@ -385,7 +385,9 @@ struct node::impl {
   int shard_of(const std::string& execution_arn) const;
   /// A server-chosen execution name (a UUID) whose Standard execution ARN
   /// falls on a shard this node owns, when it owns any (actors/placement.cpp).
-  std::string local_execution_name(const std::string& machine_name);
+  /// (region, account: the machine's ARN's, the execution's namespace.)
+  std::string local_execution_name(const std::string& machine_name, const std::string& region,
+                                   const std::string& account);
   /// Starts the coordinator; false with a message when it cannot.
   bool start_cluster(const std::string& url, std::string* error);
   void stop_cluster();

@@ -255,9 +255,12 @@ void integrations::start_execution(const std::string& parent_arn,
   req.sync = express && sync;
   const int64_t task = c.task;
   const std::string input = args->input;
-  const std::string& cfg_region = node_.settings().node.region;
-  const std::string child_arn =
-      model::execution_arn(cfg_region, node_.settings().node.account_id, machine->name, args->name);
+  // The child lives in its machine's Region and account (api/namespaces.hpp).
+  const auto machine_parts = model::parse_arn(machine->arn);
+  const std::string child_arn = model::execution_arn(
+      machine_parts ? machine_parts->region : node_.settings().node.region,
+      machine_parts ? machine_parts->account : node_.settings().node.account_id, machine->name,
+      args->name);
   node_.start_execution(std::move(req), [this, parent, task, pattern, sync, express, json_output,
                                          input, child_arn, deliver](start_reply r) {
     if (r.error && r.error->type == "ExecutionAlreadyExists") {
@@ -423,8 +426,7 @@ void integrations::stop_child(const std::string& parent, const interp::cmd_cance
     if (!m) return;
     auto machine = node_.machine_for_start(args->machine_arn);
     if (!machine) return;
-    child_arn = model::execution_arn(node_.settings().node.region,
-                                     node_.settings().node.account_id, machine->name, args->name);
+    child_arn = model::execution_arn(m->region, m->account, machine->name, args->name);
   }
   auto rec = node_.store().get_execution_record(child_arn);
   if (!rec || rec->status != "RUNNING") return;

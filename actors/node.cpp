@@ -390,15 +390,18 @@ bool sleeps_from_start(const node::impl& n, const std::vector<interp::command>& 
 void node::start_execution(start_request req, std::function<void(start_reply)> done) {
   auto& n = *impl_;
   const auto& cfg = n.cfg.node;
+  // The execution lives in its machine's Region and account (api/namespaces.hpp).
   auto arn_parts = model::parse_arn(req.machine.arn);
+  const std::string& region = arn_parts ? arn_parts->region : cfg.region;
+  const std::string& account = arn_parts ? arn_parts->account : cfg.account_id;
   bool express = req.machine.type == "EXPRESS";
-  if (req.name.empty()) req.name = express ? random_uuid() : n.local_execution_name(req.machine.name);
+  if (req.name.empty())
+    req.name = express ? random_uuid() : n.local_execution_name(req.machine.name, region, account);
   int64_t start = exec_now_ms();
   std::string exec_arn =
-      express ? model::express_execution_arn(cfg.region, cfg.account_id, req.machine.name,
-                                             req.name, random_uuid())
-              : model::execution_arn(cfg.region, cfg.account_id, req.machine.name, req.name);
-  (void)arn_parts;
+      express ? model::express_execution_arn(region, account, req.machine.name, req.name,
+                                             random_uuid())
+              : model::execution_arn(region, account, req.machine.name, req.name);
   cluster::execution_record rec;
   rec.arn = exec_arn;
   rec.machine_arn = req.machine.arn;

@@ -14,7 +14,9 @@
 
 namespace sc::actors {
 
-std::string node::impl::local_execution_name(const std::string& machine_name) {
+std::string node::impl::local_execution_name(const std::string& machine_name,
+                                             const std::string& region,
+                                             const std::string& account) {
   // Without a cluster every shard is ours; a node that owns no shard (just
   // joined, or cut off from Redis) keeps today's path through the inbox.
   if (!coord) return random_uuid();
@@ -23,9 +25,8 @@ std::string node::impl::local_execution_name(const std::string& machine_name) {
   std::vector<bool> mine(shard_count, false);
   for (int s : owned)
     if (s >= 0 && static_cast<uint32_t>(s) < shard_count) mine[static_cast<size_t>(s)] = true;
-  const auto& c = cfg.node;
   // The ARN's FNV-1a state after its fixed prefix, continued per candidate.
-  std::string prefix = model::execution_arn(c.region, c.account_id, machine_name, "");
+  std::string prefix = model::execution_arn(region, account, machine_name, "");
   uint64_t h0 = 14695981039346656037ull;
   for (unsigned char ch : prefix) {
     h0 ^= ch;

@@ -15,6 +15,10 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <openssl/ssl.h>
 
 #include <sys/socket.h>
 
@@ -27,6 +31,7 @@
 #include <cerrno>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace sc::api {
@@ -35,6 +40,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -91,30 +98,43 @@ std::chrono::milliseconds seconds_ms(double s) {
   return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
 }
 
-/// One connection. Timeouts: waiting for a request to start is bounded by
+/// One connection, plain (Stream = beast::tcp_stream) or TLS (Stream =
+/// tls_stream: the handshake first, bounded by the header timeout).
+/// Timeouts: waiting for a request to start is bounded by
 /// the idle timeout, reading it (head and body, from its first byte) by the
 /// header timeout, writing an answer by the idle timeout; while a handler
 /// works (a long poll) nothing is read, so nothing times out.
-class session : public std::enable_shared_from_this<session> {
+template <class Stream>
+class session : public std::enable_shared_from_this<session<Stream>> {
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+  using std::enable_shared_from_this<session<Stream>>::shared_from_this;
+
  public:
+  template <class... TlsArgs>
   session(tcp::socket s, handler& h, const server_options& o, connection_table& table,
-          std::string addr)
-      : stream_(std::move(s)), handler_(h), opts_(o), limit_(o.max_request_bytes),
+          std::string addr, TlsArgs&... tls)
+      : stream_(std::move(s), tls...), handler_(h), opts_(o), limit_(o.max_request_bytes),
         table_(table), addr_(std::move(addr)) {}
   ~session() { release_slot(); }
 
-  void start() { read(); }
-
-  void close() {
-    auto self = shared_from_this();
-    asio::post(stream_.get_executor(), [self] {
-      beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.close();
-    });
+  void start() {
+    if constexpr (is_tls) {
+      lowest().expires_after(seconds_ms(opts_.header_timeout_seconds));
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                self->lowest().expires_never();
+                                if (ec) return self->shutdown();
+                                self->read();
+                              });
+    } else {
+      read();
+    }
   }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& sock() { return lowest().socket(); }
+
   /// Gives the connection's place back (once), when its socket closes: a
   /// long poll whose client hung up no longer counts while its answer waits.
   void release_slot() {
@@ -128,7 +148,7 @@ class session : public std::enable_shared_from_this<session> {
     // A pipelined request already buffered: read it at once. Otherwise wait
     // for its first bytes no longer than the idle timeout.
     if (buffer_.size() > 0) return read_request();
-    stream_.expires_after(seconds_ms(opts_.idle_timeout_seconds));
+    lowest().expires_after(seconds_ms(opts_.idle_timeout_seconds));
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec) return self->shutdown();  // hang-up or idle
@@ -152,7 +172,7 @@ class session : public std::enable_shared_from_this<session> {
       if (ec || used == 0) break;
     }
     if (ec || parser_->is_done()) return on_read(ec);
-    stream_.expires_after(seconds_ms(opts_.header_timeout_seconds));
+    lowest().expires_after(seconds_ms(opts_.header_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read(ec);
@@ -160,8 +180,9 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void on_read(beast::error_code ec) {
-    stream_.expires_never();
+    lowest().expires_never();
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == ssl::error::stream_truncated ||
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
         ec == beast::error::timeout) {
       return shutdown();
@@ -190,6 +211,17 @@ class session : public std::enable_shared_from_this<session> {
     req.host = std::string(msg[http::field::host]);
     req.content_type = std::string(msg[http::field::content_type]);
     req.body = std::move(msg.body());
+    req.authorization = std::string(msg[http::field::authorization]);
+    req.tls = is_tls;
+    if (opts_.keep_headers) {
+      req.headers.reserve(16);
+      for (const auto& f : msg) {
+        std::string name(f.name_string());
+        for (char& ch : name)
+          if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+        req.headers.emplace_back(std::move(name), std::string(f.value()));
+      }
+    }
     // The request is copied out: free the parsed headers and, for a long
     // poll, the read buffer too when no pipelined request waits in it: a
     // parked GetActivityTask then holds little more than its socket. (Other
@@ -222,7 +254,7 @@ class session : public std::enable_shared_from_this<session> {
   /// While a request is in flight, notice a client that hangs up (a worker
   /// giving up on a long poll) so its poll is not handed a task.
   void watch_close() {
-    stream_.socket().async_wait(
+    sock().async_wait(
         tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
           if (ec) {
             if (ec != asio::error::operation_aborted) self->hang_up();
@@ -231,7 +263,7 @@ class session : public std::enable_shared_from_this<session> {
           // Readable while a request is in flight: either the client hung up
           // (EOF) or it pipelined another request (data; leave it for read).
           char byte;
-          ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1,
+          ssize_t n = ::recv(self->sock().native_handle(), &byte, 1,
                              MSG_PEEK | MSG_DONTWAIT);
           if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) self->hang_up();
         });
@@ -243,7 +275,7 @@ class session : public std::enable_shared_from_this<session> {
   void hang_up() {
     closed_ = true;
     beast::error_code ec;
-    stream_.socket().close(ec);
+    sock().close(ec);
     release_slot();
   }
 
@@ -274,10 +306,10 @@ class session : public std::enable_shared_from_this<session> {
     head += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
     out->second = std::move(r.body);
     std::array<asio::const_buffer, 2> bufs{asio::buffer(out->first), asio::buffer(out->second)};
-    stream_.expires_after(seconds_ms(opts_.idle_timeout_seconds));
+    lowest().expires_after(seconds_ms(opts_.idle_timeout_seconds));
     asio::async_write(stream_, bufs,
                       [self = shared_from_this(), out, keep_alive](beast::error_code ec, size_t) {
-                        self->stream_.expires_never();
+                        self->lowest().expires_never();
                         if (ec || !keep_alive) return self->shutdown();
                         self->read();
                       });
@@ -295,12 +327,12 @@ class session : public std::enable_shared_from_this<session> {
   void shutdown() {
     closed_ = true;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    sock().shutdown(tcp::socket::shutdown_send, ec);
+    sock().close(ec);
     release_slot();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   handler& handler_;
@@ -333,6 +365,7 @@ struct http_server::impl {
   std::unique_ptr<asio::steady_timer> backoff;  ///< accepting paused (no descriptors)
   int backoff_ms = 0;
   std::atomic<bool> stopped{false};
+  std::unique_ptr<ssl::context> tls;  ///< set = HTTPS listener
 
   impl(server_options o, handler& hh) : opts(std::move(o)), h(hh) {
     size_t n = static_cast<size_t>(std::max(opts.io_threads, 1));
@@ -369,7 +402,14 @@ struct http_server::impl {
           s.close(ignore);  // full, in all or for this client
         } else {
           s.set_option(tcp::no_delay(true), ignore);
-          std::make_shared<session>(std::move(s), h, opts, connections, std::move(addr))->start();
+          if (tls)
+            std::make_shared<session<tls_stream>>(std::move(s), h, opts, connections,
+                                                  std::move(addr), *tls)
+                ->start();
+          else
+            std::make_shared<session<beast::tcp_stream>>(std::move(s), h, opts, connections,
+                                                         std::move(addr))
+                ->start();
         }
       }
       accept();
@@ -382,7 +422,36 @@ http_server::http_server(server_options opts, handler& h)
 
 http_server::~http_server() = default;
 
+namespace {
+
+/// The HTTPS context: TLS 1.2 and later, the certificate chain and key
+/// from PEM files (checked to match).
+std::unique_ptr<ssl::context> make_tls_context(const server_options& o) {
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty())
+    throw std::runtime_error("TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec)
+    throw std::runtime_error("cannot load the TLS certificate " + o.tls_cert_file + ": " +
+                             ec.message());
+  ctx->use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
+  if (ec)
+    throw std::runtime_error("cannot load the TLS key " + o.tls_key_file + ": " + ec.message());
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    throw std::runtime_error("the TLS key " + o.tls_key_file + " does not match the certificate " +
+                             o.tls_cert_file);
+  return ctx;
+}
+
+}  // namespace
+
 void http_server::start() {
+  if (!impl_->opts.tls_cert_file.empty() || !impl_->opts.tls_key_file.empty())
+    impl_->tls = make_tls_context(impl_->opts);
   beast::error_code ec;
   auto addr = asio::ip::make_address(impl_->opts.bind, ec);
   if (ec) throw std::runtime_error("invalid bind address '" + impl_->opts.bind + "'");

@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sc::api {
 
@@ -15,7 +17,12 @@ struct request {
   std::string host;
   std::string content_type;
   std::string method;
-  std::string path;
+  std::string path;            ///< request target: path and query
+  std::string authorization;   ///< Authorization header ("" when absent)
+  /// Every header (name lowercased, value as sent), only when
+  /// server_options::keep_headers is set (SigV4 verification needs them).
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool tls = false;            ///< arrived on the HTTPS listener
 };
 
 struct response {
@@ -50,6 +57,13 @@ struct server_options {
   double idle_timeout_seconds = 60;
   /// From a request's first byte, its head and body must arrive within this.
   double header_timeout_seconds = 10;
+  /// Copy every request header into request::headers (auth on).
+  bool keep_headers = false;
+  /// PEM certificate chain and private key: both set = the listener speaks
+  /// HTTPS (TLS 1.2+) only; both empty = plain HTTP. OpenSSL stays in
+  /// http_server.cpp.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class http_server {
@@ -57,7 +71,8 @@ class http_server {
   http_server(server_options opts, handler& h);
   ~http_server();
   /// Binds and listens; throws std::runtime_error with a clear message when
-  /// the address cannot be used.
+  /// the address cannot be used or the TLS certificate or key cannot be
+  /// loaded.
   void start();
   /// The port actually bound (useful with port 0).
   int port() const;

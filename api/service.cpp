@@ -2,11 +2,14 @@
 #include "api/service.hpp"
 
 #include "api/admin_clock.hpp"
+#include "api/auth.hpp"
+#include "api/namespaces.hpp"
 #include "api/static_assets.hpp"
 
 #include "observability/metrics.hpp"
 #include "runtime/model/arn.hpp"
 
+#include <chrono>
 #include <unordered_map>
 
 namespace sc::api {
@@ -43,12 +46,22 @@ response error_response(const std::string& type, const std::string& message, int
   return response{status, error_json(type, message, extra), type};
 }
 
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 void send_error(const responder& done, const actors::api_error& e) {
   int status = e.type == "ServiceException" || e.type == "ServiceUnavailable" ? 500 : 400;
   done(error_response(e.type, e.message, status));
 }
+
+service::service(actors::node& n) : node_(n), gate_(std::make_unique<gate>(n.settings())) {}
+
+service::~service() = default;
 
 void service::handle(request req, responder done, liveness alive) {
   if (req.method == "GET" && req.path == "/metrics")
@@ -73,6 +86,11 @@ void service::handle(request req, responder done, liveness alive) {
     m->done(t0, r.status);
     d(std::move(r));
   };
+  // Authentication, the caller's Region and account, rate quotas.
+  caller who;
+  const std::string_view operation = std::string_view(req.target).substr(17);  // "AWSStepFunctions."
+  if (auto refused = gate_->admit(req, operation, who, gate_->auth_on() ? wall_ms() : 0))
+    return done(std::move(*refused));
   json::document body;
   std::string perr;
   std::string_view text = req.body;
@@ -83,7 +101,11 @@ void service::handle(request req, responder done, liveness alive) {
     return done(error_response("SerializationException",
                                "The request body must be a JSON object"));
   try {
-    context c{body, members(body), node_, node_.store(), node_.settings(), done, std::move(alive)};
+    // ARNs of another Region or account name nothing here (api/namespaces.hpp).
+    if (auto hidden = foreign_arn_response(operation, body, who.region, who.account))
+      return done(std::move(*hidden));
+    context c{body,  members(body), node_,         node_.store(), node_.settings(),
+              done,  std::move(alive), who.region, who.account,   gate_.get()};
     it->second.fn(c);
   } catch (const aws_error& e) {
     done(error_response(e.type, e.message, e.status, e.extra_json));
@@ -134,6 +156,10 @@ std::vector<cluster::tag> read_tags(const json::value* arr, const std::string& r
     tags.push_back(std::move(tag));
   }
   return tags;
+}
+
+std::string namespace_prefix(const context& c) {
+  return "arn:aws:states:" + c.region + ":" + c.account + ":";
 }
 
 size_t page_size(const members& m) {

@@ -9,6 +9,8 @@
 
 namespace sc::api {
 
+class gate;
+
 /// Everything an action needs for one request.
 struct context {
   const json::value& body;
@@ -18,6 +20,12 @@ struct context {
   const config::settings& cfg;
   responder done;
   liveness alive;
+  /// The caller's Region and account (api/auth.hpp): the namespace the
+  /// request works in; new ARNs carry them.
+  const std::string& region;
+  const std::string& account;
+  /// The request gate (api/auth.hpp), for checks an action makes itself.
+  gate* gatekeeper = nullptr;
 
   void ok(std::string json_body) { done(response{200, std::move(json_body), {}}); }
 };
@@ -31,11 +39,13 @@ void send_error(const responder& done, const actors::api_error& e);
 
 class service final : public handler {
  public:
-  explicit service(actors::node& n) : node_(n) {}
+  explicit service(actors::node& n);
+  ~service() override;
   void handle(request req, responder done, liveness alive) override;
 
  private:
   actors::node& node_;
+  std::unique_ptr<gate> gate_;  ///< auth, Region/account, rate quotas
 };
 
 /// Runs one operation of this API in-process, as handle() runs a POST with
@@ -52,6 +62,22 @@ model::arn require_arn(const std::string& text, model::arn_kind kind);
 void require_name(const std::string& name);
 /// Tags from a request's `tags` member (throws on bad shapes / too many).
 std::vector<cluster::tag> read_tags(const json::value* arr, const std::string& resource);
+/// "arn:aws:states:REGION:ACCOUNT:" of the caller's namespace.
+std::string namespace_prefix(const context& c);
+
+/// Drops the items of `p` past the first whose ARN lacks `prefix` (and the
+/// next-page key with them): a page of one namespace's sorted range.
+template <class Page>
+void keep_prefix(Page& p, const std::string& prefix) {
+  for (size_t i = 0; i < p.items.size(); ++i) {
+    if (p.items[i].arn.compare(0, prefix.size(), prefix) != 0) {
+      p.items.resize(i);
+      p.next.clear();
+      return;
+    }
+  }
+}
+
 /// Page size from maxResults (0 or absent → 100; AWS allows up to 1000).
 size_t page_size(const members& m);
 

@@ -236,6 +236,12 @@ class memory_store final : public store {
     return activities_.size();
   }
 
+  std::optional<size_t> count_open_executions(const std::string& namespace_prefix) override {
+    std::lock_guard lock(mu_);
+    auto it = open_.find(namespace_prefix);
+    return it == open_.end() ? 0 : static_cast<size_t>(it->second);
+  }
+
   std::vector<tag> get_tags(const std::string& arn) override {
     std::lock_guard lock(mu_);
     auto it = tags_.find(arn);
@@ -269,8 +275,12 @@ class memory_store final : public store {
     }
     bytes_ += footprint(slot->first, e);
     order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
-    if (r.status == "RUNNING") ++running_[r.machine_arn];
-    else expire_later(slot->first);
+    if (r.status == "RUNNING") {
+      ++running_[r.machine_arn];
+      if (!r.express) ++open_[namespace_of(r.arn)];
+    } else {
+      expire_later(slot->first);
+    }
     expire_due();
     return create_outcome::created;
   }
@@ -298,7 +308,14 @@ class memory_store final : public store {
     if (fresh) order_.insert(order_key{machine_id(r.machine_arn), r.start_ms, slot->first, &e});
     bool closed_now = e.status == "RUNNING" && r.status != "RUNNING";
     // Redriven: running again (its pending expiry skips running ones).
-    if (!fresh && e.status != "RUNNING" && r.status == "RUNNING") ++running_[r.machine_arn];
+    if (!fresh && e.status != "RUNNING" && r.status == "RUNNING") {
+      ++running_[r.machine_arn];
+      if (!r.express) ++open_[namespace_of(r.arn)];
+    }
+    if (closed_now && !r.express) {
+      auto o = open_.find(namespace_of(r.arn));
+      if (o != open_.end() && --o->second <= 0) open_.erase(o);
+    }
     keep(e, r);
     if (closed_now && --running_[r.machine_arn] <= 0) {
       running_.erase(r.machine_arn);
@@ -652,6 +669,18 @@ class memory_store final : public store {
   std::set<order_key> order_;
   std::unordered_map<std::string, uint32_t> machine_ids_;
   std::unordered_map<std::string, int64_t> running_;  ///< running executions per machine
+  /// Running Standard executions per namespace ("arn:aws:states:REGION:ACCOUNT:").
+  std::unordered_map<std::string, int64_t> open_;
+
+  /// "arn:aws:states:REGION:ACCOUNT:" of an ARN (its first five fields).
+  static std::string namespace_of(const std::string& arn) {
+    size_t at = 0;
+    for (int i = 0; i < 5 && at != std::string::npos; ++i) {
+      at = arn.find(':', at);
+      if (at != std::string::npos) ++at;
+    }
+    return at == std::string::npos ? std::string() : arn.substr(0, at);
+  }
   std::unordered_map<std::string, std::shared_ptr<const revision>> revisions_;
   int64_t retention_ms_ = 0;  ///< 0 = keep forever
   size_t budget_ = 0;         ///< most bytes of executions to keep; 0 = no budget

@@ -262,6 +262,13 @@ class store {
   virtual page<activity_record> list_activities(const std::string& after, size_t limit) = 0;
   /// How many activities exist, for the ActivityLimitExceeded quota.
   virtual size_t count_activities() = 0;
+  /// How many Standard executions are RUNNING whose ARN starts with
+  /// `namespace_prefix` ("arn:aws:states:REGION:ACCOUNT:"), for AWS's open
+  /// executions quota (ExecutionLimitExceeded); nullopt = this store does
+  /// not count them (the quota is then not enforced).
+  virtual std::optional<size_t> count_open_executions(const std::string& namespace_prefix) {
+    return std::nullopt;
+  }
 
   // Tags (state machines and activities) -------------------------------
   virtual std::vector<tag> get_tags(const std::string& arn) = 0;

@@ -9,6 +9,7 @@
 // yaml-cpp reports errors by throwing; every call into it is inside a
 // try/catch so that load_file() never throws.
 #include "config/load.hpp"
+#include "config/load_security.hpp"
 
 #include "cluster/redis_endpoint.hpp"
 #include "runtime/aws/resolve.hpp"
@@ -373,6 +374,14 @@ const std::vector<field>& fields() {
                              &api_settings::idle_timeout_seconds, 3600.0));
     t.push_back(double_field("api", "header_timeout_seconds", &settings::api,
                              &api_settings::header_timeout_seconds, 3600.0));
+    t.push_back(string_field("api", "tls_cert_file", &settings::api,
+                             &api_settings::tls_cert_file, [](std::string_view) { return true; },
+                             "a file path")
+                    .cli("--tls-cert", "FILE",
+                         "PEM certificate (chain): serve HTTPS only, with --tls-key"));
+    t.push_back(string_field("api", "tls_key_file", &settings::api, &api_settings::tls_key_file,
+                             [](std::string_view) { return true; }, "a file path")
+                    .cli("--tls-key", "FILE", "PEM private key of --tls-cert"));
     t.push_back(string_field("api", "console_dir", &settings::api, &api_settings::console_dir,
                              [](std::string_view) { return true; }, "a folder path")
                     .cli("--console-dir", "DIR",
@@ -425,6 +434,11 @@ const std::vector<field>& fields() {
     t.push_back(int_field("limits", "activities", &settings::limits,
                           &limits_settings::activities, 1, unbounded)
                     .cli("--activity-limit", "N", "Most activities (ActivityLimitExceeded past it)"));
+    t.push_back(int_field("limits", "open_executions", &settings::limits,
+                          &limits_settings::open_executions, 1, unbounded)
+                    .cli("--open-execution-limit", "N",
+                         "Most running Standard executions per account and Region "
+                         "(ExecutionLimitExceeded past it; memory store)"));
     t.push_back(int_field("limits", "pollers_per_activity", &settings::limits,
                           &limits_settings::pollers_per_activity, 1, unbounded)
                     .cli("--activity-poller-limit", "N",
@@ -665,6 +679,13 @@ void apply_document(const YAML::Node& root, const std::string& path, settings& s
       continue;
     }
     const std::string name = k.Scalar();
+    if (detail::is_security_section(name)) {  // auth:, throttling: (load_security.cpp)
+      if (!seen.emplace(name, km.line + 1).second)
+        out.push_back(location(path, km) + "duplicate section '" + name + "'");
+      else
+        detail::apply_security_section(name, v, path, s, out);
+      continue;
+    }
     if (detail::is_outbound_key(name)) {  // outbound:, connections: (outbound_load.cpp)
       if (!seen.emplace(name, km.line + 1).second)
         out.push_back(location(path, km) + "duplicate section '" + name + "'");
@@ -816,6 +837,9 @@ std::vector<std::string> validate(const settings& s) {
         "(set it in the config file or pass --redis URL)");
   if (s.cluster.lease_ttl_seconds <= s.cluster.heartbeat_seconds)
     out.push_back("cluster.lease_ttl_seconds: must be greater than cluster.heartbeat_seconds");
+  if (s.api.tls_cert_file.empty() != s.api.tls_key_file.empty())
+    out.push_back("api.tls_cert_file, api.tls_key_file: HTTPS needs both (--tls-cert and --tls-key)");
+  detail::validate_security(s, out);
   for (auto& p : detail::validate_outbound(s)) out.push_back(std::move(p));
   return out;
 }
@@ -978,6 +1002,10 @@ std::string describe(const settings& s) {
   out += " pollers_per_activity=" + std::to_string(s.limits.pollers_per_activity);
   out += " store=" + s.store.backend;
   if (!s.store.redis_url.empty() && s.store.backend == "redis") out += "(" + s.store.redis_url + ")";
+  if (!s.api.tls_cert_file.empty()) out += " tls=on";
+  if (s.auth.mode != "none")
+    out += " auth=" + s.auth.mode + "(" + std::to_string(s.auth.keys.size()) + " keys)";
+  if (s.throttling.enabled) out += " throttling=on";
   out += " retention=" + (s.store.retention_hours == 0
                               ? std::string("forever")
                               : std::to_string(s.store.retention_hours) + "h");

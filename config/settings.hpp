@@ -61,6 +61,11 @@ struct api_settings {
   /// Seconds a request may take to arrive, head and body, from its first
   /// byte (slow clients are closed).
   double header_timeout_seconds = 10;
+  /// PEM certificate chain file: with tls_key_file, the API is served over
+  /// HTTPS only (TLS 1.2 or later). Both empty = plain HTTP.
+  std::string tls_cert_file = "";
+  /// PEM private key of tls_cert_file.
+  std::string tls_key_file = "";
   /// Folder of the web console's built assets (console/dist), served at
   /// GET /; "" = the build's own console/dist; "off" = no console.
   std::string console_dir = "";
@@ -125,6 +130,10 @@ struct limits_settings {
   std::size_t state_machines = 10000;
   /// Most activities (CreateActivity answers ActivityLimitExceeded).
   std::size_t activities = 10000;
+  /// Most RUNNING Standard executions per account and Region (StartExecution
+  /// and RedriveExecution answer ExecutionLimitExceeded past it); AWS's
+  /// default quota. Counted by the memory store only (not enforced on Redis).
+  std::size_t open_executions = 1000000;
   /// Most GetActivityTask polls waiting at once per activity on one node
   /// (ActivityWorkerLimitExceeded past it); AWS's quota per activity ARN.
   std::size_t pollers_per_activity = 1000;
@@ -204,6 +213,49 @@ struct aws_settings {
   std::string assume_role = "never";
 
   bool operator==(const aws_settings&) const = default;
+/// One entry of `auth.keys`: an access key the node accepts.
+struct auth_key {
+  std::string access_key_id;
+  std::string secret_access_key;
+  /// "full", "read-only" (Describe*, List*, Get* only) or "worker"
+  /// (GetActivityTask and SendTask* only).
+  std::string permissions = "full";
+  /// 12-digit account its requests act in; "" = node.account_id.
+  std::string account = "";
+
+  bool operator==(const auth_key&) const = default;
+};
+
+/// `auth:` — who may call the API (config file only; api/auth.hpp).
+struct auth_settings {
+  /// "none" (any request is served, signatures are not checked) or
+  /// "sigv4" (every request must carry a valid AWS Signature Version 4
+  /// made with one of `keys`).
+  std::string mode = "none";
+  std::vector<auth_key> keys;
+
+  bool operator==(const auth_settings&) const = default;
+};
+
+/// One override of AWS's API rate quota (`throttling.rates`).
+struct api_rate {
+  std::string api;  ///< operation name, e.g. "StartExecution"
+  double bucket = 0;
+  double refill_per_second = 0;
+
+  bool operator==(const api_rate&) const = default;
+};
+
+/// `throttling:` — AWS's per-API request rate quotas as token buckets per
+/// account and Region (api/throttle.hpp); off by default.
+struct throttling_settings {
+  bool enabled = false;
+  /// Overrides of AWS's default bucket and refill for some operations.
+  std::vector<api_rate> rates;
+
+  bool operator==(const throttling_settings&) const = default;
+};
+
 /// `events:` — execution status change events and execution logs
 /// (docs/observability.md).
 struct events_settings {
@@ -234,6 +286,8 @@ struct settings {
   store_settings store;            ///< `store:` section.
   cluster_settings cluster;        ///< `cluster:` section.
   aws_settings aws;                ///< `aws:` section.
+  auth_settings auth;              ///< `auth:` section.
+  throttling_settings throttling;  ///< `throttling:` section.
   events_settings events;          ///< `events:` section.
   outbound_settings outbound;      ///< `outbound:` section (config/outbound.hpp).
   std::vector<connection_settings> connections;  ///< `connections:` list.

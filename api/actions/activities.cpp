@@ -8,7 +8,7 @@ namespace sc::api {
 
 void create_activity(context& c) {
   auto name = c.m.required_str("name", 1, 80);
-  std::string arn = model::activity_arn(c.cfg.node.region, c.cfg.node.account_id, name);
+  std::string arn = model::activity_arn(c.region, c.account, name);
   auto tags = read_tags(c.m.array("tags"), arn);
   auto encryption = read_encryption(c.m);
   require_name(name);
@@ -59,7 +59,11 @@ void list_activities(context& c) {
   size_t limit = page_size(c.m);
   std::string after;
   if (auto tok = c.m.str("nextToken", 1, 1024)) after = decode_page_token(c.node.tokens(), "act", *tok);
+  // Only the caller's Region and account (ARNs sort by it: one range).
+  const std::string prefix = namespace_prefix(c) + "activity:";
+  if (after < prefix) after = prefix;
   auto page = c.store.list_activities(after, limit);
+  keep_prefix(page, prefix);
   out o;
   auto& w = o.key("activities").writer();
   w.StartArray();

@@ -1,6 +1,8 @@
 // StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
 // ListExecutions, GetExecutionHistory.
 #include "api/actions/configuration.hpp"
+#include "api/actions/quotas.hpp"
+#include "api/auth.hpp"
 #include "api/actions/map_runs.hpp"
 #include "api/actions/qualified.hpp"
 #include "api/actions/redrive.hpp"
@@ -88,6 +90,11 @@ void write_payload(out& o, const char* key, const char* details_key, const std::
 
 void start_execution(context& c) {
   auto p = read_start(c);
+  // AWS's StartExecution rate: Standard and Express machines have their own.
+  if (c.gatekeeper &&
+      !c.gatekeeper->admit_start(c.account, c.region, p.machine.type == "EXPRESS"))
+    throw aws_error("ThrottlingException", "Rate exceeded");
+  if (p.machine.type != "EXPRESS") check_open_execution_quota(c);
   auto def = c.node.definition_for(p.machine);
   if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
   actors::start_request req{p.machine,      def,           p.name,        p.input, false,

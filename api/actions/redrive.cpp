@@ -8,6 +8,7 @@
 // answers with that redrive's date (AWS keeps tokens for 15 minutes; here
 // the last 10 are kept with the execution).
 #include "api/actions/redrive.hpp"
+#include "api/actions/quotas.hpp"
 
 #include "runtime/interp/step.hpp"
 
@@ -109,6 +110,7 @@ void redrive_execution(context& c) {
                     "Execution is a child execution of a Map Run and is redriven with its parent "
                     "execution");
   if (v.status != "REDRIVABLE") throw aws_error("ExecutionNotRedrivable", v.reason);
+  check_open_execution_quota(c);
   auto done = c.done;
   c.node.redrive_execution(arn, token.value_or(""),
                            [done](std::optional<actors::api_error> err, int64_t redrive_ms) {

@@ -32,7 +32,7 @@ void create_state_machine(context& c) {
   auto definition = c.m.required_str("definition", 1, 1048576);
   auto role = c.m.required_str("roleArn", 1, 256);
   auto type = c.m.enumeration("type", {"STANDARD", "EXPRESS"}).value_or("STANDARD");
-  std::string arn = model::state_machine_arn(c.cfg.node.region, c.cfg.node.account_id, name);
+  std::string arn = model::state_machine_arn(c.region, c.account, name);
   // Every member's own rules first (Coral validates before the service
   // looks at anything), then the service's checks.
   auto tags = read_tags(c.m.array("tags"), arn);
@@ -195,7 +195,11 @@ void list_state_machines(context& c) {
   size_t limit = page_size(c.m);
   std::string after;
   if (auto tok = c.m.str("nextToken", 1, 1024)) after = decode_page_token(c.node.tokens(), "sm", *tok);
+  // Only the caller's Region and account (ARNs sort by it: one range).
+  const std::string prefix = namespace_prefix(c) + "stateMachine:";
+  if (after < prefix) after = prefix;
   auto page = c.store.list_state_machines(after, limit);
+  keep_prefix(page, prefix);
   out o;
   auto& w = o.key("stateMachines").writer();
   w.StartArray();

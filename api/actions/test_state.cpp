@@ -127,8 +127,8 @@ void test_state(context& c) {
     req.map_iteration_failure_count = sm.integer("mapIterationFailureCount", 0, INT32_MAX);
     req.map_item_reader_data = sm.str("mapItemReaderData", 0, max_payload);
   }
-  req.region = c.cfg.node.region;
-  req.account = c.cfg.node.account_id;
+  req.region = c.region;
+  req.account = c.account;
   req.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();

@@ -90,12 +90,6 @@ NOT_ON_STATECRAFT.update({
 
 # (operation, error) AWS returns and Statecraft does not, with why.
 GAPS = {
-    ("StartExecution", "ExecutionLimitExceeded"):
-        "AWS's quota of 1,000,000 open Standard executions per account and Region is not "
-        "enforced (no cheap count of open executions across shards yet)",
-    ("RedriveExecution", "ExecutionLimitExceeded"):
-        "AWS's quota of 1,000,000 open Standard executions per account and Region is not "
-        "enforced (no cheap count of open executions across shards yet)",
     ("CreateStateMachine", "InvalidTracingConfiguration"):
         "never answered: tracingConfiguration has one boolean member, a non-boolean is a "
         "SerializationException and {} is taken as enabled=false; when AWS answers "
@@ -132,6 +126,12 @@ COVERED_ELSEWHERE = {
         "test_quotas.Quotas.test_create_activity_past_the_limit",
     ("GetActivityTask", "ActivityWorkerLimitExceeded"):
         "test_quotas.Quotas.test_get_activity_task_past_the_poller_limit",
+    # --open-execution-limit 2 on a node of its own (memory store; on Redis
+    # the open executions quota is not enforced yet, docs/compatibility.md).
+    ("StartExecution", "ExecutionLimitExceeded"):
+        "test_security_quotas.OpenExecutions.test_start_and_redrive_past_the_limit",
+    ("RedriveExecution", "ExecutionLimitExceeded"):
+        "test_security_quotas.OpenExecutions.test_start_and_redrive_past_the_limit",
 }
 
 LOG_GROUP = "arn:aws:logs:%s:%s:log-group:statecraft-e2e:*" % (REGION, ACCOUNT)

@@ -183,6 +183,9 @@ int main(int argc, char** argv) {
                                         : std::max<size_t>(1, opts.max_connections / 8 * 7);
   opts.idle_timeout_seconds = s.api.idle_timeout_seconds;
   opts.header_timeout_seconds = s.api.header_timeout_seconds;
+  opts.tls_cert_file = s.api.tls_cert_file;
+  opts.tls_key_file = s.api.tls_key_file;
+  opts.keep_headers = s.auth.mode != "none";  // SigV4 signs headers (api/auth.cpp)
   sc::api::http_server server(opts, service);
   try {
     server.start();
@@ -205,7 +208,7 @@ int main(int argc, char** argv) {
   }
   bool quiet = quiet_log(s);
   if (!quiet)
-    std::cerr << "statecraftd: serving on http://" << s.node.bind << ":" << server.port() << " ("
+    std::cerr << "statecraftd: serving on " << (s.api.tls_cert_file.empty() ? "http" : "https") << "://" << s.node.bind << ":" << server.port() << " ("
               << sc::config::describe(s) << ")\n";
 
   std::thread waiter([&] {

@@ -391,6 +391,10 @@ int runner::report() {
     w.EndObject();
     w.Key("errors_total");
     w.Uint64(errors);
+    w.Key("throttled");
+    w.Uint64(st_.load.throttled());
+    w.Key("throttled_per_s");
+    w.Double(static_cast<double>(st_.load.throttled()) / el);
     w.Key("samples");
     w.StartArray();
     for (auto& s : st_.samples) w.String(s.c_str());
@@ -464,6 +468,12 @@ int runner::report() {
   }
   std::snprintf(b, sizeof b, "  client CPU    %.2f s (this process, whole run)\n", client_cpu_s());
   out += b;
+  if (uint64_t t = st_.load.throttled()) {
+    std::snprintf(b, sizeof b,
+                  "  throttled     %" PRIu64 " calls (%.0f/s) refused with ThrottlingException\n", t,
+                  static_cast<double>(t) / el);
+    out += b;
+  }
   if (st_.load.errors.empty()) {
     out += "  errors        none\n";
   } else {

@@ -38,6 +38,11 @@ struct phase_stats {
   uint64_t ops = 0;
   std::map<std::string, latency> op_latency;      ///< by AWS operation
   std::map<std::string, uint64_t> errors;         ///< by AWS __type or transport:...
+  /// Calls refused with ThrottlingException (AWS's rate quotas).
+  uint64_t throttled() const {
+    auto it = errors.find("ThrottlingException");
+    return it == errors.end() ? 0 : it->second;
+  }
   uint64_t errors_total() const {
     uint64_t n = 0;
     for (auto& [k, v] : errors) n += v;

@@ -6,7 +6,9 @@
 // OPTIONS_JSON: {"endpoint": URL, "hostPrefix": "default"|"off",
 //   "resolve": {HOST: IP} (answers the name look-ups of those hosts, as a
 //   hosts-file line would), "timeoutMs": N (v2: httpOptions.timeout,
-//   v3: requestHandler.requestTimeout; absent = the SDK's default)}.
+//   v3: requestHandler.requestTimeout; absent = the SDK's default),
+//   "region": R (default us-east-1), "credentials": {accessKeyId,
+//   secretAccessKey} (default test/test)}.
 // "off" is the README's setting: hostPrefixEnabled: false in v2,
 // disableHostPrefix: true in v3.
 // OPERATION is the API name (StartSyncExecution). Prints one JSON line:
@@ -24,7 +26,8 @@ const dns = require('dns');
 const [sdk, optionsJson, operation, paramsJson] = process.argv.slice(2);
 const options = JSON.parse(optionsJson);
 const params = JSON.parse(paramsJson || '{}');
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const credentials = options.credentials || { accessKeyId: 'test', secretAccessKey: 'test' };
+const region = options.region || 'us-east-1';
 let sentHost;  // host[:port] the request went to
 
 function agent() {
@@ -64,7 +67,7 @@ async function v2() {
   const AWS = require('aws-sdk');
   const config = {
     endpoint: options.endpoint,
-    region: 'us-east-1',
+    region,
     credentials: new AWS.Credentials(credentials),
     maxRetries: 0,
   };
@@ -89,7 +92,7 @@ async function v2() {
 
 async function v3() {
   const sfnModule = require('@aws-sdk/client-sfn');
-  const config = { endpoint: options.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 };
+  const config = { endpoint: options.endpoint, region, credentials, maxAttempts: 1 };
   if (options.hostPrefix === 'off') config.disableHostPrefix = true;
   const handler = {};
   if (options.resolve) handler.httpAgent = agent();
