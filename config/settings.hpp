@@ -204,6 +204,8 @@ struct aws_settings {
   std::string assume_role = "never";
 
   bool operator==(const aws_settings&) const = default;
+};
+
 /// `events:` — execution status change events and execution logs
 /// (docs/observability.md).
 struct events_settings {
