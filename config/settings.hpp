@@ -213,6 +213,8 @@ struct aws_settings {
   std::string assume_role = "never";
 
   bool operator==(const aws_settings&) const = default;
+};
+
 /// One entry of `auth.keys`: an access key the node accepts.
 struct auth_key {
   std::string access_key_id;
