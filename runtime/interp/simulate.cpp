@@ -134,7 +134,14 @@ simulation simulate(const asl::definition& def, const std::string& input,
         sub.output = "{}";
         apply(sub);
       }
-      if (!mock && !integration_supported(*parse_integration(call.resource))) {
+      auto ir = parse_integration(call.resource);
+      // Only Step Functions' own resources and the HTTP Task are answered
+      // here without a mock (from the script); AWS services have no one to
+      // call in a simulation.
+      const bool callable = ir && integration_supported(*ir) &&
+                            (ir->resource_type == "states" || ir->resource_type == "aws-sdk:sfn" ||
+                             ir->resource_type == "http");
+      if (!mock && !callable) {
         // Not mocked and nothing to call in-process: as the node fails it.
         ev_integration e = answer(ev_integration::kind::start_failed);
         e.error = "States.Runtime";

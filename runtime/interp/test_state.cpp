@@ -218,7 +218,9 @@ test_result test_state(const test_request& req) {
     if (auto ir = parse_integration(st.resource);
         req.can_call && ir && integration_supported(*ir) &&
         ir->pattern == integration_pattern::request_response &&
-        ir->resource_type != "http") {  // TestState does not make HTTP Task calls (yet)
+        // Only Step Functions' own resources are called through the node's
+        // API; HTTP Tasks and AWS services need a mock here (not yet called).
+        (ir->resource_type == "states" || ir->resource_type == "aws-sdk:sfn")) {
       test_result r;
       r.call_resource = st.resource;
       return r;
