@@ -398,7 +398,9 @@ std::string shape_output(int status, std::string_view reason, const pairs& heade
   // Headers: every value of a name, in order, under its first spelling.
   std::vector<std::pair<std::string, std::vector<std::string>>> grouped;
   std::string content_type;
-  for (const auto& [k, v] : headers) {
+  for (const auto& header : headers) {
+    const auto& k = header.first;  // not a structured binding: clang 14 cannot capture those
+    const auto& v = header.second;
     if (iequals(k, "content-type") && content_type.empty()) content_type = v;
     auto it = std::find_if(grouped.begin(), grouped.end(),
                            [&](const auto& g) { return iequals(g.first, k); });
