@@ -3,6 +3,8 @@
 // bucket size and refill per second, for the large Regions and the others.
 #include "api/throttle.hpp"
 
+#include "observability/metrics.hpp"
+
 #include <algorithm>
 
 namespace sc::api {
@@ -65,10 +67,17 @@ rate_quota throttle::quota(std::string_view operation, std::string_view region) 
 }
 
 bool throttle::admit(const std::string& account, const std::string& region,
-                     std::string_view operation, std::chrono::steady_clock::time_point now) {
+                     std::string_view operation, std::chrono::steady_clock::time_point now,
+                     size_t nodes) {
   if (!enabled_) return true;
   rate_quota q = quota(operation, region);
   if (q.bucket <= 0) return true;
+  if (nodes == 0) nodes = static_cast<size_t>(std::max<int64_t>(obs::metrics().cluster_members.get(), 1));
+  if (nodes > 1) {
+    // This node's share of the cluster-wide rate (see throttle.hpp).
+    q.bucket = std::max(q.bucket / static_cast<double>(nodes), 1.0);
+    q.refill_per_second /= static_cast<double>(nodes);
+  }
   std::string key;
   key.reserve(account.size() + region.size() + operation.size() + 2);
   key.append(account).append("/").append(region).append("/").append(operation);

@@ -172,6 +172,33 @@ inline std::string machine_running(uint32_t shard, std::string_view machine_arn)
   return shard_prefix(shard) + "mrun:" + std::string(machine_arn);
 }
 
+/// "arn:aws:states:REGION:ACCOUNT:" of an ARN (its first five fields; ""
+/// when it has fewer): the account-and-Region namespace it belongs to.
+inline std::string_view namespace_of(std::string_view arn) {
+  size_t at = 0;
+  for (int i = 0; i < 5; ++i) {
+    at = arn.find(':', at);
+    if (at == std::string_view::npos) return {};
+    ++at;
+  }
+  return arn.substr(0, at);
+}
+
+/// SET `sc:{S}:open:<namespace>`: ARNs of shard S's RUNNING Standard
+/// executions whose ARN starts with <namespace> ("arn:aws:states:REGION:
+/// ACCOUNT:"). Added by create_execution and a redrive's saves, removed by
+/// the save that finishes the execution, in the same script/MULTI as the
+/// record (so SADD/SREM make re-sent writes harmless). The sum of SCARD
+/// over the shards is AWS's open executions count (ExecutionLimitExceeded).
+inline std::string open_executions(uint32_t shard, std::string_view execution_arn) {
+  return shard_prefix(shard) + "open:" + std::string(namespace_of(execution_arn));
+}
+
+/// The same set named by its namespace (for counting).
+inline std::string open_executions_of(uint32_t shard, std::string_view namespace_prefix) {
+  return shard_prefix(shard) + "open:" + std::string(namespace_prefix);
+}
+
 // Map Runs (Distributed Map). Every key of a Map Run and of its child
 // executions is in the PARENT execution's shard S: Map Run ids and child
 // names carry the placement hash of the parent's ARN

@@ -60,7 +60,9 @@ std::optional<redis_address> parse_redis_address(std::string_view url) {
 
 namespace redis_impl {
 
-//       6 running set, 7 machine running set
+// The create script.
+// KEYS: 1 record, 2 state, 3 history, 4 machine index, 5 machine+status index,
+//       6 running set, 7 machine running set, 8 namespace's open set
 // ARGV: 1 arn, 2 record blob, 3 state blob ('' = none), 4 index member,
 //       5 status, 6 express ('1'/'0'), 7 retention seconds, 8..last event blobs
 // → {1} created, or {0, record blob, state blob or ''} when it existed.
@@ -82,7 +84,10 @@ end
 redis.call('ZADD', KEYS[4], 0, ARGV[4])
 redis.call('ZADD', KEYS[5], 0, ARGV[4])
 if ARGV[5] == 'RUNNING' then
-  if ARGV[6] ~= '1' then redis.call('SADD', KEYS[6], ARGV[1]) end
+  if ARGV[6] ~= '1' then
+    redis.call('SADD', KEYS[6], ARGV[1])
+    redis.call('SADD', KEYS[8], ARGV[1])
+  end
   redis.call('SADD', KEYS[7], ARGV[1])
 else
   local ttl = tonumber(ARGV[7])
@@ -100,7 +105,8 @@ const script create_execution_lua{create_execution_text.c_str()};
 // used instead of the MULTI when the shard is fenced (store::set_fence).
 // KEYS: 1 lease, 2 record, 3 state, 4 history, 5 machine index,
 //       6 machine+status index, 7 machine+RUNNING index, 8 running set,
-//       9 machine running set, 10-12 machine+FAILED/TIMED_OUT/ABORTED indexes
+//       9 machine running set, 10-12 machine+FAILED/TIMED_OUT/ABORTED indexes,
+//       13 namespace's open set
 // ARGV: 1 expected lease value, 2 arn, 3 record blob, 4 state blob,
 //       5 '1' when there is a state, 6 index member, 7 status,
 //       8 express ('1'/'0'), 9 retention seconds, 10 '1' when redriven,
@@ -126,12 +132,14 @@ if ARGV[7] == 'RUNNING' then
   if ARGV[10] == '1' then
     for i = 10, 12 do redis.call('ZREM', KEYS[i], ARGV[6]) end
     redis.call('SADD', KEYS[9], ARGV[2])
+    if ARGV[8] ~= '1' then redis.call('SADD', KEYS[13], ARGV[2]) end
     for i = 2, 4 do redis.call('PERSIST', KEYS[i]) end
   end
 else
   redis.call('ZREM', KEYS[7], ARGV[6])
   redis.call('SREM', KEYS[8], ARGV[2])
   redis.call('SREM', KEYS[9], ARGV[2])
+  redis.call('SREM', KEYS[13], ARGV[2])
   local ttl = tonumber(ARGV[9])
   if ttl > 0 then
     for i = 2, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
@@ -154,7 +162,7 @@ std::string with_ops(std::string text, const char* returns, int k0) {
   text.insert(ret, "apply_ops(" + std::to_string(k0) + ", last + 1, #ARGV - 1)\n");
   return std::string(map_run_ops_lua()) + "local last = tonumber(ARGV[#ARGV])\n" + text;
 }
-const std::string create_execution_ops_text = with_ops(create_execution_body, "return {1}", 8);
+const std::string create_execution_ops_text = with_ops(create_execution_body, "return {1}", 9);
 const script create_execution_ops_lua{create_execution_ops_text.c_str()};
 
 // A create that carries the first step's events of a still RUNNING
@@ -173,7 +181,7 @@ const std::string create_execution_fenced_text = fence_guard + create_execution_
 const script create_execution_fenced_lua{create_execution_fenced_text.c_str()};
 const std::string create_execution_ops_fenced_text = fence_guard + create_execution_ops_text;
 const script create_execution_ops_fenced_lua{create_execution_ops_fenced_text.c_str()};
-const std::string fenced_save_ops_text = with_ops(save_execution_fenced_lua.text, "return 1", 13);
+const std::string fenced_save_ops_text = with_ops(save_execution_fenced_lua.text, "return 1", 14);
 
 // PublishStateMachineVersion. KEYS: 1 versions hash, 2 version index,
 
@@ -231,7 +239,8 @@ create_outcome redis_store::create_execution(const execution_record& r,
                               keys::machine_executions(s, r.machine_arn),
                               keys::machine_executions_by_status(s, r.status, r.machine_arn),
                               keys::running(s),
-                              keys::machine_running(s, r.machine_arn)};
+                              keys::machine_running(s, r.machine_arn),
+                              keys::open_executions(s, r.arn)};
   const bool ops = r.map_changes && !r.map_changes->empty();
   if (ops) {
     // The first step started a Distributed Map: its Map Run and children
@@ -391,6 +400,7 @@ pending_save redis_store::build_save(const execution_record& r,
       for (const char* old : {"FAILED", "TIMED_OUT", "ABORTED"})
         q.cmd({"ZREM", keys::machine_executions_by_status(s, old, r.machine_arn), member});
       q.cmd({"SADD", keys::machine_running(s, r.machine_arn), r.arn});
+      if (!r.express) q.cmd({"SADD", keys::open_executions(s, r.arn), r.arn});
       q.cmd({"PERSIST", rec_key});
       q.cmd({"PERSIST", state_key});
       q.cmd({"PERSIST", hist_key});
@@ -399,6 +409,7 @@ pending_save redis_store::build_save(const execution_record& r,
     q.cmd({"ZREM", keys::machine_executions_by_status(s, "RUNNING", r.machine_arn), member});
     q.cmd({"SREM", keys::running(s), r.arn});
     q.cmd({"SREM", keys::machine_running(s, r.machine_arn), r.arn});
+    if (!r.express) q.cmd({"SREM", keys::open_executions(s, r.arn), r.arn});
     if (int64_t ttl = retention_.load(); ttl > 0) {
       const std::string t = to_str(ttl);
       q.cmd({"EXPIRE", rec_key, t});
@@ -444,10 +455,10 @@ pending_save redis_store::build_fenced_save(const execution_record& r,
   std::vector<std::string> op_keys, op_args;
   const bool ops = r.map_changes && !r.map_changes->empty();
   if (ops) map_run_ops_args(map_run_ops(*r.map_changes, s, retention_.load()), op_keys, op_args);
-  q.begin(3 + 12 + 11 + events.size() + op_keys.size() + op_args.size() + (ops ? 1 : 0));
+  q.begin(3 + 13 + 11 + events.size() + op_keys.size() + op_args.size() + (ops ? 1 : 0));
   q.arg(ops ? "EVAL" : "EVALSHA");
   q.arg(ops ? std::string_view(fenced_save_ops_text) : std::string_view(fenced_save_sha_));
-  q.arg(std::to_string(12 + op_keys.size()));
+  q.arg(std::to_string(13 + op_keys.size()));
   q.arg(keys::lease(s));
   q.arg(keys::execution(s, r.arn));
   q.arg(keys::state(s, r.arn));
@@ -459,6 +470,7 @@ pending_save redis_store::build_fenced_save(const execution_record& r,
   q.arg(keys::machine_running(s, r.machine_arn));
   for (const char* old : {"FAILED", "TIMED_OUT", "ABORTED"})
     q.arg(keys::machine_executions_by_status(s, old, r.machine_arn));
+  q.arg(keys::open_executions(s, r.arn));
   for (const auto& k : op_keys) q.arg(k);
   q.arg(fence);
   q.arg(r.arn);

@@ -412,6 +412,12 @@ class redis_store final : public store {
 
   std::vector<execution_record> running_executions() override;
 
+  // Open executions quota (redis_store_quotas.cpp) --------------------------
+
+  std::optional<size_t> count_open_executions(const std::string& namespace_prefix) override;
+
+  bool open_executions_below(const std::string& namespace_prefix, size_t limit) override;
+
   // Map Runs ---------------------------------------------------------------
 
   std::optional<interp::map_run_record> get_map_run(const std::string& arn) override;
@@ -567,6 +573,17 @@ class redis_store final : public store {
   redisContext* wctx_ = nullptr;  ///< writer thread only
   bool wctx_has_fenced_ = false;  ///< writer thread only: wctx_ loaded the fenced save script
   uint64_t wgen_ = 0;             ///< writer thread only: connector generation of wctx_
+
+  /// Per namespace: its last exact open-executions count, when it was read
+  /// and how many starts this node admitted on it since (see
+  /// redis_store_quotas.cpp).
+  struct open_count {
+    size_t count = 0;
+    size_t admitted = 0;
+    steady::time_point read_at{};
+  };
+  std::mutex open_mu_;
+  std::unordered_map<std::string, open_count> open_counts_;
 
   std::atomic<uint64_t> st_saves_{0}, st_failed_{0}, st_flushes_{0}, st_max_group_{0};
   std::atomic<uint64_t> st_fenced_{0};

@@ -269,6 +269,13 @@ class store {
   virtual std::optional<size_t> count_open_executions(const std::string& namespace_prefix) {
     return std::nullopt;
   }
+  /// Whether fewer than `limit` such executions are open: the check behind
+  /// ExecutionLimitExceeded. A store may answer from a recent count when
+  /// the limit is far away (the Redis store: redis_store_quotas.cpp).
+  virtual bool open_executions_below(const std::string& namespace_prefix, size_t limit) {
+    auto n = count_open_executions(namespace_prefix);
+    return !n || *n < limit;
+  }
 
   // Tags (state machines and activities) -------------------------------
   virtual std::vector<tag> get_tags(const std::string& arn) = 0;

@@ -438,7 +438,7 @@ const std::vector<field>& fields() {
                           &limits_settings::open_executions, 1, unbounded)
                     .cli("--open-execution-limit", "N",
                          "Most running Standard executions per account and Region "
-                         "(ExecutionLimitExceeded past it; memory store)"));
+                         "(ExecutionLimitExceeded past it)"));
     t.push_back(int_field("limits", "pollers_per_activity", &settings::limits,
                           &limits_settings::pollers_per_activity, 1, unbounded)
                     .cli("--activity-poller-limit", "N",

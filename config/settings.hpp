@@ -132,7 +132,7 @@ struct limits_settings {
   std::size_t activities = 10000;
   /// Most RUNNING Standard executions per account and Region (StartExecution
   /// and RedriveExecution answer ExecutionLimitExceeded past it); AWS's
-  /// default quota. Counted by the memory store only (not enforced on Redis).
+  /// default quota. Counted by the memory store and in Redis (cluster-wide).
   std::size_t open_executions = 1000000;
   /// Most GetActivityTask polls waiting at once per activity on one node
   /// (ActivityWorkerLimitExceeded past it); AWS's quota per activity ARN.

@@ -53,8 +53,7 @@ void check_activity_quota(context& c, const std::string& arn) {
 
 void check_open_execution_quota(context& c) {
   const size_t limit = c.cfg.limits.open_executions;
-  auto n = c.store.count_open_executions(namespace_prefix(c));
-  if (!n || *n < limit) return;
+  if (c.store.open_executions_below(namespace_prefix(c), limit)) return;
   throw aws_error("ExecutionLimitExceeded",
                   "The maximum number of running executions has been reached. Running "
                   "executions must end or be stopped before a new execution can be started.");

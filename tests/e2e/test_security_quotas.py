@@ -2,12 +2,14 @@
 (AWS: 1,000,000) Standard executions RUNNING per account and Region;
 StartExecution and RedriveExecution past it answer ExecutionLimitExceeded.
 Express executions do not count, and each Region counts its own. The node
-here runs with --open-execution-limit 2. The memory store counts open
-executions; on Redis the quota is not enforced yet (skipped there). The other
+here runs with --open-execution-limit 2, on the memory store or (with
+--with-redis) on Redis, whose per-shard open sets are checked directly too
+(tests/cluster/security.py covers two nodes and a node's crash). The other
 resource quotas (state machines, activities, pollers, versions, aliases) are
 tested in test_quotas.py, test_versions.py and test_aliases.py."""
 
-import os
+import subprocess
+import time
 import unittest
 
 import botocore.exceptions
@@ -23,8 +25,6 @@ EXPRESS = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 30, "End"
 class OpenExecutions(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if os.environ.get("E2E_WITH_REDIS"):
-            raise unittest.SkipTest("open executions are counted by the memory store only")
         cls.node = Node(["--open-execution-limit", "2"], name="openexec")
 
     @classmethod
@@ -67,7 +67,41 @@ class OpenExecutions(unittest.TestCase):
         other.stop_execution(executionArn=stop_later)
         # A stopped execution frees its place.
         sfn.stop_execution(executionArn=running[0])
+        third = sfn.start_execution(stateMachineArn=wait)["executionArn"]
+        self.assertEqual(self.code(sfn.start_execution, stateMachineArn=wait),
+                         "ExecutionLimitExceeded")
+        # An idempotent retry of a start (same name and input) is not a new
+        # execution and counts nothing more.
+        name = uname("same")
+        sfn.stop_execution(executionArn=third)
+        sfn.stop_execution(executionArn=running[1])
+        again = [sfn.start_execution(stateMachineArn=wait, name=name, input="{}")["executionArn"]
+                 for _ in range(3)]
+        self.assertEqual(len(set(again)), 1)
+        if self.node.redis is not None:
+            self.assertEqual(self.open_in_redis("eu-north-1"), 1)
+            self.assertEqual(self.open_in_redis("eu-south-1"), 0)
+        # A timed-out execution frees its place too.
+        short = sfn.create_state_machine(
+            name=uname("t"), roleArn=ROLE_ARN,
+            definition=dumps({"TimeoutSeconds": 1, **WAIT}))["stateMachineArn"]
+        timed = sfn.start_execution(stateMachineArn=short)["executionArn"]
+        for _ in range(100):
+            if sfn.describe_execution(executionArn=timed)["status"] != "RUNNING":
+                break
+            time.sleep(0.1)
+        self.assertEqual(sfn.describe_execution(executionArn=timed)["status"], "TIMED_OUT")
         sfn.start_execution(stateMachineArn=wait)
+        if self.node.redis is not None:
+            self.assertEqual(self.open_in_redis("eu-north-1"), 2)
+
+    def open_in_redis(self, region):
+        """The open count as the Redis store keeps it: SCARD of each shard's set."""
+        ns = "arn:aws:states:%s:123456789012:" % region
+        cmds = "".join("SCARD sc:{%d}:open:%s\n" % (s, ns) for s in range(64))
+        out = subprocess.run(["redis-cli", "-p", str(self.node.redis.port)], input=cmds,
+                             capture_output=True, text=True, timeout=10, check=True).stdout
+        return sum(int(x) for x in out.split())
 
 
 if __name__ == "__main__":

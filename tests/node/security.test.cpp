@@ -53,22 +53,42 @@ TEST_CASE("token buckets: burst, refill, one per account, Region and operation",
   s.rates.push_back({"StartExecution", 3, 2});
   api::throttle t(s);
   const auto t0 = std::chrono::steady_clock::time_point{} + 100s;
-  for (int i = 0; i < 3; ++i) CHECK(t.admit("123456789012", "us-east-1", "StartExecution", t0));
-  CHECK_FALSE(t.admit("123456789012", "us-east-1", "StartExecution", t0));
+  for (int i = 0; i < 3; ++i) CHECK(t.admit("123456789012", "us-east-1", "StartExecution", t0, 1));
+  CHECK_FALSE(t.admit("123456789012", "us-east-1", "StartExecution", t0, 1));
   // Other buckets are untouched.
-  CHECK(t.admit("123456789012", "eu-central-1", "StartExecution", t0));
-  CHECK(t.admit("111122223333", "us-east-1", "StartExecution", t0));
-  CHECK(t.admit("123456789012", "us-east-1", "DescribeExecution", t0));
+  CHECK(t.admit("123456789012", "eu-central-1", "StartExecution", t0, 1));
+  CHECK(t.admit("111122223333", "us-east-1", "StartExecution", t0, 1));
+  CHECK(t.admit("123456789012", "us-east-1", "DescribeExecution", t0, 1));
   // 2 per second: half a second gives one token, and the bucket never holds more than 3.
-  CHECK(t.admit("123456789012", "us-east-1", "StartExecution", t0 + 500ms));
-  CHECK_FALSE(t.admit("123456789012", "us-east-1", "StartExecution", t0 + 500ms));
+  CHECK(t.admit("123456789012", "us-east-1", "StartExecution", t0 + 500ms, 1));
+  CHECK_FALSE(t.admit("123456789012", "us-east-1", "StartExecution", t0 + 500ms, 1));
   const auto later = t0 + 1h;
-  for (int i = 0; i < 3; ++i) CHECK(t.admit("123456789012", "us-east-1", "StartExecution", later));
-  CHECK_FALSE(t.admit("123456789012", "us-east-1", "StartExecution", later));
+  for (int i = 0; i < 3; ++i) CHECK(t.admit("123456789012", "us-east-1", "StartExecution", later, 1));
+  CHECK_FALSE(t.admit("123456789012", "us-east-1", "StartExecution", later, 1));
   // Unthrottled operations and a disabled throttle always pass.
-  for (int i = 0; i < 10000; ++i) REQUIRE(t.admit("1", "us-east-1", "StartSyncExecution", t0));
+  for (int i = 0; i < 10000; ++i) REQUIRE(t.admit("1", "us-east-1", "StartSyncExecution", t0, 1));
   api::throttle off(config::throttling_settings{});
-  for (int i = 0; i < 10000; ++i) REQUIRE(off.admit("1", "us-east-1", "StartExecution", t0));
+  for (int i = 0; i < 10000; ++i) REQUIRE(off.admit("1", "us-east-1", "StartExecution", t0, 1));
+}
+
+TEST_CASE("token buckets: a cluster of N nodes shares the rate", "[security]") {
+  config::throttling_settings s;
+  s.enabled = true;
+  s.rates.push_back({"StartExecution", 10, 4});
+  api::throttle t(s);
+  const auto t0 = std::chrono::steady_clock::time_point{} + 100s;
+  // Two live nodes: this node's bucket holds 5 and refills 2 per second.
+  for (int i = 0; i < 5; ++i) CHECK(t.admit("1", "us-east-1", "StartExecution", t0, 2));
+  CHECK_FALSE(t.admit("1", "us-east-1", "StartExecution", t0, 2));
+  CHECK(t.admit("1", "us-east-1", "StartExecution", t0 + 500ms, 2));
+  CHECK_FALSE(t.admit("1", "us-east-1", "StartExecution", t0 + 500ms, 2));
+  // Many nodes: never less than one token per bucket.
+  CHECK(t.admit("2", "us-east-1", "StartExecution", t0, 100));
+  CHECK_FALSE(t.admit("2", "us-east-1", "StartExecution", t0, 100));
+  // Back to one node: the full size again once refilled.
+  const auto later = t0 + 1h;
+  for (int i = 0; i < 10; ++i) CHECK(t.admit("1", "us-east-1", "StartExecution", later, 1));
+  CHECK_FALSE(t.admit("1", "us-east-1", "StartExecution", later, 1));
 }
 
 TEST_CASE("the Region of a credential scope", "[security]") {

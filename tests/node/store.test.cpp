@@ -1831,6 +1831,52 @@ void redrive_reopens(store& s) {
   CHECK(s.list_executions(machine_arn("rd"), "", "", 10).items.size() == 1);
 }
 
+/// The open executions count behind ExecutionLimitExceeded: Standard
+/// executions RUNNING per account and Region, unmoved by repeats.
+void open_execution_count(store& s) {
+  const std::string other = "arn:aws:states:eu-west-1:123456789012:";
+  auto open = [&](const std::string& ns) { return s.count_open_executions(ns).value_or(999); };
+  auto a = execution("oc", "a", 1000);
+  auto b = execution("oc", "b", 1001);
+  auto x = execution("oc", "x", 1002);
+  x.express = true;
+  execution_record existing;
+  CHECK(open(region) == 0);
+  CHECK(s.create_execution(a, events(1, 1), existing) == create_outcome::created);
+  CHECK(s.create_execution(b, {}, existing) == create_outcome::created);
+  CHECK(s.create_execution(x, events(1, 1), existing) == create_outcome::created);
+  CHECK(open(region) == 2);  // Express does not count
+  CHECK(open(other) == 0);   // another Region
+  // A create retried (lost reply) and saves of a running execution, also
+  // re-sent ones (a recovering node's re-save), count nothing more.
+  CHECK(s.create_execution(a, events(1, 1), existing) == create_outcome::existing);
+  s.save_execution(a, events(2, 1));
+  s.save_execution(a, events(2, 1));
+  CHECK(open(region) == 2);
+  CHECK(s.open_executions_below(region, 3));
+  CHECK_FALSE(s.open_executions_below(region, 2));
+  // Ending (stop, timeout, failure, success) frees the place; a re-sent
+  // final save does not free another.
+  finish(s, a, "ABORTED", 3);
+  finish(s, a, "ABORTED", 3);
+  CHECK(open(region) == 1);
+  finish(s, x, "SUCCEEDED", 2);
+  CHECK(open(region) == 1);
+  finish(s, b, "TIMED_OUT", 1);
+  CHECK(open(region) == 0);
+  // A redrive opens it again; its saves while running count it once.
+  b.status = "RUNNING";
+  b.stop_ms = 0;
+  b.redrive_count = 1;
+  s.save_execution(b, events(2, 1));
+  s.save_execution(b, events(3, 1));
+  CHECK(open(region) == 1);
+  finish(s, b, "FAILED", 4);
+  CHECK(open(region) == 0);
+  CHECK(s.open_executions_below(region, 1));
+}
+
 }  // namespace
 
 STORE_CONFORMANCE("a redrive reopens a finished execution", redrive_reopens)
+STORE_CONFORMANCE("open executions per account and Region", open_execution_count)
