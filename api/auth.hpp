@@ -79,6 +79,23 @@ class gate {
 
   bool auth_on() const { return sigv4_; }
 
+  /// The node's own routes under /_statecraft/ (the manual clock): with
+  /// auth on, they need a valid SigV4 signature (service `states`, as for
+  /// the API); GET (reading) a `full` or `read-only` key, any other method
+  /// (changing state) a `full` key; refusals are AWS's errors as for the
+  /// API, AccessDeniedException naming `statecraft:GetAdmin` or
+  /// `statecraft:WriteAdmin`.
+  /// nullopt = allowed (always when auth is off). /metrics is not an admin
+  /// route: it stays open (read-only counters, for scrapers that cannot
+  /// sign; docs/security.md).
+  std::optional<response> admit_admin(const request& req, int64_t now_ms) const;
+
+  /// Is `path` one of the admin routes admit_admin() guards?
+  static bool admin_path(std::string_view path) {
+    return path.substr(0, 12) == "/_statecraft" && (path.size() == 12 || path[12] == '/' ||
+                                                    path[12] == '?');
+  }
+
   /// StartExecution's rate is checked by the action once the machine's type
   /// is known (admit() leaves it): "StartExecution" (Standard) or
   /// "StartExecution.Express". False = throttled.
@@ -93,8 +110,10 @@ class gate {
     std::string account;
     permission perm;
   };
+  /// `action_ns` prefixes the operation in AccessDeniedException ("states:").
   std::optional<response> authenticate(const request& req, std::string_view operation,
-                                       caller& who, int64_t now_ms) const;
+                                       caller& who, int64_t now_ms,
+                                       std::string_view action_ns = "states:") const;
   std::string default_region_;
   std::string default_account_;
   bool sigv4_;

@@ -66,7 +66,11 @@ service::~service() = default;
 void service::handle(request req, responder done, liveness alive) {
   if (req.method == "GET" && req.path == "/metrics")
     return done(response{200, obs::render(), {}, obs::content_type});
-  if (req.path.size() > 1 && handle_admin_clock(req, done, node_)) return;
+  if (req.path.size() > 1 && gate::admin_path(req.path)) {
+    if (auto refused = gate_->admit_admin(req, gate_->auth_on() ? wall_ms() : 0))
+      return done(std::move(*refused));
+    if (handle_admin_clock(req, done, node_)) return;
+  }
   if (req.method == "GET" && handle_static_asset(req, done, node_.settings().api.console_dir)) return;
   if (req.method != "POST") {
     return done(error_response("UnknownOperationException",

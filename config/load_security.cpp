@@ -16,6 +16,22 @@ std::string where(const std::string& path, const YAML::Mark& m) {
   return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": ";
 }
 
+/// One key of a mapping: its name ("?" when not a scalar), its value and
+/// where it is ("file:line:col: ").
+struct entry {
+  std::string key;
+  YAML::Node value;
+  std::string at;
+};
+
+std::vector<entry> entries(const YAML::Node& map, const std::string& path) {
+  std::vector<entry> out;
+  for (const auto& kv : map)
+    out.push_back({kv.first.IsScalar() ? kv.first.Scalar() : "?", kv.second,
+                   where(path, kv.first.Mark())});
+  return out;
+}
+
 bool all_digits(const std::string& v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -47,11 +63,7 @@ bool number(const YAML::Node& n, const std::string& at, const std::string& key, 
 
 void apply_auth(const YAML::Node& body, const std::string& path, settings& s,
                 std::vector<std::string>& out) {
-  for (const auto& kv : body) {
-    const YAML::Node k = kv.first;
-    const YAML::Node v = kv.second;
-    const std::string at = where(path, k.Mark());
-    const std::string key = k.IsScalar() ? k.Scalar() : "?";
+  for (const auto& [key, v, at] : entries(body, path)) {
     if (key == "mode") {
       std::string m;
       if (!scalar(v, at, "auth.mode", m, out)) continue;
@@ -121,11 +133,7 @@ void apply_auth(const YAML::Node& body, const std::string& path, settings& s,
 
 void apply_throttling(const YAML::Node& body, const std::string& path, settings& s,
                       std::vector<std::string>& out) {
-  for (const auto& kv : body) {
-    const YAML::Node k = kv.first;
-    const YAML::Node v = kv.second;
-    const std::string at = where(path, k.Mark());
-    const std::string key = k.IsScalar() ? k.Scalar() : "?";
+  for (const auto& [key, v, at] : entries(body, path)) {
     if (key == "enabled") {
       std::string text;
       if (!scalar(v, at, "throttling.enabled", text, out)) continue;
@@ -139,11 +147,7 @@ void apply_throttling(const YAML::Node& body, const std::string& path, settings&
                            "{bucket, refill_per_second}");
         continue;
       }
-      for (const auto& r : v) {
-        const YAML::Node rk = r.first;
-        const YAML::Node rv = r.second;
-        const std::string rat = where(path, rk.Mark());
-        const std::string api = rk.IsScalar() ? rk.Scalar() : "?";
+      for (const auto& [api, rv, rat] : entries(v, path)) {
         const std::string name = "throttling.rates." + api;
         const auto& ops = throttled_operations();
         if (std::find(ops.begin(), ops.end(), api) == ops.end()) {
@@ -176,7 +180,7 @@ void apply_throttling(const YAML::Node& body, const std::string& path, settings&
         if (!ok) continue;
         auto& rates = s.throttling.rates;
         rates.erase(std::remove_if(rates.begin(), rates.end(),
-                                   [&](const api_rate& x) { return x.api == api; }),
+                                   [&](const api_rate& x) { return x.api == rate.api; }),
                     rates.end());
         rates.push_back(rate);
       }

@@ -3,6 +3,7 @@
 // route `/_statecraft/clock` (api/admin_clock.hpp). A plain blocking
 // HTTP/1.1 exchange: one request, `Connection: close`.
 #include "tools/statecraft/cli.hpp"
+#include "tools/traffic/signer.hpp"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -34,7 +35,8 @@ std::string json_quote(std::string_view s) {
 /// One request to http://HOST[:PORT]; false with `error` on a transport
 /// failure.
 bool exchange(const std::string& url, const std::string& method, const std::string& body,
-              int& status, std::string& answer, std::string& error) {
+              const sc::traffic::signer* sign, int& status, std::string& answer,
+              std::string& error) {
   std::string_view u = url;
   if (u.substr(0, 7) != "http://") {
     error = "--endpoint must be http://HOST[:PORT]";
@@ -68,9 +70,16 @@ bool exchange(const std::string& url, const std::string& method, const std::stri
     error = "cannot connect to " + url;
     return false;
   }
+  std::string auth;
+  if (sign) {
+    // A node with auth: needs a SigV4 signature on its admin routes too.
+    auto h = sign->sign_now(method, "/_statecraft/clock", u, "application/json", "", body);
+    auth = "X-Amz-Date: " + h.amz_date + "\r\nAuthorization: " + h.authorization + "\r\n";
+    if (!h.security_token.empty()) auth += "X-Amz-Security-Token: " + h.security_token + "\r\n";
+  }
   std::string req = method + " /_statecraft/clock HTTP/1.1\r\nHost: " + std::string(u) +
                     "\r\nContent-Type: application/json\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+                    std::to_string(body.size()) + "\r\n" + auth + "Connection: close\r\n\r\n" + body;
   for (size_t off = 0; off < req.size();) {
     ssize_t n = ::send(fd, req.data() + off, req.size() - off, MSG_NOSIGNAL);
     if (n <= 0) {
@@ -101,7 +110,10 @@ bool exchange(const std::string& url, const std::string& method, const std::stri
 
 int run(const subcommand& cmd, const std::vector<std::string>& args, size_t positionals,
         const std::string& method, std::string (*make_body)(const std::string&)) {
-  auto a = parse_args(args, {{"--endpoint", true}});
+  auto a = parse_args(args, {{"--endpoint", true},
+                             {"--access-key", true},
+                             {"--secret-key", true},
+                             {"--region", true}});
   if (a.help) {
     print_help(cmd);
     return exit_ok;
@@ -110,10 +122,20 @@ int run(const subcommand& cmd, const std::vector<std::string>& args, size_t posi
     a.error = positionals ? "expected one argument" : "unexpected argument";
   if (a.error.empty() && !a.has("--endpoint")) a.error = "--endpoint URL is required";
   if (!a.error.empty()) return usage_error(cmd, a.error);
+  std::string key_error;
+  auto keys = sc::traffic::keys_from(a.get("--access-key").value_or(""),
+                                     a.get("--secret-key").value_or(""), key_error);
+  if (!key_error.empty()) return usage_error(cmd, key_error);
+  std::string region = a.get("--region").value_or("");
+  if (region.empty() && std::getenv("AWS_REGION")) region = std::getenv("AWS_REGION");
+  if (region.empty()) region = "us-east-1";
+  std::optional<sc::traffic::signer> sign;
+  if (!keys.empty()) sign.emplace(std::move(keys), region);
   std::string body = make_body ? make_body(a.positional.front()) : "";
   int status = 0;
   std::string answer, error;
-  if (!exchange(*a.get("--endpoint"), method, body, status, answer, error)) {
+  if (!exchange(*a.get("--endpoint"), method, body, sign ? &*sign : nullptr, status, answer,
+                error)) {
     std::cerr << "statecraft " << cmd.name << ": " << error << "\n";
     return exit_failed;
   }

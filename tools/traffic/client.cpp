@@ -1,8 +1,12 @@
 // statecraft-traffic: keep-alive HTTP/1.1 client pool (Boost.Beast).
 #include "tools/traffic/client.hpp"
 
+#include "tools/traffic/signer.hpp"
+
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <stdexcept>
 
@@ -12,19 +16,43 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+std::shared_ptr<asio::ssl::context> make_tls_context(const std::string& ca_bundle, bool insecure) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+  if (insecure) {
+    ctx->set_verify_mode(asio::ssl::verify_none);
+    return ctx;
+  }
+  beast::error_code ec;
+  ctx->set_default_verify_paths(ec);
+  if (!ca_bundle.empty()) {
+    ctx->load_verify_file(ca_bundle, ec);
+    if (ec)
+      throw std::runtime_error("--ca-bundle: cannot read " + ca_bundle + ": " + ec.message());
+  }
+  ctx->set_verify_mode(asio::ssl::verify_peer);
+  return ctx;
+}
+
 std::optional<endpoint> parse_endpoint(std::string_view url, std::string& err) {
-  constexpr std::string_view scheme = "http://";
-  if (url.substr(0, scheme.size()) != scheme) {
-    err = "--endpoint must start with http:// (https is not supported)";
+  endpoint ep;
+  if (url.substr(0, 8) == "https://") {
+    ep.tls = true;
+    ep.port = "443";
+    url.remove_prefix(8);
+  } else if (url.substr(0, 7) == "http://") {
+    url.remove_prefix(7);
+  } else {
+    err = "--endpoint must start with http:// or https://";
     return std::nullopt;
   }
-  url.remove_prefix(scheme.size());
   while (!url.empty() && url.back() == '/') url.remove_suffix(1);
   if (url.empty() || url.find('/') != std::string_view::npos) {
-    err = "--endpoint must be http://HOST[:PORT] (no path)";
+    err = "--endpoint must be http[s]://HOST[:PORT] (no path)";
     return std::nullopt;
   }
-  endpoint ep;
   ep.host_header = std::string(url);
   std::string_view host = url, port;
   if (url.front() == '[') {  // [v6]:port
@@ -69,7 +97,7 @@ std::optional<endpoint> parse_endpoint(std::string_view url, std::string& err) {
 
 class connection {
  public:
-  explicit connection(pool& p) : pool_(p), stream_(p.io_) {}
+  explicit connection(pool& p) : pool_(p), tcp_(p.io_) {}
 
   void start(pool::pending&& job) {
     job_ = std::move(job);
@@ -82,8 +110,8 @@ class connection {
 
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
     open_ = false;
     served_ = 0;
   }
@@ -97,17 +125,43 @@ class connection {
       write();
       return;
     }
-    stream_.expires_after(pool_.opts_.timeout);
-    stream_.async_connect(pool_.resolved_, [this, alive = pool_.alive_](beast::error_code ec, const tcp::endpoint&) {
+    if (pool_.ep_.tls) {
+      // A fresh TLS stream per connection (a closed one cannot be reused).
+      tls_ = std::make_unique<tls_stream>(pool_.io_, *pool_.opts_.tls);
+      SSL* s = tls_->native_handle();
+      const std::string& h = pool_.ep_.host;
+      beast::error_code not_ip;
+      asio::ip::make_address(h, not_ip);
+      if (not_ip) {  // a name: SNI and its check
+        SSL_set_tlsext_host_name(s, h.c_str());
+        SSL_set1_host(s, h.c_str());
+      } else {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), h.c_str());
+      }
+    }
+    lowest().expires_after(pool_.opts_.timeout);
+    lowest().async_connect(pool_.resolved_, [this, alive = pool_.alive_](beast::error_code ec, const tcp::endpoint&) {
       if (!*alive) return;
       if (ec) return fail(ec, "connect");
-      open_ = true;
-      served_ = 0;
       beast::error_code ignore;
-      stream_.socket().set_option(tcp::no_delay(true), ignore);
-      write();
+      lowest().socket().set_option(tcp::no_delay(true), ignore);
+      if (!tls_) {
+        open_ = true;
+        served_ = 0;
+        return write();
+      }
+      tls_->async_handshake(asio::ssl::stream_base::client, [this, alive = pool_.alive_](beast::error_code ec) {
+        if (!*alive) return;
+        if (ec) return fail(ec, "TLS handshake");
+        open_ = true;
+        served_ = 0;
+        write();
+      });
     });
   }
+
+  using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+  beast::tcp_stream& lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : tcp_; }
 
   void write() {
     req_ = {};
@@ -120,27 +174,40 @@ class connection {
     if (!job_.target.empty()) {
       req_.set(http::field::content_type, "application/x-amz-json-1.0");
       req_.set("X-Amz-Target", "AWSStepFunctions." + job_.target);
-      req_.set(http::field::authorization, pool_.authorization_);
+      if (pool_.opts_.sign) {
+        const std::string host = job_.sync_host ? "sync-" + hh : hh;
+        auto h = pool_.opts_.sign->sign_now("POST", job_.path, host, "application/x-amz-json-1.0",
+                                            "AWSStepFunctions." + job_.target, job_.body);
+        req_.set("X-Amz-Date", h.amz_date);
+        if (!h.security_token.empty()) req_.set("X-Amz-Security-Token", h.security_token);
+        req_.set(http::field::authorization, h.authorization);
+      } else {
+        req_.set(http::field::authorization, pool_.authorization_);
+      }
     } else {
       req_.set(http::field::content_type, "application/json");
     }
     req_.keep_alive(true);
     req_.body() = job_.body;
     req_.prepare_payload();
-    stream_.expires_after(pool_.opts_.timeout);
-    http::async_write(stream_, req_, [this, alive = pool_.alive_](beast::error_code ec, size_t) {
+    lowest().expires_after(pool_.opts_.timeout);
+    auto on_write = [this, alive = pool_.alive_](beast::error_code ec, size_t) {
       if (!*alive) return;
       if (ec) return fail(ec, "write");
       read();
-    });
+    };
+    if (tls_)
+      http::async_write(*tls_, req_, std::move(on_write));
+    else
+      http::async_write(tcp_, req_, std::move(on_write));
   }
 
   void read() {
     parser_.emplace();
     parser_->body_limit(256u << 20);
     parser_->header_limit(64u << 10);
-    stream_.expires_after(pool_.opts_.timeout);
-    http::async_read(stream_, buf_, *parser_, [this, alive = pool_.alive_](beast::error_code ec, size_t) {
+    lowest().expires_after(pool_.opts_.timeout);
+    auto on_read = [this, alive = pool_.alive_](beast::error_code ec, size_t) {
       if (!*alive) return;
       if (ec) return fail(ec, "read");
       auto& msg = parser_->get();
@@ -153,7 +220,11 @@ class connection {
       ++served_;
       if (!keep) close();
       done();
-    });
+    };
+    if (tls_)
+      http::async_read(*tls_, buf_, *parser_, std::move(on_read));
+    else
+      http::async_read(tcp_, buf_, *parser_, std::move(on_read));
   }
 
   void fail(beast::error_code ec, const char* stage) {
@@ -194,7 +265,8 @@ class connection {
   }
 
   pool& pool_;
-  beast::tcp_stream stream_;
+  beast::tcp_stream tcp_;             ///< http://
+  std::unique_ptr<tls_stream> tls_;  ///< https:// (the current connection's)
   beast::flat_buffer buf_;
   http::request<http::string_body> req_;
   std::optional<http::response_parser<http::string_body>> parser_;
@@ -212,6 +284,7 @@ pool::pool(asio::io_context& io, const endpoint& ep, options opts) : io_(io), ep
   if (ec) throw std::runtime_error("cannot resolve " + ep_.host + ":" + ep_.port + ": " + ec.message());
   for (auto& r : results) resolved_.push_back(r.endpoint());
   if (resolved_.empty()) throw std::runtime_error("no address for " + ep_.host);
+  if (ep_.tls && !opts_.tls) opts_.tls = make_tls_context("", false);
   authorization_ =
       "AWS4-HMAC-SHA256 Credential=statecraft-traffic/20240101/" + opts_.region +
       "/states/aws4_request, SignedHeaders=content-type;host;x-amz-target, Signature=" + std::string(64, '0');

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -24,14 +25,22 @@ namespace sc::traffic {
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 
-/// Where the service is: parsed from --endpoint http://HOST[:PORT][/].
+class signer;
+
+/// Where the service is: parsed from --endpoint http[s]://HOST[:PORT][/].
 struct endpoint {
   std::string host;
   std::string port = "80";
   std::string host_header;  ///< HOST[:PORT] as sent in the Host header
+  bool tls = false;         ///< https://
 };
 
-/// Parses http://HOST[:PORT][/]; on failure returns nullopt and sets `err`.
+/// The TLS client context for https:// endpoints: the system's CAs, plus
+/// `ca_bundle` when given; `insecure` = no certificate check at all.
+/// Throws std::runtime_error when the bundle cannot be read.
+std::shared_ptr<asio::ssl::context> make_tls_context(const std::string& ca_bundle, bool insecure);
+
+/// Parses http[s]://HOST[:PORT][/]; on failure returns nullopt and sets `err`.
 std::optional<endpoint> parse_endpoint(std::string_view url, std::string& err);
 
 /// What one HTTP exchange produced.
@@ -58,6 +67,10 @@ class pool {
     std::chrono::milliseconds timeout{75000};  ///< per request, connect included
     std::string region = "us-east-1";
     size_t node = 0;  ///< which endpoint (--endpoint index) the pool talks to
+    /// https:// endpoints: the TLS context (required then).
+    std::shared_ptr<asio::ssl::context> tls;
+    /// Real SigV4 signatures (null = the dummy Authorization).
+    std::shared_ptr<const signer> sign;
   };
   pool(asio::io_context& io, const endpoint& ep, options opts);
   ~pool();

@@ -77,7 +77,7 @@ Scenario settings:
   --payload BYTES        extra padding in each execution input (default 0)
 
 Target:
-  --endpoint URL         http://HOST[:PORT] (default http://127.0.0.1:8083);
+  --endpoint URL         http[s]://HOST[:PORT] (default http://127.0.0.1:8083);
                          repeat it to drive a cluster: users (closed loop) or
                          starts (open loop) go round-robin to the endpoints,
                          each iteration's calls go to its user's endpoint,
@@ -85,6 +85,12 @@ Target:
                          setup and cleanup go to the first; the report adds
                          figures per endpoint (node)
   --region R             region for the Authorization scope (default us-east-1)
+  --ca-bundle FILE       https://: trust the CA certificates in FILE too
+  --insecure             https://: do not check the node's certificate
+  --access-key ID        sign every call with SigV4 (a node with auth:), with
+  --secret-key SECRET    these keys; without the flags AWS_ACCESS_KEY_ID,
+                         AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) when
+                         set; otherwise a dummy signature naming --region
   --prefix P             prefix of resource and execution names (default
                          sctraffic; letters, digits, '-' and '_')
   --unnamed              StartExecution without a name (pass-chain, activity,
@@ -155,6 +161,9 @@ std::vector<std::string> parse_options(int argc, char** argv, options& o) {
   const std::map<std::string, setter, std::less<>> valued = {
       {"--scenario", [&](auto f, auto v) { o.scenario = std::string(v); }},
       {"--endpoint", [&](auto f, auto v) { o.endpoints.push_back(std::string(v)); }},
+      {"--ca-bundle", [&](auto f, auto v) { o.ca_bundle = std::string(v); }},
+      {"--access-key", [&](auto f, auto v) { o.access_key = std::string(v); }},
+      {"--secret-key", [&](auto f, auto v) { o.secret_key = std::string(v); }},
       {"--region",
        [&](auto f, auto v) {
          if (v.empty()) problems.push_back("--region: empty");
@@ -228,6 +237,7 @@ std::vector<std::string> parse_options(int argc, char** argv, options& o) {
   };
   const std::map<std::string, std::function<void()>, std::less<>> flags = {
       {"--moto", [&] { o.moto = true; }},
+      {"--insecure", [&] { o.insecure = true; }},
       {"--json", [&] { o.json = true; }},
       {"--progress", [&] { o.progress = 1; }},
       {"--no-progress", [&] { o.progress = 0; }},
@@ -294,6 +304,10 @@ std::vector<std::string> parse_options(int argc, char** argv, options& o) {
   if (o.connections < nodes)
     problems.push_back("--connections " + std::to_string(o.connections) + ": at least one per endpoint (" +
                        std::to_string(nodes) + ")");
+  if (o.access_key.empty() != o.secret_key.empty())
+    problems.push_back("--access-key and --secret-key go together");
+  if (o.insecure && !o.ca_bundle.empty())
+    problems.push_back("--insecure and --ca-bundle exclude each other");
   if (o.mix.empty()) o.mix = {{"pass-chain", 40}, {"express-sync", 30}, {"activity", 20}, {"resident", 5},
                               {"history", 5}};
   return problems;

@@ -34,6 +34,11 @@ struct options {
   double drain = 10;       ///< seconds allowed for in-flight work after the end
   double timeout = 75;     ///< per request, seconds
   int payload = 0;         ///< extra bytes of padding in each execution input
+  // Exposed nodes (docs/security.md): TLS and SigV4.
+  std::string ca_bundle;   ///< --ca-bundle FILE: trusted CAs for https://
+  bool insecure = false;   ///< --insecure: no certificate check
+  std::string access_key;  ///< --access-key (else AWS_ACCESS_KEY_ID)
+  std::string secret_key;  ///< --secret-key (else AWS_SECRET_ACCESS_KEY)
   bool moto = false;
   bool json = false;
   int progress = -1;       ///< -1 auto (stderr is a tty), 0 off, 1 on

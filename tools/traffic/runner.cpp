@@ -11,6 +11,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <csignal>
+#include <stdexcept>
 #include <cstdio>
 
 namespace sc::traffic {
@@ -73,6 +74,12 @@ bool json_equal(std::string_view a, std::string_view b) {
 }
 
 runner::runner(options opts, std::vector<endpoint> eps) : opts_(std::move(opts)), eps_(std::move(eps)) {
+  if (std::any_of(eps_.begin(), eps_.end(), [](const endpoint& e) { return e.tls; }))
+    tls_ = make_tls_context(opts_.ca_bundle, opts_.insecure);  // throws on an unreadable bundle
+  std::string key_error;
+  auto keys = keys_from(opts_.access_key, opts_.secret_key, key_error);
+  if (!key_error.empty()) throw std::runtime_error(key_error);
+  if (!keys.empty()) signer_ = std::make_shared<signer>(std::move(keys), opts_.region);
   std::random_device rd;
   rng_.seed((static_cast<uint64_t>(rd()) << 32) ^ rd() ^
             static_cast<uint64_t>(clock::now().time_since_epoch().count()));
@@ -81,6 +88,15 @@ runner::runner(options opts, std::vector<endpoint> eps) : opts_(std::move(opts))
 }
 
 runner::~runner() = default;
+
+pool::options runner::pool_defaults() const {
+  pool::options po;
+  po.timeout = std::chrono::milliseconds(static_cast<int64_t>(opts_.timeout * 1000));
+  po.region = opts_.region;
+  po.tls = tls_;
+  po.sign = signer_;
+  return po;
+}
 
 std::string runner::next_name() { return opts_.prefix + "-" + run_id_ + "-" + std::to_string(seq_++); }
 
@@ -221,10 +237,8 @@ int runner::run() {
   };
   signals_.async_wait(on_signal);
 
-  pool::options po;
+  pool::options po = pool_defaults();
   po.connections = static_cast<size_t>(opts_.connections);
-  po.timeout = std::chrono::milliseconds(static_cast<int64_t>(opts_.timeout * 1000));
-  po.region = opts_.region;
   st_.nodes.resize(eps_.size());
   for (size_t i = 0; i < eps_.size(); ++i) {
     auto& ns = st_.nodes[i];

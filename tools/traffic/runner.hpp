@@ -4,6 +4,7 @@
 
 #include "tools/traffic/client.hpp"
 #include "tools/traffic/options.hpp"
+#include "tools/traffic/signer.hpp"
 #include "tools/traffic/stats.hpp"
 
 #include <rapidjson/document.h>
@@ -94,6 +95,8 @@ class runner {
   /// The iterations' pool of endpoint `node`.
   pool& main_pool(size_t node = 0) { return *mains_[node]; }
   const endpoint& ep(size_t node = 0) const { return eps_[node]; }
+  /// Pool options every pool shares: timeout, Region, TLS context, signer.
+  pool::options pool_defaults() const;
   size_t nodes() const { return eps_.size(); }
   /// Records a scenario latency metric in the totals and for `node`.
   void add_metric(const std::string& name, size_t node, int64_t us);
@@ -144,6 +147,8 @@ class runner {
   std::string run_id_;
   uint64_t seq_ = 0;
   std::mt19937_64 rng_;
+  std::shared_ptr<asio::ssl::context> tls_;  ///< any https:// endpoint
+  std::shared_ptr<const signer> signer_;     ///< real SigV4 (keys given)
   std::string setup_error_;
   bool setup_ok_ = false;
 

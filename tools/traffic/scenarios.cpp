@@ -350,10 +350,8 @@ class activity : public scenario {
   void start_workers() {
     size_t n = r_.nodes();
     for (size_t i = 0; i < n; ++i) {
-      pool::options po;
+      pool::options po = r_.pool_defaults();
       po.connections = static_cast<size_t>(std::max(1, share(r_.opts().workers, n, i)));
-      po.timeout = std::chrono::milliseconds(static_cast<int64_t>(r_.opts().timeout * 1000));
-      po.region = r_.opts().region;
       po.node = i;
       wpools_.push_back(std::make_unique<pool>(r_.io(), r_.ep(i), po));
     }
@@ -736,10 +734,8 @@ class polls : public scenario {
   bool custom_load(std::function<void()> done) override {
     size_t n = r_.nodes();
     for (size_t i = 0; i < n; ++i) {
-      pool::options po;
+      pool::options po = r_.pool_defaults();
       po.connections = static_cast<size_t>(std::max(1, share(r_.opts().workers, n, i)));
-      po.timeout = std::chrono::milliseconds(static_cast<int64_t>(r_.opts().timeout * 1000));
-      po.region = r_.opts().region;
       po.node = i;
       ppools_.push_back(std::make_unique<pool>(r_.io(), r_.ep(i), po));
     }
