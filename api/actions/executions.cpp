@@ -94,7 +94,13 @@ void start_execution(context& c) {
   if (c.gatekeeper &&
       !c.gatekeeper->admit_start(c.account, c.region, p.machine.type == "EXPRESS"))
     throw aws_error("ThrottlingException", "Rate exceeded");
-  if (p.machine.type != "EXPRESS") check_open_execution_quota(c);
+  if (p.machine.type != "EXPRESS") {
+    std::string retry_of;
+    if (!p.name.empty())
+      if (auto a = model::parse_arn(p.machine.arn))
+        retry_of = model::execution_arn(a->region, a->account, p.machine.name, p.name);
+    check_open_execution_quota(c, retry_of);
+  }
   auto def = c.node.definition_for(p.machine);
   if (!def) throw aws_error("InvalidDefinition", "The state machine definition is not valid");
   actors::start_request req{p.machine,      def,           p.name,        p.input, false,

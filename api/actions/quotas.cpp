@@ -51,9 +51,13 @@ void check_activity_quota(context& c, const std::string& arn) {
                       " activities; delete one before creating another");
 }
 
-void check_open_execution_quota(context& c) {
+void check_open_execution_quota(context& c, const std::string& retry_of) {
   const size_t limit = c.cfg.limits.open_executions;
   if (c.store.open_executions_below(namespace_prefix(c), limit)) return;
+  if (!retry_of.empty()) {
+    auto running = c.store.get_execution_record(retry_of);
+    if (running && running->status == "RUNNING") return;
+  }
   throw aws_error("ExecutionLimitExceeded",
                   "The maximum number of running executions has been reached. Running "
                   "executions must end or be stopped before a new execution can be started.");

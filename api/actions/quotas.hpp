@@ -21,7 +21,10 @@ void check_activity_quota(context& c, const std::string& arn);
 /// AWS's open executions quota: ExecutionLimitExceeded when the caller's
 /// account and Region already run `limits.open_executions` Standard
 /// executions (stores that do not count them: never). Count-then-start:
-/// racing starts may overshoot by the number racing.
-void check_open_execution_quota(context& c);
+/// racing starts may overshoot by the number racing. `retry_of`: the ARN a
+/// named start would create; when that execution already runs, the start
+/// is not refused (an idempotent retry of a start creates nothing: the
+/// start answers it as usual).
+void check_open_execution_quota(context& c, const std::string& retry_of = {});
 
 }  // namespace sc::api

@@ -78,6 +78,15 @@ class OpenExecutions(unittest.TestCase):
         again = [sfn.start_execution(stateMachineArn=wait, name=name, input="{}")["executionArn"]
                  for _ in range(3)]
         self.assertEqual(len(set(again)), 1)
+        # At the limit, that retry still answers the running execution.
+        other_one = sfn.start_execution(stateMachineArn=wait)["executionArn"]
+        self.assertEqual(sfn.start_execution(stateMachineArn=wait, name=name,
+                                             input="{}")["executionArn"], again[0])
+        self.assertEqual(self.code(sfn.start_execution, stateMachineArn=wait, name=name,
+                                   input='{"other": 1}'), "ExecutionAlreadyExists")
+        self.assertEqual(self.code(sfn.start_execution, stateMachineArn=wait, name=uname("new")),
+                         "ExecutionLimitExceeded")
+        sfn.stop_execution(executionArn=other_one)
         if self.node.redis is not None:
             self.assertEqual(self.open_in_redis("eu-north-1"), 1)
             self.assertEqual(self.open_in_redis("eu-south-1"), 0)
