@@ -1,8 +1,10 @@
 // Tests of the request gate's pure parts (api/auth.hpp, api/throttle.hpp)
-// and of the config file's auth: and throttling: sections.
+// and of the config file's auth: and throttling: sections; the traffic
+// generator's signer (tools/traffic/signer.hpp) against the gate.
 #include "api/auth.hpp"
 #include "api/throttle.hpp"
 #include "config/load.hpp"
+#include "tools/traffic/signer.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -179,4 +181,115 @@ TEST_CASE("config: auth and throttling sections", "[security][config]") {
   config::settings half;
   half.api.tls_cert_file = "cert.pem";
   CHECK(mentions(config::validate(half), "HTTPS needs both"));
+}
+
+namespace {
+
+/// A request as the node's server hands it to the gate, with the headers a
+/// `statecraft traffic` call carries.
+api::request traffic_request(const traffic::signed_headers& h, const std::string& body,
+                             const std::string& path = "/", const std::string& method = "POST") {
+  api::request r;
+  r.method = method;
+  r.path = path;
+  r.body = body;
+  r.host = "node.example:8443";
+  r.target = "AWSStepFunctions.ListStateMachines";
+  r.content_type = "application/x-amz-json-1.0";
+  r.authorization = h.authorization;
+  r.headers = {{"host", r.host}, {"content-type", r.content_type}, {"x-amz-target", r.target},
+               {"x-amz-date", h.amz_date}, {"authorization", h.authorization}};
+  if (!h.security_token.empty()) r.headers.push_back({"x-amz-security-token", h.security_token});
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("statecraft traffic's signatures verify at the node; one signing key a day",
+          "[security]") {
+  config::settings s;
+  s.auth.mode = "sigv4";
+  s.auth.keys.push_back({"AKIDTRAFFIC", "traffic-secret", "full", ""});
+  api::gate g(s);
+  traffic::signer sign({"AKIDTRAFFIC", "traffic-secret", ""}, "eu-central-1");
+  const int64_t t0 = 1893456000000;  // 2030-01-01T00:00:00Z
+  const std::string body = "{\"maxResults\":3}";
+  for (int64_t dt : {0, 1500, 3600000}) {
+    auto h = sign.sign("POST", "/", "node.example:8443", "application/x-amz-json-1.0",
+                       "AWSStepFunctions.ListStateMachines", body, t0 + dt);
+    api::caller who;
+    auto refused = g.admit(traffic_request(h, body), "ListStateMachines", who, t0 + dt);
+    INFO((refused ? refused->body : std::string()));
+    CHECK_FALSE(refused);
+    CHECK(who.region == "eu-central-1");
+    CHECK(who.access_key == "AKIDTRAFFIC");
+  }
+  CHECK(sign.keys_derived() == 1);
+  // The next day: a new key, still valid.
+  auto h = sign.sign("POST", "/", "node.example:8443", "application/x-amz-json-1.0",
+                     "AWSStepFunctions.ListStateMachines", body, t0 + 86400000);
+  api::caller who;
+  CHECK_FALSE(g.admit(traffic_request(h, body), "ListStateMachines", who, t0 + 86400000));
+  CHECK(sign.keys_derived() == 2);
+  // A changed body, or another secret, does not verify.
+  auto bad = g.admit(traffic_request(h, "{}"), "ListStateMachines", who, t0 + 86400000);
+  REQUIRE(bad);
+  CHECK(bad->body.find("InvalidSignatureException") != std::string::npos);
+  traffic::signer wrong({"AKIDTRAFFIC", "not-it", ""}, "eu-central-1");
+  auto w = wrong.sign("POST", "/", "node.example:8443", "application/x-amz-json-1.0",
+                      "AWSStepFunctions.ListStateMachines", body, t0);
+  CHECK(g.admit(traffic_request(w, body), "ListStateMachines", who, t0));
+  // A session token is signed along, and refused: the node issues none.
+  traffic::signer temp({"AKIDTRAFFIC", "traffic-secret", "FwoGZXIvYXdzEXAMPLE"}, "eu-central-1");
+  auto t = temp.sign("POST", "/", "node.example:8443", "application/x-amz-json-1.0",
+                     "AWSStepFunctions.ListStateMachines", body, t0);
+  CHECK(t.security_token == "FwoGZXIvYXdzEXAMPLE");
+  auto tr = g.admit(traffic_request(t, body), "ListStateMachines", who, t0);
+  REQUIRE(tr);
+  CHECK(tr->body.find("UnrecognizedClientException") != std::string::npos);
+}
+
+TEST_CASE("admin routes: signature and permissions with auth on", "[security]") {
+  CHECK(api::gate::admin_path("/_statecraft/clock"));
+  CHECK(api::gate::admin_path("/_statecraft"));
+  CHECK(api::gate::admin_path("/_statecraft?x=1"));
+  CHECK_FALSE(api::gate::admin_path("/_statecraftx"));
+  CHECK_FALSE(api::gate::admin_path("/metrics"));
+  CHECK_FALSE(api::gate::admin_path("/"));
+  config::settings s;
+  const int64_t t0 = 1893456000000;
+  api::request unsigned_get;
+  unsigned_get.method = "GET";
+  unsigned_get.path = "/_statecraft/clock";
+  CHECK_FALSE(api::gate(s).admit_admin(unsigned_get, t0));  // auth off: open
+  s.auth.mode = "sigv4";
+  s.auth.keys.push_back({"AKIDFULL", "full-secret", "full", ""});
+  s.auth.keys.push_back({"AKIDREAD", "read-secret", "read-only", ""});
+  api::gate g(s);
+  auto refused = g.admit_admin(unsigned_get, t0);
+  REQUIRE(refused);
+  CHECK(refused->body.find("MissingAuthenticationTokenException") != std::string::npos);
+  auto admin = [&](const char* key, const char* secret, const std::string& method) {
+    traffic::signer sign({key, secret, ""}, "us-east-1");
+    const std::string body = method == "POST" ? "{\"advance\":\"1h\"}" : "";
+    auto h = sign.sign(method, "/_statecraft/clock", "node.example:8443", "application/json", "",
+                       body, t0);
+    api::request r;
+    r.method = method;
+    r.path = "/_statecraft/clock";
+    r.body = body;
+    r.authorization = h.authorization;
+    r.headers = {{"host", "node.example:8443"}, {"content-type", "application/json"},
+                 {"x-amz-date", h.amz_date}, {"authorization", h.authorization}};
+    return g.admit_admin(r, t0);
+  };
+  CHECK_FALSE(admin("AKIDFULL", "full-secret", "GET"));
+  CHECK_FALSE(admin("AKIDFULL", "full-secret", "POST"));
+  CHECK_FALSE(admin("AKIDREAD", "read-secret", "GET"));
+  auto denied = admin("AKIDREAD", "read-secret", "POST");
+  REQUIRE(denied);
+  CHECK(denied->body.find("statecraft:WriteAdmin") != std::string::npos);
+  auto wrong = admin("AKIDFULL", "nope", "GET");
+  REQUIRE(wrong);
+  CHECK(wrong->body.find("InvalidSignatureException") != std::string::npos);
 }
