@@ -62,7 +62,7 @@ window.fetch = async (input, init) => {
   const r = new Request(input, init);
   const body = await r.clone().text();
   window.__sent.push(r.url + '\\n' + [...r.headers].map(h => h.join(': ')).join('\\n') + '\\n' + body);
-  return orig(input, init);
+  return orig(r);
 };
 """
 
@@ -176,7 +176,7 @@ class Suite:
         for s in api:
             assert "AWS4-HMAC-SHA256 Credential=%s/" % ADMIN[0] in s and "/%s/states/aws4_request" % REGION in s, s
         # A reload keeps the sign-in (same tab); the executions tab lists it.
-        self.open("#/machine/%s" % quote(m))
+        self.open("#/machine/%s/executions" % quote(m))
         self.b.wait("return [...document.querySelectorAll('#executions a')].some(a => a.textContent === 'signed-1')",
                     10, "the execution listed after a reload")
         self.shot("signed-in.png")
@@ -203,7 +203,7 @@ class Suite:
     def test_read_only_key_browses_but_cannot_start(self):
         m = self.sfn.create_state_machine(name="read-only-view", roleArn=ROLE, definition=PASS_DEF)["stateMachineArn"]
         self.sfn.start_execution(stateMachineArn=m, name="seen-by-reader")
-        self.fresh("#/machine/%s" % quote(m))
+        self.fresh("#/machine/%s/executions" % quote(m))
         self.sign_in(*READER)
         self.b.wait("return [...document.querySelectorAll('#executions a')].some(a => a.textContent === 'seen-by-reader')",
                     10, "the reader sees the executions")
