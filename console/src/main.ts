@@ -5,7 +5,7 @@ import { machinesView, machineView, createView } from "./machines";
 import { executionView, mapRunView } from "./executions";
 import { activitiesView, activityView, taskTokenView } from "./tasks";
 import { ApiError } from "./api";
-import { loadNodeInfo, needsSignIn, nodeInfo, signedIn } from "./auth";
+import { loadNodeInfo, needsSignIn, nodeInfo, signedIn, signOut } from "./auth";
 import { signInView, drawAccount } from "./signin";
 
 export interface View {
@@ -52,6 +52,14 @@ async function route(): Promise<void> {
       nodeInfo().auth = "sigv4";
       clear(box);
       signInView(box, () => void route());
+    } else if (e instanceof ApiError && signedIn() && mine === generation &&
+               (e.type === "UnrecognizedClientException" || e.type === "InvalidSignatureException")) {
+      // The keys held no longer work (removed from the node's config, the
+      // clock off by more than 5 minutes): sign in again, saying why.
+      signOut();
+      drawAccount(() => void route());
+      clear(box);
+      signInView(box, () => void route(), e);
     } else {
       box.appendChild(errorBox(e));
     }

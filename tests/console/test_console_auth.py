@@ -11,15 +11,21 @@ its config file), in Debian's headless chromium (tests/console/webdriver.py):
   * a read-only key browses, and Start fails with AccessDeniedException
     shown in the page (which keeps working);
   * signing for another Region shows that Region's (empty) namespace;
-  * Sign out returns to the sign-in and forgets the keys;
-  * outside a secure context the form says WebCrypto is missing.
+  * Sign out returns to the sign-in and forgets the keys; keys the node no
+    longer accepts bring the sign-in back with the node's refusal;
+  * outside a secure context the form says WebCrypto is missing;
+  * over HTTPS (a node with --tls-cert/--tls-key, the browser trusting that
+    certificate's key) the console signs in and lists.
 
 Usage: test_console_auth.py --statecraftd PATH [--console-dir DIR] [--screenshots DIR] [-k NAME]
 Exit 0 = all passed."""
 
 import argparse
 import json
+import base64
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -96,6 +102,20 @@ class Suite:
         self.sfn = boto3.client("stepfunctions", endpoint_url=self.url.rstrip("/"), region_name=REGION,
                                 aws_access_key_id=ADMIN[0], aws_secret_access_key=ADMIN[1],
                                 config=botocore.config.Config(retries={"max_attempts": 0}))
+
+    def make_certificate(self):
+        """A self-signed certificate for localhost, and the browser flag that
+        trusts its key (chromium's --ignore-certificate-errors-spki-list)."""
+        self.cert = os.path.join(self.tmp, "cert.pem")
+        self.key = os.path.join(self.tmp, "key.pem")
+        subprocess.run([shutil.which("openssl") or "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", self.key, "-out", self.cert, "-days", "2", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+        der = subprocess.run(["openssl", "x509", "-in", self.cert, "-noout", "-pubkey"], check=True,
+                             capture_output=True).stdout
+        der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=der, check=True,
+                             capture_output=True).stdout
+        return "--ignore-certificate-errors-spki-list=" + base64.b64encode(hashlib.sha256(der).digest()).decode()
 
     def shot(self, name):
         if self.args.screenshots:
@@ -241,6 +261,17 @@ class Suite:
         self.open("#/activities")
         assert self.b.js("return document.querySelector('#signin-button') !== null")
 
+    def test_keys_that_stopped_working_ask_again(self):
+        # Keys held by the tab that the node no longer knows (removed from
+        # its config): the page asks for keys again and says why.
+        self.fresh()
+        self.b.js("sessionStorage.setItem('statecraft.credentials', arguments[0])",
+                  json.dumps({"accessKeyId": "AKIDREMOVEDKEY000000", "secretAccessKey": "x", "region": REGION}))
+        self.open("#/activities")
+        text = self.error_text("#signin-message", "the reason to sign in again")
+        assert text.startswith("UnrecognizedClientException:"), text
+        assert self.b.js("return sessionStorage.getItem('statecraft.credentials')") is None
+
     def test_insecure_context_is_explained(self):
         # The same node under a name that is neither localhost nor HTTPS.
         self.b.open("http://%s:%d/" % (INSECURE_HOST, self.port))
@@ -249,17 +280,45 @@ class Suite:
         assert "not a secure context" in text and "HTTPS" in text, text
         assert self.b.js("return document.querySelector('#signin-button').disabled") is True
 
+    def test_https(self):
+        port = harness.free_port()
+        log = os.path.join(self.tmp, "node-tls.log")
+        node = subprocess.Popen([self.args.statecraftd, "--port", str(port), "--config",
+                                 os.path.join(self.tmp, "statecraft.yaml"), "--region", REGION, "--log-level", "warn",
+                                 "--tls-cert", self.cert, "--tls-key", self.key]
+                                + (["--console-dir", self.args.console_dir] if self.args.console_dir else []),
+                                stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+        try:
+            err = harness.wait_for_port(node, port, 30)
+            if err:
+                raise RuntimeError("statecraftd (TLS) " + err + "\n" + harness.tail(log))
+            url = "https://localhost:%d/" % port
+            self.b.open(url)
+            self.b.wait("return document.querySelector('#signin-button') !== null", 10, "the sign-in over HTTPS")
+            assert self.b.js("return window.isSecureContext && document.querySelector('#signin-insecure') === null")
+            self.sign_in(*ADMIN)
+            self.b.wait("const t = document.querySelector('#machines'); return t && t.textContent.includes('No state machines')",
+                        10, "the (new node's empty) list over HTTPS")
+        finally:
+            node.terminate()
+            try:
+                node.wait(10)
+            except subprocess.TimeoutExpired:
+                node.kill()
+
     def run(self):
         self.start_node()
         try:
-            self.b = Browser(extra_args=["--host-resolver-rules=MAP %s 127.0.0.1" % INSECURE_HOST])
+            self.b = Browser(extra_args=["--host-resolver-rules=MAP %s 127.0.0.1" % INSECURE_HOST,
+                                         self.make_certificate()])
         except Exception:
             self.node.terminate()
             raise
         try:
             order = ["test_info_route", "test_full_key_lists_starts_and_describes", "test_wrong_secret_is_refused",
                      "test_read_only_key_browses_but_cannot_start", "test_region_is_the_signing_scope",
-                     "test_sign_out", "test_insecure_context_is_explained"]
+                     "test_sign_out", "test_keys_that_stopped_working_ask_again", "test_insecure_context_is_explained",
+                     "test_https"]
             tests = sorted((t for t in dir(self) if t.startswith("test_")),
                            key=lambda t: order.index(t) if t in order else 99)
             for t in tests:
