@@ -15,7 +15,9 @@ its config file), in Debian's headless chromium (tests/console/webdriver.py):
     longer accepts bring the sign-in back with the node's refusal;
   * outside a secure context the form says WebCrypto is missing;
   * over HTTPS (a node with --tls-cert/--tls-key, the browser trusting that
-    certificate's key) the console signs in and lists.
+    certificate's key) the console signs in and lists;
+  * Firefox (tests/console/bidi.py) signs in, starts, signs out, and shows a
+    read-only key's AccessDeniedException.
 
 Usage: test_console_auth.py --statecraftd PATH [--console-dir DIR] [--screenshots DIR] [-k NAME]
 Exit 0 = all passed."""
@@ -306,6 +308,44 @@ class Suite:
             except subprocess.TimeoutExpired:
                 node.kill()
 
+    def test_firefox_signs_in(self):
+        # Firefox's WebCrypto and fetch sign as well: a signed Start, and a
+        # read-only key's refusal.
+        from bidi import Firefox
+        m = self.sfn.create_state_machine(name="ff-signed", roleArn=ROLE, definition=PASS_DEF)["stateMachineArn"]
+        ff = Firefox()
+        try:
+            ff.open(self.url + "#/machine/%s/start" % quote(m))
+            ff.wait("return document.querySelector('#signin-button') !== null", 20, "the sign-in in Firefox")
+            fill = ("document.querySelector('#signin-akid').value = %s;"
+                    "document.querySelector('#signin-secret').value = %s;"
+                    "document.querySelector('#signin').requestSubmit(); return true;")
+            ff.js(fill % (json.dumps(ADMIN[0]), json.dumps(ADMIN[1])))
+            ff.wait("return document.querySelector('#start-button') !== null", 10, "the start form, signed in")
+            ff.js("document.querySelector('#start-name').value = 'from-firefox';"
+                  "document.querySelector('#start-input').value = '{\"x\": 1}';"
+                  "document.querySelector('#start-button').click(); return true;")
+            ff.wait("const s = document.querySelector('#exec-status'); return s && s.dataset.status === 'SUCCEEDED'",
+                    15, "the execution started from Firefox SUCCEEDED")
+            assert self.sfn.describe_execution(
+                executionArn=m.replace(":stateMachine:", ":execution:") + ":from-firefox")["status"] == "SUCCEEDED"
+            ff.js("document.querySelector('#signout').click(); return true;")
+            ff.wait("return document.querySelector('#signin-button') !== null", 10, "signed out in Firefox")
+            ff.js(fill % (json.dumps(READER[0]), json.dumps(READER[1])))
+            ff.wait("return document.querySelector('#signout') !== null", 10, "the reader signed in")
+            ff.open(self.url + "#/machine/%s/start" % quote(m))
+            ff.wait("return document.querySelector('#start-button') !== null", 10, "the start form")
+            ff.js("document.querySelector('#start-button').click(); return true;")
+            text = ff.wait("const e = document.querySelector('.view .error'); return e ? e.textContent : null", 10,
+                           "the AccessDeniedException in Firefox")
+            assert text.startswith("AccessDeniedException: User: arn:aws:iam::%s:user/%s" % (ACCOUNT, READER[0])), text
+            print("     (Firefox %s)" % ff.version)
+        except Exception:
+            print("     Firefox's page: %r" % ff.js("return document.querySelector('#app').innerText.slice(0, 600)"))
+            raise
+        finally:
+            ff.close()
+
     def run(self):
         self.start_node()
         try:
@@ -318,7 +358,7 @@ class Suite:
             order = ["test_info_route", "test_full_key_lists_starts_and_describes", "test_wrong_secret_is_refused",
                      "test_read_only_key_browses_but_cannot_start", "test_region_is_the_signing_scope",
                      "test_sign_out", "test_keys_that_stopped_working_ask_again", "test_insecure_context_is_explained",
-                     "test_https"]
+                     "test_https", "test_firefox_signs_in"]
             tests = sorted((t for t in dir(self) if t.startswith("test_")),
                            key=lambda t: order.index(t) if t in order else 99)
             for t in tests:
