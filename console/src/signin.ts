@@ -7,8 +7,8 @@ import { canSign, nodeInfo, signIn, signOut, signedIn, withCredentials } from ".
 /// Draws the sign-in form into `box`; `done` runs once signed in.
 export function signInView(box: HTMLElement, done: () => void, reason?: unknown): void {
   const info = nodeInfo();
-  const akid = h("input#signin-akid", { autocomplete: "username", spellcheck: "false", required: true }) as HTMLInputElement;
-  const secret = h("input#signin-secret", { type: "password", autocomplete: "current-password", required: true }) as HTMLInputElement;
+  const akid = h("input#signin-akid", { autocomplete: "off", spellcheck: "false", required: true }) as HTMLInputElement;
+  const secret = h("input#signin-secret", { type: "password", autocomplete: "off", required: true }) as HTMLInputElement;
   const region = h("input#signin-region", { value: info.region, spellcheck: "false" }) as HTMLInputElement;
   const msg = h("div#signin-message");
   if (reason) msg.appendChild(errorBox(reason));
