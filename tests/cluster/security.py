@@ -28,6 +28,13 @@ rate that holds for the cluster as a whole.
    through a node that does not own the execution goes through the owner's
    inbox): a start through n1 works and the next is refused; stopping
    everything leaves the sets empty.
+6. Under load (with --statecraft): a third node n3 (no throttling, the
+   default limit) joins; `statecraft traffic --scenario resident` through
+   n3 parks 300 named executions in a Wait (their shards spread over the
+   three nodes: starts, saves and stops cross nodes through the inboxes)
+   and stops them: while parked the open sets hold exactly 300 ARNs; every
+   execution verified ABORTED and the open sets empty afterwards (nothing
+   leaked by group commits or fenced saves).
 
 Exit status: 0 passed, 1 a check failed (node log tails printed), 2 could
 not run.
@@ -126,13 +133,16 @@ class Test:
             out += [l for l in self.redis_cli("SMEMBERS", "sc:{%d}:open:%s" % (s, NAMESPACE)).split()]
         return sorted(out)
 
-    def start_node(self, nid, port=None):
+    def start_node(self, nid, port=None, quotas=True):
+        """A node on the cluster's Redis; with `quotas` the open executions
+        limit 3 and the throttling config."""
         port = port or free_port()
+        extra = ["--open-execution-limit", "3", "--config", self.config] if quotas else []
         logp = os.path.join(self.dir, nid + ".log")
         proc = subprocess.Popen(
             [self.args.statecraftd, "--node-id", nid, "--bind", "127.0.0.1", "--port", str(port),
              "--redis", self.redis.url, "--heartbeat-seconds", "0.5", "--lease-ttl-seconds", "2",
-             "--open-execution-limit", "3", "--config", self.config, "--log-level", "info"],
+             *extra, "--log-level", "info"],
             stdout=open(logp, "ab"), stderr=subprocess.STDOUT)
         self.nodes[nid] = [proc, port, logp]
         problem = wait_for_port(proc, port, 30)
@@ -233,6 +243,36 @@ class Test:
             self.wait_ended(c1, a)
         check(self.open_members() == [], "open sets not empty at the end: %s" % self.open_members())
         log("stops free places; nothing left counted")
+
+        # 6. Under load through a third node.
+        if not self.args.statecraft:
+            return
+        self.start_node("n3", quotas=False)
+        url3 = "http://127.0.0.1:%d" % self.nodes["n3"][1]
+        p = subprocess.Popen([self.args.statecraft, "traffic", "--scenario", "resident", "--endpoint",
+                              url3, "--concurrency", "16", "--executions", "300", "--hold", "3",
+                              "--json", "--no-progress", "--timeout", "20", "--drain", "20"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        err = []
+        for line in p.stderr:  # 'statecraft-traffic: parked ...' starts the hold
+            err.append(line)
+            if "parked" in line:
+                break
+        parked = len(self.open_members())
+        out, rest = p.communicate(timeout=180)
+        err.append(rest)
+        try:
+            report = json.loads(out[out.index("{"):])
+        except ValueError:
+            raise Failed("traffic printed no report: %s %s" % (out[-2000:], "".join(err)[-2000:]))
+        ex = report["executions"]
+        check(p.returncode == 0 and ex["verified"] == 300 and not report["errors"],
+              "resident run: exit %d, %s, errors %s" % (p.returncode, ex, report["errors"]))
+        check(parked == 300, "%d executions counted open while 300 were parked" % parked)
+        check(self.open_members() == [], "open sets after the load: %d ARNs left"
+              % len(self.open_members()))
+        log("resident: 300 executions parked and stopped through n3 across three nodes; "
+            "open sets empty")
 
     def wait_ended(self, c, arn, seconds=15):
         """A stop through a node that does not own the execution goes through
