@@ -6,7 +6,7 @@
   InvalidSignatureException; reading (GET) needs a `full` or `read-only`
   key, moving the clock (POST) a `full` key, else AccessDeniedException.
   `statecraft clock` signs with --access-key/--secret-key or the AWS_*
-  variables. /metrics stays open (read-only counters for scrapers).
+  variables, over http:// or https:// (--ca-bundle). /metrics stays open (read-only counters for scrapers).
 * Session tokens: the node issues none, so a request carrying
   X-Amz-Security-Token is refused as AWS refuses an unknown token
   (UnrecognizedClientException "The security token included in the request
@@ -201,8 +201,8 @@ class TrafficOverTlsAndAuth(unittest.TestCase):
             raise unittest.SkipTest("the openssl CLI is not installed")
         cls.certdir = tempfile.mkdtemp(prefix="statecraft-e2e-exposed-")
         cls.cert, cls.key = make_certificate(cls.certdir)
-        cls.node = Node(["--tls-cert", cls.cert, "--tls-key", cls.key], config=CONFIG, tls=True,
-                        name="exposed")
+        cls.node = Node(["--tls-cert", cls.cert, "--tls-key", cls.key, "--clock", "manual"],
+                        config=CONFIG, tls=True, name="exposed")
         cls.cli = cli_path(cls.node)
 
     @classmethod
@@ -236,6 +236,23 @@ class TrafficOverTlsAndAuth(unittest.TestCase):
                                                     "AWS_SECRET_ACCESS_KEY": ADMIN[1]})
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertGreater(report["executions"]["verified"], 0, p.stdout)
+
+    def test_statecraft_clock_over_https(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        base = [self.cli, "clock", "advance", "1h", "--endpoint", self.node.url]
+        p = subprocess.run(base + ["--ca-bundle", self.cert, "--access-key", ADMIN[0],
+                                   "--secret-key", ADMIN[1]],
+                           env=env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["clock"], "manual")
+        p = subprocess.run(base + ["--ca-bundle", self.cert], env=env, capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("MissingAuthenticationTokenException", p.stderr)
+        p = subprocess.run(base + ["--access-key", ADMIN[0], "--secret-key", ADMIN[1]], env=env,
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("certificate verify failed", p.stderr.lower())
 
     def test_wrong_secret_and_untrusted_certificate(self):
         p, report = self.traffic("--ca-bundle", self.cert, "--access-key", ADMIN[0],

@@ -1,16 +1,16 @@
 // `statecraft clock show|advance|set --endpoint URL`: the manual clock of a
 // node started with `--clock manual` (actors/clock.hpp), through its admin
-// route `/_statecraft/clock` (api/admin_clock.hpp). A plain blocking
-// HTTP/1.1 exchange: one request, `Connection: close`.
+// route `/_statecraft/clock` (api/admin_clock.hpp). One request through
+// the traffic generator's client (tools/traffic/client.hpp): http:// or
+// https:// (--ca-bundle, --insecure), signed with SigV4 when keys are given.
 #include "tools/statecraft/cli.hpp"
+#include "tools/traffic/client.hpp"
 #include "tools/traffic/signer.hpp"
 
-#include <netdb.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 
 namespace statecraft {
 
@@ -32,80 +32,36 @@ std::string json_quote(std::string_view s) {
   return out + "\"";
 }
 
-/// One request to http://HOST[:PORT]; false with `error` on a transport
-/// failure.
+/// One request to the admin route of http[s]://HOST[:PORT] through the
+/// traffic generator's client (TLS, SigV4 when `sign`); false with `error`
+/// on a transport failure.
 bool exchange(const std::string& url, const std::string& method, const std::string& body,
-              const sc::traffic::signer* sign, int& status, std::string& answer,
-              std::string& error) {
-  std::string_view u = url;
-  if (u.substr(0, 7) != "http://") {
-    error = "--endpoint must be http://HOST[:PORT]";
+              std::shared_ptr<const sc::traffic::signer> sign, const std::string& ca_bundle,
+              bool insecure, int& status, std::string& answer, std::string& error) {
+  auto ep = sc::traffic::parse_endpoint(url, error);
+  if (!ep) return false;
+  try {
+    boost::asio::io_context io;
+    sc::traffic::pool::options o;
+    o.connections = 1;
+    o.timeout = std::chrono::seconds(30);
+    o.sign = std::move(sign);
+    if (ep->tls) o.tls = sc::traffic::make_tls_context(ca_bundle, insecure);
+    sc::traffic::pool p(io, *ep, o);
+    bool done = false;
+    p.call_raw(method, "/_statecraft/clock", body, [&](sc::traffic::http_result& r) {
+      done = true;
+      status = r.status;
+      answer = r.body;
+      if (r.status == 0) error = r.transport_error + " (" + url + ")";
+    });
+    io.run();
+    if (!done && error.empty()) error = "no answer from " + url;
+    return done && status != 0;
+  } catch (const std::exception& e) {
+    error = e.what();
     return false;
   }
-  u.remove_prefix(7);
-  if (auto slash = u.find('/'); slash != std::string_view::npos) u = u.substr(0, slash);
-  std::string host(u), port = "80";
-  if (auto colon = u.rfind(':'); colon != std::string_view::npos && u.find(']') == u.npos) {
-    host = std::string(u.substr(0, colon));
-    port = std::string(u.substr(colon + 1));
-  }
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    error = "cannot resolve " + host + ": " + gai_strerror(rc);
-    return false;
-  }
-  int fd = -1;
-  for (auto* ai = res; ai; ai = ai->ai_next) {
-    fd = ::socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-    if (fd < 0) continue;
-    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
-    ::close(fd);
-    fd = -1;
-  }
-  ::freeaddrinfo(res);
-  if (fd < 0) {
-    error = "cannot connect to " + url;
-    return false;
-  }
-  std::string auth;
-  if (sign) {
-    // A node with auth: needs a SigV4 signature on its admin routes too.
-    auto h = sign->sign_now(method, "/_statecraft/clock", u, "application/json", "", body);
-    auth = "X-Amz-Date: " + h.amz_date + "\r\nAuthorization: " + h.authorization + "\r\n";
-    if (!h.security_token.empty()) auth += "X-Amz-Security-Token: " + h.security_token + "\r\n";
-  }
-  std::string req = method + " /_statecraft/clock HTTP/1.1\r\nHost: " + std::string(u) +
-                    "\r\nContent-Type: application/json\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\n" + auth + "Connection: close\r\n\r\n" + body;
-  for (size_t off = 0; off < req.size();) {
-    ssize_t n = ::send(fd, req.data() + off, req.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) {
-      ::close(fd);
-      error = "connection lost while sending";
-      return false;
-    }
-    off += static_cast<size_t>(n);
-  }
-  std::string raw;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    raw.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  auto sp = raw.find(' ');
-  auto hdr_end = raw.find("\r\n\r\n");
-  if (raw.compare(0, 5, "HTTP/") != 0 || sp == std::string::npos || hdr_end == std::string::npos) {
-    error = "no HTTP answer from " + url;
-    return false;
-  }
-  status = std::atoi(raw.c_str() + sp + 1);
-  answer = raw.substr(hdr_end + 4);
-  return true;
 }
 
 int run(const subcommand& cmd, const std::vector<std::string>& args, size_t positionals,
@@ -113,7 +69,9 @@ int run(const subcommand& cmd, const std::vector<std::string>& args, size_t posi
   auto a = parse_args(args, {{"--endpoint", true},
                              {"--access-key", true},
                              {"--secret-key", true},
-                             {"--region", true}});
+                             {"--region", true},
+                             {"--ca-bundle", true},
+                             {"--insecure", false}});
   if (a.help) {
     print_help(cmd);
     return exit_ok;
@@ -129,13 +87,13 @@ int run(const subcommand& cmd, const std::vector<std::string>& args, size_t posi
   std::string region = a.get("--region").value_or("");
   if (region.empty() && std::getenv("AWS_REGION")) region = std::getenv("AWS_REGION");
   if (region.empty()) region = "us-east-1";
-  std::optional<sc::traffic::signer> sign;
-  if (!keys.empty()) sign.emplace(std::move(keys), region);
+  std::shared_ptr<const sc::traffic::signer> sign;
+  if (!keys.empty()) sign = std::make_shared<sc::traffic::signer>(std::move(keys), region);
   std::string body = make_body ? make_body(a.positional.front()) : "";
   int status = 0;
   std::string answer, error;
-  if (!exchange(*a.get("--endpoint"), method, body, sign ? &*sign : nullptr, status, answer,
-                error)) {
+  if (!exchange(*a.get("--endpoint"), method, body, sign, a.get("--ca-bundle").value_or(""),
+                a.has("--insecure"), status, answer, error)) {
     std::cerr << "statecraft " << cmd.name << ": " << error << "\n";
     return exit_failed;
   }

@@ -186,6 +186,13 @@ class connection {
       }
     } else {
       req_.set(http::field::content_type, "application/json");
+      if (pool_.opts_.sign) {  // e.g. the admin routes of a node with auth:
+        auto h = pool_.opts_.sign->sign_now(job_.method, job_.path, hh, "application/json", "",
+                                            job_.body);
+        req_.set("X-Amz-Date", h.amz_date);
+        if (!h.security_token.empty()) req_.set("X-Amz-Security-Token", h.security_token);
+        req_.set(http::field::authorization, h.authorization);
+      }
     }
     req_.keep_alive(true);
     req_.body() = job_.body;

@@ -83,7 +83,8 @@ class pool {
   /// pool is destroyed first).
   void call(std::string_view op, std::string body, bool sync_host, http_callback cb);
 
-  /// Sends a raw request (used for moto's /moto-api/config).
+  /// Sends a raw request with a JSON body (moto's /moto-api/config, the
+  /// admin routes of `statecraft clock`); signed when options::sign is set.
   void call_raw(std::string method, std::string path, std::string body, http_callback cb);
 
   /// Closes every connection; calls in flight or queued fail with
