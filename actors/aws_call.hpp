@@ -69,6 +69,9 @@ class aws_calls {
   /// to `service` ("s3"), signed, with retries of 5xx/throttling/connection
   /// errors. Blocking variant for worker threads (never a CAF or io thread).
   raw_answer send_blocking(const std::string& service, aws::wire_request r);
+  /// The same without blocking: `then` runs on the HTTP client's (or the
+  /// retry timer's) thread with the answer; it must not block.
+  void send(const std::string& service, aws::wire_request r, std::function<void(raw_answer)> then);
   /// The base URL S3 calls use and whether path-style addressing applies.
   std::string s3_base(const std::string& bucket, bool& path_style);
 

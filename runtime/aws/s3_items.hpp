@@ -53,6 +53,12 @@ class item_parser {
   bool finish(json::value& items, json::allocator& a);
   const std::string& error() const { return error_; }
   int64_t count() const { return count_; }
+  /// Bytes fed but not consumed yet (an unfinished row, or rows past
+  /// MaxItems): a streamed read's next window starts there.
+  size_t pending_bytes() const { return pending_.size(); }
+  /// The CSV header (read from the first row or GIVEN), once known.
+  bool have_header() const { return have_header_; }
+  const std::vector<std::string>& header() const { return header_; }
 
  private:
   bool full() const { return cfg_.max_items > 0 && count_ >= cfg_.max_items; }
