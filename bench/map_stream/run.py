@@ -9,7 +9,7 @@ For each size: a fresh moto server and a fresh node (memory store,
 configured through AWS_ENDPOINT_URL only), a CSV of N lines
 ("id,name,score") uploaded with boto3, one Standard execution of a
 Distributed Map (EXPRESS children, a Pass each; ItemReader getObject CSV;
-ResultWriter to S3), then: wall time from StartExecution to SUCCEEDED,
+ResultWriter to S3; --store redis: a Redis of its own), then: wall time from StartExecution to SUCCEEDED,
 items/s, the node's VmHWM (peak RSS) and VmRSS from /proc/PID/status, the
 result files written and the Map Run's counts. Prints one line per size
 and a JSON summary at the end.
@@ -27,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from harness import Moto, free_port, wait_for_port  # noqa: E402
+from harness import Moto, Redis, free_port, wait_for_port  # noqa: E402
 
 import boto3  # noqa: E402
 
@@ -40,15 +40,21 @@ def status_kb(pid, key):
     return 0
 
 
-def one(binary, lines, maxc, tmp):
+def one(binary, lines, maxc, tmp, store):
     moto = Moto(tmp)
     moto.start()
+    redis = None
+    extra = []
+    if store == "redis":
+        redis = Redis(tmp)
+        redis.start()
+        extra = ["--redis", redis.url]
     env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench",
                AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=moto.url,
                AWS_EC2_METADATA_DISABLED="true",
                AWS_CONFIG_FILE=os.path.join(tmp, "none"), AWS_SHARED_CREDENTIALS_FILE=os.path.join(tmp, "none"))
     port = free_port()
-    node = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--log-level", "warn"],
+    node = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--log-level", "warn"] + extra,
                             env=env, stdout=open(os.path.join(tmp, "node.log"), "wb"), stderr=subprocess.STDOUT)
     try:
         problem = wait_for_port(node, port, 20)
@@ -93,13 +99,13 @@ def one(binary, lines, maxc, tmp):
         out = json.loads(d["output"])
         run = sfn.describe_map_run(mapRunArn=out["MapRunArn"])
         manifest = json.loads(s3.get_object(Bucket="bench", Key=out["ResultWriterDetails"]["Key"])["Body"].read())
-        r = {"lines": lines, "csv_bytes": size, "max_concurrency": maxc, "wall_s": round(wall, 2),
+        r = {"store": store, "lines": lines, "csv_bytes": size, "max_concurrency": maxc, "wall_s": round(wall, 2),
              "items_per_s": round(lines / wall), "vm_hwm_kb": status_kb(node.pid, "VmHWM"),
              "vm_hwm_before_kb": rss0, "vm_rss_kb": status_kb(node.pid, "VmRSS"),
              "result_files": len(manifest["ResultFiles"]["SUCCEEDED"]),
              "item_counts": run["itemCounts"]}
-        print("lines=%d wall=%.1fs items/s=%d VmHWM=%d KiB (before %d) files=%d succeeded=%d"
-              % (lines, wall, r["items_per_s"], r["vm_hwm_kb"], rss0, r["result_files"],
+        print("store=%s lines=%d wall=%.1fs items/s=%d VmHWM=%d KiB (before %d) files=%d succeeded=%d"
+              % (store, lines, wall, r["items_per_s"], r["vm_hwm_kb"], rss0, r["result_files"],
                  run["itemCounts"]["succeeded"]), flush=True)
         return r
     finally:
@@ -110,6 +116,8 @@ def one(binary, lines, maxc, tmp):
             except subprocess.TimeoutExpired:
                 node.kill()
         moto.stop()
+        if redis:
+            redis.stop()
 
 
 def main():
@@ -117,12 +125,15 @@ def main():
     ap.add_argument("--statecraftd", required=True)
     ap.add_argument("--lines", type=int, action="append", default=[])
     ap.add_argument("--max-concurrency", type=int, default=1000)
+    ap.add_argument("--store", choices=["memory", "redis"], default="memory",
+                    help="memory: the node also holds every child execution's record; "
+                         "redis: the records live in Redis")
     args = ap.parse_args()
     sizes = args.lines or [100000, 1000000]
     out = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="statecraft-mapbench-") as tmp:
-            out.append(one(os.path.abspath(args.statecraftd), n, args.max_concurrency, tmp))
+            out.append(one(os.path.abspath(args.statecraftd), n, args.max_concurrency, tmp, args.store))
     print(json.dumps(out, indent=1))
 
 
