@@ -88,7 +88,14 @@ def one(binary, lines, maxc, tmp, store):
         rss0 = status_kb(node.pid, "VmHWM")
         t0 = time.monotonic()
         arn = sfn.start_execution(stateMachineArn=sm, input="{}")["executionArn"]
+        state_max = 0
         while True:
+            if redis:  # the largest saved execution state (bytes) seen while it runs
+                out = subprocess.run(["redis-cli", "-p", str(redis.port), "--raw", "eval",
+                                      "local m=0 for _,k in ipairs(redis.call('keys','sc:*:state:*')) do "
+                                      "local l=redis.call('strlen',k) if l>m then m=l end end return m", "0"],
+                                     capture_output=True, text=True).stdout.strip()
+                state_max = max(state_max, int(out or 0))
             d = sfn.describe_execution(executionArn=arn)
             if d["status"] != "RUNNING":
                 break
@@ -103,9 +110,10 @@ def one(binary, lines, maxc, tmp, store):
              "items_per_s": round(lines / wall), "vm_hwm_kb": status_kb(node.pid, "VmHWM"),
              "vm_hwm_before_kb": rss0, "vm_rss_kb": status_kb(node.pid, "VmRSS"),
              "result_files": len(manifest["ResultFiles"]["SUCCEEDED"]),
+             "max_saved_state_bytes": state_max,
              "item_counts": run["itemCounts"]}
-        print("store=%s lines=%d wall=%.1fs items/s=%d VmHWM=%d KiB (before %d) files=%d succeeded=%d"
-              % (store, lines, wall, r["items_per_s"], r["vm_hwm_kb"], rss0, r["result_files"],
+        print("store=%s lines=%d wall=%.1fs items/s=%d VmHWM=%d KiB (before %d) files=%d state<=%dB succeeded=%d"
+              % (store, lines, wall, r["items_per_s"], r["vm_hwm_kb"], rss0, r["result_files"], state_max,
                  run["itemCounts"]["succeeded"]), flush=True)
         return r
     finally:

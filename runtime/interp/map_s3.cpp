@@ -237,7 +237,9 @@ bool runner::on_map_io(const ev_integration& e) {
 
 void runner::map_stream_end(thread& m) {
   map_io_forget(m);
+  std::string item = std::move(m.ms.item);  // a Map inside an iteration: the iteration's own
   m.ms = map_stream{};
+  m.ms.item = std::move(item);
 }
 
 void runner::map_io_failed(thread& m, const asl::state& st, failure f) {
