@@ -40,7 +40,14 @@ def status_kb(pid, key):
     return 0
 
 
-def one(binary, lines, maxc, tmp, store):
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
+
+
+def one(binary, lines, maxc, tmp, store, result_file_bytes=0):
     moto = Moto(tmp)
     moto.start()
     redis = None
@@ -53,6 +60,11 @@ def one(binary, lines, maxc, tmp, store):
                AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=moto.url,
                AWS_EC2_METADATA_DISABLED="true",
                AWS_CONFIG_FILE=os.path.join(tmp, "none"), AWS_SHARED_CREDENTIALS_FILE=os.path.join(tmp, "none"))
+    if result_file_bytes:
+        conf = os.path.join(tmp, "bench.yaml")
+        with open(conf, "w") as f:
+            f.write("aws:\n  map_result_file_bytes: %d\n" % result_file_bytes)
+        extra = extra + ["--config", conf]
     port = free_port()
     node = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--log-level", "warn"] + extra,
                             env=env, stdout=open(os.path.join(tmp, "node.log"), "wb"), stderr=subprocess.STDOUT)
@@ -86,6 +98,8 @@ def one(binary, lines, maxc, tmp, store):
         sm = sfn.create_state_machine(name="bench", definition=json.dumps(definition),
                                       roleArn="arn:aws:iam::123456789012:role/bench")["stateMachineArn"]
         rss0 = status_kb(node.pid, "VmHWM")
+        cpu0 = {"node": cpu_s(node.pid), "moto": cpu_s(moto.proc.pid),
+                "redis": cpu_s(redis.proc.pid) if redis else 0}
         t0 = time.monotonic()
         arn = sfn.start_execution(stateMachineArn=sm, input="{}")["executionArn"]
         state_max = 0
@@ -103,17 +117,20 @@ def one(binary, lines, maxc, tmp, store):
         wall = time.monotonic() - t0
         if d["status"] != "SUCCEEDED":
             raise RuntimeError("execution %s: %s %s" % (d["status"], d.get("error"), d.get("cause")))
+        cpu = {"node": round(cpu_s(node.pid) - cpu0["node"], 1),
+               "moto": round(cpu_s(moto.proc.pid) - cpu0["moto"], 1),
+               "redis": round(cpu_s(redis.proc.pid) - cpu0["redis"], 1) if redis else 0}
         out = json.loads(d["output"])
         run = sfn.describe_map_run(mapRunArn=out["MapRunArn"])
         manifest = json.loads(s3.get_object(Bucket="bench", Key=out["ResultWriterDetails"]["Key"])["Body"].read())
-        r = {"store": store, "lines": lines, "csv_bytes": size, "max_concurrency": maxc, "wall_s": round(wall, 2),
+        r = {"store": store, "result_file_bytes": result_file_bytes or 1048576, "lines": lines, "csv_bytes": size, "max_concurrency": maxc, "wall_s": round(wall, 2),
              "items_per_s": round(lines / wall), "vm_hwm_kb": status_kb(node.pid, "VmHWM"),
              "vm_hwm_before_kb": rss0, "vm_rss_kb": status_kb(node.pid, "VmRSS"),
              "result_files": len(manifest["ResultFiles"]["SUCCEEDED"]),
-             "max_saved_state_bytes": state_max,
+             "max_saved_state_bytes": state_max, "cpu_s": cpu,
              "item_counts": run["itemCounts"]}
-        print("store=%s lines=%d wall=%.1fs items/s=%d VmHWM=%d KiB (before %d) files=%d state<=%dB succeeded=%d"
-              % (store, lines, wall, r["items_per_s"], r["vm_hwm_kb"], rss0, r["result_files"], state_max,
+        print("store=%s lines=%d wall=%.1fs items/s=%d VmHWM=%d KiB (before %d) files=%d state<=%dB cpu=%s succeeded=%d"
+              % (store, lines, wall, r["items_per_s"], r["vm_hwm_kb"], rss0, r["result_files"], state_max, cpu,
                  run["itemCounts"]["succeeded"]), flush=True)
         return r
     finally:
@@ -136,12 +153,15 @@ def main():
     ap.add_argument("--store", choices=["memory", "redis"], default="memory",
                     help="memory: the node also holds every child execution's record; "
                          "redis: the records live in Redis")
+    ap.add_argument("--result-file-bytes", type=int, default=0,
+                    help="aws.map_result_file_bytes for the node (0: its default, 1 MiB)")
     args = ap.parse_args()
     sizes = args.lines or [100000, 1000000]
     out = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="statecraft-mapbench-") as tmp:
-            out.append(one(os.path.abspath(args.statecraftd), n, args.max_concurrency, tmp, args.store))
+            out.append(one(os.path.abspath(args.statecraftd), n, args.max_concurrency, tmp, args.store,
+                           args.result_file_bytes))
     print(json.dumps(out, indent=1))
 
 
