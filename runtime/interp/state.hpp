@@ -99,7 +99,9 @@ struct thread {
   // Parallel / Map bookkeeping
   std::vector<int> children;            ///< running child threads
   std::vector<std::string> results;     ///< per branch/item output JSON ("" = not yet)
-  std::string items;                    ///< Map: JSON array of items
+  /// Map: JSON array of items (with an ItemReader, the window from
+  /// ms.base on: the items not launched yet; map_s3.cpp).
+  std::string items;
   int64_t item_count = 0;
   int64_t next_item = 0;
   int64_t finished = 0;
@@ -129,7 +131,8 @@ struct thread {
   /// Items this iteration processes: the size of its batch with an
   /// ItemBatcher, else 1 (0: unknown, a thread saved before it was kept).
   int64_t child_items = 0;
-  /// On a Map's thread: all its items (batched items, not batches; 0 =
+  /// On a Map's thread: all its items (read so far, with an ItemReader;
+  /// batched items, not batches; 0 =
   /// unknown) and the item counts of its Map Run (DescribeMapRun's
   /// itemCounts, kept as children start and end; state_map_run.cpp).
   int64_t map_items_total = 0;
