@@ -244,6 +244,15 @@ void put_strings(packer& p, const std::vector<std::string>& v) {
   for (const auto& x : v) put_s(p, x);
 }
 
+bool map_stream_empty(const interp::map_stream& m) {
+  return m.reader.empty() && m.io_task == 0 && m.io_request.empty() && m.ok_records.empty() &&
+         m.failed_records.empty() && m.ok_files == 0 && m.failed_files == 0 && m.written == 0 &&
+         !m.closing && m.failed_inputs.empty() && m.redo_inputs.empty() && m.item.empty() &&
+         m.cursor.empty() && !m.end && m.base == 0 && m.carry.empty() && m.read == 0 &&
+         m.buffered_bytes == 0 && m.io_records == 0 && !m.io_failed_file && m.ok_entries.empty() &&
+         m.failed_entries.empty();
+}
+
 void put_map_stream(packer& p, const interp::map_stream& m) {
   p.pack_array(20);
   put_s(p, m.reader);
@@ -309,7 +318,10 @@ interp::map_stream get_map_stream(const msgpack::object& o) {
 }
 
 void put_thread(packer& p, const interp::thread& t) {
-  p.pack_array(thread_fields + 21);
+  // The Distributed Map streaming state, only when there is one (most
+  // threads have none: they save no extra bytes).
+  const bool has_ms = !map_stream_empty(t.ms);
+  p.pack_array(thread_fields + (has_ms ? 21 : 20));
   put_i(p, t.id);
   put_i(p, t.parent);
   put_i(p, t.machine);
@@ -372,7 +384,7 @@ void put_thread(packer& p, const interp::thread& t) {
   put_i(p, t.map_items_succeeded);
   put_i(p, t.map_items_failed);
   put_i(p, t.map_items_aborted);
-  put_map_stream(p, t.ms);  // optional (absent in older blobs)
+  if (has_ms) put_map_stream(p, t.ms);  // optional (absent in older blobs and when empty)
 }
 
 interp::thread get_thread(const msgpack::object& o) {
