@@ -164,6 +164,18 @@ class MapS3StreamTest(E2ETestCase):
         self.assertEqual(d["status"], "SUCCEEDED", d.get("cause"))
         self.assertEqual([o["Key"] for o in json.loads(d["output"])], ["k/%03d" % i for i in range(40)])
 
+    def test_csv_manifest_streamed(self):
+        b = self.bucket()
+        rows = ["%s,obj/%02d.txt" % (b, i) for i in range(20)]
+        s3().put_object(Bucket=b, Key="manifest.csv", Body="\n".join(rows) + "\n")
+        sm, _ = self.create_sm(distributed_map(
+            {"Resource": "arn:aws:states:::s3:getObject",
+             "ReaderConfig": {"InputType": "MANIFEST", "ManifestType": "CSV"},
+             "Parameters": {"Bucket": b, "Key": "manifest.csv"}}, MaxConcurrency=1))
+        _, d = self.run_to_end(sm, {}, timeout=60)
+        self.assertEqual(d["status"], "SUCCEEDED", d.get("cause"))
+        self.assertEqual(json.loads(d["output"]), [{"Bucket": b, "Key": "obj/%02d.txt" % i} for i in range(20)])
+
     def test_max_items_and_item_batcher_across_windows(self):
         b = self.bucket()
         rows = ["a,b"] + ["%d,%d" % (i, i * 2) for i in range(300)]
