@@ -9,7 +9,9 @@
 // needs (the cursor's bytes per item so far; 64 KiB at first), doubling
 // while a row is unfinished, at most aws.map_read_bytes. The answer's
 // cursor is the offset of the first row not taken, the CSV header and the
-// count. getObject JSON: the whole document in one window (parsed at once).
+// count. getObject JSON: a plain array streams the same way (its elements
+// taken as they complete; the cursor also says whether the read is inside
+// the array); with ItemsPointer, the whole document in one window.
 // listObjectsV2: one page (up to 1,000 keys, no more than the window asks)
 // per window; the cursor is the continuation token.
 // put: one PUT (a results file or the manifest).
@@ -173,15 +175,20 @@ void s3_map_io::run(const std::string& execution_arn, const interp::cmd_map_io& 
     for (const auto& h : (*cursor)["Header"].GetArray())
       if (h.IsString()) cfg->headers.emplace_back(h.GetString());
   }
-  const bool whole = cfg->input_type == "JSON";
+  // JSON with ItemsPointer: the document is parsed whole, in one window; a
+  // plain JSON array streams like lines (the cursor notes being inside it).
+  const bool whole = cfg->input_type == "JSON" && !cfg->items_pointer.empty();
   const bool capped = cfg->max_items > 0;
   const int64_t limit_all = capped ? cfg->max_items : 0;  // MaxItems over all windows
-  if (!whole) cfg->max_items = want;  // this window's share (JSON: read whole, at once)
+  if (!whole) cfg->max_items = want;  // this window's share (ItemsPointer: read whole, at once)
   if (count0 > 0)
     st->chunk = std::clamp<int64_t>(st->offset / count0 * want * 5 / 4 + 1024, 4096, max_read_bytes_);
   st->chunk = std::min<int64_t>(whole ? max_read_bytes_ : st->chunk, max_read_bytes_);
   st->cfg = *cfg;
   st->parser = std::make_unique<aws::item_parser>(*cfg);
+  if (cursor && cursor->IsObject() && cursor->HasMember("InArray") && (*cursor)["InArray"].IsBool() &&
+      (*cursor)["InArray"].GetBool())
+    st->parser->resume_in_array();
   st->items.SetArray();
   const std::string where = "(s3://" + bucket + "/" + st->key + ")";
   auto done = [ok, st](bool end) {
@@ -194,7 +201,8 @@ void s3_map_io::run(const std::string& execution_arn, const interp::cmd_map_io& 
     }
     const int64_t total = st->count0 + st->parser->count();
     ok("{\"Items\":" + json::dump(st->items) + ",\"Cursor\":{\"Offset\":" + std::to_string(st->consumed) +
-       ",\"Header\":" + header + ",\"Count\":" + std::to_string(total) + "},\"End\":" + (end ? "true" : "false") +
+       ",\"Header\":" + header + ",\"InArray\":" + (st->parser->in_array() ? "true" : "false") +
+       ",\"Count\":" + std::to_string(total) + "},\"End\":" + (end || st->parser->done() ? "true" : "false") +
        "}");
   };
   // One ranged GET, then another or the answer. The function refers to

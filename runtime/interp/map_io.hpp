@@ -23,10 +23,11 @@
 //      → {"Size":bytes}
 //
 // Cursors (opaque to the core, kept in the Map's state): getObject CSV,
-// JSONL and CSV manifests: {"Offset": byte offset of the next row, "Header":
-// the CSV header once read, "Count": items read}; listObjectsV2:
-// {"Token": continuation token, "Count"}; getObject JSON: read whole in one
-// window (a JSON document is parsed at once; documented limit).
+// JSONL, JSON arrays and CSV manifests: {"Offset": byte offset of the next
+// row / element, "Header": the CSV header once read, "InArray": inside the
+// JSON array, "Count": items read}; listObjectsV2: {"Token": continuation
+// token, "Count"}; getObject JSON with ItemsPointer: the document is parsed
+// whole, so its items come in one window (documented limit).
 // ReaderConfig.MaxItems is applied by the reader across windows (Count).
 //
 // The Map keeps a window of not-yet-launched items (map_stream::base) and

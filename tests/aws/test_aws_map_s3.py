@@ -164,6 +164,17 @@ class MapS3StreamTest(E2ETestCase):
         self.assertEqual(d["status"], "SUCCEEDED", d.get("cause"))
         self.assertEqual([o["Key"] for o in json.loads(d["output"])], ["k/%03d" % i for i in range(40)])
 
+    def test_json_array_streamed_over_windows(self):
+        b = self.bucket()
+        items = [{"n": i, "s": "a,]}\"" * (i % 3), "l": [i, {"x": None}]} for i in range(300)]
+        s3().put_object(Bucket=b, Key="arr.json", Body=json.dumps(items, indent=1))
+        sm, _ = self.create_sm(distributed_map(
+            {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+             "Parameters": {"Bucket": b, "Key": "arr.json"}}, MaxConcurrency=1))
+        arn, d = self.run_to_end(sm, {}, timeout=60)
+        self.assertEqual(d["status"], "SUCCEEDED", d.get("cause"))
+        self.assertEqual(json.loads(d["output"]), items)
+
     def test_csv_manifest_streamed(self):
         b = self.bucket()
         rows = ["%s,obj/%02d.txt" % (b, i) for i in range(20)]
