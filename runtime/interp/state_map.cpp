@@ -6,6 +6,10 @@
 
 namespace sc::interp::detail {
 
+namespace {
+constexpr int64_t kDistributedConcurrency = 10000;  // AWS's default for a Distributed Map
+}  // namespace
+
 std::optional<failure> runner::int_field(const thread& t, const json::value& in,
                                          const std::optional<eval::path>& p, const char* field,
                                          int64_t& out) {
@@ -140,6 +144,9 @@ void runner::launch_iterations(thread& p) {
     if (m.redo.empty() && m.next_item >= m.item_count) break;
     int64_t running = static_cast<int64_t>(m.children.size());
     if (m.max_concurrency > 0 && running >= m.max_concurrency) break;
+    // A Distributed Map without MaxConcurrency runs up to 10,000 children
+    // at a time, as AWS does (and a streamed source stays bounded).
+    if (m.max_concurrency <= 0 && st.map_distributed && running >= kDistributedConcurrency) break;
     // A redrive's iterations to run again come first (runner_redrive.cpp;
     // kept in descending order).
     int64_t idx = m.next_item;
