@@ -153,3 +153,20 @@ TEST_CASE("ResultWriter files are written as results come, then the manifest", "
   auto out = parsed(r.next.output);
   CHECK(std::string(out["ResultWriterDetails"]["Key"].GetString()) == keys.back());
 }
+
+TEST_CASE("A Distributed Map without MaxConcurrency runs at most 10,000 children at a time",
+          "[interp][map][mapstream]") {
+  auto def = compile(R"({"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"T","States":{"T":{"Type":"Task",
+        "Resource":"arn:aws:states:us-east-1:123456789012:activity:a","End":true}}}}}})");
+  std::string input = "[";
+  for (int i = 0; i < 10005; ++i) input += (i ? ",0" : "0");
+  input += "]";
+  interp::limits lim;
+  lim.record_history = false;
+  auto r = interp::step(*def, execution(input), interp::ev_start{}, 0, lim);
+  size_t tasks = 0;
+  for (const auto& [id, t] : r.next.threads) tasks += t.ph == interp::phase::task ? 1 : 0;
+  CHECK(tasks == 10000);
+}
