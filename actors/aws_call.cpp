@@ -454,12 +454,12 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
     return ep.url.substr(0, scheme + 3) + bucket + "." + ep.url.substr(scheme + 3);
   }
 
-  raw_answer send_blocking(const std::string& service, aws::wire_request r) {
+  void send(const std::string& service, aws::wire_request r, std::function<void(raw_answer)> then) {
     const aws::service_info* svc = aws::find_service(service);
-    raw_answer out;
     if (!svc) {
+      raw_answer out;
       out.error = "unknown service " + service;
-      return out;
+      return then(std::move(out));
     }
     auto x = std::make_shared<exchange>();
     x->service = service;
@@ -468,15 +468,14 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
     x->endpoint = aws::resolve_endpoint(*svc, x->region, cfg, env);
     x->s3 = service == "s3";
     x->request = std::move(r);
-    auto promise = std::make_shared<std::promise<raw_answer>>();
-    auto fut = promise->get_future();
+    auto cb = std::make_shared<std::function<void(raw_answer)>>(std::move(then));
     x->wants_retry = [](const outbound::result& res) {
       if (!res.ok()) return transient(res.error);
       auto e = aws::read_error(res.response.status, from_outbound(res.response.headers), res.response.body);
       return res.response.status >= 300 && aws::retryable(e);
     };
     auto self = shared_from_this();
-    x->done = [self, promise, ep = x->endpoint](const outbound::result& res) {
+    x->done = [self, cb, ep = x->endpoint](const outbound::result& res) {
       raw_answer a;
       if (!res.ok()) {
         a.error = res.message + " (" + self->where(ep) + ")";
@@ -486,14 +485,20 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
         a.headers = from_outbound(res.response.headers);
         a.body = res.response.body;
       }
-      promise->set_value(std::move(a));
+      (*cb)(std::move(a));
     };
-    x->no_credentials = [promise](const std::string& msg) {
+    x->no_credentials = [cb](const std::string& msg) {
       raw_answer a;
       a.error = msg;
-      promise->set_value(std::move(a));
+      (*cb)(std::move(a));
     };
     run(x);
+  }
+
+  raw_answer send_blocking(const std::string& service, aws::wire_request r) {
+    auto promise = std::make_shared<std::promise<raw_answer>>();
+    auto fut = promise->get_future();
+    send(service, std::move(r), [promise](raw_answer a) { promise->set_value(std::move(a)); });
     return fut.get();
   }
 };
@@ -522,6 +527,10 @@ bool aws_calls::assumes_roles() const { return impl_->cfg_settings.assume_role !
 
 aws_calls::raw_answer aws_calls::send_blocking(const std::string& service, aws::wire_request r) {
   return impl_->send_blocking(service, std::move(r));
+}
+
+void aws_calls::send(const std::string& service, aws::wire_request r, std::function<void(raw_answer)> then) {
+  impl_->send(service, std::move(r), std::move(then));
 }
 
 std::string aws_calls::s3_base(const std::string& bucket, bool& path_style) {

@@ -67,8 +67,12 @@ class aws_calls {
   };
   /// Sends `r` (url relative to the service's endpoint: "/bucket/key?x=y")
   /// to `service` ("s3"), signed, with retries of 5xx/throttling/connection
-  /// errors. Blocking variant for worker threads (never a CAF or io thread).
+  /// errors. Blocking variant for worker threads (never a CAF or io thread);
+  /// Distributed Map's S3 calls use `send` (actors/aws_map_io.cpp).
   raw_answer send_blocking(const std::string& service, aws::wire_request r);
+  /// The same without blocking: `then` runs on the HTTP client's (or the
+  /// retry timer's) thread with the answer; it must not block.
+  void send(const std::string& service, aws::wire_request r, std::function<void(raw_answer)> then);
   /// The base URL S3 calls use and whether path-style addressing applies.
   std::string s3_base(const std::string& bucket, bool& path_style);
 

@@ -183,6 +183,8 @@ void take_effect(self_ptr self) {
             if (n->integ) n->integ->call(s.st.execution_arn, c);
           } else if constexpr (std::is_same_v<T, interp::cmd_cancel_integration>) {
             if (n->integ) n->integ->cancel(s.st.execution_arn, c);
+          } else if constexpr (std::is_same_v<T, interp::cmd_map_io>) {
+            if (n->integ) n->integ->map_io(s.st.execution_arn, c);  // S3, asynchronously
           } else if constexpr (std::is_same_v<T, interp::cmd_finished>) {
             self->send(n->timers, forget_atom::value, s.st.execution_arn);
             if (n->mocks && !s.rec.test_case.empty()) n->mocks->forget(s.st.execution_arn);

@@ -93,13 +93,19 @@ integrations::integrations(node& n,
     : node_(n), deliver_(std::move(deliver)),
       http_(std::make_unique<http_invoker>(n.settings())) {
   aws_ = std::make_unique<aws_calls>(node_.settings(), deliver_);
-  map_io_ = std::make_unique<s3_map_io>(*aws_);
+  map_io_ = std::make_unique<s3_map_io>(*aws_, deliver_, node_.settings().aws.map_read_bytes);
+  map_settings_.window_items = node_.settings().aws.map_window_items;
+  map_settings_.result_file_bytes = node_.settings().aws.map_result_file_bytes;
   worker_ = std::thread([this] { run(); });
 }
 
 integrations::~integrations() { stop(); }
 
-const interp::map_io* integrations::map_sources() const { return map_io_.get(); }
+const interp::map_io* integrations::map_sources() const { return &map_settings_; }
+
+void integrations::map_io(const std::string& execution_arn, const interp::cmd_map_io& c) {
+  map_io_->run(execution_arn, c);
+}
 
 void integrations::stop() {
   {

@@ -61,8 +61,10 @@ class integrations {
   void stop();
   /// AWS service calls (actors/aws_call.hpp), also used by Distributed Map's S3 reader.
   aws_calls& aws() { return *aws_; }
-  /// Distributed Map's S3 reader/writer (actors/aws_map_io.hpp), for limits.map_sources.
+  /// Distributed Map on S3: its settings, for limits.map_sources.
   const interp::map_io* map_sources() const;
+  /// A Distributed Map's S3 call (actors/aws_map_io.hpp; never blocks).
+  void map_io(const std::string& execution_arn, const interp::cmd_map_io& c);
 
  private:
   struct watch {
@@ -98,6 +100,7 @@ class integrations {
   std::thread worker_;
   std::unique_ptr<aws_calls> aws_;  ///< AWS services (actors/aws_call.hpp)
   std::unique_ptr<s3_map_io> map_io_;
+  interp::map_io map_settings_;
 };
 
 /// The name a states:startExecution call gives its child when Parameters

@@ -10,6 +10,7 @@
 #include "actors/status_events.hpp"
 #include "observability/metrics.hpp"
 #include "actors/detail.hpp"
+#include "runtime/interp/map_io.hpp"
 #include "actors/integrations.hpp"
 #include "actors/mock_config.hpp"
 #include "runtime/interp/integration.hpp"
@@ -254,6 +255,11 @@ void node::impl::rearm(const interp::execution_state& st, const asl::definition&
   for (auto& [task, tid] : st.tasks) {
     auto it = st.threads.find(tid);
     if (it == st.threads.end()) continue;
+    // A Distributed Map's S3 call in flight is made again (map_io.hpp).
+    if (interp::map_io_in_flight(st, task)) {
+      untaken.push_back(task);
+      continue;
+    }
     // Integration calls in flight are made again (integrations.hpp), but a
     // callback task whose call was recorded only waits for its token.
     auto ir = interp::parse_integration(
@@ -274,6 +280,10 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
     if (task != only) continue;
     auto it = st.threads.find(tid);
     if (it == st.threads.end()) continue;
+    if (auto c = interp::map_io_in_flight(st, task)) {
+      if (integ) integ->map_io(st.execution_arn, *c);
+      continue;
+    }
     const auto& th = it->second;
     const auto& state = def.machines[th.machine]->states[th.state];
     if (auto ir = interp::parse_integration(state.resource);

@@ -237,8 +237,91 @@ bool decode_blob(std::string_view blob, kind k, T& out, std::string* error, F&& 
 
 constexpr uint32_t thread_fields = 34;
 
+// A Distributed Map's streaming state (interp::map_stream): bounded by the
+// window and the ResultWriter's buffer, whatever the item count.
+void put_strings(packer& p, const std::vector<std::string>& v) {
+  p.pack_array(static_cast<uint32_t>(v.size()));
+  for (const auto& x : v) put_s(p, x);
+}
+
+bool map_stream_empty(const interp::map_stream& m) {
+  return m.reader.empty() && m.io_task == 0 && m.io_request.empty() && m.ok_records.empty() &&
+         m.failed_records.empty() && m.ok_files == 0 && m.failed_files == 0 && m.written == 0 &&
+         !m.closing && m.failed_inputs.empty() && m.redo_inputs.empty() && m.item.empty() &&
+         m.cursor.empty() && !m.end && m.base == 0 && m.carry.empty() && m.read == 0 &&
+         m.buffered_bytes == 0 && m.io_records == 0 && !m.io_failed_file && m.ok_entries.empty() &&
+         m.failed_entries.empty();
+}
+
+void put_map_stream(packer& p, const interp::map_stream& m) {
+  p.pack_array(20);
+  put_s(p, m.reader);
+  put_s(p, m.cursor);
+  put_b(p, m.end);
+  put_i(p, m.base);
+  put_s(p, m.carry);
+  put_i(p, m.read);
+  put_i(p, m.io_task);
+  put_s(p, m.io_request);
+  put_strings(p, m.ok_records);
+  put_strings(p, m.failed_records);
+  put_i(p, m.buffered_bytes);
+  put_i(p, m.ok_files);
+  put_i(p, m.failed_files);
+  put_i(p, m.io_records);
+  put_b(p, m.io_failed_file);
+  put_s(p, m.ok_entries);
+  put_s(p, m.failed_entries);
+  put_i(p, m.written);
+  put_b(p, m.closing);
+  p.pack_array(3);
+  put_strings(p, m.failed_inputs);
+  put_strings(p, m.redo_inputs);
+  put_s(p, m.item);
+}
+
+std::vector<std::string> get_strings(const msgpack::object& o, const char* what) {
+  const auto& a = as_array(o, what);
+  std::vector<std::string> v;
+  v.reserve(a.size);
+  for (uint32_t i = 0; i < a.size; ++i) v.push_back(as_str(a.ptr[i]));
+  return v;
+}
+
+interp::map_stream get_map_stream(const msgpack::object& o) {
+  fields f(o, 20, "map_stream");
+  interp::map_stream m;
+  m.reader = f.s();
+  m.cursor = f.s();
+  m.end = f.b();
+  m.base = f.i64();
+  m.carry = f.s();
+  m.read = f.i64();
+  m.io_task = f.i64();
+  m.io_request = f.s();
+  m.ok_records = get_strings(f.next(), "map_stream.ok_records");
+  m.failed_records = get_strings(f.next(), "map_stream.failed_records");
+  m.buffered_bytes = f.i64();
+  m.ok_files = f.i64();
+  m.failed_files = f.i64();
+  m.io_records = f.i64();
+  m.io_failed_file = f.b();
+  m.ok_entries = f.s();
+  m.failed_entries = f.s();
+  m.written = f.i64();
+  m.closing = f.b();
+  fields g(f.next(), 3, "map_stream.redrive");
+  m.failed_inputs = get_strings(g.next(), "map_stream.failed_inputs");
+  m.redo_inputs = get_strings(g.next(), "map_stream.redo_inputs");
+  m.item = g.s();
+  return m;
+}
+
 void put_thread(packer& p, const interp::thread& t) {
-  p.pack_array(thread_fields + 20);
+  // The Distributed Map streaming state, only when there is one (most
+  // threads have none: they save no extra bytes).
+  const bool has_ms = !map_stream_empty(t.ms);
+  p.pack_array(thread_fields + (has_ms ? 21 : 20));
   put_i(p, t.id);
   put_i(p, t.parent);
   put_i(p, t.machine);
@@ -301,6 +384,7 @@ void put_thread(packer& p, const interp::thread& t) {
   put_i(p, t.map_items_succeeded);
   put_i(p, t.map_items_failed);
   put_i(p, t.map_items_aborted);
+  if (has_ms) put_map_stream(p, t.ms);  // optional (absent in older blobs and when empty)
 }
 
 interp::thread get_thread(const msgpack::object& o) {
@@ -382,6 +466,7 @@ interp::thread get_thread(const msgpack::object& o) {
     t.map_items_failed = f.i64();
     t.map_items_aborted = f.i64();
   }
+  if (f.more()) t.ms = get_map_stream(f.next());
   return t;
 }
 

@@ -473,6 +473,12 @@ const std::vector<field>& fields() {
                           &aws_settings::max_concurrent_per_service, 1, 100000));
     t.push_back(enum_field("aws", "assume_role", &settings::aws, &aws_settings::assume_role,
                            {"auto", "always", "never"}));
+    t.push_back(int_field("aws", "map_window_items", &settings::aws, &aws_settings::map_window_items,
+                          1, 1000000));
+    t.push_back(int_field("aws", "map_read_bytes", &settings::aws, &aws_settings::map_read_bytes,
+                          4096, 1 << 30));
+    t.push_back(int_field("aws", "map_result_file_bytes", &settings::aws,
+                          &aws_settings::map_result_file_bytes, 1, 1 << 30));
     // events
     t.push_back(string_field("events", "webhooks", &settings::events, &events_settings::webhooks,
                              valid_webhooks, "must be http:// or https:// URLs (a list)")

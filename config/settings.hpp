@@ -211,6 +211,13 @@ struct aws_settings {
   /// through STS: "auto" (when STS answers; else the node's own credentials),
   /// "always" (fail the task when it cannot) or "never".
   std::string assume_role = "never";
+  /// Distributed Map on S3 (interp/map_io.hpp): items an ItemReader reads
+  /// per window (2 × MaxConcurrency when larger), the largest ranged GET
+  /// of one window, and the bytes of ResultWriter records buffered in the
+  /// Map's state before a SUCCEEDED_n / FAILED_n file is written.
+  int map_window_items = 1000;
+  int map_read_bytes = 8 << 20;
+  int map_result_file_bytes = 1 << 20;
 
   bool operator==(const aws_settings&) const = default;
 };

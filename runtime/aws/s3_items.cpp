@@ -26,7 +26,75 @@ size_t csv_record_end(std::string_view buf) {
   return std::string_view::npos;
 }
 
+bool json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+/// End (one past) of the JSON value starting at buf[pos], or npos when it
+/// is not complete in `buf`. Only the structure is followed (brackets and
+/// strings); the value is parsed properly once its end is known.
+size_t json_value_end(std::string_view buf, size_t pos) {
+  const char c0 = buf[pos];
+  if (c0 == '{' || c0 == '[' || c0 == '"') {
+    int depth = 0;
+    bool str = false, esc = false;
+    for (size_t i = pos; i < buf.size(); ++i) {
+      const char c = buf[i];
+      if (str) {
+        if (esc) esc = false;
+        else if (c == '\\') esc = true;
+        else if (c == '"') {
+          str = false;
+          if (depth == 0) return i + 1;  // a string on its own
+        }
+        continue;
+      }
+      if (c == '"') str = true;
+      else if (c == '{' || c == '[') ++depth;
+      else if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+    }
+    return std::string_view::npos;
+  }
+  for (size_t i = pos; i < buf.size(); ++i)  // a number, true, false, null
+    if (buf[i] == ',' || buf[i] == ']' || json_space(buf[i])) return i;
+  return std::string_view::npos;
+}
+
 }  // namespace
+
+bool item_parser::feed_json_array(json::value& items, json::allocator& a) {
+  std::string_view buf(pending_);
+  size_t pos = 0;
+  while (!full() && !array_done_) {
+    while (pos < buf.size() && (json_space(buf[pos]) || (array_open_ && buf[pos] == ','))) ++pos;
+    if (pos >= buf.size()) break;
+    if (!array_open_) {
+      if (buf[pos] != '[') {
+        error_ = "the object's items must be a JSON array";
+        return false;
+      }
+      array_open_ = true;
+      ++pos;
+      continue;
+    }
+    if (buf[pos] == ']') {
+      array_done_ = true;
+      ++pos;
+      break;
+    }
+    const size_t end = json_value_end(buf, pos);
+    if (end == std::string_view::npos) break;  // the rest comes with the next chunk
+    json::document d;
+    std::string err;
+    if (!json::parse(buf.substr(pos, end - pos), d, &err)) {
+      error_ = "the object is not JSON: " + err;
+      return false;
+    }
+    items.PushBack(json::value(d, a), a);
+    ++count_;
+    pos = end;
+  }
+  pending_.erase(0, pos);
+  return !full() && !array_done_;
+}
 
 std::optional<reader_config> parse_reader_config(const json::value& rc, std::string& error) {
   reader_config c;
@@ -147,6 +215,7 @@ bool item_parser::take_record(std::string_view rec, json::value& items, json::al
 bool item_parser::feed(std::string_view chunk, json::value& items, json::allocator& a) {
   if (!error_.empty() || full()) return false;
   pending_.append(chunk);
+  if (stream_json()) return feed_json_array(items, a);
   if (cfg_.input_type == "JSON") return true;  // the whole document, at finish()
   const bool csv = cfg_.input_type != "JSONL";
   size_t start = 0;
@@ -165,6 +234,14 @@ bool item_parser::feed(std::string_view chunk, json::value& items, json::allocat
 bool item_parser::finish(json::value& items, json::allocator& a) {
   if (!error_.empty()) return false;
   if (full()) return true;
+  if (stream_json()) {
+    // The object ends: the array must have closed.
+    if (!feed_json_array(items, a) && !error_.empty()) return false;
+    if (array_done_ || full()) return true;
+    error_ = array_open_ ? "the object is not JSON: the array is not closed"
+                         : "the object's items must be a JSON array";
+    return false;
+  }
   if (cfg_.input_type == "JSON") {
     json::document d;
     std::string err;

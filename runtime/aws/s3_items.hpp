@@ -4,7 +4,9 @@
 //
 // ReaderConfig (AWS's rules):
 //   InputType JSON   the object is a JSON array (or, with ItemsPointer, a
-//                    JSON document whose pointed-to member is the array);
+//                    JSON document whose pointed-to member is the array;
+//                    a plain array is streamed element by element, a
+//                    pointed-to one parsed whole);
 //   InputType JSONL  one JSON value per line (blank lines skipped);
 //   InputType CSV    one item per row: an object of header → value, values
 //                    as strings; headers from the first row
@@ -53,13 +55,30 @@ class item_parser {
   bool finish(json::value& items, json::allocator& a);
   const std::string& error() const { return error_; }
   int64_t count() const { return count_; }
+  /// Bytes fed but not consumed yet (an unfinished row, or rows past
+  /// MaxItems): a streamed read's next window starts there.
+  size_t pending_bytes() const { return pending_.size(); }
+  /// InputType JSON without ItemsPointer is streamed: the top-level array's
+  /// elements are taken as they complete. A read resumed inside the array
+  /// (a later window) starts with resume_in_array(); in_array() says
+  /// whether the array is open and not closed yet, done() that it closed.
+  void resume_in_array() { array_open_ = true; }
+  bool in_array() const { return array_open_ && !array_done_; }
+  bool done() const { return array_done_; }
+  /// The CSV header (read from the first row or GIVEN), once known.
+  bool have_header() const { return have_header_; }
+  const std::vector<std::string>& header() const { return header_; }
 
  private:
   bool full() const { return cfg_.max_items > 0 && count_ >= cfg_.max_items; }
   bool take_record(std::string_view rec, json::value& items, json::allocator& a);
   bool csv_row(std::string_view row, json::value& items, json::allocator& a);
 
+  bool stream_json() const { return cfg_.input_type == "JSON" && cfg_.items_pointer.empty(); }
+  bool feed_json_array(json::value& items, json::allocator& a);
+
   reader_config cfg_;
+  bool array_open_ = false, array_done_ = false;
   std::string pending_;
   std::vector<std::string> header_;
   bool have_header_ = false;

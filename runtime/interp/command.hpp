@@ -47,8 +47,17 @@ struct cmd_cancel_integration {
   std::string parameters;
 };
 
+/// A Distributed Map's S3 call (map_io.hpp): read the next window of
+/// items, or put one results file or the manifest. `request` is JSON
+/// (map_io.hpp); the answer comes back as ev_integration{task} succeeded
+/// (output: the answer's JSON) or failed (error, cause).
+struct cmd_map_io {
+  int64_t task = 0;
+  std::string request;
+};
+
 using command = std::variant<cmd_schedule_activity, cmd_cancel_activity, cmd_start_timer,
                              cmd_cancel_timer, cmd_finished, cmd_call_integration,
-                             cmd_cancel_integration>;
+                             cmd_cancel_integration, cmd_map_io>;
 
 }  // namespace sc::interp

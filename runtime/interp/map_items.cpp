@@ -88,7 +88,8 @@ std::optional<failure> runner::batch_limit(thread& t, const asl::state& st, cons
 }
 
 std::optional<failure> runner::batch_map_items(thread& t, const asl::state& st,
-                                               const json::value& eff, json::document& items) {
+                                               const json::value& eff, json::document& items,
+                                               bool carry) {
   if (!st.item_batcher || !items.IsArray()) return std::nullopt;
   int64_t max_items = -1, max_bytes = -1;
   if (auto f = batch_limit(t, st, eff, "MaxItemsPerBatch", st.max_items_per_batch,
@@ -130,6 +131,18 @@ std::optional<failure> runner::batch_map_items(thread& t, const asl::state& st,
   auto& a = batches.GetAllocator();
   json::value current(rapidjson::kArrayType);
   int64_t current_bytes = base_bytes;
+  // A streamed ItemReader: the batch left open by the last window goes on.
+  if (!t.ms.carry.empty()) {
+    json::document open;
+    if (json::parse(t.ms.carry, open) && open.IsArray())
+      for (auto& v : open.GetArray()) {
+        current_bytes += int64_t(json::dump(v).size()) + (current.Empty() ? 0 : 1);
+        current.PushBack(json::value(v, a), a);
+      }
+    t.ms.carry.clear();
+  }
+  // Index of items[0] among all the Map's items (a streamed window's start).
+  const int64_t first = t.ms.reader.empty() ? 0 : t.ms.read - int64_t(items.Size());
   auto flush = [&] {
     if (current.Empty()) return;
     json::value batch(rapidjson::kObjectType);
@@ -145,10 +158,10 @@ std::optional<failure> runner::batch_map_items(thread& t, const asl::state& st,
     json::document selected;
     if (st.jsonata && st.item_selector) {
       std::string text;
-      if (auto f = jsonata_item_selector(t, st, item, i, text)) return f;
+      if (auto f = jsonata_item_selector(t, st, item, first + i, text)) return f;
       json::parse(text, selected);
     } else if (st.parameters) {
-      if (auto f = apply_template(t, *st.parameters, eff, selected, &item, i)) return f;
+      if (auto f = apply_template(t, *st.parameters, eff, selected, &item, first + i)) return f;
     } else {
       selected.CopyFrom(item, selected.GetAllocator());
     }
@@ -161,7 +174,10 @@ std::optional<failure> runner::batch_map_items(thread& t, const asl::state& st,
     current_bytes += item_bytes + (current.Empty() ? 0 : 1);
     current.PushBack(json::value(selected, a), a);
   }
-  flush();
+  if (carry && !current.Empty())
+    t.ms.carry = json::dump(current);  // more items to come: the batch stays open
+  else
+    flush();
   for (const auto& b : batches.GetArray())
     if (too_deep(json::dump(b))) return too_deep(t, "The ItemBatcher result");
   items.CopyFrom(batches, items.GetAllocator());  // not Swap: each document owns its pool

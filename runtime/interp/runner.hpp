@@ -156,6 +156,9 @@ class runner {
   void on_task_heartbeat(const ev_task_heartbeat& e);
   /// state_task_integration.cpp: an integration call's outcome.
   void on_integration(const ev_integration& e);
+  /// An answer to a Distributed Map's cmd_map_io (map_s3.cpp); false:
+  /// `e.task` is not one.
+  bool on_map_io(const ev_integration& e);
   void on_stop(const ev_stop& e);
   /// runner_redrive.cpp: RedriveExecution.
   void on_redrive(const ev_redrive& e);
@@ -445,14 +448,31 @@ class runner {
   // map_items.cpp
   /// ItemReader / ResultWriter: the S3 calls Statecraft cannot make yet.
   std::optional<failure> map_sources_unavailable(thread& t, const asl::state& st);
-  /// ItemReader / ResultWriter through lim_.map_sources (map_s3.cpp).
-  std::optional<failure> read_map_items(thread& t, const asl::state& st, const json::value& eff,
-                                        json::document& items);
+  // map_s3.cpp: ItemReader / ResultWriter through cmd_map_io (map_io.hpp).
+  /// The ItemReader evaluated into t.ms.reader (nothing read yet).
+  std::optional<failure> map_reader_begin(thread& t, const asl::state& st, const json::value& eff);
+  /// WriterConfig alone: the Map's results, transformed.
   std::optional<failure> write_map_results(thread& t, const asl::state& st, json::document& out);
+  /// A ResultWriter with a Resource (results streamed to S3).
+  bool map_writes(const asl::state& st) const;
+  int64_t map_window(const thread& m) const;
+  /// Asks for the next window of items when the Map's runs low.
+  void map_refill(thread& m);
+  void map_io_issue(thread& m, std::string request);
+  void map_io_forget(thread& m);
+  void map_stream_end(thread& m);
+  /// A read or write failed: the Map fails (its running children stop).
+  void map_io_failed(thread& m, const asl::state& st, failure f);
+  /// ResultWriter: keeps a finished iteration's record (writes a file when full).
+  void map_keep_result(thread& p, const thread& c, const asl::state& st, bool failed);
+  /// ResultWriter: the next results file due, or (closing) the manifest.
+  std::optional<flow> map_write_next(thread& m, const asl::state& st);
   /// ItemSelector on each item, then ItemBatcher: `items` becomes the
   /// iterations' inputs, {"BatchInput": …, "Items": [...]}. No-op unbatched.
+  /// `carry`: a streamed window that is not the last: the batch still open
+  /// is kept in t.ms.carry for the next window (which starts with it).
   std::optional<failure> batch_map_items(thread& t, const asl::state& st, const json::value& eff,
-                                         json::document& items);
+                                         json::document& items, bool carry = false);
   std::optional<failure> batch_limit(thread& t, const asl::state& st, const json::value& eff,
                                      const char* name, const std::optional<int64_t>& lit,
                                      const std::optional<eval::path>& path,

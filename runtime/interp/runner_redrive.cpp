@@ -204,7 +204,37 @@ flow runner::resume_children(thread& p, const asl::state& st) {
     covered.insert(it->second.child_index);
   }
   p.children.clear();
-  if (is_map) {
+  // A streamed Map (ItemReader windows, ResultWriter to S3: map_s3.cpp)
+  // keeps no result per item: its tolerated failures are the ones to run
+  // again, with the items they kept.
+  const bool streamed = is_map && (!p.ms.reader.empty() || map_writes(st));
+  int64_t redone = 0;
+  if (streamed) {
+    std::vector<std::pair<int64_t, std::string>> again;
+    for (size_t k = 0; k < p.failed_items.size(); ++k)
+      if (!covered.count(p.failed_items[k]))
+        again.emplace_back(p.failed_items[k], k < p.ms.failed_inputs.size() ? p.ms.failed_inputs[k] : "{}");
+    std::sort(again.begin(), again.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    p.failed_items.clear();
+    p.ms.failed_inputs.clear();
+    p.failures = 0;
+    p.redo.clear();
+    p.ms.redo_inputs.clear();
+    for (auto& [i, item] : again) {  // descending: launch_iterations takes from the back
+      p.redo.push_back(i);
+      p.ms.redo_inputs.push_back(std::move(item));
+    }
+    redone = static_cast<int64_t>(p.redo.size());
+    // An S3 call in flight when the Map failed was dropped with the
+    // execution's tasks: made again (a results file's records are in it).
+    if (!p.ms.io_request.empty()) {
+      std::string req = std::move(p.ms.io_request);
+      map_io_forget(p);
+      map_io_issue(p, std::move(req));
+    } else {
+      map_io_forget(p);
+    }
+  } else if (is_map) {
     for (int64_t i : p.failed_items)
       if (i >= 0 && i < static_cast<int64_t>(p.results.size()))
         p.results[static_cast<size_t>(i)].clear();
@@ -216,6 +246,8 @@ flow runner::resume_children(thread& p, const asl::state& st) {
     for (int64_t i = std::min<int64_t>(p.next_item, static_cast<int64_t>(p.results.size())) - 1;
          i >= 0; --i)  // descending: launch_iterations takes from the back
       if (p.results[static_cast<size_t>(i)].empty() && !covered.count(i)) p.redo.push_back(i);
+  }
+  if (is_map) {
     if (quiet) {
       // The Map Run is redriven: its failed and aborted child executions
       // continue (reopened below), tolerated failures run again as new
@@ -225,7 +257,14 @@ flow runner::resume_children(thread& p, const asl::state& st) {
           0, p.map_run_failed - static_cast<int64_t>(p.redo.size()));
       // Their items too (a redrive parses the items once).
       int64_t redo_items = static_cast<int64_t>(p.redo.size());
-      if (st.item_batcher && !p.redo.empty()) {
+      if (st.item_batcher && streamed) {
+        redo_items = 0;
+        for (const auto& text : p.ms.redo_inputs) {
+          json::document b;
+          json::parse(text, b);
+          redo_items += batch_size(st, b);
+        }
+      } else if (st.item_batcher && !p.redo.empty()) {
         json::document items;
         if (json::parse(p.items, items) && items.IsArray()) {
           redo_items = 0;
@@ -241,8 +280,13 @@ flow runner::resume_children(thread& p, const asl::state& st) {
            false);
     }
   }
-  p.finished = 0;
-  for (const auto& r : p.results) p.finished += r.empty() ? 0 : 1;
+  if (streamed) {
+    // Finished: the successes and the tolerated failures, which run again.
+    p.finished = std::max<int64_t>(0, p.finished - redone);
+  } else {
+    p.finished = 0;
+    for (const auto& r : p.results) p.finished += r.empty() ? 0 : 1;
+  }
   p.ph = phase::children;
   const int64_t key = p.entered_event;
   const int pid = p.id;

@@ -28,6 +28,41 @@ enum class phase : uint8_t {
   done,         ///< finished (succeeded or failed), kept until the parent collects it
 };
 
+/// A Distributed Map's S3 side (map_io.hpp). On the Map's thread: the
+/// ItemReader's window of items and cursor, the I/O call in flight, the
+/// ResultWriter's records not yet written and the files written. On an
+/// iteration's thread: only `item`.
+struct map_stream {
+  /// The ItemReader, evaluated when the Map started: {"Resource",
+  /// "Parameters","ReaderConfig"} ("" = the items are all in `items`).
+  std::string reader;
+  std::string cursor;          ///< where the next read starts (opaque JSON; "" = the start)
+  bool end = false;            ///< the source has no more items
+  int64_t base = 0;            ///< index of the first item in `items` (the window)
+  std::string carry;           ///< ItemBatcher: selected items of the batch still open (JSON array)
+  int64_t read = 0;            ///< items read so far (before batching)
+  /// The S3 call in flight (a task id in execution_state::tasks; 0 =
+  /// none) and its request (map_io.hpp), made again after a restart.
+  int64_t io_task = 0;
+  std::string io_request;
+  /// ResultWriter: one JSON record per finished iteration not yet written,
+  /// succeeded and failed apart, and the bytes they hold.
+  std::vector<std::string> ok_records, failed_records;
+  int64_t buffered_bytes = 0;
+  int64_t ok_files = 0, failed_files = 0;  ///< SUCCEEDED_n / FAILED_n written so far
+  int64_t io_records = 0;      ///< records in the write in flight
+  bool io_failed_file = false; ///< the write in flight is a FAILED_n file
+  std::string ok_entries, failed_entries;  ///< manifest entries {"Key","Size"},... written
+  int64_t written = 0;         ///< results written (itemCounts.resultsWritten)
+  bool closing = false;        ///< all iterations ended: writing the rest, then the manifest
+  /// Redrive of a streamed Map: the items of tolerated failures (parallel
+  /// to failed_items) and of the re-runs still to launch (parallel to redo).
+  std::vector<std::string> failed_inputs, redo_inputs;
+  /// On an iteration's thread: its item (or batch), for its ResultWriter
+  /// record and a redrive.
+  std::string item;
+};
+
 /// A line of control: the top level, a Parallel branch or a Map iteration.
 struct thread {
   int id = 0;
@@ -64,7 +99,9 @@ struct thread {
   // Parallel / Map bookkeeping
   std::vector<int> children;            ///< running child threads
   std::vector<std::string> results;     ///< per branch/item output JSON ("" = not yet)
-  std::string items;                    ///< Map: JSON array of items
+  /// Map: JSON array of items (with an ItemReader, the window from
+  /// ms.base on: the items not launched yet; map_s3.cpp).
+  std::string items;
   int64_t item_count = 0;
   int64_t next_item = 0;
   int64_t finished = 0;
@@ -94,12 +131,16 @@ struct thread {
   /// Items this iteration processes: the size of its batch with an
   /// ItemBatcher, else 1 (0: unknown, a thread saved before it was kept).
   int64_t child_items = 0;
-  /// On a Map's thread: all its items (batched items, not batches; 0 =
+  /// On a Map's thread: all its items (read so far, with an ItemReader;
+  /// batched items, not batches; 0 =
   /// unknown) and the item counts of its Map Run (DescribeMapRun's
   /// itemCounts, kept as children start and end; state_map_run.cpp).
   int64_t map_items_total = 0;
   int64_t map_items_started = 0, map_items_succeeded = 0, map_items_failed = 0,
           map_items_aborted = 0;
+  /// Distributed Map streaming from an ItemReader and to a ResultWriter
+  /// (interp/map_io.hpp, map_s3.cpp): bounded whatever the item count.
+  map_stream ms;
 
   // Outcome (ph == done)
   bool failed = false;

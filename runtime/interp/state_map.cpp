@@ -6,6 +6,10 @@
 
 namespace sc::interp::detail {
 
+namespace {
+constexpr int64_t kDistributedConcurrency = 10000;  // AWS's default for a Distributed Map
+}  // namespace
+
 std::optional<failure> runner::int_field(const thread& t, const json::value& in,
                                          const std::optional<eval::path>& p, const char* field,
                                          int64_t& out) {
@@ -40,8 +44,13 @@ flow runner::exec_map(thread& t, const asl::state& st) {
     if (auto f = apply_input_path(t, st.input_path, in, eff)) return flow::fail(*f);
     if (auto f = apply_input_path(t, st.items_path, eff, items)) return flow::fail(*f);
   }
-  if (st.item_reader && lim_.map_sources)
-    if (auto f = read_map_items(t, st, eff, items)) return flow::fail(*f);  // map_s3.cpp
+  // A Map entered again (a Retry): an earlier run's S3 call is moot.
+  map_stream_end(t);
+  if (st.item_reader && lim_.map_sources) {
+    // The items come from S3 in windows, once the Map has started (map_s3.cpp).
+    if (auto f = map_reader_begin(t, st, eff)) return flow::fail(*f);
+    items.SetArray();
+  }
   if (auto f = batch_map_items(t, st, eff, items)) return flow::fail(*f);  // map_items.cpp
   if (!items.IsArray())
     return flow::fail(runtime(t, "Map state input must be an array but was: " +
@@ -103,7 +112,8 @@ flow runner::exec_map(thread& t, const asl::state& st) {
   t.failed_items.clear();
   t.redo.clear();
   t.children.clear();
-  t.results.assign(static_cast<size_t>(n), std::string());
+  // With a ResultWriter Resource the results go to S3 as they come (map_s3.cpp).
+  t.results.assign(map_writes(st) ? 0 : static_cast<size_t>(n), std::string());
   t.ph = phase::children;
   t.map_run_arn.clear();  // an earlier Distributed Map of this thread is over
   if (st.map_distributed) {
@@ -111,8 +121,8 @@ flow runner::exec_map(thread& t, const asl::state& st) {
     emit(t, "MapRunStarted", "mapRunStartedEventDetails",
          details().str("mapRunArn", t.map_run_arn).done());
   }
-  if (n == 0) return map_done(t, st);
-  launch_iterations(t);
+  if (n == 0 && t.ms.reader.empty()) return map_done(t, st);
+  launch_iterations(t);  // and, with an ItemReader, asks for the first window
   return flow::blocked();
 }
 
@@ -134,6 +144,9 @@ void runner::launch_iterations(thread& p) {
     if (m.redo.empty() && m.next_item >= m.item_count) break;
     int64_t running = static_cast<int64_t>(m.children.size());
     if (m.max_concurrency > 0 && running >= m.max_concurrency) break;
+    // A Distributed Map without MaxConcurrency runs up to 10,000 children
+    // at a time, as AWS does (and a streamed source stays bounded).
+    if (m.max_concurrency <= 0 && st.map_distributed && running >= kDistributedConcurrency) break;
     // A redrive's iterations to run again come first (runner_redrive.cpp;
     // kept in descending order).
     int64_t idx = m.next_item;
@@ -152,7 +165,17 @@ void runner::launch_iterations(thread& p) {
       json::parse(m.items, items);
     }
     last_launched = idx;
-    const json::value& item = items[static_cast<rapidjson::SizeType>(idx)];
+    // A streamed window holds the items from ms.base on; a redrive's re-run
+    // of an earlier item brings its own (map_stream::redo_inputs).
+    json::document redo_item;
+    if (!fresh_item && !m.ms.redo_inputs.empty()) {
+      json::parse(m.ms.redo_inputs.back(), redo_item);
+      m.ms.redo_inputs.pop_back();
+    }
+    const int64_t at = idx - m.ms.base;
+    if (redo_item.IsNull() && (at < 0 || !items.IsArray() || at >= int64_t(items.Size()))) continue;
+    const json::value& item =
+        redo_item.IsNull() ? items[static_cast<rapidjson::SizeType>(at)] : static_cast<const json::value&>(redo_item);
     int64_t started =
         st.map_distributed
             ? m.last_event
@@ -160,6 +183,7 @@ void runner::launch_iterations(thread& p) {
                    details().num("index", idx).str("name", st.name).done(), false);
     thread& c = new_thread(m.id, st.processor->id, idx);
     c.silent = c.silent || st.map_distributed;
+    if (!m.ms.reader.empty() || map_writes(st)) c.ms.item = json::dump(item);
     c.child_items = batch_size(st, item);  // map_items.cpp
     // A redrive's re-run was counted when it first started (its failure
     // is taken back in resume_children).
@@ -211,7 +235,9 @@ void runner::launch_iterations(thread& p) {
   thread& m = pit->second;
   if (m.ph == phase::children && m.entered_event == key && !m.map_run_arn.empty())
     note_map_run(m, "RUNNING");
-  if (m.ph == phase::children && m.entered_event == key && m.finished == m.item_count)
+  if (m.ph == phase::children && m.entered_event == key) map_refill(m);  // map_s3.cpp
+  if (m.ph == phase::children && m.entered_event == key && m.finished == m.item_count &&
+      (m.ms.reader.empty() || m.ms.end) && !m.ms.closing)
     drive_later(m, map_done(m, state_of(m)));
 }
 
@@ -226,7 +252,14 @@ flow runner::map_done(thread& t, const asl::state& st) {
     bool first_state = t.parent < 0 && t.entered_event == 2;
     emit(t, "MapStateSucceeded", "", "", false);
     t.last_event = first_state ? run_succeeded : run_started;
-    if (st.result_writer && lim_.map_sources) {  // map_s3.cpp
+    if (map_writes(st)) {
+      // The results not written yet, then the manifest; the Map ends when
+      // it is written (map_s3.cpp, on_map_io).
+      t.ms.closing = true;
+      if (auto f = map_write_next(t, st)) return std::move(*f);
+      return flow::blocked();
+    }
+    if (st.result_writer && lim_.map_sources) {  // WriterConfig alone (map_s3.cpp)
       json::document out;
       if (auto f = write_map_results(t, st, out)) {
         t.ph = phase::idle;
@@ -267,6 +300,10 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
                                 fail_flag(cid).second);
       if (!quiet) p.last_event = c.last_event;
       stash_children(p);  // for a redrive
+      // An S3 call in flight is dropped (a redrive makes it again from
+      // ms.io_request: map_s3.cpp).
+      if (p.ms.io_task) s_.tasks.erase(p.ms.io_task);
+      p.ms.io_task = 0;
       abort_map_children(p, cid, st);
       if (quiet) {
         note_map_run(p, "FAILED");
@@ -280,14 +317,21 @@ void runner::map_child_done(thread& p, thread& c, const asl::state& st) {
       return;
     }
     p.failed_items.push_back(c.child_index);  // a redrive runs it again
-    p.results[static_cast<size_t>(c.child_index)] =
-        "{\"Error\":" + json::quote(c.error) + ",\"Cause\":" + json::quote(c.cause) + "}";
+    if (!p.ms.reader.empty() || map_writes(st)) p.ms.failed_inputs.push_back(c.ms.item);
+    if (map_writes(st))
+      map_keep_result(p, c, st, true);  // map_s3.cpp
+    else
+      p.results[static_cast<size_t>(c.child_index)] =
+          "{\"Error\":" + json::quote(c.error) + ",\"Cause\":" + json::quote(c.cause) + "}";
   } else {
     if (!quiet) p.last_event = c.last_event;
     int64_t done_id = emit(c, "MapIterationSucceeded", "mapIterationSucceededEventDetails",
                            details().num("index", c.child_index).str("name", st.name).done(),
                            false);
-    p.results[static_cast<size_t>(c.child_index)] = c.output;
+    if (map_writes(st))
+      map_keep_result(p, c, st, false);  // map_s3.cpp
+    else
+      p.results[static_cast<size_t>(c.child_index)] = c.output;
     p.finished++;
     remove_child(p, cid);
     if (p.finished == p.item_count && !quiet) p.last_event = done_id;

@@ -107,6 +107,7 @@ void runner::note_map_run(thread& m, const char* status) {
   if (r.status != "RUNNING") c.running = 0;
   r.redrive_count = m.map_run_redrives;
   r.redrive_ms = m.map_run_redrives > 0 ? s_.redrive_ms : 0;
+  c.results_written = m.ms.written;  // ResultWriter files written so far (map_s3.cpp)
   r.executions = c;
   // Items: the same as the children without an ItemBatcher; with one,
   // each child counts the items of its batch (kept as children start and
@@ -119,6 +120,7 @@ void runner::note_map_run(thread& m, const char* status) {
     i.succeeded = m.map_items_succeeded;
     i.failed = m.map_items_failed;
     i.aborted = m.map_items_aborted;
+    i.results_written = m.ms.written;
     i.running = r.status != "RUNNING"
                     ? 0
                     : std::max<int64_t>(0, m.map_items_started - i.succeeded - i.failed - i.aborted);

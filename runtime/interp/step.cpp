@@ -88,7 +88,9 @@ step_result step(const asl::definition& def, execution_state&& state, const even
           else if constexpr (std::is_same_v<T, ev_stop>) run.on_stop(e);
           else if constexpr (std::is_same_v<T, ev_update_map_run>) run.on_update_map_run(e);
           else if constexpr (std::is_same_v<T, ev_stop_child>) run.on_stop_child(e);
-          else if constexpr (std::is_same_v<T, ev_integration>) run.on_integration(e);
+          else if constexpr (std::is_same_v<T, ev_integration>) {
+            if (!run.on_map_io(e)) run.on_integration(e);  // map_s3.cpp
+          }
         },
         ev);
     run.finish_step();

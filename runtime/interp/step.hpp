@@ -20,7 +20,7 @@
 
 namespace sc::interp {
 
-class map_io;  // interp/map_io.hpp
+struct map_io;  // interp/map_io.hpp
 
 struct limits {
   int64_t history_events = 25000;   ///< AWS's hard limit per execution

@@ -6,7 +6,8 @@
 Starts moto's server (SQS, SNS, DynamoDB, S3, EventBridge) and the tests'
 Lambda-Invoke-compatible server (tests/aws/lambda_server.py: moto's Lambda
 needs docker) on free loopback ports, then one statecraftd configured only
-through the environment the AWS SDKs read: AWS_ENDPOINT_URL (moto),
+through the environment the AWS SDKs read (plus small Distributed Map
+window settings in a config file): AWS_ENDPOINT_URL (moto),
 AWS_ENDPOINT_URL_LAMBDA (the Lambda server), AWS_ACCESS_KEY_ID /
 AWS_SECRET_ACCESS_KEY, AWS_REGION. Then runs tests/aws/test_*.py (boto3
 against both the node and moto). Exit status 0 when every test passed and
@@ -85,8 +86,13 @@ def run(args, binary, tmp, procs):
 
     port = free_port()
     log_path = os.path.join(tmp, "statecraftd.log")
+    # Small Distributed Map windows and results files, so that the S3
+    # streaming (tests/aws/test_aws_map_s3.py) goes through many of them.
+    conf = os.path.join(tmp, "statecraft.yaml")
+    with open(conf, "w") as f:
+        f.write("aws:\n  map_window_items: 16\n  map_read_bytes: 4096\n  map_result_file_bytes: 65536\n")
     cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--idle-actor-seconds", "0.3",
-           "--log-level", "warn"]
+           "--log-level", "warn", "--config", conf]
     print("run.py: moto at %s, lambda at %d, node: %s (log %s)" % (moto_srv.url, lam_port, " ".join(cmd), log_path),
           flush=True)
     log = open(log_path, "wb")

@@ -170,6 +170,28 @@ interp::execution_state complex_state() {
     t.map_items_succeeded = 20 + id;
     t.map_items_failed = 5 + id;
     t.map_items_aborted = 3 + id;
+    t.ms.reader = "{\"Resource\":\"r\"}";
+    t.ms.cursor = "{\"Offset\":" + std::to_string(id) + "}";
+    t.ms.end = id == 3;
+    t.ms.base = 40 + id;
+    t.ms.carry = "[1]";
+    t.ms.read = 50 + id;
+    t.ms.io_task = 60 + id;
+    t.ms.io_request = "{\"Op\":\"put\"}";
+    t.ms.ok_records = {"{\"a\":1}", ""};
+    t.ms.failed_records = {"{\"f\":2}"};
+    t.ms.buffered_bytes = 70 + id;
+    t.ms.ok_files = 2;
+    t.ms.failed_files = 1;
+    t.ms.io_records = -1;
+    t.ms.io_failed_file = true;
+    t.ms.ok_entries = "{\"Key\":\"k\"}";
+    t.ms.failed_entries = "{\"Key\":\"f\"}";
+    t.ms.written = 80 + id;
+    t.ms.closing = id == 16;
+    t.ms.failed_inputs = {"1", "2"};
+    t.ms.redo_inputs = {"3"};
+    t.ms.item = "{\"i\":" + std::to_string(id) + "}";
     s.threads[id] = t;
   }
   s.redrive_count = 3;
@@ -232,6 +254,29 @@ void check_same(const interp::thread& a, const interp::thread& b) {
   CHECK(a.map_items_succeeded == b.map_items_succeeded);
   CHECK(a.map_items_failed == b.map_items_failed);
   CHECK(a.map_items_aborted == b.map_items_aborted);
+  const auto &x = a.ms, &y = b.ms;
+  CHECK(x.reader == y.reader);
+  CHECK(x.cursor == y.cursor);
+  CHECK(x.end == y.end);
+  CHECK(x.base == y.base);
+  CHECK(x.carry == y.carry);
+  CHECK(x.read == y.read);
+  CHECK(x.io_task == y.io_task);
+  CHECK(x.io_request == y.io_request);
+  CHECK(x.ok_records == y.ok_records);
+  CHECK(x.failed_records == y.failed_records);
+  CHECK(x.buffered_bytes == y.buffered_bytes);
+  CHECK(x.ok_files == y.ok_files);
+  CHECK(x.failed_files == y.failed_files);
+  CHECK(x.io_records == y.io_records);
+  CHECK(x.io_failed_file == y.io_failed_file);
+  CHECK(x.ok_entries == y.ok_entries);
+  CHECK(x.failed_entries == y.failed_entries);
+  CHECK(x.written == y.written);
+  CHECK(x.closing == y.closing);
+  CHECK(x.failed_inputs == y.failed_inputs);
+  CHECK(x.redo_inputs == y.redo_inputs);
+  CHECK(x.item == y.item);
 }
 
 void check_same(const interp::execution_state& a, const interp::execution_state& b) {

@@ -76,3 +76,37 @@ TEST_CASE("listObjectsV2 pages become items; results are formatted per WriterCon
   CHECK(format_results(recs, "FLATTEN", "JSONL", false) == "1\n2\n3\n");
   CHECK(format_results({"1", "2"}, "NONE", "JSON", true) == "[1,2]");
 }
+
+TEST_CASE("A JSON array streams element by element, split anywhere, resumable inside", "[aws][s3items]") {
+  const std::string doc = R"( [ {"a":"x,]}\"y","b":[1,{"c":2}]}, "s]", 12.5 , true,null,[3] ] )";
+  // Every split point: the same items.
+  for (size_t cut = 0; cut <= doc.size(); ++cut)
+    CHECK(parse_all(R"({"InputType":"JSON"})", {doc.substr(0, cut), doc.substr(cut)}) ==
+          R"([{"a":"x,]}\"y","b":[1,{"c":2}]},"s]",12.5,true,null,[3]])");
+  // Resumed inside the array at a byte offset (a later window).
+  json::document rc;
+  json::parse(R"({"InputType":"JSON","MaxItems":2})", rc);
+  std::string err;
+  item_parser first(*parse_reader_config(rc, err));
+  json::document items;
+  items.SetArray();
+  CHECK_FALSE(first.feed("[1, 2, 3, 4]", items, items.GetAllocator()));  // full at 2
+  CHECK(json::dump(items) == "[1,2]");
+  CHECK(first.in_array());
+  const size_t offset = std::string("[1, 2, 3, 4]").size() - first.pending_bytes();
+  json::parse(R"({"InputType":"JSON"})", rc);
+  item_parser next(*parse_reader_config(rc, err));
+  next.resume_in_array();
+  json::document rest;
+  rest.SetArray();
+  CHECK_FALSE(next.feed(std::string("[1, 2, 3, 4]").substr(offset), rest, rest.GetAllocator()));
+  CHECK(next.done());
+  CHECK(json::dump(rest) == "[3,4]");
+  // Not an array, or not closed.
+  item_parser bad(*parse_reader_config(rc, err));
+  CHECK_FALSE(bad.feed("{\"a\":1}", rest, rest.GetAllocator()));
+  CHECK(bad.error().find("must be a JSON array") != std::string::npos);
+  item_parser open(*parse_reader_config(rc, err));
+  open.feed("[1,2", rest, rest.GetAllocator());
+  CHECK_FALSE(open.finish(rest, rest.GetAllocator()));
+}
