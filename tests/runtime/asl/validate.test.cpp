@@ -468,6 +468,8 @@ TEST_CASE("Task timeouts are positive, exclusive with their paths, heartbeat bel
                   "/States/S/TimeoutSecondsPath");
   REQUIRE_PROBLEM(one_state(r + R"("Credentials":{})"), kSchema,
                   "The field 'RoleArn' is required but was missing", "/States/S/Credentials");
+  REQUIRE_PROBLEM(one_state(r + R"("QueryLanguage":"JSONata","Credentials":{})"), kSchema,
+                  "The field 'RoleArn' is required but was missing", "/States/S/Credentials");
 }
 
 // ---- Retry / Catch ------------------------------------------------------------------
