@@ -35,6 +35,7 @@ enum class call_kind : uint8_t {
   dynamodb,
   events_put,
   sdk_json,  ///< aws-sdk:<JSON-protocol service>:<action>
+  sdk_query,  ///< aws-sdk:<query-protocol service>:<action> (query_sdk.hpp)
 };
 
 struct call_plan {
