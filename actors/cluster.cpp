@@ -251,6 +251,11 @@ void node::impl::on_lost(int shard) {
         ++it;
       }
     }
+    // What this node knew finished may change while another node holds the
+    // shard (a redrive there): forget it, so it is read again if the shard
+    // comes back. (Its order entries just age out.)
+    for (auto it = finished.begin(); it != finished.end();)
+      it = shard_of(*it) == shard ? finished.erase(it) : std::next(it);
   }
   for (auto& a : victims) caf::anon_send_exit(a, caf::exit_reason::kill);
 }

@@ -1209,6 +1209,10 @@ std::optional<std::string> coordinator::pop_task(const std::string& activity_arn
   // A task whose marker exists already was handed out: a copy queued
   // again under a token signed with another secret (a rotation between the
   // hand-out and a re-queue) is dropped, not handed out twice.
+  // One script run skips at most 64 dropped copies (Redis runs a script
+  // alone: keep each short) and answers 1 when it stopped there with more
+  // queued; then run it again, so a long run of dropped copies (closed tasks
+  // of a big stopped Map) never hides the tasks behind it.
   static const char* script =
       "for i = 1, 64 do "
       "  local v = redis.call('LPOP', KEYS[1]) "
@@ -1218,12 +1222,14 @@ std::optional<std::string> coordinator::pop_task(const std::string& activity_arn
       "  if redis.call('SET', ARGV[1] .. string.match(t.token, '^[^.]*'), '1', 'EX', 3600, "
       "                'NX') then return v end "
       "end "
-      "return false";
-  auto r = impl_->call({{"EVAL", script, "1", keys::activity_queue(activity_arn),
-                         keys::task_taken("")}});
-  check(r[0].get());
-  if (is_nil(r[0].get())) return std::nullopt;
-  return std::string(str(r[0].get()));
+      "return 1";
+  for (;;) {
+    auto r = impl_->call({{"EVAL", script, "1", keys::activity_queue(activity_arn), keys::task_taken("")}});
+    check(r[0].get());
+    if (is_nil(r[0].get())) return std::nullopt;
+    if (r[0]->type == REDIS_REPLY_INTEGER) continue;  // 64 dropped copies: more may follow
+    return std::string(str(r[0].get()));
+  }
 }
 
 void coordinator::release_taken(const std::string& token) {

@@ -4,27 +4,10 @@
 namespace sc::cluster::redis_impl {
 
 create_outcome redis_store::create_activity(const activity_record& r, activity_record& existing) {
-  const std::string blob = codec::encode(r);
-  for (int attempt = 0;; ++attempt) {
-    lease c(pool_);
-    resp q;
-    q.cmd({"MULTI"});
-    q.cmd({"HSETNX", keys::activities(), r.arn, blob});
-    q.cmd({"ZADD", keys::activity_index(), "0", r.arn});
-    q.cmd({"EXEC"});
-    auto rep = c.run(q);
-    const redisReply* ex = rep.back().get();
-    if (!ex || ex->type != REDIS_REPLY_ARRAY || ex->elements < 1)
-      throw store_unavailable("Redis: unexpected EXEC reply");
-    if (ex->element[0]->integer == 1) return create_outcome::created;
-    auto cur = c.one({"HGET", keys::activities(), r.arn});
-    if (is_nil(cur.get())) {
-      if (attempt < 10) continue;
-      throw store_unavailable("Redis: activity record keeps changing");
-    }
-    decode_or_throw(str(cur.get()), existing);
-    return create_outcome::existing;
-  }
+  auto cur = create_indexed(keys::activities(), keys::activity_index(), r.arn, codec::encode(r), "activity");
+  if (!cur) return create_outcome::created;
+  decode_or_throw(*cur, existing);
+  return create_outcome::existing;
 }
 
 std::optional<activity_record> redis_store::get_activity(const std::string& arn) {

@@ -452,6 +452,13 @@ class redis_store final : public store {
     return "shard " + std::to_string(s) + " is fenced: its lease is no longer held as " + fence;
   }
 
+  /// Stores `blob` under `arn` in hash `hash` and indexes it in `index`
+  /// unless a record is there: nullopt when created, else the stored
+  /// record's blob (`what` names the record in errors).
+  std::optional<std::string> create_indexed(const std::string& hash, const std::string& index,
+                                            const std::string& arn, const std::string& blob,
+                                            const char* what);
+
   template <class T>
   static void decode_or_throw(std::string_view blob, T& out) {
     std::string err;

@@ -67,33 +67,38 @@ return 1
 
 }  // namespace
 
-create_outcome redis_store::create_state_machine(const state_machine_record& r,
-                                                 state_machine_record& existing) {
-  const std::string blob = codec::encode(r);
+std::optional<std::string> redis_store::create_indexed(const std::string& hash, const std::string& index,
+                                                      const std::string& arn, const std::string& blob,
+                                                      const char* what) {
   for (int attempt = 0;; ++attempt) {
     lease c(pool_);
     resp q;
     q.cmd({"MULTI"});
-    q.cmd({"HSETNX", keys::state_machines(), r.arn, blob});
-    q.cmd({"ZADD", keys::state_machine_index(), "0", r.arn});
+    q.cmd({"HSETNX", hash, arn, blob});
+    q.cmd({"ZADD", index, "0", arn});
     q.cmd({"EXEC"});
     auto rep = c.run(q);
     const redisReply* ex = rep.back().get();
     if (!ex || ex->type != REDIS_REPLY_ARRAY || ex->elements < 1)
       throw store_unavailable("Redis: unexpected EXEC reply");
-    if (ex->element[0]->integer == 1) return create_outcome::created;
-    auto cur = c.one({"HGET", keys::state_machines(), r.arn});
-    if (is_nil(cur.get())) {
-      if (attempt < 10) continue;  // erased in between: try to create again
-      throw store_unavailable("Redis: state machine record keeps changing");
-    }
-    decode_or_throw(str(cur.get()), existing);
-    if (existing.status == "DELETING") return create_outcome::deleting;
-    bool same = existing.definition == r.definition && existing.type == r.type &&
-                existing.logging_json == r.logging_json &&
-                existing.tracing_enabled == r.tracing_enabled;
-    return same ? create_outcome::existing : create_outcome::conflict;
+    if (ex->element[0]->integer == 1) return std::nullopt;
+    auto cur = c.one({"HGET", hash, arn});
+    if (!is_nil(cur.get())) return std::string(str(cur.get()));
+    // Erased in between: try to create it again.
+    if (attempt >= 10) throw store_unavailable(std::string("Redis: ") + what + " record keeps changing");
   }
+}
+
+create_outcome redis_store::create_state_machine(const state_machine_record& r,
+                                                 state_machine_record& existing) {
+  auto cur = create_indexed(keys::state_machines(), keys::state_machine_index(), r.arn, codec::encode(r),
+                            "state machine");
+  if (!cur) return create_outcome::created;
+  decode_or_throw(*cur, existing);
+  if (existing.status == "DELETING") return create_outcome::deleting;
+  bool same = existing.definition == r.definition && existing.type == r.type &&
+              existing.logging_json == r.logging_json && existing.tracing_enabled == r.tracing_enabled;
+  return same ? create_outcome::existing : create_outcome::conflict;
 }
 
 std::optional<state_machine_record> redis_store::get_state_machine(const std::string& arn) {

@@ -6,9 +6,10 @@
 // check the current value, show the current value. The YAML walker, the flag
 // parser, validate(), describe()'s defaults and usage() all iterate over it.
 //
-// yaml-cpp reports errors by throwing; every call into it is inside a
-// try/catch so that load_file() never throws.
+// The readers of that table: load_yaml.cpp (the config file) and
+// load_args.cpp (the command line).
 #include "config/load.hpp"
+#include "config/fields.hpp"
 #include "config/load_security.hpp"
 
 #include "cluster/redis_endpoint.hpp"
@@ -16,18 +17,13 @@
 #include "config/outbound_load.hpp"
 #include "runtime/model/time.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <arpa/inet.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
@@ -35,7 +31,7 @@
 #include <utility>
 
 namespace sc::config {
-namespace {
+namespace detail {
 
 // ---------------------------------------------------------------------------
 // Small text helpers.
@@ -141,6 +137,10 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
 
 // ---------------------------------------------------------------------------
 // Value rules.
+}  // namespace detail
+
+namespace {
+using namespace detail;
 
 /// Comma-separated http:// or https:// URLs (or nothing).
 bool valid_webhooks(std::string_view v) {
@@ -201,55 +201,8 @@ bool valid_node_id(std::string_view v) {
     return is_alnum(c) || c == '.' || c == '_' || c == '-' || c == ':';
   });
 }
-
 // ---------------------------------------------------------------------------
 // The key table.
-
-struct field {
-  std::string_view section;  ///< YAML section, e.g. "node".
-  std::string_view key;      ///< YAML key, e.g. "port".
-  std::string_view flag;     ///< "--port", or "" when there is no flag.
-  std::string_view metavar;  ///< "N" in "--port N".
-  std::string_view help;     ///< One-line description for --help.
-  std::string rule;          ///< "must be an integer between 1 and 65535".
-  bool secret = false;       ///< Never echo the value in messages.
-  bool list = false;         ///< YAML may give a list: its items are joined with ','.
-  /// Parses `text`, checks it and stores it; false (nothing stored) if bad.
-  std::function<bool(std::string_view, settings&)> parse;
-  /// True when the current value satisfies the rule.
-  std::function<bool(const settings&)> check;
-  /// The current value as text.
-  std::function<std::string(const settings&)> show;
-  /// Extra effect of the command-line flag (e.g. --redis sets the backend).
-  std::function<void(settings&)> on_flag;
-
-  std::string path() const { return std::string(section) + "." + std::string(key); }
-
-  field cli(std::string_view f, std::string_view mv, std::string_view h) && {
-    flag = f;
-    metavar = mv;
-    help = h;
-    return std::move(*this);
-  }
-  field as_list() && {
-    list = true;
-    return std::move(*this);
-  }
-  field with_secret() && {
-    secret = true;
-    return std::move(*this);
-  }
-  field then(std::function<void(settings&)> fn) && {
-    on_flag = std::move(fn);
-    return std::move(*this);
-  }
-
-  /// "must be ... (got 'x')" for a rejected value `text`.
-  std::string complaint(std::string_view text) const {
-    if (secret) return rule + " (got " + std::to_string(text.size()) + " characters)";
-    return rule + " (got " + quoted(text) + ")";
-  }
-};
 
 template <class Sec, class T>
 field int_field(std::string_view section, std::string_view key, Sec settings::*sec, T Sec::*mem,
@@ -327,6 +280,9 @@ field enum_field(std::string_view section, std::string_view key, Sec settings::*
   f.parse = [check](std::string_view t, settings& s) { return check(lower(t), s); };
   return f;
 }
+}  // namespace
+
+namespace detail {
 
 const std::vector<field>& fields() {
   static const std::vector<field> table = [] {
@@ -569,190 +525,7 @@ std::optional<std::string> suggest_key(std::string_view section, std::string_vie
     if (f.section != section && normalize(f.key) == normalize(key)) return f.path();
   return std::nullopt;
 }
-
-// ---------------------------------------------------------------------------
-// YAML.
-
-std::string location(const std::string& path, const YAML::Mark& m) {
-  if (m.line < 0) return path + ": ";
-  return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": ";
-}
-
-const char* kind(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Scalar: return "a value";
-    default: return "nothing";
-  }
-}
-
-/// Applies one `section.key: value` pair, reporting into `out`.
-void apply_value(const field& f, const YAML::Node& value, const YAML::Mark& key_mark,
-                 const std::string& path, settings& s, std::vector<std::string>& out) {
-  const YAML::Mark where = value.IsNull() ? key_mark : value.Mark();
-  const std::string prefix = location(path, where) + f.path() + ": ";
-  if (value.IsNull()) {
-    // An empty value means "" where that is allowed (node_id:, redis_url:).
-    if (!f.parse("", s)) out.push_back(prefix + f.rule + " (got nothing)");
-    return;
-  }
-  if (value.IsSequence() && f.list) {
-    std::string joined;
-    for (const auto& item : value) {
-      if (!item.IsScalar()) {
-        out.push_back(prefix + f.rule + " (got " + kind(item) + " in the list)");
-        return;
-      }
-      joined += (joined.empty() ? "" : ",") + item.Scalar();
-    }
-    if (!f.parse(joined, s)) out.push_back(prefix + f.complaint(joined));
-    return;
-  }
-  if (!value.IsScalar()) {
-    out.push_back(prefix + f.rule + " (got " + kind(value) + ")");
-    return;
-  }
-  const std::string text = value.Scalar();
-  if (!f.parse(text, s)) out.push_back(prefix + f.complaint(text));
-}
-
-void apply_section(const std::string& section, const YAML::Node& body,
-                   const std::string& path, settings& s, std::vector<std::string>& out) {
-  if (body.IsNull()) return;  // "node:" with every key commented out
-  if (!body.IsMap()) {
-    out.push_back(location(path, body.Mark()) + section + ": must be a mapping of keys (got " +
-                  kind(body) + ")");
-    return;
-  }
-  std::map<std::string, int> seen;  // key -> line (1-based) of its first use
-  // Nodes are copied out of the pair: yaml-cpp's iterator yields a proxy
-  // whose members must not be bound by reference.
-  for (const auto& kv : body) {
-    const YAML::Node k = kv.first;
-    const YAML::Node v = kv.second;
-    const YAML::Mark km = k.Mark();
-    if (!k.IsScalar()) {
-      out.push_back(location(path, km) + section + ": keys must be plain names (got " +
-                    kind(k) + ")");
-      continue;
-    }
-    const std::string key = k.Scalar();
-    const field* f = find_field(section, key);
-    if (!f) {
-      std::string msg = location(path, km) + section + "." + key + ": unknown key";
-      if (auto sug = suggest_key(section, key)) msg += " (did you mean '" + *sug + "'?)";
-      out.push_back(msg);
-      continue;
-    }
-    auto [pos, fresh] = seen.emplace(key, km.line + 1);
-    if (!fresh) {
-      out.push_back(location(path, km) + f->path() + ": duplicate key (first set at line " +
-                    std::to_string(pos->second) + ")");
-      continue;
-    }
-    apply_value(*f, v, km, path, s, out);
-  }
-}
-
-void apply_document(const YAML::Node& root, const std::string& path, settings& s,
-                    std::vector<std::string>& out) {
-  if (root.IsNull()) return;  // empty file: all defaults
-  if (!root.IsMap()) {
-    std::string names;
-    for (const auto& n : section_names()) names += (names.empty() ? "" : ", ") + n;
-    out.push_back(location(path, root.Mark()) + "top level: must be a mapping of sections (" +
-                  names + "), got " + kind(root));
-    return;
-  }
-  std::map<std::string, int> seen;
-  // Nodes are copied out of the pair: yaml-cpp's iterator yields a proxy
-  // whose members must not be bound by reference.
-  for (const auto& kv : root) {
-    const YAML::Node k = kv.first;
-    const YAML::Node v = kv.second;
-    const YAML::Mark km = k.Mark();
-    if (!k.IsScalar()) {
-      out.push_back(location(path, km) + "top level: keys must be section names (got " +
-                    kind(k) + ")");
-      continue;
-    }
-    const std::string name = k.Scalar();
-    if (detail::is_security_section(name)) {  // auth:, throttling: (load_security.cpp)
-      if (!seen.emplace(name, km.line + 1).second)
-        out.push_back(location(path, km) + "duplicate section '" + name + "'");
-      else
-        detail::apply_security_section(name, v, path, s, out);
-      continue;
-    }
-    if (detail::is_outbound_key(name)) {  // outbound:, connections: (outbound_load.cpp)
-      if (!seen.emplace(name, km.line + 1).second)
-        out.push_back(location(path, km) + "duplicate section '" + name + "'");
-      else
-        detail::apply_outbound_key(name, v, path, s, out);
-      continue;
-    }
-    if (std::find(section_names().begin(), section_names().end(), name) ==
-        section_names().end()) {
-      std::string msg = location(path, km) + "unknown key '" + name + "' at top level";
-      if (auto sug = suggest_key("", name)) msg += " (did you mean '" + *sug + "'?)";
-      out.push_back(msg);
-      continue;
-    }
-    auto [pos, fresh] = seen.emplace(name, km.line + 1);
-    if (!fresh) {
-      out.push_back(location(path, km) + "duplicate section '" + name + "' (first at line " +
-                    std::to_string(pos->second) + ")");
-      continue;
-    }
-    apply_section(name, v, path, s, out);
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Command line.
-
-constexpr std::string_view kConfigFlag = "--config";
-constexpr std::string_view kHelpFlag = "--help";
-constexpr std::string_view kVersionFlag = "--version";
-
-std::vector<std::string> all_flags() {
-  std::vector<std::string> out{std::string(kConfigFlag), std::string(kHelpFlag),
-                               std::string(kVersionFlag)};
-  for (const auto& f : fields())
-    if (!f.flag.empty()) out.emplace_back(f.flag);
-  return out;
-}
-
-const field* find_flag(std::string_view name) {
-  for (const auto& f : fields())
-    if (!f.flag.empty() && f.flag == name) return &f;
-  return nullptr;
-}
-
-/// "unknown flag '--prot' (did you mean '--port'?)", or a hint to use the
-/// config file when the name is a key without a flag.
-std::string unknown_flag(std::string_view name) {
-  std::string msg = "unknown flag '" + std::string(name) + "'";
-  std::string_view bare = name;
-  while (!bare.empty() && bare.front() == '-') bare.remove_prefix(1);
-  std::vector<std::string> flags = all_flags();
-  std::vector<std::string> bare_flags;
-  for (const auto& f : flags) bare_flags.push_back(f.substr(2));
-  if (auto c = closest(bare, bare_flags)) return msg + " (did you mean '--" + *c + "'?)";
-  for (const auto& f : fields())
-    if (normalize(f.key) == normalize(bare))
-      return msg + " (set " + f.path() + " in the --config file instead)";
-  return msg + " (see --help)";
-}
-
-struct token {
-  std::string flag;   ///< "--port"
-  std::string value;  ///< "8083"
-};
-
-}  // namespace
+}  // namespace detail
 
 // ---------------------------------------------------------------------------
 // Public API.
@@ -792,41 +565,6 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url) {
   }
   return ep;
 }
-
-std::vector<std::string> load_file(const std::string& path, settings& s) {
-  std::vector<std::string> out;
-  try {
-    errno = 0;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      const int err = errno;
-      out.push_back(path + ": cannot read config file: " +
-                    (err ? std::strerror(err) : "open failed"));
-      return out;
-    }
-    std::vector<YAML::Node> docs;
-    try {
-      docs = YAML::LoadAll(in);
-    } catch (const YAML::Exception& e) {
-      out.push_back(location(path, e.mark) + "YAML syntax error: " + e.msg);
-      return out;
-    }
-    if (docs.size() > 1) {
-      out.push_back(location(path, docs[1].Mark()) + "only one YAML document is allowed (found " +
-                    std::to_string(docs.size()) + ")");
-      return out;
-    }
-    if (!docs.empty()) apply_document(docs.front(), path, s, out);
-  } catch (const YAML::Exception& e) {
-    out.push_back(location(path, e.mark) + "YAML error: " + e.msg);
-  } catch (const std::exception& e) {
-    out.push_back(path + ": cannot load config file: " + e.what());
-  } catch (...) {
-    out.push_back(path + ": cannot load config file");
-  }
-  return out;
-}
-
 std::vector<std::string> validate(const settings& s) {
   std::vector<std::string> out;
   for (const auto& f : fields())
@@ -843,136 +581,6 @@ std::vector<std::string> validate(const settings& s) {
   for (auto& p : detail::validate_outbound(s)) out.push_back(std::move(p));
   return out;
 }
-
-std::string usage() {
-  const settings defaults;
-  std::string out =
-      "Usage: statecraftd [options]\n"
-      "\n"
-      "Runs a Statecraft node: an AWS Step Functions compatible service speaking\n"
-      "the AWS-JSON API. Settings start from the defaults, then --config FILE is\n"
-      "applied, then the other flags (whatever their position on the line).\n"
-      "Flags take their value as '--flag VALUE' or '--flag=VALUE'.\n"
-      "\n"
-      "Options:\n";
-  auto line = [&](std::string left, std::string_view help) {
-    left = "  " + left;
-    if (left.size() < 36) left.resize(36, ' ');
-    else left += "  ";
-    out += left + std::string(help) + "\n";
-  };
-  line("--config FILE", "YAML config file (see statecraft.example.yaml); may be repeated");
-  for (const auto& f : fields()) {
-    if (f.flag.empty()) continue;
-    std::string help(f.help);
-    const std::string def = f.show(defaults);
-    if (!f.secret && !def.empty()) help += " (default " + def + ")";
-    line(std::string(f.flag) + " " + std::string(f.metavar), help);
-  }
-  line("-h, --help", "Show this help and exit");
-  line("--version", "Print the version and exit");
-  out +=
-      "\n"
-      "Keys without a flag (api.*, executions.history_event_limit, store.backend,\n"
-      "store.retention_hours) are set in the config file.\n";
-  return out;
-}
-
-std::string version() {
-#ifdef STATECRAFT_VERSION
-  return STATECRAFT_VERSION;
-#else
-  return "0.1.0";
-#endif
-}
-
-cli_result apply_args(int argc, char** argv, settings& s) {
-  cli_result r;
-  try {
-    std::vector<std::string> configs;
-    std::vector<token> tokens;
-    bool help = false, show_version = false;
-    for (int i = 1; i < argc; ++i) {
-      const std::string arg = argv[i] ? argv[i] : "";
-      if (arg == "-h") {
-        help = true;
-        continue;
-      }
-      if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-        if (!arg.empty() && arg.front() == '-') {
-          r.problems.push_back(unknown_flag(arg));
-          if (arg.find('=') == std::string::npos && i + 1 < argc && argv[i + 1] &&
-              argv[i + 1][0] != '-')
-            ++i;  // presumably its value
-        } else {
-          r.problems.push_back("unexpected argument " + quoted(arg) + " (see --help)");
-        }
-        continue;
-      }
-      const auto eq = arg.find('=');
-      const std::string name = arg.substr(0, eq);
-      const bool inline_value = eq != std::string::npos;
-      const std::string inline_text = inline_value ? arg.substr(eq + 1) : "";
-      if (name == kHelpFlag || name == kVersionFlag) {
-        if (inline_value) r.problems.push_back(name + ": takes no value");
-        (name == kHelpFlag ? help : show_version) = true;
-        continue;
-      }
-      const field* f = find_flag(name);
-      if (!f && name != kConfigFlag) {
-        r.problems.push_back(unknown_flag(name));
-        // Skip what is presumably its value, to avoid a second complaint.
-        if (!inline_value && i + 1 < argc && argv[i + 1] && argv[i + 1][0] != '-') ++i;
-        continue;
-      }
-      std::string value;
-      if (inline_value) {
-        value = inline_text;
-      } else if (i + 1 < argc && argv[i + 1] &&
-                 std::string_view(argv[i + 1]).substr(0, 2) != "--") {
-        value = argv[++i];
-      } else {
-        const std::string_view mv = f ? f->metavar : "FILE";
-        r.problems.push_back(name + ": missing value (" + name + " " + std::string(mv) + ")");
-        continue;
-      }
-      if (name == kConfigFlag) {
-        if (value.empty()) r.problems.push_back(name + ": missing file name");
-        else configs.push_back(value);
-      } else {
-        tokens.push_back({name, value});
-      }
-    }
-
-    if (help) {
-      return cli_result{true, 0, usage(), {}};
-    }
-    if (show_version) {
-      return cli_result{true, 0, "statecraftd " + version() + "\n", {}};
-    }
-
-    for (const auto& path : configs)
-      for (auto& p : load_file(path, s)) r.problems.push_back(std::move(p));
-    for (const auto& t : tokens) {
-      const field* f = find_flag(t.flag);
-      if (!f) continue;  // cannot happen: filtered above
-      if (f->parse(t.value, s)) {
-        if (f->on_flag) f->on_flag(s);
-      } else {
-        r.problems.push_back(t.flag + ": " + f->complaint(t.value));
-      }
-    }
-    for (auto& p : validate(s)) r.problems.push_back(std::move(p));
-  } catch (const std::exception& e) {
-    r.problems.push_back(std::string("internal error while reading the command line: ") + e.what());
-  }
-  if (!r.problems.empty()) {
-    r.exit = true;
-    r.exit_code = 2;
-  }
-  return r;
-}
-
 std::string describe(const settings& s) {
   const auto& n = s.node;
   std::string host = n.bind.find(':') != std::string::npos ? "[" + n.bind + "]" : n.bind;

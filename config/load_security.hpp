@@ -1,6 +1,6 @@
 // The `auth:` and `throttling:` sections of the config file: lists and
 // mappings the scalar key table of load.cpp does not describe. Internal to
-// sc_config (load.cpp calls these).
+// sc_config (load_yaml.cpp and load.cpp call these).
 #pragma once
 
 #include "config/settings.hpp"

@@ -2,7 +2,7 @@
 // connect, how many calls at once, an extra trusted CA) and the
 // `connections:` list (EventBridge-style connections the HTTP Task names by
 // ARN in Authentication.ConnectionArn). Loaded by config/outbound.cpp
-// (called from load.cpp); used by actors/http_invoke.cpp.
+// (called from load_yaml.cpp); used by actors/http_invoke.cpp.
 //
 // Connection secrets (API key values, passwords, client secrets) live only
 // here and in the requests the node sends: never in history, logs or errors.

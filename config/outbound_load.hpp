@@ -1,5 +1,5 @@
 // Reading the `outbound:` section and the `connections:` list from YAML
-// (config/outbound.hpp describes them). Private to config/: load.cpp hands
+// (config/outbound.hpp describes them). Private to config/: load_yaml.cpp hands
 // these two top-level keys here.
 #pragma once
 

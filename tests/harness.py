@@ -350,3 +350,50 @@ class Moto:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+# --- Shared by the cluster drivers (tests/cluster/*.py) ----------------------
+
+START = time.monotonic()
+
+
+def log(msg):
+    """A progress line stamped with the seconds since the driver started."""
+    print("[%6.1fs] %s" % (time.monotonic() - START, msg), flush=True)
+
+
+class Failed(Exception):
+    """A failed check of a cluster driver."""
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failed(msg)
+
+
+def shard_of(arn, shards=64):
+    """cluster/keys.hpp's shard_of: 64-bit FNV-1a of the ARN, mod the count."""
+    h = 14695981039346656037
+    for c in arn.encode():
+        h ^= c
+        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h % shards
+
+
+def lease_owner(redis, arn, shards=64):
+    """The node id holding the lease of `arn`'s shard ("" = none)."""
+    raw = redis.command("GET", "sc:{%d}:lease" % shard_of(arn, shards))
+    # "$<len>\r\n<node>:<epoch>\r\n"
+    text = raw.split(b"\r\n")[1].decode() if raw.startswith(b"$") else ""
+    return text.rsplit(":", 1)[0]
+
+
+def sfn_client(url, region="us-east-1", read_timeout=15, pool=4):
+    """A boto3 Step Functions client without retries (the drivers count failures)."""
+    import boto3
+    import botocore.config
+    cfg = botocore.config.Config(region_name=region, connect_timeout=3, read_timeout=read_timeout,
+                                 retries={"max_attempts": 1, "mode": "standard"},
+                                 max_pool_connections=pool)
+    return boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x").client(
+        "stepfunctions", endpoint_url=url, config=cfg)

@@ -76,7 +76,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from harness import Redis, free_port, tail, wait_for_port  # noqa: E402
+from harness import START, Redis, free_port, log, shard_of, tail, wait_for_port  # noqa: E402
+from harness import sfn_client as client  # noqa: E402
 
 try:
     import boto3
@@ -98,12 +99,6 @@ TIME_SCALE = 5
 POLL_TIMEOUT = 2
 PAUSE = 2.0  # seconds workers stop polling before the kill (until the takeover)
 
-START = time.monotonic()
-
-
-def log(msg):
-    print("[%6.1fs] %s" % (time.monotonic() - START, msg), flush=True)
-
 
 def activity_arn(name):
     return "arn:aws:states:%s:%s:activity:%s" % (REGION, ACCOUNT, name)
@@ -115,15 +110,6 @@ def machine_arn(name):
 
 def execution_arn(machine, name):
     return "arn:aws:states:%s:%s:execution:%s:%s" % (REGION, ACCOUNT, machine, name)
-
-
-def shard_of(arn):
-    """The node's shard function: 64-bit FNV-1a of the ARN, mod the count."""
-    h = 14695981039346656037
-    for b in arn.encode():
-        h ^= b
-        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-    return h % SHARDS
 
 
 def token_task(token):
@@ -430,13 +416,6 @@ class Node:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
-
-
-def client(url, read_timeout=15):
-    cfg = botocore.config.Config(region_name=REGION, connect_timeout=3, read_timeout=read_timeout,
-                                 retries={"max_attempts": 1, "mode": "standard"},
-                                 max_pool_connections=4)
-    return boto3.session.Session().client("stepfunctions", endpoint_url=url, config=cfg)
 
 
 TRANSPORT_ERRORS = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)

@@ -39,6 +39,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import common  # noqa: E402
 from common import log  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import lease_owner as owner, shard_of  # noqa: E402
 
 SE = "arn:aws:states:::states:startExecution"
 CHILD_WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
@@ -62,20 +64,6 @@ class Node(common.Node):
         a = super().args()
         i = a.index("--task-token-secret")
         return a[:i] + a[i + 2:]
-
-
-def shard_of(arn, shards=64):
-    h = 14695981039346656037
-    for c in arn.encode():
-        h ^= c
-        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-    return h % shards
-
-
-def owner(redis, arn):
-    raw = redis.command("GET", "sc:{%d}:lease" % shard_of(arn))
-    text = raw.split(b"\r\n")[1].decode() if raw.startswith(b"$") else ""
-    return text.rsplit(":", 1)[0]
 
 
 def wait_end(sfn, arn, timeout=60):

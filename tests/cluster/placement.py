@@ -47,7 +47,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from harness import Redis, free_port, tail, wait_for_port  # noqa: E402
+from harness import Failed, Redis, check, free_port, log, shard_of, tail, wait_for_port  # noqa: E402
+from harness import sfn_client as client  # noqa: E402
 
 try:
     import boto3
@@ -68,34 +69,6 @@ WAIT_DEF = ('{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"A"}
 PASS_EVENTS = ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
 WAIT_EVENTS = ["ExecutionStarted", "WaitStateEntered", "WaitStateExited", "PassStateEntered",
                "PassStateExited", "ExecutionSucceeded"]
-
-
-def log(msg):
-    print("[%5.1fs] %s" % (time.monotonic() - START, msg), flush=True)
-
-
-def shard_of(arn):
-    h = 14695981039346656037
-    for c in arn.encode():
-        h ^= c
-        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-    return h % SHARDS
-
-
-def client(url):
-    cfg = botocore.config.Config(region_name=REGION, connect_timeout=3, read_timeout=15,
-                                 retries={"max_attempts": 1, "mode": "standard"})
-    return boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x").client(
-        "stepfunctions", endpoint_url=url, config=cfg)
-
-
-class Failed(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failed(msg)
 
 
 class Test:

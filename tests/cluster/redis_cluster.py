@@ -61,7 +61,8 @@ import time
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from harness import Redis, RedisCluster, free_port, tail, wait_for_port  # noqa: E402
+from harness import Failed, Redis, RedisCluster, check, free_port, log, shard_of, tail, wait_for_port  # noqa: E402
+from harness import sfn_client as client  # noqa: E402
 
 try:
     import boto3
@@ -80,34 +81,6 @@ CHAIN = json.dumps({"StartAt": "A", "States": {
     "B": {"Type": "Pass", "Result": {"b": 2}, "ResultPath": "$.b", "End": True}}})
 CHAIN_EVENTS = ["ExecutionStarted", "PassStateEntered", "PassStateExited", "WaitStateEntered",
                 "WaitStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
-
-
-def log(msg):
-    print("[%5.1fs] %s" % (time.monotonic() - START, msg), flush=True)
-
-
-def shard_of(arn):
-    h = 14695981039346656037
-    for c in arn.encode():
-        h ^= c
-        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-    return h % SHARDS
-
-
-def client(url):
-    cfg = botocore.config.Config(region_name=REGION, connect_timeout=3, read_timeout=20,
-                                 retries={"max_attempts": 1, "mode": "standard"})
-    return boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x").client(
-        "stepfunctions", endpoint_url=url, config=cfg)
-
-
-class Failed(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failed(msg)
 
 
 def info_field(cluster, port, section, name):

@@ -29,27 +29,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 import common  # noqa: E402
 from common import log  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import lease_owner as owner, shard_of  # noqa: E402
 
 DEFINITION = {"StartAt": "A", "States": {
     "A": {"Type": "Pass", "Result": 1, "ResultPath": "$.a", "Next": "B"},
     "B": {"Type": "Pass", "Parameters": {"t.$": "$$.Execution.RedriveTime",
                                          "n.$": "$$.Execution.RedriveCount"}, "End": True}}}
-
-
-def shard_of(arn, shards=64):
-    """cluster/keys.hpp's shard_of (FNV-1a 64)."""
-    h = 14695981039346656037
-    for c in arn.encode():
-        h ^= c
-        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-    return h % shards
-
-
-def owner(redis, arn):
-    raw = redis.command("GET", "sc:{%d}:lease" % shard_of(arn))
-    # "$<len>\r\n<node>:<epoch>\r\n"
-    text = raw.split(b"\r\n")[1].decode() if raw.startswith(b"$") else ""
-    return text.rsplit(":", 1)[0]
 
 
 def wait_end(sfn, arn, timeout=30, until=("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")):

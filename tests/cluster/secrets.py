@@ -51,7 +51,8 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from harness import Redis, free_port, tail, wait_for_port  # noqa: E402
+from harness import Redis, check, free_port, log, tail, wait_for_port  # noqa: E402
+from harness import Failed as Failure  # noqa: E402
 
 try:
     import boto3
@@ -66,19 +67,6 @@ ACCOUNT = "123456789012"
 ROLE = "arn:aws:iam::%s:role/statecraft" % ACCOUNT
 HEARTBEAT = 0.5
 START = time.monotonic()
-
-
-def log(msg):
-    print("[%6.1fs] %s" % (time.monotonic() - START, msg), flush=True)
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
 
 
 class Node:

@@ -46,14 +46,10 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from harness import Redis, free_port, tail, wait_for_port  # noqa: E402
+from harness import Redis, free_port, log, tail, wait_for_port  # noqa: E402
 
 SECRET = "cluster-traffic-test-secret"
 START = time.monotonic()
-
-
-def log(msg):
-    print("[%5.1fs] %s" % (time.monotonic() - START, msg), flush=True)
 
 
 def cpu_seconds(pid):

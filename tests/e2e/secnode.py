@@ -69,9 +69,10 @@ class Node:
             self.redis.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def client(self, region="us-east-1", key="test", secret="test", verify=None):
+    def client(self, region="us-east-1", key="test", secret="test", verify=None, read_timeout=30):
         cfg = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"},
-                                     inject_host_prefix=False, connect_timeout=5, read_timeout=30)
+                                     inject_host_prefix=False, connect_timeout=5,
+                                     read_timeout=read_timeout)
         return boto3.client("stepfunctions", endpoint_url=self.url, region_name=region,
                             aws_access_key_id=key, aws_secret_access_key=secret,
                             verify=verify, config=cfg)

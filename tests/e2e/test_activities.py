@@ -395,3 +395,29 @@ class TaskLifecycle(E2ETestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ClosedCopiesInTheSharedQueue(E2ETestCase):
+    """On Redis, a task no worker here is waiting for goes to the shared
+    queue at once, and one that times out there is only marked closed: its
+    copy stays queued until a pop drops it. A live task behind more closed
+    copies than one run of the pop script drops (64) must still reach the
+    waiting poll. (Before the pop went on past 64, the parked poll's next
+    re-check found it: this guards the property, not that latency.) On the
+    memory store the queue is the node's own and this is an ordinary
+    hand-out."""
+
+    CLOSED = 70  # more than the 64 copies one run of the pop script drops
+
+    def test_task_behind_many_closed_copies(self):
+        act, _ = self.create_activity()
+        short, _ = self.create_sm(activity_task_def(act, TimeoutSeconds=1))
+        arns = [self.start(short) for _ in range(self.CLOSED)]
+        for arn in arns:
+            self.assertEqual(wait_for_status(self.sfn, arn, timeout=30)["status"], "FAILED")
+        longer, _ = self.create_sm(activity_task_def(act, TimeoutSeconds=60))
+        live = self.start(longer, {"live": True})
+        self.addCleanup(self._quiet, self.sfn.stop_execution, executionArn=live)
+        r = self.sfn.get_activity_task(activityArn=act, workerName="behind")
+        self.assertTrue(r.get("taskToken"), "the poll found no task behind %d closed copies" % self.CLOSED)
+        self.assertEqual(json.loads(r["input"]), {"live": True})

@@ -12,27 +12,15 @@ node that received them. Each refusal is checked with boto3 and with the AWS
 CLI (its service-error exit status and the error code on stderr).
 """
 
-import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import unittest
 
-import boto3
-import botocore.config
 import botocore.exceptions
 
+import secnode
 from common import PASS_DEF, REGION, ROLE_ARN, dumps, uname
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from harness import Redis, free_port, tail, wait_for_port  # noqa: E402
-
-AWS = shutil.which("aws")
 DEF = dumps(PASS_DEF)
 SM_LIMIT = 3
 ACTIVITY_LIMIT = 2
@@ -40,68 +28,19 @@ POLLER_LIMIT = 2
 POLL_SECONDS = 10
 
 
-def cli_env():
-    env = dict(os.environ)
-    env.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                "AWS_DEFAULT_REGION": REGION, "AWS_MAX_ATTEMPTS": "1", "AWS_PAGER": "",
-                "AWS_EC2_METADATA_DISABLED": "true"})
-    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        env.pop(k, None)
-    return env
-
-
 class Quotas(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        binary = os.environ.get("STATECRAFT_BIN")
-        if not binary:
-            raise unittest.SkipTest("STATECRAFT_BIN is not set; run via tests/e2e/run.py")
-        cls.tmp = tempfile.mkdtemp(prefix="statecraft-e2e-quotas-")
-        cls.redis = None
-        cls.port = free_port()
-        cmd = [binary, "--port", str(cls.port), "--bind", "127.0.0.1", "--log-level", "warn",
-               "--state-machine-limit", str(SM_LIMIT), "--activity-limit", str(ACTIVITY_LIMIT),
-               "--activity-poller-limit", str(POLLER_LIMIT),
-               "--activity-poll-timeout", str(POLL_SECONDS)]
-        if os.environ.get("E2E_WITH_REDIS"):
-            cls.redis = Redis(cls.tmp)
-            cls.redis.start(10)
-            cmd += ["--redis", cls.redis.url]
-        cls.log = os.path.join(cls.tmp, "statecraftd.log")
-        with open(cls.log, "wb") as log:
-            cls.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, cwd=cls.tmp)
-        problem = wait_for_port(cls.proc, cls.port, 20)
-        if problem:
-            cls._stop()
-            raise RuntimeError("quota node %s\n%s" % (problem, tail(cls.log)))
-        cls.url = "http://127.0.0.1:%d" % cls.port
-        cls.sfn = cls.new_client()
-
-    @classmethod
-    def new_client(cls):
-        return boto3.client("stepfunctions", endpoint_url=cls.url, region_name=REGION,
-                               aws_access_key_id="test", aws_secret_access_key="test",
-                               config=botocore.config.Config(retries={"max_attempts": 1},
-                                                             read_timeout=POLL_SECONDS + 30))
-
-    @classmethod
-    def _stop(cls):
-        p = cls.proc
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        if cls.redis is not None:
-            cls.redis.stop()
+        cls.node = secnode.Node(args=["--state-machine-limit", str(SM_LIMIT),
+                                      "--activity-limit", str(ACTIVITY_LIMIT),
+                                      "--activity-poller-limit", str(POLLER_LIMIT),
+                                      "--activity-poll-timeout", str(POLL_SECONDS)], name="quotas")
+        cls.url = cls.node.url
+        cls.sfn = cls.node.client(region=REGION, read_timeout=POLL_SECONDS + 30)
 
     @classmethod
     def tearDownClass(cls):
-        cls._stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        cls.node.stop()
 
     def error_code(self, fn, **kw):
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
@@ -109,13 +48,11 @@ class Quotas(unittest.TestCase):
         return cm.exception.response["Error"]["Code"], cm.exception.response["Error"]["Message"]
 
     def cli_error(self, code, *args):
-        if AWS is None:
+        if secnode.AWS is None:
             return
-        p = subprocess.run([AWS, "stepfunctions", *args, "--endpoint-url", self.url,
-                            "--output", "json"], env=cli_env(), capture_output=True, text=True,
-                           timeout=60)
-        self.assertIn(p.returncode, (254, 255), p.stderr)  # CLI v2 / v1 service error
-        self.assertIn("(%s)" % code, p.stderr)
+        rc, _, err = self.node.cli(*args, region=REGION)
+        self.assertIn(rc, (254, 255), err)  # CLI v2 / v1 service error
+        self.assertIn("(%s)" % code, err)
 
     def test_create_state_machine_past_the_limit(self):
         names = [uname("q") for _ in range(SM_LIMIT)]
@@ -165,7 +102,7 @@ class Quotas(unittest.TestCase):
 
         def park(i):
             t0 = time.monotonic()
-            got[i] = (self.new_client().get_activity_task(activityArn=arn, workerName="w%d" % i),
+            got[i] = (self.node.client(region=REGION, read_timeout=POLL_SECONDS + 30).get_activity_task(activityArn=arn, workerName="w%d" % i),
                       time.monotonic() - t0)
 
         threads = [threading.Thread(target=park, args=(i,)) for i in range(POLLER_LIMIT)]

@@ -17,6 +17,32 @@ namespace sc::traffic {
 namespace {
 
 template <class W>
+void write_summary(W& w, const latency_summary& s);
+
+/// A JSON object of map `m`: each entry's value written by `value(w, v)`.
+template <class W, class M, class F>
+void write_map(W& w, const M& m, F value) {
+  w.StartObject();
+  for (auto& kv : m) {
+    w.Key(kv.first.c_str());
+    value(w, kv.second);
+  }
+  w.EndObject();
+}
+
+/// Latency histograms by name: their summaries.
+template <class W, class M>
+void write_latencies(W& w, const M& m) {
+  write_map(w, m, [](W& w, const auto& l) { write_summary(w, l.summary()); });
+}
+
+/// Counts by name.
+template <class W, class M>
+void write_counts(W& w, const M& m) {
+  write_map(w, m, [](W& w, auto n) { w.Uint64(n); });
+}
+
+template <class W>
 void write_summary(W& w, const latency_summary& s) {
   w.StartObject();
   w.Key("count");
@@ -40,19 +66,9 @@ void write_phase(W& w, const phase_stats& p) {
   w.Key("ops");
   w.Uint64(p.ops);
   w.Key("op_latency_ms");
-  w.StartObject();
-  for (auto& [op, l] : p.op_latency) {
-    w.Key(op.c_str());
-    write_summary(w, l.summary());
-  }
-  w.EndObject();
+  write_latencies(w, p.op_latency);
   w.Key("errors");
-  w.StartObject();
-  for (auto& [type, n] : p.errors) {
-    w.Key(type.c_str());
-    w.Uint64(n);
-  }
-  w.EndObject();
+  write_counts(w, p.errors);
   w.EndObject();
 }
 
@@ -137,26 +153,11 @@ void write_node(W& w, const node_view& n, double el, const char* unit_key) {
   w.Key("iteration_latency_ms");
   write_summary(w, n.iteration->summary());
   w.Key("op_latency_ms");
-  w.StartObject();
-  for (auto& [op, l] : n.load->op_latency) {
-    w.Key(op.c_str());
-    write_summary(w, l.summary());
-  }
-  w.EndObject();
+  write_latencies(w, n.load->op_latency);
   w.Key("metrics_ms");
-  w.StartObject();
-  for (auto& [k, l] : *n.metrics) {
-    w.Key(k.c_str());
-    write_summary(w, l.summary());
-  }
-  w.EndObject();
+  write_latencies(w, *n.metrics);
   w.Key("errors");
-  w.StartObject();
-  for (auto& [type, c] : n.load->errors) {
-    w.Key(type.c_str());
-    w.Uint64(c);
-  }
-  w.EndObject();
+  write_counts(w, n.load->errors);
   w.Key("errors_total");
   w.Uint64(n.load->errors_total());
   w.EndObject();
@@ -369,26 +370,11 @@ int runner::report() {
     w.Key("other_phases");
     write_phase(w, st_.other);
     w.Key("metrics_ms");
-    w.StartObject();
-    for (auto& [k, l] : st_.metrics) {
-      w.Key(k.c_str());
-      write_summary(w, l.summary());
-    }
-    w.EndObject();
+    write_latencies(w, st_.metrics);
     w.Key("values");
-    w.StartObject();
-    for (auto& [k, v] : st_.values) {
-      w.Key(k.c_str());
-      w.Double(v);
-    }
-    w.EndObject();
+    write_map(w, st_.values, [](auto& w, double v) { w.Double(v); });
     w.Key("errors");
-    w.StartObject();
-    for (auto& [type, n] : st_.load.errors) {
-      w.Key(type.c_str());
-      w.Uint64(n);
-    }
-    w.EndObject();
+    write_counts(w, st_.load.errors);
     w.Key("errors_total");
     w.Uint64(errors);
     w.Key("throttled");
