@@ -2,6 +2,7 @@
 #include "runtime/aws/calls.hpp"
 
 #include "runtime/aws/query_sdk.hpp"
+#include "runtime/aws/rest_json_sdk.hpp"
 
 #include "runtime/interp/integration.hpp"
 #include "runtime/json/json.hpp"
@@ -10,7 +11,9 @@ namespace sc::aws {
 
 namespace {
 
-bool is_sdk(call_kind k) { return k == call_kind::sdk_json || k == call_kind::sdk_query; }
+bool is_sdk(call_kind k) {
+  return k == call_kind::sdk_json || k == call_kind::sdk_query || k == call_kind::sdk_rest_json;
+}
 
 /// A member as text: strings as they are, anything else as JSON text.
 std::string text_of(const json::value& v) {
@@ -133,9 +136,14 @@ std::optional<call_plan> plan_call(std::string_view resource, std::string* why) 
       p.svc = svc;
       return p;
     }
+    if (svc->protocol == "rest-json" && rest_json_has_operation(name, p.operation)) {
+      p.kind = call_kind::sdk_rest_json;
+      p.svc = svc;
+      return p;
+    }
     if (svc->protocol != "json")
       return fail("aws-sdk:" + name + " uses the " + std::string(svc->protocol) +
-                  " protocol; Statecraft calls JSON- and query-protocol services only");
+                  " protocol; Statecraft calls JSON-, rest-json- and query-protocol services only");
     p.kind = call_kind::sdk_json;
     p.svc = svc;
     return p;
@@ -209,6 +217,16 @@ std::optional<wire_request> build_request(const call_plan& plan, const std::stri
       std::string body = json::dump(d);
       if (plan.svc->member_case == "camel") body = recase_keys(body, true);
       return json_request(*plan.svc, endpoint, plan.operation, body);
+    }
+    case call_kind::sdk_rest_json: {
+      if (!need_object()) return std::nullopt;
+      wire_request r;
+      if (!rest_json_request(plan.svc->name, plan.operation, d, endpoint, plan.svc->member_case == "camel",
+                             r, cause)) {
+        error = "States.Runtime";
+        return std::nullopt;
+      }
+      return r;
     }
     case call_kind::sdk_query: {
       if (!need_object()) return std::nullopt;
@@ -324,6 +342,12 @@ call_outcome read_response(const call_plan& plan, int status, const std::vector<
       }
       o.ok = true;
       o.output = json::dump(d);
+      return o;
+    }
+    case call_kind::sdk_rest_json: {
+      o.ok = true;
+      o.output = rest_json_result(plan.svc->name, plan.operation, status, headers, body,
+                                  plan.svc->member_case == "camel");
       return o;
     }
     case call_kind::sdk_query: {

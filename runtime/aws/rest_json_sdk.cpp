@@ -1,0 +1,233 @@
+// aws-sdk for rest-json services (rest_json_sdk.hpp).
+#include "runtime/aws/rest_json_sdk.hpp"
+
+#include "runtime/aws/sigv4.hpp"
+
+#include <cctype>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace sc::aws {
+
+namespace {
+
+struct rest_json_row {
+  std::string_view name;
+  const char* model;  ///< NUL-terminated (too long for a constexpr string_view)
+};
+
+const rest_json_row rest_json_models[] = {
+#include "runtime/aws/rest_json_models.inc"
+};
+
+const json::document* model_of(std::string_view service) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<json::document>, std::less<>> cache;
+  const rest_json_row* row = nullptr;
+  for (const auto& r : rest_json_models)
+    if (r.name == service) row = &r;
+  if (!row) return nullptr;
+  std::lock_guard lock(mu);
+  if (auto it = cache.find(service); it != cache.end()) return it->second.get();
+  auto d = std::make_unique<json::document>();
+  if (!json::parse(std::string_view(row->model), *d) || !d->IsObject()) d->SetObject();
+  return (cache[std::string(service)] = std::move(d)).get();
+}
+
+/// [method, uri, in, out, payloadIn, payloadOut, status] or nullptr.
+const json::value* operation_of(std::string_view service, std::string_view op) {
+  const json::document* m = model_of(service);
+  if (!m) return nullptr;
+  auto it = m->FindMember(json::value(rapidjson::StringRef(op.data(), op.size())));
+  if (it == m->MemberEnd() || !it->value.IsArray() || it->value.Size() != 7) return nullptr;
+  return &it->value;
+}
+
+std::string str(const json::value& v) {
+  return v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : std::string();
+}
+
+std::string text_of(const json::value& v) {
+  if (v.IsString()) return str(v);
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  return json::dump(v);
+}
+
+std::string pascal(std::string s) {
+  if (!s.empty()) s[0] = char(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+/// The parameter for model member `name` (as is, or PascalCase).
+json::value::MemberIterator find_param(json::value& params, const std::string& name) {
+  auto it = params.FindMember(name.c_str());
+  if (it == params.MemberEnd()) it = params.FindMember(pascal(name).c_str());
+  return it;
+}
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+bool rest_json_has_operation(std::string_view service, std::string_view operation) {
+  return operation_of(service, operation) != nullptr;
+}
+
+bool rest_json_request(std::string_view service, std::string_view operation, const json::value& in,
+                       const std::string& endpoint, bool camel, wire_request& out, std::string& err) {
+  const json::value* op = operation_of(service, operation);
+  if (!op) {
+    err = "no model of " + std::string(service) + ":" + std::string(operation);
+    return false;
+  }
+  if (!in.IsObject()) {
+    err = "The parameters of '" + std::string(operation) + "' must be a JSON object.";
+    return false;
+  }
+  json::document params;
+  params.CopyFrom(in, params.GetAllocator());
+  std::string uri = str((*op)[1]);
+  std::string literal_query;
+  if (auto q = uri.find('?'); q != std::string::npos) {
+    literal_query = uri.substr(q + 1);
+    uri = uri.substr(0, q);
+  }
+  std::vector<std::string> query;
+  if (!literal_query.empty()) query.push_back(literal_query);
+  out.headers.clear();
+  for (auto& m : (*op)[2].GetObject()) {
+    const std::string name(m.name.GetString(), m.name.GetStringLength());
+    const std::string loc = str(m.value[0]), wire = str(m.value[1]), type = str(m.value[2]);
+    auto p = find_param(params, name);
+    if (p == params.MemberEnd()) continue;
+    const json::value& v = p->value;
+    if (loc == "uri") {
+      const std::string text = text_of(v);
+      if (auto at = uri.find("{" + wire + "+}"); at != std::string::npos)
+        uri.replace(at, wire.size() + 3, uri_encode(text, true));
+      else if (auto at2 = uri.find("{" + wire + "}"); at2 != std::string::npos)
+        uri.replace(at2, wire.size() + 2, uri_encode(text, false));
+    } else if (loc == "querystring") {
+      if (v.IsArray()) {
+        for (auto& e : v.GetArray()) query.push_back(uri_encode(wire) + "=" + uri_encode(text_of(e)));
+      } else if (v.IsObject()) {
+        for (auto& e : v.GetObject())
+          query.push_back(uri_encode(e.name.GetString()) + "=" + uri_encode(text_of(e.value)));
+      } else {
+        query.push_back(uri_encode(wire) + "=" + uri_encode(text_of(v)));
+      }
+    } else if (loc == "header") {
+      std::string value;
+      if (v.IsArray()) {
+        for (auto& e : v.GetArray()) value += (value.empty() ? "" : ",") + text_of(e);
+      } else {
+        value = text_of(v);
+      }
+      out.headers.push_back({wire, value});
+    } else if (loc == "headers" && v.IsObject()) {
+      for (auto& e : v.GetObject()) out.headers.push_back({wire + e.name.GetString(), text_of(e.value)});
+    }
+    params.RemoveMember(p);
+  }
+  // Labels nobody filled: the SDKs refuse such a request before sending it.
+  if (auto open = uri.find('{'); open != std::string::npos) {
+    auto close = uri.find('}', open);
+    std::string label = uri.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+    if (!label.empty() && label.back() == '+') label.pop_back();
+    err = "The field '" + pascal(label) + "' is required by " + std::string(operation) + ".";
+    return false;
+  }
+  std::string body;
+  const std::string payload = str((*op)[4]);
+  if (!payload.empty()) {
+    const std::string member = payload.substr(0, payload.find('|'));
+    auto p = find_param(params, member);
+    if (p != params.MemberEnd()) {
+      if (payload.ends_with("|j")) {
+        body = json::dump(p->value);
+        if (camel) body = recase_keys(body, true);
+        out.headers.push_back({"Content-Type", "application/json"});
+      } else {
+        body = text_of(p->value);
+        out.headers.push_back({"Content-Type", "application/octet-stream"});
+      }
+    }
+  } else if (!params.ObjectEmpty()) {
+    body = json::dump(params);
+    if (camel) body = recase_keys(body, true);
+    out.headers.push_back({"Content-Type", "application/json"});
+  }
+  out.method = str((*op)[0]);
+  out.url = endpoint + uri;
+  for (size_t i = 0; i < query.size(); ++i) out.url += (i == 0 ? "?" : "&") + query[i];
+  out.body = std::move(body);
+  return true;
+}
+
+std::string rest_json_result(std::string_view service, std::string_view operation, int status,
+                             const std::vector<http_header>& headers, std::string_view body, bool camel) {
+  const json::value* op = operation_of(service, operation);
+  json::document d;
+  auto& a = d.GetAllocator();
+  const std::string payload = op ? str((*op)[5]) : std::string();
+  if (!payload.empty()) {
+    d.SetObject();
+    const std::string member = payload.substr(0, payload.find('|'));
+    json::document p;
+    json::value v;
+    if (payload.ends_with("|j") || json::valid(body)) {
+      std::string b = body.empty() ? "{}" : std::string(body);
+      if (camel) b = recase_keys(b, false);
+      if (json::parse(b, p)) v.CopyFrom(p, a);
+    } else {
+      v.SetString(body.data(), static_cast<rapidjson::SizeType>(body.size()), a);
+    }
+    d.AddMember(json::value(pascal(member).c_str(), a), v, a);
+  } else {
+    std::string b = body.empty() ? "{}" : std::string(body);
+    if (camel) b = recase_keys(b, false);
+    if (!json::parse(b, d) || !d.IsObject()) d.SetObject();
+  }
+  if (!op) return json::dump(d);
+  for (auto& m : (*op)[3].GetObject()) {
+    const std::string name = pascal(std::string(m.name.GetString(), m.name.GetStringLength()));
+    const std::string loc = str(m.value[0]), wire = str(m.value[1]), type = str(m.value[2]);
+    if (d.HasMember(name.c_str())) continue;
+    json::value v;
+    if (loc == "statusCode") {
+      v.SetInt(status);
+    } else if (loc == "header") {
+      const http_header* h = nullptr;
+      for (const auto& x : headers)
+        if (x.name.size() == wire.size() && iequals_prefix(x.name, wire)) h = &x;
+      if (!h) continue;
+      json::document n;
+      if ((type == "integer" || type == "long" || type == "double" || type == "float") &&
+          json::parse(h->value, n) && n.IsNumber())
+        v.CopyFrom(n, a);
+      else if (type == "boolean")
+        v.SetBool(h->value == "true");
+      else
+        v.SetString(h->value.c_str(), static_cast<rapidjson::SizeType>(h->value.size()), a);
+    } else if (loc == "headers") {
+      v.SetObject();
+      for (const auto& x : headers)
+        if (iequals_prefix(x.name, wire) && x.name.size() > wire.size())
+          v.AddMember(json::value(x.name.substr(wire.size()).c_str(), a), json::value(x.value.c_str(), a), a);
+      if (v.ObjectEmpty()) continue;
+    } else {
+      continue;
+    }
+    d.AddMember(json::value(name.c_str(), a), v, a);
+  }
+  return json::dump(d);
+}
+
+}  // namespace sc::aws
