@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Generates runtime/aws/query_models.inc from botocore's service models (data).
 
-For every query-protocol service (SNS, STS, IAM, CloudFormation, RDS, ...):
+For every query-protocol service (SNS, STS, IAM, CloudFormation, RDS, ...)
+and EC2 (its own dialect of it, "ec2": 1):
 its operations (input shape, output shape, the output's result wrapper) and
 its shapes, without documentation, as one compact JSON text per service:
 
     {"o": {"<Operation>": [input, output, resultWrapper]},
-     "s": {"<Shape>": ["s", {"<Member>": [shape, locationName?]}]    structure
+     "s": {"<Shape>": ["s", {"<Member>": [shape, locationName?, queryName?]}]    structure
                       ["l", member shape, member locationName, flattened]   list
                       ["m", key, value, key locationName, value locationName, flattened]  map
                       "st" | "in" | "lo" | "bo" | "do" | "fl" | "ti" | "bl"}}   scalars
@@ -40,7 +41,7 @@ for name in sorted(os.listdir(data)):
     else:
         continue
     md = model["metadata"]
-    if md.get("protocol") != "query" or ("protocols" in md and "json" in md["protocols"]):
+    if md.get("protocol") not in ("query", "ec2") or ("protocols" in md and "json" in md["protocols"]):
         continue
     sfn_name = re.sub(r"\s+", "", md.get("serviceId", name)).lower()
     ops = {n: [o.get("input", {}).get("shape", ""), o.get("output", {}).get("shape", ""),
@@ -49,8 +50,14 @@ for name in sorted(os.listdir(data)):
     for n, s in model["shapes"].items():
         t = s["type"]
         if t == "structure":
-            shapes[n] = ["s", {k: [v["shape"]] + ([v["locationName"]] if "locationName" in v else [])
-                               for k, v in s["members"].items()}]
+            def member(v):
+                m = [v["shape"]]
+                if "locationName" in v or "queryName" in v:
+                    m.append(v.get("locationName", ""))
+                if "queryName" in v:
+                    m.append(v["queryName"])
+                return m
+            shapes[n] = ["s", {k: member(v) for k, v in s["members"].items()}]
         elif t == "list":
             shapes[n] = ["l", s["member"]["shape"], s["member"].get("locationName", ""),
                          1 if s.get("flattened") else 0]
@@ -59,6 +66,9 @@ for name in sorted(os.listdir(data)):
                          s["value"].get("locationName", ""), 1 if s.get("flattened") else 0]
         else:
             shapes[n] = t[:2]
-    text = json.dumps({"o": ops, "s": shapes}, separators=(",", ":"), sort_keys=True)
+    doc = {"o": ops, "s": shapes}
+    if md["protocol"] == "ec2":
+        doc["ec2"] = 1
+    text = json.dumps(doc, separators=(",", ":"), sort_keys=True)
     assert ')json"' not in text
     print('{"%s", "%s", R"json(%s)json"},' % (sfn_name, md["apiVersion"], text))

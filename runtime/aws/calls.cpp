@@ -129,7 +129,7 @@ std::optional<call_plan> plan_call(std::string_view resource, std::string* why) 
     const service_info* svc = find_service(name);
     if (!svc) return fail("unknown AWS service '" + name + "' in aws-sdk:" + name);
     if (sync) return fail("aws-sdk integrations do not support .sync");
-    if (svc->protocol == "query" && !query_api_version(name).empty()) {
+    if ((svc->protocol == "query" || svc->protocol == "ec2") && !query_api_version(name).empty()) {
       if (!query_has_operation(name, p.operation))
         return fail("aws-sdk:" + name + " has no action '" + action + "'");
       p.kind = call_kind::sdk_query;

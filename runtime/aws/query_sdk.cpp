@@ -13,10 +13,11 @@ namespace sc::aws {
 namespace {
 
 struct query_model_row {
-  std::string_view name, version, model;
+  std::string_view name, version;
+  const char* model;  ///< NUL-terminated (EC2's is too long for a constexpr string_view)
 };
 
-constexpr query_model_row query_models[] = {
+const query_model_row query_models[] = {
 #include "runtime/aws/query_models.inc"
 };
 
@@ -36,7 +37,7 @@ const json::document* model_of(std::string_view service) {
   auto it = cache.find(service);
   if (it != cache.end()) return it->second.get();
   auto d = std::make_unique<json::document>();
-  if (!json::parse(row->model, *d) || !d->IsObject()) d->SetObject();
+  if (!json::parse(std::string_view(row->model), *d) || !d->IsObject()) d->SetObject();
   return (cache[std::string(service)] = std::move(d)).get();
 }
 
@@ -74,6 +75,7 @@ std::string scalar_text(const json::value& v) {
 struct serializer {
   const json::document& m;
   std::vector<std::pair<std::string, std::string>>& out;
+  bool ec2 = false;  ///< EC2's dialect: queryName / capitalized locationName, lists always flattened
 
   static std::string join(const std::string& prefix, const std::string& name) {
     return prefix.empty() ? name : prefix + "." + name;
@@ -101,13 +103,19 @@ struct serializer {
           value(nullptr, f.value, join(key, name));
           continue;
         }
-        std::string wire = mm->Size() > 1 ? str((*mm)[1]) : name;
+        const std::string loc = mm->Size() > 1 ? str((*mm)[1]) : "";
+        const std::string qn = mm->Size() > 2 ? str((*mm)[2]) : "";
+        std::string wire = !loc.empty() ? loc : name;
+        if (ec2) {
+          wire = !qn.empty() ? qn : !loc.empty() ? loc : name;
+          if (qn.empty() && !wire.empty() && wire[0] >= 'a' && wire[0] <= 'z') wire[0] = char(wire[0] - 'a' + 'A');
+        }
         value(shape_of(m, str((*mm)[0])), f.value, join(key, wire));
       }
     } else if (kind == "l" && v.IsArray()) {
       const json::value* item = shape_of(m, str((*shape)[1]));
       const std::string item_name = str((*shape)[2]).empty() ? "member" : str((*shape)[2]);
-      const bool flat = (*shape)[3].IsInt() && (*shape)[3].GetInt() == 1;
+      const bool flat = ec2 || ((*shape)[3].IsInt() && (*shape)[3].GetInt() == 1);
       if (v.Empty()) {
         out.emplace_back(key, "");
         return;
@@ -191,7 +199,7 @@ struct reader {
       bool first = true;
       for (auto& f : (*shape)[1].GetObject()) {
         std::string name(f.name.GetString(), f.name.GetStringLength());
-        std::string wire = f.value.Size() > 1 ? str(f.value[1]) : name;
+        std::string wire = f.value.Size() > 1 && !str(f.value[1]).empty() ? str(f.value[1]) : name;
         const json::value* ms = shape_of(m, str(f.value[0]));
         std::string v;
         const bool flat_list = ms && ms->IsArray() && !ms->Empty() && (str((*ms)[0]) == "l" || str((*ms)[0]) == "m") &&
@@ -359,7 +367,7 @@ bool query_params(std::string_view service, std::string_view operation, const js
   }
   const json::value* op = operation_of(*m, operation);
   const json::value* in = op ? shape_of(*m, str((*op)[0])) : nullptr;
-  serializer s{*m, out};
+  serializer s{*m, out, m->HasMember("ec2")};
   s.value(in, params, "");
   return true;
 }

@@ -49,3 +49,30 @@ class SdkQueryTest(base.AwsTestCase):
         self.assertEqual(d["status"], "FAILED")
         self.assertEqual(d["error"], "Sns.NotFoundException")
         self.assertIn("Service: Sns", d["cause"])
+
+
+class SdkEc2Test(base.AwsTestCase):
+    def test_ec2_create_and_describe_vpcs(self):
+        _, d = self.run_machine({
+            "Create": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:createVpc",
+                       "Parameters": {"CidrBlock": "10.42.0.0/16"}, "ResultPath": "$.created", "Next": "Describe"},
+            "Describe": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:ec2:describeVpcs",
+                         "Parameters": {"VpcIds.$": "States.Array($.created.Vpc.VpcId)",
+                                        "Filters": [{"Name": "cidr", "Values": ["10.42.0.0/16"]}]},
+                         "ResultPath": "$.described", "End": True}}, "Create")
+        out = self.succeeded(d)
+        vpc_id = out["created"]["Vpc"]["VpcId"]
+        self.assertTrue(vpc_id.startswith("vpc-"))
+        vpcs = out["described"]["Vpcs"]
+        self.assertEqual([v["VpcId"] for v in vpcs], [vpc_id])
+        self.assertEqual(vpcs[0]["CidrBlock"], "10.42.0.0/16")
+        self.assertIs(vpcs[0]["IsDefault"], False)
+        got = aws("ec2").describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+        self.assertEqual(got[0]["CidrBlock"], "10.42.0.0/16")
+
+    def test_ec2_error_fails_the_task(self):
+        _, d = self.run_machine({"S": task("arn:aws:states:::aws-sdk:ec2:describeVpcs",
+                                           {"VpcIds": ["vpc-0000000000000dead"]})}, "S")
+        self.assertEqual(d["status"], "FAILED")
+        self.assertTrue(d["error"].startswith("Ec2."), d["error"])
+        self.assertIn("vpc-0000000000000dead", d["cause"])

@@ -88,3 +88,22 @@ TEST_CASE("the XML answer becomes JSON shaped by the output model", "[aws][query
   CHECK(parse_xml("<a x='1>'><![CDATA[<z>]]>&#x41;&#66;</a>", root));
   CHECK(root.text == "<z>AB");
 }
+
+TEST_CASE("EC2's dialect: queryName or capitalized locationName, flattened lists, no result wrapper",
+          "[aws][query]") {
+  using kv = std::pair<std::string, std::string>;
+  CHECK(query_api_version("ec2") == "2016-11-15");
+  auto p = plan_call("arn:aws:states:::aws-sdk:ec2:describeVpcs");
+  REQUIRE(p);
+  CHECK(p->kind == call_kind::sdk_query);
+  auto f = form("ec2", "DescribeVpcs",
+                R"({"VpcIds":["vpc-1"],"Filters":[{"Name":"cidr","Values":["10.0.0.0/16"]}],"DryRun":false})");
+  CHECK(f == std::vector<kv>{{"VpcId.1", "vpc-1"},
+                             {"Filter.1.Name", "cidr"},
+                             {"Filter.1.Value.1", "10.0.0.0/16"},
+                             {"DryRun", "false"}});
+  CHECK(query_result_json("ec2", "DescribeVpcs", R"(<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+      <requestId>r</requestId>
+      <vpcSet><item><vpcId>vpc-1</vpcId><cidrBlock>10.0.0.0/16</cidrBlock><isDefault>true</isDefault></item></vpcSet>
+    </DescribeVpcsResponse>)") == R"({"Vpcs":[{"CidrBlock":"10.0.0.0/16","IsDefault":true,"VpcId":"vpc-1"}]})");
+}
