@@ -281,6 +281,7 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
     x->signing_name = std::string(plan->svc->signing_name);
     x->region = region;
     x->endpoint = endpoint;
+    x->s3 = x->signing_name == "s3";  // S3's signing rules (aws-sdk:s3:*)
     x->request = std::move(*req);
     const int64_t task = c.task;
     auto self = shared_from_this();

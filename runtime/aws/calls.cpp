@@ -136,14 +136,16 @@ std::optional<call_plan> plan_call(std::string_view resource, std::string* why) 
       p.svc = svc;
       return p;
     }
-    if (svc->protocol == "rest-json" && rest_json_has_operation(name, p.operation)) {
+    if (svc->protocol == "rest-json" || svc->protocol == "rest-xml") {
+      if (!rest_json_has_operation(name, p.operation))
+        return fail("aws-sdk:" + name + " has no action '" + action + "'");
       p.kind = call_kind::sdk_rest_json;
       p.svc = svc;
       return p;
     }
     if (svc->protocol != "json")
       return fail("aws-sdk:" + name + " uses the " + std::string(svc->protocol) +
-                  " protocol; Statecraft calls JSON-, rest-json- and query-protocol services only");
+                  " protocol, which Statecraft does not speak");
     p.kind = call_kind::sdk_json;
     p.svc = svc;
     return p;
@@ -345,6 +347,12 @@ call_outcome read_response(const call_plan& plan, int status, const std::vector<
       return o;
     }
     case call_kind::sdk_rest_json: {
+      if (!json::valid_utf8(body)) {  // a binary payload (an S3 object...): not JSON text
+        o.error = "States.Runtime";
+        o.cause = "The answer of " + plan.operation +
+                  " is binary data, which Statecraft's aws-sdk integration cannot put in a result yet.";
+        return o;
+      }
       o.ok = true;
       o.output = rest_json_result(plan.svc->name, plan.operation, status, headers, body,
                                   plan.svc->member_case == "camel");

@@ -58,7 +58,7 @@ const json::value* operation_of(const json::document& m, std::string_view op) {
   return o && o->IsArray() && o->Size() == 3 ? o : nullptr;
 }
 
-const json::value* shape_of(const json::document& m, const std::string& name) {
+const json::value* shape_of(const json::value& m, const std::string& name) {
   const json::value* shapes = member(m, "s");
   return shapes ? member(*shapes, name) : nullptr;
 }
@@ -73,7 +73,7 @@ std::string scalar_text(const json::value& v) {
 // ---- JSON parameters → form ------------------------------------------------
 
 struct serializer {
-  const json::document& m;
+  const json::value& m;
   std::vector<std::pair<std::string, std::string>>& out;
   bool ec2 = false;  ///< EC2's dialect: queryName / capitalized locationName, lists always flattened
 
@@ -143,7 +143,7 @@ struct serializer {
 // ---- XML answer → JSON ---------------------------------------------------------
 
 struct reader {
-  const json::document& m;
+  const json::value& m;
 
   std::string scalar(const std::string& type, const xml_element& e) {
     if (type == "in" || type == "lo") {
@@ -236,6 +236,68 @@ struct reader {
       return map_entries(*shape, entries);
     }
     return json::quote(e.text);
+  }
+};
+
+// ---- JSON → XML body (rest-xml) -------------------------------------------------
+
+std::string xml_escape(std::string_view t) {
+  std::string o;
+  for (char c : t) {
+    if (c == '&') o += "&amp;";
+    else if (c == '<') o += "&lt;";
+    else if (c == '>') o += "&gt;";
+    else if (c == '"') o += "&quot;";
+    else o += c;
+  }
+  return o;
+}
+
+struct xml_writer {
+  const json::value& m;
+  std::string out;
+
+  void element(const std::string& name, const json::value* shape, const json::value& v) {
+    // A flattened list repeats its element; everything else is one element.
+    if (shape && shape->IsArray() && !shape->Empty() && str((*shape)[0]) == "l" && (*shape)[3].IsInt() &&
+        (*shape)[3].GetInt() == 1 && v.IsArray()) {
+      const json::value* item = shape_of(m, str((*shape)[1]));
+      for (auto& e : v.GetArray()) element(name, item, e);
+      return;
+    }
+    out += "<" + name + ">";
+    content(shape, v);
+    out += "</" + name + ">";
+  }
+
+  void content(const json::value* shape, const json::value& v) {
+    const std::string kind = shape && shape->IsArray() && !shape->Empty() ? str((*shape)[0]) : "";
+    if (kind == "s" && v.IsObject()) {
+      const json::value& members = (*shape)[1];
+      for (auto& f : v.GetObject()) {
+        std::string name(f.name.GetString(), f.name.GetStringLength());
+        const json::value* mm = member(members, name);
+        std::string wire = mm && mm->Size() > 1 && !str((*mm)[1]).empty() ? str((*mm)[1]) : name;
+        element(wire, mm ? shape_of(m, str((*mm)[0])) : nullptr, f.value);
+      }
+    } else if (kind == "l" && v.IsArray()) {
+      const json::value* item = shape_of(m, str((*shape)[1]));
+      const std::string item_name = str((*shape)[2]).empty() ? "member" : str((*shape)[2]);
+      for (auto& e : v.GetArray()) element(item_name, item, e);
+    } else if (kind == "m" && v.IsObject()) {
+      const json::value* vs = shape_of(m, str((*shape)[2]));
+      const std::string kn = str((*shape)[3]).empty() ? "key" : str((*shape)[3]);
+      const std::string vn = str((*shape)[4]).empty() ? "value" : str((*shape)[4]);
+      for (auto& f : v.GetObject()) {
+        out += "<entry><" + kn + ">" + xml_escape(f.name.GetString()) + "</" + kn + ">";
+        element(vn, vs, f.value);
+        out += "</entry>";
+      }
+    } else if (v.IsObject() || v.IsArray()) {
+      out += xml_escape(json::dump(v));
+    } else {
+      out += xml_escape(scalar_text(v));
+    }
   }
 };
 
@@ -342,6 +404,20 @@ bool parse_xml(std::string_view xml, xml_element& root) {
   xml_parser p{xml};
   p.skip_misc();
   return p.element(root, 0);
+}
+
+std::string xml_to_json(const json::value& model, const std::string& shape, const xml_element& e) {
+  reader r{model};
+  return r.convert(shape_of(model, shape), e);
+}
+
+std::string json_to_xml(const json::value& model, const std::string& shape, const json::value& v,
+                        const std::string& root, const std::string& ns) {
+  xml_writer w{model, {}};
+  w.out = "<" + root + (ns.empty() ? "" : " xmlns=\"" + xml_escape(ns) + "\"") + ">";
+  w.content(shape_of(model, shape), v);
+  w.out += "</" + root + ">";
+  return w.out;
 }
 
 std::string_view query_api_version(std::string_view service) {

@@ -41,6 +41,15 @@ bool query_params(std::string_view service, std::string_view operation, const js
 /// The JSON text of the operation's result in the XML answer `xml`.
 std::string query_result_json(std::string_view service, std::string_view operation, std::string_view xml);
 
+struct xml_element;
+/// The JSON of the XML element `e` read as the shape named `shape` of
+/// `model` (a model with "s" shapes in the format of query_models.inc;
+/// rest-xml services use it too).
+std::string xml_to_json(const json::value& model, const std::string& shape, const xml_element& e);
+/// `v` as the XML body `<root xmlns="ns">…</root>` of the shape `shape`.
+std::string json_to_xml(const json::value& model, const std::string& shape, const json::value& v,
+                        const std::string& root, const std::string& ns);
+
 /// A minimal XML element tree (no attributes; namespace prefixes dropped).
 struct xml_element {
   std::string name;

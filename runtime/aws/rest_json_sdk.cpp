@@ -1,6 +1,7 @@
 // aws-sdk for rest-json services (rest_json_sdk.hpp).
 #include "runtime/aws/rest_json_sdk.hpp"
 
+#include "runtime/aws/query_sdk.hpp"
 #include "runtime/aws/sigv4.hpp"
 
 #include <cctype>
@@ -21,11 +22,19 @@ const rest_json_row rest_json_models[] = {
 #include "runtime/aws/rest_json_models.inc"
 };
 
+/// rest-xml services (S3, S3 Control, Route 53, CloudFront): the same
+/// bindings plus the shapes of their XML bodies (gen_aws_rest_xml_models.py).
+const rest_json_row rest_xml_models[] = {
+#include "runtime/aws/rest_xml_models.inc"
+};
+
 const json::document* model_of(std::string_view service) {
   static std::mutex mu;
   static std::map<std::string, std::unique_ptr<json::document>, std::less<>> cache;
   const rest_json_row* row = nullptr;
   for (const auto& r : rest_json_models)
+    if (r.name == service) row = &r;
+  for (const auto& r : rest_xml_models)
     if (r.name == service) row = &r;
   if (!row) return nullptr;
   std::lock_guard lock(mu);
@@ -35,13 +44,32 @@ const json::document* model_of(std::string_view service) {
   return (cache[std::string(service)] = std::move(d)).get();
 }
 
-/// [method, uri, in, out, payloadIn, payloadOut, status] or nullptr.
-const json::value* operation_of(std::string_view service, std::string_view op) {
+/// [method, uri, in, out, payloadIn, payloadOut, status (, inputShape,
+/// outputShape, inputRoot, inputNamespace: rest-xml)] or nullptr; `model`
+/// set to the service's model.
+const json::value* operation_of(std::string_view service, std::string_view op,
+                                const json::document** model = nullptr) {
   const json::document* m = model_of(service);
   if (!m) return nullptr;
-  auto it = m->FindMember(json::value(rapidjson::StringRef(op.data(), op.size())));
-  if (it == m->MemberEnd() || !it->value.IsArray() || it->value.Size() != 7) return nullptr;
+  if (model) *model = m;
+  const json::value& ops = m->HasMember("o") ? (*m)["o"] : *m;
+  auto it = ops.FindMember(json::value(rapidjson::StringRef(op.data(), op.size())));
+  if (it == ops.MemberEnd() || !it->value.IsArray() || it->value.Size() < 7) return nullptr;
   return &it->value;
+}
+
+bool is_xml(const json::document& m) { return m.HasMember("x"); }
+
+/// "Member|j|Shape|Root|ns" → its parts.
+std::vector<std::string> split_bar(const std::string& s) {
+  std::vector<std::string> out;
+  size_t b = 0;
+  for (;;) {
+    size_t e = s.find('|', b);
+    out.push_back(s.substr(b, e == std::string::npos ? std::string::npos : e - b));
+    if (e == std::string::npos) return out;
+    b = e + 1;
+  }
 }
 
 std::string str(const json::value& v) {
@@ -82,11 +110,13 @@ bool rest_json_has_operation(std::string_view service, std::string_view operatio
 
 bool rest_json_request(std::string_view service, std::string_view operation, const json::value& in,
                        const std::string& endpoint, bool camel, wire_request& out, std::string& err) {
-  const json::value* op = operation_of(service, operation);
+  const json::document* model = nullptr;
+  const json::value* op = operation_of(service, operation, &model);
   if (!op) {
     err = "no model of " + std::string(service) + ":" + std::string(operation);
     return false;
   }
+  const bool xml = is_xml(*model);
   if (!in.IsObject()) {
     err = "The parameters of '" + std::string(operation) + "' must be a JSON object.";
     return false;
@@ -150,15 +180,24 @@ bool rest_json_request(std::string_view service, std::string_view operation, con
     const std::string member = payload.substr(0, payload.find('|'));
     auto p = find_param(params, member);
     if (p != params.MemberEnd()) {
-      if (payload.ends_with("|j")) {
+      if (xml && payload.find("|j|") != std::string::npos) {
+        auto parts = split_bar(payload);
+        body = json_to_xml(*model, parts[2], p->value, parts[3], parts.size() > 4 ? parts[4] : "");
+        out.headers.push_back({"Content-Type", "application/xml"});
+      } else if (payload.ends_with("|j")) {
         body = json::dump(p->value);
         if (camel) body = recase_keys(body, true);
         out.headers.push_back({"Content-Type", "application/json"});
       } else {
         body = text_of(p->value);
-        out.headers.push_back({"Content-Type", "application/octet-stream"});
+        bool typed = false;  // a ContentType member already set it
+        for (const auto& h : out.headers) typed = typed || iequals_prefix(h.name, "content-type");
+        if (!typed) out.headers.push_back({"Content-Type", "application/octet-stream"});
       }
     }
+  } else if (xml && !params.ObjectEmpty() && op->Size() >= 11) {
+    body = json_to_xml(*model, str((*op)[7]), params, str((*op)[9]), str((*op)[10]));
+    out.headers.push_back({"Content-Type", "application/xml"});
   } else if (!params.ObjectEmpty()) {
     body = json::dump(params);
     if (camel) body = recase_keys(body, true);
@@ -173,11 +212,37 @@ bool rest_json_request(std::string_view service, std::string_view operation, con
 
 std::string rest_json_result(std::string_view service, std::string_view operation, int status,
                              const std::vector<http_header>& headers, std::string_view body, bool camel) {
-  const json::value* op = operation_of(service, operation);
+  const json::document* model = nullptr;
+  const json::value* op = operation_of(service, operation, &model);
   json::document d;
   auto& a = d.GetAllocator();
   const std::string payload = op ? str((*op)[5]) : std::string();
-  if (!payload.empty()) {
+  const bool xml = model && is_xml(*model);
+  if (xml) {
+    // The XML body: a structure payload member, a raw one (text), or the
+    // output's own members.
+    d.SetObject();
+    xml_element root;
+    const bool parsed = !body.empty() && parse_xml(body, root);
+    if (!payload.empty() && payload.find("|j|") != std::string::npos) {
+      auto parts = split_bar(payload);
+      if (parsed) {
+        json::document p;
+        if (json::parse(xml_to_json(*model, parts[2], root), p)) {
+          json::value v;
+          v.CopyFrom(p, a);
+          d.AddMember(json::value(parts[0].c_str(), a), v, a);
+        }
+      }
+    } else if (!payload.empty()) {
+      const std::string member = payload.substr(0, payload.find('|'));
+      d.AddMember(json::value(member.c_str(), a),
+                  json::value(body.data(), static_cast<rapidjson::SizeType>(body.size()), a), a);
+    } else if (parsed && op->Size() >= 9 && !str((*op)[8]).empty()) {
+      json::document p;
+      if (json::parse(xml_to_json(*model, str((*op)[8]), root), p) && p.IsObject()) d.CopyFrom(p, a);
+    }
+  } else if (!payload.empty()) {
     d.SetObject();
     const std::string member = payload.substr(0, payload.find('|'));
     json::document p;

@@ -80,3 +80,45 @@ TEST_CASE("rest-json answers: body, payload, headers, status code", "[aws][rest_
         R"({"Items":[{"Id":"x"}]})");
   CHECK(rest_json_result("lambda", "DeleteFunction", 204, {}, "", false) == R"({"StatusCode":204})");
 }
+
+TEST_CASE("rest-xml (S3): labels, XML bodies both ways, raw payloads", "[aws][rest_json][rest_xml]") {
+  auto p = plan_call("arn:aws:states:::aws-sdk:s3:listObjectsV2");
+  REQUIRE(p);
+  CHECK(p->kind == call_kind::sdk_rest_json);
+
+  auto r = request("s3", "GetObject", R"({"Bucket":"b","Key":"dir/a b.txt"})");
+  CHECK(r.method == "GET");
+  CHECK(r.url == "http://h:1/b/dir/a%20b.txt");
+  r = request("s3", "ListObjectsV2", R"({"Bucket":"b","Prefix":"p/","MaxKeys":2})");
+  CHECK((r.url == "http://h:1/b?list-type=2&max-keys=2&prefix=p%2F" ||
+         r.url == "http://h:1/b?list-type=2&prefix=p%2F&max-keys=2"));
+  r = request("s3", "PutObject", R"({"Bucket":"b","Key":"k","Body":"hello","ContentType":"text/plain"})");
+  CHECK(r.method == "PUT");
+  CHECK(r.body == "hello");
+  REQUIRE(header(r, "Content-Type"));
+  r = request("s3", "PutBucketTagging", R"({"Bucket":"b","Tagging":{"TagSet":[{"Key":"k","Value":"v&w"}]}})");
+  CHECK(r.url == "http://h:1/b?tagging");
+  CHECK(r.body ==
+        R"(<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>k</Key><Value>v&amp;w</Value></Tag></TagSet></Tagging>)");
+
+  auto out = rest_json_result("s3", "ListObjectsV2", 200, {}, R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix></Prefix><KeyCount>2</KeyCount>
+<IsTruncated>false</IsTruncated><Contents><Key>a</Key><Size>3</Size></Contents><Contents><Key>b</Key><Size>4</Size></Contents>
+</ListBucketResult>)", false);
+  sc::json::document d;
+  REQUIRE(sc::json::parse(out, d));
+  REQUIRE(d["Contents"].IsArray());
+  CHECK(d["Contents"].Size() == 2);
+  CHECK(std::string(d["Contents"][1]["Key"].GetString()) == "b");
+  CHECK(d["Contents"][1]["Size"].GetInt64() == 4);
+  CHECK(d["KeyCount"].GetInt() == 2);
+  CHECK(d["IsTruncated"].IsFalse());
+
+  out = rest_json_result("s3", "GetObject", 200, {{"Content-Length", "5"}, {"ETag", "\"e\""}, {"x-amz-meta-owner", "me"}},
+                         "hello", false);
+  REQUIRE(sc::json::parse(out, d));
+  CHECK(std::string(d["Body"].GetString()) == "hello");
+  CHECK(d["ContentLength"].GetInt64() == 5);
+  CHECK(std::string(d["ETag"].GetString()) == "\"e\"");
+  CHECK(std::string(d["Metadata"]["owner"].GetString()) == "me");
+}
