@@ -25,6 +25,7 @@ constexpr size_t max_payload = 262144;
 /// is made, and the state runs again with the call's outcome as its
 /// result or error (through ResultSelector, ResultPath, Retry, Catch, …).
 void call_and_test(context& c, interp::test_request req, const std::string& resource) {
+  req.resolve_credentials = true;  // the Task's Credentials role, as an execution assumes it
   interp::test_request probe = req;
   probe.can_call = false;
   probe.level = interp::inspection_level::debug;
@@ -46,7 +47,9 @@ void call_and_test(context& c, interp::test_request req, const std::string& reso
     // An AWS service: called as an execution's Task calls it, with the
     // request's roleArn assumed as aws.assume_role says.
     auto done = c.done;
-    const std::string role = req.role_arn;  // before req moves into the callback
+    // The Task's Credentials role, else the request's roleArn (copied before
+    // req moves into the callback).
+    const std::string role = pr.call_role && !pr.call_role->empty() ? *pr.call_role : req.role_arn;
     c.node.call_aws(resource, *params, role,
                     [req = std::move(req), done](bool ok, std::string output, std::string error,
                                                  std::string cause) mutable {

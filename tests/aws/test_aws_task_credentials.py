@@ -115,3 +115,22 @@ class TaskCredentialsTest(base.AwsTestCase):
         inv = self.invocations(fn)
         self.assertEqual(caller_arn(inv[0]["accessKey"]),
                          "arn:aws:sts::%s:assumed-role/test-state-role/statecraft" % ACCOUNT)
+
+    def test_test_state_assumes_the_task_credentials_role(self):
+        fn = uname("fn")
+        self.register(fn)
+        st = {"Type": "Task", "QueryLanguage": "JSONata", "Resource": "arn:aws:states:::lambda:invoke",
+              "Arguments": {"FunctionName": fn, "Payload": {"n": 1}},
+              "Credentials": {"RoleArn": "{% 'arn:aws:iam::210987654321:role/' & $states.input.role %}"},
+              "End": True}
+        r = self.node_sfn.test_state(definition=json.dumps(st), roleArn="arn:aws:iam::%s:role/exec" % ACCOUNT,
+                                     input=json.dumps({"role": "from-task"}))
+        self.assertEqual(r["status"], "SUCCEEDED", r)
+        inv = self.invocations(fn)
+        self.assertEqual(caller_arn(inv[0]["accessKey"]),
+                         "arn:aws:sts::210987654321:assumed-role/from-task/statecraft")
+        st["Credentials"] = {"RoleArn": "{% $states.input.role %}"}
+        r = self.node_sfn.test_state(definition=json.dumps(st), roleArn="arn:aws:iam::%s:role/exec" % ACCOUNT,
+                                     input=json.dumps({"role": 5}))
+        self.assertEqual((r["status"], r["error"]), ("FAILED", "States.QueryEvaluationError"))
+        self.assertEqual(len(self.invocations(fn)), 1)  # not called
