@@ -20,10 +20,12 @@
 //
 // Credentials, first match wins: Statecraft's `aws.access_key_id` /
 // `secret_access_key` / `session_token`; AWS_ACCESS_KEY_ID +
-// AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); the profile (AWS_PROFILE,
-// `aws.profile`, else "default") in the shared credentials file
-// (~/.aws/credentials, AWS_SHARED_CREDENTIALS_FILE), then in the shared
-// config file (~/.aws/config, AWS_CONFIG_FILE; `[profile name]`); the
+// AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN; skipped when `aws.profile`
+// is set, like the CLI's --profile); the profile (`aws.profile`,
+// AWS_PROFILE, else "default"): its `role_arn` chain (resolve_credentials
+// below), its keys in the shared credentials file (~/.aws/credentials,
+// AWS_SHARED_CREDENTIALS_FILE), its `credential_process`, its keys in the
+// shared config file (~/.aws/config, AWS_CONFIG_FILE; `[profile name]`); the
 // container endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI under
 // http://169.254.170.2, or AWS_CONTAINER_CREDENTIALS_FULL_URI with
 // AWS_CONTAINER_AUTHORIZATION_TOKEN); the instance metadata service (IMDSv2;
