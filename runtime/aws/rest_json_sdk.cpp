@@ -247,7 +247,10 @@ std::string rest_json_result(std::string_view service, std::string_view operatio
     const std::string member = payload.substr(0, payload.find('|'));
     json::document p;
     json::value v;
-    if (payload.ends_with("|j") || json::valid(body)) {
+    // A structure payload is JSON; a raw one (a blob: aws-sdk:lambda:invoke's
+    // Payload) is its text, as AWS's aws-sdk integrations return it (the
+    // optimized lambda:invoke is the one that parses it).
+    if (payload.ends_with("|j")) {
       std::string b = body.empty() ? "{}" : std::string(body);
       if (camel) b = recase_keys(b, false);
       if (json::parse(b, p)) v.CopyFrom(p, a);

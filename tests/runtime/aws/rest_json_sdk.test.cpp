@@ -73,7 +73,7 @@ TEST_CASE("rest-json answers: body, payload, headers, status code", "[aws][rest_
                               R"({"r":2})", false);
   sc::json::document d;
   REQUIRE(sc::json::parse(out, d));
-  CHECK(sc::json::dump(d["Payload"]) == R"({"r":2})");
+  CHECK(std::string(d["Payload"].GetString()) == R"({"r":2})");  // text, not parsed (AWS's aws-sdk form)
   CHECK(d["StatusCode"].GetInt() == 200);
   CHECK(std::string(d["ExecutedVersion"].GetString()) == "$LATEST");
   CHECK(rest_json_result("apigateway", "GetRestApis", 200, {}, R"({"items":[{"id":"x"}]})", true) ==
