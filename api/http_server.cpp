@@ -304,7 +304,14 @@ class session : public std::enable_shared_from_this<session<Stream>> {
     head += "\r\nContent-Length: ";
     head += std::to_string(r.body.size());
     head += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
-    out->second = std::move(r.body);
+    if constexpr (is_tls) {
+      // One buffer over TLS: asio's SSL stream writes only the first buffer
+      // of a sequence per write_some, and a head + large body (the console's
+      // app.js) then stalled after the head (tests/console/test_console_auth.py).
+      head += r.body;
+    } else {
+      out->second = std::move(r.body);
+    }
     std::array<asio::const_buffer, 2> bufs{asio::buffer(out->first), asio::buffer(out->second)};
     lowest().expires_after(seconds_ms(opts_.idle_timeout_seconds));
     asio::async_write(stream_, bufs,

@@ -5,6 +5,7 @@
 #include "api/auth.hpp"
 #include "api/namespaces.hpp"
 #include "api/static_assets.hpp"
+#include "api/static_assets_info.hpp"
 
 #include "observability/metrics.hpp"
 #include "runtime/model/arn.hpp"
@@ -68,6 +69,9 @@ void service::handle(request req, responder done, liveness alive) {
     return done(response{200, obs::render(), {}, obs::content_type});
   if (req.path.size() > 1 && handle_admin_clock(req, done, node_)) return;
   if (req.method == "GET" && handle_static_asset(req, done, node_.settings().api.console_dir)) return;
+  if (req.method == "GET" && handle_console_info(req, done, node_.settings().api.console_dir,
+                                                 node_.settings().auth.mode, node_.settings().node.region))
+    return;
   if (req.method != "POST") {
     return done(error_response("UnknownOperationException",
                                "Only POST requests are served (AWS JSON 1.0 protocol)"));

@@ -70,6 +70,8 @@ bool handle_static_asset(const request& req, const responder& done,
   std::string_view rel;
   if (path == "/" || path == "/index.html" || path == "/console" || path == "/console/") {
     rel = "index.html";
+  } else if (path == "/console/info.json") {
+    return false;  // not a file: api/static_assets_info.cpp
   } else if (path.substr(0, 9) == "/console/") {
     rel = path.substr(9);
   } else {

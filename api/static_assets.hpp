@@ -16,7 +16,8 @@ namespace sc::api {
 std::string console_folder(const std::string& configured);
 
 /// True when `req` is a GET for the console (then `done` was called):
-/// "/", "/index.html" and "/console/..." (query strings ignored).
+/// "/", "/index.html" and "/console/..." (query strings ignored), except
+/// "/console/info.json" (api/static_assets_info.hpp).
 bool handle_static_asset(const request& req, const responder& done,
                          const std::string& configured_dir);
 

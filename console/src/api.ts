@@ -1,5 +1,7 @@
 // The public Step Functions API of the node that served the page: AWS JSON
-// 1.0 POSTs to "/" with X-Amz-Target, same origin. Nothing else is called.
+// 1.0 POSTs to "/" with X-Amz-Target, same origin, SigV4-signed when signed
+// in (auth.ts). Nothing else is called but GET /console/info.json.
+import { authFetch } from "./auth";
 
 export class ApiError extends Error {
   constructor(public type: string, message: string) {
@@ -11,7 +13,7 @@ export class ApiError extends Error {
 export type Json = any;
 
 export async function call(operation: string, body: Json = {}): Promise<Json> {
-  const res = await fetch("/", {
+  const res = await authFetch("/", {
     method: "POST",
     headers: {
       "Content-Type": "application/x-amz-json-1.0",

@@ -4,6 +4,9 @@ import { h, clear, errorBox } from "./dom";
 import { machinesView, machineView, createView } from "./machines";
 import { executionView, mapRunView } from "./executions";
 import { activitiesView, activityView, taskTokenView } from "./tasks";
+import { ApiError } from "./api";
+import { loadNodeInfo, needsSignIn, nodeInfo, signedIn, signOut } from "./auth";
+import { signInView, drawAccount } from "./signin";
 
 export interface View {
   stop?: () => void;
@@ -20,6 +23,12 @@ async function route(): Promise<void> {
   clear(app);
   const box = h("div.view");
   app.appendChild(box);
+  drawAccount(() => void route());
+  if (needsSignIn()) {
+    signInView(box, () => void route());
+    box.setAttribute("data-ready", String(Math.round(performance.now())));
+    return;
+  }
   const [, kind = "", arg = "", tab = ""] = location.hash.replace(/^#/, "").split("/");
   const arn = decodeURIComponent(arg);
   try {
@@ -37,10 +46,26 @@ async function route(): Promise<void> {
     if (mine === generation) current = v;
     else v.stop?.();
   } catch (e) {
-    box.appendChild(errorBox(e));
+    // A node that checks signatures, met before its info was read (or an
+    // older node): ask for keys.
+    if (e instanceof ApiError && e.type === "MissingAuthenticationTokenException" && !signedIn() && mine === generation) {
+      nodeInfo().auth = "sigv4";
+      clear(box);
+      signInView(box, () => void route());
+    } else if (e instanceof ApiError && signedIn() && mine === generation &&
+               (e.type === "UnrecognizedClientException" || e.type === "InvalidSignatureException")) {
+      // The keys held no longer work (removed from the node's config, the
+      // clock off by more than 5 minutes): sign in again, saying why.
+      signOut();
+      drawAccount(() => void route());
+      clear(box);
+      signInView(box, () => void route(), e);
+    } else {
+      box.appendChild(errorBox(e));
+    }
   }
   box.setAttribute("data-ready", String(Math.round(performance.now())));
 }
 
 window.addEventListener("hashchange", () => void route());
-void route();
+void loadNodeInfo().then(() => route());

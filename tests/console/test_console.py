@@ -144,6 +144,9 @@ class Suite:
             assert len(r.read()) > 10000
         with urllib.request.urlopen(self.url + "console/elk-worker.min.js", timeout=10) as r:
             assert r.headers["Content-Type"].startswith("text/javascript")
+        # Without auth: the page is told so (no sign-in) and its calls are unsigned.
+        with urllib.request.urlopen(self.url + "console/info.json", timeout=10) as r:
+            assert json.loads(r.read()) == {"auth": "none", "region": "us-east-1"}
         # POST / is still the API.
         assert "stateMachines" in self.sfn.list_state_machines()
         try:

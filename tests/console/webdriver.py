@@ -34,7 +34,7 @@ class WebDriverError(Exception):
 
 
 class Browser:
-    def __init__(self, width=1400, height=950):
+    def __init__(self, width=1400, height=950, extra_args=()):
         self.driver_bin = find_binary(["chromedriver"])
         self.chrome_bin = find_binary(["chromium", "chromium-browser"])
         if not self.driver_bin or not self.chrome_bin:
@@ -53,7 +53,7 @@ class Browser:
                 "binary": self.chrome_bin,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--window-size=%d,%d" % (width, height), "--user-data-dir=" + self.profile,
-                         "--no-first-run", "--no-default-browser-check", "--hide-scrollbars"],
+                         "--no-first-run", "--no-default-browser-check", "--hide-scrollbars"] + list(extra_args),
             },
         }}}
         r = self._call("POST", "/session", caps, timeout=60)
