@@ -124,6 +124,7 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
       timers.clear();  // their jobs hold this impl
       waiting.clear();
     }
+    creds->stop();  // a credential_process still running answers no one
     http.stop();  // calls still running answer `shutdown` now, on the client's threads
   }
 

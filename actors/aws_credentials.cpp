@@ -138,11 +138,18 @@ bool aws_credentials::begin(const std::string& key, callback& cb) {
   return false;
 }
 
+void aws_credentials::stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  pending_.clear();
+}
+
 void aws_credentials::finish(const std::string& key, std::optional<aws::credentials> c,
                              const std::string& why, int64_t until_ms) {
   std::vector<callback> waiters;
   {
     std::lock_guard lock(mu_);
+    if (stopped_) return;
     if (c) cache_[key] = cached{*c, until_ms};
     auto it = pending_.find(key);
     if (it != pending_.end()) {

@@ -50,6 +50,9 @@ class aws_credentials : public std::enable_shared_from_this<aws_credentials> {
   void get(const std::string& role, callback cb);
   /// The node's credentials (the SDK chain, profile roles included).
   void node(callback cb);
+  /// The node stops: fetches still running (a credential_process) answer
+  /// no one.
+  void stop();
 
  private:
   struct cached {
@@ -78,6 +81,7 @@ class aws_credentials : public std::enable_shared_from_this<aws_credentials> {
   outbound::client& http_;
 
   std::mutex mu_;
+  bool stopped_ = false;
   std::map<std::string, cached> cache_;
   std::map<std::string, std::vector<callback>> pending_;
 };
