@@ -6,6 +6,8 @@
 #include "actors/outbound_http.hpp"
 #include "runtime/aws/calls.hpp"
 #include "runtime/aws/resolve.hpp"
+#include "runtime/aws/rest_json_sdk.hpp"
+#include "runtime/json/json.hpp"
 #include "runtime/interp/integration.hpp"
 #include "runtime/model/time.hpp"
 
@@ -283,6 +285,18 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
     x->region = region;
     x->endpoint = endpoint;
     x->s3 = x->signing_name == "s3";  // S3's signing rules (aws-sdk:s3:*)
+    if (x->s3 && plan->kind == aws::call_kind::sdk_rest_json) {
+      // aws.s3_addressing as for Distributed Map's S3 calls: virtual-hosted
+      // on AWS's endpoints for DNS-safe bucket names, path-style otherwise.
+      json::document p;
+      if (json::parse(c.parameters, p) && p.IsObject())
+        if (auto b = p.FindMember("Bucket"); b != p.MemberEnd() && b->value.IsString()) {
+          const std::string bucket = b->value.GetString();
+          const std::string& mode = cfg_settings.s3_addressing;
+          const bool path = mode == "path" || (mode == "auto" && (endpoint.custom || bucket.find('.') != std::string::npos));
+          if (!path) req->url = aws::s3_virtual_hosted(req->url, endpoint.url, bucket);
+        }
+    }
     x->request = std::move(*req);
     const int64_t task = c.task;
     auto self = shared_from_this();

@@ -210,6 +210,18 @@ bool rest_json_request(std::string_view service, std::string_view operation, con
   return true;
 }
 
+std::string s3_virtual_hosted(const std::string& url, const std::string& endpoint,
+                              const std::string& bucket) {
+  const std::string prefix = endpoint + "/" + uri_encode(bucket, false);
+  if (url.compare(0, prefix.size(), prefix) != 0) return url;
+  std::string rest = url.substr(prefix.size());
+  if (!rest.empty() && rest[0] != '/' && rest[0] != '?') return url;  // another bucket's prefix
+  if (rest.empty() || rest[0] == '?') rest = "/" + rest;
+  auto scheme = endpoint.find("://");
+  if (scheme == std::string::npos) return url;
+  return endpoint.substr(0, scheme + 3) + bucket + "." + endpoint.substr(scheme + 3) + rest;
+}
+
 std::string rest_json_result(std::string_view service, std::string_view operation, int status,
                              const std::vector<http_header>& headers, std::string_view body, bool camel) {
   const json::document* model = nullptr;

@@ -38,6 +38,12 @@ bool rest_json_has_operation(std::string_view service, std::string_view operatio
 bool rest_json_request(std::string_view service, std::string_view operation, const json::value& params,
                        const std::string& endpoint, bool camel, wire_request& out, std::string& err);
 
+/// An S3 request's URL in virtual-hosted style: the path-style
+/// `<endpoint>/<bucket>[/rest]` becomes `<scheme>://<bucket>.<host>[/rest]`;
+/// `url` unchanged when it does not start with `<endpoint>/<bucket>`.
+std::string s3_virtual_hosted(const std::string& url, const std::string& endpoint,
+                              const std::string& bucket);
+
 /// The Task's result of a 2xx answer.
 std::string rest_json_result(std::string_view service, std::string_view operation, int status,
                              const std::vector<http_header>& headers, std::string_view body, bool camel);

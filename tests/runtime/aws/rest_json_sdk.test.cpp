@@ -122,3 +122,14 @@ TEST_CASE("rest-xml (S3): labels, XML bodies both ways, raw payloads", "[aws][re
   CHECK(std::string(d["ETag"].GetString()) == "\"e\"");
   CHECK(std::string(d["Metadata"]["owner"].GetString()) == "me");
 }
+
+TEST_CASE("aws-sdk:s3 URLs in virtual-hosted style", "[aws][rest_xml]") {
+  const std::string ep = "https://s3.eu-west-1.amazonaws.com";
+  CHECK(s3_virtual_hosted(ep + "/my-bucket/dir/a%20b", ep, "my-bucket") ==
+        "https://my-bucket.s3.eu-west-1.amazonaws.com/dir/a%20b");
+  CHECK(s3_virtual_hosted(ep + "/my-bucket?list-type=2", ep, "my-bucket") ==
+        "https://my-bucket.s3.eu-west-1.amazonaws.com/?list-type=2");
+  CHECK(s3_virtual_hosted(ep + "/my-bucket", ep, "my-bucket") == "https://my-bucket.s3.eu-west-1.amazonaws.com/");
+  CHECK(s3_virtual_hosted(ep + "/my-bucket-2/k", ep, "my-bucket") == ep + "/my-bucket-2/k");
+  CHECK(s3_virtual_hosted(ep + "/", ep, "b") == ep + "/");  // ListBuckets
+}
