@@ -1,10 +1,13 @@
 // AWS service calls (aws_call.hpp).
 #include "actors/aws_call.hpp"
 
+#include "actors/aws_credentials.hpp"
 #include "actors/aws_env.hpp"
 #include "actors/outbound_http.hpp"
 #include "runtime/aws/calls.hpp"
 #include "runtime/aws/resolve.hpp"
+#include "runtime/aws/rest_json_sdk.hpp"
+#include "runtime/json/json.hpp"
 #include "runtime/interp/integration.hpp"
 #include "runtime/model/time.hpp"
 
@@ -76,12 +79,9 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
   deliver_fn deliver;
   outbound::client http;
 
+  std::shared_ptr<aws_credentials> creds;
+
   std::mutex mu;
-  // credentials from metadata endpoints
-  std::optional<aws::credentials> cached;
-  int64_t cached_until_ms = 0;
-  // credentials of assumed roles: role ARN -> (credentials, valid until)
-  std::map<std::string, std::pair<aws::credentials, int64_t>> roles;
   // per-service concurrency
   std::map<std::string, int> inflight;
   std::map<std::string, std::deque<std::function<void()>>> waiting;
@@ -98,7 +98,8 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
         cfg(statecraft_aws_of(s.aws)),
         env(read_aws_environment()),
         deliver(std::move(d)),
-        http(client_options_of(s.aws)) {}
+        http(client_options_of(s.aws)),
+        creds(std::make_shared<aws_credentials>(s.aws, s.node.region, cfg, env, http)) {}
 
   static outbound::client_options client_options_of(const config::aws_settings& a) {
     outbound::client_options o;
@@ -125,6 +126,7 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
       timers.clear();  // their jobs hold this impl
       waiting.clear();
     }
+    creds->stop();  // a credential_process still running answers no one
     http.stop();  // calls still running answer `shutdown` now, on the client's threads
   }
 
@@ -194,141 +196,6 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
     next();
   }
 
-  // ---- credentials ----------------------------------------------------------
-
-  using creds_cb = std::function<void(std::optional<aws::credentials>, std::string)>;
-
-  /// The node's credentials, or those of `role` assumed through STS
-  /// (aws.assume_role auto/always; auto falls back to the node's own).
-  void with_credentials(const std::string& role, creds_cb cb) {
-    if (role.empty() || cfg_settings.assume_role == "never") return base_credentials(std::move(cb));
-    {
-      std::lock_guard lock(mu);
-      if (auto it = roles.find(role); it != roles.end() && wall_ms() < it->second.second)
-        return cb(it->second.first, "");
-    }
-    auto self = shared_from_this();
-    base_credentials([self, role, cb](std::optional<aws::credentials> base, std::string why) {
-      if (!base) return cb(std::nullopt, why);
-      const std::string region = aws::resolve_region(self->cfg, self->env, self->node_region);
-      auto ep = aws::resolve_endpoint(*aws::find_service("sts"), region, self->cfg, self->env);
-      auto w = aws::query_request(ep.url, "AssumeRole", "2011-06-15",
-                                  {{"RoleArn", role}, {"RoleSessionName", "statecraft"},
-                                   {"DurationSeconds", "3600"}});
-      aws::sign_request(w, *base, region, "sts", aws::amz_date(wall_ms()));
-      outbound::request r;
-      r.method = w.method;
-      r.url = w.url;
-      r.headers = to_outbound(w.headers);
-      r.body = std::move(w.body);
-      outbound::call_options o;
-      o.total_timeout = std::chrono::milliseconds(10000);
-      o.connect_timeout = std::chrono::milliseconds(3000);
-      self->http.call(std::move(r), o, [self, role, cb, base, ep](outbound::result res) {
-        std::string problem;
-        if (!res.ok()) {
-          problem = res.message + " (endpoint " + ep.url + " from " + ep.source + ")";
-        } else if (res.response.status != 200) {
-          auto e = aws::read_error(res.response.status, from_outbound(res.response.headers), res.response.body);
-          problem = "STS answered " + std::to_string(res.response.status) + " " + e.code + ": " + e.message;
-        } else {
-          auto id = aws::xml_text(res.response.body, "AccessKeyId");
-          auto secret = aws::xml_text(res.response.body, "SecretAccessKey");
-          auto token = aws::xml_text(res.response.body, "SessionToken");
-          if (id && secret && token) {
-            aws::credentials c{*id, *secret, *token};
-            int64_t until = wall_ms() + 50 * 60 * 1000;
-            if (auto exp = aws::xml_text(res.response.body, "Expiration"))
-              if (auto ms = model::parse_iso8601(*exp)) until = *ms - 5 * 60 * 1000;
-            {
-              std::lock_guard lock(self->mu);
-              self->roles[role] = {c, until};
-            }
-            return cb(c, "");
-          }
-          problem = "STS's answer has no credentials";
-        }
-        if (self->cfg_settings.assume_role == "auto") {
-          // The node's own credentials, and STS is not asked again for this
-          // role for a minute.
-          std::lock_guard lock(self->mu);
-          self->roles[role] = {*base, wall_ms() + 60 * 1000};
-        }
-        if (self->cfg_settings.assume_role == "auto") return cb(base, "");
-        cb(std::nullopt, "Unable to assume the role " + role + ": " + problem);
-      });
-    });
-  }
-
-  void base_credentials(creds_cb cb) {
-    auto src = aws::resolve_credentials(cfg, env);
-    using k = aws::credential_source::kind;
-    if (src.k == k::static_keys) return cb(src.creds, "");
-    if (src.k == k::none)
-      return cb(std::nullopt,
-                "Unable to load AWS credentials from any provider in the chain: aws settings, "
-                "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), the shared "
-                "credentials and config files (profile " +
-                    aws::profile_name(cfg, env) +
-                    "), container credentials; instance metadata is disabled");
-    {
-      std::lock_guard lock(mu);
-      if (cached && wall_ms() < cached_until_ms) return cb(*cached, "");
-    }
-    auto self = shared_from_this();
-    auto store = [self, cb, source = src.source](const outbound::result& r) {
-      if (!r.ok() || r.response.status != 200)
-        return cb(std::nullopt, "Unable to load AWS credentials from " + source + ": " +
-                                    (r.ok() ? "HTTP " + std::to_string(r.response.status)
-                                            : r.message));
-      int64_t exp = 0;
-      auto c = aws::parse_metadata_credentials(r.response.body, exp);
-      if (!c) return cb(std::nullopt, "Unable to read the credentials " + source + " answered");
-      {
-        std::lock_guard lock(self->mu);
-        self->cached = c;
-        self->cached_until_ms = exp ? exp - 5 * 60 * 1000 : wall_ms() + 10 * 60 * 1000;
-      }
-      cb(c, "");
-    };
-    outbound::call_options quick;
-    quick.connect_timeout = std::chrono::milliseconds(1000);
-    quick.total_timeout = std::chrono::milliseconds(3000);
-    if (src.k == k::container) {
-      outbound::request r;
-      r.url = src.url;
-      if (!src.auth_token.empty()) r.headers.emplace_back("Authorization", src.auth_token);
-      http.call(std::move(r), quick, store);
-      return;
-    }
-    // IMDSv2: a session token, the role's name, then its credentials.
-    const std::string base = src.url;
-    outbound::request tok;
-    tok.method = "PUT";
-    tok.url = base + "/latest/api/token";
-    tok.headers.emplace_back("X-aws-ec2-metadata-token-ttl-seconds", "21600");
-    http.call(std::move(tok), quick, [self, base, quick, cb, store](outbound::result t) {
-      if (!t.ok() || t.response.status != 200)
-        return cb(std::nullopt,
-                  "Unable to load AWS credentials from any provider in the chain (the instance "
-                  "metadata service at " + base + " did not answer: " +
-                      (t.ok() ? "HTTP " + std::to_string(t.response.status) : t.message) + ")");
-      std::string token = t.response.body;
-      outbound::request role;
-      role.url = base + "/latest/meta-data/iam/security-credentials/";
-      role.headers.emplace_back("X-aws-ec2-metadata-token", token);
-      self->http.call(std::move(role), quick, [self, base, token, quick, cb, store](outbound::result n) {
-        if (!n.ok() || n.response.status != 200 || n.response.body.empty())
-          return cb(std::nullopt, "The instance metadata service at " + base + " has no role");
-        std::string name = n.response.body.substr(0, n.response.body.find('\n'));
-        outbound::request c;
-        c.url = base + "/latest/meta-data/iam/security-credentials/" + name;
-        c.headers.emplace_back("X-aws-ec2-metadata-token", token);
-        self->http.call(std::move(c), quick, store);
-      });
-    });
-  }
-
   // ---- one signed exchange with retries --------------------------------------
 
   struct exchange {
@@ -354,7 +221,7 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
 
   void attempt(std::shared_ptr<exchange> x) {
     auto self = shared_from_this();
-    with_credentials(x->role, [self, x](std::optional<aws::credentials> c, std::string why) {
+    creds->get(x->role, [self, x](std::optional<aws::credentials> c, std::string why) {
       if (!c) {
         self->release(x->service);
         return x->no_credentials(why + " (needed to call " + x->endpoint.url + ")");
@@ -389,10 +256,16 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
   // ---- Task integrations ------------------------------------------------------
 
   void call(const std::string& arn, const interp::cmd_call_integration& c, const std::string& role) {
+    auto self = shared_from_this();
+    call_with(c, role, [self, arn](ev e) { self->deliver(arn, std::move(e)); });
+  }
+
+  void call_with(const interp::cmd_call_integration& c, const std::string& role,
+                 std::function<void(ev)> deliver) {
     std::string why;
     auto plan = aws::plan_call(c.resource, &why);
     if (!plan || !plan->svc)
-      return deliver(arn, failure(c.task, "States.Runtime",
+      return deliver(failure(c.task, "States.Runtime",
                                   "Statecraft cannot call the resource '" + c.resource + "': " + why,
                                   true));
     std::string region = aws::resolve_region(cfg, env, node_region);
@@ -404,13 +277,26 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
     auto endpoint = aws::resolve_endpoint(*plan->svc, region, cfg, env);
     std::string error, cause;
     auto req = aws::build_request(*plan, endpoint.url, c.parameters, error, cause);
-    if (!req) return deliver(arn, failure(c.task, error, cause));
+    if (!req) return deliver(failure(c.task, error, cause));
     auto x = std::make_shared<exchange>();
     x->service = std::string(plan->svc->name);
     x->role = role;
     x->signing_name = std::string(plan->svc->signing_name);
     x->region = region;
     x->endpoint = endpoint;
+    x->s3 = x->signing_name == "s3";  // S3's signing rules (aws-sdk:s3:*)
+    if (x->s3 && plan->kind == aws::call_kind::sdk_rest_json) {
+      // aws.s3_addressing as for Distributed Map's S3 calls: virtual-hosted
+      // on AWS's endpoints for DNS-safe bucket names, path-style otherwise.
+      json::document p;
+      if (json::parse(c.parameters, p) && p.IsObject())
+        if (auto b = p.FindMember("Bucket"); b != p.MemberEnd() && b->value.IsString()) {
+          const std::string bucket = b->value.GetString();
+          const std::string& mode = cfg_settings.s3_addressing;
+          const bool path = mode == "path" || (mode == "auto" && (endpoint.custom || bucket.find('.') != std::string::npos));
+          if (!path) req->url = aws::s3_virtual_hosted(req->url, endpoint.url, bucket);
+        }
+    }
     x->request = std::move(*req);
     const int64_t task = c.task;
     auto self = shared_from_this();
@@ -421,21 +307,21 @@ struct aws_calls::impl : std::enable_shared_from_this<aws_calls::impl> {
                                 r.response.body)
           .retry;
     };
-    x->done = [self, p, arn, task, endpoint](const outbound::result& r) {
+    x->done = [self, p, deliver, task, endpoint](const outbound::result& r) {
       if (!r.ok()) {
         auto o = aws::client_failure(*p, r.message + " (" + self->where(endpoint) + ")");
-        return self->deliver(arn, failure(task, o.error, o.cause));
+        return deliver(failure(task, o.error, o.cause));
       }
       auto o = aws::read_response(*p, r.response.status, from_outbound(r.response.headers),
                                   r.response.body);
-      if (!o.ok) return self->deliver(arn, failure(task, o.error, o.cause));
-      self->deliver(arn, answer(task, p->wait_for_token ? ev::kind::submitted : ev::kind::succeeded,
+      if (!o.ok) return deliver(failure(task, o.error, o.cause));
+      deliver(answer(task, p->wait_for_token ? ev::kind::submitted : ev::kind::succeeded,
                                 o.output));
     };
-    x->no_credentials = [self, p, arn, task](const std::string& msg) {
+    x->no_credentials = [p, deliver, task](const std::string& msg) {
       auto o = aws::client_failure(*p, msg);
       o.cause = msg;
-      self->deliver(arn, failure(task, o.error, o.cause));
+      deliver(failure(task, o.error, o.cause));
     };
     run(x);
   }
@@ -521,6 +407,11 @@ bool aws_calls::handles(std::string_view resource) {
 void aws_calls::call(const std::string& execution_arn, const interp::cmd_call_integration& c,
                      const std::string& role_arn) {
   impl_->call(execution_arn, c, role_arn);
+}
+
+void aws_calls::call(const interp::cmd_call_integration& c, const std::string& role_arn,
+                     std::function<void(interp::ev_integration)> answer) {
+  impl_->call_with(c, role_arn, std::move(answer));
 }
 
 bool aws_calls::assumes_roles() const { return impl_->cfg_settings.assume_role != "never"; }

@@ -15,13 +15,9 @@
 // service's answer names the endpoint and where it came from
 // ("...connection refused (endpoint http://127.0.0.1:1 from AWS_ENDPOINT_URL)").
 //
-// Credentials from the container or instance metadata endpoints are fetched
-// on first use and kept until five minutes before they expire. With
-// aws.assume_role auto/always, the state machine's roleArn is assumed
-// through STS AssumeRole (signed with the node's credentials) and its
-// credentials kept per role until five minutes before they expire; auto
-// falls back to the node's own credentials when STS cannot be used, always
-// fails the task.
+// Credentials: actors/aws_credentials.hpp (the SDK chain, profile role
+// chains, credential_process; with aws.assume_role auto/always, the Task's
+// Credentials.RoleArn or the state machine's roleArn assumed through STS).
 //
 // Threads: call() never blocks; answers are handled on the HTTP client's
 // thread, retries wait on this module's timer thread. Private to actors/.
@@ -54,6 +50,10 @@ class aws_calls {
   /// STS when aws.assume_role is auto or always ("" = the node's own).
   void call(const std::string& execution_arn, const interp::cmd_call_integration& c,
             const std::string& role_arn = "");
+  /// The same call answered to `answer` (TestState): on an HTTP client
+  /// thread, exactly once; it must not block.
+  void call(const interp::cmd_call_integration& c, const std::string& role_arn,
+            std::function<void(interp::ev_integration)> answer);
   /// Whether aws.assume_role asks for roles to be assumed at all.
   bool assumes_roles() const;
 

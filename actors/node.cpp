@@ -11,6 +11,7 @@
 #include "observability/metrics.hpp"
 #include "actors/detail.hpp"
 #include "runtime/interp/map_io.hpp"
+#include "actors/aws_call.hpp"
 #include "actors/integrations.hpp"
 #include "actors/mock_config.hpp"
 #include "runtime/interp/integration.hpp"
@@ -292,7 +293,7 @@ void node::impl::requeue_task(const interp::execution_state& st, const asl::defi
         continue;
       interp::cmd_call_integration c{task, state.resource, th.effective,
                                      static_cast<uint8_t>(ir->pattern), 0, 0, true};
-      c.role_arn = state.credentials_role;  // a RoleArn.$ path is not re-resolved here
+      c.role_arn = interp::recovery_role(state, th.input);
       if (integ) integ->call(st.execution_arn, c);
       continue;
     }
@@ -344,6 +345,15 @@ cluster::store& node::store() { return impl_->store; }
 
 void node::set_mock_config(std::shared_ptr<mock_config> mocks) { impl_->mocks = std::move(mocks); }
 void node::set_local_api(local_api api) { impl_->integ->set_local_api(std::move(api)); }
+void node::call_aws(const std::string& resource, std::string parameters, const std::string& role_arn,
+                    aws_answer done) {
+  interp::cmd_call_integration c{0, resource, std::move(parameters),
+                                 static_cast<uint8_t>(interp::integration_pattern::request_response), 0, 0};
+  impl_->integ->aws().call(c, role_arn, [done](interp::ev_integration e) {
+    const bool ok = e.k == interp::ev_integration::kind::succeeded;
+    done(ok, std::move(e.output), std::move(e.error), std::move(e.cause));
+  });
+}
 
 bool node::has_mock_test_case(const std::string& machine, const std::string& test_case) const {
   return impl_->mocks && impl_->mocks->has_test_case(machine, test_case);

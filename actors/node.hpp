@@ -135,6 +135,13 @@ class node {
   using local_api = std::function<void(const std::string& operation, std::string body,
                                        std::function<void(int status, std::string body)> done)>;
   void set_local_api(local_api api);
+  /// Calls the AWS service integration `resource` (request-response) once,
+  /// outside any execution (TestState), with the JSON `parameters` and
+  /// `role_arn` assumed as aws.assume_role says. `done(succeeded, output,
+  /// error, cause)` is called once, from any thread.
+  using aws_answer = std::function<void(bool, std::string, std::string, std::string)>;
+  void call_aws(const std::string& resource, std::string parameters, const std::string& role_arn,
+                aws_answer done);
   /// Whether the mock file defines `test_case` for the machine named `machine`.
   bool has_mock_test_case(const std::string& machine, const std::string& test_case) const;
   cluster::store& store();

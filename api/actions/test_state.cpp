@@ -18,12 +18,14 @@ namespace {
 constexpr size_t max_payload = 262144;
 
 /// TestState of an unmocked Task the node can call (request-response
-/// states:startExecution, aws-sdk:sfn:<action>): as on AWS, the call is
-/// made (here to this node's own API). The state runs once to find the
+/// states:startExecution, aws-sdk:sfn:<action>, AWS service integrations):
+/// as on AWS, the call is made (to this node's own API, or to the AWS
+/// service's endpoint as an execution's Task would call it). The state runs once to find the
 /// call's parameters (its Parameters/Arguments over the input), the call
 /// is made, and the state runs again with the call's outcome as its
 /// result or error (through ResultSelector, ResultPath, Retry, Catch, …).
 void call_and_test(context& c, interp::test_request req, const std::string& resource) {
+  req.resolve_credentials = true;  // the Task's Credentials role, as an execution assumes it
   interp::test_request probe = req;
   probe.can_call = false;
   probe.level = interp::inspection_level::debug;
@@ -41,6 +43,34 @@ void call_and_test(context& c, interp::test_request req, const std::string& reso
     return;
   }
   auto ir = interp::parse_integration(resource);
+  if (ir->resource_type != "states" && ir->resource_type != "aws-sdk:sfn") {
+    // An AWS service: called as an execution's Task calls it, with the
+    // request's roleArn assumed as aws.assume_role says.
+    auto done = c.done;
+    // The Task's Credentials role, else the request's roleArn (copied before
+    // req moves into the callback).
+    const std::string role = pr.call_role && !pr.call_role->empty() ? *pr.call_role : req.role_arn;
+    c.node.call_aws(resource, *params, role,
+                    [req = std::move(req), done](bool ok, std::string output, std::string error,
+                                                 std::string cause) mutable {
+                      interp::test_mock m;
+                      m.field_validation = "NONE";
+                      if (ok) {
+                        m.result = std::move(output);
+                      } else {
+                        m.error_output = true;
+                        m.error = std::move(error);
+                        m.cause = std::move(cause);
+                      }
+                      req.can_call = false;
+                      req.mock = std::move(m);
+                      auto r = interp::test_state(req);
+                      if (r.refusal)
+                        return send_error(done, actors::api_error{r.refusal->type, r.refusal->message});
+                      done(response{200, interp::to_json(r), {}});
+                    });
+    return;
+  }
   const bool optimized = ir->resource_type == "states";
   const std::string op = optimized ? "StartExecution" : actors::sdk_operation(ir->action);
   auto done = c.done;

@@ -121,6 +121,7 @@ struct state {
   jsonata_field heartbeat_expr;    ///< Task: HeartbeatSeconds as an expression
   jsonata_field error_expr;        ///< Fail: Error as an expression
   jsonata_field cause_expr;        ///< Fail: Cause as an expression
+  jsonata_field credentials_expr;  ///< Task: Credentials whose RoleArn is an expression
 
   // Errors
   std::vector<retrier> retry;

@@ -143,11 +143,17 @@ void compiler::compile_jsonata_state(const json::value& v, const std::string& lo
             "The value for the field 'HeartbeatSeconds' must be smaller than the value for the "
             "field 'TimeoutSeconds'",
             field_loc(loc, "HeartbeatSeconds"));
-      if (const json::value* c = find(v, "Credentials"))
-        if (check_type(*c, jtype::object, field_loc(loc, "Credentials")))
-          if (const json::value* r = find(*c, "RoleArn");
-              r && r->IsString() && std::string_view(r->GetString()).rfind("{%", 0) != 0)
-            s.credentials_role = r->GetString();  // a literal role (expressions: not yet)
+      if (const json::value* c = find(v, "Credentials")) {
+        const std::string at = field_loc(loc, "Credentials");
+        if (check_type(*c, jtype::object, at)) {
+          const json::value* r = find(*c, "RoleArn");
+          if (!r) error("The field 'RoleArn' is required but was missing", at);
+          else if (is_expression_string(*r))
+            s.credentials_expr = jsonata_value(v, loc, "Credentials", false, false);
+          else if (check_type(*r, jtype::string, field_loc(at, "RoleArn")))
+            s.credentials_role = r->GetString();
+        }
+      }
       break;
     }
     case state_type::choice: {

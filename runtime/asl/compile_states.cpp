@@ -417,14 +417,15 @@ void compiler::compile_task(const json::value& obj, const std::string& loc, stat
         "field 'TimeoutSeconds'",
         field_loc(loc, "HeartbeatSeconds"));
 
-  // Credentials (cross-account role) are accepted for compatibility; there is
-  // no role to assume locally.
+  // Credentials: the role a Task's AWS call assumes (aws.assume_role,
+  // docs/aws-integrations.md).
   if (const json::value* c = find(obj, "Credentials")) {
     std::string at = field_loc(loc, "Credentials");
     if (check_type(*c, jtype::object, at) && !find(*c, "RoleArn") && !find(*c, "RoleArn.$"))
       error("The field 'RoleArn' is required but was missing", at);
     if (c->IsObject()) {
-      if (const json::value* r = find(*c, "RoleArn"); r && r->IsString()) s.credentials_role = r->GetString();
+      if (const json::value* r = find(*c, "RoleArn"); r && check_type(*r, jtype::string, field_loc(at, "RoleArn")))
+        s.credentials_role = r->GetString();
       s.credentials_role_path = path_value(*c, at, "RoleArn.$", false);
     }
   }

@@ -1,12 +1,19 @@
 // The AWS service integrations' shapes (calls.hpp).
 #include "runtime/aws/calls.hpp"
 
+#include "runtime/aws/query_sdk.hpp"
+#include "runtime/aws/rest_json_sdk.hpp"
+
 #include "runtime/interp/integration.hpp"
 #include "runtime/json/json.hpp"
 
 namespace sc::aws {
 
 namespace {
+
+bool is_sdk(call_kind k) {
+  return k == call_kind::sdk_json || k == call_kind::sdk_query || k == call_kind::sdk_rest_json;
+}
 
 /// A member as text: strings as they are, anything else as JSON text.
 std::string text_of(const json::value& v) {
@@ -122,9 +129,23 @@ std::optional<call_plan> plan_call(std::string_view resource, std::string* why) 
     const service_info* svc = find_service(name);
     if (!svc) return fail("unknown AWS service '" + name + "' in aws-sdk:" + name);
     if (sync) return fail("aws-sdk integrations do not support .sync");
+    if ((svc->protocol == "query" || svc->protocol == "ec2") && !query_api_version(name).empty()) {
+      if (!query_has_operation(name, p.operation))
+        return fail("aws-sdk:" + name + " has no action '" + action + "'");
+      p.kind = call_kind::sdk_query;
+      p.svc = svc;
+      return p;
+    }
+    if (svc->protocol == "rest-json" || svc->protocol == "rest-xml") {
+      if (!rest_json_has_operation(name, p.operation))
+        return fail("aws-sdk:" + name + " has no action '" + action + "'");
+      p.kind = call_kind::sdk_rest_json;
+      p.svc = svc;
+      return p;
+    }
     if (svc->protocol != "json")
       return fail("aws-sdk:" + name + " uses the " + std::string(svc->protocol) +
-                  " protocol; Statecraft calls JSON-protocol services only");
+                  " protocol, which Statecraft does not speak");
     p.kind = call_kind::sdk_json;
     p.svc = svc;
     return p;
@@ -199,6 +220,26 @@ std::optional<wire_request> build_request(const call_plan& plan, const std::stri
       if (plan.svc->member_case == "camel") body = recase_keys(body, true);
       return json_request(*plan.svc, endpoint, plan.operation, body);
     }
+    case call_kind::sdk_rest_json: {
+      if (!need_object()) return std::nullopt;
+      wire_request r;
+      if (!rest_json_request(plan.svc->name, plan.operation, d, endpoint, plan.svc->member_case == "camel",
+                             r, cause)) {
+        error = "States.Runtime";
+        return std::nullopt;
+      }
+      return r;
+    }
+    case call_kind::sdk_query: {
+      if (!need_object()) return std::nullopt;
+      std::vector<std::pair<std::string, std::string>> params;
+      std::string name(plan.svc->name);
+      if (!query_params(name, plan.operation, d, params, cause)) {
+        error = "States.Runtime";
+        return std::nullopt;
+      }
+      return query_request(endpoint, plan.operation, query_api_version(name), params);
+    }
     case call_kind::sns_publish: {
       if (!need_object()) return std::nullopt;
       std::vector<std::pair<std::string, std::string>> params;
@@ -225,7 +266,7 @@ std::optional<wire_request> build_request(const call_plan& plan, const std::stri
 
 call_outcome client_failure(const call_plan& plan, const std::string& message) {
   call_outcome o;
-  std::string prefix = plan.kind == call_kind::sdk_json ? std::string(plan.svc->error_prefix)
+  std::string prefix = is_sdk(plan.kind) ? std::string(plan.svc->error_prefix)
                                                         : plan.error_prefix;
   o.error = prefix + ".SdkClientException";
   o.cause = "Unable to execute HTTP request: " + message;
@@ -238,7 +279,7 @@ call_outcome read_response(const call_plan& plan, int status, const std::vector<
   if (status < 200 || status > 299) {
     service_error e = read_error(status, headers, body);
     o.retry = retryable(e);
-    auto [name, cause] = plan.kind == call_kind::sdk_json
+    auto [name, cause] = is_sdk(plan.kind)
                              ? sdk_error(*plan.svc, e)
                              : optimized_error(plan.error_prefix, plan.sdk_service, e);
     o.error = name;
@@ -303,6 +344,23 @@ call_outcome read_response(const call_plan& plan, int status, const std::vector<
       }
       o.ok = true;
       o.output = json::dump(d);
+      return o;
+    }
+    case call_kind::sdk_rest_json: {
+      if (!json::valid_utf8(body)) {  // a binary payload (an S3 object...): not JSON text
+        o.error = "States.Runtime";
+        o.cause = "The answer of " + plan.operation +
+                  " is binary data, which Statecraft's aws-sdk integration cannot put in a result yet.";
+        return o;
+      }
+      o.ok = true;
+      o.output = rest_json_result(plan.svc->name, plan.operation, status, headers, body,
+                                  plan.svc->member_case == "camel");
+      return o;
+    }
+    case call_kind::sdk_query: {
+      o.ok = true;
+      o.output = query_result_json(plan.svc->name, plan.operation, body);
       return o;
     }
     case call_kind::sdk_json: {

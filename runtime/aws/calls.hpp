@@ -35,6 +35,8 @@ enum class call_kind : uint8_t {
   dynamodb,
   events_put,
   sdk_json,  ///< aws-sdk:<JSON-protocol service>:<action>
+  sdk_query,  ///< aws-sdk:<query-protocol service>:<action> (query_sdk.hpp)
+  sdk_rest_json,  ///< aws-sdk:<rest-json service>:<action> (rest_json_sdk.hpp)
 };
 
 struct call_plan {

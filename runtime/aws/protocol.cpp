@@ -2,8 +2,10 @@
 #include "runtime/aws/protocol.hpp"
 
 #include "runtime/json/json.hpp"
+#include "runtime/json/utf8.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace sc::aws {
 
@@ -29,52 +31,6 @@ std::string with_exception(std::string code) {
   return code;
 }
 
-std::string xml_unescape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '&') {
-      out += s[i];
-      continue;
-    }
-    auto semi = s.find(';', i);
-    if (semi == std::string_view::npos) {
-      out += s[i];
-      continue;
-    }
-    std::string_view ent = s.substr(i + 1, semi - i - 1);
-    if (ent == "amp") out += '&';
-    else if (ent == "lt") out += '<';
-    else if (ent == "gt") out += '>';
-    else if (ent == "quot") out += '"';
-    else if (ent == "apos") out += '\'';
-    else if (!ent.empty() && ent[0] == '#') {
-      unsigned long cp = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')
-                             ? std::stoul(std::string(ent.substr(2)), nullptr, 16)
-                             : std::stoul(std::string(ent.substr(1)));
-      // UTF-8 encode
-      if (cp < 0x80) out += char(cp);
-      else if (cp < 0x800) {
-        out += char(0xC0 | (cp >> 6));
-        out += char(0x80 | (cp & 0x3F));
-      } else if (cp < 0x10000) {
-        out += char(0xE0 | (cp >> 12));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-      } else {
-        out += char(0xF0 | (cp >> 18));
-        out += char(0x80 | ((cp >> 12) & 0x3F));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-      }
-    } else {
-      out.append(s.substr(i, semi - i + 1));
-    }
-    i = semi;
-  }
-  return out;
-}
-
 void recase(json::value& v, json::allocator& a, bool to_camel) {
   if (v.IsArray()) {
     for (auto& e : v.GetArray()) recase(e, a, to_camel);
@@ -97,6 +53,38 @@ void recase(json::value& v, json::allocator& a, bool to_camel) {
 }
 
 }  // namespace
+
+std::string xml_unescape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '&') {
+      out += s[i];
+      continue;
+    }
+    auto semi = s.find(';', i);
+    if (semi == std::string_view::npos) {
+      out += s[i];
+      continue;
+    }
+    std::string_view ent = s.substr(i + 1, semi - i - 1);
+    if (ent == "amp") out += '&';
+    else if (ent == "lt") out += '<';
+    else if (ent == "gt") out += '>';
+    else if (ent == "quot") out += '"';
+    else if (ent == "apos") out += '\'';
+    else if (!ent.empty() && ent[0] == '#') {
+      // strtoul, not stoul: a bad reference in a server's answer must not throw.
+      const bool hex = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X');
+      unsigned long cp = std::strtoul(std::string(ent.substr(hex ? 2 : 1)).c_str(), nullptr, hex ? 16 : 10);
+      append_utf8(out, static_cast<uint32_t>(std::min<unsigned long>(cp, 0x10FFFF)));
+    } else {
+      out.append(s.substr(i, semi - i + 1));
+    }
+    i = semi;
+  }
+  return out;
+}
 
 bool split_endpoint(std::string_view endpoint, std::string& host_header, std::string& base_path,
                     bool& tls) {

@@ -59,6 +59,9 @@ wire_request query_request(const std::string& endpoint, std::string_view operati
 /// "form-encoded" value encoding of the query protocol.
 std::string form_encode(std::string_view s);
 
+/// XML text with its entities (&amp; &lt; &#x41; ...) decoded.
+std::string xml_unescape(std::string_view s);
+
 /// The first <tag>text</tag> of an XML document, entities decoded.
 std::optional<std::string> xml_text(std::string_view xml, std::string_view tag);
 

@@ -187,6 +187,136 @@ resolved_endpoint resolve_endpoint(const service_info& svc, const std::string& r
   return {"https://" + std::string(svc.endpoint_prefix) + "." + region + suffix, "default", false};
 }
 
+namespace {
+
+/// A profile's value in the config file, else in the credentials file
+/// (`role_arn` and friends are read from both, as the CLI does).
+const std::string* any_profile_value(const environment& env, const std::string& profile,
+                                     const std::string& key) {
+  if (auto v = profile_value(env, profile, key); v && !v->empty()) return v;
+  if (auto v = env.credentials_file.get(profile, key); v && !v->empty()) return v;
+  return nullptr;
+}
+
+bool static_keys_in(const ini_file& f, const std::string& section, const std::string& what,
+                    const std::string& profile, credential_source& out) {
+  auto a = f.get(section, "aws_access_key_id"), s = f.get(section, "aws_secret_access_key");
+  if (!a || !s || a->empty()) return false;
+  auto t = f.get(section, "aws_session_token");
+  out.k = credential_source::kind::static_keys;
+  out.creds = credentials{*a, *s, t ? *t : ""};
+  out.source = what + " (profile " + profile + ")";
+  return true;
+}
+
+bool invalid(credential_source& out, std::string why) {
+  out.k = credential_source::kind::invalid;
+  out.error = std::move(why);
+  out.source = "the shared config file";
+  return true;
+}
+
+/// The container endpoint from the environment, when configured.
+bool container_source(const environment& env, credential_source& out) {
+  if (auto rel = env.var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
+    out.k = credential_source::kind::container;
+    out.url = "http://169.254.170.2" + *rel;
+    out.source = "the container credentials endpoint";
+    return true;
+  }
+  if (auto full = env.var("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+    out.k = credential_source::kind::container;
+    out.url = *full;
+    if (auto tok = env.var("AWS_CONTAINER_AUTHORIZATION_TOKEN")) out.auth_token = *tok;
+    out.source = "the container credentials endpoint";
+    return true;
+  }
+  return false;
+}
+
+void imds_source(const environment& env, credential_source& out) {
+  out.k = credential_source::kind::instance_metadata;
+  auto ep = env.var("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+  out.url = strip_slash(ep ? *ep : "http://169.254.169.254");
+  out.source = "the instance metadata service";
+}
+
+/// The credentials a profile gives (true), or nothing (false: the chain
+/// goes on). `visited`: the profiles of the role chain so far.
+bool profile_credentials(const environment& env, const std::string& profile,
+                         std::vector<std::string>& visited, credential_source& out) {
+  const std::string* role = any_profile_value(env, profile, "role_arn");
+  const std::string* source_profile = any_profile_value(env, profile, "source_profile");
+  const bool self_source = source_profile && *source_profile == profile;
+  if (role && !(self_source && !visited.empty() && visited.back() == profile)) {
+    if (std::find(visited.begin(), visited.end(), profile) != visited.end()) {
+      std::string loop;
+      for (const auto& v : visited) loop += v + " -> ";
+      return invalid(out, "Infinite loop in credential configuration detected: " + loop + profile);
+    }
+    visited.push_back(profile);
+    const std::string* cs = any_profile_value(env, profile, "credential_source");
+    if (source_profile && cs)
+      return invalid(out, "The profile " + profile +
+                              " contains both source_profile and credential_source");
+    if (!source_profile && !cs)
+      return invalid(out, "The profile " + profile +
+                              " has a role_arn but neither source_profile nor credential_source");
+    if (any_profile_value(env, profile, "mfa_serial"))
+      return invalid(out, "The profile " + profile +
+                              " needs an MFA code (mfa_serial), which a server cannot ask for");
+    role_hop hop;
+    hop.profile = profile;
+    hop.role_arn = *role;
+    if (auto v = any_profile_value(env, profile, "role_session_name")) hop.session_name = *v;
+    if (auto v = any_profile_value(env, profile, "external_id")) hop.external_id = *v;
+    if (auto v = any_profile_value(env, profile, "duration_seconds")) {
+      int n = 0;
+      for (char c : *v) n = (c >= '0' && c <= '9' && n < 1000000) ? n * 10 + (c - '0') : -1;
+      if (n < 900 || n > 43200)
+        return invalid(out, "The profile " + profile + "'s duration_seconds must be 900 to 43200, got '" +
+                                *v + "'");
+      hop.duration_seconds = n;
+    }
+    if (source_profile) {
+      if (!profile_credentials(env, *source_profile, visited, out))
+        return invalid(out, "The source profile " + *source_profile + " of the profile " + profile +
+                                " has no credentials");
+      if (out.k == credential_source::kind::invalid) return true;
+    } else if (*cs == "Environment") {
+      auto id = env.var("AWS_ACCESS_KEY_ID"), secret = env.var("AWS_SECRET_ACCESS_KEY");
+      if (!id || !secret)
+        return invalid(out, "The profile " + profile +
+                                " takes its source credentials from the environment, which has none");
+      out.k = credential_source::kind::static_keys;
+      out.creds = credentials{*id, *secret, env.var("AWS_SESSION_TOKEN") ? *env.var("AWS_SESSION_TOKEN") : ""};
+      out.source = "environment variables";
+    } else if (*cs == "Ec2InstanceMetadata") {
+      imds_source(env, out);
+    } else if (*cs == "EcsContainer") {
+      if (!container_source(env, out))
+        return invalid(out, "The profile " + profile +
+                                " takes its source credentials from the container, but neither "
+                                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor _FULL_URI is set");
+    } else {
+      return invalid(out, "The profile " + profile + " has an unknown credential_source '" + *cs +
+                              "' (Environment, Ec2InstanceMetadata or EcsContainer)");
+    }
+    out.roles.push_back(std::move(hop));
+    return true;
+  }
+  if (static_keys_in(env.credentials_file, profile, "the shared credentials file", profile, out)) return true;
+  if (auto p = any_profile_value(env, profile, "credential_process")) {
+    out.k = credential_source::kind::process;
+    out.command = *p;
+    out.source = "the credential_process of the profile " + profile;
+    return true;
+  }
+  return static_keys_in(env.config_file, config_section(profile), "the shared config file", profile, out);
+}
+
+}  // namespace
+
 credential_source resolve_credentials(const statecraft_aws& cfg, const environment& env) {
   credential_source out;
   if (!cfg.creds.access_key_id.empty()) {
@@ -195,44 +325,20 @@ credential_source resolve_credentials(const statecraft_aws& cfg, const environme
     out.source = "Statecraft's aws settings";
     return out;
   }
+  // An explicit profile (aws.profile, like the CLI's --profile) skips the
+  // environment's keys; AWS_PROFILE does not.
   auto id = env.var("AWS_ACCESS_KEY_ID"), secret = env.var("AWS_SECRET_ACCESS_KEY");
-  if (id && secret) {
+  if (id && secret && cfg.profile.empty()) {
     out.k = credential_source::kind::static_keys;
     out.creds = credentials{*id, *secret, env.var("AWS_SESSION_TOKEN") ? *env.var("AWS_SESSION_TOKEN") : ""};
     out.source = "environment variables";
     return out;
   }
-  const std::string profile = profile_name(cfg, env);
-  auto from = [&](const ini_file& f, const std::string& section, const std::string& what) {
-    auto a = f.get(section, "aws_access_key_id"), s = f.get(section, "aws_secret_access_key");
-    if (!a || !s || a->empty()) return false;
-    auto t = f.get(section, "aws_session_token");
-    out.k = credential_source::kind::static_keys;
-    out.creds = credentials{*a, *s, t ? *t : ""};
-    out.source = what + " (profile " + profile + ")";
-    return true;
-  };
-  if (from(env.credentials_file, profile, "the shared credentials file")) return out;
-  if (from(env.config_file, config_section(profile), "the shared config file")) return out;
-  if (auto role = profile_value(env, profile, "role_arn")) out.role_arn = *role;
-  if (auto rel = env.var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
-    out.k = credential_source::kind::container;
-    out.url = "http://169.254.170.2" + *rel;
-    out.source = "the container credentials endpoint";
-    return out;
-  }
-  if (auto full = env.var("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
-    out.k = credential_source::kind::container;
-    out.url = *full;
-    if (auto tok = env.var("AWS_CONTAINER_AUTHORIZATION_TOKEN")) out.auth_token = *tok;
-    out.source = "the container credentials endpoint";
-    return out;
-  }
+  std::vector<std::string> visited;
+  if (profile_credentials(env, profile_name(cfg, env), visited, out)) return out;
+  if (container_source(env, out)) return out;
   if (!truthy(env.var("AWS_EC2_METADATA_DISABLED"))) {
-    out.k = credential_source::kind::instance_metadata;
-    auto ep = env.var("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-    out.url = strip_slash(ep ? *ep : "http://169.254.169.254");
-    out.source = "the instance metadata service";
+    imds_source(env, out);
     return out;
   }
   out.source = "none";
@@ -251,6 +357,70 @@ std::optional<credentials> parse_metadata_credentials(std::string_view text, int
   if (c.access_key_id.empty() || c.secret_access_key.empty()) return std::nullopt;
   expiration_ms = 0;
   if (auto e = model::parse_iso8601(str("Expiration"))) expiration_ms = *e;
+  return c;
+}
+
+std::vector<std::string> split_command(std::string_view line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool in_word = false;
+  char quote = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote == '\'') {
+      if (c == '\'') quote = 0; else cur += c;
+      continue;
+    }
+    if (quote == '"') {
+      if (c == '"') quote = 0;
+      else if (c == '\\' && i + 1 < line.size() && (line[i + 1] == '"' || line[i + 1] == '\\')) cur += line[++i];
+      else cur += c;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_word) out.push_back(std::move(cur)), cur.clear(), in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\'' || c == '"') quote = c;
+    else if (c == '\\' && i + 1 < line.size()) cur += line[++i];
+    else cur += c;
+  }
+  if (quote) return {};
+  if (in_word) out.push_back(std::move(cur));
+  return out;
+}
+
+std::optional<credentials> parse_process_credentials(std::string_view text, int64_t& expiration_ms,
+                                                     std::string& err) {
+  json::document d;
+  if (!json::parse(text, d) || !d.IsObject()) {
+    err = "its output is not a JSON object";
+    return std::nullopt;
+  }
+  auto v = d.FindMember("Version");
+  if (v == d.MemberEnd() || !v->value.IsInt() || v->value.GetInt() != 1) {
+    err = "its output's Version is not 1";
+    return std::nullopt;
+  }
+  auto str = [&](const char* k) -> std::string {
+    auto m = d.FindMember(k);
+    return m != d.MemberEnd() && m->value.IsString() ? m->value.GetString() : "";
+  };
+  credentials c{str("AccessKeyId"), str("SecretAccessKey"), str("SessionToken")};
+  if (c.access_key_id.empty() || c.secret_access_key.empty()) {
+    err = "its output lacks AccessKeyId or SecretAccessKey";
+    return std::nullopt;
+  }
+  expiration_ms = 0;
+  if (auto e = str("Expiration"); !e.empty()) {
+    auto ms = model::parse_iso8601(e);
+    if (!ms) {
+      err = "its output's Expiration is not an ISO 8601 time: " + e;
+      return std::nullopt;
+    }
+    expiration_ms = *ms;
+  }
   return c;
 }
 

@@ -20,10 +20,12 @@
 //
 // Credentials, first match wins: Statecraft's `aws.access_key_id` /
 // `secret_access_key` / `session_token`; AWS_ACCESS_KEY_ID +
-// AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN); the profile (AWS_PROFILE,
-// `aws.profile`, else "default") in the shared credentials file
-// (~/.aws/credentials, AWS_SHARED_CREDENTIALS_FILE), then in the shared
-// config file (~/.aws/config, AWS_CONFIG_FILE; `[profile name]`); the
+// AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN; skipped when `aws.profile`
+// is set, like the CLI's --profile); the profile (`aws.profile`,
+// AWS_PROFILE, else "default"): its `role_arn` chain (resolve_credentials
+// below), its keys in the shared credentials file (~/.aws/credentials,
+// AWS_SHARED_CREDENTIALS_FILE), its `credential_process`, its keys in the
+// shared config file (~/.aws/config, AWS_CONFIG_FILE; `[profile name]`); the
 // container endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI under
 // http://169.254.170.2, or AWS_CONTAINER_CREDENTIALS_FULL_URI with
 // AWS_CONTAINER_AUTHORIZATION_TOKEN); the instance metadata service (IMDSv2;
@@ -107,20 +109,53 @@ std::string resolve_region(const statecraft_aws& cfg, const environment& env,
 resolved_endpoint resolve_endpoint(const service_info& svc, const std::string& region,
                                    const statecraft_aws& cfg, const environment& env);
 
-/// Where credentials come from.
+/// One role of a profile's chain (`role_arn` in a shared config profile),
+/// assumed through STS AssumeRole with the credentials below it.
+struct role_hop {
+  std::string profile;       ///< the profile that names the role
+  std::string role_arn;
+  std::string session_name;  ///< role_session_name; "" = the caller picks one
+  std::string external_id;   ///< external_id; "" = none
+  int duration_seconds = 0;  ///< duration_seconds; 0 = STS's default (one hour)
+};
+
+/// Where credentials come from: a base (`k`) and the roles of a profile
+/// chain assumed on top of it, in order (`roles`, empty for plain keys).
 struct credential_source {
-  enum class kind { static_keys, container, instance_metadata, none } k = kind::none;
+  enum class kind { static_keys, container, instance_metadata, process, none, invalid } k = kind::none;
   credentials creds;        ///< static_keys
   std::string url;          ///< container: the full URL; instance_metadata: the IMDS base URL
   std::string auth_token;   ///< container: the Authorization header value, if any
+  std::string command;      ///< process: the profile's credential_process command line
   std::string source;       ///< "environment", "shared credentials file (profile dev)"...
-  std::string role_arn;     ///< the profile's role_arn (assumed by the caller, when set)
+  std::vector<role_hop> roles;  ///< assumed in this order on top of the base
+  std::string error;        ///< invalid: what is wrong with the profiles
 };
+/// Credentials as the SDKs resolve them, first match wins: Statecraft's
+/// settings; AWS_ACCESS_KEY_ID/SECRET (+ SESSION_TOKEN); the profile: its
+/// `role_arn` (with `source_profile`, which may itself name a role, or
+/// `credential_source` Environment / Ec2InstanceMetadata / EcsContainer;
+/// `role_session_name`, `external_id`, `duration_seconds`; a source profile
+/// naming itself gives its own static keys; a loop of source profiles is
+/// `invalid`), else its static keys in the credentials file, its
+/// `credential_process`, its static keys in the config file; the container
+/// endpoint; the instance metadata service.
 credential_source resolve_credentials(const statecraft_aws& cfg, const environment& env);
 
 /// Credentials in the JSON of the container and instance metadata
 /// endpoints ({"AccessKeyId","SecretAccessKey","Token","Expiration"}).
 /// `expiration_ms` is 0 when absent.
 std::optional<credentials> parse_metadata_credentials(std::string_view json, int64_t& expiration_ms);
+
+/// A credential_process command line split into arguments the way the
+/// SDKs split it on POSIX (no shell: whitespace separates, '...' and "..."
+/// quote, backslash escapes). Empty on an unterminated quote.
+std::vector<std::string> split_command(std::string_view line);
+
+/// The output of a credential_process ({"Version": 1, "AccessKeyId",
+/// "SecretAccessKey", "SessionToken", "Expiration"}); `expiration_ms` 0
+/// when absent (the credentials do not expire); nullopt with `err`.
+std::optional<credentials> parse_process_credentials(std::string_view json, int64_t& expiration_ms,
+                                                     std::string& err);
 
 }  // namespace sc::aws

@@ -1,7 +1,9 @@
 // Parsing a Task's Resource into an integration (integration.hpp).
 #include "runtime/interp/integration.hpp"
 
+#include "runtime/asl/ast.hpp"
 #include "runtime/aws/calls.hpp"
+#include "runtime/json/json.hpp"
 
 #include <vector>
 
@@ -102,6 +104,16 @@ std::string resource_problem(std::string_view resource) {
   return "The resource provided " + std::string(resource) +
          " is not recognized. The value is not a valid resource ARN, or the resource is not "
          "available in this region.";
+}
+
+std::string recovery_role(const asl::state& st, const std::string& state_input) {
+  if (!st.credentials_role_path) return st.credentials_role;
+  const auto& p = *st.credentials_role_path;
+  if (p.is_context() || p.is_variable()) return "";
+  json::document in, tmp;
+  json::value v;
+  if (!json::parse(state_input, in) || !p.select(in, v, tmp.GetAllocator()) || !v.IsString()) return "";
+  return v.GetString();
 }
 
 }  // namespace sc::interp

@@ -15,6 +15,10 @@
 #include <string>
 #include <string_view>
 
+namespace sc::asl {
+struct state;
+}
+
 namespace sc::interp {
 
 enum class integration_pattern : uint8_t { request_response, sync, sync2, wait_for_task_token };
@@ -46,6 +50,13 @@ bool sfn_sdk_action(std::string_view action);
 /// AWS's words; "" when nothing is (activities, Lambda ARNs and services
 /// judged at run time included). Checked when a definition is validated.
 std::string resource_problem(std::string_view resource);
+
+/// The role a Task's call made again after a crash assumes: its literal
+/// Credentials.RoleArn, or its `RoleArn.$` path (into the state input, not
+/// `$$` or a variable) re-selected from `state_input`; "" otherwise (a
+/// JSONata RoleArn expression is not re-evaluated: the state machine's role
+/// is used then).
+std::string recovery_role(const asl::state& st, const std::string& state_input);
 
 /// The region of an ARN ("" when it has none).
 std::string arn_region(std::string_view arn);

@@ -347,6 +347,11 @@ class runner {
   flow wait_done_jsonata(thread& t, const asl::state& st);
   /// Arguments (the input of a Task or of each Parallel branch).
   std::optional<failure> jsonata_arguments(thread& t, const asl::state& st, std::string& out);
+  /// A Task's Credentials.RoleArn into `role`: a literal (already there),
+  /// a JSONPath `RoleArn.$` into the state input (States.Runtime when it
+  /// selects nothing or not a string), or a JSONata expression
+  /// (States.QueryEvaluationError when it is not a non-empty string).
+  std::optional<failure> credentials_role(thread& t, const asl::state& st, std::string& role);
   std::optional<failure> jsonata_task_timeouts(thread& t, const asl::state& st, int64_t& timeout,
                                                int64_t& heartbeat);
   /// Output and Assign over a Task's/Parallel's/Map's result.

@@ -12,6 +12,7 @@
 #include "runtime/interp/runner.hpp"
 
 #include "runtime/interp/integration.hpp"
+#include "runtime/eval/intrinsics.hpp"
 #include "runtime/model/task_token.hpp"
 
 namespace sc::interp::detail {
@@ -53,6 +54,35 @@ void runner::push_cancel(const thread& t) {
     r_.commands.push_back(cmd_cancel_activity{t.task_id, st.resource});
 }
 
+std::optional<failure> runner::credentials_role(thread& t, const asl::state& st, std::string& role) {
+  if (st.credentials_role_path) {
+    json::document in, tmp;
+    json::value v;
+    json::parse(t.input, in);
+    if (!select(t, *st.credentials_role_path, in, v, tmp.GetAllocator()))
+      return runtime(t, eval::intrinsic::path_not_found(st.credentials_role_path->text(), "RoleArn.$", in));
+    if (!v.IsString() || v.GetStringLength() == 0)
+      return runtime(t, "The value of the field 'RoleArn.$' must be a non-empty string, got " + json::dump(v));
+    role = v.GetString();
+    return std::nullopt;
+  }
+  if (!st.credentials_expr) return std::nullopt;
+  auto scope = jsonata_scope_for(t, {&st.credentials_expr});
+  json::document c;
+  if (auto f = eval_field(t, st, st.credentials_expr, scope, c, c.GetAllocator(), true)) return f;
+  const json::value* r = nullptr;
+  if (c.IsObject())
+    if (auto m = c.FindMember("RoleArn"); m != c.MemberEnd()) r = &m->value;
+  if (!r || !r->IsString() || r->GetStringLength() == 0)
+    return query_failed(t, st,
+                        failure{"States.QueryEvaluationError",
+                                "The field 'RoleArn' of 'Credentials' must evaluate to a non-empty "
+                                "string, got " + (r ? json::dump(*r) : std::string("nothing"))},
+                        "Credentials", true);
+  role = r->GetString();
+  return std::nullopt;
+}
+
 flow runner::exec_integration(thread& t, const asl::state& st) {
   const integration_resource ir = *parse_integration(st.resource);
   const int64_t task = s_.next_task;
@@ -69,6 +99,9 @@ flow runner::exec_integration(thread& t, const asl::state& st) {
                               "The state/task '" + st.name +
                                   "' has an input with a size exceeding the maximum number of "
                                   "bytes service limit."});
+  // Credentials.RoleArn: the role an AWS call assumes (actors/aws_call.hpp).
+  std::string role = st.credentials_role;
+  if (auto f = credentials_role(t, st, role)) return flow::fail(*f);
   details d;
   const bool legacy = legacy_lambda(ir);
   if (legacy)
@@ -79,6 +112,10 @@ flow runner::exec_integration(thread& t, const asl::state& st) {
     d.num("timeoutInSeconds", timeout);
   if (!legacy && (st.heartbeat_seconds || st.heartbeat_seconds_path || st.heartbeat_expr))
     d.num("heartbeatInSeconds", heartbeat);
+  if (!legacy && !role.empty()) {
+    details c;
+    d.raw("taskCredentials", c.str("roleArn", role).done().text());
+  }
   if (legacy)
     emit(t, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", d.done());
   else
@@ -91,15 +128,7 @@ flow runner::exec_integration(thread& t, const asl::state& st) {
   t.heartbeat_seconds = heartbeat;
   s_.tasks[task] = t.id;
   cmd_call_integration call{task, st.resource, eff, static_cast<uint8_t>(ir.pattern), timeout, heartbeat};
-  // Credentials.RoleArn: the role an AWS call assumes (actors/aws_call.hpp).
-  call.role_arn = st.credentials_role;
-  if (st.credentials_role_path) {
-    json::document in, tmp;
-    json::value v;
-    json::parse(t.input, in);
-    if (select(t, *st.credentials_role_path, in, v, tmp.GetAllocator()) && v.IsString())
-      call.role_arn = v.GetString();
-  }
+  call.role_arn = role;
   r_.commands.push_back(std::move(call));
   if (timeout > 0)
     t.timeout_timer = arm_timer(t, timer_kind::task_timeout, due_after(double(timeout)));

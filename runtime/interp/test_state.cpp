@@ -10,6 +10,8 @@
 // branches, item processors).
 #include "runtime/interp/test_state.hpp"
 
+#include "runtime/aws/calls.hpp"
+
 #include "runtime/asl/parse.hpp"
 #include "runtime/interp/integration.hpp"
 #include "runtime/interp/test_state_detail.hpp"
@@ -218,16 +220,17 @@ test_result test_state(const test_request& req) {
     if (auto ir = parse_integration(st.resource);
         req.can_call && ir && integration_supported(*ir) &&
         ir->pattern == integration_pattern::request_response &&
-        // Only Step Functions' own resources are called through the node's
-        // API; HTTP Tasks and AWS services need a mock here (not yet called).
-        (ir->resource_type == "states" || ir->resource_type == "aws-sdk:sfn")) {
+        // Step Functions' own resources (through the node's API) and AWS
+        // services (through the node's AWS client); HTTP Tasks need a mock.
+        (ir->resource_type == "states" || ir->resource_type == "aws-sdk:sfn" ||
+         aws::plan_call(st.resource))) {
       test_result r;
       r.call_resource = st.resource;
       return r;
     }
     return refused("ValidationException",
                    "Statecraft does not call the resource '" + st.resource +
-                       "' yet: test this Task state with a mock of its result or error.");
+                       "' in TestState: test this Task state with a mock of its result or error.");
   }
   if (req.mock && req.mock->result && st.type == state_type::task) {
     json::document result;

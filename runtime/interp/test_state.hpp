@@ -43,6 +43,10 @@ struct test_request {
   /// a Task is not refused; the result says what to call (call_resource)
   /// and the caller runs the state again with the call's outcome as mock.
   bool can_call = false;
+  /// Evaluate a Task's Credentials (RoleArn, RoleArn.$, JSONata) into
+  /// test_result::call_role, failing the state as an execution would when
+  /// it does not resolve (the API sets it when it makes the Task's call).
+  bool resolve_credentials = false;
   // stateConfiguration
   std::optional<int64_t> retrier_retry_count;
   std::optional<std::string> error_caused_by_state;
@@ -81,6 +85,8 @@ struct test_result {
   std::optional<test_inspection> inspection;  ///< DEBUG and TRACE only
   /// can_call: the Task's Resource to call (nothing else is set).
   std::optional<std::string> call_resource;
+  /// resolve_credentials: the Task's Credentials role ("" = none).
+  std::optional<std::string> call_role;
 };
 
 [[nodiscard]] test_result test_state(const test_request& req);

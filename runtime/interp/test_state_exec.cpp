@@ -112,6 +112,11 @@ flow state_tester::finish(thread& t, const asl::state& st, json::document& in,
 }
 
 flow state_tester::task(thread& t, const asl::state& st) {
+  if (req_.resolve_credentials && st.type == asl::state_type::task) {
+    std::string role = st.credentials_role;
+    if (auto f = r_.credentials_role(t, st, role)) return flow::fail(*f);
+    out_.call_role = role;
+  }
   if (st.type == asl::state_type::parallel && req_.mock && req_.mock->result) {
     json::document res;
     mocked_result(res);

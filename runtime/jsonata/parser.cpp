@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/json/utf8.hpp"
 #include "runtime/jsonata/ast.hpp"
 #include "runtime/jsonata/error.hpp"
 #include "runtime/jsonata/functions.hpp"
@@ -46,23 +47,6 @@ struct token {
   size_t position = 0;
 };
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 class lexer {
  public:

@@ -320,10 +320,10 @@ class ResourceErrorTest(AwsTestCase):
         self.assertEqual(d["error"], "States.Runtime")
         self.assertIn("unknown AWS service 'nosuchservice'", d["cause"])
 
-    def test_non_json_protocol_service_says_so(self):
-        _, d = self.run_machine({"S": task("arn:aws:states:::aws-sdk:s3:listBuckets", {})}, "S")
+    def test_unknown_action_says_so(self):
+        _, d = self.run_machine({"S": task("arn:aws:states:::aws-sdk:s3:listEverything", {})}, "S")
         self.assertEqual(d["error"], "States.Runtime")
-        self.assertIn("rest-xml protocol", d["cause"])
+        self.assertIn("aws-sdk:s3 has no action 'listEverything'", d["cause"])
 
     def test_no_credentials_names_the_chain_and_the_endpoint(self):
         port = free_port()

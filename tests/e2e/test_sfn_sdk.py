@@ -264,9 +264,10 @@ class SfnSdkIntegration(E2ETestCase):
         self.assertEqual((r["status"], r["error"], r["nextState"]),
                          ("CAUGHT_ERROR", "Sfn.ExecutionDoesNotExistException", "X"))
         self.assertRegex(r["cause"], "^Execution Does Not Exist: " + ".*" + CAUSE)
-        # Callback and .sync patterns still need a mock, as do other services.
+        # Callback and .sync patterns still need a mock, as do services the
+        # node does not call (AWS services are called: tests/aws/test_aws_test_state.py).
         for resource in (SE + ".sync", SDK + "describeExecution.waitForTaskToken",
-                         "arn:aws:states:::lambda:invoke"):
+                         "arn:aws:states:::ecs:runTask"):
             with self.subTest(resource=resource):
                 self.assertErrorCode("ValidationException", self.sfn.test_state,
                                      definition=dumps({"Type": "Task", "Resource": resource,

@@ -501,7 +501,9 @@ class TestStateTest(E2ETestCase):
         self.assertEqual(msg, "TestState does not support RevealSecrets when a mock is specified.")
         self.refused("ValidationException", definition=dumps(TASK), mock={"result": "not JSON",
                                                                           "fieldValidationMode": "NONE"})
-        self.refused("ValidationException", definition=dumps(TASK), roleArn=ROLE_ARN)  # no mock
+        # no mock, a resource Statecraft does not call (AWS services are called: tests/aws)
+        self.refused("ValidationException", roleArn=ROLE_ARN, definition=dumps(
+            {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask", "Parameters": {}, "End": True}))
         msg = self.refused("ValidationException", definition=dumps(TASK))  # no mock, no role
         self.assertEqual(msg, "RoleArn must be specified when testing a Task state")
         self.refused("InvalidArn", definition=d, roleArn="not-an-arn")

@@ -468,6 +468,12 @@ TEST_CASE("Task timeouts are positive, exclusive with their paths, heartbeat bel
                   "/States/S/TimeoutSecondsPath");
   REQUIRE_PROBLEM(one_state(r + R"("Credentials":{})"), kSchema,
                   "The field 'RoleArn' is required but was missing", "/States/S/Credentials");
+  REQUIRE_PROBLEM(one_state(r + R"("QueryLanguage":"JSONata","Credentials":{})"), kSchema,
+                  "The field 'RoleArn' is required but was missing", "/States/S/Credentials");
+  REQUIRE_PROBLEM(one_state(r + R"("Credentials":{"RoleArn":5})"), kSchema,
+                  "Expected value of type [STRING]", "/States/S/Credentials/RoleArn");
+  REQUIRE_PROBLEM(one_state(r + R"("QueryLanguage":"JSONata","Credentials":{"RoleArn":[]})"), kSchema,
+                  "Expected value of type [STRING]", "/States/S/Credentials/RoleArn");
 }
 
 // ---- Retry / Catch ------------------------------------------------------------------

@@ -14,8 +14,9 @@ TEST_CASE("Resources: optimized integrations, aws-sdk JSON services, the legacy 
   CHECK(plan_call("arn:aws:states:::aws-sdk:dynamodb:transactWriteItems")->operation == "TransactWriteItems");
   CHECK(plan_call("arn:aws:lambda:us-east-1:123456789012:function:f:prod")->kind == call_kind::lambda_legacy);
   std::string why;
-  CHECK_FALSE(plan_call("arn:aws:states:::aws-sdk:s3:getObject", &why));
-  CHECK(why.find("rest-xml") != std::string::npos);
+  CHECK(plan_call("arn:aws:states:::aws-sdk:s3:getObject")->kind == call_kind::sdk_rest_json);  // rest-xml
+  CHECK_FALSE(plan_call("arn:aws:states:::aws-sdk:s3:noSuchAction", &why));
+  CHECK(why.find("has no action") != std::string::npos);
   CHECK_FALSE(plan_call("arn:aws:states:::sqs:sendMessage.sync", &why));
   CHECK_FALSE(plan_call("arn:aws:states:::aws-sdk:sfn:startExecution"));
 }

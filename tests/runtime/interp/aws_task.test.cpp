@@ -50,3 +50,73 @@ TEST_CASE("A Task's Credentials.RoleArn, literal or path, rides on the call", "[
   REQUIRE(call_of(r));
   CHECK(call_of(r)->role_arn == "arn:aws:iam::2:role/b");
 }
+
+namespace {
+
+const sc::model::history_event* event_of(const step_result& r, const std::string& type) {
+  for (const auto& e : r.events)
+    if (e.type == type) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("A JSONata Credentials.RoleArn expression is evaluated; TaskScheduled records taskCredentials",
+          "[interp][aws]") {
+  auto def = compile(R"({"QueryLanguage":"JSONata","StartAt":"S","States":{"S":{"Type":"Task",
+    "Resource":"arn:aws:states:::sqs:sendMessage","Arguments":{"QueueUrl":"q","MessageBody":"m"},
+    "Credentials":{"RoleArn":"{% 'arn:aws:iam::' & $states.input.account & ':role/x' %}"},"End":true}}})");
+  auto r = step(*def, execution(R"({"account":"210987654321"})"), ev_start{}, 1000);
+  REQUIRE(call_of(r));
+  CHECK(call_of(r)->role_arn == "arn:aws:iam::210987654321:role/x");
+  auto* sched = event_of(r, "TaskScheduled");
+  REQUIRE(sched);
+  CHECK(sched->details.find(R"("taskCredentials":{"roleArn":"arn:aws:iam::210987654321:role/x"})") !=
+        std::string::npos);
+
+  // A literal in JSONata mode, too.
+  auto lit = compile(R"({"QueryLanguage":"JSONata","StartAt":"S","States":{"S":{"Type":"Task",
+    "Resource":"arn:aws:states:::sqs:sendMessage","Arguments":{"QueueUrl":"q","MessageBody":"m"},
+    "Credentials":{"RoleArn":"arn:aws:iam::1:role/lit"},"End":true}}})");
+  r = step(*lit, execution("{}"), ev_start{}, 1000);
+  REQUIRE(call_of(r));
+  CHECK(call_of(r)->role_arn == "arn:aws:iam::1:role/lit");
+
+  // No Credentials: no taskCredentials.
+  auto none = compile(R"({"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+    "Parameters":{"QueueUrl":"q","MessageBody":"m"},"End":true}}})");
+  r = step(*none, execution("{}"), ev_start{}, 1000);
+  REQUIRE(event_of(r, "TaskScheduled"));
+  CHECK(event_of(r, "TaskScheduled")->details.find("taskCredentials") == std::string::npos);
+}
+
+TEST_CASE("A Credentials.RoleArn that does not resolve fails the state", "[interp][aws]") {
+  auto def = compile(R"({"QueryLanguage":"JSONata","StartAt":"S","States":{"S":{"Type":"Task",
+    "Resource":"arn:aws:states:::sqs:sendMessage","Arguments":{"QueueUrl":"q","MessageBody":"m"},
+    "Credentials":{"RoleArn":"{% $states.input.n %}"},"End":true}}})");
+  auto r = step(*def, execution(R"({"n":5})"), ev_start{}, 1000);
+  CHECK_FALSE(call_of(r));
+  auto* failed = event_of(r, "ExecutionFailed");
+  REQUIRE(failed);
+  CHECK(failed->details.find("States.QueryEvaluationError") != std::string::npos);
+
+  auto path = compile(R"({"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+    "Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn.$":"$.role"},"End":true}}})");
+  r = step(*path, execution("{}"), ev_start{}, 1000);
+  CHECK_FALSE(call_of(r));
+  failed = event_of(r, "ExecutionFailed");
+  REQUIRE(failed);
+  CHECK(failed->details.find("States.Runtime") != std::string::npos);
+  CHECK(failed->details.find("specified for the field 'RoleArn.$' could not be found") != std::string::npos);
+}
+
+TEST_CASE("recovery_role re-selects a RoleArn.$ path from the state input", "[interp][aws]") {
+  auto path = compile(R"({"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+    "Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn.$":"$.role"},"End":true}}})");
+  const auto& st = path->machines[0]->states[0];
+  CHECK(recovery_role(st, R"({"role":"arn:aws:iam::2:role/b"})") == "arn:aws:iam::2:role/b");
+  CHECK(recovery_role(st, "{}").empty());
+  auto lit = compile(R"({"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage",
+    "Parameters":{"QueueUrl":"q","MessageBody":"m"},"Credentials":{"RoleArn":"arn:aws:iam::1:role/a"},"End":true}}})");
+  CHECK(recovery_role(lit->machines[0]->states[0], "{}") == "arn:aws:iam::1:role/a");
+}
