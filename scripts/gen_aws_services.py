@@ -12,11 +12,10 @@ X-Amz-Target prefix and whether its members are camelCase on the wire. Run again
 
     python3 scripts/gen_aws_services.py > runtime/aws/services.inc
 """
-import gzip, json, os, re, sys
+import json, re, sys
 
-import botocore
+from botocore_models import service_models
 
-data = os.path.join(os.path.dirname(botocore.__file__), "data")
 
 
 def pascal(service_id):
@@ -28,20 +27,7 @@ def pascal(service_id):
 
 
 rows = []
-for name in sorted(os.listdir(data)):
-    d = os.path.join(data, name)
-    if not os.path.isdir(d):
-        continue
-    versions = sorted(v for v in os.listdir(d) if os.path.isdir(os.path.join(d, v)))
-    if not versions:
-        continue
-    base = os.path.join(d, versions[-1], "service-2.json")
-    if os.path.exists(base + ".gz"):
-        model = json.load(gzip.open(base + ".gz"))
-    elif os.path.exists(base):
-        model = json.load(open(base))
-    else:
-        continue
+for name, model in service_models():
     m = model["metadata"]
     sid = m.get("serviceId", name)
     sfn_name = re.sub(r"\s+", "", sid).lower()
