@@ -388,12 +388,13 @@ def lease_owner(redis, arn, shards=64):
     return text.rsplit(":", 1)[0]
 
 
-def sfn_client(url, region="us-east-1", read_timeout=15, pool=4):
-    """A boto3 Step Functions client without retries (the drivers count failures)."""
+def sfn_client(url, region="us-east-1", read_timeout=15, pool=4, total_attempts=2):
+    """A boto3 Step Functions client making at most `total_attempts` tries of
+    a call (the drivers count failures themselves)."""
     import boto3
     import botocore.config
     cfg = botocore.config.Config(region_name=region, connect_timeout=3, read_timeout=read_timeout,
-                                 retries={"max_attempts": 1, "mode": "standard"},
+                                 retries={"total_max_attempts": total_attempts, "mode": "standard"},
                                  max_pool_connections=pool)
     return boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x").client(
         "stepfunctions", endpoint_url=url, config=cfg)

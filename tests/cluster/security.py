@@ -53,7 +53,8 @@ import urllib.request
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from harness import Redis, RedisCluster, free_port, tail, wait_for_port  # noqa: E402
+from harness import Failed, Redis, RedisCluster, check, free_port, log, tail, wait_for_port  # noqa: E402
+from harness import sfn_client  # noqa: E402
 
 try:
     import boto3
@@ -67,7 +68,6 @@ REGION = "us-east-1"
 NAMESPACE = "arn:aws:states:us-east-1:123456789012:"
 ROLE = "arn:aws:iam::123456789012:role/statecraft"
 SHARDS = 64
-START = time.monotonic()
 WAIT = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}})
 PASS = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
 CONFIG = """throttling:
@@ -77,32 +77,16 @@ CONFIG = """throttling:
 """
 
 
-def log(msg):
-    print("[%5.1fs] %s" % (time.monotonic() - START, msg), flush=True)
-
-
-class Failed(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failed(msg)
-
-
-def client(url):
-    cfg = botocore.config.Config(region_name=REGION, connect_timeout=3, read_timeout=15,
-                                 retries={"total_max_attempts": 1, "mode": "standard"})
-    return boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x").client(
-        "stepfunctions", endpoint_url=url, config=cfg)
-
-
 def code_of(fn, **kw):
     try:
         fn(**kw)
     except botocore.exceptions.ClientError as e:
         return e.response["Error"]["Code"]
     return None
+
+
+def client(url):
+    return sfn_client(url, total_attempts=1)  # a throttled call must not be retried
 
 
 class Test:
