@@ -353,7 +353,8 @@ class AssumeRoleTest(AwsTestCase):
     register = LambdaTest.register
     invocations = LambdaTest.invocations
 
-    def test_role_of_the_state_machine_signs_the_call(self):
+    def assuming_node(self):
+        """A node of its own with `aws.assume_role: always`: its client."""
         port = free_port()
         cfg = os.path.join(os.environ.get("TMPDIR", "/tmp"), uname("statecraft-assume") + ".yaml")
         with open(cfg, "w") as f:
@@ -364,9 +365,12 @@ class AssumeRoleTest(AwsTestCase):
         self.addCleanup(proc.wait)
         self.addCleanup(proc.terminate)
         self.assertIsNone(wait_for_port(proc, port, 20))
+        return boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1")
+
+    def test_role_of_the_state_machine_signs_the_call(self):
+        sfn = self.assuming_node()
         fn = uname("fn")
         self.register(fn)
-        sfn = boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1")
         role = "arn:aws:iam::%s:role/statecraft-test-role" % ACCOUNT
         sm = sfn.create_state_machine(
             name=uname("sm"), roleArn=role,
@@ -383,19 +387,9 @@ class AssumeRoleTest(AwsTestCase):
     def test_task_credentials_role_is_assumed(self):
         """A Task's Credentials.RoleArn (here a path into the input) is the
         role assumed for its call."""
-        port = free_port()
-        cfg = os.path.join(os.environ.get("TMPDIR", "/tmp"), uname("statecraft-assume") + ".yaml")
-        with open(cfg, "w") as f:
-            f.write("aws:\n  assume_role: always\n")
-        self.addCleanup(os.remove, cfg)
-        proc = subprocess.Popen([os.environ["STATECRAFT_BIN"], "--port", str(port), "--log-level", "warn",
-                                 "--config", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(proc.wait)
-        self.addCleanup(proc.terminate)
-        self.assertIsNone(wait_for_port(proc, port, 20))
+        sfn = self.assuming_node()
         fn = uname("fn")
         self.register(fn)
-        sfn = boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:%d" % port, region_name="us-east-1")
         sm = sfn.create_state_machine(
             name=uname("sm"), roleArn="arn:aws:iam::%s:role/machine-role" % ACCOUNT,
             definition=json.dumps({"StartAt": "L", "States": {"L": task(

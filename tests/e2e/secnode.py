@@ -3,6 +3,8 @@ started with extra flags and an optional YAML config, on Redis when the suite
 runs with --with-redis; plus boto3 / AWS CLI / JS SDK clients for any region,
 keys and CA bundle."""
 
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -110,3 +112,19 @@ def js_call(operation, params, endpoint, region="us-east-1", key="test", secret=
     if p.returncode != 0:
         raise AssertionError("call.js exited %d:\n%s%s" % (p.returncode, p.stdout, p.stderr))
     return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def sigv4_authorization(method, path, headers, payload, key, secret, amz_date, region="us-east-1"):
+    """The Authorization header of a request signed by hand (SigV4, service
+    states, an empty query string): `headers` are the lower-case headers it
+    signs, all of them."""
+    signed = ";".join(sorted(headers))
+    creq = "\n".join([method, path, "", "".join("%s:%s\n" % (k, headers[k]) for k in sorted(headers)),
+                      signed, hashlib.sha256(payload).hexdigest()])
+    scope = "%s/%s/states/aws4_request" % (amz_date[:8], region)
+    sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(creq.encode()).hexdigest()])
+    k = ("AWS4" + secret).encode()
+    for part in (amz_date[:8], region, "states", "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    sig = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+    return "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (key, scope, signed, sig)

@@ -12,8 +12,6 @@ AccessDeniedException. Each key's `account` is the account its ARNs carry.
 Checked with boto3, the AWS CLI and the JavaScript SDK v3."""
 
 import datetime
-import hashlib
-import hmac
 import http.client
 import json
 import unittest
@@ -21,7 +19,7 @@ import unittest
 import botocore.exceptions
 
 from common import PASS_DEF, ROLE_ARN, dumps, uname
-from secnode import Node, js_call
+from secnode import Node, js_call, sigv4_authorization
 
 ADMIN = ("AKIDADMINEXAMPLE0001", "admin-secret-0123456789abcdefghijklmn")
 READER = ("AKIDREADEREXAMPLE002", "reader-secret-0123456789abcdefghijkl")
@@ -49,19 +47,8 @@ def raw_signed(port, target, body, key, secret, amz_date, region="us-east-1",
     payload = body.encode()
     headers = {"content-type": "application/x-amz-json-1.0", "host": host,
                "x-amz-date": amz_date, "x-amz-target": "AWSStepFunctions." + target}
-    signed = ";".join(sorted(headers))
-    creq = "\n".join(["POST", "/", "", "".join("%s:%s\n" % (k, headers[k]) for k in sorted(headers)),
-                      signed, hashlib.sha256(payload).hexdigest()])
-    scope = "%s/%s/states/aws4_request" % (amz_date[:8], region)
-    sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                     hashlib.sha256(creq.encode()).hexdigest()])
-    k = ("AWS4" + secret).encode()
-    for part in (amz_date[:8], region, "states", "aws4_request"):
-        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
-    sig = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
     if authorization is None:
-        authorization = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
-            key, scope, signed, sig)
+        authorization = sigv4_authorization("POST", "/", headers, payload, key, secret, amz_date, region)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     send = {"Content-Type": headers["content-type"], "X-Amz-Date": amz_date,
             "X-Amz-Target": headers["x-amz-target"], "Host": host}

@@ -18,8 +18,6 @@
   transport failure."""
 
 import datetime
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -32,7 +30,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from secnode import Node
+from secnode import Node, sigv4_authorization
 from test_security_tls import OPENSSL, make_certificate
 
 ADMIN = ("AKIDADMINEXPOSED0001", "admin-secret-exposed-0123456789abcdef")
@@ -69,19 +67,8 @@ def signed_request(port, method, path, body, key, secret, target=None, token=Non
         headers["x-amz-target"] = "AWSStepFunctions." + target
     if token:
         headers["x-amz-security-token"] = token
-    signed = ";".join(sorted(headers))
-    creq = "\n".join([method, path, "", "".join("%s:%s\n" % (k, headers[k]) for k in sorted(headers)),
-                      signed, hashlib.sha256(payload).hexdigest()])
-    scope = "%s/%s/states/aws4_request" % (amz_date[:8], region)
-    sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
-                     hashlib.sha256(creq.encode()).hexdigest()])
-    k = ("AWS4" + secret).encode()
-    for part in (amz_date[:8], region, "states", "aws4_request"):
-        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
-    sig = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
     send = {name.title(): value for name, value in headers.items()}
-    send["Authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
-        key, scope, signed, sig)
+    send["Authorization"] = sigv4_authorization(method, path, headers, payload, key, secret, amz_date, region)
     return raw(port, method, path, payload, send)
 
 
